@@ -1,0 +1,133 @@
+#include "common/log.h"
+
+#include <QDateTime>
+#include <QMutex>
+#include <QMutexLocker>
+
+#include <atomic>
+#include <cstdio>
+
+namespace lottery {
+
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(LogLevel::Info)};
+
+QMutex &outputMutex()
+{
+    static QMutex mutex;
+    return mutex;
+}
+
+const char *levelName(LogLevel level)
+{
+    switch (level) {
+    case LogLevel::Debug: return "DEBUG";
+    case LogLevel::Info: return "INFO";
+    case LogLevel::Warning: return "WARNING";
+    case LogLevel::Error: return "ERROR";
+    }
+    return "INFO";
+}
+
+const char *resultName(LogResult result)
+{
+    switch (result) {
+    case LogResult::Success: return "success";
+    case LogResult::Fail: return "fail";
+    case LogResult::InProgress: return "in_progress";
+    }
+    return "fail";
+}
+
+// A value must never break the line's grammar: no separators, no line breaks.
+QString sanitize(QStringView value)
+{
+    QString out = value.toString();
+    out.replace(QLatin1Char('|'), QLatin1Char('/'));
+    out.replace(QLatin1Char('\n'), QLatin1Char(' '));
+    out.replace(QLatin1Char('\r'), QLatin1Char(' '));
+    return out;
+}
+
+} // namespace
+
+std::optional<LogLevel> parseLogLevel(QStringView text)
+{
+    const QString upper = text.trimmed().toString().toUpper();
+    if (upper == u"DEBUG")
+        return LogLevel::Debug;
+    if (upper == u"INFO")
+        return LogLevel::Info;
+    if (upper == u"WARNING" || upper == u"WARN")
+        return LogLevel::Warning;
+    if (upper == u"ERROR" || upper == u"CRITICAL")
+        return LogLevel::Error;
+    return std::nullopt;
+}
+
+QString toString(LogLevel level)
+{
+    return QString::fromLatin1(levelName(level));
+}
+
+void setLogLevel(LogLevel level)
+{
+    g_level.store(static_cast<int>(level));
+}
+
+LogLevel logLevel()
+{
+    return static_cast<LogLevel>(g_level.load());
+}
+
+LogLine::LogLine(LogLevel level, QStringView action, LogResult result)
+    : m_enabled(static_cast<int>(level) >= g_level.load()), m_level(level)
+{
+    if (!m_enabled)
+        return;
+    m_text.reserve(128);
+    m_text += u"action: ";
+    m_text += sanitize(action);
+    m_text += u" | result: ";
+    m_text += QLatin1String(resultName(result));
+}
+
+LogLine &LogLine::field(QStringView key, QStringView value)
+{
+    if (m_enabled) {
+        m_text += u" | ";
+        m_text += sanitize(key);
+        m_text += u": ";
+        m_text += sanitize(value);
+    }
+    return *this;
+}
+
+LogLine &LogLine::field(QStringView key, long long value)
+{
+    return field(key, QString::number(value));
+}
+
+LogLine &LogLine::field(QStringView key, unsigned long long value)
+{
+    return field(key, QString::number(value));
+}
+
+LogLine &LogLine::field(QStringView key, double value)
+{
+    return field(key, QString::number(value, 'f', 3));
+}
+
+LogLine::~LogLine()
+{
+    if (!m_enabled)
+        return;
+    const QByteArray line = QDateTime::currentDateTime().toString(u"yyyy-MM-dd HH:mm:ss").toUtf8()
+        + ' ' + levelName(m_level) + ' ' + m_text.toUtf8() + '\n';
+    QMutexLocker locker(&outputMutex());
+    std::fwrite(line.constData(), 1, static_cast<std::size_t>(line.size()), stdout);
+    std::fflush(stdout);
+}
+
+} // namespace lottery

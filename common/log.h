@@ -1,0 +1,67 @@
+// The log line convention users grep for:
+//   YYYY-MM-DD HH:MM:SS LEVEL action: <name> | result: success|fail|in_progress | key: value | ...
+// One line per event, written whole (thread-safe) to stdout and flushed, so `docker logs` sees it.
+#pragma once
+
+#include <QString>
+#include <QStringView>
+
+#include <optional>
+
+namespace lottery {
+
+enum class LogLevel { Debug = 0, Info = 1, Warning = 2, Error = 3 };
+
+// Accepts the course's names (DEBUG, INFO, WARNING/WARN, ERROR, CRITICAL), any case.
+std::optional<LogLevel> parseLogLevel(QStringView text);
+QString toString(LogLevel level);
+
+void setLogLevel(LogLevel level);
+LogLevel logLevel();
+
+enum class LogResult { Success, Fail, InProgress };
+
+// Builds one log line and writes it when it goes out of scope:
+//   LogLine(LogLevel::Info, "apuesta_recibida", LogResult::Success).field("cantidad", 120);
+class LogLine
+{
+public:
+    LogLine(LogLevel level, QStringView action, LogResult result);
+    ~LogLine();
+    LogLine(const LogLine &) = delete;
+    LogLine &operator=(const LogLine &) = delete;
+
+    LogLine &field(QStringView key, QStringView value);
+    LogLine &field(QStringView key, const QString &value) { return field(key, QStringView(value)); }
+    LogLine &field(QStringView key, const char *value) { return field(key, QString::fromUtf8(value)); }
+    LogLine &field(QStringView key, long long value);
+    LogLine &field(QStringView key, unsigned long long value);
+    LogLine &field(QStringView key, int value) { return field(key, static_cast<long long>(value)); }
+    LogLine &field(QStringView key, unsigned value)
+    {
+        return field(key, static_cast<unsigned long long>(value));
+    }
+    LogLine &field(QStringView key, long value) { return field(key, static_cast<long long>(value)); }
+    LogLine &field(QStringView key, unsigned long value)
+    {
+        return field(key, static_cast<unsigned long long>(value));
+    }
+    LogLine &field(QStringView key, double value);
+
+private:
+    bool m_enabled;
+    LogLevel m_level;
+    QString m_text;
+};
+
+inline LogLine logInfo(QStringView action, LogResult result)
+{
+    return LogLine(LogLevel::Info, action, result);
+}
+
+// Convenience for the common cases; the returned line is written at the end of the statement.
+#define LOTTERY_LOG_SUCCESS(action) ::lottery::LogLine(::lottery::LogLevel::Info, u"" action, ::lottery::LogResult::Success)
+#define LOTTERY_LOG_FAIL(action) ::lottery::LogLine(::lottery::LogLevel::Error, u"" action, ::lottery::LogResult::Fail)
+#define LOTTERY_LOG_PROGRESS(action) ::lottery::LogLine(::lottery::LogLevel::Info, u"" action, ::lottery::LogResult::InProgress)
+
+} // namespace lottery

@@ -1,0 +1,190 @@
+// What a valid bet is: the one definition that the server and the agencies share.
+#pragma once
+
+#include "lottery/protocol/codec.h"
+#include "lottery/protocol/limits.h"
+#include "lottery/protocol/messages.h"
+#include "lottery/protocol/utf8.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lottery::protocol {
+
+struct CivilDate {
+    int year = 0;
+    int month = 0;
+    int day = 0;
+
+    bool operator<(const CivilDate &o) const
+    {
+        if (year != o.year)
+            return year < o.year;
+        if (month != o.month)
+            return month < o.month;
+        return day < o.day;
+    }
+};
+
+inline bool isLeapYear(int year)
+{
+    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+inline int daysInMonth(int year, int month)
+{
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return month == 2 && isLeapYear(year) ? 29 : kDays[month - 1];
+}
+
+// Parses exactly "YYYY-MM-DD" into a real calendar date (no 2023-02-29, no 2023-13-01).
+inline std::optional<CivilDate> parseIsoDate(std::string_view text)
+{
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-')
+        return std::nullopt;
+    auto digits = [&text](std::size_t from, std::size_t count, int &value) {
+        value = 0;
+        for (std::size_t i = from; i < from + count; ++i) {
+            if (text[i] < '0' || text[i] > '9')
+                return false;
+            value = value * 10 + (text[i] - '0');
+        }
+        return true;
+    };
+    CivilDate date;
+    if (!digits(0, 4, date.year) || !digits(5, 2, date.month) || !digits(8, 2, date.day))
+        return std::nullopt;
+    if (date.month < 1 || date.month > 12 || date.day < 1
+        || date.day > daysInMonth(date.year, date.month))
+        return std::nullopt;
+    return date;
+}
+
+enum class BetField { FirstName, LastName, Document, Birthdate, Number };
+
+inline const char *toString(BetField field)
+{
+    switch (field) {
+    case BetField::FirstName: return "first_name";
+    case BetField::LastName: return "last_name";
+    case BetField::Document: return "document";
+    case BetField::Birthdate: return "birthdate";
+    case BetField::Number: return "number";
+    }
+    return "field";
+}
+
+struct BetError {
+    BetField field;
+    std::string reason; // human readable, names the field and the rule
+
+    std::string toString() const { return reason; }
+};
+
+namespace detail {
+
+inline bool hasControlCharacter(std::string_view text)
+{
+    for (char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7F)
+            return true;
+    }
+    return false;
+}
+
+inline std::optional<BetError> checkName(std::string_view value, BetField field)
+{
+    const std::string name = protocol::toString(field);
+    if (value.empty())
+        return BetError{field, name + " is empty"};
+    if (value.size() > kMaxBetFieldBytes)
+        return BetError{field, name + " is longer than " + std::to_string(kMaxBetFieldBytes)
+                                   + " bytes"};
+    if (!isValidUtf8(value))
+        return BetError{field, name + " is not valid UTF-8"};
+    if (hasControlCharacter(value))
+        return BetError{field, name + " contains a control character"};
+    if (value.front() == ' ' || value.back() == ' ')
+        return BetError{field, name + " has leading or trailing spaces"};
+    return std::nullopt;
+}
+
+} // namespace detail
+
+// The bet rules. `today` is passed in so that the rule stays a pure function.
+inline std::optional<BetError> validateBet(const Bet &bet, const CivilDate &today)
+{
+    if (auto error = detail::checkName(bet.firstName, BetField::FirstName))
+        return error;
+    if (auto error = detail::checkName(bet.lastName, BetField::LastName))
+        return error;
+    if (bet.document.empty())
+        return BetError{BetField::Document, "document is empty"};
+    if (bet.document.size() > kMaxDocumentDigits)
+        return BetError{BetField::Document, "document has more than "
+                                                + std::to_string(kMaxDocumentDigits) + " digits"};
+    for (char c : bet.document) {
+        if (c < '0' || c > '9')
+            return BetError{BetField::Document, "document must contain only digits"};
+    }
+    const std::optional<CivilDate> birth = parseIsoDate(bet.birthdate);
+    if (!birth)
+        return BetError{BetField::Birthdate, "birthdate is not a real date in YYYY-MM-DD form"};
+    if (birth->year < kMinBirthYear)
+        return BetError{BetField::Birthdate,
+                        "birthdate is before " + std::to_string(kMinBirthYear)};
+    if (today < *birth)
+        return BetError{BetField::Birthdate, "birthdate is in the future"};
+    if (bet.number > kMaxBetNumber)
+        return BetError{BetField::Number, "number is above " + std::to_string(kMaxBetNumber)};
+    return std::nullopt;
+}
+
+inline bool isWinner(const Bet &bet)
+{
+    return bet.number == kWinningNumber;
+}
+
+// Groups bets into BATCH messages of at most `maxBets` bets that each fit in one frame.
+// Feed bets with add(); when it returns false the current batch is full: take() it and add again.
+class BatchBuilder
+{
+public:
+    explicit BatchBuilder(std::size_t maxBets) : m_maxBets(maxBets == 0 ? 1 : maxBets) {}
+
+    // False when the bet does not fit: take() the batch, then add the bet to the next one.
+    // A single valid bet always fits in an empty batch.
+    bool add(Bet bet)
+    {
+        const std::size_t size = encodedBetSize(bet);
+        if (!m_batch.bets.empty()
+            && (m_batch.bets.size() >= m_maxBets || m_bodySize + size > kMaxBodySize
+                || m_batch.bets.size() >= 0xFFFF))
+            return false;
+        m_bodySize += size;
+        m_batch.bets.push_back(std::move(bet));
+        return true;
+    }
+
+    bool empty() const { return m_batch.bets.empty(); }
+    bool full() const { return m_batch.bets.size() >= m_maxBets; }
+    std::size_t size() const { return m_batch.bets.size(); }
+
+    Batch take(std::uint64_t sequence)
+    {
+        Batch batch = std::move(m_batch);
+        batch.sequence = sequence;
+        m_batch = Batch{};
+        m_bodySize = kBatchHeaderSize;
+        return batch;
+    }
+
+private:
+    std::size_t m_maxBets;
+    std::size_t m_bodySize = kBatchHeaderSize;
+    Batch m_batch;
+};
+
+} // namespace lottery::protocol

@@ -1,0 +1,521 @@
+// The codec: messages to bytes and bytes to messages. Pure: no sockets, no event loop, no globals.
+//
+// Frame layout (big-endian):  u32 length | u8 type | body   where length = 1 + body size.
+// Decoding never throws and never reads past what it was given. A stream is cut into frames by
+// FrameSplitter (which checks the length prefix before buffering a byte of the body), and each frame
+// is turned into a Message by decodeFrame(); StreamDecoder does both.
+#pragma once
+
+#include "lottery/protocol/byte_order.h"
+#include "lottery/protocol/errors.h"
+#include "lottery/protocol/limits.h"
+#include "lottery/protocol/messages.h"
+#include "lottery/protocol/utf8.h"
+
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace lottery::protocol {
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+namespace detail {
+
+inline void appendText8(std::string &out, std::string_view text)
+{
+    appendU8(out, static_cast<std::uint8_t>(text.size()));
+    out.append(text.data(), text.size());
+}
+
+inline void appendText16(std::string &out, std::string_view text)
+{
+    appendU16(out, static_cast<std::uint16_t>(text.size()));
+    out.append(text.data(), text.size());
+}
+
+// Free text is cut (at a UTF-8 boundary) rather than refused: it is only ever explanatory.
+inline std::string_view clipText(std::string_view text, std::size_t limit = kMaxTextBytes)
+{
+    if (text.size() <= limit)
+        return text;
+    std::size_t end = limit;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+        --end;
+    return text.substr(0, end);
+}
+
+inline void appendBet(std::string &out, const Bet &bet)
+{
+    appendText8(out, bet.firstName);
+    appendText8(out, bet.lastName);
+    appendText8(out, bet.document);
+    appendText8(out, bet.birthdate);
+    appendU16(out, bet.number);
+}
+
+inline void appendBody(std::string &out, const Hello &m)
+{
+    appendU16(out, m.version);
+    appendU32(out, m.agency);
+    appendText16(out, clipText(m.token));
+}
+
+inline void appendBody(std::string &out, const Welcome &m)
+{
+    appendU16(out, m.version);
+    appendU64(out, m.lastSequence);
+    appendU64(out, m.storedBets);
+}
+
+inline void appendBody(std::string &out, const Batch &m)
+{
+    appendU64(out, m.sequence);
+    appendU16(out, static_cast<std::uint16_t>(m.bets.size()));
+    for (const Bet &bet : m.bets)
+        appendBet(out, bet);
+}
+
+inline void appendBody(std::string &out, const Ack &m)
+{
+    appendU64(out, m.sequence);
+    appendU16(out, m.count);
+    appendU8(out, m.duplicate ? 1 : 0);
+}
+
+inline void appendBody(std::string &out, const Reject &m)
+{
+    appendU64(out, m.sequence);
+    appendU16(out, static_cast<std::uint16_t>(m.code));
+    appendU16(out, m.betIndex);
+    appendText16(out, clipText(m.reason));
+}
+
+inline void appendBody(std::string &, const Done &) {}
+inline void appendBody(std::string &, const DoneAck &) {}
+inline void appendBody(std::string &, const GetWinners &) {}
+
+inline void appendBody(std::string &out, const Winners &m)
+{
+    appendU8(out, m.final ? 1 : 0);
+    appendU16(out, static_cast<std::uint16_t>(m.documents.size()));
+    for (const std::string &document : m.documents)
+        appendText8(out, document);
+}
+
+inline void appendBody(std::string &out, const ErrorMessage &m)
+{
+    appendU16(out, static_cast<std::uint16_t>(m.code));
+    appendText16(out, clipText(m.message));
+}
+
+} // namespace detail
+
+// Size on the wire of one bet inside a BATCH body.
+inline std::size_t encodedBetSize(const Bet &bet)
+{
+    return 4 + bet.firstName.size() + bet.lastName.size() + bet.document.size()
+        + bet.birthdate.size() + 2;
+}
+
+// Size on the wire of one document inside a WINNERS body.
+inline std::size_t encodedDocumentSize(const std::string &document)
+{
+    return 1 + document.size();
+}
+
+// Appends one whole frame to `out`. The caller keeps within the limits (bet fields up to
+// kMaxBetFieldBytes, frames up to kMaxFrameSize): BatchBuilder and chunkWinners do that for the
+// two variable-size messages; validateBet() refuses bets with longer fields.
+inline void appendFrame(std::string &out, const Message &message)
+{
+    const std::size_t start = out.size();
+    appendU32(out, 0); // patched below once the body size is known
+    appendU8(out, static_cast<std::uint8_t>(typeOf(message)));
+    std::visit([&out](const auto &m) { detail::appendBody(out, m); }, message);
+    const auto length = static_cast<std::uint32_t>(out.size() - start - kLengthFieldSize);
+    for (int i = 0; i < 4; ++i)
+        out[start + i] = static_cast<char>((length >> (24 - 8 * i)) & 0xFF);
+}
+
+inline std::string encodeFrame(const Message &message)
+{
+    std::string out;
+    appendFrame(out, message);
+    return out;
+}
+
+// Splits a winners list into WINNERS messages that each fit in one frame; the last is final.
+// An empty list still gives one (final, empty) message.
+inline std::vector<Winners> chunkWinners(const std::vector<std::string> &documents)
+{
+    std::vector<Winners> chunks(1);
+    std::size_t bodySize = kWinnersHeaderSize;
+    for (const std::string &document : documents) {
+        const std::size_t size = encodedDocumentSize(document);
+        if (bodySize + size > kMaxBodySize || chunks.back().documents.size() == 0xFFFF) {
+            chunks.back().final = false;
+            chunks.emplace_back();
+            bodySize = kWinnersHeaderSize;
+        }
+        chunks.back().documents.push_back(document);
+        bodySize += size;
+    }
+    chunks.back().final = true;
+    return chunks;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+// One frame cut out of the stream: its type byte (not yet checked) and a view of its body.
+// The view points into the splitter's buffer and is valid until the next call to feed().
+struct RawFrame {
+    std::uint8_t type = 0;
+    std::string_view body;
+};
+
+enum class DecodeStatus { Ok, Incomplete, Malformed };
+
+namespace detail {
+
+// Reads fields front to back and records the first failure with its offset in the frame.
+class BodyReader
+{
+public:
+    explicit BodyReader(std::string_view body) : m_body(body) {}
+
+    bool failed() const { return m_error.has_value(); }
+    const DecodeError &error() const { return *m_error; }
+    bool atEnd() const { return m_pos == m_body.size(); }
+    std::size_t remaining() const { return m_body.size() - m_pos; }
+
+    std::uint8_t u8(const char *field) { return need(1, field) ? std::uint8_t(m_body[m_pos++]) : 0; }
+
+    std::uint16_t u16(const char *field)
+    {
+        if (!need(2, field))
+            return 0;
+        const std::uint16_t value = loadU16(m_body.data() + m_pos);
+        m_pos += 2;
+        return value;
+    }
+
+    std::uint32_t u32(const char *field)
+    {
+        if (!need(4, field))
+            return 0;
+        const std::uint32_t value = loadU32(m_body.data() + m_pos);
+        m_pos += 4;
+        return value;
+    }
+
+    std::uint64_t u64(const char *field)
+    {
+        if (!need(8, field))
+            return 0;
+        const std::uint64_t value = loadU64(m_body.data() + m_pos);
+        m_pos += 8;
+        return value;
+    }
+
+    std::string text8(const char *field) { return text(u8(field), field); }
+    std::string text16(const char *field) { return text(u16(field), field); }
+
+    void fail(DecodeErrorKind kind, const std::string &detail)
+    {
+        if (!m_error)
+            m_error = DecodeError{kind, kFrameHeaderSize + m_pos, detail};
+    }
+
+    void failAt(std::size_t bodyOffset, DecodeErrorKind kind, const std::string &detail)
+    {
+        if (!m_error)
+            m_error = DecodeError{kind, kFrameHeaderSize + bodyOffset, detail};
+    }
+
+    std::size_t position() const { return m_pos; }
+
+private:
+    bool need(std::size_t n, const char *field)
+    {
+        if (m_error)
+            return false;
+        if (m_body.size() - m_pos < n) {
+            fail(DecodeErrorKind::Truncated, std::string(field) + " needs " + std::to_string(n)
+                     + " bytes, " + std::to_string(m_body.size() - m_pos) + " left");
+            return false;
+        }
+        return true;
+    }
+
+    std::string text(std::size_t length, const char *field)
+    {
+        if (!need(length, field))
+            return {};
+        std::string_view bytes = m_body.substr(m_pos, length);
+        if (!isValidUtf8(bytes)) {
+            fail(DecodeErrorKind::InvalidUtf8, field);
+            return {};
+        }
+        m_pos += length;
+        return std::string(bytes);
+    }
+
+    std::string_view m_body;
+    std::size_t m_pos = 0;
+    std::optional<DecodeError> m_error;
+};
+
+inline Hello readHello(BodyReader &r)
+{
+    Hello m;
+    m.version = r.u16("version");
+    m.agency = r.u32("agency");
+    m.token = r.text16("token");
+    return m;
+}
+
+inline Welcome readWelcome(BodyReader &r)
+{
+    Welcome m;
+    m.version = r.u16("version");
+    m.lastSequence = r.u64("last sequence");
+    m.storedBets = r.u64("stored bets");
+    return m;
+}
+
+inline Batch readBatch(BodyReader &r)
+{
+    Batch m;
+    m.sequence = r.u64("sequence");
+    const std::size_t countOffset = r.position();
+    const std::uint16_t count = r.u16("bet count");
+    if (r.failed())
+        return m;
+    if (count == 0) {
+        r.failAt(countOffset, DecodeErrorKind::InvalidValue, "bet count is 0");
+        return m;
+    }
+    // Never reserve from a count we have not checked against the bytes actually present.
+    if (r.remaining() < count * kMinEncodedBetSize) {
+        r.failAt(countOffset, DecodeErrorKind::Truncated,
+                 "bet count " + std::to_string(count) + " does not fit in the frame");
+        return m;
+    }
+    m.bets.reserve(count);
+    for (std::uint16_t i = 0; i < count && !r.failed(); ++i) {
+        Bet bet;
+        bet.firstName = r.text8("first name");
+        bet.lastName = r.text8("last name");
+        bet.document = r.text8("document");
+        bet.birthdate = r.text8("birthdate");
+        bet.number = r.u16("number");
+        m.bets.push_back(std::move(bet));
+    }
+    return m;
+}
+
+inline Ack readAck(BodyReader &r)
+{
+    Ack m;
+    m.sequence = r.u64("sequence");
+    m.count = r.u16("count");
+    const std::size_t flagOffset = r.position();
+    const std::uint8_t duplicate = r.u8("duplicate flag");
+    if (!r.failed() && duplicate > 1)
+        r.failAt(flagOffset, DecodeErrorKind::InvalidValue, "duplicate flag is not 0 or 1");
+    m.duplicate = duplicate == 1;
+    return m;
+}
+
+inline ErrorCode readErrorCode(BodyReader &r)
+{
+    const std::size_t offset = r.position();
+    const std::uint16_t code = r.u16("error code");
+    if (!r.failed() && !isKnownErrorCode(code))
+        r.failAt(offset, DecodeErrorKind::InvalidValue, "unknown error code " + std::to_string(code));
+    return static_cast<ErrorCode>(code);
+}
+
+inline Reject readReject(BodyReader &r)
+{
+    Reject m;
+    m.sequence = r.u64("sequence");
+    m.code = readErrorCode(r);
+    m.betIndex = r.u16("bet index");
+    m.reason = r.text16("reason");
+    return m;
+}
+
+inline Winners readWinners(BodyReader &r)
+{
+    Winners m;
+    const std::size_t flagOffset = r.position();
+    const std::uint8_t final = r.u8("final flag");
+    if (!r.failed() && final > 1)
+        r.failAt(flagOffset, DecodeErrorKind::InvalidValue, "final flag is not 0 or 1");
+    m.final = final == 1;
+    const std::size_t countOffset = r.position();
+    const std::uint16_t count = r.u16("document count");
+    if (!r.failed() && r.remaining() < std::size_t(count) * 2) {
+        r.failAt(countOffset, DecodeErrorKind::Truncated,
+                 "document count " + std::to_string(count) + " does not fit in the frame");
+    }
+    if (r.failed())
+        return m;
+    m.documents.reserve(count);
+    for (std::uint16_t i = 0; i < count && !r.failed(); ++i)
+        m.documents.push_back(r.text8("document"));
+    return m;
+}
+
+inline ErrorMessage readError(BodyReader &r)
+{
+    ErrorMessage m;
+    m.code = readErrorCode(r);
+    m.message = r.text16("message");
+    return m;
+}
+
+} // namespace detail
+
+struct FrameDecodeResult {
+    std::optional<Message> message;
+    std::optional<DecodeError> error;
+};
+
+// Turns one cut-out frame into a message, or says exactly what is wrong with it.
+inline FrameDecodeResult decodeFrame(const RawFrame &frame)
+{
+    using detail::BodyReader;
+    if (!isKnownMessageType(frame.type)) {
+        return {std::nullopt,
+                DecodeError{DecodeErrorKind::UnknownType, kLengthFieldSize,
+                            "type byte " + std::to_string(frame.type)}};
+    }
+    BodyReader r(frame.body);
+    Message message;
+    switch (static_cast<MessageType>(frame.type)) {
+    case MessageType::Hello: message = detail::readHello(r); break;
+    case MessageType::Welcome: message = detail::readWelcome(r); break;
+    case MessageType::Batch: message = detail::readBatch(r); break;
+    case MessageType::Ack: message = detail::readAck(r); break;
+    case MessageType::Reject: message = detail::readReject(r); break;
+    case MessageType::Done: message = Done{}; break;
+    case MessageType::DoneAck: message = DoneAck{}; break;
+    case MessageType::GetWinners: message = GetWinners{}; break;
+    case MessageType::Winners: message = detail::readWinners(r); break;
+    case MessageType::Error: message = detail::readError(r); break;
+    }
+    if (!r.failed() && !r.atEnd()) {
+        r.fail(DecodeErrorKind::TrailingBytes,
+               std::to_string(r.remaining()) + " bytes after the last field of "
+                   + toString(static_cast<MessageType>(frame.type)));
+    }
+    if (r.failed())
+        return {std::nullopt, r.error()};
+    return {std::move(message), std::nullopt};
+}
+
+// Cuts a byte stream into frames. Bytes can arrive in any split; the result is the same.
+// A bad length prefix poisons the splitter: a byte stream cannot be resynchronised after it.
+class FrameSplitter
+{
+public:
+    void feed(const char *data, std::size_t size)
+    {
+        compact();
+        m_buffer.append(data, size);
+    }
+    void feed(std::string_view bytes) { feed(bytes.data(), bytes.size()); }
+
+    // Ok: `frame` is set. Incomplete: feed more bytes. Malformed: `error()` says why; stop reading.
+    DecodeStatus next(RawFrame &frame)
+    {
+        if (m_error)
+            return DecodeStatus::Malformed;
+        const std::size_t available = m_buffer.size() - m_consumed;
+        if (available < kLengthFieldSize)
+            return DecodeStatus::Incomplete;
+        const std::uint32_t length = loadU32(m_buffer.data() + m_consumed);
+        if (length == 0) {
+            m_error = DecodeError{DecodeErrorKind::EmptyFrame, 0, "length prefix is 0"};
+            return DecodeStatus::Malformed;
+        }
+        if (length > kMaxFrameSize - kLengthFieldSize) {
+            m_error = DecodeError{DecodeErrorKind::FrameTooLarge, 0,
+                                  "length prefix " + std::to_string(length) + " exceeds "
+                                      + std::to_string(kMaxFrameSize - kLengthFieldSize)};
+            return DecodeStatus::Malformed;
+        }
+        if (available < kLengthFieldSize + length)
+            return DecodeStatus::Incomplete;
+        const char *start = m_buffer.data() + m_consumed;
+        frame.type = static_cast<std::uint8_t>(start[kLengthFieldSize]);
+        frame.body = std::string_view(start + kFrameHeaderSize, length - 1);
+        m_consumed += kLengthFieldSize + length;
+        return DecodeStatus::Ok;
+    }
+
+    const DecodeError &error() const { return *m_error; }
+
+    // Bytes received but not yet returned as frames: a started frame, when non-zero.
+    std::size_t pendingBytes() const { return m_buffer.size() - m_consumed; }
+
+private:
+    // Drops consumed bytes before appending, so views handed out by next() stay valid until feed().
+    void compact()
+    {
+        if (m_consumed == 0)
+            return;
+        m_buffer.erase(0, m_consumed);
+        m_consumed = 0;
+    }
+
+    std::string m_buffer;
+    std::size_t m_consumed = 0;
+    std::optional<DecodeError> m_error;
+};
+
+// A FrameSplitter and decodeFrame() together: bytes in, messages out.
+class StreamDecoder
+{
+public:
+    void feed(const char *data, std::size_t size) { m_splitter.feed(data, size); }
+    void feed(std::string_view bytes) { m_splitter.feed(bytes); }
+
+    DecodeStatus next(Message &message)
+    {
+        if (m_error)
+            return DecodeStatus::Malformed;
+        RawFrame frame;
+        const DecodeStatus status = m_splitter.next(frame);
+        if (status == DecodeStatus::Malformed) {
+            m_error = m_splitter.error();
+            return status;
+        }
+        if (status == DecodeStatus::Incomplete)
+            return status;
+        FrameDecodeResult result = decodeFrame(frame);
+        if (result.error) {
+            m_error = std::move(result.error);
+            return DecodeStatus::Malformed;
+        }
+        message = std::move(*result.message);
+        return DecodeStatus::Ok;
+    }
+
+    const DecodeError &error() const { return *m_error; }
+    std::size_t pendingBytes() const { return m_splitter.pendingBytes(); }
+
+private:
+    FrameSplitter m_splitter;
+    std::optional<DecodeError> m_error;
+};
+
+} // namespace lottery::protocol

@@ -1,0 +1,53 @@
+// Every protocol limit lives here, each with the reason it has the value it has.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace lottery::protocol {
+
+// Bumped on any incompatible change of the wire format; HELLO carries it and the server refuses others.
+inline constexpr std::uint16_t kProtocolVersion = 1;
+
+// Whole frame, header included. The course asks for 8 KiB packets; it also bounds what a peer can make
+// us buffer before we have checked anything.
+inline constexpr std::size_t kMaxFrameSize = 8192;
+
+// The length prefix (u32) plus the type byte.
+inline constexpr std::size_t kFrameHeaderSize = 5;
+inline constexpr std::size_t kLengthFieldSize = 4;
+
+// Largest body a frame may carry.
+inline constexpr std::size_t kMaxBodySize = kMaxFrameSize - kFrameHeaderSize;
+
+// Bet text fields are prefixed by one byte: a name longer than 255 UTF-8 bytes is not a real name.
+inline constexpr std::size_t kMaxBetFieldBytes = 255;
+
+// Documents are national ID numbers: digits only, and no country uses more than 20.
+inline constexpr std::size_t kMaxDocumentDigits = 20;
+
+// The lottery's numbers are 0000..9999.
+inline constexpr std::uint16_t kMaxBetNumber = 9999;
+
+// The number that wins the draw (the course's LOTTERY_WINNER_NUMBER).
+inline constexpr std::uint16_t kWinningNumber = 7574;
+
+// Birthdates before this year are treated as typing errors.
+inline constexpr int kMinBirthYear = 1900;
+
+// Free text (reasons, error messages, tokens) is u16-prefixed but must still fit in one frame.
+inline constexpr std::size_t kMaxTextBytes = 1024;
+
+// Smallest encoded bet: four 1-byte lengths, one byte of each name, one digit, 10-byte date, u16.
+inline constexpr std::size_t kMinEncodedBetSize = 4 + 1 + 1 + 1 + 10 + 2;
+
+// Fixed part of a BATCH body: u64 sequence + u16 count.
+inline constexpr std::size_t kBatchHeaderSize = 8 + 2;
+
+// Fixed part of a WINNERS body: u8 final flag + u16 count.
+inline constexpr std::size_t kWinnersHeaderSize = 1 + 2;
+
+// Marks a REJECT that concerns the whole batch rather than one bet in it.
+inline constexpr std::uint16_t kNoBetIndex = 0xFFFF;
+
+} // namespace lottery::protocol

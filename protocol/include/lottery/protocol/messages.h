@@ -1,0 +1,157 @@
+// The messages of the protocol, as plain values. docs/PROTOCOL.md gives their bytes.
+#pragma once
+
+#include "lottery/protocol/errors.h"
+#include "lottery/protocol/limits.h"
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace lottery::protocol {
+
+// Wire values are fixed: never renumber, only append.
+enum class MessageType : std::uint8_t {
+    Hello = 0x01,      // agency -> server: version, agency number, token
+    Welcome = 0x02,    // server -> agency: version, what is already durably stored for the agency
+    Batch = 0x03,      // agency -> server: a numbered batch of bets
+    Ack = 0x04,        // server -> agency: that batch is durably stored
+    Reject = 0x05,     // server -> agency: that batch was refused, nothing of it stored
+    Done = 0x06,       // agency -> server: no more bets from this agency
+    DoneAck = 0x07,    // server -> agency: DONE is recorded
+    GetWinners = 0x08, // agency -> server: send my winners (held until the draw)
+    Winners = 0x09,    // server -> agency: a chunk of winner documents
+    Error = 0x0A,      // either way: fatal for the session, the sender closes after it
+};
+
+inline const char *toString(MessageType type)
+{
+    switch (type) {
+    case MessageType::Hello: return "HELLO";
+    case MessageType::Welcome: return "WELCOME";
+    case MessageType::Batch: return "BATCH";
+    case MessageType::Ack: return "ACK";
+    case MessageType::Reject: return "REJECT";
+    case MessageType::Done: return "DONE";
+    case MessageType::DoneAck: return "DONE_ACK";
+    case MessageType::GetWinners: return "GET_WINNERS";
+    case MessageType::Winners: return "WINNERS";
+    case MessageType::Error: return "ERROR";
+    }
+    return "UNKNOWN";
+}
+
+inline bool isKnownMessageType(std::uint8_t value)
+{
+    return value >= 0x01 && value <= 0x0A;
+}
+
+// One bet as it travels. Text is UTF-8; birthdate is "YYYY-MM-DD".
+struct Bet {
+    std::string firstName;
+    std::string lastName;
+    std::string document;
+    std::string birthdate;
+    std::uint16_t number = 0;
+
+    bool operator==(const Bet &o) const
+    {
+        return firstName == o.firstName && lastName == o.lastName && document == o.document
+            && birthdate == o.birthdate && number == o.number;
+    }
+};
+
+struct Hello {
+    std::uint16_t version = 0;
+    std::uint32_t agency = 0;
+    std::string token; // empty when the server runs without credentials
+    bool operator==(const Hello &o) const
+    {
+        return version == o.version && agency == o.agency && token == o.token;
+    }
+};
+
+struct Welcome {
+    std::uint16_t version = 0;
+    std::uint64_t lastSequence = 0; // last batch sequence number durably stored for this agency (0: none)
+    std::uint64_t storedBets = 0;   // bets durably stored for this agency: the agency resumes after them
+    bool operator==(const Welcome &o) const
+    {
+        return version == o.version && lastSequence == o.lastSequence && storedBets == o.storedBets;
+    }
+};
+
+struct Batch {
+    std::uint64_t sequence = 0; // 1, 2, 3, ... per agency
+    std::vector<Bet> bets;      // at least one
+    bool operator==(const Batch &o) const { return sequence == o.sequence && bets == o.bets; }
+};
+
+struct Ack {
+    std::uint64_t sequence = 0;
+    std::uint16_t count = 0;    // bets in the acknowledged batch
+    bool duplicate = false;     // the batch had been stored before: acknowledged again, not stored twice
+    bool operator==(const Ack &o) const
+    {
+        return sequence == o.sequence && count == o.count && duplicate == o.duplicate;
+    }
+};
+
+struct Reject {
+    std::uint64_t sequence = 0;
+    ErrorCode code = ErrorCode::InvalidBet;
+    std::uint16_t betIndex = kNoBetIndex; // 0-based index in the batch, or kNoBetIndex
+    std::string reason;
+    bool operator==(const Reject &o) const
+    {
+        return sequence == o.sequence && code == o.code && betIndex == o.betIndex
+            && reason == o.reason;
+    }
+};
+
+struct Done {
+    bool operator==(const Done &) const { return true; }
+};
+
+struct DoneAck {
+    bool operator==(const DoneAck &) const { return true; }
+};
+
+struct GetWinners {
+    bool operator==(const GetWinners &) const { return true; }
+};
+
+struct Winners {
+    bool final = true;                  // false: more WINNERS frames follow
+    std::vector<std::string> documents; // this chunk's documents
+    bool operator==(const Winners &o) const
+    {
+        return final == o.final && documents == o.documents;
+    }
+};
+
+struct ErrorMessage {
+    ErrorCode code = ErrorCode::Internal;
+    std::string message;
+    bool operator==(const ErrorMessage &o) const
+    {
+        return code == o.code && message == o.message;
+    }
+};
+
+using Message = std::variant<Hello, Welcome, Batch, Ack, Reject, Done, DoneAck, GetWinners, Winners,
+                             ErrorMessage>;
+
+inline MessageType typeOf(const Message &message)
+{
+    static constexpr MessageType kTypes[] = {
+        MessageType::Hello,   MessageType::Welcome,    MessageType::Batch,
+        MessageType::Ack,     MessageType::Reject,     MessageType::Done,
+        MessageType::DoneAck, MessageType::GetWinners, MessageType::Winners,
+        MessageType::Error,
+    };
+    return kTypes[message.index()];
+}
+
+} // namespace lottery::protocol
