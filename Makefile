@@ -1,0 +1,61 @@
+# The two commands users need first: `make demo` and `make test`. See README.md.
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+WERROR ?= ON
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build demo test test-asan test-tsan fuzz bench clean \
+        docker-image docker-compose-up docker-compose-logs docker-compose-down
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DLOTTERY_WERROR=$(WERROR) $(CMAKE_FLAGS)
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Server + 5 agencies on loopback, on .data/agency-N.csv when present, else on generated data.
+demo: build
+	scripts/demo.sh $(BUILD_DIR)/bin
+
+# The whole suite through CTest.
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j 2 --timeout 600
+
+# The suite under AddressSanitizer + UBSan.
+test-asan:
+	$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_FLAGS="-DLOTTERY_SANITIZE=address -DLOTTERY_BUILD_GUI=OFF $(CMAKE_FLAGS)"
+
+# The concurrency tests under ThreadSanitizer.
+test-tsan: deps
+	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLOTTERY_WERROR=$(WERROR) -DLOTTERY_SANITIZE=thread -DLOTTERY_BUILD_GUI=OFF $(CMAKE_FLAGS)
+	cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -L concurrency --timeout 900
+
+fuzz:
+	scripts/install-deps.sh --with-tools
+	tests/fuzz/run-fuzz.sh 60
+
+bench: build
+	$(BUILD_DIR)/bin/lottery-bench
+
+clean:
+	rm -rf build build-asan build-tsan build-fuzz
+
+# --- Docker Compose deployment (docker/compose.sh picks `docker compose` or `docker-compose`) ---
+COMPOSE_FILE ?= docker-compose-dev.yaml
+
+docker-image:
+	docker/compose.sh image
+
+docker-compose-up:
+	docker/compose.sh up $(COMPOSE_FILE)
+
+docker-compose-logs:
+	docker/compose.sh logs $(COMPOSE_FILE)
+
+docker-compose-down:
+	docker/compose.sh down $(COMPOSE_FILE)

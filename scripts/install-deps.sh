@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs (as root, with apt-get) the Debian 12 packages the project needs that are missing.
+# Usage: scripts/install-deps.sh [--with-tools]   (--with-tools: clang for the fuzzer, strace, xvfb)
+set -euo pipefail
+
+packages=(cmake ninja-build g++ make pkg-config qt6-base-dev libgl-dev libyaml-cpp-dev zlib1g-dev)
+if [[ "${1:-}" == "--with-tools" ]]; then
+    packages+=(clang libclang-rt-14-dev strace xvfb xauth procps)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+    exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+    sudo=sudo
+else
+    sudo=
+fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
