@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs the whole system on loopback: one lottery-server and 5 agency-cli processes, then prints each
+# agency's winners. Data: .data/agency-N.csv when present, else the course dataset in ../shared/data,
+# else a deterministic synthetic set made by lottery-datagen.
+# Usage: scripts/demo.sh BIN_DIR [AGENCIES]
+set -euo pipefail
+
+bin_dir=$(cd "${1:?usage: scripts/demo.sh BIN_DIR [AGENCIES]}" && pwd)
+agencies=${2:-5}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/loteria-demo.XXXXXX")
+server_pid=
+cleanup() {
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
+
+data_dir=
+for candidate in "$root/.data" "$root/../shared/data"; do
+    if [[ -f "$candidate/agency-1.csv" ]]; then
+        data_dir=$candidate
+        break
+    fi
+done
+if [[ -z "$data_dir" ]]; then
+    data_dir="$work/data"
+    echo "demo: no .data/agency-N.csv found; generating synthetic bets in $data_dir"
+    "$bin_dir/lottery-datagen" --out "$data_dir" --agencies "$agencies" --bets 2000 --seed 42 >/dev/null
+fi
+echo "demo: data from $data_dir, $agencies agencies, work dir $work"
+
+# Port 0: the kernel picks a free port and the server logs the one it got.
+"$bin_dir/lottery-server" --port 0 --agencies "$agencies" --storage "$work/bets.csv" \
+    >"$work/server.log" 2>&1 &
+server_pid=$!
+port=
+for _ in $(seq 1 100); do
+    port=$(sed -n 's/.*action: listen | result: success .*| port: \([0-9]*\).*/\1/p' "$work/server.log" | head -n 1)
+    [[ -n "$port" ]] && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; echo "demo: server died"; exit 1; }
+    sleep 0.1
+done
+[[ -n "$port" ]] || { cat "$work/server.log"; echo "demo: server did not start"; exit 1; }
+echo "demo: server listening on 127.0.0.1:$port"
+
+pids=()
+for agency in $(seq 1 "$agencies"); do
+    "$bin_dir/agency-cli" --agency "$agency" --server "127.0.0.1:$port" \
+        --file "$data_dir/agency-$agency.csv" --log-level DEBUG >"$work/agency-$agency.log" 2>&1 &
+    pids+=($!)
+done
+
+status=0
+for index in "${!pids[@]}"; do
+    agency=$((index + 1))
+    if ! wait "${pids[$index]}"; then
+        echo "demo: agency $agency failed:"
+        tail -n 5 "$work/agency-$agency.log"
+        status=1
+    fi
+done
+
+echo
+grep -h "action: sorteo" "$work/server.log" || true
+for agency in $(seq 1 "$agencies"); do
+    line=$(grep -h "action: consulta_ganadores" "$work/agency-$agency.log" | tail -n 1 || true)
+    echo "agency $agency: ${line#*action: }"
+    grep -h "action: ganador " "$work/agency-$agency.log" | sed 's/.*documento: /    winner document: /' || true
+done
+
+kill -TERM "$server_pid"
+wait "$server_pid" || status=1
+server_pid=
+echo
+echo "demo: server stopped; bets stored in $work/bets.csv ($(wc -l <"$work/bets.csv") rows)"
+exit $status
