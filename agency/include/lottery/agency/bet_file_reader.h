@@ -1,0 +1,108 @@
+// Reading an agency's bet file: one row at a time, in constant memory whatever the file size.
+//
+// Format: CSV, UTF-8, no header, `first_name,last_name,document,birthdate,number` per line, LF or
+// CRLF line endings, an optional UTF-8 BOM, blank lines skipped. Each row comes back with its
+// 1-based line number and either a valid bet or the reason it is not one (the CSV shape error of
+// protocol::parseAgencyCsvLine or the rule broken according to protocol::validateBet).
+#pragma once
+
+#include "lottery/protocol/bet.h"
+#include "lottery/protocol/messages.h"
+
+#include <QDate>
+#include <QFile>
+#include <QList>
+#include <QString>
+
+#include <functional>
+#include <optional>
+
+namespace lottery::agency {
+
+// One non-blank line of the file.
+struct BetRow {
+    qint64 line = 0;                  // 1-based line number in the file
+    std::optional<protocol::Bet> bet; // set when the row is a valid bet
+    QString error;                    // why the row is not a valid bet, when `bet` is empty
+
+    bool isValid() const { return bet.has_value(); }
+};
+
+class BetFileReader
+{
+public:
+    // Longest line kept in memory. A valid row is far shorter (five fields of at most 255 bytes);
+    // a longer line is reported invalid and skipped without being buffered.
+    static constexpr qint64 kMaxLineBytes = 8192;
+
+    BetFileReader();
+    ~BetFileReader();
+    BetFileReader(const BetFileReader &) = delete;
+    BetFileReader &operator=(const BetFileReader &) = delete;
+
+    // The date birthdates are checked against; a null date (the default) means today's date.
+    void setToday(const QDate &today);
+
+    bool open(const QString &path); // false: errorString() says why
+    void close();
+    bool isOpen() const;
+    QString fileName() const;
+
+    // Reads the next non-blank line. Returns false at the end of the file or on a read error;
+    // hasError() tells them apart.
+    bool readNext(BetRow &row);
+
+    bool atEnd() const;
+    bool hasError() const;
+    QString errorString() const;
+
+    qint64 lineNumber() const; // line number of the last line read (0 before the first)
+    qint64 bytesRead() const;  // for progress
+    qint64 fileSize() const;
+
+private:
+    bool readLine(QByteArray &line, bool &tooLong);
+    void fail(const QString &message);
+
+    QFile m_file;
+    QByteArray m_buffer;
+    qint64 m_lineNumber = 0;
+    qint64 m_bytesRead = 0;
+    protocol::CivilDate m_today;
+    bool m_fixedToday = false;
+    bool m_atEnd = true;
+    bool m_hasError = false;
+    QString m_errorString;
+};
+
+struct InvalidRow {
+    qint64 line = 0;
+    QString reason;
+
+    bool operator==(const InvalidRow &o) const { return line == o.line && reason == o.reason; }
+};
+
+struct BetFileSummary {
+    qint64 validRows = 0;
+    qint64 invalidRows = 0;          // all of them, including those not kept in `invalid`
+    qint64 winningRows = 0;          // valid rows whose number is the winning number
+    QList<InvalidRow> invalid;       // the first `maxInvalidKept` invalid rows, in file order
+    bool invalidListTruncated = false;
+};
+
+struct BetFileScanResult {
+    bool ok = false;     // false: the file could not be read (errorString), or the scan was stopped
+    bool cancelled = false;
+    QString errorString;
+    BetFileSummary summary;
+};
+
+// Called now and then during a scan; return false to stop it.
+using ScanProgress = std::function<bool(qint64 bytesRead, qint64 fileSize)>;
+
+// Reads a whole file to preview it (for the GUI). Constant memory apart from the kept invalid rows.
+// Thread-safe: no shared state, so it may run in a worker thread.
+BetFileScanResult scanBetFile(const QString &path, int maxInvalidKept = 1000,
+                              const ScanProgress &progress = {}, const QDate &today = {});
+
+} // namespace lottery::agency
