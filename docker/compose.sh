@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The Makefile's docker-* targets. Works with `docker compose` (v2) or `docker-compose` (v1).
+#
+#   docker/compose.sh image                  build loteria-server and loteria-agency
+#   docker/compose.sh up   [COMPOSE_FILE]    build the images, then start everything detached
+#   docker/compose.sh logs [COMPOSE_FILE]    follow every container's log
+#   docker/compose.sh down [COMPOSE_FILE]    stop (10 s grace), then remove containers and network;
+#                                            the bets volume `loteria-bets` is kept
+#
+# COMPOSE_FILE defaults to docker-compose-dev.yaml (make it with ./generar-compose.sh). The project
+# is always named `loteria` and relative paths resolve from the repository root, wherever the
+# compose file is. Base images: when debian:bookworm(-slim) are missing they are made locally with
+# docker/bootstrap-base-images.sh (debootstrap), unless LOTTERY_DOCKER_PULL=1 asks to pull them.
+set -euo pipefail
+
+readonly ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly PROJECT=loteria
+readonly STOP_GRACE_SECONDS=10
+readonly BASE_IMAGES=(debian:bookworm debian:bookworm-slim)
+
+die() { echo "compose.sh: error: $*" >&2; exit 1; }
+log() { echo "compose.sh: $*"; }
+
+usage() {
+    echo "usage: $0 image | up|logs|down [COMPOSE_FILE]" >&2
+    exit 2
+}
+
+# Sets the array `compose` to the compose command this host has.
+find_compose() {
+    if docker compose version >/dev/null 2>&1; then
+        compose=(docker compose)
+    elif command -v docker-compose >/dev/null 2>&1; then
+        compose=(docker-compose)
+    else
+        die "neither 'docker compose' nor 'docker-compose' is installed"
+    fi
+}
+
+ensure_base_images() {
+    local missing=()
+    local image
+    for image in "${BASE_IMAGES[@]}"; do
+        docker image inspect "$image" >/dev/null 2>&1 || missing+=("$image")
+    done
+    [[ ${#missing[@]} -gt 0 ]] || return 0
+    if [[ "${LOTTERY_DOCKER_PULL:-0}" == 1 ]]; then
+        for image in "${missing[@]}"; do
+            log "pulling $image"
+            timeout 120 docker pull "$image" || log "could not pull $image"
+        done
+        missing=()
+        for image in "${BASE_IMAGES[@]}"; do
+            docker image inspect "$image" >/dev/null 2>&1 || missing+=("$image")
+        done
+        [[ ${#missing[@]} -gt 0 ]] || return 0
+    fi
+    log "base images missing (${missing[*]}): creating them with debootstrap"
+    "$ROOT/docker/bootstrap-base-images.sh"
+}
+
+build_images() {
+    docker info >/dev/null 2>&1 || die "no Docker engine answers 'docker info' (is dockerd running?)"
+    ensure_base_images
+    local target
+    for target in server agency; do
+        log "building loteria-$target"
+        local build_log=${TMPDIR:-/tmp}/loteria-docker-build-$target.log
+        # The classic builder: it needs no buildx plugin and is what every Docker engine has.
+        if ! DOCKER_BUILDKIT=0 docker build -f "$ROOT/docker/Dockerfile" --target "$target" \
+            -t "loteria-$target:latest" "$ROOT" >"$build_log" 2>&1; then
+            tail -n 40 "$build_log" >&2
+            die "building loteria-$target failed (whole log: $build_log)"
+        fi
+    done
+    log "images ready: loteria-server:latest loteria-agency:latest"
+}
+
+compose_file() {
+    local file=${1:-docker-compose-dev.yaml}
+    [[ -f "$file" ]] || die "compose file '$file' not found (make it: ./generar-compose.sh $file 5)"
+    echo "$(cd "$(dirname "$file")" && pwd)/$(basename "$file")"
+}
+
+[[ $# -ge 1 ]] || usage
+command=$1
+shift
+[[ $# -le 1 ]] || usage
+
+case "$command" in
+    image)
+        [[ $# -eq 0 ]] || usage
+        build_images
+        ;;
+    up | logs | down)
+        file=$(compose_file "${1:-}")
+        find_compose
+        run=("${compose[@]}" -p "$PROJECT" --project-directory "$ROOT" -f "$file")
+        case "$command" in
+            up)
+                build_images
+                "${run[@]}" up -d
+                ;;
+            logs)
+                "${run[@]}" logs -f
+                ;;
+            down)
+                "${run[@]}" stop -t "$STOP_GRACE_SECONDS"
+                # No -v: the bets volume outlives the containers on purpose.
+                "${run[@]}" down --remove-orphans
+                ;;
+        esac
+        ;;
+    *)
+        usage
+        ;;
+esac
