@@ -8,6 +8,7 @@
 #pragma once
 
 #include "lottery/protocol/errors.h"
+#include "lottery/protocol/messages.h"
 
 #include <QAbstractSocket>
 #include <QDate>
@@ -29,23 +30,23 @@ struct AgencySessionOptions {
     QString host = QStringLiteral("127.0.0.1");
     quint16 port = 12345;
     quint32 agency = 0; // 1..N, required
-    QString token;      // sent in HELLO; empty when the server runs without credentials
-    QString dataFile;   // required
+    QString token; // sent in HELLO; empty when the server runs without credentials
+    QString dataFile; // required
 
     int batchMaxBets = 100; // the course's batch.maxAmount; frames also stay within 8 KiB
-    int window = 8;         // BATCHes sent and not yet acknowledged, at most
+    int window = 8; // BATCHes sent and not yet acknowledged, at most
 
     // Connection attempts back off from initialRetryDelay, doubling up to maxRetryDelay, until
     // connectTimeout has passed since start().
-    std::chrono::milliseconds connectTimeout{30000};
-    std::chrono::milliseconds initialRetryDelay{100};
-    std::chrono::milliseconds maxRetryDelay{2000};
+    std::chrono::milliseconds connectTimeout {30000};
+    std::chrono::milliseconds initialRetryDelay {100};
+    std::chrono::milliseconds maxRetryDelay {2000};
 
     // Longest silence from the server while an answer is due (WELCOME, ACK, DONE_ACK).
-    std::chrono::milliseconds responseTimeout{30000};
+    std::chrono::milliseconds responseTimeout {30000};
     // Longest wait for the WINNERS after GET_WINNERS (the draw waits for every agency);
     // zero means no limit.
-    std::chrono::milliseconds drawTimeout{0};
+    std::chrono::milliseconds drawTimeout {0};
 
     // The date birthdates are checked against; null means today's date.
     QDate today;
@@ -56,26 +57,26 @@ class AgencySession : public QObject
     Q_OBJECT
 public:
     enum class Phase {
-        Idle,           // not started
-        Connecting,     // connecting (with retries) and HELLO/WELCOME
-        Sending,        // streaming batches, then DONE
+        Idle, // not started
+        Connecting, // connecting (with retries) and HELLO/WELCOME
+        Sending, // streaming batches, then DONE
         WaitingForDraw, // DONE acknowledged, GET_WINNERS sent
-        Done,           // winners received (final state)
-        Failed,         // see errorString(), failureKind(), lastErrorCode() (final state)
-        Cancelled,      // cancel() was called (final state)
+        Done, // winners received (final state)
+        Failed, // see errorString(), failureKind(), lastErrorCode() (final state)
+        Cancelled, // cancel() was called (final state)
     };
     Q_ENUM(Phase)
 
     enum class FailureKind {
         None,
-        InvalidOptions,    // bad AgencySessionOptions
-        FileError,         // the data file cannot be opened or read
-        ConnectTimeout,    // no connection within connectTimeout
-        ServerError,       // the server sent ERROR: lastErrorCode()
-        BatchRejected,     // the server sent REJECT: lastErrorCode(), rejectedSequence()
+        InvalidOptions, // bad AgencySessionOptions
+        FileError, // the data file cannot be opened or read
+        ConnectTimeout, // no connection within connectTimeout
+        ServerError, // the server sent ERROR: lastErrorCode()
+        BatchRejected, // the server sent REJECT: lastErrorCode(), rejectedSequence()
         ProtocolViolation, // malformed frame or unexpected message from the server
-        ConnectionLost,    // the server closed the connection or a socket error
-        ResponseTimeout,   // the server did not answer within responseTimeout / drawTimeout
+        ConnectionLost, // the server closed the connection or a socket error
+        ResponseTimeout, // the server did not answer within responseTimeout / drawTimeout
     };
     Q_ENUM(FailureKind)
 
@@ -105,11 +106,11 @@ public:
     qint64 duplicateBatches() const { return m_duplicateBatches; }
     int batchesInFlight() const { return m_inFlightCount; }
     int connectAttempts() const { return m_connectAttempts; }
-    qint64 bytesRead() const;  // progress through the data file
+    qint64 bytesRead() const; // progress through the data file
     qint64 fileSize() const;
 
     quint64 serverLastSequence() const { return m_serverLastSequence; } // from WELCOME
-    quint64 serverStoredBets() const { return m_serverStoredBets; }     // from WELCOME
+    quint64 serverStoredBets() const { return m_serverStoredBets; } // from WELCOME
     QStringList winners() const { return m_winners; }
 
     // Failure details (meaningful in phase Failed).
@@ -134,20 +135,36 @@ signals:
 
 private:
     class Private;
+    QString validateOptions() const;
+    void begin();
     void setPhase(Phase phase);
     void fail(FailureKind kind, const QString &message,
-              std::optional<protocol::ErrorCode> code = std::nullopt);
+        std::optional<protocol::ErrorCode> code = std::nullopt);
+    void protocolViolation(protocol::ErrorCode code, const QString &message);
+    void closeEverything(bool graceful);
 
     void attemptConnect();
+    void onConnectFailure(const QString &error);
     void onConnected();
     void onSocketError(QAbstractSocket::SocketError error);
     void onDisconnected();
+
+    void send(const protocol::Message &message);
     void onReadyRead();
-    void onResponseTimeout();
-    void pump();
-    void schedulePump();
+    void handleMessage(const protocol::Message &message);
+    void handleWelcome(const protocol::Welcome &welcome);
+    void handleAck(const protocol::Ack &ack);
+    void handleReject(const protocol::Reject &reject);
+    void handleDoneAck();
+    void handleWinners(const protocol::Winners &winners);
+    QString awaitingText() const;
+
     void armResponseTimer();
-    void closeEverything();
+    void onResponseTimeout();
+    bool canSendBatch() const;
+    void pump();
+    void sendBatch();
+    void sendDone();
 
     AgencySessionOptions m_options;
     std::unique_ptr<Private> d;

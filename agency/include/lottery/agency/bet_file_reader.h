@@ -21,9 +21,9 @@ namespace lottery::agency {
 
 // One non-blank line of the file.
 struct BetRow {
-    qint64 line = 0;                  // 1-based line number in the file
+    qint64 line = 0; // 1-based line number in the file
     std::optional<protocol::Bet> bet; // set when the row is a valid bet
-    QString error;                    // why the row is not a valid bet, when `bet` is empty
+    QString error; // why the row is not a valid bet, when `bet` is empty
 
     bool isValid() const { return bet.has_value(); }
 };
@@ -44,7 +44,7 @@ public:
     void setToday(const QDate &today);
 
     bool open(const QString &path); // false: errorString() says why
-    void close();
+    void close(); // keeps lineNumber(), bytesRead() and any error readable
     bool isOpen() const;
     QString fileName() const;
 
@@ -57,11 +57,11 @@ public:
     QString errorString() const;
 
     qint64 lineNumber() const; // line number of the last line read (0 before the first)
-    qint64 bytesRead() const;  // for progress
+    qint64 bytesRead() const; // for progress
     qint64 fileSize() const;
 
 private:
-    bool readLine(QByteArray &line, bool &tooLong);
+    bool readLine(qint64 &length, bool &tooLong);
     void fail(const QString &message);
 
     QFile m_file;
@@ -84,14 +84,14 @@ struct InvalidRow {
 
 struct BetFileSummary {
     qint64 validRows = 0;
-    qint64 invalidRows = 0;          // all of them, including those not kept in `invalid`
-    qint64 winningRows = 0;          // valid rows whose number is the winning number
-    QList<InvalidRow> invalid;       // the first `maxInvalidKept` invalid rows, in file order
+    qint64 invalidRows = 0; // all of them, including those not kept in `invalid`
+    qint64 winningRows = 0; // valid rows whose number is the winning number
+    QList<InvalidRow> invalid; // the first `maxInvalidKept` invalid rows, in file order
     bool invalidListTruncated = false;
 };
 
 struct BetFileScanResult {
-    bool ok = false;     // false: the file could not be read (errorString), or the scan was stopped
+    bool ok = false; // false: the file could not be read (errorString), or the scan was stopped
     bool cancelled = false;
     QString errorString;
     BetFileSummary summary;
@@ -103,6 +103,6 @@ using ScanProgress = std::function<bool(qint64 bytesRead, qint64 fileSize)>;
 // Reads a whole file to preview it (for the GUI). Constant memory apart from the kept invalid rows.
 // Thread-safe: no shared state, so it may run in a worker thread.
 BetFileScanResult scanBetFile(const QString &path, int maxInvalidKept = 1000,
-                              const ScanProgress &progress = {}, const QDate &today = {});
+    const ScanProgress &progress = {}, const QDate &today = {});
 
 } // namespace lottery::agency

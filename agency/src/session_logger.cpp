@@ -1,0 +1,63 @@
+#include "lottery/agency/session_logger.h"
+
+#include "common/log.h"
+#include "lottery/agency/agency_session.h"
+
+namespace lottery::agency {
+
+SessionLogger::SessionLogger(AgencySession *session, QObject *parent) : QObject(parent)
+{
+    connect(session, &AgencySession::connectRetry, this,
+        [](int attempt, const QString &error, int delayMs) {
+            LogLine(LogLevel::Info, u"conexion", LogResult::InProgress)
+                .field(u"intento", attempt)
+                .field(u"error", error)
+                .field(u"reintento_ms", delayMs);
+        });
+    connect(session, &AgencySession::welcomed, this,
+        [session](quint64 lastSequence, quint64 storedBets) {
+            LogLine(LogLevel::Info, u"conexion", LogResult::Success)
+                .field(u"server",
+                    QStringLiteral("%1:%2")
+                        .arg(session->options().host)
+                        .arg(session->options().port))
+                .field(u"intentos", session->connectAttempts())
+                .field(u"ultima_secuencia", static_cast<unsigned long long>(lastSequence))
+                .field(u"apuestas_guardadas", static_cast<unsigned long long>(storedBets));
+        });
+    connect(session, &AgencySession::invalidRow, this, [](qint64 line, const QString &reason) {
+        LogLine(LogLevel::Warning, u"apuesta_invalida", LogResult::Fail)
+            .field(u"linea", static_cast<long long>(line))
+            .field(u"error", reason);
+    });
+    connect(session, &AgencySession::batchAcknowledged, this,
+        [](quint64 sequence, int count, qint64 total, bool duplicate) {
+            LogLine line(LogLevel::Debug, u"apuesta_enviada", LogResult::Success);
+            line.field(u"cantidad", count)
+                .field(u"secuencia", static_cast<unsigned long long>(sequence))
+                .field(u"total", static_cast<long long>(total));
+            if (duplicate)
+                line.field(u"duplicado", u"si");
+        });
+    connect(session, &AgencySession::uploadCompleted, this, [session] {
+        LogLine(LogLevel::Info, u"envio_apuestas", LogResult::Success)
+            .field(u"apuestas", static_cast<long long>(session->betsAcknowledged()))
+            .field(u"lotes", static_cast<long long>(session->batchesAcknowledged()))
+            .field(u"omitidas_por_reanudacion", static_cast<long long>(session->rowsSkipped()))
+            .field(u"invalidas", static_cast<long long>(session->invalidRows()));
+    });
+    connect(session, &AgencySession::winnersReceived, this, [](const QStringList &documents) {
+        LogLine(LogLevel::Info, u"consulta_ganadores", LogResult::Success)
+            .field(u"cant_ganadores", static_cast<int>(documents.size()));
+        for (const QString &document : documents)
+            LogLine(LogLevel::Debug, u"ganador", LogResult::Success).field(u"documento", document);
+    });
+    connect(session, &AgencySession::failed, this, [session](const QString &message) {
+        LogLine line(LogLevel::Error, u"agencia", LogResult::Fail);
+        if (const auto code = session->lastErrorCode())
+            line.field(u"codigo", protocol::toString(*code));
+        line.field(u"error", message);
+    });
+}
+
+} // namespace lottery::agency
