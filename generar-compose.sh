@@ -67,7 +67,6 @@ EOF
     image: loteria-agency:latest
     environment:
       - CLI_ID=$id
-    command: ["--file", "/app/.data/agency-$id.csv"]
     volumes:
       - ./agency-cli/config.yaml:/app/config.yaml:ro
       - ./.data:/app/.data:ro

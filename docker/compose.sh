@@ -6,6 +6,7 @@
 #   docker/compose.sh logs [COMPOSE_FILE]    follow every container's log
 #   docker/compose.sh down [COMPOSE_FILE]    stop (10 s grace), then remove containers and network;
 #                                            the bets volume `loteria-bets` is kept
+#   docker/compose.sh services [COMPOSE_FILE]  list the file's services (checks that it parses)
 #
 # COMPOSE_FILE defaults to docker-compose-dev.yaml (make it with ./generar-compose.sh). The project
 # is always named `loteria` and relative paths resolve from the repository root, wherever the
@@ -22,7 +23,7 @@ die() { echo "compose.sh: error: $*" >&2; exit 1; }
 log() { echo "compose.sh: $*"; }
 
 usage() {
-    echo "usage: $0 image | up|logs|down [COMPOSE_FILE]" >&2
+    echo "usage: $0 image | up|logs|down|services [COMPOSE_FILE]" >&2
     exit 2
 }
 
@@ -92,7 +93,7 @@ case "$command" in
         [[ $# -eq 0 ]] || usage
         build_images
         ;;
-    up | logs | down)
+    up | logs | down | services)
         file=$(compose_file "${1:-}")
         find_compose
         run=("${compose[@]}" -p "$PROJECT" --project-directory "$ROOT" -f "$file")
@@ -103,6 +104,9 @@ case "$command" in
                 ;;
             logs)
                 "${run[@]}" logs -f
+                ;;
+            services)
+                "${run[@]}" config --services
                 ;;
             down)
                 "${run[@]}" stop -t "$STOP_GRACE_SECONDS"
