@@ -5,6 +5,28 @@
 
 namespace lottery::agency {
 
+namespace {
+
+// The step that failed, so a failure reads like the success line it replaces.
+QStringView failureAction(AgencySession::FailureKind kind)
+{
+    using Kind = AgencySession::FailureKind;
+    switch (kind) {
+    case Kind::InvalidOptions: return u"config";
+    case Kind::FileError: return u"lectura_apuestas";
+    case Kind::ConnectTimeout: return u"conexion";
+    case Kind::BatchRejected: return u"apuesta_enviada";
+    case Kind::None:
+    case Kind::ServerError:
+    case Kind::ProtocolViolation:
+    case Kind::ConnectionLost:
+    case Kind::ResponseTimeout: break;
+    }
+    return u"sesion";
+}
+
+} // namespace
+
 SessionLogger::SessionLogger(AgencySession *session, QObject *parent) : QObject(parent)
 {
     connect(session, &AgencySession::connectRetry, this,
@@ -53,7 +75,7 @@ SessionLogger::SessionLogger(AgencySession *session, QObject *parent) : QObject(
             LogLine(LogLevel::Debug, u"ganador", LogResult::Success).field(u"documento", document);
     });
     connect(session, &AgencySession::failed, this, [session](const QString &message) {
-        LogLine line(LogLevel::Error, u"agencia", LogResult::Fail);
+        LogLine line(LogLevel::Error, failureAction(session->failureKind()), LogResult::Fail);
         if (const auto code = session->lastErrorCode())
             line.field(u"codigo", protocol::toString(*code));
         line.field(u"error", message);

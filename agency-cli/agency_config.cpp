@@ -1,0 +1,271 @@
+#include "agency_config.h"
+
+#include <QCommandLineParser>
+#include <QFileInfo>
+
+#include <yaml-cpp/yaml.h>
+
+#include <limits>
+#include <optional>
+
+namespace lottery::agency {
+
+namespace {
+
+const QString kDefaultConfigFile = QStringLiteral("config.yaml");
+
+// Setting names, shared by the three sources.
+const QString kId = QStringLiteral("id");
+const QString kServer = QStringLiteral("server.address");
+const QString kLogLevel = QStringLiteral("log.level");
+const QString kBatchMax = QStringLiteral("batch.maxAmount");
+const QString kDataFile = QStringLiteral("data.file");
+const QString kWindow = QStringLiteral("window");
+const QString kConnectTimeout = QStringLiteral("connect.timeout");
+const QString kToken = QStringLiteral("token");
+
+struct EnvironmentName {
+    const char *variable;
+    const QString &key;
+};
+
+const EnvironmentName kEnvironment[] = {
+    {"CLI_ID", kId},
+    {"CLI_SERVER_ADDRESS", kServer},
+    {"CLI_LOG_LEVEL", kLogLevel},
+    {"CLI_BATCH_MAXAMOUNT", kBatchMax},
+    {"CLI_DATA_FILE", kDataFile},
+    {"CLI_TOKEN", kToken},
+};
+
+bool parseInteger(const QString &text, qint64 min, qint64 max, qint64 &value)
+{
+    bool ok = false;
+    value = text.trimmed().toLongLong(&ok);
+    return ok && value >= min && value <= max;
+}
+
+// Walks "a.b.c" down nested mappings without assigning Nodes (assignment rewrites the tree).
+std::optional<YAML::Node> lookup(const YAML::Node &node, const QStringList &path, int index = 0)
+{
+    if (index == path.size())
+        return node.IsNull() ? std::nullopt : std::optional<YAML::Node>(node);
+    if (!node.IsMap())
+        return std::nullopt;
+    const YAML::Node child = node[path.at(index).toStdString()];
+    if (!child.IsDefined())
+        return std::nullopt;
+    return lookup(child, path, index + 1);
+}
+
+} // namespace
+
+QString AgencyCliConfig::serverAddress() const
+{
+    return QStringLiteral("%1:%2").arg(host).arg(port);
+}
+
+AgencySessionOptions AgencyCliConfig::sessionOptions() const
+{
+    AgencySessionOptions options;
+    options.host = host;
+    options.port = port;
+    options.agency = agency;
+    options.token = token;
+    options.dataFile = dataFile;
+    options.batchMaxBets = batchMaxBets;
+    options.window = window;
+    options.connectTimeout = std::chrono::seconds(connectTimeoutSeconds);
+    return options;
+}
+
+bool AgencyConfigLoader::fail(const QString &message)
+{
+    m_errorString = message;
+    return false;
+}
+
+bool AgencyConfigLoader::apply(const QString &key, const QString &value, const QString &origin)
+{
+    const auto bad = [&](const QString &expected) {
+        return fail(QStringLiteral("%1: '%2' is not %3").arg(origin, value, expected));
+    };
+    qint64 number = 0;
+    if (key == kId) {
+        if (!parseInteger(value, 1, std::numeric_limits<quint32>::max(), number))
+            return bad(QStringLiteral("an agency number from 1 to 4294967295"));
+        m_config.agency = static_cast<quint32>(number);
+    } else if (key == kServer) {
+        const qsizetype colon = value.lastIndexOf(QLatin1Char(':'));
+        QString host = value.left(colon).trimmed();
+        if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+            host = host.mid(1, host.size() - 2); // [::1]:12345
+        if (colon <= 0 || host.isEmpty() || !parseInteger(value.mid(colon + 1), 1, 65535, number))
+            return bad(QStringLiteral("a HOST:PORT address (port 1..65535)"));
+        m_config.host = host;
+        m_config.port = static_cast<quint16>(number);
+    } else if (key == kLogLevel) {
+        const auto level = parseLogLevel(value);
+        if (!level)
+            return bad(QStringLiteral("a log level (DEBUG, INFO, WARNING, ERROR)"));
+        m_config.logLevel = *level;
+    } else if (key == kBatchMax) {
+        if (!parseInteger(value, 1, 0xFFFF, number))
+            return bad(QStringLiteral("a batch size from 1 to 65535"));
+        m_config.batchMaxBets = static_cast<int>(number);
+    } else if (key == kDataFile) {
+        if (value.trimmed().isEmpty())
+            return bad(QStringLiteral("a file path"));
+        m_config.dataFile = value;
+        m_dataFileSet = true;
+    } else if (key == kWindow) {
+        if (!parseInteger(value, 1, 1024, number))
+            return bad(QStringLiteral("a window from 1 to 1024 batches"));
+        m_config.window = static_cast<int>(number);
+    } else if (key == kConnectTimeout) {
+        if (!parseInteger(value, 1, 86400, number))
+            return bad(QStringLiteral("a timeout from 1 to 86400 seconds"));
+        m_config.connectTimeoutSeconds = static_cast<int>(number);
+    } else if (key == kToken) {
+        m_config.token = value;
+    }
+    return true;
+}
+
+bool AgencyConfigLoader::loadYaml(const QString &path)
+{
+    // yaml-cpp reports problems by exceptions; none leaves this function.
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(QFile::encodeName(path).toStdString());
+    } catch (const YAML::BadFile &) {
+        return fail(QStringLiteral("%1: cannot read the file").arg(path));
+    } catch (const YAML::Exception &e) {
+        return fail(QStringLiteral("%1: line %2, column %3: %4")
+                        .arg(path)
+                        .arg(e.mark.line + 1)
+                        .arg(e.mark.column + 1)
+                        .arg(QString::fromStdString(e.msg)));
+    }
+    if (root.IsNull())
+        return true; // an empty file: defaults
+    if (!root.IsMap())
+        return fail(QStringLiteral("%1: the top level must be a mapping of keys").arg(path));
+    for (const QString &key :
+        {kId, kServer, kLogLevel, kBatchMax, kDataFile, kWindow, kConnectTimeout, kToken}) {
+        const QString origin = QStringLiteral("%1: %2").arg(path, key);
+        try {
+            const std::optional<YAML::Node> node = lookup(root, key.split(QLatin1Char('.')));
+            if (!node)
+                continue;
+            if (!node->IsScalar())
+                return fail(QStringLiteral("%1: must be a single value").arg(origin));
+            if (!apply(key, QString::fromStdString(node->Scalar()), origin))
+                return false;
+        } catch (const YAML::Exception &e) {
+            return fail(QStringLiteral("%1: %2").arg(origin, QString::fromStdString(e.msg)));
+        }
+    }
+    return true;
+}
+
+AgencyConfigLoader::Status AgencyConfigLoader::load(
+    const QStringList &arguments, const QProcessEnvironment &environment)
+{
+    m_config = AgencyCliConfig {};
+    m_dataFileSet = false;
+    m_errorString.clear();
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Uploads one agency's bets to the lottery server and prints its winners.\n"
+                       "Settings: config.yaml, then CLI_* environment variables, then flags."));
+    const QCommandLineOption help(
+        {QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
+    const QCommandLineOption config(QStringLiteral("config"),
+        QStringLiteral("YAML settings (default ./config.yaml)."), QStringLiteral("file"));
+    const QCommandLineOption agency(QStringLiteral("agency"),
+        QStringLiteral("Agency number (config id, CLI_ID)."), QStringLiteral("n"));
+    const QCommandLineOption server(QStringLiteral("server"),
+        QStringLiteral("Server address (config server.address, CLI_SERVER_ADDRESS)."),
+        QStringLiteral("host:port"));
+    const QCommandLineOption file(QStringLiteral("file"),
+        QStringLiteral("Bets CSV (config data.file, CLI_DATA_FILE; default .data/agency-ID.csv)."),
+        QStringLiteral("path"));
+    const QCommandLineOption batchMax(QStringLiteral("batch-max"),
+        QStringLiteral("Bets per batch (config batch.maxAmount, CLI_BATCH_MAXAMOUNT)."),
+        QStringLiteral("n"));
+    const QCommandLineOption logLevel(QStringLiteral("log-level"),
+        QStringLiteral("DEBUG, INFO, WARNING or ERROR (config log.level, CLI_LOG_LEVEL)."),
+        QStringLiteral("level"));
+    const QCommandLineOption connectTimeout(QStringLiteral("connect-timeout"),
+        QStringLiteral("Seconds to keep retrying the connection (default 30)."),
+        QStringLiteral("s"));
+    const QCommandLineOption window(QStringLiteral("window"),
+        QStringLiteral("Unacknowledged batches in flight (default 8)."), QStringLiteral("n"));
+    parser.addOptions(
+        {help, config, agency, server, file, batchMax, logLevel, connectTimeout, window});
+    m_helpText = parser.helpText();
+    if (!parser.parse(arguments)) {
+        fail(parser.errorText());
+        return Status::Error;
+    }
+    if (parser.isSet(help))
+        return Status::Help;
+    if (!parser.positionalArguments().isEmpty()) {
+        fail(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
+        return Status::Error;
+    }
+
+    // An explicitly named file must exist; the default one is optional.
+    if (parser.isSet(config)) {
+        const QString path = parser.value(config);
+        if (!QFileInfo(path).isFile()) {
+            fail(QStringLiteral("%1: no such file (named with --config)").arg(path));
+            return Status::Error;
+        }
+        if (!loadYaml(path))
+            return Status::Error;
+        m_config.configFile = path;
+    } else if (QFileInfo(kDefaultConfigFile).isFile()) {
+        if (!loadYaml(kDefaultConfigFile))
+            return Status::Error;
+        m_config.configFile = kDefaultConfigFile;
+    }
+
+    for (const EnvironmentName &name : kEnvironment) {
+        const QString variable = QString::fromLatin1(name.variable);
+        if (!environment.contains(variable))
+            continue;
+        const QString origin = QStringLiteral("environment %1").arg(variable);
+        if (!apply(name.key, environment.value(variable), origin))
+            return Status::Error;
+    }
+
+    const std::pair<const QCommandLineOption &, const QString &> flags[] = {
+        {agency, kId},
+        {server, kServer},
+        {file, kDataFile},
+        {batchMax, kBatchMax},
+        {logLevel, kLogLevel},
+        {connectTimeout, kConnectTimeout},
+        {window, kWindow},
+    };
+    for (const auto &[option, key] : flags) {
+        if (!parser.isSet(option))
+            continue;
+        const QString origin = QStringLiteral("--%1").arg(option.names().constFirst());
+        if (!apply(key, parser.value(option), origin))
+            return Status::Error;
+    }
+
+    if (m_config.agency == 0) {
+        fail(QStringLiteral("the agency number is not set (config id, CLI_ID or --agency)"));
+        return Status::Error;
+    }
+    if (!m_dataFileSet)
+        m_config.dataFile = QStringLiteral(".data/agency-%1.csv").arg(m_config.agency);
+    return Status::Ok;
+}
+
+} // namespace lottery::agency

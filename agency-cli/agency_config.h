@@ -1,0 +1,55 @@
+// The agency CLI's settings: defaults, then config.yaml, then CLI_* environment variables, then
+// command-line flags, each overriding the one before. Every bad value is an error that names where
+// it came from (file and key, variable or flag) and what is wrong with it.
+#pragma once
+
+#include "common/log.h"
+#include "lottery/agency/agency_session.h"
+
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+
+namespace lottery::agency {
+
+struct AgencyCliConfig {
+    quint32 agency = 0; // required: config `id`, CLI_ID or --agency
+    QString host = QStringLiteral("server"); // the compose service name
+    quint16 port = 12345;
+    LogLevel logLevel = LogLevel::Info;
+    int batchMaxBets = 100;
+    QString dataFile; // default: .data/agency-{ID}.csv
+    int window = 8;
+    int connectTimeoutSeconds = 30;
+    QString token; // config `token` or CLI_TOKEN (no flag: it would show in `ps`)
+    QString configFile; // the file that was read; empty when none
+
+    QString serverAddress() const;
+    AgencySessionOptions sessionOptions() const;
+};
+
+class AgencyConfigLoader
+{
+public:
+    enum class Status { Ok, Help, Error };
+
+    // `arguments` includes the program name, as QCoreApplication::arguments(). A relative
+    // config.yaml is looked up in the working directory.
+    Status load(const QStringList &arguments, const QProcessEnvironment &environment);
+
+    const AgencyCliConfig &config() const { return m_config; }
+    QString errorString() const { return m_errorString; }
+    QString helpText() const { return m_helpText; }
+
+private:
+    bool loadYaml(const QString &path);
+    bool apply(const QString &key, const QString &value, const QString &origin);
+    bool fail(const QString &message);
+
+    AgencyCliConfig m_config;
+    bool m_dataFileSet = false;
+    QString m_errorString;
+    QString m_helpText;
+};
+
+} // namespace lottery::agency
