@@ -1,0 +1,438 @@
+#include "server/bet_storage.h"
+
+#include "common/log.h"
+#include "lottery/protocol/byte_order.h"
+
+#include <QDeadlineTimer>
+#include <QFileInfo>
+#include <QMutexLocker>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+namespace lottery::server {
+
+namespace {
+
+constexpr quint32 kJournalMagic = 0x4C544A31; // "LTJ1"
+constexpr std::size_t kRecordCrcOffset = BetStorage::kJournalRecordSize - 4;
+// A batch is one frame of bets: its CSV form cannot be anywhere near this. Larger means garbage.
+constexpr quint64 kMaxBatchCsvBytes = 1u << 20;
+
+quint32 crc32Of(const char *data, std::size_t size)
+{
+    return static_cast<quint32>(
+        ::crc32(0L, reinterpret_cast<const Bytef *>(data), static_cast<uInt>(size)));
+}
+
+QString errnoText(int error)
+{
+    return QString::fromLocal8Bit(std::strerror(error));
+}
+
+bool writeAll(int fd, const std::string &bytes, quint64 offset, QString *error)
+{
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::pwrite(
+            fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            *error = errnoText(errno);
+            return false;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+bool readAll(int fd, std::string *bytes, quint64 offset, quint64 size, QString *error)
+{
+    bytes->resize(size);
+    std::size_t done = 0;
+    while (done < size) {
+        const ssize_t n
+            = ::pread(fd, bytes->data() + done, size - done, static_cast<off_t>(offset + done));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            *error = errnoText(errno);
+            return false;
+        }
+        if (n == 0) {
+            *error = QStringLiteral("unexpected end of file");
+            return false;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+std::optional<quint64> fileSize(int fd)
+{
+    struct stat info = {};
+    if (::fstat(fd, &info) != 0)
+        return std::nullopt;
+    return static_cast<quint64>(info.st_size);
+}
+
+// A new directory entry is only durable once the directory itself is synced.
+bool syncDirectoryOf(const QString &path, QString *error)
+{
+    const QByteArray dir = QFileInfo(path).absolutePath().toLocal8Bit();
+    const int fd = ::open(dir.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        *error = QStringLiteral("cannot open directory %1: %2")
+                     .arg(QString::fromLocal8Bit(dir), errnoText(errno));
+        return false;
+    }
+    const bool ok = ::fsync(fd) == 0;
+    if (!ok)
+        *error = QStringLiteral("fsync of directory %1 failed: %2")
+                     .arg(QString::fromLocal8Bit(dir), errnoText(errno));
+    ::close(fd);
+    return ok;
+}
+
+int openFile(const QString &path)
+{
+    return ::open(path.toLocal8Bit().constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+}
+
+} // namespace
+
+BetStorage::BetStorage(const QString &csvPath)
+    : m_csvPath(csvPath), m_sync([](int fd) { return ::fdatasync(fd); })
+{
+}
+
+BetStorage::~BetStorage()
+{
+    close();
+}
+
+std::string BetStorage::encodeRecord(const JournalRecord &record)
+{
+    std::string out;
+    out.reserve(kJournalRecordSize);
+    protocol::appendU32(out, kJournalMagic);
+    protocol::appendU8(out, static_cast<std::uint8_t>(record.kind));
+    out.append(3, '\0');
+    protocol::appendU32(out, record.agency);
+    protocol::appendU64(out, record.sequence);
+    protocol::appendU64(out, record.csvOffset);
+    protocol::appendU64(out, record.csvLength);
+    protocol::appendU32(out, record.betCount);
+    protocol::appendU32(out, record.csvCrc);
+    protocol::appendU32(out, crc32Of(out.data(), out.size()));
+    return out;
+}
+
+bool BetStorage::decodeRecord(const char *bytes, JournalRecord *record)
+{
+    if (protocol::loadU32(bytes) != kJournalMagic)
+        return false;
+    if (protocol::loadU32(bytes + kRecordCrcOffset) != crc32Of(bytes, kRecordCrcOffset))
+        return false;
+    const auto kind = static_cast<quint8>(bytes[4]);
+    if (kind != static_cast<quint8>(RecordKind::Batch)
+        && kind != static_cast<quint8>(RecordKind::Done))
+        return false;
+    record->kind = static_cast<RecordKind>(kind);
+    record->agency = protocol::loadU32(bytes + 8);
+    record->sequence = protocol::loadU64(bytes + 12);
+    record->csvOffset = protocol::loadU64(bytes + 20);
+    record->csvLength = protocol::loadU64(bytes + 28);
+    record->betCount = protocol::loadU32(bytes + 36);
+    record->csvCrc = protocol::loadU32(bytes + 40);
+    return true;
+}
+
+bool BetStorage::open()
+{
+    QMutexLocker locker(&m_mutex);
+    const bool existed = QFileInfo::exists(m_csvPath) && QFileInfo::exists(journalPath());
+    m_csvFd = openFile(m_csvPath);
+    if (m_csvFd < 0) {
+        m_error = QStringLiteral("cannot open %1: %2").arg(m_csvPath, errnoText(errno));
+        return false;
+    }
+    m_journalFd = openFile(journalPath());
+    if (m_journalFd < 0) {
+        m_error = QStringLiteral("cannot open %1: %2").arg(journalPath(), errnoText(errno));
+        ::close(m_csvFd);
+        m_csvFd = -1;
+        return false;
+    }
+    if (!existed && !syncDirectoryOf(m_csvPath, &m_error))
+        return false;
+    return replayJournal();
+}
+
+bool BetStorage::replayJournal()
+{
+    const auto journalSize = fileSize(m_journalFd);
+    const auto csvSize = fileSize(m_csvFd);
+    if (!journalSize || !csvSize) {
+        m_error = QStringLiteral("cannot stat the storage files: %1").arg(errnoText(errno));
+        return false;
+    }
+    std::string journal;
+    if (!readAll(m_journalFd, &journal, 0, *journalSize, &m_error)) {
+        m_error = QStringLiteral("cannot read %1: %2").arg(journalPath(), m_error);
+        return false;
+    }
+
+    StorageRecovery recovery;
+    quint64 goodJournal = 0;
+    quint64 goodCsv = 0;
+    std::string csvBytes;
+    QString readError;
+    while (goodJournal + kJournalRecordSize <= *journalSize) {
+        JournalRecord record;
+        if (!decodeRecord(journal.data() + goodJournal, &record))
+            break;
+        if (record.kind == RecordKind::Batch) {
+            // Batches are contiguous in bets.csv; anything else means the tail is not ours.
+            if (record.csvOffset != goodCsv || record.csvLength > kMaxBatchCsvBytes
+                || record.csvOffset + record.csvLength > *csvSize)
+                break;
+            if (!readAll(m_csvFd, &csvBytes, record.csvOffset, record.csvLength, &readError))
+                break;
+            if (crc32Of(csvBytes.data(), csvBytes.size()) != record.csvCrc)
+                break;
+            AgencyProgress &progress = recovery.agencies[record.agency];
+            progress.lastSequence = record.sequence;
+            progress.storedBets += record.betCount;
+            recovery.bets += record.betCount;
+            goodCsv += record.csvLength;
+        } else {
+            recovery.agencies[record.agency].done = true;
+        }
+        ++recovery.records;
+        goodJournal += kJournalRecordSize;
+    }
+
+    recovery.truncatedBytes = (*journalSize - goodJournal) + (*csvSize - goodCsv);
+    if (recovery.truncatedBytes > 0) {
+        // A crash mid-write leaves a torn tail: keep the last complete, checksummed batch.
+        if (::ftruncate(m_journalFd, static_cast<off_t>(goodJournal)) != 0
+            || ::ftruncate(m_csvFd, static_cast<off_t>(goodCsv)) != 0 || m_sync(m_csvFd) != 0
+            || m_sync(m_journalFd) != 0) {
+            m_error = QStringLiteral("cannot truncate the torn tail of %1: %2")
+                          .arg(m_csvPath, errnoText(errno));
+            return false;
+        }
+    }
+    recovery.csvSize = goodCsv;
+    recovery.journalSize = goodJournal;
+    m_csvEnd = m_durableCsvEnd = goodCsv;
+    m_journalEnd = goodJournal;
+    m_recovery = recovery;
+
+    LOTTERY_LOG_SUCCESS("recuperacion")
+        .field(u"storage", m_csvPath)
+        .field(u"records", recovery.records)
+        .field(u"bets", recovery.bets)
+        .field(u"agencies", recovery.agencies.size())
+        .field(u"truncated_bytes", recovery.truncatedBytes)
+        .field(u"offset", goodCsv)
+        .field(u"journal_offset", goodJournal);
+    return true;
+}
+
+QString BetStorage::errorString() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_error;
+}
+
+StorageRecovery BetStorage::recovery() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_recovery;
+}
+
+BetStorage::WriteResult BetStorage::appendBatch(
+    quint32 agency, quint64 sequence, const std::vector<protocol::Bet> &bets)
+{
+    std::string csv;
+    csv.reserve(bets.size() * 64);
+    for (const protocol::Bet &bet : bets)
+        protocol::appendStoredBetRow(csv, agency, bet);
+    JournalRecord record;
+    record.kind = RecordKind::Batch;
+    record.agency = agency;
+    record.sequence = sequence;
+    record.betCount = static_cast<quint32>(bets.size());
+    record.csvLength = csv.size();
+    record.csvCrc = crc32Of(csv.data(), csv.size());
+    return append(record, csv);
+}
+
+BetStorage::WriteResult BetStorage::appendDone(quint32 agency)
+{
+    JournalRecord record;
+    record.kind = RecordKind::Done;
+    record.agency = agency;
+    record.csvCrc = crc32Of(nullptr, 0);
+    return append(record, std::string());
+}
+
+BetStorage::WriteResult BetStorage::append(const JournalRecord &base, const std::string &csvBytes)
+{
+    QMutexLocker locker(&m_mutex);
+    if (m_failed)
+        return {false, m_failure};
+    if (m_stopping)
+        return {false, QStringLiteral("storage is shutting down")};
+    if (m_csvFd < 0 || m_journalFd < 0)
+        return {false, QStringLiteral("storage is not open")};
+
+    JournalRecord record = base;
+    record.csvOffset = m_csvEnd;
+    const std::string journalBytes = encodeRecord(record);
+    QString error;
+    const bool written = writeAll(m_csvFd, csvBytes, m_csvEnd, &error)
+        && writeAll(m_journalFd, journalBytes, m_journalEnd, &error);
+    if (!written) {
+        // Take back a partial write so the next batch starts at a clean offset.
+        if (::ftruncate(m_csvFd, static_cast<off_t>(m_csvEnd)) != 0
+            || ::ftruncate(m_journalFd, static_cast<off_t>(m_journalEnd)) != 0)
+            markFailed(QStringLiteral("cannot undo a failed write: %1").arg(errnoText(errno)));
+        return {false, QStringLiteral("write to %1 failed: %2").arg(m_csvPath, error)};
+    }
+    m_csvEnd += csvBytes.size();
+    m_journalEnd += journalBytes.size();
+    return waitDurable(locker, ++m_writeGeneration);
+}
+
+BetStorage::WriteResult BetStorage::waitDurable(QMutexLocker<QMutex> &locker, quint64 generation)
+{
+    const QDeadlineTimer deadline(kSyncWaitMs);
+    while (m_syncedGeneration < generation) {
+        if (m_failed)
+            return {false, m_failure};
+        if (m_stopping)
+            return {false, QStringLiteral("storage stopped before the write was synced")};
+        if (!m_syncInProgress) {
+            // Lead a sync that covers every write made so far, including other workers'.
+            m_syncInProgress = true;
+            const quint64 target = m_writeGeneration;
+            const quint64 csvEnd = m_csvEnd;
+            const int csvFd = m_csvFd;
+            const int journalFd = m_journalFd;
+            const SyncFunction sync = m_sync;
+            locker.unlock();
+            QString error;
+            if (sync(csvFd) != 0)
+                error
+                    = QStringLiteral("fdatasync of %1 failed: %2").arg(m_csvPath, errnoText(errno));
+            else if (sync(journalFd) != 0)
+                error = QStringLiteral("fdatasync of %1 failed: %2")
+                            .arg(journalPath(), errnoText(errno));
+            locker.relock();
+            m_syncInProgress = false;
+            if (error.isEmpty()) {
+                m_syncedGeneration = qMax(m_syncedGeneration, target);
+                m_durableCsvEnd = qMax(m_durableCsvEnd, csvEnd);
+            } else {
+                markFailed(error);
+            }
+            m_syncDone.wakeAll();
+            continue;
+        }
+        if (deadline.hasExpired())
+            return {false, QStringLiteral("timed out waiting for fdatasync")};
+        m_syncDone.wait(&m_mutex, deadline);
+    }
+    return {true, QString()};
+}
+
+void BetStorage::markFailed(const QString &reason)
+{
+    if (m_failed)
+        return;
+    m_failed = true;
+    m_failure = QStringLiteral("storage refuses writes after an earlier failure (%1)").arg(reason);
+    // Logged once: every later batch is refused with the same reason.
+    LOTTERY_LOG_FAIL("storage")
+        .field(u"storage", m_csvPath)
+        .field(u"error", reason)
+        .field(u"consequence", "all further writes refused");
+}
+
+bool BetStorage::readDurableBets(std::vector<protocol::StoredBet> *bets, QString *error) const
+{
+    QMutexLocker locker(&m_mutex);
+    if (m_csvFd < 0) {
+        *error = QStringLiteral("storage is not open");
+        return false;
+    }
+    std::string content;
+    if (!readAll(m_csvFd, &content, 0, m_durableCsvEnd, error)) {
+        *error = QStringLiteral("cannot read %1: %2").arg(m_csvPath, *error);
+        return false;
+    }
+    locker.unlock();
+    bets->clear();
+    std::size_t start = 0;
+    quint64 lineNumber = 0;
+    while (start < content.size()) {
+        std::size_t end = content.find('\n', start);
+        if (end == std::string::npos)
+            end = content.size();
+        ++lineNumber;
+        const std::string_view line(content.data() + start, end - start);
+        auto row = protocol::parseStoredBetRow(line);
+        if (!row) {
+            *error = QStringLiteral("%1 line %2 is not a valid bet row")
+                         .arg(m_csvPath)
+                         .arg(lineNumber);
+            return false;
+        }
+        bets->push_back(std::move(*row));
+        start = end + 1;
+    }
+    return true;
+}
+
+bool BetStorage::hasFailed() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_failed;
+}
+
+void BetStorage::requestStop()
+{
+    QMutexLocker locker(&m_mutex);
+    m_stopping = true;
+    m_syncDone.wakeAll();
+}
+
+void BetStorage::close()
+{
+    QMutexLocker locker(&m_mutex);
+    // A leader syncs without the lock, on copies of the descriptors: let it finish first.
+    const QDeadlineTimer deadline(5000);
+    while (m_syncInProgress && !deadline.hasExpired())
+        m_syncDone.wait(&m_mutex, deadline);
+    if (m_csvFd >= 0)
+        ::close(m_csvFd);
+    if (m_journalFd >= 0)
+        ::close(m_journalFd);
+    m_csvFd = m_journalFd = -1;
+}
+
+void BetStorage::setSyncFunctionForTesting(SyncFunction function)
+{
+    QMutexLocker locker(&m_mutex);
+    m_sync = std::move(function);
+}
+
+} // namespace lottery::server

@@ -1,0 +1,47 @@
+// lottery-server: configuration, logging and signals around lottery::server::LotteryServer.
+#include "common/log.h"
+#include "common/unix_signal_watcher.h"
+#include "server/lottery_server.h"
+#include "server/server_config.h"
+
+#include <QCoreApplication>
+
+#include <csignal>
+#include <cstdio>
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("lottery-server"));
+
+    using lottery::server::ConfigLoadResult;
+    const ConfigLoadResult loaded = lottery::server::ServerConfigLoader::load(
+        QCoreApplication::arguments(), QProcessEnvironment::systemEnvironment());
+    if (loaded.status == ConfigLoadResult::Status::Help) {
+        std::fputs(qPrintable(loaded.text), stdout);
+        return 0;
+    }
+    if (loaded.status == ConfigLoadResult::Status::Error) {
+        LOTTERY_LOG_FAIL("config").field(u"error", loaded.text);
+        return ConfigLoadResult::kExitConfigError;
+    }
+    lottery::setLogLevel(loaded.config.logLevel);
+    lottery::server::logConfig(loaded.config);
+
+    lottery::server::LotteryServer server(loaded.config);
+    lottery::UnixSignalWatcher signalWatcher({SIGTERM, SIGINT});
+    QObject::connect(&signalWatcher, &lottery::UnixSignalWatcher::signalReceived, &server,
+        [&server](int signalNumber) {
+            LOTTERY_LOG_PROGRESS("shutdown")
+                .field(u"step", "signal")
+                .field(u"signal", signalNumber);
+            server.shutdown();
+        });
+    QObject::connect(
+        &server, &lottery::server::LotteryServer::finished, &app, &QCoreApplication::quit);
+    if (!server.start()) {
+        LOTTERY_LOG_FAIL("listen").field(u"error", server.errorString());
+        return 1;
+    }
+    return app.exec();
+}

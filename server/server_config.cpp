@@ -1,0 +1,244 @@
+#include "server/server_config.h"
+
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QHostAddress>
+#include <QSettings>
+
+#include <functional>
+#include <optional>
+
+namespace lottery::server {
+
+namespace {
+
+const QString kDefaultConfigFile = QStringLiteral("config.ini");
+
+// Parses one integer setting and checks its range; `source` names where the value came from.
+std::optional<long long> parseInteger(
+    const QString &text, long long min, long long max, const QString &source, QString *error)
+{
+    bool ok = false;
+    const long long value = text.trimmed().toLongLong(&ok);
+    if (!ok) {
+        *error = QStringLiteral("%1: '%2' is not an integer").arg(source, text);
+        return std::nullopt;
+    }
+    if (value < min || value > max) {
+        *error
+            = QStringLiteral("%1: %2 is outside %3..%4").arg(source).arg(value).arg(min).arg(max);
+        return std::nullopt;
+    }
+    return value;
+}
+
+// Applies one key's textual value to the config; false (with `error`) when it is invalid.
+bool applySetting(ServerConfig &config, const QString &key, const QString &value,
+    const QString &source, QString *error)
+{
+    auto integer = [&](long long min, long long max) {
+        return parseInteger(value, min, max, source, error);
+    };
+    if (key == u"SERVER_PORT") {
+        const auto v = integer(0, 65535);
+        if (!v)
+            return false;
+        config.port = static_cast<quint16>(*v);
+    } else if (key == u"SERVER_IP") {
+        QHostAddress address;
+        if (!address.setAddress(value.trimmed())) {
+            *error = QStringLiteral("%1: '%2' is not an IP address").arg(source, value);
+            return false;
+        }
+        config.ip = value.trimmed();
+    } else if (key == u"SERVER_LISTEN_BACKLOG") {
+        const auto v = integer(1, 65535);
+        if (!v)
+            return false;
+        config.listenBacklog = static_cast<int>(*v);
+    } else if (key == u"LOGGING_LEVEL") {
+        const auto level = parseLogLevel(value);
+        if (!level) {
+            *error = QStringLiteral("%1: '%2' is not a log level "
+                                    "(DEBUG, INFO, WARNING, ERROR, CRITICAL)")
+                         .arg(source, value);
+            return false;
+        }
+        config.logLevel = *level;
+    } else if (key == u"SERVER_AGENCIES") {
+        const auto v = integer(1, 1000000);
+        if (!v)
+            return false;
+        config.agencies = static_cast<quint32>(*v);
+    } else if (key == u"SERVER_STORAGE") {
+        if (value.trimmed().isEmpty()) {
+            *error = QStringLiteral("%1: the storage path is empty").arg(source);
+            return false;
+        }
+        config.storagePath = value.trimmed();
+    } else if (key == u"SERVER_WORKERS") {
+        const auto v = integer(1, ServerConfig::kMaxWorkers);
+        if (!v)
+            return false;
+        config.workers = static_cast<int>(*v);
+    } else if (key == u"SERVER_IDLE_TIMEOUT_MS") {
+        const auto v = integer(1, 24LL * 3600 * 1000);
+        if (!v)
+            return false;
+        config.idleTimeoutMs = static_cast<int>(*v);
+    } else if (key == u"SERVER_FRAME_TIMEOUT_MS") {
+        const auto v = integer(1, 24LL * 3600 * 1000);
+        if (!v)
+            return false;
+        config.frameTimeoutMs = static_cast<int>(*v);
+    } else if (key == u"SERVER_MAX_CONNECTIONS") {
+        const auto v = integer(1, 1000000);
+        if (!v)
+            return false;
+        config.maxConnections = static_cast<int>(*v);
+    }
+    return true;
+}
+
+const QStringList &settingKeys()
+{
+    static const QStringList keys = {
+        QStringLiteral("SERVER_PORT"),
+        QStringLiteral("SERVER_IP"),
+        QStringLiteral("SERVER_LISTEN_BACKLOG"),
+        QStringLiteral("LOGGING_LEVEL"),
+        QStringLiteral("SERVER_AGENCIES"),
+        QStringLiteral("SERVER_STORAGE"),
+        QStringLiteral("SERVER_WORKERS"),
+        QStringLiteral("SERVER_IDLE_TIMEOUT_MS"),
+        QStringLiteral("SERVER_FRAME_TIMEOUT_MS"),
+        QStringLiteral("SERVER_MAX_CONNECTIONS"),
+    };
+    return keys;
+}
+
+bool applyFile(ServerConfig &config, const QString &path, bool mustExist, QString *error)
+{
+    const QFileInfo info(path);
+    if (!info.exists()) {
+        if (!mustExist)
+            return true;
+        *error = QStringLiteral("config file %1 does not exist").arg(path);
+        return false;
+    }
+    if (!info.isFile() || !info.isReadable()) {
+        *error = QStringLiteral("config file %1 is not a readable file").arg(path);
+        return false;
+    }
+    QSettings settings(path, QSettings::IniFormat);
+    if (settings.status() != QSettings::NoError) {
+        *error = QStringLiteral("config file %1 is not a valid INI file").arg(path);
+        return false;
+    }
+    settings.beginGroup(QStringLiteral("DEFAULT"));
+    for (const QString &key : settingKeys()) {
+        if (!settings.contains(key))
+            continue;
+        // A value with a comma comes back as a list: join it so the error shows what was written.
+        const QVariant raw = settings.value(key);
+        const QString value = raw.userType() == QMetaType::QStringList
+            ? raw.toStringList().join(QLatin1Char(','))
+            : raw.toString();
+        if (!applySetting(
+                config, key, value, QStringLiteral("%1 [DEFAULT] %2").arg(path, key), error))
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+ConfigLoadResult ServerConfigLoader::load(
+    const QStringList &arguments, const QProcessEnvironment &environment)
+{
+    ConfigLoadResult result;
+    auto fail = [&result](const QString &text) {
+        result.status = ConfigLoadResult::Status::Error;
+        result.text = text;
+        return result;
+    };
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Loteria central server"));
+    const QCommandLineOption helpOption(
+        {QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
+    const QCommandLineOption configOption(QStringLiteral("config"),
+        QStringLiteral("Configuration file (INI)."), QStringLiteral("file"));
+    const QCommandLineOption portOption(
+        QStringLiteral("port"), QStringLiteral("TCP port."), QStringLiteral("n"));
+    const QCommandLineOption agenciesOption(QStringLiteral("agencies"),
+        QStringLiteral("Agencies expected before the draw."), QStringLiteral("n"));
+    const QCommandLineOption storageOption(
+        QStringLiteral("storage"), QStringLiteral("Path of bets.csv."), QStringLiteral("path"));
+    const QCommandLineOption workersOption(
+        QStringLiteral("workers"), QStringLiteral("Worker threads (1..10)."), QStringLiteral("n"));
+    const QCommandLineOption levelOption(QStringLiteral("log-level"),
+        QStringLiteral("DEBUG, INFO, WARNING or ERROR."), QStringLiteral("level"));
+    parser.addOptions({helpOption, configOption, portOption, agenciesOption, storageOption,
+        workersOption, levelOption});
+    if (!parser.parse(arguments))
+        return fail(QStringLiteral("command line: %1").arg(parser.errorText()));
+    if (!parser.positionalArguments().isEmpty()) {
+        return fail(QStringLiteral("command line: unexpected argument '%1'")
+                        .arg(parser.positionalArguments().constFirst()));
+    }
+    if (parser.isSet(helpOption)) {
+        result.status = ConfigLoadResult::Status::Help;
+        result.text = parser.helpText();
+        return result;
+    }
+
+    QString error;
+    ServerConfig &config = result.config;
+    const bool explicitFile = parser.isSet(configOption);
+    const QString file = explicitFile ? parser.value(configOption) : kDefaultConfigFile;
+    if (!applyFile(config, file, explicitFile, &error))
+        return fail(error);
+
+    for (const QString &key : settingKeys()) {
+        if (!environment.contains(key))
+            continue;
+        if (!applySetting(config, key, environment.value(key),
+                QStringLiteral("environment variable %1").arg(key), &error))
+            return fail(error);
+    }
+
+    const std::pair<const QCommandLineOption *, QString> flags[] = {
+        {&portOption, QStringLiteral("SERVER_PORT")},
+        {&agenciesOption, QStringLiteral("SERVER_AGENCIES")},
+        {&storageOption, QStringLiteral("SERVER_STORAGE")},
+        {&workersOption, QStringLiteral("SERVER_WORKERS")},
+        {&levelOption, QStringLiteral("LOGGING_LEVEL")},
+    };
+    for (const auto &[option, key] : flags) {
+        if (!parser.isSet(*option))
+            continue;
+        const QString source = QStringLiteral("--%1").arg(option->names().constFirst());
+        if (!applySetting(config, key, parser.value(*option), source, &error))
+            return fail(error);
+    }
+    return result;
+}
+
+void logConfig(const ServerConfig &config)
+{
+    LOTTERY_LOG_SUCCESS("config")
+        .field(u"ip", config.ip)
+        .field(u"port", static_cast<int>(config.port))
+        .field(u"listen_backlog", config.listenBacklog)
+        .field(u"logging_level", toString(config.logLevel))
+        .field(u"agencies", config.agencies)
+        .field(u"workers", config.workers)
+        .field(u"storage", config.storagePath)
+        .field(u"idle_timeout_ms", config.idleTimeoutMs)
+        .field(u"frame_timeout_ms", config.frameTimeoutMs)
+        .field(u"max_connections", config.maxConnections)
+        .field(u"auth", "off");
+}
+
+} // namespace lottery::server

@@ -1,0 +1,51 @@
+// The server's settings: config.ini ([DEFAULT] section, the course's keys), overridden by
+// environment variables of the same names, overridden by command-line flags.
+#pragma once
+
+#include "common/log.h"
+
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+
+namespace lottery::server {
+
+struct ServerConfig {
+    quint16 port = 12345;
+    QString ip = QStringLiteral("0.0.0.0");
+    int listenBacklog = 5;
+    LogLevel logLevel = LogLevel::Info;
+    quint32 agencies = 5; // agencies 1..N are expected to send DONE before the draw
+    QString storagePath = QStringLiteral("./bets.csv");
+    int workers = 10; // pool threads (1..kMaxWorkers)
+    int idleTimeoutMs = 60000;
+    int frameTimeoutMs = 10000;
+    int maxConnections = 1024;
+
+    static constexpr int kMaxWorkers = 10;
+};
+
+// What loading produced: a config, a request for --help text, or an error that names the
+// file or key and the problem (the program exits with kExitConfigError).
+struct ConfigLoadResult {
+    enum class Status { Ok, Help, Error };
+    Status status = Status::Ok;
+    ServerConfig config;
+    QString text; // the error, or the help text
+
+    static constexpr int kExitConfigError = 2;
+};
+
+class ServerConfigLoader
+{
+public:
+    // `arguments` includes the program name first, like QCoreApplication::arguments().
+    // The default config file is config.ini in the working directory; missing is fine.
+    static ConfigLoadResult load(
+        const QStringList &arguments, const QProcessEnvironment &environment);
+};
+
+// One line: `action: config | result: success | port: .. | ...`.
+void logConfig(const ServerConfig &config);
+
+} // namespace lottery::server

@@ -1,0 +1,246 @@
+#include "server/session.h"
+
+#include "common/log.h"
+
+#include <QTcpSocket>
+
+namespace lottery::server {
+
+namespace {
+
+// After ERROR the peer gets this long to take the bytes before the connection is dropped.
+constexpr int kCloseGraceMs = 2000;
+
+bool isRoutineClose(protocol::ErrorCode code)
+{
+    return code == protocol::ErrorCode::ShuttingDown || code == protocol::ErrorCode::Superseded;
+}
+
+} // namespace
+
+Session::Session(quint64 id, QTcpSocket *socket, const SessionLimits &limits,
+    SessionHandler &handler, QObject *parent)
+    : QObject(parent), m_id(id), m_socket(socket), m_limits(limits), m_handler(handler)
+{
+    m_socket->setParent(this);
+    m_peer = m_socket->peerAddress().toString();
+    m_socket->setReadBufferSize(m_limits.readBufferSize);
+    m_idleTimer.setSingleShot(true);
+    m_frameTimer.setSingleShot(true);
+    m_closeTimer.setSingleShot(true);
+    connect(&m_idleTimer, &QTimer::timeout, this, [this] {
+        fail(protocol::ErrorCode::Timeout,
+            QStringLiteral("no complete frame for %1 ms").arg(m_limits.idleTimeoutMs));
+    });
+    connect(&m_frameTimer, &QTimer::timeout, this, [this] {
+        fail(protocol::ErrorCode::Timeout,
+            QStringLiteral("frame not completed within %1 ms").arg(m_limits.frameTimeoutMs));
+    });
+    connect(&m_closeTimer, &QTimer::timeout, this, &Session::abort);
+    connect(m_socket, &QTcpSocket::readyRead, this, &Session::onReadyRead);
+    // Queued: the handler may be iterating its sessions when a close completes synchronously.
+    connect(
+        m_socket, &QTcpSocket::disconnected, this, &Session::onDisconnected, Qt::QueuedConnection);
+}
+
+void Session::start()
+{
+    LOTTERY_LOG_SUCCESS("conexion").field(u"ip", m_peer).field(u"session", m_id);
+    updateTimers();
+    onReadyRead();
+}
+
+void Session::send(const protocol::Message &message)
+{
+    if (m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    const std::string bytes = protocol::encodeFrame(message);
+    m_socket->write(bytes.data(), static_cast<qint64>(bytes.size()));
+}
+
+void Session::fail(protocol::ErrorCode code, const QString &message)
+{
+    if (m_closing)
+        return;
+    {
+        LogLine line(isRoutineClose(code) ? LogLevel::Info : LogLevel::Error, u"sesion",
+            isRoutineClose(code) ? LogResult::Success : LogResult::Fail);
+        line.field(u"ip", m_peer).field(u"session", m_id);
+        if (hasAgency())
+            line.field(u"agency", m_agency);
+        line.field(u"code", protocol::toString(code)).field(u"error", message);
+    }
+    send(protocol::ErrorMessage {code, message.toStdString()});
+    m_closing = true;
+    updateTimers();
+    m_closeTimer.start(kCloseGraceMs);
+    m_socket->disconnectFromHost();
+}
+
+void Session::taskFinished()
+{
+    m_taskInFlight = false;
+    if (m_closing || m_stopped)
+        return;
+    readAvailable();
+    processFrames();
+}
+
+void Session::setWaitingForDraw(bool waiting)
+{
+    m_waitingForDraw = waiting;
+    updateTimers();
+}
+
+void Session::stopReading()
+{
+    m_stopped = true;
+    updateTimers();
+}
+
+void Session::abort()
+{
+    m_closing = true;
+    updateTimers();
+    m_socket->abort();
+}
+
+void Session::onReadyRead()
+{
+    if (m_taskInFlight || m_closing || m_stopped)
+        return;
+    readAvailable();
+    processFrames();
+}
+
+void Session::readAvailable()
+{
+    const QByteArray bytes = m_socket->readAll();
+    if (!bytes.isEmpty())
+        m_splitter.feed(bytes.constData(), static_cast<std::size_t>(bytes.size()));
+}
+
+void Session::processFrames()
+{
+    while (!m_taskInFlight && !m_closing && !m_stopped) {
+        protocol::RawFrame frame;
+        const protocol::DecodeStatus status = m_splitter.next(frame);
+        if (status == protocol::DecodeStatus::Incomplete)
+            break;
+        if (status == protocol::DecodeStatus::Malformed) {
+            failDecode(m_splitter.error());
+            return;
+        }
+        // A whole frame: the idle and frame clocks start again from here.
+        m_idleTimer.stop();
+        m_frameTimer.stop();
+        if (frame.type == static_cast<std::uint8_t>(protocol::MessageType::Batch) && hasAgency()) {
+            // Decoding and validating the bets is a worker's job.
+            m_taskInFlight = true;
+            m_handler.batchReceived(*this, std::string(frame.body));
+            continue;
+        }
+        protocol::FrameDecodeResult decoded = protocol::decodeFrame(frame);
+        if (decoded.error) {
+            failDecode(*decoded.error);
+            return;
+        }
+        dispatch(std::move(*decoded.message));
+    }
+    updateTimers();
+}
+
+void Session::dispatch(protocol::Message message)
+{
+    using protocol::ErrorCode;
+    using protocol::MessageType;
+    const MessageType type = protocol::typeOf(message);
+    const QString typeName = QString::fromLatin1(protocol::toString(type));
+    if (type == MessageType::Error) {
+        const auto &error = std::get<protocol::ErrorMessage>(message);
+        LOTTERY_LOG_FAIL("sesion")
+            .field(u"ip", m_peer)
+            .field(u"agency", m_agency)
+            .field(u"error",
+                QStringLiteral("peer sent ERROR %1: %2")
+                    .arg(QString::fromLatin1(protocol::toString(error.code)),
+                        QString::fromStdString(error.message)));
+        m_closing = true;
+        updateTimers();
+        m_closeTimer.start(kCloseGraceMs);
+        m_socket->disconnectFromHost();
+        return;
+    }
+    if (type == MessageType::Hello) {
+        if (hasAgency()) {
+            fail(ErrorCode::UnexpectedMessage, QStringLiteral("HELLO received twice"));
+            return;
+        }
+        m_handler.helloReceived(*this, std::get<protocol::Hello>(message));
+        return;
+    }
+    if (!hasAgency()) {
+        fail(ErrorCode::UnexpectedMessage, QStringLiteral("%1 before HELLO").arg(typeName));
+        return;
+    }
+    switch (type) {
+    case MessageType::Done:
+        m_taskInFlight = true;
+        m_handler.doneReceived(*this);
+        return;
+    case MessageType::GetWinners: m_handler.winnersRequested(*this); return;
+    default:
+        fail(ErrorCode::UnexpectedMessage,
+            QStringLiteral("%1 is sent by the server, not by an agency").arg(typeName));
+        return;
+    }
+}
+
+void Session::failDecode(const protocol::DecodeError &error)
+{
+    fail(error.wireCode(), QString::fromStdString(error.toString()));
+}
+
+void Session::updateTimers()
+{
+    if (m_closing || m_stopped || m_taskInFlight) {
+        // The peer is not the one keeping us waiting now.
+        m_idleTimer.stop();
+        m_frameTimer.stop();
+        return;
+    }
+    // One deadline per frame, from its first byte: a slow drip does not extend it.
+    if (m_splitter.pendingBytes() > 0) {
+        if (!m_frameTimer.isActive())
+            m_frameTimer.start(m_limits.frameTimeoutMs);
+    } else {
+        m_frameTimer.stop();
+    }
+    if (m_waitingForDraw)
+        m_idleTimer.stop();
+    else if (!m_idleTimer.isActive())
+        m_idleTimer.start(m_limits.idleTimeoutMs);
+}
+
+void Session::onDisconnected()
+{
+    if (m_closedReported)
+        return;
+    m_closedReported = true;
+    const std::size_t pending = m_splitter.pendingBytes();
+    if (!m_closing && pending > 0) {
+        LOTTERY_LOG_FAIL("desconexion")
+            .field(u"ip", m_peer)
+            .field(u"agency", m_agency)
+            .field(u"error",
+                QStringLiteral("peer closed in the middle of a frame (%1 bytes)").arg(pending));
+    } else {
+        LOTTERY_LOG_SUCCESS("desconexion").field(u"ip", m_peer).field(u"agency", m_agency);
+    }
+    m_closing = true;
+    updateTimers();
+    m_closeTimer.stop();
+    m_handler.sessionClosed(*this);
+}
+
+} // namespace lottery::server

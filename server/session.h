@@ -1,0 +1,98 @@
+// One agency connection, in the main thread: cuts the socket's bytes into frames, enforces the
+// order of messages and the timeouts, and hands each request to the SessionHandler (the server).
+// While a request is in a worker the session reads nothing more, so the socket's bounded read
+// buffer fills and TCP pushes back on the agency.
+#pragma once
+
+#include "lottery/protocol/codec.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <string>
+
+class QTcpSocket;
+
+namespace lottery::server {
+
+class Session;
+
+class SessionHandler
+{
+public:
+    virtual ~SessionHandler() = default;
+    virtual void helloReceived(Session &session, const protocol::Hello &hello) = 0;
+    // The session has marked a task in flight; the handler must call taskFinished() later.
+    virtual void batchReceived(Session &session, std::string body) = 0;
+    virtual void doneReceived(Session &session) = 0;
+    virtual void winnersRequested(Session &session) = 0;
+    // The socket is gone; the handler forgets the session and deletes it (later).
+    virtual void sessionClosed(Session &session) = 0;
+};
+
+struct SessionLimits {
+    int idleTimeoutMs = 60000; // no complete frame for this long: Timeout
+    int frameTimeoutMs = 10000; // a started frame must be whole within this
+    qint64 readBufferSize = 4 * 8192;
+};
+
+class Session : public QObject
+{
+    Q_OBJECT
+public:
+    // Takes ownership of the connected socket.
+    Session(quint64 id, QTcpSocket *socket, const SessionLimits &limits, SessionHandler &handler,
+        QObject *parent = nullptr);
+
+    quint64 id() const { return m_id; }
+    const QString &peer() const { return m_peer; }
+    bool hasAgency() const { return m_agency != 0; }
+    quint32 agency() const { return m_agency; }
+    void setAgency(quint32 agency) { m_agency = agency; }
+
+    void start();
+    void send(const protocol::Message &message);
+    // Sends ERROR(code, message), logs it and closes the connection.
+    void fail(protocol::ErrorCode code, const QString &message);
+
+    // The request handed to the handler has been answered: read on.
+    void taskFinished();
+    bool hasTaskInFlight() const { return m_taskInFlight; }
+
+    // A GET_WINNERS is parked until the draw: the idle timeout does not apply meanwhile.
+    void setWaitingForDraw(bool waiting);
+    bool isWaitingForDraw() const { return m_waitingForDraw; }
+
+    // Shutdown: no new frames are taken, timeouts stop.
+    void stopReading();
+    bool isClosing() const { return m_closing; }
+    // Drops the connection at once (shutdown bound reached).
+    void abort();
+
+private:
+    void onReadyRead();
+    void readAvailable();
+    void processFrames();
+    void dispatch(protocol::Message message);
+    void failDecode(const protocol::DecodeError &error);
+    void updateTimers();
+    void onDisconnected();
+
+    const quint64 m_id;
+    QTcpSocket *m_socket;
+    const SessionLimits m_limits;
+    SessionHandler &m_handler;
+    QString m_peer;
+    quint32 m_agency = 0;
+    protocol::FrameSplitter m_splitter;
+    QTimer m_idleTimer;
+    QTimer m_frameTimer;
+    QTimer m_closeTimer;
+    bool m_taskInFlight = false;
+    bool m_waitingForDraw = false;
+    bool m_stopped = false;
+    bool m_closing = false;
+    bool m_closedReported = false;
+};
+
+} // namespace lottery::server
