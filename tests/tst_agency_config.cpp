@@ -1,0 +1,302 @@
+// AgencyConfigLoader: defaults < config.yaml < CLI_* environment < flags, and a specific error for
+// every bad value (naming the file and key, the variable or the flag) and for a bad --config.
+#include "agency_config.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using lottery::LogLevel;
+using lottery::agency::AgencyConfigLoader;
+
+class TestAgencyConfig : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+
+    void defaults();
+    void agencyIsRequired();
+    void yamlFromWorkingDirectory();
+    void shippedConfigHasTheCourseDefaults();
+    void environmentOverridesYaml();
+    void flagsOverrideEnvironment();
+    void sessionOptionsCarryTheSettings();
+    void badValue_data();
+    void badValue();
+    void badConfigFile_data();
+    void badConfigFile();
+    void emptyConfigFileMeansDefaults();
+    void helpAndUnknownFlags();
+
+private:
+    void writeFile(const QString &name, const QByteArray &content)
+    {
+        QFile file(m_dir->filePath(name));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QCOMPARE(file.write(content), content.size());
+    }
+
+    AgencyConfigLoader::Status load(
+        const QStringList &flags, const QProcessEnvironment &env = QProcessEnvironment())
+    {
+        return m_loader.load(QStringList {QStringLiteral("agency-cli")} + flags, env);
+    }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_previousDir;
+    AgencyConfigLoader m_loader;
+};
+
+void TestAgencyConfig::init()
+{
+    // Each test runs in an empty working directory: config.yaml is looked up there.
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_previousDir = QDir::currentPath();
+    QVERIFY(QDir::setCurrent(m_dir->path()));
+    m_loader = AgencyConfigLoader();
+}
+
+void TestAgencyConfig::cleanup()
+{
+    QDir::setCurrent(m_previousDir);
+    m_dir.reset();
+}
+
+void TestAgencyConfig::defaults()
+{
+    QCOMPARE(load({"--agency", "3"}), AgencyConfigLoader::Status::Ok);
+    const auto &c = m_loader.config();
+    QCOMPARE(c.agency, 3u);
+    QCOMPARE(c.host, QStringLiteral("server"));
+    QCOMPARE(c.port, quint16(12345));
+    QCOMPARE(lottery::toString(c.logLevel), lottery::toString(LogLevel::Info));
+    QCOMPARE(c.batchMaxBets, 100);
+    QCOMPARE(c.window, 8);
+    QCOMPARE(c.connectTimeoutSeconds, 30);
+    QCOMPARE(c.dataFile, QStringLiteral(".data/agency-3.csv"));
+    QVERIFY(c.token.isEmpty());
+    QVERIFY(c.configFile.isEmpty());
+}
+
+void TestAgencyConfig::agencyIsRequired()
+{
+    QCOMPARE(load({}), AgencyConfigLoader::Status::Error);
+    QVERIFY2(m_loader.errorString().contains("agency number is not set"),
+        qPrintable(m_loader.errorString()));
+}
+
+void TestAgencyConfig::yamlFromWorkingDirectory()
+{
+    writeFile("config.yaml",
+        "id: 2\n"
+        "server:\n  address: \"lottery.local:4000\"\n"
+        "log:\n  level: debug\n"
+        "batch:\n  maxAmount: 50\n"
+        "data:\n  file: bets/two.csv\n"
+        "loop:\n  period: 5s\n"); // keys we do not use are ignored
+    QCOMPARE(load({}), AgencyConfigLoader::Status::Ok);
+    const auto &c = m_loader.config();
+    QCOMPARE(c.agency, 2u);
+    QCOMPARE(c.host, QStringLiteral("lottery.local"));
+    QCOMPARE(c.port, quint16(4000));
+    QCOMPARE(lottery::toString(c.logLevel), lottery::toString(LogLevel::Debug));
+    QCOMPARE(c.batchMaxBets, 50);
+    QCOMPARE(c.dataFile, QStringLiteral("bets/two.csv"));
+    QCOMPARE(c.configFile, QStringLiteral("config.yaml"));
+}
+
+void TestAgencyConfig::shippedConfigHasTheCourseDefaults()
+{
+    const QString shipped
+        = QFileInfo(QStringLiteral(__FILE__)).dir().filePath("../agency-cli/config.yaml");
+    QVERIFY2(QFile::exists(shipped), qPrintable(shipped));
+    QCOMPARE(load({"--config", shipped, "--agency", "1"}), AgencyConfigLoader::Status::Ok);
+    const auto &c = m_loader.config();
+    QCOMPARE(c.host, QStringLiteral("server"));
+    QCOMPARE(c.port, quint16(12345));
+    QCOMPARE(lottery::toString(c.logLevel), lottery::toString(LogLevel::Info));
+    QCOMPARE(c.batchMaxBets, 100);
+    QCOMPARE(c.configFile, shipped);
+}
+
+void TestAgencyConfig::environmentOverridesYaml()
+{
+    writeFile("config.yaml",
+        "id: 2\nserver:\n  address: a:1\nlog:\n  level: DEBUG\n"
+        "batch:\n  maxAmount: 50\ndata:\n  file: y.csv\n");
+    QProcessEnvironment env;
+    env.insert("CLI_ID", "4");
+    env.insert("CLI_SERVER_ADDRESS", "b:2");
+    env.insert("CLI_LOG_LEVEL", "WARNING");
+    env.insert("CLI_BATCH_MAXAMOUNT", "60");
+    env.insert("CLI_DATA_FILE", "env.csv");
+    env.insert("CLI_TOKEN", "secret");
+    QCOMPARE(load({}, env), AgencyConfigLoader::Status::Ok);
+    const auto &c = m_loader.config();
+    QCOMPARE(c.agency, 4u);
+    QCOMPARE(c.host, QStringLiteral("b"));
+    QCOMPARE(c.port, quint16(2));
+    QCOMPARE(lottery::toString(c.logLevel), lottery::toString(LogLevel::Warning));
+    QCOMPARE(c.batchMaxBets, 60);
+    QCOMPARE(c.dataFile, QStringLiteral("env.csv"));
+    QCOMPARE(c.token, QStringLiteral("secret"));
+}
+
+void TestAgencyConfig::flagsOverrideEnvironment()
+{
+    writeFile("other.yaml", "id: 2\nbatch:\n  maxAmount: 50\n");
+    QProcessEnvironment env;
+    env.insert("CLI_ID", "4");
+    env.insert("CLI_SERVER_ADDRESS", "b:2");
+    env.insert("CLI_LOG_LEVEL", "WARNING");
+    env.insert("CLI_BATCH_MAXAMOUNT", "60");
+    env.insert("CLI_DATA_FILE", "env.csv");
+    QCOMPARE(load({"--config", "other.yaml", "--agency", "5", "--server", "127.0.0.1:9000",
+                      "--file", "flag.csv", "--batch-max", "70", "--log-level", "ERROR",
+                      "--connect-timeout", "3", "--window", "2"},
+                 env),
+        AgencyConfigLoader::Status::Ok);
+    const auto &c = m_loader.config();
+    QCOMPARE(c.agency, 5u);
+    QCOMPARE(c.host, QStringLiteral("127.0.0.1"));
+    QCOMPARE(c.port, quint16(9000));
+    QCOMPARE(c.dataFile, QStringLiteral("flag.csv"));
+    QCOMPARE(c.batchMaxBets, 70);
+    QCOMPARE(lottery::toString(c.logLevel), lottery::toString(LogLevel::Error));
+    QCOMPARE(c.connectTimeoutSeconds, 3);
+    QCOMPARE(c.window, 2);
+    QCOMPARE(c.configFile, QStringLiteral("other.yaml"));
+}
+
+void TestAgencyConfig::sessionOptionsCarryTheSettings()
+{
+    QCOMPARE(load({"--agency", "7", "--server", "[::1]:8000", "--connect-timeout", "4"}),
+        AgencyConfigLoader::Status::Ok);
+    const auto options = m_loader.config().sessionOptions();
+    QCOMPARE(options.agency, 7u);
+    QCOMPARE(options.host, QStringLiteral("::1"));
+    QCOMPARE(options.port, quint16(8000));
+    QCOMPARE(options.dataFile, QStringLiteral(".data/agency-7.csv"));
+    QCOMPARE(options.batchMaxBets, 100);
+    QCOMPARE(options.window, 8);
+    QCOMPARE(options.connectTimeout, std::chrono::milliseconds(4000));
+}
+
+void TestAgencyConfig::badValue_data()
+{
+    QTest::addColumn<QByteArray>("yaml");
+    QTest::addColumn<QStringList>("env");
+    QTest::addColumn<QStringList>("flags");
+    QTest::addColumn<QString>("error");
+
+    const QStringList none;
+    QTest::newRow("yaml-id") << QByteArray("id: zero\n") << none << none
+                             << "config.yaml: id: 'zero' is not an agency number";
+    QTest::newRow("yaml-id-zero") << QByteArray("id: 0\n") << none << none
+                                  << "config.yaml: id: '0' is not an agency number";
+    QTest::newRow("yaml-address-no-port")
+        << QByteArray("server:\n  address: server\n") << none << none
+        << "config.yaml: server.address: 'server' is not a HOST:PORT address";
+    QTest::newRow("yaml-address-bad-port")
+        << QByteArray("server:\n  address: server:70000\n") << none << none
+        << "config.yaml: server.address: 'server:70000' is not a HOST:PORT address";
+    QTest::newRow("yaml-level") << QByteArray("log:\n  level: LOUD\n") << none << none
+                                << "config.yaml: log.level: 'LOUD' is not a log level";
+    QTest::newRow("yaml-batch") << QByteArray("batch:\n  maxAmount: 0\n") << none << none
+                                << "config.yaml: batch.maxAmount: '0' is not a batch size";
+    QTest::newRow("yaml-batch-list") << QByteArray("batch:\n  maxAmount: [1, 2]\n") << none << none
+                                     << "config.yaml: batch.maxAmount: must be a single";
+    QTest::newRow("env-id") << QByteArray() << QStringList {"CLI_ID", "-1"} << none
+                            << "environment CLI_ID: '-1' is not an agency number";
+    QTest::newRow("env-address") << QByteArray() << QStringList {"CLI_SERVER_ADDRESS", ":12"}
+                                 << none
+                                 << "environment CLI_SERVER_ADDRESS: ':12' is not a HOST:PORT";
+    QTest::newRow("env-level") << QByteArray() << QStringList {"CLI_LOG_LEVEL", "x"} << none
+                               << "environment CLI_LOG_LEVEL: 'x' is not a log level";
+    QTest::newRow("env-batch") << QByteArray() << QStringList {"CLI_BATCH_MAXAMOUNT", "100000"}
+                               << none
+                               << "environment CLI_BATCH_MAXAMOUNT: '100000' is not a batch";
+    QTest::newRow("env-file") << QByteArray() << QStringList {"CLI_DATA_FILE", " "} << none
+                              << "environment CLI_DATA_FILE: ' ' is not a file path";
+    QTest::newRow("flag-agency") << QByteArray() << none << QStringList {"--agency", "abc"}
+                                 << "--agency: 'abc' is not an agency number";
+    QTest::newRow("flag-server") << QByteArray() << none << QStringList {"--server", "h:0"}
+                                 << "--server: 'h:0' is not a HOST:PORT address";
+    QTest::newRow("flag-batch") << QByteArray() << none << QStringList {"--batch-max", "1.5"}
+                                << "--batch-max: '1.5' is not a batch size";
+    QTest::newRow("flag-level") << QByteArray() << none << QStringList {"--log-level", ""}
+                                << "--log-level: '' is not a log level";
+    QTest::newRow("flag-window") << QByteArray() << none << QStringList {"--window", "0"}
+                                 << "--window: '0' is not a window";
+    QTest::newRow("flag-timeout") << QByteArray() << none
+                                  << QStringList {"--connect-timeout", "never"}
+                                  << "--connect-timeout: 'never' is not a timeout";
+    QTest::newRow("flag-missing-value")
+        << QByteArray() << none << QStringList {"--agency"} << "Missing value after '--agency'";
+}
+
+void TestAgencyConfig::badValue()
+{
+    QFETCH(QByteArray, yaml);
+    QFETCH(QStringList, env);
+    QFETCH(QStringList, flags);
+    QFETCH(QString, error);
+    if (!yaml.isEmpty())
+        writeFile("config.yaml", yaml);
+    QProcessEnvironment environment;
+    environment.insert("CLI_ID", "1");
+    if (!env.isEmpty())
+        environment.insert(env.at(0), env.at(1));
+    QCOMPARE(load(flags, environment), AgencyConfigLoader::Status::Error);
+    QVERIFY2(m_loader.errorString().startsWith(error), qPrintable(m_loader.errorString()));
+}
+
+void TestAgencyConfig::badConfigFile_data()
+{
+    QTest::addColumn<QByteArray>("content"); // null: the file does not exist
+    QTest::addColumn<QString>("error");
+    QTest::newRow("missing") << QByteArray() << "missing.yaml: no such file (named with --config)";
+    QTest::newRow("malformed") << QByteArray("server:\n  address: [unclosed\n")
+                               << "missing.yaml: line ";
+    QTest::newRow("scalar-top-level")
+        << QByteArray("just text\n") << "missing.yaml: the top level must be a mapping";
+    QTest::newRow("tab-indent") << QByteArray("server:\n\taddress: a:1\n") << "missing.yaml: line";
+}
+
+void TestAgencyConfig::badConfigFile()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QString, error);
+    if (!content.isNull())
+        writeFile("missing.yaml", content);
+    QCOMPARE(
+        load({"--config", "missing.yaml", "--agency", "1"}), AgencyConfigLoader::Status::Error);
+    QVERIFY2(m_loader.errorString().startsWith(error), qPrintable(m_loader.errorString()));
+}
+
+void TestAgencyConfig::emptyConfigFileMeansDefaults()
+{
+    writeFile("config.yaml", "");
+    QCOMPARE(load({"--agency", "1"}), AgencyConfigLoader::Status::Ok);
+    QCOMPARE(m_loader.config().batchMaxBets, 100);
+    QCOMPARE(m_loader.config().host, QStringLiteral("server"));
+}
+
+void TestAgencyConfig::helpAndUnknownFlags()
+{
+    QCOMPARE(load({"--help"}), AgencyConfigLoader::Status::Help);
+    QVERIFY(m_loader.helpText().contains("--batch-max"));
+    QCOMPARE(load({"--agency", "1", "--bogus"}), AgencyConfigLoader::Status::Error);
+    QVERIFY2(m_loader.errorString().contains("bogus"), qPrintable(m_loader.errorString()));
+    QCOMPARE(load({"--agency", "1", "extra"}), AgencyConfigLoader::Status::Error);
+    QVERIFY2(m_loader.errorString().contains("extra"), qPrintable(m_loader.errorString()));
+}
+
+QTEST_GUILESS_MAIN(TestAgencyConfig)
+#include "tst_agency_config.moc"
