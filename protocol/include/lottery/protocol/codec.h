@@ -224,7 +224,19 @@ public:
     }
 
     std::string text8(const char *field) { return text(u8(field), field); }
-    std::string text16(const char *field) { return text(u16(field), field); }
+
+    std::string text16(const char *field)
+    {
+        const std::size_t lengthOffset = m_pos;
+        const std::uint16_t length = u16(field);
+        if (!failed() && length > kMaxTextBytes) {
+            failAt(lengthOffset, DecodeErrorKind::InvalidValue,
+                   std::string(field) + " is " + std::to_string(length) + " bytes, over "
+                       + std::to_string(kMaxTextBytes));
+            return {};
+        }
+        return text(length, field);
+    }
 
     void fail(DecodeErrorKind kind, const std::string &detail)
     {
@@ -302,7 +314,7 @@ inline Batch readBatch(BodyReader &r)
         return m;
     }
     // Never reserve from a count we have not checked against the bytes actually present.
-    if (r.remaining() < count * kMinEncodedBetSize) {
+    if (r.remaining() < std::size_t(count) * kMinEncodedBetSize) {
         r.failAt(countOffset, DecodeErrorKind::Truncated,
                  "bet count " + std::to_string(count) + " does not fit in the frame");
         return m;
@@ -362,7 +374,7 @@ inline Winners readWinners(BodyReader &r)
     m.final = final == 1;
     const std::size_t countOffset = r.position();
     const std::uint16_t count = r.u16("document count");
-    if (!r.failed() && r.remaining() < std::size_t(count) * 2) {
+    if (!r.failed() && r.remaining() < std::size_t(count) * kMinEncodedDocumentSize) {
         r.failAt(countOffset, DecodeErrorKind::Truncated,
                  "document count " + std::to_string(count) + " does not fit in the frame");
     }

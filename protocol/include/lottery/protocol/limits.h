@@ -36,10 +36,16 @@ inline constexpr std::uint16_t kWinningNumber = 7574;
 inline constexpr int kMinBirthYear = 1900;
 
 // Free text (reasons, error messages, tokens) is u16-prefixed but must still fit in one frame.
+// The encoder clips to it and the decoder refuses more, so every decoded message re-encodes as is.
 inline constexpr std::size_t kMaxTextBytes = 1024;
 
-// Smallest encoded bet: four 1-byte lengths, one byte of each name, one digit, 10-byte date, u16.
-inline constexpr std::size_t kMinEncodedBetSize = 4 + 1 + 1 + 1 + 10 + 2;
+// Smallest bet the wire format can carry: four 1-byte lengths of empty fields and the u16 number.
+// The decoder only bounds a bet count with it; the field rules are validateBet()'s job, so that a
+// bad bet earns REJECT(InvalidBet, betIndex) rather than a malformed-frame ERROR.
+inline constexpr std::size_t kMinEncodedBetSize = 4 + 2;
+
+// Smallest document in a WINNERS body: its 1-byte length (the bytes may be empty).
+inline constexpr std::size_t kMinEncodedDocumentSize = 1;
 
 // Fixed part of a BATCH body: u64 sequence + u16 count.
 inline constexpr std::size_t kBatchHeaderSize = 8 + 2;

@@ -1,0 +1,397 @@
+// The stream decoder: the same messages whatever way the bytes are split, every malformed class
+// with its kind and offset, and no way back after a malformed frame.
+#include "lottery/protocol/codec.h"
+
+#include <QByteArray>
+#include <QTest>
+
+#include <string>
+#include <vector>
+
+using namespace lottery::protocol;
+
+Q_DECLARE_METATYPE(DecodeErrorKind)
+
+namespace {
+
+std::string fromHex(const char *hex)
+{
+    return QByteArray::fromHex(QByteArray(hex).replace('|', ' ')).toStdString();
+}
+
+// What a decoder made of a stream: the messages, then how it stopped.
+struct Outcome {
+    std::vector<Message> messages;
+    DecodeStatus status = DecodeStatus::Incomplete;
+    std::optional<DecodeError> error;
+    std::size_t pending = 0;
+
+    bool operator==(const Outcome &o) const
+    {
+        const bool sameError = error.has_value() == o.error.has_value()
+            && (!error
+                || (error->kind == o.error->kind && error->offset == o.error->offset
+                    && error->detail == o.error->detail));
+        return messages == o.messages && status == o.status && sameError && pending == o.pending;
+    }
+};
+
+void drain(StreamDecoder &decoder, Outcome &outcome)
+{
+    Message message;
+    while ((outcome.status = decoder.next(message)) == DecodeStatus::Ok)
+        outcome.messages.push_back(message);
+}
+
+// Feeds `stream` cut at the given ascending offsets, draining the decoder after every piece.
+Outcome decodeInPieces(const std::string &stream, const std::vector<std::size_t> &cuts)
+{
+    StreamDecoder decoder;
+    Outcome outcome;
+    std::size_t from = 0;
+    for (std::size_t cut : cuts) {
+        decoder.feed(stream.data() + from, cut - from);
+        drain(decoder, outcome);
+        from = cut;
+    }
+    decoder.feed(stream.data() + from, stream.size() - from);
+    drain(decoder, outcome);
+    if (outcome.status == DecodeStatus::Malformed)
+        outcome.error = decoder.error();
+    outcome.pending = decoder.pendingBytes();
+    return outcome;
+}
+
+QByteArray describe(const Outcome &outcome)
+{
+    QByteArray text = QByteArray::number(qsizetype(outcome.messages.size())) + " messages";
+    if (outcome.error)
+        text += ", error " + QByteArray::fromStdString(outcome.error->toString());
+    return text + ", " + QByteArray::number(qsizetype(outcome.pending)) + " bytes pending";
+}
+
+// A whole session both ways, and every variable-size message with more than one element.
+std::string sessionStream()
+{
+    std::string stream;
+    const std::vector<Message> messages = {
+        Hello {1, 1, ""},
+        Welcome {1, 0, 0},
+        Batch {1,
+            {Bet {"Ana", "P\xc3\xa9rez", "30904465", "1999-03-17", 7574},
+                Bet {"Juan", "G\xc3\xb3mez", "12345678", "1980-12-01", 42}}},
+        Ack {1, 2, false},
+        Batch {2, {Bet {"Zo\xc3\xab", "Li", "1", "2001-01-01", 0}}},
+        Reject {2, ErrorCode::InvalidBet, 0, "first_name is empty"},
+        Ack {1, 2, true},
+        Done {},
+        DoneAck {},
+        GetWinners {},
+        Winners {false, {"30904465", "1"}},
+        Winners {true, {}},
+        ErrorMessage {ErrorCode::ShuttingDown, "server is stopping"},
+    };
+    for (const Message &message : messages)
+        appendFrame(stream, message);
+    return stream;
+}
+
+} // namespace
+
+class TestProtocolDecoder : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void splits_data();
+    void splits();
+    void incompleteIsNotAnError();
+    void largestFrameIsAccepted();
+    void malformed_data();
+    void malformed();
+    void staysInErrorAfterMalformed_data() { malformed_data(); }
+    void staysInErrorAfterMalformed();
+    void messagesBeforeTheErrorAreDelivered();
+    void textOverTheLimitIsRefused();
+    void splitterKeepsViewsUntilNextFeed();
+};
+
+void TestProtocolDecoder::splits_data()
+{
+    QTest::addColumn<QByteArray>("stream");
+    QTest::addColumn<int>("expectedMessages");
+    QTest::addColumn<bool>("everyPair"); // every pair of split points: quadratic, so only once
+    const std::string session = sessionStream();
+    QTest::newRow("whole session") << QByteArray::fromStdString(session) << 13 << true;
+    // Ends in an unknown type after a valid frame: the error must not depend on the split either.
+    QTest::newRow("session then malformed")
+        << QByteArray::fromStdString(session + fromHex("00 00 00 01 06 | 00 00 00 01 ee")) << 14
+        << false;
+    QTest::newRow("session then oversized header")
+        << QByteArray::fromStdString(session + fromHex("ff ff ff ff")) << 13 << false;
+    QTest::newRow("session then a started frame")
+        << QByteArray::fromStdString(session + fromHex("00 00 00 0c 04 00 00")) << 13 << false;
+}
+
+void TestProtocolDecoder::splits()
+{
+    QFETCH(QByteArray, stream);
+    QFETCH(int, expectedMessages);
+    QFETCH(bool, everyPair);
+    const std::string bytes = stream.toStdString();
+    const Outcome reference = decodeInPieces(bytes, {});
+    QCOMPARE(int(reference.messages.size()), expectedMessages);
+
+    // One split point, at every offset.
+    for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
+        const Outcome outcome = decodeInPieces(bytes, {cut});
+        QVERIFY2(outcome == reference,
+            qPrintable("split at " + QByteArray::number(qsizetype(cut)) + ": " + describe(outcome)
+                + " vs " + describe(reference)));
+    }
+    // Two split points, every pair.
+    for (std::size_t first = 0; everyPair && first <= bytes.size(); ++first) {
+        for (std::size_t second = first; second <= bytes.size(); ++second) {
+            if (!(decodeInPieces(bytes, {first, second}) == reference))
+                QFAIL(qPrintable(QString("split at %1 and %2 differs").arg(first).arg(second)));
+        }
+    }
+    // One byte at a time.
+    std::vector<std::size_t> everyByte;
+    for (std::size_t cut = 1; cut < bytes.size(); ++cut)
+        everyByte.push_back(cut);
+    QVERIFY2(decodeInPieces(bytes, everyByte) == reference, "byte at a time differs");
+}
+
+void TestProtocolDecoder::incompleteIsNotAnError()
+{
+    for (const char *hex : {"", "00", "00 00 00", "00 00 00 05", "00 00 1f fc 03",
+             "00 00 00 0c 04 00 00 00 00 00 00 00 01 00 02"}) {
+        StreamDecoder decoder;
+        const std::string bytes = fromHex(hex);
+        decoder.feed(bytes);
+        Message message;
+        QCOMPARE(decoder.next(message), DecodeStatus::Incomplete);
+        QCOMPARE(decoder.pendingBytes(), bytes.size());
+    }
+}
+
+// 8192 bytes in all: a WINNERS frame whose body is exactly kMaxBodySize.
+void TestProtocolDecoder::largestFrameIsAccepted()
+{
+    Winners winners {true, std::vector<std::string>(31, std::string(255, '7'))};
+    winners.documents.push_back(std::string(247, '8'));
+    const std::string frame = encodeFrame(winners);
+    QCOMPARE(frame.size(), kMaxFrameSize);
+    QCOMPARE(frame.substr(0, 4), fromHex("00 00 1f fc"));
+    const Outcome outcome = decodeInPieces(frame, {});
+    QCOMPARE(outcome.messages.size(), std::size_t(1));
+    QVERIFY(outcome.messages.front() == Message(winners));
+    QCOMPARE(outcome.status, DecodeStatus::Incomplete);
+}
+
+void TestProtocolDecoder::malformed_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<DecodeErrorKind>("kind");
+    QTest::addColumn<qulonglong>("offset");
+    auto row = [](const char *name, const char *hex, DecodeErrorKind kind, qulonglong offset) {
+        QTest::newRow(name) << QByteArray::fromStdString(fromHex(hex)) << kind << offset;
+    };
+    using K = DecodeErrorKind;
+
+    row("unknown type 0x00", "00 00 00 01 | 00", K::UnknownType, 4);
+    row("unknown type 0x0b", "00 00 00 01 | 0b", K::UnknownType, 4);
+    row("unknown type 0xff with a body", "00 00 00 03 | ff | 01 02", K::UnknownType, 4);
+    row("empty frame", "00 00 00 00", K::EmptyFrame, 0);
+    row("empty frame then bytes", "00 00 00 00 | 06", K::EmptyFrame, 0);
+    row("length 8189, one over", "00 00 1f fd", K::FrameTooLarge, 0);
+    row("length 0x80000000", "80 00 00 00", K::FrameTooLarge, 0);
+    row("length 0xffffffff, header only", "ff ff ff ff", K::FrameTooLarge, 0);
+
+    // Truncated fields (each golden cut short is in tst_protocol_codec).
+    row("hello: agency cut", "00 00 00 03 | 01 | 00 01", K::Truncated, 7);
+    row("hello: token length cut", "00 00 00 08 | 01 | 00 01 | 00 00 00 01 | 00", K::Truncated, 11);
+    row("hello: token bytes cut", "00 00 00 0a | 01 | 00 01 | 00 00 00 01 | 00 02 61", K::Truncated,
+        13);
+    row("welcome: stored bets cut", "00 00 00 0b | 02 | 00 01 | 00 00 00 00 00 00 00 00",
+        K::Truncated, 15);
+    row("batch: second bet missing",
+        "00 00 00 1e | 03 | 00 00 00 00 00 00 00 01 | 00 02"
+        "| 01 41 | 01 42 | 01 37 | 0a 32 30 30 30 2d 30 31 2d 30 31 | 27 0f",
+        K::Truncated, 34);
+    row("batch: number cut",
+        "00 00 00 1d | 03 | 00 00 00 00 00 00 00 01 | 00 01"
+        "| 01 41 | 01 42 | 01 37 | 0a 32 30 30 30 2d 30 31 2d 30 31 | 27",
+        K::Truncated, 32);
+    row("reject: bet index cut", "00 00 00 0c | 05 | 00 00 00 00 00 00 00 01 | 00 07 | 00",
+        K::Truncated, 15);
+    row("winners: document cut", "00 00 00 06 | 09 | 01 | 00 01 | 05 31", K::Truncated, 9);
+    row("error: code cut", "00 00 00 02 | 0a | 00", K::Truncated, 5);
+
+    row("done: trailing byte", "00 00 00 02 | 06 | 00", K::TrailingBytes, 5);
+    row("get_winners: trailing bytes", "00 00 00 04 | 08 | 01 02 03", K::TrailingBytes, 5);
+    row("ack: trailing bytes", "00 00 00 0e | 04 | 00 00 00 00 00 00 00 01 | 00 02 | 00 | aa bb",
+        K::TrailingBytes, 16);
+
+    // Invalid UTF-8 in the HELLO token; the text starts at byte 13.
+    row("utf8: overlong 2-byte", "00 00 00 0b | 01 | 00 01 | 00 00 00 01 | 00 02 c0 af",
+        K::InvalidUtf8, 13);
+    row("utf8: overlong 2-byte c1", "00 00 00 0b | 01 | 00 01 | 00 00 00 01 | 00 02 c1 bf",
+        K::InvalidUtf8, 13);
+    row("utf8: overlong 3-byte", "00 00 00 0c | 01 | 00 01 | 00 00 00 01 | 00 03 e0 80 af",
+        K::InvalidUtf8, 13);
+    row("utf8: overlong 4-byte", "00 00 00 0d | 01 | 00 01 | 00 00 00 01 | 00 04 f0 80 80 af",
+        K::InvalidUtf8, 13);
+    row("utf8: surrogate d800", "00 00 00 0c | 01 | 00 01 | 00 00 00 01 | 00 03 ed a0 80",
+        K::InvalidUtf8, 13);
+    row("utf8: surrogate dfff", "00 00 00 0c | 01 | 00 01 | 00 00 00 01 | 00 03 ed bf bf",
+        K::InvalidUtf8, 13);
+    row("utf8: above U+10FFFF", "00 00 00 0d | 01 | 00 01 | 00 00 00 01 | 00 04 f4 90 80 80",
+        K::InvalidUtf8, 13);
+    row("utf8: truncated 2-byte", "00 00 00 0a | 01 | 00 01 | 00 00 00 01 | 00 01 c3",
+        K::InvalidUtf8, 13);
+    row("utf8: truncated 3-byte", "00 00 00 0b | 01 | 00 01 | 00 00 00 01 | 00 02 e2 82",
+        K::InvalidUtf8, 13);
+    row("utf8: sequence broken by ASCII", "00 00 00 0c | 01 | 00 01 | 00 00 00 01 | 00 03 61 c3 62",
+        K::InvalidUtf8, 13);
+    row("utf8: lone continuation", "00 00 00 0a | 01 | 00 01 | 00 00 00 01 | 00 01 80",
+        K::InvalidUtf8, 13);
+    row("utf8: 0xff", "00 00 00 0a | 01 | 00 01 | 00 00 00 01 | 00 01 ff", K::InvalidUtf8, 13);
+    row("utf8: 0xfe", "00 00 00 0a | 01 | 00 01 | 00 00 00 01 | 00 01 fe", K::InvalidUtf8, 13);
+    // ... and in every other text field.
+    row("utf8: bet first name",
+        "00 00 00 1e | 03 | 00 00 00 00 00 00 00 01 | 00 01"
+        "| 01 ff | 01 42 | 01 37 | 0a 32 30 30 30 2d 30 31 2d 30 31 | 27 0f",
+        K::InvalidUtf8, 16);
+    row("utf8: bet last name, surrogate",
+        "00 00 00 20 | 03 | 00 00 00 00 00 00 00 01 | 00 01"
+        "| 01 41 | 03 ed b0 80 | 01 37 | 0a 32 30 30 30 2d 30 31 2d 30 31 | 27 0f",
+        K::InvalidUtf8, 18);
+    row("utf8: bet document",
+        "00 00 00 1e | 03 | 00 00 00 00 00 00 00 01 | 00 01"
+        "| 01 41 | 01 42 | 01 c0 | 0a 32 30 30 30 2d 30 31 2d 30 31 | 27 0f",
+        K::InvalidUtf8, 20);
+    row("utf8: bet birthdate",
+        "00 00 00 17 | 03 | 00 00 00 00 00 00 00 01 | 00 01"
+        "| 01 41 | 01 42 | 01 37 | 03 e0 9f bf | 00 01",
+        K::InvalidUtf8, 22);
+    row("utf8: reject reason",
+        "00 00 00 10 | 05 | 00 00 00 00 00 00 00 01 | 00 07 | 00 00 | 00 01 ff", K::InvalidUtf8,
+        19);
+    row("utf8: winners document", "00 00 00 06 | 09 | 01 | 00 01 | 01 ff", K::InvalidUtf8, 9);
+    row("utf8: error message", "00 00 00 06 | 0a | 00 01 | 00 01 c0", K::InvalidUtf8, 9);
+
+    row("batch: bet count 0", "00 00 00 0b | 03 | 00 00 00 00 00 00 00 01 | 00 00", K::InvalidValue,
+        13);
+    // A count the bytes present cannot hold is refused before any bet is read or reserved.
+    row("batch: bet count 65535, one bet present",
+        "00 00 00 1e | 03 | 00 00 00 00 00 00 00 01 | ff ff"
+        "| 01 41 | 01 42 | 01 37 | 0a 32 30 30 30 2d 30 31 2d 30 31 | 27 0f",
+        K::Truncated, 13);
+    row("batch: bet count 1, no bet", "00 00 00 0b | 03 | 00 00 00 00 00 00 00 01 | 00 01",
+        K::Truncated, 13);
+    row("ack: duplicate flag 2", "00 00 00 0c | 04 | 00 00 00 00 00 00 00 01 | 00 02 | 02",
+        K::InvalidValue, 15);
+    row("ack: duplicate flag 0xff", "00 00 00 0c | 04 | 00 00 00 00 00 00 00 01 | 00 02 | ff",
+        K::InvalidValue, 15);
+    row("winners: final flag 2", "00 00 00 04 | 09 | 02 | 00 00", K::InvalidValue, 5);
+    row("winners: document count 5, one present", "00 00 00 06 | 09 | 01 | 00 05 | 01 31",
+        K::Truncated, 6);
+    row("error: code 0", "00 00 00 05 | 0a | 00 00 | 00 00", K::InvalidValue, 5);
+    row("error: code 17", "00 00 00 05 | 0a | 00 11 | 00 00", K::InvalidValue, 5);
+    row("error: code 0xffff", "00 00 00 05 | 0a | ff ff | 00 00", K::InvalidValue, 5);
+    row("reject: code 0", "00 00 00 0f | 05 | 00 00 00 00 00 00 00 01 | 00 00 | ff ff | 00 00",
+        K::InvalidValue, 13);
+}
+
+void TestProtocolDecoder::malformed()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(DecodeErrorKind, kind);
+    QFETCH(qulonglong, offset);
+    const Outcome outcome = decodeInPieces(bytes.toStdString(), {});
+    QVERIFY2(outcome.messages.empty(), describe(outcome).constData());
+    QCOMPARE(outcome.status, DecodeStatus::Malformed);
+    QVERIFY(outcome.error);
+    QVERIFY2(outcome.error->kind == kind, outcome.error->toString().c_str());
+    QCOMPARE(qulonglong(outcome.error->offset), offset);
+    QVERIFY(!outcome.error->detail.empty());
+
+    // The same frame cut into single bytes gives the same error.
+    std::vector<std::size_t> everyByte;
+    for (qsizetype cut = 1; cut < bytes.size(); ++cut)
+        everyByte.push_back(std::size_t(cut));
+    QVERIFY(decodeInPieces(bytes.toStdString(), everyByte) == outcome);
+}
+
+void TestProtocolDecoder::staysInErrorAfterMalformed()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(DecodeErrorKind, kind);
+    QFETCH(qulonglong, offset);
+    StreamDecoder decoder;
+    decoder.feed(bytes.toStdString());
+    Message message;
+    QCOMPARE(decoder.next(message), DecodeStatus::Malformed);
+    // A perfectly good frame afterwards changes nothing: the stream cannot be resynchronised.
+    decoder.feed(encodeFrame(Done {}));
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(decoder.next(message), DecodeStatus::Malformed);
+        QVERIFY(decoder.error().kind == kind);
+        QCOMPARE(qulonglong(decoder.error().offset), offset);
+    }
+}
+
+void TestProtocolDecoder::messagesBeforeTheErrorAreDelivered()
+{
+    StreamDecoder decoder;
+    decoder.feed(encodeFrame(Done {}) + fromHex("00 00 00 01 | 42") + encodeFrame(DoneAck {}));
+    Message message;
+    QCOMPARE(decoder.next(message), DecodeStatus::Ok);
+    QVERIFY(std::holds_alternative<Done>(message));
+    QCOMPARE(decoder.next(message), DecodeStatus::Malformed);
+    QVERIFY(decoder.error().kind == DecodeErrorKind::UnknownType);
+    QCOMPARE(decoder.next(message), DecodeStatus::Malformed);
+}
+
+// Free text is at most kMaxTextBytes on the wire: the encoder clips to it, the decoder refuses
+// more, so that every message the decoder accepts encodes back to the same bytes.
+void TestProtocolDecoder::textOverTheLimitIsRefused()
+{
+    for (std::size_t size : {kMaxTextBytes + 1, std::size_t(4000)}) {
+        std::string frame;
+        appendU32(frame, static_cast<std::uint32_t>(1 + 2 + 2 + size));
+        appendU8(frame, static_cast<std::uint8_t>(MessageType::Error));
+        appendU16(frame, static_cast<std::uint16_t>(ErrorCode::Internal));
+        appendU16(frame, static_cast<std::uint16_t>(size));
+        frame.append(size, 'x');
+        const Outcome outcome = decodeInPieces(frame, {});
+        QVERIFY(outcome.error);
+        QVERIFY2(outcome.error->kind == DecodeErrorKind::InvalidValue,
+            outcome.error->toString().c_str());
+        QCOMPARE(outcome.error->offset, std::size_t(7)); // the length field of the message
+    }
+    const std::string atLimit = encodeFrame(Hello {1, 1, std::string(kMaxTextBytes, 't')});
+    QCOMPARE(decodeInPieces(atLimit, {}).messages.size(), std::size_t(1));
+}
+
+void TestProtocolDecoder::splitterKeepsViewsUntilNextFeed()
+{
+    FrameSplitter splitter;
+    splitter.feed(encodeFrame(ErrorMessage {ErrorCode::Timeout, "slow"}) + encodeFrame(Done {}));
+    RawFrame first;
+    RawFrame second;
+    QCOMPARE(splitter.next(first), DecodeStatus::Ok);
+    QCOMPARE(splitter.next(second), DecodeStatus::Ok);
+    QCOMPARE(first.type, std::uint8_t(MessageType::Error));
+    QCOMPARE(first.body, std::string_view("\x00\x0e\x00\x04slow", 8));
+    QCOMPARE(second.type, std::uint8_t(MessageType::Done));
+    QVERIFY(second.body.empty());
+    QCOMPARE(splitter.pendingBytes(), std::size_t(0));
+    RawFrame none;
+    QCOMPARE(splitter.next(none), DecodeStatus::Incomplete);
+}
+
+QTEST_APPLESS_MAIN(TestProtocolDecoder)
+#include "tst_protocol_decoder.moc"
