@@ -1,0 +1,8 @@
+# The central server: storage and journal recovery, configuration, sessions over real sockets,
+# and the lottery-server executable itself.
+lottery_add_test(tst_storage LIBS lottery::server LABELS server concurrency)
+lottery_add_test(tst_server_config LIBS lottery::server LABELS server
+    DEFINITIONS LOTTERY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+lottery_add_test(tst_server_session LIBS lottery::server LABELS server concurrency TIMEOUT 300)
+lottery_add_test(tst_server_process LIBS lottery::server LABELS server TIMEOUT 120)
+add_dependencies(tst_server_process lottery-server)

@@ -1,0 +1,281 @@
+// ServerConfigLoader: defaults, config.ini, environment and flag overrides, and every bad value.
+#include "server/server_config.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace lottery;
+using namespace lottery::server;
+
+class TestServerConfig : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void defaultsWithoutFile();
+    void shippedFileHasTheDefaults();
+    void fileValues();
+    void environmentOverridesFile();
+    void flagsOverrideEnvironment();
+    void badValues_data();
+    void badValues();
+    void missingExplicitConfig();
+    void malformedConfig();
+    void unknownFlag();
+    void help();
+
+private:
+    ConfigLoadResult load(
+        const QStringList &flags, const QProcessEnvironment &env = QProcessEnvironment())
+    {
+        return ServerConfigLoader::load(
+            QStringList {QStringLiteral("lottery-server")} + flags, env);
+    }
+    void writeFile(const QString &name, const QByteArray &content)
+    {
+        QFile file(QDir::current().filePath(name));
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write(content);
+    }
+
+    QTemporaryDir m_dir;
+};
+
+void TestServerConfig::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    QVERIFY(QDir::setCurrent(m_dir.path()));
+}
+
+void TestServerConfig::init()
+{
+    QFile::remove(QStringLiteral("config.ini"));
+}
+
+void TestServerConfig::defaultsWithoutFile()
+{
+    const ConfigLoadResult result = load({});
+    QVERIFY(result.status == ConfigLoadResult::Status::Ok);
+    const ServerConfig &c = result.config;
+    QCOMPARE(c.port, 12345);
+    QCOMPARE(c.ip, QStringLiteral("0.0.0.0"));
+    QCOMPARE(c.listenBacklog, 5);
+    QVERIFY(c.logLevel == LogLevel::Info);
+    QCOMPARE(c.agencies, 5u);
+    QCOMPARE(c.storagePath, QStringLiteral("./bets.csv"));
+    QCOMPARE(c.workers, 10);
+    QCOMPARE(c.idleTimeoutMs, 60000);
+    QCOMPARE(c.frameTimeoutMs, 10000);
+    QCOMPARE(c.maxConnections, 1024);
+}
+
+void TestServerConfig::shippedFileHasTheDefaults()
+{
+    const QString shipped = QStringLiteral(LOTTERY_SOURCE_DIR "/server/config.ini");
+    const ConfigLoadResult result = load({QStringLiteral("--config"), shipped});
+    QVERIFY(result.status == ConfigLoadResult::Status::Ok);
+    const ConfigLoadResult defaults = load({});
+    QCOMPARE(result.config.port, defaults.config.port);
+    QCOMPARE(result.config.agencies, defaults.config.agencies);
+    QCOMPARE(result.config.workers, defaults.config.workers);
+    QCOMPARE(result.config.storagePath, defaults.config.storagePath);
+    QCOMPARE(result.config.idleTimeoutMs, defaults.config.idleTimeoutMs);
+    QCOMPARE(result.config.maxConnections, defaults.config.maxConnections);
+}
+
+void TestServerConfig::fileValues()
+{
+    writeFile(QStringLiteral("config.ini"),
+        "[DEFAULT]\nSERVER_PORT = 4000\nSERVER_IP = 127.0.0.1\n"
+        "SERVER_LISTEN_BACKLOG = 50\nLOGGING_LEVEL = DEBUG\n"
+        "SERVER_AGENCIES = 7\nSERVER_STORAGE = /tmp/x.csv\n"
+        "SERVER_WORKERS = 3\nSERVER_IDLE_TIMEOUT_MS = 500\n"
+        "SERVER_FRAME_TIMEOUT_MS = 200\n"
+        "SERVER_MAX_CONNECTIONS = 9\n");
+    const ConfigLoadResult result = load({});
+    QVERIFY(result.status == ConfigLoadResult::Status::Ok);
+    const ServerConfig &c = result.config;
+    QCOMPARE(c.port, 4000);
+    QCOMPARE(c.ip, QStringLiteral("127.0.0.1"));
+    QCOMPARE(c.listenBacklog, 50);
+    QVERIFY(c.logLevel == LogLevel::Debug);
+    QCOMPARE(c.agencies, 7u);
+    QCOMPARE(c.storagePath, QStringLiteral("/tmp/x.csv"));
+    QCOMPARE(c.workers, 3);
+    QCOMPARE(c.idleTimeoutMs, 500);
+    QCOMPARE(c.frameTimeoutMs, 200);
+    QCOMPARE(c.maxConnections, 9);
+}
+
+void TestServerConfig::environmentOverridesFile()
+{
+    writeFile(QStringLiteral("config.ini"), "[DEFAULT]\nSERVER_PORT = 4000\nSERVER_WORKERS = 3\n");
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("SERVER_PORT"), QStringLiteral("5000"));
+    env.insert(QStringLiteral("LOGGING_LEVEL"), QStringLiteral("warning"));
+    const ConfigLoadResult result = load({}, env);
+    QVERIFY(result.status == ConfigLoadResult::Status::Ok);
+    QCOMPARE(result.config.port, 5000);
+    QCOMPARE(result.config.workers, 3);
+    QVERIFY(result.config.logLevel == LogLevel::Warning);
+}
+
+void TestServerConfig::flagsOverrideEnvironment()
+{
+    writeFile(QStringLiteral("other.ini"), "[DEFAULT]\nSERVER_PORT = 4000\nSERVER_AGENCIES = 2\n");
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("SERVER_PORT"), QStringLiteral("5000"));
+    env.insert(QStringLiteral("SERVER_WORKERS"), QStringLiteral("4"));
+    const ConfigLoadResult result
+        = load({"--config", "other.ini", "--port", "6000", "--agencies", "9", "--storage",
+                   "/data/b.csv", "--workers", "1", "--log-level", "ERROR"},
+            env);
+    QVERIFY(result.status == ConfigLoadResult::Status::Ok);
+    QCOMPARE(result.config.port, 6000);
+    QCOMPARE(result.config.agencies, 9u);
+    QCOMPARE(result.config.storagePath, QStringLiteral("/data/b.csv"));
+    QCOMPARE(result.config.workers, 1);
+    QVERIFY(result.config.logLevel == LogLevel::Error);
+}
+
+void TestServerConfig::badValues_data()
+{
+    // where: file, env or flag. The error must name the source and the problem.
+    QTest::addColumn<QString>("where");
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QString>("expected");
+
+    QTest::newRow("port too big in file") << "file"
+                                          << "SERVER_PORT"
+                                          << "70000"
+                                          << "0..65535";
+    QTest::newRow("port not a number") << "env"
+                                       << "SERVER_PORT"
+                                       << "http"
+                                       << "not an integer";
+    QTest::newRow("port too big flag") << "flag"
+                                       << "port"
+                                       << "70000"
+                                       << "--port";
+    QTest::newRow("workers 11 in file") << "file"
+                                        << "SERVER_WORKERS"
+                                        << "11"
+                                        << "1..10";
+    QTest::newRow("workers 0 in env") << "env"
+                                      << "SERVER_WORKERS"
+                                      << "0"
+                                      << "1..10";
+    QTest::newRow("workers 11 flag") << "flag"
+                                     << "workers"
+                                     << "11"
+                                     << "--workers";
+    QTest::newRow("agencies 0 in file") << "file"
+                                        << "SERVER_AGENCIES"
+                                        << "0"
+                                        << "SERVER_AGENCIES";
+    QTest::newRow("agencies 0 flag") << "flag"
+                                     << "agencies"
+                                     << "0"
+                                     << "--agencies";
+    QTest::newRow("unknown level in env") << "env"
+                                          << "LOGGING_LEVEL"
+                                          << "LOUD"
+                                          << "log level";
+    QTest::newRow("unknown level flag") << "flag"
+                                        << "log-level"
+                                        << "LOUD"
+                                        << "--log-level";
+    QTest::newRow("bad ip") << "file"
+                            << "SERVER_IP"
+                            << "not-an-ip"
+                            << "not an IP address";
+    QTest::newRow("backlog 0") << "env"
+                               << "SERVER_LISTEN_BACKLOG"
+                               << "0"
+                               << "1..65535";
+    QTest::newRow("idle timeout 0") << "file"
+                                    << "SERVER_IDLE_TIMEOUT_MS"
+                                    << "0"
+                                    << "IDLE";
+    QTest::newRow("frame timeout -5") << "env"
+                                      << "SERVER_FRAME_TIMEOUT_MS"
+                                      << "-5"
+                                      << "FRAME";
+    QTest::newRow("max connections 0") << "file"
+                                       << "SERVER_MAX_CONNECTIONS"
+                                       << "0"
+                                       << "MAX";
+    QTest::newRow("empty storage") << "flag"
+                                   << "storage"
+                                   << ""
+                                   << "--storage";
+}
+
+void TestServerConfig::badValues()
+{
+    QFETCH(QString, where);
+    QFETCH(QString, key);
+    QFETCH(QString, value);
+    QFETCH(QString, expected);
+
+    QProcessEnvironment env;
+    QStringList flags;
+    if (where == u"file") {
+        // A fresh name per row: QSettings caches files by path, size and modification time.
+        static int fileNumber = 0;
+        const QString name = QStringLiteral("bad_%1.ini").arg(++fileNumber);
+        writeFile(name, QStringLiteral("[DEFAULT]\n%1 = %2\n").arg(key, value).toUtf8());
+        flags << QStringLiteral("--config") << name;
+        expected += QStringLiteral("|") + name;
+    } else if (where == u"env") {
+        env.insert(key, value);
+        expected += QStringLiteral("|environment variable ") + key;
+    } else {
+        flags << QStringLiteral("--") + key << value;
+    }
+    const ConfigLoadResult result = load(flags, env);
+    QVERIFY(result.status == ConfigLoadResult::Status::Error);
+    for (const QString &part : expected.split(QLatin1Char('|')))
+        QVERIFY2(result.text.contains(part), qPrintable(result.text));
+    QCOMPARE(ConfigLoadResult::kExitConfigError, 2);
+}
+
+void TestServerConfig::missingExplicitConfig()
+{
+    const ConfigLoadResult result = load({QStringLiteral("--config"), QStringLiteral("nope.ini")});
+    QVERIFY(result.status == ConfigLoadResult::Status::Error);
+    QVERIFY2(result.text.contains(QStringLiteral("nope.ini")), qPrintable(result.text));
+    QVERIFY2(result.text.contains(QStringLiteral("does not exist")), qPrintable(result.text));
+}
+
+void TestServerConfig::malformedConfig()
+{
+    writeFile(QStringLiteral("broken.ini"), "[DEFAULT\nSERVER_PORT = 1\n");
+    const ConfigLoadResult result
+        = load({QStringLiteral("--config"), QStringLiteral("broken.ini")});
+    QVERIFY(result.status == ConfigLoadResult::Status::Error);
+    QVERIFY2(result.text.contains(QStringLiteral("broken.ini")), qPrintable(result.text));
+    QVERIFY2(result.text.contains(QStringLiteral("not a valid INI")), qPrintable(result.text));
+}
+
+void TestServerConfig::unknownFlag()
+{
+    const ConfigLoadResult result = load({QStringLiteral("--prot"), QStringLiteral("1")});
+    QVERIFY(result.status == ConfigLoadResult::Status::Error);
+    QVERIFY2(result.text.contains(QStringLiteral("prot")), qPrintable(result.text));
+}
+
+void TestServerConfig::help()
+{
+    const ConfigLoadResult result = load({QStringLiteral("--help")});
+    QVERIFY(result.status == ConfigLoadResult::Status::Help);
+    QVERIFY(result.text.contains(QStringLiteral("--agencies")));
+}
+
+QTEST_GUILESS_MAIN(TestServerConfig)
+#include "tst_server_config.moc"

@@ -1,0 +1,161 @@
+// The lottery-server executable: it starts on port 0 and says which port it got, serves an
+// agency, exits 2 on a bad setting, and stops cleanly on SIGTERM even with an agency parked.
+#include "tst_server_client.h"
+
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using namespace lottery::protocol;
+
+class TestServerProcess : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+    void servesAnAgencyAndStopsOnSigterm();
+    void sigtermWhileAgencyWaitsForDraw();
+    void badSettingExitsWithTwo_data();
+    void badSettingExitsWithTwo();
+
+private:
+    // Starts the server and returns the port from its `action: listen` line (0 on failure).
+    quint16 startServer(const QStringList &extraArguments)
+    {
+        m_process.setWorkingDirectory(m_dir->path());
+        m_process.setProcessChannelMode(QProcess::MergedChannels);
+        m_process.start(QStringLiteral(LOTTERY_BIN_DIR "/lottery-server"),
+            QStringList {"--port", "0", "--storage", m_dir->filePath("bets.csv")} + extraArguments);
+        if (!m_process.waitForStarted())
+            return 0;
+        static const QRegularExpression listen(
+            QStringLiteral("action: listen \\| result: success \\|.* port: (\\d+)"));
+        QDeadlineTimer deadline(10000);
+        while (!deadline.hasExpired()) {
+            while (m_process.canReadLine()) {
+                const QString line = QString::fromUtf8(m_process.readLine());
+                m_output += line;
+                const auto match = listen.match(line);
+                if (match.hasMatch())
+                    return static_cast<quint16>(match.captured(1).toUInt());
+            }
+            if (m_process.state() != QProcess::Running)
+                return 0;
+            m_process.waitForReadyRead(100);
+        }
+        return 0;
+    }
+    QString finish()
+    {
+        m_process.waitForFinished(10000);
+        m_output += QString::fromUtf8(m_process.readAll());
+        return m_output;
+    }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QProcess m_process;
+    QString m_output;
+};
+
+void TestServerProcess::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    m_output.clear();
+}
+
+void TestServerProcess::cleanup()
+{
+    if (m_process.state() != QProcess::NotRunning) {
+        m_process.kill();
+        m_process.waitForFinished();
+    }
+}
+
+void TestServerProcess::servesAnAgencyAndStopsOnSigterm()
+{
+    const quint16 port = startServer({"--agencies", "1", "--workers", "2"});
+    QVERIFY2(port != 0, qPrintable(m_output));
+    QVERIFY(m_output.contains(QStringLiteral("action: config | result: success")));
+
+    TestClient client;
+    QVERIFY(client.connectTo(port));
+    client.send(Hello {kProtocolVersion, 1, {}});
+    QVERIFY(client.receiveAs<Welcome>());
+    client.send(Batch {1, {makeBet("Ana", "Gomez", "42", kWinningNumber)}});
+    QCOMPARE(client.receiveAs<Ack>(), std::optional<Ack>(Ack {1, 1, false}));
+    client.send(Done {});
+    QVERIFY(client.receiveAs<DoneAck>());
+    client.send(GetWinners {});
+    QCOMPARE(client.receiveAs<Winners>(), std::optional<Winners>(Winners {true, {"42"}}));
+
+    ::kill(static_cast<pid_t>(m_process.processId()), SIGTERM);
+    const QString output = finish();
+    QCOMPARE(m_process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(m_process.exitCode(), 0);
+    QVERIFY2(
+        output.contains(QStringLiteral("action: sorteo | result: success")), qPrintable(output));
+    QVERIFY(
+        output.contains(QStringLiteral("action: consulta_ganadores | result: success | agency: 1 "
+                                       "| cant_ganadores: 1")));
+    QVERIFY(output.contains(QStringLiteral("step: stop_listening")));
+    QVERIFY(output.contains(QStringLiteral("step: files_closed")));
+    QVERIFY(output.contains(QStringLiteral("action: shutdown | result: success")));
+}
+
+void TestServerProcess::sigtermWhileAgencyWaitsForDraw()
+{
+    const quint16 port = startServer({"--agencies", "3"});
+    QVERIFY2(port != 0, qPrintable(m_output));
+    TestClient client;
+    QVERIFY(client.connectTo(port));
+    client.send(Hello {kProtocolVersion, 2, {}});
+    QVERIFY(client.receiveAs<Welcome>());
+    client.send(Done {});
+    QVERIFY(client.receiveAs<DoneAck>());
+    client.send(GetWinners {});
+    QVERIFY(!client.receive(200));
+
+    QElapsedTimer elapsed;
+    elapsed.start();
+    ::kill(static_cast<pid_t>(m_process.processId()), SIGTERM);
+    const auto error = client.receiveAs<ErrorMessage>();
+    QVERIFY(error);
+    QVERIFY(error->code == ErrorCode::ShuttingDown);
+    const QString output = finish();
+    QCOMPARE(m_process.exitCode(), 0);
+    QVERIFY(elapsed.elapsed() < 8000);
+    QVERIFY2(
+        output.contains(QStringLiteral("action: shutdown | result: success")), qPrintable(output));
+}
+
+void TestServerProcess::badSettingExitsWithTwo_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("workers 11") << QStringList {"--workers", "11"} << "--workers";
+    QTest::newRow("port 70000") << QStringList {"--port", "70000"} << "--port";
+    QTest::newRow("missing config") << QStringList {"--config", "absent.ini"} << "absent.ini";
+}
+
+void TestServerProcess::badSettingExitsWithTwo()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, expected);
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.setWorkingDirectory(m_dir->path());
+    process.start(QStringLiteral(LOTTERY_BIN_DIR "/lottery-server"), arguments);
+    QVERIFY(process.waitForFinished(10000));
+    QCOMPARE(process.exitCode(), 2);
+    const QString output = QString::fromUtf8(process.readAll());
+    QVERIFY2(output.contains(QStringLiteral("action: config | result: fail")), qPrintable(output));
+    QVERIFY2(output.contains(expected), qPrintable(output));
+}
+
+QTEST_GUILESS_MAIN(TestServerProcess)
+#include "tst_server_process.moc"
