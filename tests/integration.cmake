@@ -1,0 +1,10 @@
+# Integration tests: the real programs over real loopback sockets.
+add_library(lottery_test_support STATIC support/program_runner.cpp support/program_runner.h)
+target_link_libraries(lottery_test_support PUBLIC Qt6::Core Qt6::Test)
+target_include_directories(lottery_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+target_compile_definitions(lottery_test_support PUBLIC LOTTERY_BIN_DIR="${CMAKE_BINARY_DIR}/bin")
+
+lottery_add_test(tst_end_to_end LIBS lottery_test_support LABELS integration concurrency TIMEOUT 600)
+if(TARGET lottery-server AND TARGET agency-cli)
+    add_dependencies(tst_end_to_end lottery-server agency-cli)
+endif()

@@ -1,0 +1,203 @@
+#include "program_runner.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QRegularExpression>
+#include <QTest>
+
+#include <csignal>
+
+namespace lottery::testing {
+
+QString binaryPath(const QString &name)
+{
+    return QStringLiteral(LOTTERY_BIN_DIR) + QLatin1Char('/') + name;
+}
+
+ServerProcess::ServerProcess()
+{
+    m_process.setProcessChannelMode(QProcess::MergedChannels);
+}
+
+ServerProcess::~ServerProcess()
+{
+    if (isRunning())
+        kill();
+}
+
+bool ServerProcess::start(int agencies, const QString &storagePath, const QStringList &extra)
+{
+    QStringList arguments{QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--agencies"),
+                          QString::number(agencies), QStringLiteral("--storage"), storagePath};
+    arguments += extra;
+    m_process.start(binaryPath(QStringLiteral("lottery-server")), arguments);
+    if (!m_process.waitForStarted(10000))
+        return false;
+    static const QRegularExpression listenLine(
+        QStringLiteral("action: listen \\| result: success .*\\| port: (\\d+)"));
+    QDeadlineTimer deadline(20000);
+    while (!deadline.hasExpired()) {
+        const QRegularExpressionMatch match = listenLine.match(QString::fromUtf8(output()));
+        if (match.hasMatch()) {
+            m_port = static_cast<quint16>(match.captured(1).toUInt());
+            return true;
+        }
+        if (m_process.state() == QProcess::NotRunning)
+            return false;
+        m_process.waitForReadyRead(100);
+    }
+    return false;
+}
+
+QByteArray ServerProcess::output()
+{
+    m_output += m_process.readAll();
+    return m_output;
+}
+
+int ServerProcess::countLines(const QByteArray &needle)
+{
+    return static_cast<int>(output().count(needle));
+}
+
+bool ServerProcess::terminate(int timeoutMs)
+{
+    if (m_process.state() == QProcess::NotRunning)
+        return true;
+    ::kill(static_cast<pid_t>(m_process.processId()), SIGTERM);
+    const bool finished = m_process.waitForFinished(timeoutMs);
+    output();
+    return finished;
+}
+
+void ServerProcess::kill()
+{
+    m_process.kill();
+    m_process.waitForFinished(10000);
+    output();
+}
+
+bool ServerProcess::isRunning() const
+{
+    return m_process.state() != QProcess::NotRunning;
+}
+
+int ServerProcess::exitCode() const
+{
+    return m_process.exitCode();
+}
+
+QProcess::ExitStatus ServerProcess::exitStatus() const
+{
+    return m_process.exitStatus();
+}
+
+AgencyProcess::AgencyProcess()
+{
+    m_process.setProcessChannelMode(QProcess::MergedChannels);
+}
+
+AgencyProcess::~AgencyProcess()
+{
+    if (isRunning()) {
+        m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+}
+
+void AgencyProcess::start(int agency, const QString &serverAddress, const QString &file,
+                          const QStringList &extra)
+{
+    QStringList arguments{QStringLiteral("--agency"), QString::number(agency),
+                          QStringLiteral("--server"), serverAddress, QStringLiteral("--file"), file};
+    arguments += extra;
+    m_process.start(binaryPath(QStringLiteral("agency-cli")), arguments);
+}
+
+bool AgencyProcess::waitForFinished(int timeoutMs)
+{
+    // Poll so that other children's pipes keep draining meanwhile.
+    QDeadlineTimer deadline(timeoutMs);
+    while (m_process.state() != QProcess::NotRunning && !deadline.hasExpired())
+        m_process.waitForFinished(50);
+    output();
+    return m_process.state() == QProcess::NotRunning;
+}
+
+bool AgencyProcess::isRunning() const
+{
+    return m_process.state() != QProcess::NotRunning;
+}
+
+int AgencyProcess::exitCode() const
+{
+    return m_process.exitCode();
+}
+
+QProcess::ExitStatus AgencyProcess::exitStatus() const
+{
+    return m_process.exitStatus();
+}
+
+QByteArray AgencyProcess::output()
+{
+    m_output += m_process.readAll();
+    return m_output;
+}
+
+void AgencyProcess::terminate()
+{
+    ::kill(static_cast<pid_t>(m_process.processId()), SIGTERM);
+}
+
+int AgencyProcess::reportedWinners()
+{
+    static const QRegularExpression line(QStringLiteral(
+        "action: consulta_ganadores \\| result: success .*\\| cant_ganadores: (\\d+)"));
+    int result = -1;
+    auto it = line.globalMatch(QString::fromUtf8(output()));
+    while (it.hasNext())
+        result = it.next().captured(1).toInt();
+    return result;
+}
+
+QStringList winnerDocumentsInFile(const QString &path)
+{
+    QStringList documents;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return documents;
+    while (!file.atEnd()) {
+        const QByteArray line = file.readLine().trimmed();
+        const QList<QByteArray> fields = line.split(',');
+        if (fields.size() == 5 && fields[4] == "7574")
+            documents << QString::fromUtf8(fields[2]);
+    }
+    return documents;
+}
+
+int countWinnersInFile(const QString &path)
+{
+    return static_cast<int>(winnerDocumentsInFile(path).size());
+}
+
+void writeAgencyFile(const QString &path, int agency, int bets, int winnerEvery)
+{
+    static const char *const kFirstNames[] = {"José", "María", "Ñandú", "Zoë", "Ana Lía"};
+    static const char *const kLastNames[] = {"Núñez", "Muñoz", "Pérez", "O'Brien", "Gómez"};
+    QFile file(path);
+    QVERIFY2(file.open(QIODevice::WriteOnly | QIODevice::Truncate), qPrintable(path));
+    for (int i = 0; i < bets; ++i) {
+        const int number = (winnerEvery > 0 && i % winnerEvery == winnerEvery - 1)
+            ? 7574
+            : (i * 37 + agency) % 10000 == 7574 ? 7575 : (i * 37 + agency) % 10000;
+        const QByteArray row = QByteArray(kFirstNames[i % 5]) + ',' + kLastNames[(i / 5) % 5] + ','
+            + QByteArray::number(agency * 10000000 + i) + ','
+            + QByteArray::number(1950 + i % 50) + "-0" + QByteArray::number(1 + i % 9) + "-1"
+            + QByteArray::number(i % 9) + ',' + QByteArray::number(number) + "\r\n";
+        file.write(row);
+    }
+}
+
+} // namespace lottery::testing

@@ -1,0 +1,76 @@
+// Runs the real programs (lottery-server, agency-cli) for integration tests and reads their logs.
+#pragma once
+
+#include <QByteArray>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <vector>
+
+namespace lottery::testing {
+
+QString binaryPath(const QString &name);
+
+// A lottery-server child process on 127.0.0.1 with a kernel-chosen port.
+class ServerProcess
+{
+public:
+    ServerProcess();
+    ~ServerProcess();
+
+    // Starts the server and waits for its `action: listen` line. Extra arguments go last.
+    bool start(int agencies, const QString &storagePath, const QStringList &extraArguments = {});
+    quint16 port() const { return m_port; }
+    QString address() const { return QStringLiteral("127.0.0.1:%1").arg(m_port); }
+
+    // All output so far (stdout and stderr merged).
+    QByteArray output();
+    int countLines(const QByteArray &needle);
+
+    bool terminate(int timeoutMs = 10000); // SIGTERM, wait; true when it exited
+    void kill();                           // SIGKILL, wait
+    bool isRunning() const;
+    int exitCode() const;
+    QProcess::ExitStatus exitStatus() const;
+
+private:
+    QProcess m_process;
+    QByteArray m_output;
+    quint16 m_port = 0;
+};
+
+// An agency-cli child process.
+class AgencyProcess
+{
+public:
+    AgencyProcess();
+    ~AgencyProcess();
+
+    void start(int agency, const QString &serverAddress, const QString &file,
+               const QStringList &extraArguments = {});
+    bool waitForFinished(int timeoutMs);
+    bool isRunning() const;
+    int exitCode() const;
+    QProcess::ExitStatus exitStatus() const;
+    QByteArray output();
+    void terminate();
+    qint64 processId() const { return m_process.processId(); }
+
+    // The N of the last `action: consulta_ganadores | result: success | cant_ganadores: N`, or -1.
+    int reportedWinners();
+
+private:
+    QProcess m_process;
+    QByteArray m_output;
+};
+
+// Winners per agency file, counted independently of the programs: rows whose last field is 7574.
+int countWinnersInFile(const QString &path);
+QStringList winnerDocumentsInFile(const QString &path);
+
+// Writes a deterministic agency file of `bets` valid rows (CRLF), every `winnerEvery`th a winner.
+void writeAgencyFile(const QString &path, int agency, int bets, int winnerEvery);
+
+} // namespace lottery::testing

@@ -1,0 +1,244 @@
+// The real lottery-server and real agency-cli processes over real loopback sockets.
+#include "support/program_runner.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+#include <vector>
+
+using lottery::testing::AgencyProcess;
+using lottery::testing::ServerProcess;
+using lottery::testing::countWinnersInFile;
+using lottery::testing::winnerDocumentsInFile;
+using lottery::testing::writeAgencyFile;
+
+class TestEndToEnd : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void fiveAgenciesGetTheirOwnWinners();
+    void courseDatasetEndToEnd();
+    void fiftyAgenciesOnTenWorkers();
+    void invalidRowIsSkippedAndReported();
+    void getWinnersIsHeldUntilTheLastAgencyIsDone();
+    void sigtermStopsServerWhileAgenciesWait();
+    void sigtermStopsAgencyCleanly();
+    void restartAfterDrawGivesTheSameWinners();
+
+private:
+    // Runs one agency per file against `server` and checks every exit code and winner count.
+    void runAgencies(ServerProcess &server, const QStringList &files, int timeoutMs);
+    QString storagePath() const { return m_dir->filePath(QStringLiteral("bets.csv")); }
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+void TestEndToEnd::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+}
+
+void TestEndToEnd::runAgencies(ServerProcess &server, const QStringList &files, int timeoutMs)
+{
+    std::vector<std::unique_ptr<AgencyProcess>> agencies;
+    for (int i = 0; i < files.size(); ++i) {
+        agencies.push_back(std::make_unique<AgencyProcess>());
+        agencies.back()->start(i + 1, server.address(), files[i]);
+    }
+    for (int i = 0; i < files.size(); ++i) {
+        AgencyProcess &agency = *agencies[i];
+        QVERIFY2(agency.waitForFinished(timeoutMs), agency.output().right(2000).constData());
+        QVERIFY2(agency.exitStatus() == QProcess::NormalExit && agency.exitCode() == 0,
+                 agency.output().right(2000).constData());
+        QCOMPARE(agency.reportedWinners(), countWinnersInFile(files[i]));
+        // The documents themselves, not only their count: each agency gets its own winners.
+        for (const QString &document : winnerDocumentsInFile(files[i]))
+            QVERIFY2(agency.output().contains(document.toUtf8()), qPrintable(document));
+    }
+    QCOMPARE(server.countLines("action: sorteo | result: success"), 1);
+}
+
+void TestEndToEnd::fiveAgenciesGetTheirOwnWinners()
+{
+    QStringList files;
+    for (int agency = 1; agency <= 5; ++agency) {
+        files << m_dir->filePath(QStringLiteral("agency-%1.csv").arg(agency));
+        writeAgencyFile(files.back(), agency, 500 + agency * 137, 40 + agency);
+    }
+    ServerProcess server;
+    QVERIFY2(server.start(5, storagePath()), server.output().constData());
+    runAgencies(server, files, 60000);
+
+    // Every bet is stored once, in the course's layout.
+    QFile stored(storagePath());
+    QVERIFY(stored.open(QIODevice::ReadOnly));
+    int rows = 0;
+    while (!stored.atEnd()) {
+        const QByteArray line = stored.readLine();
+        QCOMPARE(line.count(',') >= 5, true);
+        ++rows;
+    }
+    QCOMPARE(rows, 5 * 500 + 137 * 15);
+    QVERIFY(server.terminate());
+    QCOMPARE(server.exitCode(), 0);
+}
+
+void TestEndToEnd::courseDatasetEndToEnd()
+{
+    const QString dataDir = QStringLiteral(LOTTERY_SHARED_DATA_DIR);
+    if (!QFile::exists(dataDir + QStringLiteral("/agency-1.csv")))
+        QSKIP("course dataset not present in ../shared/data");
+    QStringList files;
+    for (int agency = 1; agency <= 5; ++agency)
+        files << dataDir + QStringLiteral("/agency-%1.csv").arg(agency);
+    ServerProcess server;
+    QVERIFY2(server.start(5, storagePath()), server.output().constData());
+    runAgencies(server, files, 120000);
+    QVERIFY(server.terminate());
+    QCOMPARE(server.exitCode(), 0);
+}
+
+void TestEndToEnd::fiftyAgenciesOnTenWorkers()
+{
+    constexpr int kAgencies = 50;
+    QStringList files;
+    for (int agency = 1; agency <= kAgencies; ++agency) {
+        files << m_dir->filePath(QStringLiteral("agency-%1.csv").arg(agency));
+        writeAgencyFile(files.back(), agency, 200, 30 + agency % 7);
+    }
+    ServerProcess server;
+    QVERIFY2(server.start(kAgencies, storagePath(), {QStringLiteral("--workers"), QStringLiteral("10")}),
+             server.output().constData());
+    runAgencies(server, files, 120000);
+    QVERIFY(server.terminate());
+    QCOMPARE(server.exitCode(), 0);
+}
+
+void TestEndToEnd::invalidRowIsSkippedAndReported()
+{
+    const QString file = m_dir->filePath(QStringLiteral("agency-1.csv"));
+    writeAgencyFile(file, 1, 100, 10);
+    {
+        QFile append(file);
+        QVERIFY(append.open(QIODevice::Append));
+        append.write("Ana,Pérez,12A45,1990-01-01,12\r\n");      // line 101: document
+        append.write("Ana,Pérez,1245,1990-02-30,12\r\n");       // line 102: date
+        append.write("Ana,Pérez,1245,1990-01-01,7574\r\n");     // line 103: valid winner
+    }
+    ServerProcess server;
+    QVERIFY2(server.start(1, storagePath()), server.output().constData());
+    AgencyProcess agency;
+    agency.start(1, server.address(), file);
+    QVERIFY(agency.waitForFinished(60000));
+    const QByteArray log = agency.output();
+    QCOMPARE(agency.exitCode(), 2);
+    QVERIFY2(log.contains("action: apuesta_invalida | result: fail | linea: 101"), log.constData());
+    QVERIFY2(log.contains("action: apuesta_invalida | result: fail | linea: 102"), log.constData());
+    QCOMPARE(agency.reportedWinners(), 10 + 1);
+    QFile stored(storagePath());
+    QVERIFY(stored.open(QIODevice::ReadOnly));
+    QCOMPARE(stored.readAll().count('\n'), 101);
+}
+
+void TestEndToEnd::getWinnersIsHeldUntilTheLastAgencyIsDone()
+{
+    QStringList files;
+    for (int agency = 1; agency <= 3; ++agency) {
+        files << m_dir->filePath(QStringLiteral("agency-%1.csv").arg(agency));
+        writeAgencyFile(files.back(), agency, 300, 50);
+    }
+    ServerProcess server;
+    QVERIFY2(server.start(3, storagePath()), server.output().constData());
+    AgencyProcess first, second, third;
+    first.start(1, server.address(), files[0]);
+    second.start(2, server.address(), files[1]);
+    QTRY_COMPARE_WITH_TIMEOUT(server.countLines("action: agencia_finalizada | result: success"), 2,
+                              60000);
+    // Both have said DONE and asked for winners; with agency 3 missing nobody may be answered.
+    QVERIFY(first.isRunning());
+    QVERIFY(second.isRunning());
+    QCOMPARE(server.countLines("action: sorteo"), 0);
+    QCOMPARE(first.reportedWinners(), -1);
+
+    third.start(3, server.address(), files[2]);
+    for (AgencyProcess *agency : {&first, &second, &third}) {
+        QVERIFY(agency->waitForFinished(60000));
+        QCOMPARE(agency->exitCode(), 0);
+    }
+    QCOMPARE(first.reportedWinners(), countWinnersInFile(files[0]));
+    QCOMPARE(third.reportedWinners(), countWinnersInFile(files[2]));
+    QCOMPARE(server.countLines("action: sorteo | result: success"), 1);
+}
+
+void TestEndToEnd::sigtermStopsServerWhileAgenciesWait()
+{
+    const QString file = m_dir->filePath(QStringLiteral("agency-1.csv"));
+    writeAgencyFile(file, 1, 200, 20);
+    ServerProcess server;
+    QVERIFY2(server.start(2, storagePath()), server.output().constData());
+    AgencyProcess waiting;
+    waiting.start(1, server.address(), file);
+    QTRY_COMPARE_WITH_TIMEOUT(server.countLines("action: agencia_finalizada | result: success"), 1,
+                              60000);
+    QVERIFY(waiting.isRunning());
+
+    QVERIFY2(server.terminate(10000), "server did not exit within 10 s of SIGTERM");
+    QCOMPARE(server.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(server.exitCode(), 0);
+    const QByteArray log = server.output();
+    QVERIFY2(log.contains("action: shutdown | result: success"), log.constData());
+    // The waiting agency is told, and fails cleanly rather than hanging.
+    QVERIFY(waiting.waitForFinished(20000));
+    QVERIFY(waiting.exitCode() != 0);
+    QVERIFY2(waiting.output().contains("result: fail"), waiting.output().constData());
+}
+
+void TestEndToEnd::sigtermStopsAgencyCleanly()
+{
+    const QString file = m_dir->filePath(QStringLiteral("agency-1.csv"));
+    writeAgencyFile(file, 1, 50, 10);
+    ServerProcess server;
+    QVERIFY2(server.start(2, storagePath()), server.output().constData());
+    AgencyProcess agency;
+    agency.start(1, server.address(), file);
+    QTRY_COMPARE_WITH_TIMEOUT(server.countLines("action: agencia_finalizada | result: success"), 1,
+                              60000);
+    agency.terminate();
+    QVERIFY(agency.waitForFinished(10000));
+    QCOMPARE(agency.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(agency.exitCode(), 0);
+    QVERIFY2(agency.output().contains("action: shutdown | result: success"),
+             agency.output().constData());
+}
+
+void TestEndToEnd::restartAfterDrawGivesTheSameWinners()
+{
+    QStringList files;
+    for (int agency = 1; agency <= 2; ++agency) {
+        files << m_dir->filePath(QStringLiteral("agency-%1.csv").arg(agency));
+        writeAgencyFile(files.back(), agency, 250, 25);
+    }
+    {
+        ServerProcess server;
+        QVERIFY2(server.start(2, storagePath()), server.output().constData());
+        runAgencies(server, files, 60000);
+        QVERIFY(server.terminate());
+    }
+    // Same storage: everything is already stored and DONE, so re-running the agencies sends nothing
+    // new and gets the same winners from the recovered draw.
+    const qint64 sizeBefore = QFileInfo(storagePath()).size();
+    ServerProcess server;
+    QVERIFY2(server.start(2, storagePath()), server.output().constData());
+    runAgencies(server, files, 60000);
+    QCOMPARE(QFileInfo(storagePath()).size(), sizeBefore);
+    QVERIFY(server.terminate());
+}
+
+QTEST_GUILESS_MAIN(TestEndToEnd)
+#include "tst_end_to_end.moc"
