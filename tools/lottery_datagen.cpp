@@ -146,7 +146,7 @@ int daysIn(int year, int month)
 }
 
 // Appends one row; returns whether it is a valid winning row.
-bool appendRow(std::string &out, SplitMix64 &rng, std::uint64_t index, bool invalid)
+bool appendRow(std::string &out, SplitMix64 &rng, std::uint64_t index, int invalidKind)
 {
     const auto pick = [&rng](const auto &list) { return list[rng.below(std::size(list))]; };
     std::string_view first = pick(kFirstNames);
@@ -167,9 +167,9 @@ bool appendRow(std::string &out, SplitMix64 &rng, std::uint64_t index, bool inva
     std::uint64_t number = rng.below(10000);
     if (index % kForcedWinnerEvery == kForcedWinnerEvery - 1)
         number = lottery::protocol::kWinningNumber;
-    if (invalid) {
+    if (invalidKind >= 0) {
         // One of several kinds of bad rows, in turn, so a test sees each.
-        switch (index % 4) {
+        switch (invalidKind % 4) {
         case 0:
             out.append("2001-02-30,");
             appendNumber(out, number, 1);
@@ -218,7 +218,8 @@ bool writeAgency(const std::string &path, std::uint64_t agency, std::uint64_t be
     bool ok = true;
     for (std::uint64_t i = 0; i < bets && ok; ++i) {
         const bool invalid = invalidEvery != 0 && (i + 1) % invalidEvery == 0;
-        if (appendRow(buffer, rng, i, invalid))
+        const int kind = invalid ? static_cast<int>(((i + 1) / invalidEvery) % 4) : -1;
+        if (appendRow(buffer, rng, i, kind))
             ++winners;
         if (buffer.size() > (1 << 20) - 512) {
             ok = std::fwrite(buffer.data(), 1, buffer.size(), file) == buffer.size();
