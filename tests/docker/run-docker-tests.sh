@@ -161,6 +161,10 @@ wait_for_health() {
         status=$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{end}}' \
             "$container" 2>/dev/null)
         [[ "$status" == healthy ]] && return 0
+        if [[ "$(docker inspect -f '{{.State.Running}}' "$container" 2>/dev/null)" != true ]]; then
+            echo "$container is not running"
+            return 1
+        fi
         sleep 1
     done
     echo "$container health: '$status'"
@@ -205,7 +209,7 @@ run_agencies() {
         fail "$tag: every client exits within $CLIENT_TIMEOUT_SECONDS s"
         return 1
     fi
-    pass "$tag: all $AGENCIES clients exited ($((SECONDS - run_start)) s after start)"
+    pass "$tag: all $AGENCIES clients exited ($((SECONDS - run_start)) s after make returned)"
     save_logs "$tag" server $(seq -f 'client%g' 1 "$AGENCIES")
 
     local name code id expected got
@@ -265,12 +269,18 @@ scenario_graceful_stop() {
     check "generar-compose.sh with N=0" ./generar-compose.sh "$file" 0 >/dev/null
     expect_eq "N=0 compose file has only the server" server \
         "$(docker/compose.sh services "$file" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+    check "N=0 leaves SERVER_AGENCIES to server/config.ini" \
+        bash -c "! grep -q SERVER_AGENCIES '$file'"
     if ! make -s docker-compose-up COMPOSE_FILE="$file" >"$OUT/stop-up.log" 2>&1; then
         tail -n 40 "$OUT/stop-up.log"
         fail "stop: make docker-compose-up"
         return
     fi
     check "stop: server becomes healthy" wait_for_health server 60
+    # `make docker-compose-logs` follows until interrupted: give it a few seconds.
+    timeout 5 make -s docker-compose-logs COMPOSE_FILE="$file" >"$OUT/stop-logs.log" 2>&1
+    check "stop: make docker-compose-logs shows the server listening" \
+        grep -q 'action: listen | result: success' "$OUT/stop-logs.log"
     local stop_start=$SECONDS
     docker stop -t 10 server >/dev/null
     local took=$((SECONDS - stop_start))
