@@ -14,7 +14,8 @@
 # docker/bootstrap-base-images.sh (debootstrap), unless LOTTERY_DOCKER_PULL=1 asks to pull them.
 set -euo pipefail
 
-readonly ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly ROOT
 readonly PROJECT=loteria
 readonly STOP_GRACE_SECONDS=10
 readonly BASE_IMAGES=(debian:bookworm debian:bookworm-slim)

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Helpers run through check(); shellcheck thinks them unreachable after abort()'s exit.
+# shellcheck disable=SC2317
 # The Docker Compose deployment, tested for real: images built here, containers on a private
 # network, the course dataset (or generated data) end to end, graceful stop, clean teardown.
 #
@@ -9,10 +11,12 @@
 # ./generar-compose.sh and make docker-compose-up / docker-compose-down.
 # It owns the containers `server` and `client1`..`client5`, the volume `loteria-bets` (removed at
 # the start and at the end) and .data/agency-{1..5}.csv (overwritten). Logs of every container
-# go to out/docker-tests/. Last line: `N passed, M failed`; exit status non-zero on any failure.
+# go to out/docker-tests/. LOTTERY_DOCKER_TEST_DATA=generated uses generated files even when the
+# course dataset is there. Last line: `N passed, M failed`; exit status non-zero on any failure.
 set -uo pipefail
 
-readonly ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+readonly ROOT
 readonly AGENCIES=5
 readonly WINNING_NUMBER=7574
 readonly VOLUME=loteria-bets
@@ -77,8 +81,10 @@ setup() {
     command -v debootstrap >/dev/null || missing+=(debootstrap)
     if [[ ${#missing[@]} -gt 0 ]]; then
         say "installing ${missing[*]}"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            "${missing[@]}" >"$OUT/apt.log" 2>&1 || abort "apt-get install ${missing[*]} failed"
+        if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            "${missing[@]}"; } >"$OUT/apt.log" 2>&1; then
+            abort "apt-get install ${missing[*]} failed (log: $OUT/apt.log)"
+        fi
     fi
     if ! docker info >/dev/null 2>&1; then
         say "no Docker engine answers: starting dockerd (log: $OUT/dockerd.log)"
@@ -102,7 +108,7 @@ setup() {
 prepare_data() {
     mkdir -p .data
     local shared=$ROOT/../shared/data
-    if [[ -f "$shared/agency-1.csv" ]]; then
+    if [[ "${LOTTERY_DOCKER_TEST_DATA:-}" != generated && -f "$shared/agency-1.csv" ]]; then
         say "data: the course dataset from $shared"
         local id
         for id in $(seq 1 "$AGENCIES"); do
