@@ -1,4 +1,5 @@
 #include "server/bet_storage.h"
+#include "server/tsan_annotations.h"
 
 #include "common/log.h"
 #include "lottery/protocol/byte_order.h"
@@ -349,6 +350,7 @@ BetStorage::WriteResult BetStorage::waitDurable(QMutexLocker<QMutex> &locker, qu
         }
         if (deadline.hasExpired())
             return {false, QStringLiteral("timed out waiting for fdatasync")};
+        tsan::WaitAnnotation annotation(&m_mutex);
         m_syncDone.wait(&m_mutex, deadline);
     }
     return {true, QString()};
@@ -420,8 +422,10 @@ void BetStorage::close()
     QMutexLocker locker(&m_mutex);
     // A leader syncs without the lock, on copies of the descriptors: let it finish first.
     const QDeadlineTimer deadline(5000);
-    while (m_syncInProgress && !deadline.hasExpired())
+    while (m_syncInProgress && !deadline.hasExpired()) {
+        tsan::WaitAnnotation annotation(&m_mutex);
         m_syncDone.wait(&m_mutex, deadline);
+    }
     if (m_csvFd >= 0)
         ::close(m_csvFd);
     if (m_journalFd >= 0)

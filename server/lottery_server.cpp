@@ -1,6 +1,7 @@
 #include "server/lottery_server.h"
 
 #include "common/log.h"
+#include "server/tsan_annotations.h"
 
 #include <QHostAddress>
 #include <QMetaObject>
@@ -60,6 +61,7 @@ LotteryServer::~LotteryServer()
     if (m_storage)
         m_storage->requestStop();
     m_pool.waitForDone();
+    tsan::takeOver(&m_pool);
     // Sessions refer to this object as their handler: they must not outlive it.
     qDeleteAll(m_sessions);
     m_sessions.clear();
@@ -188,11 +190,19 @@ void LotteryServer::batchReceived(Session &session, std::string body)
     const protocol::CivilDate today = currentCivilDate();
     BetStorage *storage = m_storage.get();
     LotteryState *state = m_state.get();
+    tsan::handOff(this);
     m_pool.start([this, id, agency, peer, today, storage, state, body = std::move(body)] {
+        tsan::takeOver(this);
         const BatchOutcome outcome = processBatch(body, agency, today, *storage, *state);
+        tsan::handOff(this);
         QMetaObject::invokeMethod(
-            this, [this, id, peer, agency, outcome] { finishBatch(id, peer, agency, outcome); },
+            this,
+            [this, id, peer, agency, outcome] {
+                tsan::takeOver(this);
+                finishBatch(id, peer, agency, outcome);
+            },
             Qt::QueuedConnection);
+        tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
     });
 }
 
@@ -252,11 +262,19 @@ void LotteryServer::doneReceived(Session &session)
     const quint32 agency = session.agency();
     BetStorage *storage = m_storage.get();
     LotteryState *state = m_state.get();
+    tsan::handOff(this);
     m_pool.start([this, id, agency, storage, state] {
+        tsan::takeOver(this);
         const DoneOutcome outcome = processDone(agency, *storage, *state);
+        tsan::handOff(this);
         QMetaObject::invokeMethod(
-            this, [this, id, agency, outcome] { finishDone(id, agency, outcome); },
+            this,
+            [this, id, agency, outcome] {
+                tsan::takeOver(this);
+                finishDone(id, agency, outcome);
+            },
             Qt::QueuedConnection);
+        tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
     });
 }
 
@@ -293,10 +311,19 @@ void LotteryServer::maybeStartDraw()
     if (m_phase != ShutdownPhase::Running || !m_state->tryStartDraw())
         return;
     const BetStorage *storage = m_storage.get();
+    tsan::handOff(this);
     m_pool.start([this, storage] {
+        tsan::takeOver(this);
         const DrawOutcome outcome = runDraw(*storage);
+        tsan::handOff(this);
         QMetaObject::invokeMethod(
-            this, [this, outcome] { finishDraw(outcome); }, Qt::QueuedConnection);
+            this,
+            [this, outcome] {
+                tsan::takeOver(this);
+                finishDraw(outcome);
+            },
+            Qt::QueuedConnection);
+        tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
     });
 }
 
@@ -433,6 +460,7 @@ void LotteryServer::finishClosingSockets()
     m_state->requestStop();
     logShutdownStep("stop_workers");
     if (m_pool.waitForDone(kWorkersTimeoutMs)) {
+        tsan::takeOver(&m_pool);
         logShutdownStep("workers_stopped");
     } else {
         LOTTERY_LOG_FAIL("shutdown")

@@ -1,4 +1,5 @@
 #include "server/lottery_state.h"
+#include "server/tsan_annotations.h"
 
 #include <QMutexLocker>
 
@@ -24,6 +25,7 @@ LotteryState::ClaimResult LotteryState::claimAgency(quint32 agency, QDeadlineTim
     while (m_claimed.contains(agency) && !m_stopping) {
         if (deadline.hasExpired())
             return ClaimResult::TimedOut;
+        tsan::WaitAnnotation annotation(&m_mutex);
         m_released.wait(&m_mutex, deadline);
     }
     if (m_stopping)
