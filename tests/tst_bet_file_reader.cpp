@@ -299,6 +299,10 @@ void TestBetFileReader::largeFileReadsInConstantMemory()
     QCOMPARE(valid, 900000);
     QCOMPARE(reader.lineNumber(), 900000);
     const qint64 fileKiB = reader.fileSize() / 1024;
+#if defined(__SANITIZE_ADDRESS__)
+    // ASan's quarantine keeps freed blocks resident by design: the count above still ran.
+    QSKIP("resident size is meaningless under AddressSanitizer");
+#endif
     QVERIFY2(peak - before < 8 * 1024,
         qPrintable(QStringLiteral("resident grew by %1 KiB reading a %2 KiB file")
                        .arg(peak - before)
