@@ -429,5 +429,11 @@ void TestBetRules::chunkWinnersEmptyListGivesOneFinalChunk()
     QCOMPARE(encodeFrame(chunks.front()), std::string("\x00\x00\x00\x04\x09\x01\x00\x00", 8));
 }
 
-QTEST_APPLESS_MAIN(TestBetRules)
+// Spelled out: QTEST_APPLESS_MAIN trips clang's -Wpedantic (empty variadic macro argument).
+int main(int argc, char **argv)
+{
+    TestBetRules test;
+    return QTest::qExec(&test, argc, argv);
+}
+
 #include "tst_bet_rules.moc"

@@ -27,7 +27,7 @@ cp "$here"/corpus/* "$work/corpus/"
 echo "fuzzing for ${seconds}s; corpus copy and any crash input in $work"
 
 status=0
-"$build/bin/fuzz_decoder" -max_total_time="$seconds" -max_len=20000 -timeout=10 \
+"$build/bin/fuzz_decoder" -max_total_time="$seconds" -max_len=20000 -len_control=0 -timeout=10 \
     -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/corpus" || status=$?
 
 if [[ $status -ne 0 ]]; then
