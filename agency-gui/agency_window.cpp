@@ -1,0 +1,429 @@
+#include "agency_window.h"
+
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace lottery::gui {
+
+namespace {
+
+// The progress bar counts in tenths of a percent, whatever the number of bets.
+constexpr int kProgressSteps = 1000;
+constexpr int kMaxLogLines = 5000;
+
+QString durationText(qint64 seconds)
+{
+    const qint64 h = seconds / 3600;
+    const qint64 m = seconds / 60 % 60;
+    const qint64 s = seconds % 60;
+    if (h > 0)
+        return QStringLiteral("%1:%2:%3")
+            .arg(h)
+            .arg(m, 2, 10, QLatin1Char('0'))
+            .arg(s, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1:%2").arg(m).arg(s, 2, 10, QLatin1Char('0'));
+}
+
+QTableView *makeTable(QAbstractItemModel *model, const QString &name)
+{
+    auto *view = new QTableView;
+    view->setObjectName(name);
+    view->setModel(model);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    view->setAlternatingRowColors(true);
+    view->verticalHeader()->hide();
+    // Fixed row height: sizing rows to contents would measure every row of a long list.
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
+    view->horizontalHeader()->setStretchLastSection(true);
+    return view;
+}
+
+// A local CSV file among dropped URLs, or an empty string.
+QString droppedCsv(const QMimeData *mime)
+{
+    if (!mime || !mime->hasUrls() || mime->urls().size() != 1)
+        return {};
+    const QUrl url = mime->urls().constFirst();
+    if (!url.isLocalFile())
+        return {};
+    const QString path = url.toLocalFile();
+    return QFileInfo(path).suffix().compare(QLatin1String("csv"), Qt::CaseInsensitive) == 0
+        ? path
+        : QString();
+}
+
+} // namespace
+
+AgencyWindow::AgencyWindow(QSettings *settings, QWidget *parent)
+    : QMainWindow(parent), m_settings(settings)
+{
+    setWindowTitle(tr("Lotería: agency upload"));
+    setAcceptDrops(true);
+
+    auto *central = new QWidget;
+    auto *columns = new QHBoxLayout;
+    auto *left = new QVBoxLayout;
+    left->addWidget(buildSettingsBox());
+    left->addWidget(buildPreviewBox(), 1);
+    auto *right = new QVBoxLayout;
+    right->addWidget(buildUploadBox());
+    right->addWidget(buildWinnersBox(), 1);
+    columns->addLayout(left, 1);
+    columns->addLayout(right, 1);
+    auto *layout = new QVBoxLayout(central);
+    layout->addLayout(columns, 3);
+    layout->addWidget(buildLogBox(), 1);
+    setCentralWidget(central);
+    resize(1000, 720);
+
+    connectController();
+    setFields(m_settings ? UploadSettings::load(*m_settings) : UploadSettings {});
+    onPhaseChanged(UploadController::Phase::Idle);
+}
+
+AgencyWindow::~AgencyWindow() = default;
+
+QWidget *AgencyWindow::buildSettingsBox()
+{
+    m_settingsBox = new QGroupBox(tr("Upload settings"));
+    m_settingsBox->setObjectName(QStringLiteral("settingsBox"));
+    m_hostEdit = new QLineEdit;
+    m_hostEdit->setObjectName(QStringLiteral("hostEdit"));
+    m_portSpin = new QSpinBox;
+    m_portSpin->setObjectName(QStringLiteral("portSpin"));
+    m_portSpin->setRange(1, 65535);
+    m_agencySpin = new QSpinBox;
+    m_agencySpin->setObjectName(QStringLiteral("agencySpin"));
+    m_agencySpin->setRange(1, 1000000);
+    m_fileEdit = new QLineEdit;
+    m_fileEdit->setObjectName(QStringLiteral("fileEdit"));
+    m_fileEdit->setPlaceholderText(tr("choose or drop a CSV file"));
+    auto *browse = new QPushButton(tr("Browse..."));
+    browse->setObjectName(QStringLiteral("browseButton"));
+    m_batchSpin = new QSpinBox;
+    m_batchSpin->setObjectName(QStringLiteral("batchSpin"));
+    m_batchSpin->setRange(1, 0xFFFF);
+
+    auto *server = new QHBoxLayout;
+    server->addWidget(m_hostEdit, 1);
+    server->addWidget(new QLabel(tr("Port")));
+    server->addWidget(m_portSpin);
+    auto *file = new QHBoxLayout;
+    file->addWidget(m_fileEdit, 1);
+    file->addWidget(browse);
+    auto *form = new QFormLayout(m_settingsBox);
+    form->addRow(tr("Server"), server);
+    form->addRow(tr("Agency"), m_agencySpin);
+    form->addRow(tr("Bets file"), file);
+    form->addRow(tr("Batch size"), m_batchSpin);
+
+    connect(browse, &QPushButton::clicked, this, &AgencyWindow::browseForFile);
+    connect(m_fileEdit, &QLineEdit::editingFinished, this, [this] {
+        if (m_fileEdit->text().trimmed() != m_controller.previewPath())
+            setDataFile(m_fileEdit->text().trimmed());
+    });
+    return m_settingsBox;
+}
+
+QWidget *AgencyWindow::buildPreviewBox()
+{
+    auto *box = new QGroupBox(tr("Bets file"));
+    m_summaryLabel = new QLabel(tr("No file read yet."));
+    m_summaryLabel->setObjectName(QStringLiteral("summaryLabel"));
+    m_summaryLabel->setWordWrap(true);
+    m_invalidRowsView
+        = makeTable(m_controller.invalidRowsModel(), QStringLiteral("invalidRowsView"));
+    auto *layout = new QVBoxLayout(box);
+    layout->addWidget(m_summaryLabel);
+    layout->addWidget(m_invalidRowsView, 1);
+    return box;
+}
+
+QWidget *AgencyWindow::buildUploadBox()
+{
+    auto *box = new QGroupBox(tr("Upload"));
+    m_phaseLabel = new QLabel;
+    m_phaseLabel->setObjectName(QStringLiteral("phaseLabel"));
+    QFont bold = m_phaseLabel->font();
+    bold.setBold(true);
+    m_phaseLabel->setFont(bold);
+    m_progressBar = new QProgressBar;
+    m_progressBar->setObjectName(QStringLiteral("progressBar"));
+    m_progressBar->setRange(0, kProgressSteps);
+    m_progressBar->setValue(0);
+    m_speedLabel = new QLabel;
+    m_speedLabel->setObjectName(QStringLiteral("speedLabel"));
+    m_errorLabel = new QLabel;
+    m_errorLabel->setObjectName(QStringLiteral("errorLabel"));
+    m_errorLabel->setWordWrap(true);
+    m_errorLabel->setTextFormat(Qt::RichText);
+    m_errorLabel->setStyleSheet(QStringLiteral("color: #b00020;"));
+    m_errorLabel->hide();
+    m_uploadButton = new QPushButton(tr("Upload"));
+    m_uploadButton->setObjectName(QStringLiteral("uploadButton"));
+    m_uploadButton->setDefault(true);
+    m_cancelButton = new QPushButton(tr("Cancel"));
+    m_cancelButton->setObjectName(QStringLiteral("cancelButton"));
+
+    auto *buttons = new QHBoxLayout;
+    buttons->addStretch(1);
+    buttons->addWidget(m_cancelButton);
+    buttons->addWidget(m_uploadButton);
+    auto *layout = new QVBoxLayout(box);
+    layout->addWidget(m_phaseLabel);
+    layout->addWidget(m_progressBar);
+    layout->addWidget(m_speedLabel);
+    layout->addWidget(m_errorLabel);
+    layout->addLayout(buttons);
+
+    connect(m_uploadButton, &QPushButton::clicked, this, &AgencyWindow::startUpload);
+    connect(m_cancelButton, &QPushButton::clicked, this, &AgencyWindow::cancelUpload);
+    return box;
+}
+
+QWidget *AgencyWindow::buildWinnersBox()
+{
+    auto *box = new QGroupBox(tr("Winners of this agency"));
+    m_winnersCountLabel = new QLabel(tr("The winners appear here after the draw."));
+    m_winnersCountLabel->setObjectName(QStringLiteral("winnersCountLabel"));
+    m_winnersView = makeTable(m_controller.winnersModel(), QStringLiteral("winnersView"));
+    m_winnersView->horizontalHeader()->setStretchLastSection(false);
+    m_winnersView->horizontalHeader()->setSectionResizeMode(
+        WinnersModel::LastNameColumn, QHeaderView::Stretch);
+    m_exportButton = new QPushButton(tr("Export winners..."));
+    m_exportButton->setObjectName(QStringLiteral("exportButton"));
+    auto *bottom = new QHBoxLayout;
+    bottom->addStretch(1);
+    bottom->addWidget(m_exportButton);
+    auto *layout = new QVBoxLayout(box);
+    layout->addWidget(m_winnersCountLabel);
+    layout->addWidget(m_winnersView, 1);
+    layout->addLayout(bottom);
+    connect(m_exportButton, &QPushButton::clicked, this, &AgencyWindow::exportWinners);
+    return box;
+}
+
+QWidget *AgencyWindow::buildLogBox()
+{
+    auto *box = new QGroupBox(tr("Log"));
+    m_logView = new QPlainTextEdit;
+    m_logView->setObjectName(QStringLiteral("logView"));
+    m_logView->setReadOnly(true);
+    m_logView->setMaximumBlockCount(kMaxLogLines);
+    auto *layout = new QVBoxLayout(box);
+    layout->addWidget(m_logView);
+    return box;
+}
+
+void AgencyWindow::connectController()
+{
+    UploadController *c = &m_controller;
+    connect(c, &UploadController::phaseChanged, this, &AgencyWindow::onPhaseChanged);
+    connect(c, &UploadController::progressChanged, this, &AgencyWindow::onProgress);
+    connect(c, &UploadController::speedChanged, this, &AgencyWindow::onSpeed);
+    connect(c, &UploadController::failed, this, &AgencyWindow::showError);
+    connect(c, &UploadController::logMessage, this, &AgencyWindow::appendLog);
+    connect(c, &UploadController::previewStarted, this, [this](const QString &path) {
+        m_summaryLabel->setText(tr("Reading %1...").arg(QFileInfo(path).fileName()));
+    });
+    connect(c, &UploadController::previewProgress, this, [this](int percent) {
+        m_summaryLabel->setText(tr("Reading the file... %1 %").arg(percent));
+    });
+    connect(c, &UploadController::previewReady, this, &AgencyWindow::onPreviewReady);
+    connect(c, &UploadController::previewFailed, this, [this](const QString &message) {
+        m_summaryLabel->setText(tr("Cannot read the file: %1").arg(message));
+    });
+    connect(c, &UploadController::winnersReady, this, [this](int count) {
+        m_winnersCountLabel->setText(tr("%n winner(s)", nullptr, count));
+        m_winnersView->resizeColumnsToContents();
+    });
+}
+
+UploadSettings AgencyWindow::fields() const
+{
+    UploadSettings s;
+    s.host = m_hostEdit->text().trimmed();
+    s.port = static_cast<quint16>(m_portSpin->value());
+    s.agency = static_cast<quint32>(m_agencySpin->value());
+    s.dataFile = m_fileEdit->text().trimmed();
+    s.batchSize = m_batchSpin->value();
+    return s;
+}
+
+void AgencyWindow::setFields(const UploadSettings &settings)
+{
+    m_hostEdit->setText(settings.host);
+    m_portSpin->setValue(settings.port);
+    m_agencySpin->setValue(static_cast<int>(settings.agency));
+    m_batchSpin->setValue(settings.batchSize);
+    setDataFile(settings.dataFile);
+}
+
+void AgencyWindow::setDataFile(const QString &path)
+{
+    m_fileEdit->setText(path);
+    if (path.isEmpty()) {
+        m_summaryLabel->setText(tr("No file chosen."));
+        m_controller.previewFile({});
+        return;
+    }
+    m_controller.previewFile(path);
+}
+
+void AgencyWindow::startUpload()
+{
+    if (m_controller.isBusy())
+        return;
+    saveFields();
+    m_controller.upload(fields());
+}
+
+void AgencyWindow::cancelUpload()
+{
+    m_controller.cancel();
+}
+
+void AgencyWindow::saveFields()
+{
+    if (m_settings)
+        fields().save(*m_settings);
+}
+
+void AgencyWindow::browseForFile()
+{
+    const QString start = QFileInfo(m_fileEdit->text()).absolutePath();
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Choose the agency's bets file"), start, tr("CSV files (*.csv);;All files (*)"));
+    if (!path.isEmpty())
+        setDataFile(path);
+}
+
+void AgencyWindow::exportWinners()
+{
+    const QString suggested
+        = QFileInfo(m_fileEdit->text())
+              .absoluteDir()
+              .filePath(
+                  QStringLiteral("winners-agency-%1.csv").arg(m_controller.settings().agency));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export winners"), suggested, tr("CSV files (*.csv)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (m_controller.winnersModel()->exportCsv(path, &error))
+        appendLog(tr("Winners exported to %1").arg(path));
+    else
+        showError(tr("Export failed"), error);
+}
+
+void AgencyWindow::onPhaseChanged(UploadController::Phase phase)
+{
+    using Phase = UploadController::Phase;
+    const bool busy = m_controller.isBusy();
+    m_phaseLabel->setText(tr("Status: %1").arg(UploadController::phaseText(phase)));
+    m_uploadButton->setEnabled(!busy);
+    m_uploadButton->setText(
+        phase == Phase::Failed || phase == Phase::Cancelled ? tr("Retry") : tr("Upload"));
+    m_cancelButton->setEnabled(busy);
+    m_settingsBox->setEnabled(!busy);
+    m_exportButton->setEnabled(phase == Phase::Done);
+    if (phase == Phase::ReadingFile || phase == Phase::Connecting) {
+        m_errorLabel->hide();
+        m_errorLabel->clear();
+        m_speedLabel->clear();
+        m_winnersCountLabel->setText(tr("The winners appear here after the draw."));
+    }
+}
+
+void AgencyWindow::onProgress(qint64 acknowledged, qint64 total)
+{
+    const int value = total > 0 ? static_cast<int>(acknowledged * kProgressSteps / total)
+                                : (acknowledged >= total ? kProgressSteps : 0);
+    m_progressBar->setValue(value);
+    const QLocale locale;
+    m_progressBar->setFormat(tr("%1 of %2 bets (%3 %)")
+                                 .arg(locale.toString(acknowledged), locale.toString(total))
+                                 .arg(value / 10));
+}
+
+void AgencyWindow::onSpeed(double betsPerSecond, qint64 secondsLeft)
+{
+    const QLocale locale;
+    const QString rate = tr("%1 bets/s").arg(locale.toString(qRound64(betsPerSecond)));
+    const QString left
+        = secondsLeft < 0 ? tr("time left unknown") : tr("%1 left").arg(durationText(secondsLeft));
+    m_speedLabel->setText(rate + QStringLiteral("  ·  ") + left);
+}
+
+void AgencyWindow::onPreviewReady(const agency::BetFileSummary &summary)
+{
+    const QLocale locale;
+    QString text
+        = tr("%1 bets to send, %2 invalid rows (not sent), %3 winning numbers.")
+              .arg(locale.toString(summary.validRows), locale.toString(summary.invalidRows),
+                  locale.toString(summary.winningRows));
+    if (summary.invalidListTruncated)
+        text += QLatin1Char(' ')
+            + tr("The table lists the first %1.").arg(locale.toString(summary.invalid.size()));
+    m_summaryLabel->setText(text);
+    m_invalidRowsView->resizeColumnToContents(InvalidRowsModel::LineColumn);
+}
+
+void AgencyWindow::showError(const QString &title, const QString &details)
+{
+    m_errorLabel->setText(tr("<b>%1</b>: %2<br>Check the settings or the server, then press "
+                             "Retry.")
+                              .arg(title.toHtmlEscaped(), details.toHtmlEscaped()));
+    m_errorLabel->show();
+}
+
+void AgencyWindow::appendLog(const QString &text)
+{
+    m_logView->appendPlainText(
+        QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss  ")) + text);
+}
+
+void AgencyWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (!m_controller.isBusy() && !droppedCsv(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+}
+
+void AgencyWindow::dropEvent(QDropEvent *event)
+{
+    const QString path = droppedCsv(event->mimeData());
+    if (m_controller.isBusy() || path.isEmpty())
+        return;
+    setDataFile(path);
+    event->acceptProposedAction();
+}
+
+void AgencyWindow::closeEvent(QCloseEvent *event)
+{
+    // The server keeps what it acknowledged: the next Upload resumes from there.
+    m_controller.cancel();
+    saveFields();
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace lottery::gui

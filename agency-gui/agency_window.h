@@ -1,0 +1,90 @@
+// The agency's window, built in code. It only displays: every decision is UploadController's.
+// Widgets carry object names (hostEdit, uploadButton, winnersView, ...) for the tests.
+#pragma once
+
+#include "upload_controller.h"
+#include "upload_settings.h"
+
+#include <QMainWindow>
+
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QSettings;
+class QSpinBox;
+class QTableView;
+class QGroupBox;
+
+namespace lottery::gui {
+
+class AgencyWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    // `settings` (may be null) remembers the fields between runs; it must outlive the window.
+    explicit AgencyWindow(QSettings *settings, QWidget *parent = nullptr);
+    ~AgencyWindow() override;
+
+    UploadController *controller() { return &m_controller; }
+
+    UploadSettings fields() const;
+    void setFields(const UploadSettings &settings); // also previews the file
+    void setDataFile(const QString &path); // as the file dialog or a drop does
+
+public slots:
+    void startUpload(); // what the Upload button does
+    void cancelUpload();
+
+protected:
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    QWidget *buildSettingsBox();
+    QWidget *buildPreviewBox();
+    QWidget *buildUploadBox();
+    QWidget *buildWinnersBox();
+    QWidget *buildLogBox();
+    void connectController();
+
+    void browseForFile();
+    void exportWinners();
+    void onPhaseChanged(UploadController::Phase phase);
+    void onProgress(qint64 acknowledged, qint64 total);
+    void onSpeed(double betsPerSecond, qint64 secondsLeft);
+    void onPreviewReady(const agency::BetFileSummary &summary);
+    void showError(const QString &title, const QString &details);
+    void appendLog(const QString &text);
+    void saveFields();
+
+    QSettings *m_settings;
+    UploadController m_controller;
+
+    QGroupBox *m_settingsBox = nullptr;
+    QLineEdit *m_hostEdit = nullptr;
+    QSpinBox *m_portSpin = nullptr;
+    QSpinBox *m_agencySpin = nullptr;
+    QLineEdit *m_fileEdit = nullptr;
+    QSpinBox *m_batchSpin = nullptr;
+
+    QLabel *m_summaryLabel = nullptr;
+    QTableView *m_invalidRowsView = nullptr;
+
+    QLabel *m_phaseLabel = nullptr;
+    QProgressBar *m_progressBar = nullptr;
+    QLabel *m_speedLabel = nullptr;
+    QLabel *m_errorLabel = nullptr;
+    QPushButton *m_uploadButton = nullptr;
+    QPushButton *m_cancelButton = nullptr;
+
+    QLabel *m_winnersCountLabel = nullptr;
+    QTableView *m_winnersView = nullptr;
+    QPushButton *m_exportButton = nullptr;
+
+    QPlainTextEdit *m_logView = nullptr;
+};
+
+} // namespace lottery::gui

@@ -1,0 +1,94 @@
+#include "command_line.h"
+
+#include <QCommandLineParser>
+
+namespace lottery::gui {
+
+GuiCommandLine GuiCommandLine::parse(const QStringList &arguments)
+{
+    GuiCommandLine result;
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Uploads one agency's bets to the lottery server and shows its winners."));
+    const QCommandLineOption help(
+        {QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
+    const QCommandLineOption server(
+        QStringLiteral("server"), QStringLiteral("Server address."), QStringLiteral("HOST:PORT"));
+    const QCommandLineOption agency(QStringLiteral("agency"),
+        QStringLiteral("Agency number (1 or more)."), QStringLiteral("N"));
+    const QCommandLineOption file(QStringLiteral("file"),
+        QStringLiteral("The agency's bets file (CSV)."), QStringLiteral("PATH"));
+    const QCommandLineOption batch(QStringLiteral("batch-size"),
+        QStringLiteral("Bets per batch (1..65535)."), QStringLiteral("N"));
+    const QCommandLineOption start(
+        QStringLiteral("start"), QStringLiteral("Start the upload at once."));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+        QStringLiteral("Save a PNG of the window once the winners (or an error) are shown, then "
+                       "quit: exit code 0 only if the winners were received."),
+        QStringLiteral("PATH"));
+    parser.addOptions({help, server, agency, file, batch, start, screenshot});
+
+    auto failWith = [&result](const QString &message) {
+        result.status = Status::Error;
+        result.text = message;
+        return result;
+    };
+    if (!parser.parse(arguments))
+        return failWith(parser.errorText());
+    if (parser.isSet(help)) {
+        result.status = Status::Help;
+        result.text = parser.helpText();
+        return result;
+    }
+    if (!parser.positionalArguments().isEmpty())
+        return failWith(QStringLiteral("unexpected argument '%1'")
+                            .arg(parser.positionalArguments().constFirst()));
+    if (parser.isSet(server)) {
+        QString error;
+        result.server = parseServerAddress(parser.value(server), &error);
+        if (!result.server)
+            return failWith(error);
+    }
+    if (parser.isSet(agency)) {
+        bool ok = false;
+        const uint number = parser.value(agency).toUInt(&ok);
+        if (!ok || number == 0)
+            return failWith(QStringLiteral("--agency must be a number of 1 or more, not '%1'")
+                                .arg(parser.value(agency)));
+        result.agency = number;
+    }
+    if (parser.isSet(file)) {
+        if (parser.value(file).isEmpty())
+            return failWith(QStringLiteral("--file needs a path"));
+        result.dataFile = parser.value(file);
+    }
+    if (parser.isSet(batch)) {
+        bool ok = false;
+        const int size = parser.value(batch).toInt(&ok);
+        if (!ok || size < 1 || size > 0xFFFF)
+            return failWith(QStringLiteral("--batch-size must be in 1..65535, not '%1'")
+                                .arg(parser.value(batch)));
+        result.batchSize = size;
+    }
+    result.start = parser.isSet(start);
+    result.screenshotPath = parser.value(screenshot);
+    if (parser.isSet(screenshot) && result.screenshotPath.isEmpty())
+        return failWith(QStringLiteral("--screenshot needs a path"));
+    return result;
+}
+
+void GuiCommandLine::applyTo(UploadSettings &settings) const
+{
+    if (server) {
+        settings.host = server->host;
+        settings.port = server->port;
+    }
+    if (agency)
+        settings.agency = *agency;
+    if (dataFile)
+        settings.dataFile = *dataFile;
+    if (batchSize)
+        settings.batchSize = *batchSize;
+}
+
+} // namespace lottery::gui

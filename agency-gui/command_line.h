@@ -1,0 +1,34 @@
+// The command line for scripted use:
+//   agency-gui [--server HOST:PORT] [--agency N] [--file PATH] [--batch-size N]
+//              [--start] [--screenshot PATH]
+// The values prefill the window's fields (over the remembered ones).
+#pragma once
+
+#include "upload_settings.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace lottery::gui {
+
+struct GuiCommandLine {
+    enum class Status { Ok, Help, Error };
+    Status status = Status::Ok;
+    QString text; // the error or the help text
+
+    std::optional<ServerAddress> server;
+    std::optional<quint32> agency;
+    std::optional<QString> dataFile;
+    std::optional<int> batchSize;
+    bool start = false; // start the upload at once
+    QString screenshotPath; // save a PNG once winners or an error are shown, then quit
+
+    // `arguments` includes the program name first (QCoreApplication::arguments()).
+    static GuiCommandLine parse(const QStringList &arguments);
+    // Overrides the fields given on the command line.
+    void applyTo(UploadSettings &settings) const;
+};
+
+} // namespace lottery::gui

@@ -1,0 +1,346 @@
+#include "upload_controller.h"
+
+#include "winner_lookup.h"
+
+#include "lottery/agency/session_logger.h"
+
+#include <QFileInfo>
+
+namespace lottery::gui {
+
+using agency::AgencySession;
+
+namespace {
+
+// Invalid rows kept for the preview table; the count covers them all.
+constexpr int kMaxInvalidRowsShown = 10000;
+constexpr int kSpeedSampleMs = 500;
+
+} // namespace
+
+UploadController::UploadController(QObject *parent) : QObject(parent)
+{
+    m_speedTimer.setInterval(kSpeedSampleMs);
+    connect(&m_speedTimer, &QTimer::timeout, this, &UploadController::sampleSpeed);
+}
+
+UploadController::~UploadController() = default;
+
+bool UploadController::isBusy() const
+{
+    switch (m_phase) {
+    case Phase::ReadingFile:
+    case Phase::Connecting:
+    case Phase::Sending:
+    case Phase::WaitingForDraw: return true;
+    case Phase::Idle:
+    case Phase::Done:
+    case Phase::Failed:
+    case Phase::Cancelled: return false;
+    }
+    return false;
+}
+
+QString UploadController::phaseText(Phase phase)
+{
+    switch (phase) {
+    case Phase::Idle: return tr("Ready");
+    case Phase::ReadingFile: return tr("Reading the bets file");
+    case Phase::Connecting: return tr("Connecting");
+    case Phase::Sending: return tr("Sending bets");
+    case Phase::WaitingForDraw: return tr("Waiting for the draw");
+    case Phase::Done: return tr("Done");
+    case Phase::Failed: return tr("Failed");
+    case Phase::Cancelled: return tr("Cancelled");
+    }
+    return {};
+}
+
+qint64 UploadController::acknowledged() const
+{
+    return std::min(m_total, m_alreadyStored + m_acknowledgedNow);
+}
+
+UploadController::FileStamp UploadController::stampOf(const QString &path)
+{
+    const QFileInfo info(path);
+    if (!info.exists())
+        return {};
+    return FileStamp {info.size(), info.lastModified()};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preview
+
+void UploadController::previewFile(const QString &path)
+{
+    m_previewPath = path;
+    m_preview = {};
+    m_invalidRows.clear();
+    if (path.isEmpty()) {
+        m_scanner.cancel();
+        m_previewState = PreviewState::None;
+        return;
+    }
+    m_previewState = PreviewState::Scanning;
+    m_previewStamp = stampOf(path);
+    emit previewStarted(path);
+    m_scanner.start([this, path](const BackgroundJob &job) {
+        int lastPercent = -1;
+        const auto progress = [this, &job, &lastPercent](qint64 bytesRead, qint64 fileSize) {
+            const int percent = fileSize > 0 ? static_cast<int>(bytesRead * 100 / fileSize) : 100;
+            if (percent != lastPercent) {
+                lastPercent = percent;
+                job.post([this, percent] { emit previewProgress(percent); });
+            }
+            return !job.isCancelled();
+        };
+        const agency::BetFileScanResult result
+            = agency::scanBetFile(path, kMaxInvalidRowsShown, progress);
+        job.post([this, path, result] { onScanned(path, result); });
+    });
+}
+
+void UploadController::onScanned(const QString &path, const agency::BetFileScanResult &result)
+{
+    if (!result.ok) {
+        m_previewState = PreviewState::Failed;
+        emit previewFailed(result.errorString);
+        if (m_uploadAfterScan) {
+            m_uploadAfterScan = false;
+            failWith(tr("Cannot read the bets file"), result.errorString);
+        }
+        return;
+    }
+    m_previewState = PreviewState::Ready;
+    m_preview = result.summary;
+    m_invalidRows.setRows(result.summary.invalid);
+    emit previewReady(m_preview);
+    emit logMessage(tr("%1: %2 valid bets, %3 invalid rows")
+                        .arg(QFileInfo(path).fileName())
+                        .arg(m_preview.validRows)
+                        .arg(m_preview.invalidRows));
+    if (m_uploadAfterScan) {
+        m_uploadAfterScan = false;
+        startSession();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Upload
+
+void UploadController::upload(const UploadSettings &settings)
+{
+    if (isBusy())
+        return;
+    m_settings = settings;
+    m_errorTitle.clear();
+    m_errorString.clear();
+    m_winners.clear();
+    m_alreadyStored = 0;
+    m_acknowledgedNow = 0;
+    if (settings.dataFile.isEmpty()) {
+        failWith(tr("No bets file"), tr("choose the agency's bets file first"));
+        return;
+    }
+    const bool previewUsable = m_previewState == PreviewState::Ready
+        && m_previewPath == settings.dataFile && m_previewStamp == stampOf(settings.dataFile);
+    if (previewUsable) {
+        startSession();
+        return;
+    }
+    m_uploadAfterScan = true;
+    setPhase(Phase::ReadingFile);
+    // The file may have changed since it was previewed: the total must be the file's now.
+    if (m_previewState != PreviewState::Scanning || m_previewPath != settings.dataFile)
+        previewFile(settings.dataFile);
+}
+
+void UploadController::startSession()
+{
+    agency::AgencySessionOptions options;
+    options.host = m_settings.host;
+    options.port = m_settings.port;
+    options.agency = m_settings.agency;
+    options.dataFile = m_settings.dataFile;
+    options.batchMaxBets = m_settings.batchSize;
+    options.connectTimeout = m_connectTimeout;
+
+    m_total = m_preview.validRows;
+    m_sessionLogger.reset();
+    m_session = std::make_unique<AgencySession>(options);
+    m_sessionLogger = std::make_unique<agency::SessionLogger>(m_session.get());
+    connectSession(m_session.get());
+    emit logMessage(tr("Uploading %1 bets of agency %2 to %3:%4 in batches of %5")
+                        .arg(m_total)
+                        .arg(options.agency)
+                        .arg(options.host)
+                        .arg(options.port)
+                        .arg(options.batchMaxBets));
+    emit progressChanged(acknowledged(), m_total);
+    m_stats.reset();
+    m_clock.start();
+    setPhase(Phase::Connecting);
+    m_session->start();
+}
+
+void UploadController::connectSession(AgencySession *session)
+{
+    connect(session, &AgencySession::phaseChanged, this, &UploadController::onSessionPhase);
+    connect(session, &AgencySession::failed, this, &UploadController::onSessionFailed);
+    connect(session, &AgencySession::winnersReceived, this, &UploadController::onWinnerDocuments);
+    connect(session, &AgencySession::connectRetry, this,
+        [this](int attempt, const QString &error, int delayMs) {
+            emit logMessage(tr("Connection attempt %1 failed (%2); retrying in %3 ms")
+                                .arg(attempt)
+                                .arg(error)
+                                .arg(delayMs));
+        });
+    connect(session, &AgencySession::welcomed, this, [this](quint64, quint64 storedBets) {
+        m_alreadyStored = static_cast<qint64>(storedBets);
+        emit logMessage(storedBets > 0
+                ? tr("Connected; the server already holds %1 bets, resuming after them")
+                      .arg(storedBets)
+                : tr("Connected"));
+        emit progressChanged(acknowledged(), m_total);
+    });
+    connect(session, &AgencySession::batchAcknowledged, this,
+        [this](quint64, int, qint64 totalAcknowledged, bool) {
+            m_acknowledgedNow = totalAcknowledged;
+            emit progressChanged(acknowledged(), m_total);
+        });
+    connect(session, &AgencySession::uploadCompleted, this, [this] {
+        emit logMessage(tr("All %1 bets stored by the server; waiting for the draw").arg(m_total));
+    });
+}
+
+void UploadController::onSessionPhase(AgencySession::Phase phase)
+{
+    switch (phase) {
+    case AgencySession::Phase::Connecting: setPhase(Phase::Connecting); break;
+    case AgencySession::Phase::Sending:
+        setPhase(Phase::Sending);
+        m_speedTimer.start();
+        break;
+    case AgencySession::Phase::WaitingForDraw: {
+        m_speedTimer.stop();
+        // The whole upload's average: a short upload may end before the first sample.
+        const qint64 elapsedMs = std::max<qint64>(1, m_clock.elapsed());
+        emit speedChanged(
+            static_cast<double>(m_acknowledgedNow) * 1000.0 / static_cast<double>(elapsedMs), 0);
+        setPhase(Phase::WaitingForDraw);
+        break;
+    }
+    // Done waits for the winner lookup; Failed and Cancelled are handled where they start.
+    case AgencySession::Phase::Idle:
+    case AgencySession::Phase::Done:
+    case AgencySession::Phase::Failed:
+    case AgencySession::Phase::Cancelled: break;
+    }
+}
+
+void UploadController::onSessionFailed(const QString &message)
+{
+    failWith(failureTitle(), message);
+}
+
+QString UploadController::failureTitle() const
+{
+    using Kind = AgencySession::FailureKind;
+    const AgencySession &session = *m_session;
+    const auto code = session.lastErrorCode();
+    switch (session.failureKind()) {
+    case Kind::InvalidOptions: return tr("Invalid settings");
+    case Kind::FileError: return tr("Cannot read the bets file");
+    case Kind::ConnectTimeout: return tr("Server unreachable");
+    case Kind::ServerError:
+        if (code == protocol::ErrorCode::UnsupportedVersion)
+            return tr("Protocol version mismatch");
+        if (code == protocol::ErrorCode::InvalidAgency)
+            return tr("Agency refused by the server");
+        return tr("Error from the server");
+    case Kind::BatchRejected: return tr("Batch rejected by the server");
+    case Kind::ProtocolViolation:
+        // The session reports a WELCOME of another version as a protocol violation (no code).
+        if (session.errorString().contains(QLatin1String("protocol version")))
+            return tr("Protocol version mismatch");
+        return tr("Unexpected answer from the server");
+    case Kind::ConnectionLost: return tr("Connection lost");
+    case Kind::ResponseTimeout: return tr("The server stopped answering");
+    case Kind::None: break;
+    }
+    return tr("Upload failed");
+}
+
+void UploadController::onWinnerDocuments(const QStringList &documents)
+{
+    emit logMessage(
+        tr("Draw done: %n winner(s) for this agency", nullptr, static_cast<int>(documents.size())));
+    const QString path = m_settings.dataFile;
+    m_lookup.start([this, path, documents](const BackgroundJob &job) {
+        WinnerLookupResult result
+            = lookupWinners(path, documents, [&job] { return job.isCancelled(); });
+        job.post([this, documents, result] {
+            if (result.ok) {
+                showWinners(result.winners);
+                return;
+            }
+            emit logMessage(
+                tr("Could not look the winners up in the file: %1").arg(result.errorString));
+            QList<WinnerRecord> bare;
+            for (const QString &document : documents)
+                bare.append(WinnerRecord {document, {}, {}, -1, 0});
+            showWinners(bare);
+        });
+    });
+}
+
+void UploadController::showWinners(const QList<WinnerRecord> &winners)
+{
+    if (m_phase != Phase::WaitingForDraw)
+        return; // cancelled meanwhile
+    m_winners.setWinners(winners);
+    setPhase(Phase::Done);
+    emit winnersReady(static_cast<int>(winners.size()));
+}
+
+void UploadController::cancel()
+{
+    if (!isBusy())
+        return;
+    m_uploadAfterScan = false;
+    m_lookup.cancel();
+    m_speedTimer.stop();
+    if (m_session)
+        m_session->cancel();
+    setPhase(Phase::Cancelled);
+    emit logMessage(tr("Upload cancelled after %1 of %2 bets; Upload resumes it")
+                        .arg(acknowledged())
+                        .arg(m_total));
+}
+
+void UploadController::failWith(const QString &title, const QString &details)
+{
+    m_speedTimer.stop();
+    m_errorTitle = title;
+    m_errorString = details;
+    setPhase(Phase::Failed);
+    emit logMessage(tr("Error: %1: %2").arg(title, details));
+    emit failed(title, details);
+}
+
+void UploadController::setPhase(Phase phase)
+{
+    if (m_phase == phase)
+        return;
+    m_phase = phase;
+    emit phaseChanged(phase);
+}
+
+void UploadController::sampleSpeed()
+{
+    m_stats.addSample(m_clock.elapsed(), m_acknowledgedNow);
+    emit speedChanged(m_stats.betsPerSecond(), m_stats.secondsLeft(m_total - m_alreadyStored));
+}
+
+} // namespace lottery::gui
