@@ -15,9 +15,28 @@ QString binaryPath(const QString &name)
     return QStringLiteral(LOTTERY_BIN_DIR) + QLatin1Char('/') + name;
 }
 
+namespace {
+
+// Children write to a file rather than a pipe: a pipe nobody drains fills up and blocks the child.
+void sendOutputTo(QProcess &process, QTemporaryFile &log)
+{
+    if (!log.open())
+        qFatal("cannot create a log file for a child process");
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.setStandardOutputFile(log.fileName());
+}
+
+QByteArray readWholeFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+} // namespace
+
 ServerProcess::ServerProcess()
 {
-    m_process.setProcessChannelMode(QProcess::MergedChannels);
+    sendOutputTo(m_process, m_log);
 }
 
 ServerProcess::~ServerProcess()
@@ -45,15 +64,14 @@ bool ServerProcess::start(int agencies, const QString &storagePath, const QStrin
         }
         if (m_process.state() == QProcess::NotRunning)
             return false;
-        m_process.waitForReadyRead(100);
+        m_process.waitForFinished(50);
     }
     return false;
 }
 
 QByteArray ServerProcess::output()
 {
-    m_output += m_process.readAll();
-    return m_output;
+    return readWholeFile(m_log.fileName());
 }
 
 int ServerProcess::countLines(const QByteArray &needle)
@@ -95,7 +113,7 @@ QProcess::ExitStatus ServerProcess::exitStatus() const
 
 AgencyProcess::AgencyProcess()
 {
-    m_process.setProcessChannelMode(QProcess::MergedChannels);
+    sendOutputTo(m_process, m_log);
 }
 
 AgencyProcess::~AgencyProcess()
@@ -142,8 +160,7 @@ QProcess::ExitStatus AgencyProcess::exitStatus() const
 
 QByteArray AgencyProcess::output()
 {
-    m_output += m_process.readAll();
-    return m_output;
+    return readWholeFile(m_log.fileName());
 }
 
 void AgencyProcess::terminate()

@@ -5,6 +5,7 @@
 #include <QProcess>
 #include <QString>
 #include <QStringList>
+#include <QTemporaryFile>
 
 #include <memory>
 #include <vector>
@@ -37,7 +38,7 @@ public:
 
 private:
     QProcess m_process;
-    QByteArray m_output;
+    QTemporaryFile m_log; // output goes to a file: a full pipe would block the child
     quint16 m_port = 0;
 };
 
@@ -63,7 +64,7 @@ public:
 
 private:
     QProcess m_process;
-    QByteArray m_output;
+    QTemporaryFile m_log;
 };
 
 // Winners per agency file, counted independently of the programs: rows whose last field is 7574.
