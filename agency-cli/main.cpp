@@ -5,6 +5,7 @@
 //   1  the upload failed (server unreachable, rejected batch, protocol error, connection lost)
 //   2  bad settings, or some rows of the file were invalid (everything else succeeded)
 #include "agency_config.h"
+#include "upload_stats.h"
 
 #include "common/log.h"
 #include "common/unix_signal_watcher.h"
@@ -39,6 +40,7 @@ int main(int argc, char **argv)
         .field(u"server", config.serverAddress())
         .field(u"batch_max", config.batchMaxBets)
         .field(u"window", config.window)
+        .field(u"reconnect_timeout_s", config.reconnectTimeoutSeconds)
         .field(u"file", config.dataFile)
         .field(u"log_level", toString(config.logLevel))
         .field(u"config_file",
@@ -46,6 +48,7 @@ int main(int argc, char **argv)
 
     AgencySession session(config.sessionOptions());
     SessionLogger logger(&session);
+    UploadStats stats(&session);
     UnixSignalWatcher signalWatcher({SIGTERM, SIGINT});
 
     QObject::connect(
@@ -61,5 +64,7 @@ int main(int argc, char **argv)
     QObject::connect(&session, &AgencySession::failed, &app, [] { QCoreApplication::exit(1); });
 
     session.start();
-    return QCoreApplication::exec();
+    const int exitCode = QCoreApplication::exec();
+    stats.logSummary();
+    return exitCode;
 }

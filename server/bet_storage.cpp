@@ -310,6 +310,11 @@ BetStorage::WriteResult BetStorage::append(const JournalRecord &base, const std:
     }
     m_csvEnd += csvBytes.size();
     m_journalEnd += journalBytes.size();
+    if (record.kind == RecordKind::Batch) {
+        ++m_stats.batches;
+        m_stats.bets += record.betCount;
+        m_stats.bytes += csvBytes.size();
+    }
     return waitDurable(locker, ++m_writeGeneration);
 }
 
@@ -339,6 +344,8 @@ BetStorage::WriteResult BetStorage::waitDurable(QMutexLocker<QMutex> &locker, qu
                             .arg(journalPath(), errnoText(errno));
             locker.relock();
             m_syncInProgress = false;
+            ++m_stats.commits;
+            m_stats.fdatasyncs += 2;
             if (error.isEmpty()) {
                 m_syncedGeneration = qMax(m_syncedGeneration, target);
                 m_durableCsvEnd = qMax(m_durableCsvEnd, csvEnd);
@@ -402,6 +409,12 @@ bool BetStorage::readDurableBets(std::vector<protocol::StoredBet> *bets, QString
         start = end + 1;
     }
     return true;
+}
+
+BetStorage::Stats BetStorage::stats() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_stats;
 }
 
 bool BetStorage::hasFailed() const

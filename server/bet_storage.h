@@ -75,6 +75,16 @@ public:
     bool readDurableBets(std::vector<protocol::StoredBet> *bets, QString *error) const;
 
     bool hasFailed() const;
+
+    // What was written so far, for the shutdown summary and the benchmark.
+    struct Stats {
+        quint64 batches = 0; // batch records appended
+        quint64 bets = 0;
+        quint64 bytes = 0; // CSV bytes appended
+        quint64 commits = 0; // group commits: one fdatasync of each file, covering many writes
+        quint64 fdatasyncs = 0; // fdatasync calls made by those commits
+    };
+    Stats stats() const;
     // Wakes waiters and refuses further writes: the server is stopping.
     void requestStop();
     // Closes the files (waiting briefly for a sync in progress).
@@ -120,6 +130,7 @@ private:
     QString m_error;
     StorageRecovery m_recovery;
     SyncFunction m_sync;
+    Stats m_stats;
 };
 
 } // namespace lottery::server

@@ -1,0 +1,270 @@
+// lottery-bench: ingest throughput of the real system against the raw floor of the same machine.
+//
+//   lottery-bench [--agencies K] [--bets M] [--dataset DIR] [--keep] [--json] ...
+//
+// Generates K agency files of M bets (or takes DIR/agency-N.csv), measures the raw floor (the same
+// bytes through K loopback connections into one file, one fdatasync, no parsing), then runs the
+// real lottery-server and K agency-cli processes and times them from the agencies' start until
+// every agency has its winners. Checks each agency's winner count against the files and prints
+// the figures and our time as a multiple of the floor. Exit code 0 only when everything is right.
+#include "dataset.h"
+#include "raw_floor.h"
+#include "system_run.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTextStream>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+using namespace lottery::bench;
+
+namespace {
+
+struct BenchOptions {
+    int agencies = 5;
+    qint64 bets = 1000000;
+    quint64 seed = 1;
+    QString dataset;
+    QString workDir;
+    bool keep = false;
+    bool json = false;
+    SystemOptions system;
+};
+
+bool parseOptions(BenchOptions &options, QString *error)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Runs lottery-server and K agency-cli on loopback and compares them with the raw floor."));
+    parser.addHelpOption();
+    const QCommandLineOption agencies(QStringLiteral("agencies"),
+        QStringLiteral("Agencies (default 5; with --dataset: every agency-N.csv found)."),
+        QStringLiteral("K"));
+    const QCommandLineOption bets(QStringLiteral("bets"),
+        QStringLiteral("Bets per generated file (default 1000000)."), QStringLiteral("M"));
+    const QCommandLineOption seed(
+        QStringLiteral("seed"), QStringLiteral("Generator seed (default 1)."), QStringLiteral("S"));
+    const QCommandLineOption dataset(QStringLiteral("dataset"),
+        QStringLiteral("Use DIR/agency-N.csv instead of generating files."), QStringLiteral("DIR"));
+    const QCommandLineOption work(QStringLiteral("work"),
+        QStringLiteral("Work directory (default: a temporary one)."), QStringLiteral("DIR"));
+    const QCommandLineOption keep(
+        QStringLiteral("keep"), QStringLiteral("Keep the work directory (files, logs, bets.csv)."));
+    const QCommandLineOption json(
+        QStringLiteral("json"), QStringLiteral("Print the results as one JSON object."));
+    const QCommandLineOption bin(QStringLiteral("bin"),
+        QStringLiteral("Directory of lottery-server, agency-cli, lottery-datagen (default: "
+                       "this program's)."),
+        QStringLiteral("DIR"));
+    const QCommandLineOption window(QStringLiteral("window"),
+        QStringLiteral("Agency window of unacknowledged batches (default: the agency's)."),
+        QStringLiteral("N"));
+    const QCommandLineOption batchMax(QStringLiteral("batch-max"),
+        QStringLiteral("Bets per batch (default: the agency's)."), QStringLiteral("N"));
+    const QCommandLineOption workers(QStringLiteral("workers"),
+        QStringLiteral("Server pool threads (default: the server's)."), QStringLiteral("N"));
+    const QCommandLineOption timeout(QStringLiteral("timeout"),
+        QStringLiteral("Seconds the agencies get (default 600)."), QStringLiteral("S"));
+    parser.addOptions(
+        {agencies, bets, seed, dataset, work, keep, json, bin, window, batchMax, workers, timeout});
+    parser.process(*QCoreApplication::instance());
+
+    auto number = [&](const QCommandLineOption &option, qint64 min, qint64 max, qint64 &value) {
+        if (!parser.isSet(option))
+            return true;
+        bool ok = false;
+        value = parser.value(option).toLongLong(&ok);
+        if (!ok || value < min || value > max) {
+            *error = QStringLiteral("--%1: '%2' is not a number in %3..%4")
+                         .arg(option.names().constFirst(), parser.value(option))
+                         .arg(min)
+                         .arg(max);
+            return false;
+        }
+        return true;
+    };
+    qint64 k = parser.isSet(dataset) ? 0 : 5, m = options.bets, s = 1, w = 0, b = 0, t = 600,
+           pool = 0;
+    if (!number(agencies, 1, 1000, k) || !number(bets, 0, 100000000, m)
+        || !number(seed, 0, INT64_MAX, s) || !number(window, 1, 1024, w)
+        || !number(batchMax, 1, 65535, b) || !number(timeout, 1, 86400, t)
+        || !number(workers, 1, 10, pool))
+        return false;
+    options.agencies = static_cast<int>(k);
+    options.bets = m;
+    options.seed = static_cast<quint64>(s);
+    options.dataset = parser.value(dataset);
+    options.workDir = parser.value(work);
+    options.keep = parser.isSet(keep);
+    options.json = parser.isSet(json);
+    options.system.binDir
+        = parser.isSet(bin) ? parser.value(bin) : QCoreApplication::applicationDirPath();
+    options.system.window = static_cast<int>(w);
+    options.system.batchMax = static_cast<int>(b);
+    options.system.workers = static_cast<int>(pool);
+    options.system.timeoutMs = static_cast<int>(t * 1000);
+    return true;
+}
+
+int fail(const QString &message)
+{
+    std::fprintf(stderr, "lottery-bench: %s\n", qPrintable(message));
+    return 1;
+}
+
+QString kib(qint64 value)
+{
+    return value < 0 ? QStringLiteral("?")
+                     : QStringLiteral("%1 MiB").arg(value / 1024.0, 0, 'f', 1);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("lottery-bench"));
+    BenchOptions options;
+    QString error;
+    if (!parseOptions(options, &error))
+        return fail(error);
+
+    std::unique_ptr<QTemporaryDir> temporary;
+    if (options.workDir.isEmpty()) {
+        temporary = std::make_unique<QTemporaryDir>(
+            QDir::temp().filePath(QStringLiteral("lottery-bench-XXXXXX")));
+        if (!temporary->isValid())
+            return fail(QStringLiteral("cannot create a temporary directory"));
+        temporary->setAutoRemove(!options.keep);
+        options.workDir = temporary->path();
+    } else if (!QDir().mkpath(options.workDir)) {
+        return fail(QStringLiteral("cannot create %1").arg(options.workDir));
+    }
+    options.system.workDir = options.workDir;
+    QTextStream err(stderr);
+    err << "lottery-bench: work directory " << options.workDir << Qt::endl;
+
+    QString dataDir = options.dataset;
+    if (dataDir.isEmpty()) {
+        dataDir = QDir(options.workDir).filePath(QStringLiteral("data"));
+        if (!generateDataset(options.system.binDir, dataDir, options.agencies, options.bets,
+                options.seed, &error))
+            return fail(error);
+    }
+    const Dataset dataset = scanDataset(dataDir, options.agencies);
+    if (!dataset.ok)
+        return fail(dataset.error);
+
+    // The floor first: it also brings the files into the page cache for the real run.
+    const RawFloorResult floor = measureRawFloor(
+        dataset.paths(), QDir(options.workDir).filePath(QStringLiteral("floor.bin")));
+    QFile::remove(QDir(options.workDir).filePath(QStringLiteral("floor.bin")));
+    if (!floor.ok)
+        return fail(QStringLiteral("raw floor: %1").arg(floor.error));
+    const SystemResult run = runSystem(dataset, options.system);
+    if (!run.ok)
+        return fail(run.error);
+
+    // Correctness: every agency exited as expected and got exactly the winners of its file.
+    QStringList problems;
+    double p50 = 0, p99 = 0;
+    qint64 agencyRss = 0;
+    for (std::size_t i = 0; i < dataset.files.size(); ++i) {
+        const AgencyFile &file = dataset.files[i];
+        const AgencyResult &agency = run.agencies[i];
+        const int expectedExit = file.invalidRows > 0 ? 2 : 0;
+        if (agency.exitCode != expectedExit)
+            problems << QStringLiteral("agency %1 exited with %2, expected %3")
+                            .arg(file.agency)
+                            .arg(agency.exitCode)
+                            .arg(expectedExit);
+        if (agency.winners != file.winners)
+            problems << QStringLiteral("agency %1 got %2 winners, its file has %3")
+                            .arg(file.agency)
+                            .arg(agency.winners)
+                            .arg(file.winners);
+        p50 = std::max(p50, agency.ackP50Ms);
+        p99 = std::max(p99, agency.ackP99Ms);
+        agencyRss = std::max(agencyRss, agency.peakRssKib);
+    }
+    if (run.bets != dataset.totalValidBets())
+        problems << QStringLiteral("the server stored %1 bets, the files have %2 valid ones")
+                        .arg(run.bets)
+                        .arg(dataset.totalValidBets());
+    if (run.drawBets != dataset.totalValidBets())
+        problems << QStringLiteral("the draw read %1 bets, expected %2")
+                        .arg(run.drawBets)
+                        .arg(dataset.totalValidBets());
+    const bool correct = problems.isEmpty();
+    const double ratio = floor.seconds > 0 ? run.seconds / floor.seconds : 0;
+    const double megabytes = static_cast<double>(dataset.totalBytes()) / 1e6;
+    qint64 winners = 0;
+    for (const AgencyFile &file : dataset.files)
+        winners += file.winners;
+
+    QTextStream out(stdout);
+    if (options.json) {
+        QJsonObject object {
+            {QStringLiteral("agencies"), static_cast<int>(dataset.files.size())},
+            {QStringLiteral("bets"), run.bets},
+            {QStringLiteral("bytes"), dataset.totalBytes()},
+            {QStringLiteral("seconds"), run.seconds},
+            {QStringLiteral("bets_per_second"), run.bets / run.seconds},
+            {QStringLiteral("megabytes_per_second"), megabytes / run.seconds},
+            {QStringLiteral("floor_seconds"), floor.seconds},
+            {QStringLiteral("ratio_to_floor"), ratio},
+            {QStringLiteral("batches"), run.batches},
+            {QStringLiteral("commits"), run.commits},
+            {QStringLiteral("fsyncs"), run.fsyncs},
+            {QStringLiteral("ack_p50_ms"), p50},
+            {QStringLiteral("ack_p99_ms"), p99},
+            {QStringLiteral("draw_seconds"), run.drawSeconds},
+            {QStringLiteral("server_peak_rss_kib"), run.serverPeakRssKib},
+            {QStringLiteral("agency_peak_rss_kib"), agencyRss},
+            {QStringLiteral("winners"), winners},
+            {QStringLiteral("winners_correct"), correct},
+            {QStringLiteral("problems"), QJsonArray::fromStringList(problems)},
+        };
+        out << QJsonDocument(object).toJson(QJsonDocument::Compact) << Qt::endl;
+    } else {
+        out << QStringLiteral("agencies           %1 (%2 valid bets, %3 MB)\n")
+                   .arg(dataset.files.size())
+                   .arg(dataset.totalValidBets())
+                   .arg(megabytes, 0, 'f', 1);
+        out << QStringLiteral("wall               %1 s\n").arg(run.seconds, 0, 'f', 3);
+        out << QStringLiteral("throughput         %1 bets/s, %2 MB/s\n")
+                   .arg(run.bets / run.seconds, 0, 'f', 0)
+                   .arg(megabytes / run.seconds, 0, 'f', 1);
+        out << QStringLiteral("raw floor          %1 s (%2 MB/s)\n")
+                   .arg(floor.seconds, 0, 'f', 3)
+                   .arg(megabytes / floor.seconds, 0, 'f', 1);
+        out << QStringLiteral("ratio to floor     %1x\n").arg(ratio, 0, 'f', 2);
+        out << QStringLiteral("batches            %1 (commits %2, fdatasyncs %3)\n")
+                   .arg(run.batches)
+                   .arg(run.commits)
+                   .arg(run.fsyncs);
+        out << QStringLiteral("ack latency        p50 %1 ms, p99 %2 ms (worst agency)\n")
+                   .arg(p50, 0, 'f', 2)
+                   .arg(p99, 0, 'f', 2);
+        out << QStringLiteral("draw               %1 s\n").arg(run.drawSeconds, 0, 'f', 3);
+        out << QStringLiteral("peak RSS           server %1, largest agency %2\n")
+                   .arg(kib(run.serverPeakRssKib), kib(agencyRss));
+        out << QStringLiteral("winners            %1 (%2)\n")
+                   .arg(winners)
+                   .arg(correct ? QStringLiteral("correct") : QStringLiteral("WRONG"));
+        for (const QString &problem : problems)
+            out << "  " << problem << '\n';
+        out.flush();
+    }
+    if (options.keep)
+        err << "lottery-bench: kept " << options.workDir << Qt::endl;
+    return correct ? 0 : 1;
+}

@@ -1,0 +1,180 @@
+#include "system_run.h"
+
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QHash>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QThread>
+
+#include <memory>
+
+namespace lottery::bench {
+
+namespace {
+
+using LogFields = QHash<QString, QString>;
+
+// The fields of the last `action: <action> | result: success` line of a log file.
+std::optional<LogFields> lastSuccess(const QString &logPath, const QString &action)
+{
+    QFile log(logPath);
+    if (!log.open(QIODevice::ReadOnly))
+        return std::nullopt;
+    const QByteArray marker = QStringLiteral("action: %1 | result: success").arg(action).toUtf8();
+    std::optional<LogFields> found;
+    while (!log.atEnd()) {
+        const QByteArray line = log.readLine();
+        if (!line.contains(marker))
+            continue;
+        LogFields fields;
+        const QList<QByteArray> parts = line.trimmed().split('|');
+        for (const QByteArray &part : parts) {
+            const int colon = part.indexOf(':');
+            if (colon < 0)
+                continue;
+            fields.insert(QString::fromUtf8(part.left(colon).trimmed()),
+                QString::fromUtf8(part.mid(colon + 1).trimmed()));
+        }
+        found = fields;
+    }
+    return found;
+}
+
+// Waits for the server's `action: listen ... port: N` line.
+quint16 waitForPort(const QString &logPath, QProcess &server, int timeoutMs)
+{
+    const QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired() && server.state() != QProcess::NotRunning) {
+        if (const auto fields = lastSuccess(logPath, QStringLiteral("listen")))
+            return static_cast<quint16>(fields->value(QStringLiteral("port")).toUInt());
+        QThread::msleep(10); // polling a file: there is no event to wait for
+    }
+    return 0;
+}
+
+QString tail(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    const qint64 size = file.size();
+    file.seek(qMax<qint64>(0, size - 1500));
+    return QString::fromUtf8(file.readAll());
+}
+
+} // namespace
+
+SystemResult runSystem(const Dataset &dataset, const SystemOptions &options)
+{
+    SystemResult result;
+    const QDir work(options.workDir);
+    const QString serverLog = work.filePath(QStringLiteral("server.log"));
+    QFile::remove(work.filePath(QStringLiteral("bets.csv")));
+    QFile::remove(work.filePath(QStringLiteral("bets.csv.journal")));
+
+    QProcess server;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("SERVER_IP"), QStringLiteral("127.0.0.1"));
+    server.setProcessEnvironment(environment);
+    server.setWorkingDirectory(options.workDir); // no config.ini there: defaults and flags only
+    server.setStandardOutputFile(serverLog);
+    server.setStandardErrorFile(serverLog, QIODevice::Append);
+    QStringList serverArgs {QStringLiteral("--port"), QStringLiteral("0"),
+        QStringLiteral("--agencies"), QString::number(dataset.files.size()),
+        QStringLiteral("--storage"), work.filePath(QStringLiteral("bets.csv"))};
+    if (options.workers > 0)
+        serverArgs << QStringLiteral("--workers") << QString::number(options.workers);
+    server.start(QDir(options.binDir).filePath(QStringLiteral("lottery-server")), serverArgs);
+    const quint16 port = waitForPort(serverLog, server, 10000);
+    if (port == 0) {
+        server.kill();
+        server.waitForFinished();
+        result.error
+            = QStringLiteral("the server did not report its port:\n%1").arg(tail(serverLog));
+        return result;
+    }
+
+    std::vector<std::unique_ptr<QProcess>> agencies;
+    QElapsedTimer clock;
+    clock.start();
+    for (const AgencyFile &file : dataset.files) {
+        auto agency = std::make_unique<QProcess>();
+        const QString log = work.filePath(QStringLiteral("agency-%1.log").arg(file.agency));
+        agency->setWorkingDirectory(options.workDir);
+        agency->setStandardOutputFile(log);
+        agency->setStandardErrorFile(log, QIODevice::Append);
+        QStringList args {QStringLiteral("--agency"), QString::number(file.agency),
+            QStringLiteral("--server"), QStringLiteral("127.0.0.1:%1").arg(port),
+            QStringLiteral("--file"), file.path};
+        if (options.window > 0)
+            args << QStringLiteral("--window") << QString::number(options.window);
+        if (options.batchMax > 0)
+            args << QStringLiteral("--batch-max") << QString::number(options.batchMax);
+        agency->start(QDir(options.binDir).filePath(QStringLiteral("agency-cli")), args);
+        agencies.push_back(std::move(agency));
+    }
+    const QDeadlineTimer deadline(options.timeoutMs);
+    bool allFinished = true;
+    for (auto &agency : agencies) {
+        if (!agency->waitForFinished(static_cast<int>(qMax<qint64>(1, deadline.remainingTime()))))
+            allFinished = false;
+    }
+    result.seconds = static_cast<double>(clock.nsecsElapsed()) / 1e9;
+    for (auto &agency : agencies) {
+        if (agency->state() != QProcess::NotRunning) {
+            agency->kill();
+            agency->waitForFinished();
+        }
+    }
+    server.terminate(); // SIGTERM: the server logs its statistics on the way out
+    if (!server.waitForFinished(15000)) {
+        server.kill();
+        server.waitForFinished();
+    }
+
+    for (std::size_t i = 0; i < dataset.files.size(); ++i) {
+        const QProcess &process = *agencies[i];
+        AgencyResult agency;
+        agency.agency = dataset.files[i].agency;
+        agency.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+        const QString log = work.filePath(QStringLiteral("agency-%1.log").arg(agency.agency));
+        if (const auto winners = lastSuccess(log, QStringLiteral("consulta_ganadores")))
+            agency.winners = winners->value(QStringLiteral("cant_ganadores")).toLongLong();
+        if (const auto summary = lastSuccess(log, QStringLiteral("resumen"))) {
+            agency.batches = summary->value(QStringLiteral("lotes")).toLongLong();
+            agency.ackP50Ms = summary->value(QStringLiteral("ack_p50_ms")).toDouble();
+            agency.ackP99Ms = summary->value(QStringLiteral("ack_p99_ms")).toDouble();
+            agency.peakRssKib = summary->value(QStringLiteral("vmhwm_kib")).toLongLong();
+        }
+        result.agencies.push_back(agency);
+    }
+    if (const auto stats = lastSuccess(serverLog, QStringLiteral("estadisticas"))) {
+        result.batches = stats->value(QStringLiteral("batches")).toLongLong();
+        result.bets = stats->value(QStringLiteral("bets")).toLongLong();
+        result.commits = stats->value(QStringLiteral("commits")).toLongLong();
+        result.fsyncs = stats->value(QStringLiteral("fsyncs")).toLongLong();
+        result.serverPeakRssKib = stats->value(QStringLiteral("vmhwm_kib")).toLongLong();
+    }
+    if (const auto draw = lastSuccess(serverLog, QStringLiteral("sorteo"))) {
+        result.drawBets = draw->value(QStringLiteral("cantidad")).toLongLong();
+        if (draw->contains(QStringLiteral("duracion_ms")))
+            result.drawSeconds = draw->value(QStringLiteral("duracion_ms")).toDouble() / 1000.0;
+    }
+    if (!allFinished) {
+        result.error
+            = QStringLiteral("agencies still running after %1 s").arg(options.timeoutMs / 1000);
+        return result;
+    }
+    if (result.serverPeakRssKib < 0) {
+        result.error = QStringLiteral("the server logged no statistics at shutdown:\n%1")
+                           .arg(tail(serverLog));
+        return result;
+    }
+    result.ok = true;
+    return result;
+}
+
+} // namespace lottery::bench

@@ -1,0 +1,9 @@
+// What a process can tell about its own resource use, for the exit summaries the benchmark reads.
+#pragma once
+
+namespace lottery {
+
+// Peak resident set size (VmHWM in /proc/self/status) in KiB; -1 where it cannot be read.
+long long peakResidentKib();
+
+} // namespace lottery
