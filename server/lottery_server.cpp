@@ -191,11 +191,18 @@ void LotteryServer::batchReceived(Session &session, std::string body)
     const protocol::CivilDate today = currentCivilDate();
     BetStorage *storage = m_storage.get();
     LotteryState *state = m_state.get();
-    tsan::startTask(m_pool, [this, id, agency, peer, today, storage, state, body = std::move(body)] {
+    tsan::handOff(this);
+    m_pool.start([this, id, agency, peer, today, storage, state, body = std::move(body)] {
+        tsan::takeOver(this);
         const BatchOutcome outcome = processBatch(body, agency, today, *storage, *state);
-        tsan::postTo(this, [this, id, peer, agency, outcome] {
-            finishBatch(id, peer, agency, outcome);
-        });
+        tsan::handOff(this);
+        QMetaObject::invokeMethod(
+            this,
+            [this, id, peer, agency, outcome] {
+                tsan::takeOver(this);
+                finishBatch(id, peer, agency, outcome);
+            },
+            Qt::QueuedConnection);
         tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
     });
 }
@@ -256,9 +263,18 @@ void LotteryServer::doneReceived(Session &session)
     const quint32 agency = session.agency();
     BetStorage *storage = m_storage.get();
     LotteryState *state = m_state.get();
-    tsan::startTask(m_pool, [this, id, agency, storage, state] {
+    tsan::handOff(this);
+    m_pool.start([this, id, agency, storage, state] {
+        tsan::takeOver(this);
         const DoneOutcome outcome = processDone(agency, *storage, *state);
-        tsan::postTo(this, [this, id, agency, outcome] { finishDone(id, agency, outcome); });
+        tsan::handOff(this);
+        QMetaObject::invokeMethod(
+            this,
+            [this, id, agency, outcome] {
+                tsan::takeOver(this);
+                finishDone(id, agency, outcome);
+            },
+            Qt::QueuedConnection);
         tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
     });
 }
@@ -296,9 +312,18 @@ void LotteryServer::maybeStartDraw()
     if (m_phase != ShutdownPhase::Running || !m_state->tryStartDraw())
         return;
     const BetStorage *storage = m_storage.get();
-    tsan::startTask(m_pool, [this, storage] {
+    tsan::handOff(this);
+    m_pool.start([this, storage] {
+        tsan::takeOver(this);
         const DrawOutcome outcome = runDraw(*storage);
-        tsan::postTo(this, [this, outcome] { finishDraw(outcome); });
+        tsan::handOff(this);
+        QMetaObject::invokeMethod(
+            this,
+            [this, outcome] {
+                tsan::takeOver(this);
+                finishDraw(outcome);
+            },
+            Qt::QueuedConnection);
         tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
     });
 }
