@@ -33,7 +33,7 @@ test-asan:
 test-tsan: deps
 	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLOTTERY_WERROR=$(WERROR) -DLOTTERY_SANITIZE=thread -DLOTTERY_BUILD_GUI=OFF $(CMAKE_FLAGS)
 	cmake --build build-tsan -j $(JOBS)
-	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -L concurrency --timeout 900
+	scripts/tsan-check.sh build-tsan
 
 fuzz:
 	scripts/install-deps.sh --with-tools

@@ -191,18 +191,11 @@ void LotteryServer::batchReceived(Session &session, std::string body)
     const protocol::CivilDate today = currentCivilDate();
     BetStorage *storage = m_storage.get();
     LotteryState *state = m_state.get();
-    tsan::handOff(this);
-    m_pool.start([this, id, agency, peer, today, storage, state, body = std::move(body)] {
-        tsan::takeOver(this);
+    tsan::startTask(m_pool, [this, id, agency, peer, today, storage, state, body = std::move(body)] {
         const BatchOutcome outcome = processBatch(body, agency, today, *storage, *state);
-        tsan::handOff(this);
-        QMetaObject::invokeMethod(
-            this,
-            [this, id, peer, agency, outcome] {
-                tsan::takeOver(this);
-                finishBatch(id, peer, agency, outcome);
-            },
-            Qt::QueuedConnection);
+        tsan::postTo(this, [this, id, peer, agency, outcome] {
+            finishBatch(id, peer, agency, outcome);
+        });
         tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
     });
 }
@@ -263,18 +256,9 @@ void LotteryServer::doneReceived(Session &session)
     const quint32 agency = session.agency();
     BetStorage *storage = m_storage.get();
     LotteryState *state = m_state.get();
-    tsan::handOff(this);
-    m_pool.start([this, id, agency, storage, state] {
-        tsan::takeOver(this);
+    tsan::startTask(m_pool, [this, id, agency, storage, state] {
         const DoneOutcome outcome = processDone(agency, *storage, *state);
-        tsan::handOff(this);
-        QMetaObject::invokeMethod(
-            this,
-            [this, id, agency, outcome] {
-                tsan::takeOver(this);
-                finishDone(id, agency, outcome);
-            },
-            Qt::QueuedConnection);
+        tsan::postTo(this, [this, id, agency, outcome] { finishDone(id, agency, outcome); });
         tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
     });
 }
@@ -312,18 +296,9 @@ void LotteryServer::maybeStartDraw()
     if (m_phase != ShutdownPhase::Running || !m_state->tryStartDraw())
         return;
     const BetStorage *storage = m_storage.get();
-    tsan::handOff(this);
-    m_pool.start([this, storage] {
-        tsan::takeOver(this);
+    tsan::startTask(m_pool, [this, storage] {
         const DrawOutcome outcome = runDraw(*storage);
-        tsan::handOff(this);
-        QMetaObject::invokeMethod(
-            this,
-            [this, outcome] {
-                tsan::takeOver(this);
-                finishDraw(outcome);
-            },
-            Qt::QueuedConnection);
+        tsan::postTo(this, [this, outcome] { finishDraw(outcome); });
         tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
     });
 }

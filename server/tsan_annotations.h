@@ -4,8 +4,15 @@
 // report is about our code, not about Qt's invisible hand-offs.
 #pragma once
 
+#include <QMetaObject>
 #include <QMutex>
+#include <QObject>
+#include <QRunnable>
+#include <QThreadPool>
 #include <QtCore/qtsan_impl.h>
+
+#include <functional>
+#include <utility>
 
 namespace lottery::server::tsan {
 
@@ -18,6 +25,51 @@ inline void handOff(const void *key)
 inline void takeOver(const void *key)
 {
     QtTsan::futexAcquire(const_cast<void *>(key));
+}
+
+// The synchronisation object standing for Qt's own queues (thread pool, posted events). Its
+// address is taken without touching any captured state, so the acquire comes before any read.
+inline void *qtQueueKey()
+{
+    static char key = 0;
+    return &key;
+}
+
+// A pool task whose very first act is to take over what the starting thread wrote. (A lambda
+// given to QThreadPool::start() is read by Qt's std::function wrapper before its body runs.)
+class HandedOffTask : public QRunnable
+{
+public:
+    explicit HandedOffTask(std::function<void()> body) : m_body(std::move(body)) {}
+    void run() override
+    {
+        takeOver(qtQueueKey());
+        m_body();
+    }
+
+private:
+    std::function<void()> m_body;
+};
+
+// QThreadPool::start() for a function, with the hand-off stated.
+inline void startTask(QThreadPool &pool, std::function<void()> body)
+{
+    auto *task = new HandedOffTask(std::move(body));
+    handOff(qtQueueKey());
+    pool.start(task);
+}
+
+// Runs `body` in `receiver`'s thread (queued), with the hand-off stated.
+inline void postTo(QObject *receiver, std::function<void()> body)
+{
+    handOff(qtQueueKey());
+    QMetaObject::invokeMethod(
+        receiver,
+        [body = std::move(body)] {
+            takeOver(qtQueueKey());
+            body();
+        },
+        Qt::QueuedConnection);
 }
 
 // Wraps a QWaitCondition::wait(): the library unlocks and relocks the mutex out of TSan's view.
