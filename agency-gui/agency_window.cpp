@@ -370,6 +370,10 @@ void AgencyWindow::onSpeed(double betsPerSecond, qint64 secondsLeft)
 {
     const QLocale locale;
     const QString rate = tr("%1 bets/s").arg(locale.toString(qRound64(betsPerSecond)));
+    if (m_controller.phase() != UploadController::Phase::Sending) {
+        m_speedLabel->setText(tr("%1 on average").arg(rate));
+        return;
+    }
     const QString left
         = secondsLeft < 0 ? tr("time left unknown") : tr("%1 left").arg(durationText(secondsLeft));
     m_speedLabel->setText(rate + QStringLiteral("  ·  ") + left);

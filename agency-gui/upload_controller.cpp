@@ -224,11 +224,11 @@ void UploadController::onSessionPhase(AgencySession::Phase phase)
         break;
     case AgencySession::Phase::WaitingForDraw: {
         m_speedTimer.stop();
+        setPhase(Phase::WaitingForDraw);
         // The whole upload's average: a short upload may end before the first sample.
         const qint64 elapsedMs = std::max<qint64>(1, m_clock.elapsed());
         emit speedChanged(
             static_cast<double>(m_acknowledgedNow) * 1000.0 / static_cast<double>(elapsedMs), 0);
-        setPhase(Phase::WaitingForDraw);
         break;
     }
     // Done waits for the winner lookup; Failed and Cancelled are handled where they start.

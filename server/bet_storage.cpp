@@ -9,6 +9,7 @@
 #include <QMutexLocker>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -415,6 +416,108 @@ BetStorage::Stats BetStorage::stats() const
 {
     QMutexLocker locker(&m_mutex);
     return m_stats;
+}
+
+namespace {
+
+// One row of bets.csv. Rows without quotes (nearly all) are cut into views without allocating;
+// the rest go through the full RFC 4180 parser. Both accept exactly what parseStoredBetRow does.
+bool visitStoredRow(std::string_view line, const BetStorage::BetVisitor &visit)
+{
+    line = protocol::stripLineEnding(line);
+    if (line.find('"') != std::string_view::npos) {
+        const auto row = protocol::parseStoredBetRow(line);
+        if (!row)
+            return false;
+        visit(row->agency, row->bet.document, row->bet.number);
+        return true;
+    }
+    std::string_view fields[6];
+    std::size_t count = 0;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t comma = line.find(',', start);
+        if (count == 6)
+            return false;
+        fields[count++] = line.substr(start, comma - start);
+        if (comma == std::string_view::npos)
+            break;
+        start = comma + 1;
+    }
+    if (count != 6)
+        return false;
+    unsigned agency = 0;
+    const std::string_view agencyText = fields[0];
+    const auto [end, ec]
+        = std::from_chars(agencyText.data(), agencyText.data() + agencyText.size(), agency);
+    if (ec != std::errc() || end != agencyText.data() + agencyText.size())
+        return false;
+    const auto number = protocol::parseBetNumber(fields[5]);
+    if (!number)
+        return false;
+    visit(agency, fields[3], *number);
+    return true;
+}
+
+} // namespace
+
+bool BetStorage::forEachDurableBet(const BetVisitor &visit, QString *error) const
+{
+    QMutexLocker locker(&m_mutex);
+    if (m_csvFd < 0) {
+        *error = QStringLiteral("storage is not open");
+        return false;
+    }
+    // Our own descriptor, so that close() at shutdown cannot pull the file from under the read.
+    const int fd = ::fcntl(m_csvFd, F_DUPFD_CLOEXEC, 0);
+    const quint64 size = m_durableCsvEnd;
+    locker.unlock();
+    if (fd < 0) {
+        *error = QStringLiteral("cannot read %1: %2").arg(m_csvPath, errnoText(errno));
+        return false;
+    }
+    constexpr quint64 kChunkBytes = 1 << 20;
+    std::string chunk;
+    std::string carry; // the start of a row cut by the chunk's end
+    quint64 offset = 0;
+    quint64 lineNumber = 0;
+    bool ok = true;
+    while (ok && offset < size) {
+        const quint64 length = qMin(kChunkBytes, size - offset);
+        if (!readAll(fd, &chunk, offset, length, error)) {
+            *error = QStringLiteral("cannot read %1: %2").arg(m_csvPath, *error);
+            ok = false;
+            break;
+        }
+        offset += length;
+        std::string_view rest(chunk);
+        while (ok) {
+            const std::size_t newline = rest.find('\n');
+            if (newline == std::string_view::npos) {
+                carry.append(rest);
+                break;
+            }
+            ++lineNumber;
+            std::string_view line = rest.substr(0, newline + 1);
+            if (!carry.empty()) {
+                carry.append(line);
+                line = carry;
+            }
+            ok = visitStoredRow(line, visit);
+            carry.clear();
+            rest.remove_prefix(newline + 1);
+        }
+        if (!ok)
+            *error = QStringLiteral("%1 line %2 is not a valid bet row").arg(m_csvPath).arg(lineNumber);
+    }
+    if (ok && !carry.empty()) {
+        ++lineNumber;
+        ok = visitStoredRow(carry, visit);
+        if (!ok)
+            *error = QStringLiteral("%1 line %2 is not a valid bet row").arg(m_csvPath).arg(lineNumber);
+    }
+    ::close(fd);
+    return ok;
 }
 
 bool BetStorage::hasFailed() const

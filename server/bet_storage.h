@@ -22,6 +22,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lottery::server {
@@ -73,6 +74,13 @@ public:
 
     // The bets of the durable part of bets.csv, in file order.
     bool readDurableBets(std::vector<protocol::StoredBet> *bets, QString *error) const;
+
+    // Calls `visit(agency, document, number)` for each bet of the durable part of bets.csv, in
+    // file order, reading it in chunks: memory stays flat whatever the size of the file. The
+    // views are valid during the call only.
+    using BetVisitor
+        = std::function<void(quint32 agency, std::string_view document, std::uint16_t number)>;
+    bool forEachDurableBet(const BetVisitor &visit, QString *error) const;
 
     bool hasFailed() const;
 
