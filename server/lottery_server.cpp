@@ -318,7 +318,8 @@ void LotteryServer::finishDraw(const DrawOutcome &outcome)
     m_state->setDrawResult(outcome.winners);
     LOTTERY_LOG_SUCCESS("sorteo")
         .field(u"cantidad", outcome.betsRead)
-        .field(u"ganadores", outcome.winnerCount);
+        .field(u"ganadores", outcome.winnerCount)
+        .field(u"duracion_ms", outcome.elapsedMs);
     for (quint64 id : waiting) {
         if (Session *session = findSession(id)) {
             session->setWaitingForDraw(false);

@@ -2,6 +2,7 @@
 
 #include <QDate>
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 
 namespace lottery::server {
 
@@ -131,16 +132,23 @@ DoneOutcome processDone(quint32 agency, BetStorage &storage, LotteryState &state
 DrawOutcome runDraw(const BetStorage &storage)
 {
     DrawOutcome outcome;
-    std::vector<protocol::StoredBet> bets;
-    if (!storage.readDurableBets(&bets, &outcome.error))
+    QElapsedTimer clock;
+    clock.start();
+    // Streamed: only the winners are kept, so the draw's memory does not grow with bets.csv.
+    const bool read = storage.forEachDurableBet(
+        [&outcome](quint32 agency, std::string_view document, std::uint16_t number) {
+            ++outcome.betsRead;
+            if (number == protocol::kWinningNumber) {
+                outcome.winners[agency].emplace_back(document);
+                ++outcome.winnerCount;
+            }
+        },
+        &outcome.error);
+    outcome.elapsedMs = clock.elapsed();
+    if (!read) {
+        outcome.winners.clear();
         return outcome;
-    for (const protocol::StoredBet &stored : bets) {
-        if (protocol::isWinner(stored.bet)) {
-            outcome.winners[stored.agency].push_back(stored.bet.document);
-            ++outcome.winnerCount;
-        }
     }
-    outcome.betsRead = bets.size();
     outcome.ok = true;
     return outcome;
 }
