@@ -508,13 +508,17 @@ bool BetStorage::forEachDurableBet(const BetVisitor &visit, QString *error) cons
             rest.remove_prefix(newline + 1);
         }
         if (!ok)
-            *error = QStringLiteral("%1 line %2 is not a valid bet row").arg(m_csvPath).arg(lineNumber);
+            *error = QStringLiteral("%1 line %2 is not a valid bet row")
+                         .arg(m_csvPath)
+                         .arg(lineNumber);
     }
     if (ok && !carry.empty()) {
         ++lineNumber;
         ok = visitStoredRow(carry, visit);
         if (!ok)
-            *error = QStringLiteral("%1 line %2 is not a valid bet row").arg(m_csvPath).arg(lineNumber);
+            *error = QStringLiteral("%1 line %2 is not a valid bet row")
+                         .arg(m_csvPath)
+                         .arg(lineNumber);
     }
     ::close(fd);
     return ok;
