@@ -12,6 +12,7 @@
 # is always named `loteria` and relative paths resolve from the repository root, wherever the
 # compose file is. Base images: when debian:bookworm(-slim) are missing they are made locally with
 # docker/bootstrap-base-images.sh (debootstrap), unless LOTTERY_DOCKER_PULL=1 asks to pull them.
+# LOTTERY_DOCKER_BUILD=0 makes `up` use the images as they are, without building.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -100,7 +101,11 @@ case "$command" in
         run=("${compose[@]}" -p "$PROJECT" --project-directory "$ROOT" -f "$file")
         case "$command" in
             up)
-                build_images
+                if [[ "${LOTTERY_DOCKER_BUILD:-1}" == 0 ]]; then
+                    log "LOTTERY_DOCKER_BUILD=0: using the existing images"
+                else
+                    build_images
+                fi
                 "${run[@]}" up -d
                 ;;
             logs)
