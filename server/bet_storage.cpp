@@ -263,6 +263,15 @@ StorageRecovery BetStorage::recovery() const
 BetStorage::WriteResult BetStorage::appendBatch(
     quint32 agency, quint64 sequence, const std::vector<protocol::Bet> &bets)
 {
+    const PendingWrite written = writeBatch(agency, sequence, bets);
+    if (!written.ok)
+        return {false, written.error};
+    return syncThrough(written.generation);
+}
+
+BetStorage::PendingWrite BetStorage::writeBatch(
+    quint32 agency, quint64 sequence, const std::vector<protocol::Bet> &bets)
+{
     std::string csv;
     csv.reserve(bets.size() * 64);
     for (const protocol::Bet &bet : bets)
@@ -274,7 +283,13 @@ BetStorage::WriteResult BetStorage::appendBatch(
     record.betCount = static_cast<quint32>(bets.size());
     record.csvLength = csv.size();
     record.csvCrc = crc32Of(csv.data(), csv.size());
-    return append(record, csv);
+    return write(record, csv);
+}
+
+BetStorage::WriteResult BetStorage::syncThrough(quint64 generation)
+{
+    QMutexLocker locker(&m_mutex);
+    return waitDurable(locker, generation);
 }
 
 BetStorage::WriteResult BetStorage::appendDone(quint32 agency)
@@ -288,13 +303,21 @@ BetStorage::WriteResult BetStorage::appendDone(quint32 agency)
 
 BetStorage::WriteResult BetStorage::append(const JournalRecord &base, const std::string &csvBytes)
 {
+    const PendingWrite written = write(base, csvBytes);
+    if (!written.ok)
+        return {false, written.error};
+    return syncThrough(written.generation);
+}
+
+BetStorage::PendingWrite BetStorage::write(const JournalRecord &base, const std::string &csvBytes)
+{
     QMutexLocker locker(&m_mutex);
     if (m_failed)
-        return {false, m_failure};
+        return {false, m_failure, 0};
     if (m_stopping)
-        return {false, QStringLiteral("storage is shutting down")};
+        return {false, QStringLiteral("storage is shutting down"), 0};
     if (m_csvFd < 0 || m_journalFd < 0)
-        return {false, QStringLiteral("storage is not open")};
+        return {false, QStringLiteral("storage is not open"), 0};
 
     JournalRecord record = base;
     record.csvOffset = m_csvEnd;
@@ -307,7 +330,7 @@ BetStorage::WriteResult BetStorage::append(const JournalRecord &base, const std:
         if (::ftruncate(m_csvFd, static_cast<off_t>(m_csvEnd)) != 0
             || ::ftruncate(m_journalFd, static_cast<off_t>(m_journalEnd)) != 0)
             markFailed(QStringLiteral("cannot undo a failed write: %1").arg(errnoText(errno)));
-        return {false, QStringLiteral("write to %1 failed: %2").arg(m_csvPath, error)};
+        return {false, QStringLiteral("write to %1 failed: %2").arg(m_csvPath, error), 0};
     }
     m_csvEnd += csvBytes.size();
     m_journalEnd += journalBytes.size();
@@ -316,7 +339,7 @@ BetStorage::WriteResult BetStorage::append(const JournalRecord &base, const std:
         m_stats.bets += record.betCount;
         m_stats.bytes += csvBytes.size();
     }
-    return waitDurable(locker, ++m_writeGeneration);
+    return {true, QString(), ++m_writeGeneration};
 }
 
 BetStorage::WriteResult BetStorage::waitDurable(QMutexLocker<QMutex> &locker, quint64 generation)

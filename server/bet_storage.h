@@ -72,6 +72,18 @@ public:
     // Records DONE for the agency, durably.
     WriteResult appendDone(quint32 agency);
 
+    // appendBatch() in two steps, so that one worker can write several batches and wait for a
+    // single sync covering all of them. Nothing written may be acknowledged before syncThrough()
+    // of its generation (or a later one) has succeeded.
+    struct PendingWrite {
+        bool ok = false;
+        QString error;
+        quint64 generation = 0; // pass to syncThrough()
+    };
+    PendingWrite writeBatch(
+        quint32 agency, quint64 sequence, const std::vector<protocol::Bet> &bets);
+    WriteResult syncThrough(quint64 generation);
+
     // The bets of the durable part of bets.csv, in file order.
     bool readDurableBets(std::vector<protocol::StoredBet> *bets, QString *error) const;
 
@@ -118,6 +130,7 @@ private:
 
     bool replayJournal();
     WriteResult append(const JournalRecord &base, const std::string &csvBytes);
+    PendingWrite write(const JournalRecord &base, const std::string &csvBytes);
     WriteResult waitDurable(QMutexLocker<QMutex> &locker, quint64 generation);
     void markFailed(const QString &reason);
 

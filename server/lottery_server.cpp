@@ -20,8 +20,11 @@ constexpr int kCloseTimeoutMs = 1000;
 constexpr int kWorkersTimeoutMs = 2000;
 // After accept() fails (typically EMFILE) wait this long before accepting again.
 constexpr int kResumeAcceptMs = 1000;
-// The socket's read buffer: a few frames, so a session that is waiting pushes back over TCP.
-constexpr qint64 kReadBufferSize = 4 * protocol::kMaxFrameSize;
+// Whole BATCH frames a session hands to one worker task (all covered by one fdatasync).
+constexpr int kMaxBatchesPerTask = 16;
+// The socket's read buffer: one task's worth of frames, so a session that is waiting pushes
+// back over TCP.
+constexpr qint64 kReadBufferSize = kMaxBatchesPerTask * protocol::kMaxFrameSize;
 // A refused connection gets this long to read its ERROR(ServerBusy).
 constexpr int kBusyCloseMs = 2000;
 
@@ -120,7 +123,7 @@ void LotteryServer::acceptConnections()
         }
         const quint64 id = m_nextSessionId++;
         const SessionLimits limits {
-            m_config.idleTimeoutMs, m_config.frameTimeoutMs, kReadBufferSize};
+            m_config.idleTimeoutMs, m_config.frameTimeoutMs, kReadBufferSize, kMaxBatchesPerTask};
         auto *session = new Session(id, socket, limits, *this, this);
         m_sessions.insert(id, session);
         session->start();
@@ -182,7 +185,7 @@ void LotteryServer::helloReceived(Session &session, const protocol::Hello &hello
         .field(u"done", progress.done ? "true" : "false");
 }
 
-void LotteryServer::batchReceived(Session &session, std::string body)
+void LotteryServer::batchesReceived(Session &session, std::vector<std::string> bodies)
 {
     ++m_tasksInFlight;
     const quint64 id = session.id();
@@ -191,20 +194,34 @@ void LotteryServer::batchReceived(Session &session, std::string body)
     const protocol::CivilDate today = currentCivilDate();
     BetStorage *storage = m_storage.get();
     LotteryState *state = m_state.get();
-    tsan::startTask(m_pool, [this, id, agency, peer, today, storage, state, body = std::move(body)] {
-        const BatchOutcome outcome = processBatch(body, agency, today, *storage, *state);
-        tsan::postTo(this, [this, id, peer, agency, outcome] {
-            finishBatch(id, peer, agency, outcome);
-        });
+    tsan::startTask(
+        m_pool, [this, id, agency, peer, today, storage, state, bodies = std::move(bodies)] {
+            std::vector<BatchOutcome> outcomes
+                = processBatches(bodies, agency, today, *storage, *state);
+            tsan::postTo(this, [this, id, peer, agency, outcomes = std::move(outcomes)] {
+                finishBatches(id, peer, agency, outcomes);
+            });
         tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
     });
 }
 
-void LotteryServer::finishBatch(
-    quint64 sessionId, const QString &peer, quint32 agency, const BatchOutcome &outcome)
+void LotteryServer::finishBatches(quint64 sessionId, const QString &peer, quint32 agency,
+    const std::vector<BatchOutcome> &outcomes)
 {
     --m_tasksInFlight;
     Session *session = findSession(sessionId);
+    // In order, all at once: the acks leave in one write.
+    for (const BatchOutcome &outcome : outcomes)
+        answerBatch(session, peer, agency, outcome);
+    if (session)
+        session->taskFinished();
+    if (m_phase == ShutdownPhase::Draining && m_tasksInFlight == 0)
+        finishDraining();
+}
+
+void LotteryServer::answerBatch(
+    Session *session, const QString &peer, quint32 agency, const BatchOutcome &outcome)
+{
     switch (outcome.kind) {
     case BatchOutcome::Kind::Acked:
         LOTTERY_LOG_SUCCESS("apuesta_recibida")
@@ -243,10 +260,6 @@ void LotteryServer::finishBatch(
             session->fail(protocol::ErrorCode::ShuttingDown, outcome.error);
         break;
     }
-    if (session)
-        session->taskFinished();
-    if (m_phase == ShutdownPhase::Draining && m_tasksInFlight == 0)
-        finishDraining();
 }
 
 void LotteryServer::doneReceived(Session &session)

@@ -49,13 +49,15 @@ private:
     void onAcceptError(QAbstractSocket::SocketError error);
 
     void helloReceived(Session &session, const protocol::Hello &hello) override;
-    void batchReceived(Session &session, std::string body) override;
+    void batchesReceived(Session &session, std::vector<std::string> bodies) override;
     void doneReceived(Session &session) override;
     void winnersRequested(Session &session) override;
     void sessionClosed(Session &session) override;
 
-    void finishBatch(
-        quint64 sessionId, const QString &peer, quint32 agency, const BatchOutcome &outcome);
+    void finishBatches(quint64 sessionId, const QString &peer, quint32 agency,
+        const std::vector<BatchOutcome> &outcomes);
+    void answerBatch(
+        Session *session, const QString &peer, quint32 agency, const BatchOutcome &outcome);
     void finishDone(quint64 sessionId, quint32 agency, const DoneOutcome &outcome);
     void maybeStartDraw();
     void finishDraw(const DrawOutcome &outcome);

@@ -25,6 +25,8 @@ Session::Session(quint64 id, QTcpSocket *socket, const SessionLimits &limits,
     m_socket->setParent(this);
     m_peer = m_socket->peerAddress().toString();
     m_socket->setReadBufferSize(m_limits.readBufferSize);
+    // Acknowledgements are small and the agency's window waits for them: no Nagle delay.
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_idleTimer.setSingleShot(true);
     m_frameTimer.setSingleShot(true);
     m_closeTimer.setSingleShot(true);
@@ -120,11 +122,20 @@ void Session::readAvailable()
         m_splitter.feed(bytes.constData(), static_cast<std::size_t>(bytes.size()));
 }
 
+protocol::DecodeStatus Session::nextFrame(protocol::RawFrame &frame)
+{
+    if (!m_heldFrame)
+        return m_splitter.next(frame);
+    frame.type = m_heldFrame->first;
+    frame.body = m_heldFrame->second;
+    return protocol::DecodeStatus::Ok;
+}
+
 void Session::processFrames()
 {
     while (!m_taskInFlight && !m_closing && !m_stopped) {
         protocol::RawFrame frame;
-        const protocol::DecodeStatus status = m_splitter.next(frame);
+        const protocol::DecodeStatus status = nextFrame(frame);
         if (status == protocol::DecodeStatus::Incomplete)
             break;
         if (status == protocol::DecodeStatus::Malformed) {
@@ -134,13 +145,30 @@ void Session::processFrames()
         // A whole frame: the idle and frame clocks start again from here.
         m_idleTimer.stop();
         m_frameTimer.stop();
-        if (frame.type == static_cast<std::uint8_t>(protocol::MessageType::Batch) && hasAgency()) {
-            // Decoding and validating the bets is a worker's job.
+        const auto batchType = static_cast<std::uint8_t>(protocol::MessageType::Batch);
+        if (frame.type == batchType && hasAgency()) {
+            // Decoding and validating the bets is a worker's job. Every whole BATCH already
+            // here goes along, so one fdatasync covers them all (they stay in order).
+            std::vector<std::string> bodies;
+            bodies.emplace_back(frame.body);
+            m_heldFrame.reset();
+            while (bodies.size() < static_cast<std::size_t>(m_limits.maxBatchesPerTask)) {
+                protocol::RawFrame more;
+                if (m_splitter.next(more) != protocol::DecodeStatus::Ok)
+                    break; // incomplete, or malformed: then the splitter says so again next time
+                if (more.type != batchType) {
+                    m_heldFrame.emplace(more.type, std::string(more.body));
+                    break;
+                }
+                bodies.emplace_back(more.body);
+            }
             m_taskInFlight = true;
-            m_handler.batchReceived(*this, std::string(frame.body));
+            m_handler.batchesReceived(*this, std::move(bodies));
             continue;
         }
+        // Decoded before the held frame (if that is the one) is dropped.
         protocol::FrameDecodeResult decoded = protocol::decodeFrame(frame);
+        m_heldFrame.reset();
         if (decoded.error) {
             failDecode(*decoded.error);
             return;

@@ -9,7 +9,9 @@
 #include <QObject>
 #include <QTimer>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 class QTcpSocket;
 
@@ -22,8 +24,10 @@ class SessionHandler
 public:
     virtual ~SessionHandler() = default;
     virtual void helloReceived(Session &session, const protocol::Hello &hello) = 0;
-    // The session has marked a task in flight; the handler must call taskFinished() later.
-    virtual void batchReceived(Session &session, std::string body) = 0;
+    // One or more consecutive BATCH bodies (in order), handed over together so that one
+    // fdatasync can cover them all. The session has marked a task in flight; the handler must
+    // call taskFinished() later.
+    virtual void batchesReceived(Session &session, std::vector<std::string> bodies) = 0;
     virtual void doneReceived(Session &session) = 0;
     virtual void winnersRequested(Session &session) = 0;
     // The socket is gone; the handler forgets the session and deletes it (later).
@@ -34,6 +38,8 @@ struct SessionLimits {
     int idleTimeoutMs = 60000; // no complete frame for this long: Timeout
     int frameTimeoutMs = 10000; // a started frame must be whole within this
     qint64 readBufferSize = 4 * 8192;
+    // Whole BATCH frames already buffered that go to the same worker task, at most.
+    int maxBatchesPerTask = 16;
 };
 
 class Session : public QObject
@@ -73,6 +79,8 @@ private:
     void onReadyRead();
     void readAvailable();
     void processFrames();
+    // Cuts the next frame: the held one first, then from the splitter.
+    protocol::DecodeStatus nextFrame(protocol::RawFrame &frame);
     void dispatch(protocol::Message message);
     void failDecode(const protocol::DecodeError &error);
     void updateTimers();
@@ -85,6 +93,9 @@ private:
     QString m_peer;
     quint32 m_agency = 0;
     protocol::FrameSplitter m_splitter;
+    // A frame taken from the splitter while gathering batches that was not a BATCH: it is the
+    // next one to handle. Owned, because the splitter's views die at its next feed().
+    std::optional<std::pair<std::uint8_t, std::string>> m_heldFrame;
     QTimer m_idleTimer;
     QTimer m_frameTimer;
     QTimer m_closeTimer;

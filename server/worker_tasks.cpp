@@ -40,7 +40,21 @@ protocol::CivilDate currentCivilDate()
 BatchOutcome processBatch(const std::string &body, quint32 agency, const protocol::CivilDate &today,
     BetStorage &storage, LotteryState &state)
 {
-    BatchOutcome outcome;
+    return processBatches({body}, agency, today, storage, state).front();
+}
+
+namespace {
+
+struct DecodedBatch {
+    quint64 sequence = 0;
+    std::vector<protocol::Bet> bets;
+};
+
+// Decodes and validates one body; no lock needed, and an invalid batch is refused whatever its
+// sequence. Returns the batch, or sets `outcome` to Malformed or Rejected.
+std::optional<DecodedBatch> decodeAndValidate(
+    const std::string &body, const protocol::CivilDate &today, BatchOutcome &outcome)
+{
     protocol::RawFrame frame;
     frame.type = static_cast<std::uint8_t>(protocol::MessageType::Batch);
     frame.body = body;
@@ -48,60 +62,115 @@ BatchOutcome processBatch(const std::string &body, quint32 agency, const protoco
     if (decoded.error) {
         outcome.kind = BatchOutcome::Kind::Malformed;
         outcome.decodeError = decoded.error;
-        return outcome;
+        return std::nullopt;
     }
-    const auto &batch = std::get<protocol::Batch>(*decoded.message);
+    auto &batch = std::get<protocol::Batch>(*decoded.message);
     outcome.betCount = static_cast<quint32>(batch.bets.size());
-    auto reject = [&outcome](protocol::Reject reject) {
-        outcome.kind = BatchOutcome::Kind::Rejected;
-        outcome.error = QString::fromStdString(reject.reason);
-        outcome.reject = std::move(reject);
-        return outcome;
-    };
-
-    // Validation needs no lock, and an invalid batch is refused whatever its sequence.
     for (std::size_t i = 0; i < batch.bets.size(); ++i) {
         if (const auto error = protocol::validateBet(batch.bets[i], today)) {
-            return reject(makeReject(batch.sequence, protocol::ErrorCode::InvalidBet,
-                "bet " + std::to_string(i) + ": " + error->reason, static_cast<quint16>(i)));
+            outcome.kind = BatchOutcome::Kind::Rejected;
+            outcome.reject = makeReject(batch.sequence, protocol::ErrorCode::InvalidBet,
+                "bet " + std::to_string(i) + ": " + error->reason, static_cast<quint16>(i));
+            outcome.error = QString::fromStdString(outcome.reject.reason);
+            return std::nullopt;
         }
+    }
+    return DecodedBatch {batch.sequence, std::move(batch.bets)};
+}
+
+void setRejected(BatchOutcome &outcome, protocol::Reject reject)
+{
+    outcome.kind = BatchOutcome::Kind::Rejected;
+    outcome.error = QString::fromStdString(reject.reason);
+    outcome.reject = std::move(reject);
+}
+
+} // namespace
+
+std::vector<BatchOutcome> processBatches(const std::vector<std::string> &bodies, quint32 agency,
+    const protocol::CivilDate &today, BetStorage &storage, LotteryState &state)
+{
+    std::vector<BatchOutcome> outcomes;
+    std::vector<std::optional<DecodedBatch>> batches;
+    for (const std::string &body : bodies) {
+        outcomes.emplace_back();
+        batches.push_back(decodeAndValidate(body, today, outcomes.back()));
+        if (outcomes.back().kind == BatchOutcome::Kind::Malformed)
+            break;
     }
 
     const auto claim = state.claimAgency(agency, QDeadlineTimer(kClaimWaitMs));
     if (claim != LotteryState::ClaimResult::Claimed) {
-        outcome.kind = BatchOutcome::Kind::Stopped;
-        outcome.error = claimError(claim);
-        return outcome;
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+            if (!batches[i])
+                continue; // malformed or invalid: answered as such
+            outcomes[i].kind = BatchOutcome::Kind::Stopped;
+            outcomes[i].error = claimError(claim);
+        }
+        return outcomes;
     }
-    const AgencyProgress progress = state.progress(agency);
-    if (progress.done) {
-        state.releaseAgency(agency);
-        return reject(makeReject(batch.sequence, protocol::ErrorCode::BatchAfterDone,
-            "agency " + std::to_string(agency) + " already sent DONE"));
-    }
-    if (batch.sequence <= progress.lastSequence) {
-        state.releaseAgency(agency);
+    // What the agency's progress will be once the writes below are durable.
+    AgencyProgress progress = state.progress(agency);
+    quint64 storedBets = 0;
+    quint64 lastGeneration = 0;
+    std::vector<std::size_t> written; // indexes of the batches waiting for the sync
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        if (!batches[i])
+            continue;
+        const DecodedBatch &batch = *batches[i];
+        BatchOutcome &outcome = outcomes[i];
+        if (progress.done) {
+            setRejected(outcome,
+                makeReject(batch.sequence, protocol::ErrorCode::BatchAfterDone,
+                    "agency " + std::to_string(agency) + " already sent DONE"));
+            continue;
+        }
+        if (batch.sequence <= progress.lastSequence) {
+            outcome.kind = BatchOutcome::Kind::Acked;
+            outcome.ack
+                = protocol::Ack {batch.sequence, static_cast<quint16>(batch.bets.size()), true};
+            continue;
+        }
+        if (batch.sequence != progress.lastSequence + 1) {
+            setRejected(outcome,
+                makeReject(batch.sequence, protocol::ErrorCode::SequenceGap,
+                    "expected sequence " + std::to_string(progress.lastSequence + 1) + ", got "
+                        + std::to_string(batch.sequence)));
+            continue;
+        }
+        const BetStorage::PendingWrite write
+            = storage.writeBatch(agency, batch.sequence, batch.bets);
+        if (!write.ok) {
+            setRejected(outcome,
+                makeReject(batch.sequence, protocol::ErrorCode::StorageFailure,
+                    write.error.toStdString()));
+            continue;
+        }
+        progress.lastSequence = batch.sequence;
+        storedBets += batch.bets.size();
+        lastGeneration = write.generation;
         outcome.kind = BatchOutcome::Kind::Acked;
-        outcome.ack = protocol::Ack {batch.sequence, static_cast<quint16>(batch.bets.size()), true};
-        return outcome;
+        outcome.ack
+            = protocol::Ack {batch.sequence, static_cast<quint16>(batch.bets.size()), false};
+        written.push_back(i);
     }
-    if (batch.sequence != progress.lastSequence + 1) {
+    if (written.empty()) {
         state.releaseAgency(agency);
-        return reject(makeReject(batch.sequence, protocol::ErrorCode::SequenceGap,
-            "expected sequence " + std::to_string(progress.lastSequence + 1) + ", got "
-                + std::to_string(batch.sequence)));
+        return outcomes;
     }
-
-    const BetStorage::WriteResult written = storage.appendBatch(agency, batch.sequence, batch.bets);
-    if (!written.ok) {
+    const BetStorage::WriteResult synced = storage.syncThrough(lastGeneration);
+    if (!synced.ok) {
+        // Written but not known durable: none of them may be acknowledged.
+        for (std::size_t i : written) {
+            setRejected(outcomes[i],
+                makeReject(outcomes[i].ack.sequence, protocol::ErrorCode::StorageFailure,
+                    synced.error.toStdString()));
+        }
         state.releaseAgency(agency);
-        return reject(makeReject(
-            batch.sequence, protocol::ErrorCode::StorageFailure, written.error.toStdString()));
+        return outcomes;
     }
-    state.releaseAgency(agency, batch.sequence, batch.bets.size());
-    outcome.kind = BatchOutcome::Kind::Acked;
-    outcome.ack = protocol::Ack {batch.sequence, static_cast<quint16>(batch.bets.size()), false};
-    return outcome;
+    state.releaseAgency(agency, progress.lastSequence, storedBets);
+    return outcomes;
 }
 
 DoneOutcome processDone(quint32 agency, BetStorage &storage, LotteryState &state)

@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace lottery::server {
 
@@ -28,6 +29,13 @@ struct BatchOutcome {
 // `body` is a BATCH frame's body, cut out by the session; `today` bounds birthdates.
 BatchOutcome processBatch(const std::string &body, quint32 agency, const protocol::CivilDate &today,
     BetStorage &storage, LotteryState &state);
+
+// Consecutive BATCH bodies of one session, handled exactly as one processBatch() after another
+// (same outcomes, in order), except that every batch stored is covered by one fdatasync: each is
+// written, then all wait for the sync, and only then may they be acknowledged. The outcomes end
+// at the first Malformed body (the session closes there).
+std::vector<BatchOutcome> processBatches(const std::vector<std::string> &bodies, quint32 agency,
+    const protocol::CivilDate &today, BetStorage &storage, LotteryState &state);
 
 struct DoneOutcome {
     bool ok = false;
