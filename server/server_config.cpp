@@ -96,6 +96,25 @@ bool applySetting(ServerConfig &config, const QString &key, const QString &value
         if (!v)
             return false;
         config.maxConnections = static_cast<int>(*v);
+    } else if (key == u"SERVER_HELLO_TIMEOUT_MS") {
+        const auto v = integer(1, 24LL * 3600 * 1000);
+        if (!v)
+            return false;
+        config.helloTimeoutMs = static_cast<int>(*v);
+    } else if (key == u"SERVER_TLS_CERT" || key == u"SERVER_TLS_KEY"
+        || key == u"SERVER_CREDENTIALS") {
+        // Empty turns the feature off again (e.g. an environment variable over config.ini).
+        const QString path = value.trimmed();
+        if (!path.isEmpty() && !QFileInfo(path).isReadable()) {
+            *error = QStringLiteral("%1: '%2' is not a readable file").arg(source, path);
+            return false;
+        }
+        if (key == u"SERVER_TLS_CERT")
+            config.tlsCertificatePath = path;
+        else if (key == u"SERVER_TLS_KEY")
+            config.tlsKeyPath = path;
+        else
+            config.credentialsPath = path;
     }
     return true;
 }
@@ -113,6 +132,10 @@ const QStringList &settingKeys()
         QStringLiteral("SERVER_IDLE_TIMEOUT_MS"),
         QStringLiteral("SERVER_FRAME_TIMEOUT_MS"),
         QStringLiteral("SERVER_MAX_CONNECTIONS"),
+        QStringLiteral("SERVER_HELLO_TIMEOUT_MS"),
+        QStringLiteral("SERVER_TLS_CERT"),
+        QStringLiteral("SERVER_TLS_KEY"),
+        QStringLiteral("SERVER_CREDENTIALS"),
     };
     return keys;
 }
@@ -179,8 +202,15 @@ ConfigLoadResult ServerConfigLoader::load(
         QStringLiteral("workers"), QStringLiteral("Worker threads (1..10)."), QStringLiteral("n"));
     const QCommandLineOption levelOption(QStringLiteral("log-level"),
         QStringLiteral("DEBUG, INFO, WARNING or ERROR."), QStringLiteral("level"));
+    const QCommandLineOption tlsCertOption(QStringLiteral("tls-cert"),
+        QStringLiteral("PEM certificate (chain) of the server; turns TLS on."),
+        QStringLiteral("file"));
+    const QCommandLineOption tlsKeyOption(QStringLiteral("tls-key"),
+        QStringLiteral("PEM private key of the server certificate."), QStringLiteral("file"));
+    const QCommandLineOption credentialsOption(QStringLiteral("credentials"),
+        QStringLiteral("Agency token hashes; turns authentication on."), QStringLiteral("file"));
     parser.addOptions({helpOption, configOption, portOption, agenciesOption, storageOption,
-        workersOption, levelOption});
+        workersOption, levelOption, tlsCertOption, tlsKeyOption, credentialsOption});
     if (!parser.parse(arguments))
         return fail(QStringLiteral("command line: %1").arg(parser.errorText()));
     if (!parser.positionalArguments().isEmpty()) {
@@ -214,6 +244,9 @@ ConfigLoadResult ServerConfigLoader::load(
         {&storageOption, QStringLiteral("SERVER_STORAGE")},
         {&workersOption, QStringLiteral("SERVER_WORKERS")},
         {&levelOption, QStringLiteral("LOGGING_LEVEL")},
+        {&tlsCertOption, QStringLiteral("SERVER_TLS_CERT")},
+        {&tlsKeyOption, QStringLiteral("SERVER_TLS_KEY")},
+        {&credentialsOption, QStringLiteral("SERVER_CREDENTIALS")},
     };
     for (const auto &[option, key] : flags) {
         if (!parser.isSet(*option))
@@ -221,6 +254,11 @@ ConfigLoadResult ServerConfigLoader::load(
         const QString source = QStringLiteral("--%1").arg(option->names().constFirst());
         if (!applySetting(config, key, parser.value(*option), source, &error))
             return fail(error);
+    }
+    if (config.tlsCertificatePath.isEmpty() != config.tlsKeyPath.isEmpty()) {
+        return fail(
+            QStringLiteral("TLS needs both a certificate and a key "
+                           "(SERVER_TLS_CERT / --tls-cert and SERVER_TLS_KEY / --tls-key)"));
     }
     return result;
 }
@@ -238,7 +276,9 @@ void logConfig(const ServerConfig &config)
         .field(u"idle_timeout_ms", config.idleTimeoutMs)
         .field(u"frame_timeout_ms", config.frameTimeoutMs)
         .field(u"max_connections", config.maxConnections)
-        .field(u"auth", "off");
+        .field(u"hello_timeout_ms", config.helloTimeoutMs)
+        .field(u"tls", config.tlsEnabled() ? "on" : "off")
+        .field(u"auth", config.authEnabled() ? "on" : "off");
 }
 
 } // namespace lottery::server

@@ -21,6 +21,16 @@ struct ServerConfig {
     int idleTimeoutMs = 60000;
     int frameTimeoutMs = 10000;
     int maxConnections = 1024;
+    // From accepting a connection to a whole HELLO, the TLS handshake included.
+    int helloTimeoutMs = 10000;
+    // TLS: both set, or neither (plain TCP). PEM files.
+    QString tlsCertificatePath;
+    QString tlsKeyPath;
+    // Per-agency token hashes (docs/SECURITY.md); empty: no authentication.
+    QString credentialsPath;
+
+    bool tlsEnabled() const { return !tlsCertificatePath.isEmpty(); }
+    bool authEnabled() const { return !credentialsPath.isEmpty(); }
 
     static constexpr int kMaxWorkers = 10;
 };
