@@ -43,6 +43,7 @@ public:
 
     bool listen(quint16 port = 0) { return m_server.listen(QHostAddress::LocalHost, port); }
     quint16 port() const { return m_server.serverPort(); }
+    void close() { m_server.close(); }
 
     void send(const protocol::Message &message)
     {
@@ -206,8 +207,45 @@ private slots:
     void cancelMidUpload();
     void missingFileFails();
     void invalidOptionsFail();
+    void reconnectsAfterLostConnection_data();
+    void reconnectsAfterLostConnection();
+    void transientServerErrorIsRetried_data();
+    void transientServerErrorIsRetried();
+    void finalErrorsAreNotRetried_data();
+    void finalErrorsAreNotRetried();
+    void givesUpAfterReconnectTimeout();
+    void lostAcknowledgedBetsAreDetected();
 
 private:
+    // A fake server that stores like the real one: WELCOME reports what was acknowledged.
+    void storeLikeTheServer(FakeServer &server, std::function<bool(const protocol::Batch &)> drop,
+        bool storeDropped = false)
+    {
+        m_stored.clear();
+        server.hook = [this, &server, drop, storeDropped](const protocol::Message &m) {
+            const auto *batch = std::get_if<protocol::Batch>(&m);
+            if (!batch)
+                return false;
+            const bool expected = batch->sequence == server.welcome.lastSequence + 1;
+            const auto store = [&] {
+                server.welcome.lastSequence = batch->sequence;
+                server.welcome.storedBets += batch->bets.size();
+                m_stored.insert(m_stored.end(), batch->bets.begin(), batch->bets.end());
+            };
+            if (!drop(*batch)) {
+                if (expected)
+                    store();
+                server.ack(*batch, !expected);
+                return true;
+            }
+            if (storeDropped && expected) // stored, but the ACK is lost with the connection
+                store();
+            server.client->abort();
+            server.client = nullptr; // read nothing more from this connection
+            return true;
+        };
+    }
+
     QString writeBets(int count, const QMap<int, QByteArray> &extraLines = {})
     {
         // extraLines: file line number -> raw line inserted there (invalid rows, blanks)
@@ -245,6 +283,7 @@ private:
 
     QTemporaryDir m_dir;
     int m_files = 0;
+    std::vector<protocol::Bet> m_stored; // by storeLikeTheServer(), in order
 };
 
 void TestAgencySession::fullFlow()
@@ -711,6 +750,187 @@ void TestAgencySession::invalidOptionsFail()
     QCOMPARE(session.failureKind(), Kind::InvalidOptions);
     QCOMPARE(
         session.errorString(), QStringLiteral("invalid options: agency number must be 1 or more"));
+}
+
+void TestAgencySession::reconnectsAfterLostConnection_data()
+{
+    QTest::addColumn<bool>("storedBeforeTheLoss");
+    QTest::newRow("batch-lost-with-the-connection") << false;
+    QTest::newRow("batch-stored-ack-lost") << true;
+}
+
+void TestAgencySession::reconnectsAfterLostConnection()
+{
+    QFETCH(bool, storedBeforeTheLoss);
+    FakeServer server;
+    QVERIFY(server.listen());
+    bool dropped = false;
+    storeLikeTheServer(
+        server,
+        [&dropped](const protocol::Batch &batch) {
+            if (dropped || batch.sequence != 3)
+                return false;
+            dropped = true; // the connection dies once, at batch 3
+            return true;
+        },
+        storedBeforeTheLoss);
+    auto o = options(server.port(), writeBets(55, {{7, "not,a,valid,row"}}));
+    o.batchMaxBets = 10;
+    o.window = 2;
+    o.reconnectTimeout = std::chrono::milliseconds(5000);
+    AgencySession session(o);
+    QSignalSpy reconnecting(&session, &AgencySession::reconnecting);
+    QSignalSpy invalid(&session, &AgencySession::invalidRow);
+    QSignalSpy finished(&session, &AgencySession::finished);
+    QSignalSpy failed(&session, &AgencySession::failed);
+    session.start();
+    QTRY_COMPARE(finished.count(), 1);
+    QCOMPARE(failed.count(), 0);
+    QCOMPARE(server.connections, 2);
+    QCOMPARE(reconnecting.count(), 1);
+    QVERIFY(reconnecting.at(0).at(0).toString().contains("lost"));
+    QCOMPARE(session.reconnections(), 1);
+    // Exactly once: what the server stored, in order, is the file's valid rows.
+    QCOMPARE(m_stored.size(), std::size_t(55));
+    for (int i = 0; i < 55; ++i)
+        QVERIFY2(m_stored[std::size_t(i)] == betFor(i), qPrintable(QString::number(i)));
+    QCOMPARE(server.welcome.storedBets, 55ull);
+    QCOMPARE(session.betsAcknowledged(), 55);
+    QCOMPARE(session.invalidRows(), 1); // reported once, although the file was read twice
+    QCOMPARE(invalid.count(), 1);
+    QCOMPARE(session.rowsSkipped(), 0);
+    QCOMPARE(session.phase(), Phase::Done);
+}
+
+void TestAgencySession::transientServerErrorIsRetried_data()
+{
+    QTest::addColumn<protocol::ErrorCode>("code");
+    QTest::newRow("shutting-down") << protocol::ErrorCode::ShuttingDown;
+    QTest::newRow("server-busy") << protocol::ErrorCode::ServerBusy;
+    QTest::newRow("timeout") << protocol::ErrorCode::Timeout;
+}
+
+void TestAgencySession::transientServerErrorIsRetried()
+{
+    QFETCH(protocol::ErrorCode, code);
+    FakeServer server;
+    QVERIFY(server.listen());
+    int hellos = 0;
+    server.hook = [&server, &hellos, code](const protocol::Message &m) {
+        if (!std::holds_alternative<protocol::Hello>(m) || ++hellos > 1)
+            return false;
+        server.send(protocol::ErrorMessage {code, "try again later"});
+        server.client->disconnectFromHost();
+        return true;
+    };
+    auto o = options(server.port(), writeBets(12));
+    o.reconnectTimeout = std::chrono::milliseconds(5000);
+    AgencySession session(o);
+    QSignalSpy finished(&session, &AgencySession::finished);
+    session.start();
+    QTRY_COMPARE(finished.count(), 1);
+    QCOMPARE(hellos, 2);
+    QCOMPARE(session.reconnections(), 1);
+    QCOMPARE(allBets(server.batches()).size(), std::size_t(12));
+}
+
+void TestAgencySession::finalErrorsAreNotRetried_data()
+{
+    QTest::addColumn<bool>("reject");
+    QTest::addColumn<protocol::ErrorCode>("code");
+    QTest::newRow("reject-invalid-bet") << true << protocol::ErrorCode::InvalidBet;
+    QTest::newRow("reject-storage-failure") << true << protocol::ErrorCode::StorageFailure;
+    QTest::newRow("error-version") << false << protocol::ErrorCode::UnsupportedVersion;
+    QTest::newRow("error-agency") << false << protocol::ErrorCode::InvalidAgency;
+    QTest::newRow("error-superseded") << false << protocol::ErrorCode::Superseded;
+}
+
+void TestAgencySession::finalErrorsAreNotRetried()
+{
+    QFETCH(bool, reject);
+    QFETCH(protocol::ErrorCode, code);
+    FakeServer server;
+    QVERIFY(server.listen());
+    server.hook = [&server, reject, code](const protocol::Message &m) {
+        if (const auto *batch = std::get_if<protocol::Batch>(&m); batch && reject) {
+            server.send(protocol::Reject {batch->sequence, code, protocol::kNoBetIndex, "no"});
+            return true;
+        }
+        if (std::holds_alternative<protocol::Hello>(m) && !reject) {
+            server.send(protocol::ErrorMessage {code, "no"});
+            server.client->disconnectFromHost();
+            return true;
+        }
+        return false;
+    };
+    auto o = options(server.port(), writeBets(5));
+    o.reconnectTimeout = std::chrono::milliseconds(5000);
+    AgencySession session(o);
+    QSignalSpy failed(&session, &AgencySession::failed);
+    QSignalSpy reconnecting(&session, &AgencySession::reconnecting);
+    session.start();
+    QTRY_COMPARE(failed.count(), 1);
+    QCOMPARE(session.failureKind(), reject ? Kind::BatchRejected : Kind::ServerError);
+    QCOMPARE(session.lastErrorCode(), std::optional(code));
+    QCOMPARE(reconnecting.count(), 0);
+    QCOMPARE(server.connections, 1);
+}
+
+void TestAgencySession::givesUpAfterReconnectTimeout()
+{
+    FakeServer server;
+    QVERIFY(server.listen());
+    storeLikeTheServer(server, [&server](const protocol::Batch &batch) {
+        if (batch.sequence != 2)
+            return false;
+        server.close(); // the server is gone for good
+        return true;
+    });
+    const quint16 port = server.port();
+    auto o = options(port, writeBets(50));
+    o.batchMaxBets = 10;
+    o.window = 1;
+    o.reconnectTimeout = std::chrono::milliseconds(400);
+    AgencySession session(o);
+    QSignalSpy failed(&session, &AgencySession::failed);
+    QSignalSpy retries(&session, &AgencySession::connectRetry);
+    QElapsedTimer clock;
+    clock.start();
+    session.start();
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 5000);
+    QVERIFY(clock.elapsed() >= 250);
+    QVERIFY(retries.count() >= 2);
+    QCOMPARE(session.failureKind(), Kind::ConnectTimeout);
+    QVERIFY2(session.errorString().startsWith(
+                 QStringLiteral("gave up reconnecting to 127.0.0.1:%1 after 400 ms").arg(port)),
+        qPrintable(session.errorString()));
+    QCOMPARE(session.betsAcknowledged(), 10);
+}
+
+void TestAgencySession::lostAcknowledgedBetsAreDetected()
+{
+    // A server that comes back with less than it acknowledged (storage replaced, or a durability
+    // bug): the agency must say so instead of silently uploading again.
+    FakeServer server;
+    QVERIFY(server.listen());
+    storeLikeTheServer(server, [&server](const protocol::Batch &batch) {
+        if (batch.sequence != 3)
+            return false;
+        server.welcome = protocol::Welcome {protocol::kProtocolVersion, 1, 10};
+        return true;
+    });
+    auto o = options(server.port(), writeBets(50));
+    o.batchMaxBets = 10;
+    o.window = 1;
+    o.reconnectTimeout = std::chrono::milliseconds(5000);
+    AgencySession session(o);
+    QSignalSpy failed(&session, &AgencySession::failed);
+    session.start();
+    QTRY_COMPARE(failed.count(), 1);
+    QCOMPARE(session.failureKind(), Kind::ProtocolViolation);
+    QCOMPARE(session.errorString(),
+        QStringLiteral("the server now stores 10 bets of agency 3 but had acknowledged 20: "
+                       "acknowledged bets were lost"));
 }
 
 QTEST_GUILESS_MAIN(TestAgencySession)

@@ -61,6 +61,10 @@ public:
     bool established = false;
     bool fileExhausted = false;
     bool doneSent = false;
+    bool countSkips = true; // false after a reconnection: those rows were counted as acked
+    bool welcomedBefore = false;
+    quint64 firstStoredBets = 0; // storedBets of the first WELCOME
+    qint64 lastReportedInvalidLine = 0; // a reconnection rereads the file: report each row once
     Awaiting awaiting = Awaiting::Nothing;
     QStringList winners;
     std::string frame; // reused for every outgoing frame
@@ -194,6 +198,10 @@ void AgencySession::fail(
 {
     if (!isRunning())
         return;
+    if (shouldReconnect(kind, code)) {
+        reconnectAfter(message);
+        return;
+    }
     m_failureKind = kind;
     m_errorString = message;
     m_lastErrorCode = code;
@@ -220,6 +228,78 @@ void AgencySession::closeEverything(bool graceful)
 }
 
 // ---------------------------------------------------------------------------------------------
+// Reconnecting
+
+bool AgencySession::shouldReconnect(FailureKind kind, std::optional<protocol::ErrorCode> code) const
+{
+    if (m_options.reconnectTimeout.count() <= 0)
+        return false;
+    switch (kind) {
+    case FailureKind::ConnectionLost: return true;
+    case FailureKind::ResponseTimeout:
+        // A silent server is retried; an exhausted drawTimeout is the user's own limit.
+        return d->awaiting != Private::Awaiting::Winners;
+    case FailureKind::ServerError:
+        // Transient server states only: the same HELLO would get the same answer otherwise.
+        return code
+            && (*code == protocol::ErrorCode::ShuttingDown
+                || *code == protocol::ErrorCode::ServerBusy
+                || *code == protocol::ErrorCode::Timeout);
+    default: return false;
+    }
+}
+
+qint64 AgencySession::connectLimitMs() const
+{
+    return m_reconnecting ? m_options.reconnectTimeout.count() : m_options.connectTimeout.count();
+}
+
+void AgencySession::resetUploadState()
+{
+    // Unacknowledged batches are forgotten: the next WELCOME says what the server stored, and the
+    // file is read again from the top, skipping that many valid rows.
+    d->decoder = protocol::StreamDecoder();
+    if (!d->builder.empty())
+        d->builder.take(0);
+    d->builderLines.clear();
+    d->pendingBet.reset();
+    d->inFlight.clear();
+    m_inFlightCount = 0;
+    d->toSkip = 0;
+    d->fileExhausted = false;
+    d->doneSent = false;
+    d->winners.clear();
+    d->awaiting = Private::Awaiting::Nothing;
+}
+
+void AgencySession::reconnectAfter(const QString &reason)
+{
+    m_responseTimer.stop();
+    m_pumpTimer.stop();
+    m_attemptTimer.stop();
+    d->established = false; // the abort below must not report the loss a second time
+    m_socket->abort();
+    resetUploadState();
+    if (!d->reader.open(m_options.dataFile)) {
+        m_reconnecting = false;
+        fail(FailureKind::FileError, d->reader.errorString());
+        return;
+    }
+    if (!m_reconnecting) {
+        // One outage: the clock runs from the first loss until a WELCOME, across attempts.
+        m_reconnecting = true;
+        ++m_reconnections;
+        m_connectClock.restart();
+        m_nextRetryDelayMs = static_cast<int>(m_options.initialRetryDelay.count());
+        emit reconnecting(reason, static_cast<int>(m_options.reconnectTimeout.count()));
+    }
+    setPhase(Phase::Connecting);
+    if (m_phase != Phase::Connecting)
+        return; // cancelled from a slot
+    onConnectFailure(reason);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Connecting
 
 void AgencySession::attemptConnect()
@@ -228,7 +308,7 @@ void AgencySession::attemptConnect()
         return;
     ++m_connectAttempts;
     m_socket->abort();
-    const qint64 remaining = m_options.connectTimeout.count() - m_connectClock.elapsed();
+    const qint64 remaining = connectLimitMs() - m_connectClock.elapsed();
     // One attempt may not outlive the overall deadline (a SYN to a dead host can hang for minutes).
     m_attemptTimer.start(static_cast<int>(std::clamp<qint64>(remaining, 1, INT_MAX)));
     m_socket->connectToHost(m_options.host, m_options.port);
@@ -240,7 +320,19 @@ void AgencySession::onConnectFailure(const QString &error)
     m_lastConnectError = error;
     const qint64 elapsed = m_connectClock.elapsed();
     const int delay = m_nextRetryDelayMs;
-    if (elapsed + delay >= m_options.connectTimeout.count()) {
+    if (elapsed + delay >= connectLimitMs()) {
+        if (m_reconnecting) {
+            m_reconnecting = false; // so that fail() ends the session
+            fail(FailureKind::ConnectTimeout,
+                QStringLiteral("gave up reconnecting to %1:%2 after %3 ms without a session "
+                               "(%4 attempts): %5")
+                    .arg(m_options.host)
+                    .arg(m_options.port)
+                    .arg(m_options.reconnectTimeout.count())
+                    .arg(m_connectAttempts)
+                    .arg(error));
+            return;
+        }
         fail(FailureKind::ConnectTimeout,
             QStringLiteral("could not connect to %1:%2 within %3 ms (%4 attempts): %5")
                 .arg(m_options.host)
@@ -284,8 +376,8 @@ void AgencySession::onSocketError(QAbstractSocket::SocketError error)
     }
     // Frames that arrived before the close (an ERROR, typically) explain it better.
     onReadyRead();
-    if (!isRunning())
-        return;
+    if (!isRunning() || !d->established)
+        return; // ended, or already reconnecting because of them
     const QString what = error == QAbstractSocket::RemoteHostClosedError
         ? QStringLiteral("the server closed the connection")
         : m_socket->errorString();
@@ -301,6 +393,8 @@ void AgencySession::onDisconnected()
     if (!isRunning() || !d->established)
         return;
     onReadyRead();
+    if (!isRunning() || !d->established)
+        return;
     fail(FailureKind::ConnectionLost,
         QStringLiteral("connection to %1:%2 lost: the server closed the connection")
             .arg(m_options.host)
@@ -418,6 +512,28 @@ void AgencySession::handleWelcome(const protocol::Welcome &welcome)
                 .arg(protocol::kProtocolVersion));
         return;
     }
+    m_reconnecting = false;
+    const bool firstWelcome = !d->welcomedBefore;
+    d->welcomedBefore = true;
+    if (firstWelcome) {
+        d->firstStoredBets = welcome.storedBets;
+    } else {
+        // Resumed: what we saw acknowledged must still be there. Bets stored whose ACK was lost
+        // with the connection are confirmed by this WELCOME.
+        const quint64 known = d->firstStoredBets + static_cast<quint64>(m_betsAcknowledged);
+        if (welcome.storedBets < known) {
+            protocolViolation(protocol::ErrorCode::UnexpectedMessage,
+                QStringLiteral("the server now stores %1 bets of agency %2 but had acknowledged "
+                               "%3: acknowledged bets were lost")
+                    .arg(welcome.storedBets)
+                    .arg(m_options.agency)
+                    .arg(known));
+            return;
+        }
+        m_betsAcknowledged += static_cast<qint64>(welcome.storedBets - known);
+    }
+    // Rows skipped after a reconnection were sent (and counted) by this session before.
+    d->countSkips = firstWelcome;
     m_serverLastSequence = welcome.lastSequence;
     m_serverStoredBets = welcome.storedBets;
     d->nextSequence = welcome.lastSequence + 1;
@@ -427,6 +543,8 @@ void AgencySession::handleWelcome(const protocol::Welcome &welcome)
     if (m_phase != Phase::Connecting)
         return;
     setPhase(Phase::Sending);
+    if (m_phase != Phase::Sending)
+        return;
     pump();
 }
 
@@ -601,13 +719,17 @@ void AgencySession::pump()
             continue;
         }
         if (!row.isValid()) {
-            ++m_invalidRows;
-            emit invalidRow(row.line, row.error);
+            if (row.line > d->lastReportedInvalidLine) {
+                d->lastReportedInvalidLine = row.line;
+                ++m_invalidRows;
+                emit invalidRow(row.line, row.error);
+            }
             continue;
         }
         if (d->toSkip > 0) {
             --d->toSkip; // already stored by the server in an earlier session
-            ++m_rowsSkipped;
+            if (d->countSkips)
+                ++m_rowsSkipped;
             continue;
         }
         d->pendingBet = std::move(row.bet);

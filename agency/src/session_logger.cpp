@@ -36,6 +36,13 @@ SessionLogger::SessionLogger(AgencySession *session, QObject *parent) : QObject(
                 .field(u"error", error)
                 .field(u"reintento_ms", delayMs);
         });
+    connect(session, &AgencySession::reconnecting, this,
+        [session](const QString &reason, int timeoutMs) {
+            LogLine(LogLevel::Warning, u"reconexion", LogResult::InProgress)
+                .field(u"error", reason)
+                .field(u"apuestas_confirmadas", static_cast<long long>(session->betsAcknowledged()))
+                .field(u"limite_ms", timeoutMs);
+        });
     connect(session, &AgencySession::welcomed, this,
         [session](quint64 lastSequence, quint64 storedBets) {
             LogLine(LogLevel::Info, u"conexion", LogResult::Success)

@@ -42,6 +42,12 @@ struct AgencySessionOptions {
     std::chrono::milliseconds initialRetryDelay {100};
     std::chrono::milliseconds maxRetryDelay {2000};
 
+    // After a lost connection, a server restart, ERROR(ShuttingDown / ServerBusy / Timeout) or a
+    // silent server, reconnect with the same backoff and resume from the next WELCOME, giving up
+    // once this long has passed without a WELCOME. Zero: no reconnection, such a loss fails the
+    // session. REJECTs and every other ERROR (version, agency, token...) are never retried.
+    std::chrono::milliseconds reconnectTimeout {0};
+
     // Longest silence from the server while an answer is due (WELCOME, ACK, DONE_ACK).
     std::chrono::milliseconds responseTimeout {30000};
     // Longest wait for the WINNERS after GET_WINNERS (the draw waits for every agency);
@@ -106,6 +112,7 @@ public:
     qint64 duplicateBatches() const { return m_duplicateBatches; }
     int batchesInFlight() const { return m_inFlightCount; }
     int connectAttempts() const { return m_connectAttempts; }
+    int reconnections() const { return m_reconnections; } // outages ridden out so far
     qint64 bytesRead() const; // progress through the data file
     qint64 fileSize() const;
 
@@ -123,6 +130,9 @@ public:
 signals:
     void phaseChanged(lottery::agency::AgencySession::Phase phase);
     void connectRetry(int attempt, const QString &error, int delayMs);
+    // The connection was lost (reason); reconnecting for at most timeoutMs. Then connectRetry
+    // for each failed attempt, and welcomed() once resumed.
+    void reconnecting(const QString &reason, int timeoutMs);
     void connected();
     void welcomed(quint64 lastSequence, quint64 storedBets);
     void invalidRow(qint64 line, const QString &reason);
@@ -142,6 +152,10 @@ private:
         std::optional<protocol::ErrorCode> code = std::nullopt);
     void protocolViolation(protocol::ErrorCode code, const QString &message);
     void closeEverything(bool graceful);
+    bool shouldReconnect(FailureKind kind, std::optional<protocol::ErrorCode> code) const;
+    void reconnectAfter(const QString &reason);
+    void resetUploadState();
+    qint64 connectLimitMs() const;
 
     void attemptConnect();
     void onConnectFailure(const QString &error);
@@ -182,6 +196,8 @@ private:
     quint64 m_rejectedSequence = 0;
 
     int m_connectAttempts = 0;
+    int m_reconnections = 0;
+    bool m_reconnecting = false; // between a lost connection and the next WELCOME
     int m_nextRetryDelayMs = 0;
     QString m_lastConnectError;
 
