@@ -22,6 +22,7 @@ const QString kBatchMax = QStringLiteral("batch.maxAmount");
 const QString kDataFile = QStringLiteral("data.file");
 const QString kWindow = QStringLiteral("window");
 const QString kConnectTimeout = QStringLiteral("connect.timeout");
+const QString kReconnectTimeout = QStringLiteral("reconnect.timeout");
 const QString kToken = QStringLiteral("token");
 
 struct EnvironmentName {
@@ -36,6 +37,7 @@ const EnvironmentName kEnvironment[] = {
     {"CLI_BATCH_MAXAMOUNT", kBatchMax},
     {"CLI_DATA_FILE", kDataFile},
     {"CLI_TOKEN", kToken},
+    {"CLI_RECONNECT_TIMEOUT", kReconnectTimeout},
 };
 
 bool parseInteger(const QString &text, qint64 min, qint64 max, qint64 &value)
@@ -76,6 +78,7 @@ AgencySessionOptions AgencyCliConfig::sessionOptions() const
     options.batchMaxBets = batchMaxBets;
     options.window = window;
     options.connectTimeout = std::chrono::seconds(connectTimeoutSeconds);
+    options.reconnectTimeout = std::chrono::seconds(reconnectTimeoutSeconds);
     return options;
 }
 
@@ -126,6 +129,10 @@ bool AgencyConfigLoader::apply(const QString &key, const QString &value, const Q
         if (!parseInteger(value, 1, 86400, number))
             return bad(QStringLiteral("a timeout from 1 to 86400 seconds"));
         m_config.connectTimeoutSeconds = static_cast<int>(number);
+    } else if (key == kReconnectTimeout) {
+        if (!parseInteger(value, 0, 86400, number))
+            return bad(QStringLiteral("a timeout from 0 (never reconnect) to 86400 seconds"));
+        m_config.reconnectTimeoutSeconds = static_cast<int>(number);
     } else if (key == kToken) {
         m_config.token = value;
     }
@@ -151,8 +158,8 @@ bool AgencyConfigLoader::loadYaml(const QString &path)
         return true; // an empty file: defaults
     if (!root.IsMap())
         return fail(QStringLiteral("%1: the top level must be a mapping of keys").arg(path));
-    for (const QString &key :
-        {kId, kServer, kLogLevel, kBatchMax, kDataFile, kWindow, kConnectTimeout, kToken}) {
+    for (const QString &key : {kId, kServer, kLogLevel, kBatchMax, kDataFile, kWindow,
+             kConnectTimeout, kReconnectTimeout, kToken}) {
         const QString origin = QStringLiteral("%1: %2").arg(path, key);
         try {
             const std::optional<YAML::Node> node = lookup(root, key.split(QLatin1Char('.')));
@@ -201,10 +208,14 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
     const QCommandLineOption connectTimeout(QStringLiteral("connect-timeout"),
         QStringLiteral("Seconds to keep retrying the connection (default 30)."),
         QStringLiteral("s"));
+    const QCommandLineOption reconnectTimeout(QStringLiteral("reconnect-timeout"),
+        QStringLiteral("Seconds to keep reconnecting after a lost connection, 0 for never "
+                       "(config reconnect.timeout, CLI_RECONNECT_TIMEOUT; default 60)."),
+        QStringLiteral("s"));
     const QCommandLineOption window(QStringLiteral("window"),
         QStringLiteral("Unacknowledged batches in flight (default 8)."), QStringLiteral("n"));
-    parser.addOptions(
-        {help, config, agency, server, file, batchMax, logLevel, connectTimeout, window});
+    parser.addOptions({help, config, agency, server, file, batchMax, logLevel, connectTimeout,
+        reconnectTimeout, window});
     m_helpText = parser.helpText();
     if (!parser.parse(arguments)) {
         fail(parser.errorText());
@@ -249,6 +260,7 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
         {batchMax, kBatchMax},
         {logLevel, kLogLevel},
         {connectTimeout, kConnectTimeout},
+        {reconnectTimeout, kReconnectTimeout},
         {window, kWindow},
     };
     for (const auto &[option, key] : flags) {

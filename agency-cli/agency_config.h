@@ -21,6 +21,8 @@ struct AgencyCliConfig {
     QString dataFile; // default: .data/agency-{ID}.csv
     int window = 8;
     int connectTimeoutSeconds = 30;
+    // After a lost connection or a server restart, keep reconnecting this long (0: never).
+    int reconnectTimeoutSeconds = 60;
     QString token; // config `token` or CLI_TOKEN (no flag: it would show in `ps`)
     QString configFile; // the file that was read; empty when none
 

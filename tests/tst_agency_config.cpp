@@ -32,6 +32,8 @@ private slots:
     void badConfigFile();
     void emptyConfigFileMeansDefaults();
     void helpAndUnknownFlags();
+    void reconnectTimeoutFromEachSource_data();
+    void reconnectTimeoutFromEachSource();
 
 private:
     void writeFile(const QString &name, const QByteArray &content)
@@ -79,6 +81,8 @@ void TestAgencyConfig::defaults()
     QCOMPARE(c.batchMaxBets, 100);
     QCOMPARE(c.window, 8);
     QCOMPARE(c.connectTimeoutSeconds, 30);
+    QCOMPARE(c.reconnectTimeoutSeconds, 60);
+    QCOMPARE(c.sessionOptions().reconnectTimeout, std::chrono::milliseconds(60000));
     QCOMPARE(c.dataFile, QStringLiteral(".data/agency-3.csv"));
     QVERIFY(c.token.isEmpty());
     QVERIFY(c.configFile.isEmpty());
@@ -237,6 +241,14 @@ void TestAgencyConfig::badValue_data()
     QTest::newRow("flag-timeout") << QByteArray() << none
                                   << QStringList {"--connect-timeout", "never"}
                                   << "--connect-timeout: 'never' is not a timeout";
+    QTest::newRow("yaml-reconnect") << QByteArray("reconnect:\n  timeout: -1\n") << none << none
+                                    << "config.yaml: reconnect.timeout: '-1' is not a timeout";
+    QTest::newRow("env-reconnect")
+        << QByteArray() << QStringList {"CLI_RECONNECT_TIMEOUT", "soon"} << none
+        << "environment CLI_RECONNECT_TIMEOUT: 'soon' is not a timeout";
+    QTest::newRow("flag-reconnect")
+        << QByteArray() << none << QStringList {"--reconnect-timeout", "86401"}
+        << "--reconnect-timeout: '86401' is not a timeout";
     QTest::newRow("flag-missing-value")
         << QByteArray() << none << QStringList {"--agency"} << "Missing value after '--agency'";
 }
@@ -296,6 +308,40 @@ void TestAgencyConfig::helpAndUnknownFlags()
     QVERIFY2(m_loader.errorString().contains("bogus"), qPrintable(m_loader.errorString()));
     QCOMPARE(load({"--agency", "1", "extra"}), AgencyConfigLoader::Status::Error);
     QVERIFY2(m_loader.errorString().contains("extra"), qPrintable(m_loader.errorString()));
+}
+
+void TestAgencyConfig::reconnectTimeoutFromEachSource_data()
+{
+    QTest::addColumn<QByteArray>("yaml");
+    QTest::addColumn<QString>("env");
+    QTest::addColumn<QStringList>("flags");
+    QTest::addColumn<int>("seconds");
+    QTest::newRow("yaml") << QByteArray("reconnect:\n  timeout: 15\n") << QString() << QStringList()
+                          << 15;
+    QTest::newRow("env-over-yaml")
+        << QByteArray("reconnect:\n  timeout: 15\n") << QStringLiteral("25") << QStringList() << 25;
+    QTest::newRow("flag-over-env")
+        << QByteArray() << QStringLiteral("25") << QStringList {"--reconnect-timeout", "5"} << 5;
+    QTest::newRow("zero-disables")
+        << QByteArray() << QString() << QStringList {"--reconnect-timeout", "0"} << 0;
+}
+
+void TestAgencyConfig::reconnectTimeoutFromEachSource()
+{
+    QFETCH(QByteArray, yaml);
+    QFETCH(QString, env);
+    QFETCH(QStringList, flags);
+    QFETCH(int, seconds);
+    if (!yaml.isEmpty())
+        writeFile("config.yaml", yaml);
+    QProcessEnvironment environment;
+    environment.insert("CLI_ID", "1");
+    if (!env.isEmpty())
+        environment.insert("CLI_RECONNECT_TIMEOUT", env);
+    QCOMPARE(load(flags, environment), AgencyConfigLoader::Status::Ok);
+    QCOMPARE(m_loader.config().reconnectTimeoutSeconds, seconds);
+    QCOMPARE(m_loader.config().sessionOptions().reconnectTimeout,
+        std::chrono::milliseconds(seconds * 1000));
 }
 
 QTEST_GUILESS_MAIN(TestAgencyConfig)
