@@ -6,8 +6,37 @@
 
 #include <QCoreApplication>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <sys/resource.h>
+
+namespace {
+
+// Every connected agency is a descriptor, and agencies waiting for the draw hold theirs: raise
+// the soft limit (often 1024) to the hard one so SERVER_MAX_CONNECTIONS, not EMFILE, is the cap.
+void raiseOpenFileLimit()
+{
+    rlimit limit {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        LOTTERY_LOG_FAIL("limite_descriptores").field(u"error", std::strerror(errno));
+        return;
+    }
+    const rlim_t before = limit.rlim_cur;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+            LOTTERY_LOG_FAIL("limite_descriptores").field(u"error", std::strerror(errno));
+            return;
+        }
+    }
+    LOTTERY_LOG_SUCCESS("limite_descriptores")
+        .field(u"antes", static_cast<unsigned long long>(before))
+        .field(u"ahora", static_cast<unsigned long long>(limit.rlim_cur));
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -27,6 +56,7 @@ int main(int argc, char *argv[])
     }
     lottery::setLogLevel(loaded.config.logLevel);
     lottery::server::logConfig(loaded.config);
+    raiseOpenFileLimit();
 
     lottery::server::LotteryServer server(loaded.config);
     lottery::UnixSignalWatcher signalWatcher({SIGTERM, SIGINT});
