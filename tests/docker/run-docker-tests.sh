@@ -41,6 +41,8 @@ check() {
     shift
     if "$@"; then pass "$description"; else fail "$description"; fi
 }
+# Runs a command without its standard output (inside check, so check's own line still shows).
+quiet() { "$@" >/dev/null; }
 # expect_eq "description" expected actual
 expect_eq() {
     if [[ "$2" == "$3" ]]; then pass "$1 ($3)"; else fail "$1: expected '$2', got '$3'"; fi
@@ -243,13 +245,13 @@ run_agencies() {
         tail -n 20 "$OUT/$tag-down.log"
         fail "$tag: make docker-compose-down"
     fi
-    check "$tag: $VOLUME survives docker-compose-down" docker volume inspect "$VOLUME" >/dev/null
+    check "$tag: $VOLUME survives docker-compose-down" quiet docker volume inspect "$VOLUME"
 }
 
 scenario_dataset() {
     say "1. $AGENCIES agencies end to end"
     local file=$work/docker-compose-agencies.yaml
-    check "generar-compose.sh writes $file" ./generar-compose.sh "$file" "$AGENCIES" >/dev/null
+    check "generar-compose.sh writes $file" quiet ./generar-compose.sh "$file" "$AGENCIES"
     local services expected
     services=$(docker/compose.sh services "$file" 2>/dev/null)
     expected=$(printf 'client%s\n' $(seq 1 "$AGENCIES"); echo server)
@@ -275,7 +277,7 @@ scenario_graceful_stop() {
     say "2. the server alone, stopped with docker stop -t 10"
     docker volume rm "$VOLUME" >/dev/null 2>&1
     local file=$work/docker-compose-server.yaml
-    check "generar-compose.sh with N=0" ./generar-compose.sh "$file" 0 >/dev/null
+    check "generar-compose.sh with N=0" quiet ./generar-compose.sh "$file" 0
     expect_eq "N=0 compose file has only the server" server \
         "$(docker/compose.sh services "$file" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
     check "N=0 leaves SERVER_AGENCIES to server/config.ini" \
