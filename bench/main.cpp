@@ -217,6 +217,7 @@ int main(int argc, char *argv[])
             {QStringLiteral("bets"), run.bets},
             {QStringLiteral("bytes"), dataset.totalBytes()},
             {QStringLiteral("seconds"), run.seconds},
+            {QStringLiteral("cpu_seconds"), run.cpuSeconds},
             {QStringLiteral("bets_per_second"), run.bets / run.seconds},
             {QStringLiteral("megabytes_per_second"), megabytes / run.seconds},
             {QStringLiteral("floor_seconds"), floor.seconds},
@@ -240,6 +241,10 @@ int main(int argc, char *argv[])
                    .arg(dataset.totalValidBets())
                    .arg(megabytes, 0, 'f', 1);
         out << QStringLiteral("wall               %1 s\n").arg(run.seconds, 0, 'f', 3);
+        out << QStringLiteral("cpu (all programs) %1 s (%2 us per bet)\n")
+                   .arg(run.cpuSeconds, 0, 'f', 2)
+                   .arg(run.bets > 0 ? run.cpuSeconds * 1e6 / static_cast<double>(run.bets) : 0.0,
+                       0, 'f', 2);
         out << QStringLiteral("throughput         %1 bets/s, %2 MB/s\n")
                    .arg(run.bets / run.seconds, 0, 'f', 0)
                    .arg(megabytes / run.seconds, 0, 'f', 1);

@@ -11,6 +11,8 @@
 
 #include <memory>
 
+#include <sys/resource.h>
+
 namespace lottery::bench {
 
 namespace {
@@ -65,6 +67,18 @@ QString tail(const QString &path)
     return QString::fromUtf8(file.readAll());
 }
 
+// CPU time of the children waited for so far: QProcess reaps them, so the difference across a
+// run is what the server and the agencies used (on a shared machine, steadier than wall time).
+double childrenCpuSeconds()
+{
+    rusage usage = {};
+    ::getrusage(RUSAGE_CHILDREN, &usage);
+    auto seconds = [](const timeval &t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 } // namespace
 
 SystemResult runSystem(const Dataset &dataset, const SystemOptions &options)
@@ -75,6 +89,7 @@ SystemResult runSystem(const Dataset &dataset, const SystemOptions &options)
     QFile::remove(work.filePath(QStringLiteral("bets.csv")));
     QFile::remove(work.filePath(QStringLiteral("bets.csv.journal")));
 
+    const double cpuBefore = childrenCpuSeconds();
     QProcess server;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(QStringLiteral("SERVER_IP"), QStringLiteral("127.0.0.1"));
@@ -135,6 +150,7 @@ SystemResult runSystem(const Dataset &dataset, const SystemOptions &options)
         server.waitForFinished();
     }
 
+    result.cpuSeconds = childrenCpuSeconds() - cpuBefore;
     for (std::size_t i = 0; i < dataset.files.size(); ++i) {
         const QProcess &process = *agencies[i];
         AgencyResult agency;

@@ -33,6 +33,7 @@ struct SystemResult {
     bool ok = false; // every program ran and reported; correctness is checked by the caller
     QString error;
     double seconds = 0; // agencies started -> the last one has its winners and has exited
+    double cpuSeconds = 0; // user + system time of the server and the agencies together
     qint64 batches = 0; // stored by the server
     qint64 bets = 0;
     qint64 commits = 0;
