@@ -96,18 +96,19 @@ inline bool hasControlCharacter(std::string_view text)
 
 inline std::optional<BetError> checkName(std::string_view value, BetField field)
 {
-    const std::string name = protocol::toString(field);
+    // The field's name as a string only for an error: valid names (nearly all) need no copy.
+    const auto name = [field] { return std::string(protocol::toString(field)); };
     if (value.empty())
-        return BetError{field, name + " is empty"};
+        return BetError{field, name() + " is empty"};
     if (value.size() > kMaxBetFieldBytes)
-        return BetError{field, name + " is longer than " + std::to_string(kMaxBetFieldBytes)
+        return BetError{field, name() + " is longer than " + std::to_string(kMaxBetFieldBytes)
                                    + " bytes"};
     if (!isValidUtf8(value))
-        return BetError{field, name + " is not valid UTF-8"};
+        return BetError{field, name() + " is not valid UTF-8"};
     if (hasControlCharacter(value))
-        return BetError{field, name + " contains a control character"};
+        return BetError{field, name() + " contains a control character"};
     if (value.front() == ' ' || value.back() == ' ')
-        return BetError{field, name + " has leading or trailing spaces"};
+        return BetError{field, name() + " has leading or trailing spaces"};
     return std::nullopt;
 }
 
