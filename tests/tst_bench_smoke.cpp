@@ -1,0 +1,125 @@
+// lottery-bench on tiny data: it runs the real programs, reports a ratio to the raw floor and
+// checks the winners itself. Only the shape and the correctness of the report are asserted.
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+class TestBenchSmoke : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void generatedDataReportsRatioAndCorrectWinners();
+    void datasetWithAnInvalidRowIsCountedFromTheFiles();
+    void courseDataset();
+    void missingDatasetIsAClearError();
+
+private:
+    // Runs the bench with `arguments` and returns its exit code; stdout and stderr are kept.
+    int runBench(const QStringList &arguments);
+    QJsonObject jsonReport() const;
+
+    QByteArray m_stdout;
+    QByteArray m_stderr;
+};
+
+int TestBenchSmoke::runBench(const QStringList &arguments)
+{
+    QProcess bench;
+    bench.start(QStringLiteral(LOTTERY_BIN_DIR "/lottery-bench"), arguments);
+    if (!bench.waitForFinished(240000)) {
+        bench.kill();
+        bench.waitForFinished();
+    }
+    m_stdout = bench.readAllStandardOutput();
+    m_stderr = bench.readAllStandardError();
+    return bench.exitStatus() == QProcess::NormalExit ? bench.exitCode() : -1;
+}
+
+QJsonObject TestBenchSmoke::jsonReport() const
+{
+    return QJsonDocument::fromJson(m_stdout.trimmed()).object();
+}
+
+void TestBenchSmoke::generatedDataReportsRatioAndCorrectWinners()
+{
+    QTemporaryDir work;
+    QVERIFY(work.isValid());
+    const int exitCode = runBench({QStringLiteral("--agencies"), QStringLiteral("2"),
+        QStringLiteral("--bets"), QStringLiteral("3000"), QStringLiteral("--json"),
+        QStringLiteral("--work"), work.path()});
+    QVERIFY2(exitCode == 0, m_stderr.constData());
+    const QJsonObject report = jsonReport();
+    QVERIFY2(!report.isEmpty(), m_stdout.constData());
+    QCOMPARE(report.value(QStringLiteral("agencies")).toInt(), 2);
+    QCOMPARE(report.value(QStringLiteral("bets")).toInteger(), 6000);
+    QVERIFY(report.value(QStringLiteral("winners_correct")).toBool());
+    // lottery-datagen makes every 997th row a winner, so each 3000-row file has some.
+    QVERIFY(report.value(QStringLiteral("winners")).toInteger() >= 6);
+    QVERIFY(report.value(QStringLiteral("ratio_to_floor")).toDouble() > 0);
+    QVERIFY(report.value(QStringLiteral("floor_seconds")).toDouble() > 0);
+    QVERIFY(report.value(QStringLiteral("batches")).toInteger() >= 60); // 100 bets per batch
+    QVERIFY(report.value(QStringLiteral("fsyncs")).toInteger() > 0);
+    QVERIFY(report.value(QStringLiteral("ack_p99_ms")).toDouble()
+        >= report.value(QStringLiteral("ack_p50_ms")).toDouble());
+    QVERIFY(report.value(QStringLiteral("server_peak_rss_kib")).toInteger() > 0);
+    QVERIFY(report.value(QStringLiteral("agency_peak_rss_kib")).toInteger() > 0);
+}
+
+void TestBenchSmoke::datasetWithAnInvalidRowIsCountedFromTheFiles()
+{
+    QTemporaryDir work;
+    QVERIFY(work.isValid());
+    const QString data = QDir(work.path()).filePath(QStringLiteral("data"));
+    QVERIFY(QDir().mkpath(data));
+    QFile file(QDir(data).filePath(QStringLiteral("agency-1.csv")));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("Ana,Pérez,30111222,1990-05-01,7574\r\n"
+               "Luis,Gómez,30111223,1985-02-30,7574\r\n" // no such date: skipped by the agency
+               "\r\n"
+               "Eva,Díaz,30111224,1970-12-31,12\r\n"
+               "\"Juan, Jr\",Ruiz,30111225,2000-01-01,7574\r\n");
+    file.close();
+    const int exitCode = runBench({QStringLiteral("--dataset"), data, QStringLiteral("--json"),
+        QStringLiteral("--work"), QDir(work.path()).filePath(QStringLiteral("run"))});
+    QVERIFY2(exitCode == 0, m_stdout + m_stderr);
+    const QJsonObject report = jsonReport();
+    QCOMPARE(report.value(QStringLiteral("agencies")).toInt(), 1);
+    QCOMPARE(report.value(QStringLiteral("bets")).toInteger(), 3);
+    QCOMPARE(report.value(QStringLiteral("winners")).toInteger(), 2);
+    QVERIFY(report.value(QStringLiteral("winners_correct")).toBool());
+}
+
+void TestBenchSmoke::courseDataset()
+{
+    const QString data = QStringLiteral(LOTTERY_SHARED_DATA_DIR);
+    if (!QFile::exists(QDir(data).filePath(QStringLiteral("agency-1.csv"))))
+        QSKIP("the course dataset is not on this machine");
+    QTemporaryDir work;
+    QVERIFY(work.isValid());
+    const int exitCode = runBench({QStringLiteral("--dataset"), data, QStringLiteral("--json"),
+        QStringLiteral("--work"), work.path()});
+    QVERIFY2(exitCode == 0, m_stdout + m_stderr);
+    const QJsonObject report = jsonReport();
+    QCOMPARE(report.value(QStringLiteral("agencies")).toInt(), 5);
+    QVERIFY(report.value(QStringLiteral("winners_correct")).toBool());
+    QVERIFY(report.value(QStringLiteral("ratio_to_floor")).toDouble() > 0);
+}
+
+void TestBenchSmoke::missingDatasetIsAClearError()
+{
+    QTemporaryDir work;
+    QVERIFY(work.isValid());
+    const int exitCode = runBench({QStringLiteral("--dataset"),
+        QDir(work.path()).filePath(QStringLiteral("nothing-here")), QStringLiteral("--agencies"),
+        QStringLiteral("2"), QStringLiteral("--work"), work.path()});
+    QCOMPARE(exitCode, 1);
+    QVERIFY2(m_stderr.contains("agency-1.csv does not exist"), m_stderr.constData());
+}
+
+QTEST_GUILESS_MAIN(TestBenchSmoke)
+#include "tst_bench_smoke.moc"
