@@ -27,6 +27,8 @@ constexpr int kMaxBatchesPerTask = 16;
 constexpr qint64 kReadBufferSize = kMaxBatchesPerTask * protocol::kMaxFrameSize;
 // A refused connection gets this long to read its ERROR(ServerBusy).
 constexpr int kBusyCloseMs = 2000;
+// Threads for token checks: enough for a few HELLOs at once, never the whole machine.
+constexpr int kAuthThreads = 2;
 
 void logShutdownStep(const char *step)
 {
@@ -39,6 +41,7 @@ LotteryServer::LotteryServer(const ServerConfig &config, QObject *parent)
     : QObject(parent), m_config(config)
 {
     m_pool.setMaxThreadCount(qBound(1, m_config.workers, ServerConfig::kMaxWorkers));
+    m_authPool.setMaxThreadCount(kAuthThreads);
     connect(&m_listener, &QTcpServer::newConnection, this, &LotteryServer::acceptConnections);
     connect(&m_listener, &QTcpServer::acceptError, this, &LotteryServer::onAcceptError);
     m_resumeAcceptTimer.setSingleShot(true);
@@ -66,6 +69,8 @@ LotteryServer::~LotteryServer()
         m_storage->requestStop();
     m_pool.waitForDone();
     tsan::takeOver(&m_pool);
+    m_authPool.waitForDone();
+    tsan::takeOver(&m_authPool);
     // Sessions refer to this object as their handler: they must not outlive it.
     qDeleteAll(m_sessions);
     m_sessions.clear();
@@ -73,6 +78,38 @@ LotteryServer::~LotteryServer()
 
 bool LotteryServer::start()
 {
+    if (m_config.authEnabled()) {
+        m_credentials = std::make_unique<CredentialStore>();
+        if (!m_credentials->load(m_config.credentialsPath)) {
+            m_error = m_credentials->errorString();
+            return false;
+        }
+        int missing = 0;
+        for (quint32 agency = 1; agency <= m_config.agencies; ++agency)
+            missing += m_credentials->contains(agency) ? 0 : 1;
+        LOTTERY_LOG_SUCCESS("credenciales")
+            .field(u"file", m_config.credentialsPath)
+            .field(u"agencies", m_credentials->size());
+        if (missing > 0) {
+            // Those agencies cannot log in, so the draw will wait for them forever.
+            LOTTERY_LOG_FAIL("credenciales")
+                .field(u"error",
+                    QStringLiteral("%1 of the agencies 1..%2 have no token hash")
+                        .arg(missing)
+                        .arg(m_config.agencies));
+        }
+    }
+    if (m_config.tlsEnabled()) {
+        QSslConfiguration tls;
+        if (!ConnectionListener::loadTlsConfiguration(
+                m_config.tlsCertificatePath, m_config.tlsKeyPath, &tls, &m_error))
+            return false;
+        m_listener.setTlsConfiguration(tls);
+        LOTTERY_LOG_SUCCESS("tls")
+            .field(u"certificate", m_config.tlsCertificatePath)
+            .field(u"subject", tls.localCertificate().subjectDisplayName())
+            .field(u"expires", tls.localCertificate().expiryDate().toString(Qt::ISODate));
+    }
     m_storage = std::make_unique<BetStorage>(m_config.storagePath);
     if (!m_storage->open()) {
         m_error = m_storage->errorString();
@@ -122,8 +159,8 @@ void LotteryServer::acceptConnections()
             continue;
         }
         const quint64 id = m_nextSessionId++;
-        const SessionLimits limits {
-            m_config.idleTimeoutMs, m_config.frameTimeoutMs, kReadBufferSize, kMaxBatchesPerTask};
+        const SessionLimits limits {m_config.idleTimeoutMs, m_config.frameTimeoutMs,
+            kReadBufferSize, kMaxBatchesPerTask, m_config.helloTimeoutMs};
         auto *session = new Session(id, socket, limits, *this, this);
         m_sessions.insert(id, session);
         session->start();
@@ -164,22 +201,71 @@ void LotteryServer::helloReceived(Session &session, const protocol::Hello &hello
         session.fail(ErrorCode::ShuttingDown, QStringLiteral("server is shutting down"));
         return;
     }
-    const auto previous = m_sessionByAgency.constFind(hello.agency);
+    if (!m_credentials) {
+        welcome(session, hello.agency); // open mode: a token, if any, is ignored
+        return;
+    }
+    // The session reads nothing more (a BATCH sent right behind the HELLO stays unread) until
+    // the token is known to be right.
+    session.holdForTask();
+    const quint64 id = session.id();
+    const quint32 agency = hello.agency;
+    const QByteArray token = QByteArray::fromStdString(hello.token);
+    const CredentialStore *store = m_credentials.get();
+    tsan::startTask(m_authPool, [this, id, agency, token, store] {
+        const bool missing = token.isEmpty();
+        const bool accepted = !missing && store->verify(agency, token);
+        tsan::postTo(this, [this, id, agency, accepted, missing] {
+            finishAuthentication(id, agency, accepted, missing);
+        });
+        tsan::handOff(&m_authPool); // pairs with the takeOver after waitForDone()
+    });
+}
+
+void LotteryServer::finishAuthentication(
+    quint64 sessionId, quint32 agency, bool accepted, bool missing)
+{
+    Session *session = findSession(sessionId);
+    if (!session || session->isClosing())
+        return;
+    if (!accepted) {
+        const QString reason = missing
+            ? QStringLiteral("HELLO carries no token and this server requires one")
+            : QStringLiteral("the token is not agency %1's").arg(agency);
+        LOTTERY_LOG_FAIL("autenticacion")
+            .field(u"agency", agency)
+            .field(u"ip", session->peer())
+            .field(u"error", reason);
+        session->fail(protocol::ErrorCode::AuthenticationFailed, reason);
+        return;
+    }
+    if (m_phase != ShutdownPhase::Running) {
+        session->fail(protocol::ErrorCode::ShuttingDown, QStringLiteral("server is shutting down"));
+        return;
+    }
+    LOTTERY_LOG_SUCCESS("autenticacion").field(u"agency", agency).field(u"ip", session->peer());
+    welcome(*session, agency);
+    session->taskFinished(); // reads on: frames sent behind the HELLO are handled now
+}
+
+void LotteryServer::welcome(Session &session, quint32 agency)
+{
+    const auto previous = m_sessionByAgency.constFind(agency);
     if (previous != m_sessionByAgency.constEnd()) {
         if (Session *old = findSession(*previous); old && old != &session) {
             m_waitingForDraw.remove(old->id());
-            old->fail(ErrorCode::Superseded,
-                QStringLiteral("a new session for agency %1 replaced this one").arg(hello.agency));
+            old->fail(protocol::ErrorCode::Superseded,
+                QStringLiteral("a new session for agency %1 replaced this one").arg(agency));
         }
     }
-    m_sessionByAgency.insert(hello.agency, session.id());
-    session.setAgency(hello.agency);
-    const AgencyProgress progress = m_state->progress(hello.agency);
+    m_sessionByAgency.insert(agency, session.id());
+    session.setAgency(agency);
+    const AgencyProgress progress = m_state->progress(agency);
     session.send(
         protocol::Welcome {protocol::kProtocolVersion, progress.lastSequence, progress.storedBets});
     LOTTERY_LOG_SUCCESS("hello")
         .field(u"ip", session.peer())
-        .field(u"agency", hello.agency)
+        .field(u"agency", agency)
         .field(u"last_sequence", progress.lastSequence)
         .field(u"stored_bets", progress.storedBets)
         .field(u"done", progress.done ? "true" : "false");

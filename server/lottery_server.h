@@ -4,6 +4,8 @@
 #pragma once
 
 #include "server/bet_storage.h"
+#include "server/connection_listener.h"
+#include "server/credentials.h"
 #include "server/lottery_state.h"
 #include "server/server_config.h"
 #include "server/session.h"
@@ -12,7 +14,6 @@
 #include <QHash>
 #include <QObject>
 #include <QSet>
-#include <QTcpServer>
 #include <QThreadPool>
 #include <QTimer>
 
@@ -49,6 +50,8 @@ private:
     void onAcceptError(QAbstractSocket::SocketError error);
 
     void helloReceived(Session &session, const protocol::Hello &hello) override;
+    void finishAuthentication(quint64 sessionId, quint32 agency, bool accepted, bool missing);
+    void welcome(Session &session, quint32 agency);
     void batchesReceived(Session &session, std::vector<std::string> bodies) override;
     void doneReceived(Session &session) override;
     void winnersRequested(Session &session) override;
@@ -69,8 +72,13 @@ private:
 
     const ServerConfig m_config;
     QString m_error;
-    QTcpServer m_listener;
+    ConnectionListener m_listener;
     QThreadPool m_pool;
+    std::unique_ptr<CredentialStore> m_credentials; // null: open mode, no authentication
+    // Token checks (PBKDF2, ~0.1 s each) run here, apart from m_pool, so that a flood of HELLOs
+    // delays other HELLOs but never the batches of agencies already in. Declared after
+    // m_credentials: destroyed (and waited for) before it.
+    QThreadPool m_authPool;
     std::unique_ptr<BetStorage> m_storage;
     std::unique_ptr<LotteryState> m_state;
     QHash<quint64, Session *> m_sessions;

@@ -29,6 +29,7 @@ Session::Session(quint64 id, QTcpSocket *socket, const SessionLimits &limits,
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_idleTimer.setSingleShot(true);
     m_frameTimer.setSingleShot(true);
+    m_helloTimer.setSingleShot(true);
     m_closeTimer.setSingleShot(true);
     connect(&m_idleTimer, &QTimer::timeout, this, [this] {
         fail(protocol::ErrorCode::Timeout,
@@ -38,6 +39,12 @@ Session::Session(quint64 id, QTcpSocket *socket, const SessionLimits &limits,
         fail(protocol::ErrorCode::Timeout,
             QStringLiteral("frame not completed within %1 ms").arg(m_limits.frameTimeoutMs));
     });
+    // Started here, not in start(): a TLS handshake that never ends must not hold the slot.
+    connect(&m_helloTimer, &QTimer::timeout, this, [this] {
+        fail(protocol::ErrorCode::Timeout,
+            QStringLiteral("no HELLO within %1 ms of connecting").arg(m_limits.helloTimeoutMs));
+    });
+    m_helloTimer.start(m_limits.helloTimeoutMs);
     connect(&m_closeTimer, &QTimer::timeout, this, &Session::abort);
     connect(m_socket, &QTcpSocket::readyRead, this, &Session::onReadyRead);
     // Queued: the handler may be iterating its sessions when a close completes synchronously.
@@ -77,6 +84,12 @@ void Session::fail(protocol::ErrorCode code, const QString &message)
     updateTimers();
     m_closeTimer.start(kCloseGraceMs);
     m_socket->disconnectFromHost();
+}
+
+void Session::holdForTask()
+{
+    m_taskInFlight = true;
+    updateTimers();
 }
 
 void Session::taskFinished()
@@ -204,6 +217,7 @@ void Session::dispatch(protocol::Message message)
             fail(ErrorCode::UnexpectedMessage, QStringLiteral("HELLO received twice"));
             return;
         }
+        m_helloTimer.stop();
         m_handler.helloReceived(*this, std::get<protocol::Hello>(message));
         return;
     }

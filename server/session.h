@@ -40,6 +40,8 @@ struct SessionLimits {
     qint64 readBufferSize = 4 * 8192;
     // Whole BATCH frames already buffered that go to the same worker task, at most.
     int maxBatchesPerTask = 16;
+    // From the connection to a whole HELLO (a TLS handshake included): Timeout.
+    int helloTimeoutMs = 10000;
 };
 
 class Session : public QObject
@@ -61,6 +63,9 @@ public:
     // Sends ERROR(code, message), logs it and closes the connection.
     void fail(protocol::ErrorCode code, const QString &message);
 
+    // The handler took the request (HELLO) to a worker: nothing more is read until
+    // taskFinished(). BATCH and DONE are held this way by the session itself.
+    void holdForTask();
     // The request handed to the handler has been answered: read on.
     void taskFinished();
     bool hasTaskInFlight() const { return m_taskInFlight; }
@@ -98,6 +103,7 @@ private:
     std::optional<std::pair<std::uint8_t, std::string>> m_heldFrame;
     QTimer m_idleTimer;
     QTimer m_frameTimer;
+    QTimer m_helloTimer;
     QTimer m_closeTimer;
     bool m_taskInFlight = false;
     bool m_waitingForDraw = false;
