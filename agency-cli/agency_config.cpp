@@ -213,7 +213,7 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
                        "(config reconnect.timeout, CLI_RECONNECT_TIMEOUT; default 60)."),
         QStringLiteral("s"));
     const QCommandLineOption window(QStringLiteral("window"),
-        QStringLiteral("Unacknowledged batches in flight (default 8)."), QStringLiteral("n"));
+        QStringLiteral("Unacknowledged batches in flight (default 32)."), QStringLiteral("n"));
     parser.addOptions({help, config, agency, server, file, batchMax, logLevel, connectTimeout,
         reconnectTimeout, window});
     m_helpText = parser.helpText();
