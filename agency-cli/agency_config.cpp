@@ -1,6 +1,7 @@
 #include "agency_config.h"
 
 #include <QCommandLineParser>
+#include <QFile>
 #include <QFileInfo>
 
 #include <yaml-cpp/yaml.h>
@@ -24,6 +25,8 @@ const QString kWindow = QStringLiteral("window");
 const QString kConnectTimeout = QStringLiteral("connect.timeout");
 const QString kReconnectTimeout = QStringLiteral("reconnect.timeout");
 const QString kToken = QStringLiteral("token");
+const QString kTokenFile = QStringLiteral("tokenFile");
+const QString kCa = QStringLiteral("ca");
 
 struct EnvironmentName {
     const char *variable;
@@ -37,6 +40,8 @@ const EnvironmentName kEnvironment[] = {
     {"CLI_BATCH_MAXAMOUNT", kBatchMax},
     {"CLI_DATA_FILE", kDataFile},
     {"CLI_TOKEN", kToken},
+    {"CLI_TOKEN_FILE", kTokenFile},
+    {"CLI_CA", kCa},
     {"CLI_RECONNECT_TIMEOUT", kReconnectTimeout},
 };
 
@@ -74,6 +79,7 @@ AgencySessionOptions AgencyCliConfig::sessionOptions() const
     options.port = port;
     options.agency = agency;
     options.token = token;
+    options.caFile = caFile;
     options.dataFile = dataFile;
     options.batchMaxBets = batchMaxBets;
     options.window = window;
@@ -135,6 +141,20 @@ bool AgencyConfigLoader::apply(const QString &key, const QString &value, const Q
         m_config.reconnectTimeoutSeconds = static_cast<int>(number);
     } else if (key == kToken) {
         m_config.token = value;
+    } else if (key == kTokenFile) {
+        QFile file(value);
+        if (!file.open(QIODevice::ReadOnly)) {
+            return fail(
+                QStringLiteral("%1: token file '%2': %3").arg(origin, value, file.errorString()));
+        }
+        const QString token = QString::fromUtf8(file.read(64 * 1024)).trimmed();
+        if (token.isEmpty())
+            return fail(QStringLiteral("%1: token file '%2' is empty").arg(origin, value));
+        m_config.token = token; // never logged
+    } else if (key == kCa) {
+        if (!QFileInfo(value).isReadable())
+            return bad(QStringLiteral("a readable CA certificate file"));
+        m_config.caFile = value;
     }
     return true;
 }
@@ -159,7 +179,7 @@ bool AgencyConfigLoader::loadYaml(const QString &path)
     if (!root.IsMap())
         return fail(QStringLiteral("%1: the top level must be a mapping of keys").arg(path));
     for (const QString &key : {kId, kServer, kLogLevel, kBatchMax, kDataFile, kWindow,
-             kConnectTimeout, kReconnectTimeout, kToken}) {
+             kConnectTimeout, kReconnectTimeout, kToken, kTokenFile, kCa}) {
         const QString origin = QStringLiteral("%1: %2").arg(path, key);
         try {
             const std::optional<YAML::Node> node = lookup(root, key.split(QLatin1Char('.')));
@@ -214,8 +234,18 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
         QStringLiteral("s"));
     const QCommandLineOption window(QStringLiteral("window"),
         QStringLiteral("Unacknowledged batches in flight (default 32)."), QStringLiteral("n"));
+    const QCommandLineOption ca(QStringLiteral("ca"),
+        QStringLiteral("PEM CA to verify the server with; turns TLS on (config ca, CLI_CA)."),
+        QStringLiteral("file"));
+    const QCommandLineOption tokenFile(QStringLiteral("token-file"),
+        QStringLiteral("File holding the agency's token (config tokenFile, CLI_TOKEN_FILE)."),
+        QStringLiteral("file"));
+    const QCommandLineOption token(QStringLiteral("token"),
+        QStringLiteral("The agency's token (config token, CLI_TOKEN). Visible to other local "
+                       "users in `ps`: prefer --token-file."),
+        QStringLiteral("secret"));
     parser.addOptions({help, config, agency, server, file, batchMax, logLevel, connectTimeout,
-        reconnectTimeout, window});
+        reconnectTimeout, window, ca, tokenFile, token});
     m_helpText = parser.helpText();
     if (!parser.parse(arguments)) {
         fail(parser.errorText());
@@ -262,6 +292,9 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
         {connectTimeout, kConnectTimeout},
         {reconnectTimeout, kReconnectTimeout},
         {window, kWindow},
+        {ca, kCa},
+        {tokenFile, kTokenFile},
+        {token, kToken},
     };
     for (const auto &[option, key] : flags) {
         if (!parser.isSet(option))

@@ -23,7 +23,10 @@ struct AgencyCliConfig {
     int connectTimeoutSeconds = 30;
     // After a lost connection or a server restart, keep reconnecting this long (0: never).
     int reconnectTimeoutSeconds = 60;
-    QString token; // config `token` or CLI_TOKEN (no flag: it would show in `ps`)
+    // The agency's secret: config `token`/`tokenFile`, CLI_TOKEN/CLI_TOKEN_FILE, --token-file,
+    // or --token (which any local user can read in `ps`: prefer the file).
+    QString token;
+    QString caFile; // config `ca`, CLI_CA, --ca: PEM CA; set means TLS to the server
     QString configFile; // the file that was read; empty when none
 
     QString serverAddress() const;

@@ -44,7 +44,9 @@ int main(int argc, char **argv)
         .field(u"file", config.dataFile)
         .field(u"log_level", toString(config.logLevel))
         .field(u"config_file",
-            config.configFile.isEmpty() ? QStringLiteral("(none)") : config.configFile);
+            config.configFile.isEmpty() ? QStringLiteral("(none)") : config.configFile)
+        .field(u"tls", config.caFile.isEmpty() ? QStringLiteral("off") : config.caFile)
+        .field(u"token", config.token.isEmpty() ? "none" : "set"); // never the token itself
 
     AgencySession session(config.sessionOptions());
     SessionLogger logger(&session);

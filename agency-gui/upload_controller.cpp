@@ -258,6 +258,8 @@ QString UploadController::failureTitle() const
             return tr("Protocol version mismatch");
         if (code == protocol::ErrorCode::InvalidAgency)
             return tr("Agency refused by the server");
+        if (code == protocol::ErrorCode::AuthenticationFailed)
+            return tr("Agency token refused");
         return tr("Error from the server");
     case Kind::BatchRejected: return tr("Batch rejected by the server");
     case Kind::ProtocolViolation:
@@ -267,6 +269,7 @@ QString UploadController::failureTitle() const
         return tr("Unexpected answer from the server");
     case Kind::ConnectionLost: return tr("Connection lost");
     case Kind::ResponseTimeout: return tr("The server stopped answering");
+    case Kind::TlsError: return tr("Secure connection failed");
     case Kind::None: break;
     }
     return tr("Upload failed");

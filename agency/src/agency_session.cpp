@@ -4,6 +4,10 @@
 #include "lottery/protocol/bet.h"
 #include "lottery/protocol/codec.h"
 
+#include <QFile>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslSocket>
 #include <QTcpSocket>
 
 #include <algorithm>
@@ -164,9 +168,18 @@ void AgencySession::begin()
         fail(FailureKind::FileError, d->reader.errorString());
         return;
     }
-    m_socket = new QTcpSocket(this);
+    if (m_options.caFile.isEmpty()) {
+        m_socket = new QTcpSocket(this);
+        connect(m_socket, &QTcpSocket::connected, this, &AgencySession::onConnected);
+    } else {
+        QSslSocket *tls = createTlsSocket();
+        if (!tls)
+            return; // failed
+        m_socket = tls;
+        // The session starts once the server is verified, not when TCP connects.
+        connect(tls, &QSslSocket::encrypted, this, &AgencySession::onConnected);
+    }
     m_socket->setReadBufferSize(kReadBufferBytes);
-    connect(m_socket, &QTcpSocket::connected, this, &AgencySession::onConnected);
     connect(m_socket, &QTcpSocket::errorOccurred, this, &AgencySession::onSocketError);
     connect(m_socket, &QTcpSocket::disconnected, this, &AgencySession::onDisconnected);
     connect(m_socket, &QTcpSocket::readyRead, this, &AgencySession::onReadyRead);
@@ -175,6 +188,36 @@ void AgencySession::begin()
     setPhase(Phase::Connecting);
     if (m_phase == Phase::Connecting)
         attemptConnect();
+}
+
+QSslSocket *AgencySession::createTlsSocket()
+{
+    const auto refuse = [this](const QString &problem) -> QSslSocket * {
+        fail(FailureKind::TlsError, problem);
+        return nullptr;
+    };
+    if (!QSslSocket::supportsSsl())
+        return refuse(QStringLiteral("TLS is not available in this Qt (no TLS backend)"));
+    QFile file(m_options.caFile);
+    if (!file.open(QIODevice::ReadOnly))
+        return refuse(QStringLiteral("CA file %1: %2").arg(m_options.caFile, file.errorString()));
+    const QList<QSslCertificate> authorities = QSslCertificate::fromData(file.readAll());
+    if (authorities.isEmpty())
+        return refuse(QStringLiteral("CA file %1 holds no PEM certificate").arg(m_options.caFile));
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setProtocol(QSsl::TlsV1_2OrLater);
+    configuration.setCaCertificates(authorities); // only these: not the system's CAs
+    configuration.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    auto *socket = new QSslSocket(this);
+    socket->setSslConfiguration(configuration);
+    // Never ignored: the handshake then fails and onSocketError() ends the session.
+    connect(socket, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
+        QStringList texts;
+        for (const QSslError &error : errors)
+            texts << error.errorString();
+        m_tlsErrors = texts.join(QStringLiteral("; "));
+    });
+    return socket;
 }
 
 void AgencySession::cancel()
@@ -311,7 +354,11 @@ void AgencySession::attemptConnect()
     const qint64 remaining = connectLimitMs() - m_connectClock.elapsed();
     // One attempt may not outlive the overall deadline (a SYN to a dead host can hang for minutes).
     m_attemptTimer.start(static_cast<int>(std::clamp<qint64>(remaining, 1, INT_MAX)));
-    m_socket->connectToHost(m_options.host, m_options.port);
+    m_tlsErrors.clear();
+    if (auto *tls = qobject_cast<QSslSocket *>(m_socket))
+        tls->connectToHostEncrypted(m_options.host, m_options.port);
+    else
+        m_socket->connectToHost(m_options.host, m_options.port);
 }
 
 void AgencySession::onConnectFailure(const QString &error)
@@ -370,6 +417,16 @@ void AgencySession::onSocketError(QAbstractSocket::SocketError error)
 {
     if (!isRunning())
         return;
+    if (!d->established
+        && (error == QAbstractSocket::SslHandshakeFailedError || !m_tlsErrors.isEmpty())) {
+        // The same server would fail the same check again: not retried.
+        fail(FailureKind::TlsError,
+            QStringLiteral("TLS with %1:%2 failed: %3")
+                .arg(m_options.host)
+                .arg(m_options.port)
+                .arg(m_tlsErrors.isEmpty() ? m_socket->errorString() : m_tlsErrors));
+        return;
+    }
     if (!d->established) {
         onConnectFailure(m_socket->errorString());
         return;

@@ -16,6 +16,7 @@ QStringView failureAction(AgencySession::FailureKind kind)
     case Kind::FileError: return u"lectura_apuestas";
     case Kind::ConnectTimeout: return u"conexion";
     case Kind::BatchRejected: return u"apuesta_enviada";
+    case Kind::TlsError: return u"tls";
     case Kind::None:
     case Kind::ServerError:
     case Kind::ProtocolViolation:

@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 
+class QSslSocket;
 class QTcpSocket;
 
 namespace lottery::agency {
@@ -31,6 +32,10 @@ struct AgencySessionOptions {
     quint16 port = 12345;
     quint32 agency = 0; // 1..N, required
     QString token; // sent in HELLO; empty when the server runs without credentials
+    // PEM CA certificate(s) the server's certificate must chain to; set: TLS, verified against
+    // these only (not the system's CAs), and the server's name must match `host`. Empty: plain
+    // TCP. A certificate that does not verify is never ignored.
+    QString caFile;
     QString dataFile; // required
 
     int batchMaxBets = 100; // the course's batch.maxAmount; frames also stay within 8 KiB
@@ -85,6 +90,7 @@ public:
         ProtocolViolation, // malformed frame or unexpected message from the server
         ConnectionLost, // the server closed the connection or a socket error
         ResponseTimeout, // the server did not answer within responseTimeout / drawTimeout
+        TlsError, // the CA file is unusable, or the server failed TLS verification (not retried)
     };
     Q_ENUM(FailureKind)
 
@@ -159,6 +165,7 @@ private:
     void resetUploadState();
     qint64 connectLimitMs() const;
 
+    QSslSocket *createTlsSocket(); // null after fail()
     void attemptConnect();
     void onConnectFailure(const QString &error);
     void onConnected();
@@ -202,6 +209,7 @@ private:
     bool m_reconnecting = false; // between a lost connection and the next WELCOME
     int m_nextRetryDelayMs = 0;
     QString m_lastConnectError;
+    QString m_tlsErrors; // why the server's certificate was refused, this attempt
 
     quint64 m_serverLastSequence = 0;
     quint64 m_serverStoredBets = 0;
