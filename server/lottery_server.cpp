@@ -6,7 +6,10 @@
 
 #include <QHostAddress>
 #include <QMetaObject>
+#include <QSslSocket>
 #include <QTcpSocket>
+
+#include <sys/resource.h>
 
 namespace lottery::server {
 
@@ -152,18 +155,38 @@ void LotteryServer::acceptConnections()
                 .field(u"error", message);
             const std::string bytes = protocol::encodeFrame(
                 protocol::ErrorMessage {protocol::ErrorCode::ServerBusy, message.toStdString()});
-            socket->write(bytes.data(), static_cast<qint64>(bytes.size()));
             connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
             QTimer::singleShot(kBusyCloseMs, socket, [socket] { socket->abort(); });
-            socket->disconnectFromHost();
+            const auto refuse = [socket, bytes] {
+                socket->write(bytes.data(), static_cast<qint64>(bytes.size()));
+                socket->disconnectFromHost();
+            };
+            // A TLS peer can read the ERROR only once its handshake is done.
+            auto *tls = qobject_cast<QSslSocket *>(socket);
+            if (tls && !tls->isEncrypted())
+                connect(tls, &QSslSocket::encrypted, tls, refuse);
+            else
+                refuse();
             continue;
         }
         const quint64 id = m_nextSessionId++;
         const SessionLimits limits {m_config.idleTimeoutMs, m_config.frameTimeoutMs,
             kReadBufferSize, kMaxBatchesPerTask, m_config.helloTimeoutMs};
+        const qintptr descriptor = socket->socketDescriptor();
         auto *session = new Session(id, socket, limits, *this, this);
         m_sessions.insert(id, session);
         session->start();
+        if (nearDescriptorLimit(descriptor)) {
+            LOTTERY_LOG_FAIL("accept")
+                .field(u"error",
+                    QStringLiteral("open file limit nearly reached (descriptor %1, %2 sessions)")
+                        .arg(descriptor)
+                        .arg(m_sessions.size()))
+                .field(u"retry_ms", kResumeAcceptMs);
+            m_listener.pauseAccepting();
+            m_resumeAcceptTimer.start(kResumeAcceptMs);
+            return;
+        }
     }
 }
 
