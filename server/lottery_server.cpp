@@ -9,8 +9,6 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 
-#include <sys/resource.h>
-
 namespace lottery::server {
 
 namespace {
@@ -172,21 +170,9 @@ void LotteryServer::acceptConnections()
         const quint64 id = m_nextSessionId++;
         const SessionLimits limits {m_config.idleTimeoutMs, m_config.frameTimeoutMs,
             kReadBufferSize, kMaxBatchesPerTask, m_config.helloTimeoutMs};
-        const qintptr descriptor = socket->socketDescriptor();
         auto *session = new Session(id, socket, limits, *this, this);
         m_sessions.insert(id, session);
         session->start();
-        if (nearDescriptorLimit(descriptor)) {
-            LOTTERY_LOG_FAIL("accept")
-                .field(u"error",
-                    QStringLiteral("open file limit nearly reached (descriptor %1, %2 sessions)")
-                        .arg(descriptor)
-                        .arg(m_sessions.size()))
-                .field(u"retry_ms", kResumeAcceptMs);
-            m_listener.pauseAccepting();
-            m_resumeAcceptTimer.start(kResumeAcceptMs);
-            return;
-        }
     }
 }
 
