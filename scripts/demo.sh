@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole system on loopback: one lottery-server and 5 agency-cli processes, then prints each
 # agency's winners. Data: .data/agency-N.csv when present, else the course dataset in ../shared/data,
-# else a deterministic synthetic set made by lottery-datagen.
+# else a deterministic synthetic set made by lottery-datagen. Secure by default: TLS and per-agency
+# tokens made by scripts/make-credentials.sh in the work dir (DEMO_INSECURE=1: the open mode).
 # Usage: scripts/demo.sh BIN_DIR [AGENCIES]
 set -euo pipefail
 
@@ -32,9 +33,17 @@ if [[ -z "$data_dir" ]]; then
 fi
 echo "demo: data from $data_dir, $agencies agencies, work dir $work"
 
+server_security=()
+if [[ "${DEMO_INSECURE:-0}" != 1 ]]; then
+    LOTTERY_CREDENTIALS="$bin_dir/lottery-credentials" \
+        "$root/scripts/make-credentials.sh" "$work/secrets" "$agencies"
+    server_security=(--tls-cert "$work/secrets/server.crt" --tls-key "$work/secrets/server.key"
+        --credentials "$work/secrets/credentials")
+fi
+
 # Port 0: the kernel picks a free port and the server logs the one it got.
 "$bin_dir/lottery-server" --port 0 --agencies "$agencies" --storage "$work/bets.csv" \
-    >"$work/server.log" 2>&1 &
+    "${server_security[@]}" >"$work/server.log" 2>&1 &
 server_pid=$!
 port=
 for _ in $(seq 1 100); do
@@ -48,7 +57,11 @@ echo "demo: server listening on 127.0.0.1:$port"
 
 pids=()
 for agency in $(seq 1 "$agencies"); do
-    "$bin_dir/agency-cli" --agency "$agency" --server "127.0.0.1:$port" \
+    agency_security=()
+    if [[ ${#server_security[@]} -gt 0 ]]; then
+        agency_security=(--ca "$work/secrets/ca.crt" --token-file "$work/secrets/agency-$agency.token")
+    fi
+    "$bin_dir/agency-cli" --agency "$agency" --server "127.0.0.1:$port" "${agency_security[@]}" \
         --file "$data_dir/agency-$agency.csv" --log-level DEBUG >"$work/agency-$agency.log" 2>&1 &
     pids+=($!)
 done
