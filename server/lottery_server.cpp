@@ -9,6 +9,8 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 
+#include <sys/resource.h>
+
 namespace lottery::server {
 
 namespace {
@@ -28,6 +30,19 @@ constexpr int kMaxBatchesPerTask = 16;
 constexpr qint64 kReadBufferSize = kMaxBatchesPerTask * protocol::kMaxFrameSize;
 // A refused connection gets this long to read its ERROR(ServerBusy).
 constexpr int kBusyCloseMs = 2000;
+// Descriptors kept free for the storage files, the draw and Qt's own needs.
+constexpr qintptr kDescriptorReserve = 16;
+
+// Qt 6.4 does not report an accept() that fails with EMFILE (no acceptError: it retries at
+// once, spinning the event loop). The kernel hands out the lowest free descriptor, so a new
+// socket numbered near the limit means nearly every descriptor is in use: stop accepting first.
+bool nearDescriptorLimit(qintptr descriptor)
+{
+    rlimit limit {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+        return false;
+    return descriptor + kDescriptorReserve >= static_cast<qintptr>(limit.rlim_cur);
+}
 // Threads for token checks: enough for a few HELLOs at once, never the whole machine.
 constexpr int kAuthThreads = 2;
 
@@ -170,9 +185,21 @@ void LotteryServer::acceptConnections()
         const quint64 id = m_nextSessionId++;
         const SessionLimits limits {m_config.idleTimeoutMs, m_config.frameTimeoutMs,
             kReadBufferSize, kMaxBatchesPerTask, m_config.helloTimeoutMs};
+        const qintptr descriptor = socket->socketDescriptor();
         auto *session = new Session(id, socket, limits, *this, this);
         m_sessions.insert(id, session);
         session->start();
+        if (nearDescriptorLimit(descriptor)) {
+            LOTTERY_LOG_FAIL("accept")
+                .field(u"error",
+                    QStringLiteral("open file limit nearly reached (descriptor %1, %2 sessions)")
+                        .arg(descriptor)
+                        .arg(m_sessions.size()))
+                .field(u"retry_ms", kResumeAcceptMs);
+            m_listener.pauseAccepting();
+            m_resumeAcceptTimer.start(kResumeAcceptMs);
+            return;
+        }
     }
 }
 
