@@ -123,6 +123,12 @@ QWidget *AgencyWindow::buildSettingsBox()
     m_batchSpin = new QSpinBox;
     m_batchSpin->setObjectName(QStringLiteral("batchSpin"));
     m_batchSpin->setRange(1, 0xFFFF);
+    m_caEdit = new QLineEdit;
+    m_caEdit->setObjectName(QStringLiteral("caEdit"));
+    m_caEdit->setPlaceholderText(tr("CA certificate (PEM) for TLS; empty: no TLS"));
+    m_tokenFileEdit = new QLineEdit;
+    m_tokenFileEdit->setObjectName(QStringLiteral("tokenFileEdit"));
+    m_tokenFileEdit->setPlaceholderText(tr("file holding the agency's token; empty: none"));
 
     auto *server = new QHBoxLayout;
     server->addWidget(m_hostEdit, 1);
@@ -136,6 +142,8 @@ QWidget *AgencyWindow::buildSettingsBox()
     form->addRow(tr("Agency"), m_agencySpin);
     form->addRow(tr("Bets file"), file);
     form->addRow(tr("Batch size"), m_batchSpin);
+    form->addRow(tr("CA file"), m_caEdit);
+    form->addRow(tr("Token file"), m_tokenFileEdit);
 
     connect(browse, &QPushButton::clicked, this, &AgencyWindow::browseForFile);
     connect(m_fileEdit, &QLineEdit::editingFinished, this, [this] {
@@ -267,6 +275,8 @@ UploadSettings AgencyWindow::fields() const
     s.agency = static_cast<quint32>(m_agencySpin->value());
     s.dataFile = m_fileEdit->text().trimmed();
     s.batchSize = m_batchSpin->value();
+    s.caFile = m_caEdit->text().trimmed();
+    s.tokenFile = m_tokenFileEdit->text().trimmed();
     return s;
 }
 
@@ -276,6 +286,8 @@ void AgencyWindow::setFields(const UploadSettings &settings)
     m_portSpin->setValue(settings.port);
     m_agencySpin->setValue(static_cast<int>(settings.agency));
     m_batchSpin->setValue(settings.batchSize);
+    m_caEdit->setText(settings.caFile);
+    m_tokenFileEdit->setText(settings.tokenFile);
     setDataFile(settings.dataFile);
 }
 

@@ -68,6 +68,8 @@ private:
     QSpinBox *m_portSpin = nullptr;
     QSpinBox *m_agencySpin = nullptr;
     QLineEdit *m_fileEdit = nullptr;
+    QLineEdit *m_caEdit = nullptr; // empty: plain TCP
+    QLineEdit *m_tokenFileEdit = nullptr; // a path: the token is read when the upload starts
     QSpinBox *m_batchSpin = nullptr;
 
     QLabel *m_summaryLabel = nullptr;

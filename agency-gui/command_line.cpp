@@ -26,7 +26,11 @@ GuiCommandLine GuiCommandLine::parse(const QStringList &arguments)
         QStringLiteral("Save a PNG of the window once the winners (or an error) are shown, then "
                        "quit: exit code 0 only if the winners were received."),
         QStringLiteral("PATH"));
-    parser.addOptions({help, server, agency, file, batch, start, screenshot});
+    const QCommandLineOption ca(QStringLiteral("ca"),
+        QStringLiteral("PEM CA to verify the server with (TLS)."), QStringLiteral("PATH"));
+    const QCommandLineOption tokenFile(QStringLiteral("token-file"),
+        QStringLiteral("File holding the agency's token."), QStringLiteral("PATH"));
+    parser.addOptions({help, server, agency, file, batch, start, screenshot, ca, tokenFile});
 
     auto failWith = [&result](const QString &message) {
         result.status = Status::Error;
@@ -70,6 +74,10 @@ GuiCommandLine GuiCommandLine::parse(const QStringList &arguments)
                                 .arg(parser.value(batch)));
         result.batchSize = size;
     }
+    if (parser.isSet(ca))
+        result.caFile = parser.value(ca);
+    if (parser.isSet(tokenFile))
+        result.tokenFile = parser.value(tokenFile);
     result.start = parser.isSet(start);
     result.screenshotPath = parser.value(screenshot);
     if (parser.isSet(screenshot) && result.screenshotPath.isEmpty())
@@ -89,6 +97,10 @@ void GuiCommandLine::applyTo(UploadSettings &settings) const
         settings.dataFile = *dataFile;
     if (batchSize)
         settings.batchSize = *batchSize;
+    if (caFile)
+        settings.caFile = *caFile;
+    if (tokenFile)
+        settings.tokenFile = *tokenFile;
 }
 
 } // namespace lottery::gui

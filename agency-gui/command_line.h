@@ -22,6 +22,8 @@ struct GuiCommandLine {
     std::optional<quint32> agency;
     std::optional<QString> dataFile;
     std::optional<int> batchSize;
+    std::optional<QString> caFile;
+    std::optional<QString> tokenFile;
     bool start = false; // start the upload at once
     QString screenshotPath; // save a PNG once winners or an error are shown, then quit
 

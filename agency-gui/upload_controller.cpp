@@ -4,6 +4,7 @@
 
 #include "lottery/agency/session_logger.h"
 
+#include <QFile>
 #include <QFileInfo>
 
 namespace lottery::gui {
@@ -165,6 +166,16 @@ void UploadController::startSession()
     options.dataFile = m_settings.dataFile;
     options.batchMaxBets = m_settings.batchSize;
     options.connectTimeout = m_connectTimeout;
+    options.caFile = m_settings.caFile;
+    if (!m_settings.tokenFile.isEmpty()) {
+        QFile file(m_settings.tokenFile);
+        if (!file.open(QIODevice::ReadOnly)) {
+            failWith(tr("Cannot read the token file"),
+                QStringLiteral("%1: %2").arg(m_settings.tokenFile, file.errorString()));
+            return;
+        }
+        options.token = QString::fromUtf8(file.read(64 * 1024)).trimmed();
+    }
 
     m_total = m_preview.validRows;
     m_sessionLogger.reset();

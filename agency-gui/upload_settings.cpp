@@ -24,6 +24,8 @@ UploadSettings UploadSettings::load(const QSettings &settings)
     const int batch = settings.value(QStringLiteral("upload/batchSize"), s.batchSize).toInt();
     if (batch >= 1 && batch <= kMaxBatchSize)
         s.batchSize = batch;
+    s.caFile = settings.value(QStringLiteral("security/caFile")).toString();
+    s.tokenFile = settings.value(QStringLiteral("security/tokenFile")).toString();
     return s;
 }
 
@@ -34,6 +36,8 @@ void UploadSettings::save(QSettings &settings) const
     settings.setValue(QStringLiteral("agency/number"), agency);
     settings.setValue(QStringLiteral("agency/file"), dataFile);
     settings.setValue(QStringLiteral("upload/batchSize"), batchSize);
+    settings.setValue(QStringLiteral("security/caFile"), caFile);
+    settings.setValue(QStringLiteral("security/tokenFile"), tokenFile);
     settings.sync();
 }
 

@@ -15,6 +15,10 @@ struct UploadSettings {
     quint32 agency = 1;
     QString dataFile;
     int batchSize = 100; // bets per BATCH (the course's batch.maxAmount)
+    // A secured server (docs/SECURITY.md): the CA to verify it with (TLS), the file holding the
+    // agency's token. Paths only: the token itself is never stored in the settings.
+    QString caFile;
+    QString tokenFile;
 
     static UploadSettings load(const QSettings &settings);
     void save(QSettings &settings) const;
@@ -22,7 +26,7 @@ struct UploadSettings {
     bool operator==(const UploadSettings &o) const
     {
         return host == o.host && port == o.port && agency == o.agency && dataFile == o.dataFile
-            && batchSize == o.batchSize;
+            && batchSize == o.batchSize && caFile == o.caFile && tokenFile == o.tokenFile;
     }
 };
 

@@ -140,7 +140,8 @@ void TestAgencyGuiParts::settingsRoundTrip()
 {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("s.ini"));
-    const UploadSettings saved {QStringLiteral("host.test"), 999, 7, QStringLiteral("/d/a.csv"), 5};
+    const UploadSettings saved {QStringLiteral("host.test"), 999, 7, QStringLiteral("/d/a.csv"), 5,
+        QStringLiteral("/s/ca.crt"), QStringLiteral("/s/agency-7.token")};
     {
         QSettings settings(path, QSettings::IniFormat);
         saved.save(settings);
