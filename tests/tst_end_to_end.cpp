@@ -184,7 +184,9 @@ void TestEndToEnd::sigtermStopsServerWhileAgenciesWait()
     ServerProcess server;
     QVERIFY2(server.start(2, storagePath()), server.output().constData());
     AgencyProcess waiting;
-    waiting.start(1, server.address(), file);
+    // The agency would ride out a restart for its reconnect timeout; keep that short here.
+    waiting.start(1, server.address(), file,
+                  {QStringLiteral("--reconnect-timeout"), QStringLiteral("2")});
     QTRY_COMPARE_WITH_TIMEOUT(server.countLines("action: agencia_finalizada | result: success"), 1,
                               60000);
     QVERIFY(waiting.isRunning());
