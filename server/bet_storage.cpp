@@ -379,8 +379,12 @@ BetStorage::WriteResult BetStorage::waitDurable(QMutexLocker<QMutex> &locker, qu
             m_syncDone.wakeAll();
             continue;
         }
-        if (deadline.hasExpired())
-            return {false, QStringLiteral("timed out waiting for fdatasync")};
+        if (deadline.hasExpired()) {
+            // Our bytes are in the files and may yet become durable (a restart replays them):
+            // appending this sequence again later would store it twice. Refuse all writes.
+            markFailed(QStringLiteral("fdatasync did not complete within %1 ms").arg(kSyncWaitMs));
+            return {false, m_failure};
+        }
         tsan::WaitAnnotation annotation(&m_mutex);
         m_syncDone.wait(&m_mutex, deadline);
     }
