@@ -799,7 +799,7 @@ void TestReliability::hostilePeersWhileAgenciesRun()
     }
     { // A flood past the connection cap: the extra ones are told ServerBusy.
         std::vector<std::unique_ptr<RawClient>> flood;
-        for (int i = 0; i < kMaxConnections + 10; ++i) {
+        for (int i = 0; i < kMaxConnections + 20; ++i) {
             flood.push_back(std::make_unique<RawClient>());
             QVERIFY(flood.back()->connectTo(port));
         }
