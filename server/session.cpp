@@ -61,7 +61,7 @@ void Session::start()
 
 void Session::send(const protocol::Message &message)
 {
-    if (m_socket->state() != QAbstractSocket::ConnectedState)
+    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
         return;
     const std::string bytes = protocol::encodeFrame(message);
     m_socket->write(bytes.data(), static_cast<qint64>(bytes.size()));
@@ -83,7 +83,8 @@ void Session::fail(protocol::ErrorCode code, const QString &message)
     m_closing = true;
     updateTimers();
     m_closeTimer.start(kCloseGraceMs);
-    m_socket->disconnectFromHost();
+    if (m_socket)
+        m_socket->disconnectFromHost();
 }
 
 void Session::holdForTask()
@@ -117,7 +118,8 @@ void Session::abort()
 {
     m_closing = true;
     updateTimers();
-    m_socket->abort();
+    if (m_socket)
+        m_socket->abort();
 }
 
 void Session::onReadyRead()
@@ -130,6 +132,8 @@ void Session::onReadyRead()
 
 void Session::readAvailable()
 {
+    if (!m_socket)
+        return;
     const QByteArray bytes = m_socket->readAll();
     if (!bytes.isEmpty())
         m_splitter.feed(bytes.constData(), static_cast<std::size_t>(bytes.size()));
@@ -209,7 +213,8 @@ void Session::dispatch(protocol::Message message)
         m_closing = true;
         updateTimers();
         m_closeTimer.start(kCloseGraceMs);
-        m_socket->disconnectFromHost();
+        if (m_socket)
+            m_socket->disconnectFromHost();
         return;
     }
     if (type == MessageType::Hello) {
@@ -245,6 +250,8 @@ void Session::failDecode(const protocol::DecodeError &error)
 
 void Session::updateTimers()
 {
+    if (m_closing)
+        m_helloTimer.stop(); // a closing session owes nothing more, HELLO included
     if (m_closing || m_stopped || m_taskInFlight) {
         // The peer is not the one keeping us waiting now.
         m_idleTimer.stop();

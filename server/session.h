@@ -7,6 +7,7 @@
 #include "lottery/protocol/codec.h"
 
 #include <QObject>
+#include <QPointer>
 #include <QTimer>
 
 #include <optional>
@@ -92,7 +93,8 @@ private:
     void onDisconnected();
 
     const quint64 m_id;
-    QTcpSocket *m_socket;
+    // Owned (a child of this session); QPointer so that no path can use it once Qt destroyed it.
+    QPointer<QTcpSocket> m_socket;
     const SessionLimits m_limits;
     SessionHandler &m_handler;
     QString m_peer;
