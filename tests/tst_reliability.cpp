@@ -807,7 +807,8 @@ void TestReliability::hostilePeersWhileAgenciesRun()
         }
         const QByteArray capLine
             = "connection limit " + QByteArray::number(kMaxConnections) + " reached";
-        QTRY_VERIFY2(server.count(capLine) >= 10, server.output().right(1500).constData());
+        // Generous: on a loaded machine the server may take a while to accept the whole flood.
+        QTRY_VERIFY_WITH_TIMEOUT(server.count(capLine) >= 10, 30000);
         int busy = 0;
         for (auto &peer : flood) {
             const auto message = peer->next(50); // the accepted ones stay silent
