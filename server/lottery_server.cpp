@@ -251,7 +251,7 @@ void LotteryServer::helloReceived(Session &session, const protocol::Hello &hello
     tsan::startTask(m_authPool, [this, id, agency, token, store] {
         const bool missing = token.isEmpty();
         const bool accepted = !missing && store->verify(agency, token);
-        tsan::postTo(this, [this, id, agency, accepted, missing] {
+        m_results.post([this, id, agency, accepted, missing] {
             finishAuthentication(id, agency, accepted, missing);
         });
         tsan::handOff(&m_authPool); // pairs with the takeOver after waitForDone()
@@ -320,7 +320,7 @@ void LotteryServer::batchesReceived(Session &session, std::vector<std::string> b
         m_pool, [this, id, agency, peer, today, storage, state, bodies = std::move(bodies)] {
             std::vector<BatchOutcome> outcomes
                 = processBatches(bodies, agency, today, *storage, *state);
-            tsan::postTo(this, [this, id, peer, agency, outcomes = std::move(outcomes)] {
+            m_results.post([this, id, peer, agency, outcomes = std::move(outcomes)] {
                 finishBatches(id, peer, agency, outcomes);
             });
         tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
@@ -393,7 +393,7 @@ void LotteryServer::doneReceived(Session &session)
     LotteryState *state = m_state.get();
     tsan::startTask(m_pool, [this, id, agency, storage, state] {
         const DoneOutcome outcome = processDone(agency, *storage, *state);
-        tsan::postTo(this, [this, id, agency, outcome] { finishDone(id, agency, outcome); });
+        m_results.post([this, id, agency, outcome] { finishDone(id, agency, outcome); });
         tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
     });
 }
@@ -433,7 +433,7 @@ void LotteryServer::maybeStartDraw()
     const BetStorage *storage = m_storage.get();
     tsan::startTask(m_pool, [this, storage] {
         const DrawOutcome outcome = runDraw(*storage);
-        tsan::postTo(this, [this, outcome] { finishDraw(outcome); });
+        m_results.post([this, outcome] { finishDraw(outcome); });
         tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
     });
 }

@@ -7,6 +7,7 @@
 #include "server/connection_listener.h"
 #include "server/credentials.h"
 #include "server/lottery_state.h"
+#include "server/result_queue.h"
 #include "server/server_config.h"
 #include "server/session.h"
 #include "server/worker_tasks.h"
@@ -74,6 +75,7 @@ private:
     QString m_error;
     ConnectionListener m_listener;
     QThreadPool m_pool;
+    ResultQueue m_results; // pool threads -> main thread
     std::unique_ptr<CredentialStore> m_credentials; // null: open mode, no authentication
     // Token checks (PBKDF2, ~0.1 s each) run here, apart from m_pool, so that a flood of HELLOs
     // delays other HELLOs but never the batches of agencies already in. Declared after

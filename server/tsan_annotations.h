@@ -4,9 +4,7 @@
 // report is about our code, not about Qt's invisible hand-offs.
 #pragma once
 
-#include <QMetaObject>
 #include <QMutex>
-#include <QObject>
 #include <QRunnable>
 #include <QThreadPool>
 #include <QtCore/qtsan_impl.h>
@@ -57,19 +55,6 @@ inline void startTask(QThreadPool &pool, std::function<void()> body)
     auto *task = new HandedOffTask(std::move(body));
     handOff(qtQueueKey());
     pool.start(task);
-}
-
-// Runs `body` in `receiver`'s thread (queued), with the hand-off stated.
-inline void postTo(QObject *receiver, std::function<void()> body)
-{
-    handOff(qtQueueKey());
-    QMetaObject::invokeMethod(
-        receiver,
-        [body = std::move(body)] {
-            takeOver(qtQueueKey());
-            body();
-        },
-        Qt::QueuedConnection);
 }
 
 // Wraps a QWaitCondition::wait(): the library unlocks and relocks the mutex out of TSan's view.
