@@ -50,6 +50,7 @@ private slots:
     void batchBuilderRespectsFrameSizeWithLongNames();
     void batchBuilderSingleMaxSizeBetFits();
     void batchBuilderZeroMaxBetsMeansOne();
+    void batchBuilderKeepsABetThatDidNotFit();
 
     void chunkWinnersFitFramesAndLastIsFinal_data();
     void chunkWinnersFitFramesAndLastIsFinal();
@@ -377,6 +378,20 @@ void TestBetRules::batchBuilderZeroMaxBetsMeansOne()
     QVERIFY(builder.full());
     QVERIFY(!builder.add(validBet()));
     QCOMPARE(builder.size(), std::size_t(1));
+}
+
+void TestBetRules::batchBuilderKeepsABetThatDidNotFit()
+{
+    BatchBuilder builder(1);
+    QVERIFY(builder.add(validBet()));
+    Bet next = validBet();
+    next.document = "987654";
+    QVERIFY(!builder.add(std::move(next)));
+    // Refused, so not moved from: the caller still has it for the next batch.
+    QCOMPARE(next.document, std::string("987654"));
+    QCOMPARE(builder.take(1).bets.size(), std::size_t(1));
+    QVERIFY(builder.add(std::move(next)));
+    QCOMPARE(builder.take(2).bets.front().document, std::string("987654"));
 }
 
 void TestBetRules::chunkWinnersFitFramesAndLastIsFinal_data()

@@ -736,7 +736,7 @@ void AgencySession::pump()
     BetRow row;
     while (m_phase == Phase::Sending && !d->doneSent) {
         if (d->pendingBet) {
-            if (d->builder.add(*d->pendingBet)) {
+            if (d->builder.add(std::move(*d->pendingBet))) { // moved from only if added
                 d->builderLines.push_back(d->pendingLine);
                 d->pendingBet.reset();
             } else {

@@ -155,18 +155,32 @@ class BatchBuilder
 public:
     explicit BatchBuilder(std::size_t maxBets) : m_maxBets(maxBets == 0 ? 1 : maxBets) {}
 
-    // False when the bet does not fit: take() the batch, then add the bet to the next one.
-    // A single valid bet always fits in an empty batch.
-    bool add(Bet bet)
+    // False when the bet does not fit: take() the batch, then add the bet to the next one. The bet
+    // is moved from only when it was added, so `add(std::move(bet))` never loses a bet that did
+    // not fit. A single valid bet always fits in an empty batch.
+    bool add(Bet &&bet)
     {
-        const std::size_t size = encodedBetSize(bet);
-        if (!m_batch.bets.empty()
-            && (m_batch.bets.size() >= m_maxBets || m_bodySize + size > kMaxBodySize
-                || m_batch.bets.size() >= 0xFFFF))
+        if (!fits(bet))
             return false;
-        m_bodySize += size;
+        m_bodySize += encodedBetSize(bet);
         m_batch.bets.push_back(std::move(bet));
         return true;
+    }
+
+    bool add(const Bet &bet)
+    {
+        if (!fits(bet))
+            return false;
+        m_bodySize += encodedBetSize(bet);
+        m_batch.bets.push_back(bet);
+        return true;
+    }
+
+    bool fits(const Bet &bet) const
+    {
+        return m_batch.bets.empty()
+            || (m_batch.bets.size() < m_maxBets && m_bodySize + encodedBetSize(bet) <= kMaxBodySize
+                && m_batch.bets.size() < 0xFFFF);
     }
 
     bool empty() const { return m_batch.bets.empty(); }
