@@ -943,6 +943,12 @@ void TestReliability::thousandConcurrentAgenciesOnTenWorkers()
 
 void TestReliability::acceptResumesAfterRunningOutOfDescriptors()
 {
+#ifdef LOTTERY_RELIABILITY_ASAN
+    // UBSan's vptr check probes an object's memory through a pipe(); with every descriptor in use
+    // (what this test does on purpose) the probe fails and UBSan calls a live 16-byte QTcpSocket
+    // "invalid vptr" and aborts. Seen with a suppression in place too. The normal build runs it.
+    QSKIP("descriptor exhaustion breaks UBSan's own vptr probe; runs in the normal build");
+#endif
     const QStringList files = writeFiles(1, 300, 29);
     Server server(storage(), 1);
     // bash's `ulimit -n` sets the hard limit too: the server cannot raise it back.
