@@ -5,7 +5,7 @@ WERROR ?= ON
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test test-asan test-tsan fuzz bench clean \
+.PHONY: all deps build demo test test-asan test-tsan fuzz bench clean format \
         docker-image docker-compose-up docker-compose-logs docker-compose-down
 
 all: build
@@ -60,3 +60,7 @@ docker-compose-logs:
 
 docker-compose-down:
 	docker/compose.sh down $(COMPOSE_FILE)
+
+# clang-format every C++ file git knows (style in .clang-format).
+format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i

@@ -11,7 +11,7 @@ namespace lottery {
 
 namespace {
 
-std::atomic<int> g_level{static_cast<int>(LogLevel::Info)};
+std::atomic<int> g_level {static_cast<int>(LogLevel::Info)};
 
 QMutex &outputMutex()
 {

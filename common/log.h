@@ -33,7 +33,10 @@ public:
 
     LogLine &field(QStringView key, QStringView value);
     LogLine &field(QStringView key, const QString &value) { return field(key, QStringView(value)); }
-    LogLine &field(QStringView key, const char *value) { return field(key, QString::fromUtf8(value)); }
+    LogLine &field(QStringView key, const char *value)
+    {
+        return field(key, QString::fromUtf8(value));
+    }
     LogLine &field(QStringView key, long long value);
     LogLine &field(QStringView key, unsigned long long value);
     LogLine &field(QStringView key, int value) { return field(key, static_cast<long long>(value)); }
@@ -41,7 +44,10 @@ public:
     {
         return field(key, static_cast<unsigned long long>(value));
     }
-    LogLine &field(QStringView key, long value) { return field(key, static_cast<long long>(value)); }
+    LogLine &field(QStringView key, long value)
+    {
+        return field(key, static_cast<long long>(value));
+    }
     LogLine &field(QStringView key, unsigned long value)
     {
         return field(key, static_cast<unsigned long long>(value));
@@ -60,8 +66,11 @@ inline LogLine logInfo(QStringView action, LogResult result)
 }
 
 // Convenience for the common cases; the returned line is written at the end of the statement.
-#define LOTTERY_LOG_SUCCESS(action) ::lottery::LogLine(::lottery::LogLevel::Info, u"" action, ::lottery::LogResult::Success)
-#define LOTTERY_LOG_FAIL(action) ::lottery::LogLine(::lottery::LogLevel::Error, u"" action, ::lottery::LogResult::Fail)
-#define LOTTERY_LOG_PROGRESS(action) ::lottery::LogLine(::lottery::LogLevel::Info, u"" action, ::lottery::LogResult::InProgress)
+#define LOTTERY_LOG_SUCCESS(action)                                                                \
+    ::lottery::LogLine(::lottery::LogLevel::Info, u"" action, ::lottery::LogResult::Success)
+#define LOTTERY_LOG_FAIL(action)                                                                   \
+    ::lottery::LogLine(::lottery::LogLevel::Error, u"" action, ::lottery::LogResult::Fail)
+#define LOTTERY_LOG_PROGRESS(action)                                                               \
+    ::lottery::LogLine(::lottery::LogLevel::Info, u"" action, ::lottery::LogResult::InProgress)
 
 } // namespace lottery

@@ -323,8 +323,8 @@ void LotteryServer::batchesReceived(Session &session, std::vector<std::string> b
             m_results.post([this, id, peer, agency, outcomes = std::move(outcomes)] {
                 finishBatches(id, peer, agency, outcomes);
             });
-        tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
-    });
+            tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
+        });
 }
 
 void LotteryServer::finishBatches(quint64 sessionId, const QString &peer, quint32 agency,

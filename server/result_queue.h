@@ -19,7 +19,7 @@ class ResultQueue : public QObject
 {
     Q_OBJECT
 public:
-    explicit ResultQueue(QObject *parent = nullptr) : QObject(parent) {}
+    explicit ResultQueue(QObject *parent = nullptr) : QObject(parent) { }
 
     // Any thread: runs `result` later in this object's thread, in posting order.
     void post(std::function<void()> result);

@@ -38,7 +38,7 @@ inline void *qtQueueKey()
 class HandedOffTask : public QRunnable
 {
 public:
-    explicit HandedOffTask(std::function<void()> body) : m_body(std::move(body)) {}
+    explicit HandedOffTask(std::function<void()> body) : m_body(std::move(body)) { }
     void run() override
     {
         takeOver(qtQueueKey());

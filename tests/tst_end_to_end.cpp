@@ -11,8 +11,8 @@
 #include <vector>
 
 using lottery::testing::AgencyProcess;
-using lottery::testing::ServerProcess;
 using lottery::testing::countWinnersInFile;
+using lottery::testing::ServerProcess;
 using lottery::testing::winnerDocumentsInFile;
 using lottery::testing::writeAgencyFile;
 
@@ -50,13 +50,13 @@ void TestEndToEnd::runAgencies(ServerProcess &server, const QStringList &files, 
     for (int i = 0; i < files.size(); ++i) {
         agencies.push_back(std::make_unique<AgencyProcess>());
         agencies.back()->start(i + 1, server.address(), files[i],
-                               {QStringLiteral("--log-level"), QStringLiteral("DEBUG")});
+            {QStringLiteral("--log-level"), QStringLiteral("DEBUG")});
     }
     for (int i = 0; i < files.size(); ++i) {
         AgencyProcess &agency = *agencies[i];
         QVERIFY2(agency.waitForFinished(timeoutMs), agency.output().right(2000).constData());
         QVERIFY2(agency.exitStatus() == QProcess::NormalExit && agency.exitCode() == 0,
-                 agency.output().right(2000).constData());
+            agency.output().right(2000).constData());
         QCOMPARE(agency.reportedWinners(), countWinnersInFile(files[i]));
         // The documents themselves, not only their count: each agency gets its own winners.
         for (const QString &document : winnerDocumentsInFile(files[i]))
@@ -114,8 +114,9 @@ void TestEndToEnd::fiftyAgenciesOnTenWorkers()
         writeAgencyFile(files.back(), agency, 200, 30 + agency % 7);
     }
     ServerProcess server;
-    QVERIFY2(server.start(kAgencies, storagePath(), {QStringLiteral("--workers"), QStringLiteral("10")}),
-             server.output().constData());
+    QVERIFY2(
+        server.start(kAgencies, storagePath(), {QStringLiteral("--workers"), QStringLiteral("10")}),
+        server.output().constData());
     runAgencies(server, files, 120000);
     QVERIFY(server.terminate());
     QCOMPARE(server.exitCode(), 0);
@@ -128,9 +129,9 @@ void TestEndToEnd::invalidRowIsSkippedAndReported()
     {
         QFile append(file);
         QVERIFY(append.open(QIODevice::Append));
-        append.write("Ana,Pérez,12A45,1990-01-01,12\r\n");      // line 101: document
-        append.write("Ana,Pérez,1245,1990-02-30,12\r\n");       // line 102: date
-        append.write("Ana,Pérez,1245,1990-01-01,7574\r\n");     // line 103: valid winner
+        append.write("Ana,Pérez,12A45,1990-01-01,12\r\n"); // line 101: document
+        append.write("Ana,Pérez,1245,1990-02-30,12\r\n"); // line 102: date
+        append.write("Ana,Pérez,1245,1990-01-01,7574\r\n"); // line 103: valid winner
     }
     ServerProcess server;
     QVERIFY2(server.start(1, storagePath()), server.output().constData());
@@ -159,8 +160,8 @@ void TestEndToEnd::getWinnersIsHeldUntilTheLastAgencyIsDone()
     AgencyProcess first, second, third;
     first.start(1, server.address(), files[0]);
     second.start(2, server.address(), files[1]);
-    QTRY_COMPARE_WITH_TIMEOUT(server.countLines("action: agencia_finalizada | result: success"), 2,
-                              60000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        server.countLines("action: agencia_finalizada | result: success"), 2, 60000);
     // Both have said DONE and asked for winners; with agency 3 missing nobody may be answered.
     QVERIFY(first.isRunning());
     QVERIFY(second.isRunning());
@@ -185,10 +186,10 @@ void TestEndToEnd::sigtermStopsServerWhileAgenciesWait()
     QVERIFY2(server.start(2, storagePath()), server.output().constData());
     AgencyProcess waiting;
     // The agency would ride out a restart for its reconnect timeout; keep that short here.
-    waiting.start(1, server.address(), file,
-                  {QStringLiteral("--reconnect-timeout"), QStringLiteral("2")});
-    QTRY_COMPARE_WITH_TIMEOUT(server.countLines("action: agencia_finalizada | result: success"), 1,
-                              60000);
+    waiting.start(
+        1, server.address(), file, {QStringLiteral("--reconnect-timeout"), QStringLiteral("2")});
+    QTRY_COMPARE_WITH_TIMEOUT(
+        server.countLines("action: agencia_finalizada | result: success"), 1, 60000);
     QVERIFY(waiting.isRunning());
 
     QVERIFY2(server.terminate(10000), "server did not exit within 10 s of SIGTERM");
@@ -210,14 +211,14 @@ void TestEndToEnd::sigtermStopsAgencyCleanly()
     QVERIFY2(server.start(2, storagePath()), server.output().constData());
     AgencyProcess agency;
     agency.start(1, server.address(), file);
-    QTRY_COMPARE_WITH_TIMEOUT(server.countLines("action: agencia_finalizada | result: success"), 1,
-                              60000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        server.countLines("action: agencia_finalizada | result: success"), 1, 60000);
     agency.terminate();
     QVERIFY(agency.waitForFinished(10000));
     QCOMPARE(agency.exitStatus(), QProcess::NormalExit);
     QCOMPARE(agency.exitCode(), 0);
     QVERIFY2(agency.output().contains("action: shutdown | result: success"),
-             agency.output().constData());
+        agency.output().constData());
 }
 
 void TestEndToEnd::restartAfterDrawGivesTheSameWinners()

@@ -47,8 +47,9 @@ ServerProcess::~ServerProcess()
 
 bool ServerProcess::start(int agencies, const QString &storagePath, const QStringList &extra)
 {
-    QStringList arguments{QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--agencies"),
-                          QString::number(agencies), QStringLiteral("--storage"), storagePath};
+    QStringList arguments {QStringLiteral("--port"), QStringLiteral("0"),
+        QStringLiteral("--agencies"), QString::number(agencies), QStringLiteral("--storage"),
+        storagePath};
     arguments += extra;
     m_process.start(binaryPath(QStringLiteral("lottery-server")), arguments);
     if (!m_process.waitForStarted(10000))
@@ -124,11 +125,11 @@ AgencyProcess::~AgencyProcess()
     }
 }
 
-void AgencyProcess::start(int agency, const QString &serverAddress, const QString &file,
-                          const QStringList &extra)
+void AgencyProcess::start(
+    int agency, const QString &serverAddress, const QString &file, const QStringList &extra)
 {
-    QStringList arguments{QStringLiteral("--agency"), QString::number(agency),
-                          QStringLiteral("--server"), serverAddress, QStringLiteral("--file"), file};
+    QStringList arguments {QStringLiteral("--agency"), QString::number(agency),
+        QStringLiteral("--server"), serverAddress, QStringLiteral("--file"), file};
     arguments += extra;
     m_process.start(binaryPath(QStringLiteral("agency-cli")), arguments);
 }
@@ -206,13 +207,13 @@ void writeAgencyFile(const QString &path, int agency, int bets, int winnerEvery)
     QFile file(path);
     QVERIFY2(file.open(QIODevice::WriteOnly | QIODevice::Truncate), qPrintable(path));
     for (int i = 0; i < bets; ++i) {
-        const int number = (winnerEvery > 0 && i % winnerEvery == winnerEvery - 1)
-            ? 7574
-            : (i * 37 + agency) % 10000 == 7574 ? 7575 : (i * 37 + agency) % 10000;
+        const int number = (winnerEvery > 0 && i % winnerEvery == winnerEvery - 1) ? 7574
+            : (i * 37 + agency) % 10000 == 7574                                    ? 7575
+                                                : (i * 37 + agency) % 10000;
         const QByteArray row = QByteArray(kFirstNames[i % 5]) + ',' + kLastNames[(i / 5) % 5] + ','
-            + QByteArray::number(agency * 10000000 + i) + ','
-            + QByteArray::number(1950 + i % 50) + "-0" + QByteArray::number(1 + i % 9) + "-1"
-            + QByteArray::number(i % 9) + ',' + QByteArray::number(number) + "\r\n";
+            + QByteArray::number(agency * 10000000 + i) + ',' + QByteArray::number(1950 + i % 50)
+            + "-0" + QByteArray::number(1 + i % 9) + "-1" + QByteArray::number(i % 9) + ','
+            + QByteArray::number(number) + "\r\n";
         file.write(row);
     }
 }

@@ -31,7 +31,7 @@ public:
     int countLines(const QByteArray &needle);
 
     bool terminate(int timeoutMs = 10000); // SIGTERM, wait; true when it exited
-    void kill();                           // SIGKILL, wait
+    void kill(); // SIGKILL, wait
     bool isRunning() const;
     int exitCode() const;
     QProcess::ExitStatus exitStatus() const;
@@ -50,7 +50,7 @@ public:
     ~AgencyProcess();
 
     void start(int agency, const QString &serverAddress, const QString &file,
-               const QStringList &extraArguments = {});
+        const QStringList &extraArguments = {});
     bool waitForFinished(int timeoutMs);
     bool isRunning() const;
     int exitCode() const;

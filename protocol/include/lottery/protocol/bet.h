@@ -99,16 +99,16 @@ inline std::optional<BetError> checkName(std::string_view value, BetField field)
     // The field's name as a string only for an error: valid names (nearly all) need no copy.
     const auto name = [field] { return std::string(protocol::toString(field)); };
     if (value.empty())
-        return BetError{field, name() + " is empty"};
+        return BetError {field, name() + " is empty"};
     if (value.size() > kMaxBetFieldBytes)
-        return BetError{field, name() + " is longer than " + std::to_string(kMaxBetFieldBytes)
-                                   + " bytes"};
+        return BetError {
+            field, name() + " is longer than " + std::to_string(kMaxBetFieldBytes) + " bytes"};
     if (!isValidUtf8(value))
-        return BetError{field, name() + " is not valid UTF-8"};
+        return BetError {field, name() + " is not valid UTF-8"};
     if (hasControlCharacter(value))
-        return BetError{field, name() + " contains a control character"};
+        return BetError {field, name() + " contains a control character"};
     if (value.front() == ' ' || value.back() == ' ')
-        return BetError{field, name() + " has leading or trailing spaces"};
+        return BetError {field, name() + " has leading or trailing spaces"};
     return std::nullopt;
 }
 
@@ -122,24 +122,24 @@ inline std::optional<BetError> validateBet(const Bet &bet, const CivilDate &toda
     if (auto error = detail::checkName(bet.lastName, BetField::LastName))
         return error;
     if (bet.document.empty())
-        return BetError{BetField::Document, "document is empty"};
+        return BetError {BetField::Document, "document is empty"};
     if (bet.document.size() > kMaxDocumentDigits)
-        return BetError{BetField::Document, "document has more than "
-                                                + std::to_string(kMaxDocumentDigits) + " digits"};
+        return BetError {BetField::Document,
+            "document has more than " + std::to_string(kMaxDocumentDigits) + " digits"};
     for (char c : bet.document) {
         if (c < '0' || c > '9')
-            return BetError{BetField::Document, "document must contain only digits"};
+            return BetError {BetField::Document, "document must contain only digits"};
     }
     const std::optional<CivilDate> birth = parseIsoDate(bet.birthdate);
     if (!birth)
-        return BetError{BetField::Birthdate, "birthdate is not a real date in YYYY-MM-DD form"};
+        return BetError {BetField::Birthdate, "birthdate is not a real date in YYYY-MM-DD form"};
     if (birth->year < kMinBirthYear)
-        return BetError{BetField::Birthdate,
-                        "birthdate is before " + std::to_string(kMinBirthYear)};
+        return BetError {
+            BetField::Birthdate, "birthdate is before " + std::to_string(kMinBirthYear)};
     if (today < *birth)
-        return BetError{BetField::Birthdate, "birthdate is in the future"};
+        return BetError {BetField::Birthdate, "birthdate is in the future"};
     if (bet.number > kMaxBetNumber)
-        return BetError{BetField::Number, "number is above " + std::to_string(kMaxBetNumber)};
+        return BetError {BetField::Number, "number is above " + std::to_string(kMaxBetNumber)};
     return std::nullopt;
 }
 
@@ -153,7 +153,7 @@ inline bool isWinner(const Bet &bet)
 class BatchBuilder
 {
 public:
-    explicit BatchBuilder(std::size_t maxBets) : m_maxBets(maxBets == 0 ? 1 : maxBets) {}
+    explicit BatchBuilder(std::size_t maxBets) : m_maxBets(maxBets == 0 ? 1 : maxBets) { }
 
     // False when the bet does not fit: take() the batch, then add the bet to the next one. The bet
     // is moved from only when it was added, so `add(std::move(bet))` never loses a bet that did
@@ -191,7 +191,7 @@ public:
     {
         Batch batch = std::move(m_batch);
         batch.sequence = sequence;
-        m_batch = Batch{};
+        m_batch = Batch {};
         m_bodySize = kBatchHeaderSize;
         return batch;
     }

@@ -94,7 +94,7 @@ inline CsvBetResult parseAgencyCsvLine(std::string_view line)
     const auto number = parseBetNumber((*fields)[4]);
     if (!number)
         return {std::nullopt, "number is not an integer"};
-    Bet bet{(*fields)[0], (*fields)[1], (*fields)[2], (*fields)[3], *number};
+    Bet bet {(*fields)[0], (*fields)[1], (*fields)[2], (*fields)[3], *number};
     return {std::move(bet), {}};
 }
 
@@ -147,14 +147,15 @@ inline std::optional<StoredBet> parseStoredBetRow(std::string_view line)
         return std::nullopt;
     unsigned agency = 0;
     const std::string &agencyText = (*fields)[0];
-    const auto [end, ec] =
-        std::from_chars(agencyText.data(), agencyText.data() + agencyText.size(), agency);
+    const auto [end, ec]
+        = std::from_chars(agencyText.data(), agencyText.data() + agencyText.size(), agency);
     if (ec != std::errc() || end != agencyText.data() + agencyText.size())
         return std::nullopt;
     const auto number = parseBetNumber((*fields)[5]);
     if (!number)
         return std::nullopt;
-    return StoredBet{agency, Bet{(*fields)[1], (*fields)[2], (*fields)[3], (*fields)[4], *number}};
+    return StoredBet {
+        agency, Bet {(*fields)[1], (*fields)[2], (*fields)[3], (*fields)[4], *number}};
 }
 
 } // namespace lottery::protocol

@@ -2,8 +2,8 @@
 //
 // Frame layout (big-endian):  u32 length | u8 type | body   where length = 1 + body size.
 // Decoding never throws and never reads past what it was given. A stream is cut into frames by
-// FrameSplitter (which checks the length prefix before buffering a byte of the body), and each frame
-// is turned into a Message by decodeFrame(); StreamDecoder does both.
+// FrameSplitter (which checks the length prefix before buffering a byte of the body), and each
+// frame is turned into a Message by decodeFrame(); StreamDecoder does both.
 #pragma once
 
 #include "lottery/protocol/byte_order.h"
@@ -95,9 +95,9 @@ inline void appendBody(std::string &out, const Reject &m)
     appendText16(out, clipText(m.reason));
 }
 
-inline void appendBody(std::string &, const Done &) {}
-inline void appendBody(std::string &, const DoneAck &) {}
-inline void appendBody(std::string &, const GetWinners &) {}
+inline void appendBody(std::string &, const Done &) { }
+inline void appendBody(std::string &, const DoneAck &) { }
+inline void appendBody(std::string &, const GetWinners &) { }
 
 inline void appendBody(std::string &out, const Winners &m)
 {
@@ -187,14 +187,17 @@ namespace detail {
 class BodyReader
 {
 public:
-    explicit BodyReader(std::string_view body) : m_body(body) {}
+    explicit BodyReader(std::string_view body) : m_body(body) { }
 
     bool failed() const { return m_error.has_value(); }
     const DecodeError &error() const { return *m_error; }
     bool atEnd() const { return m_pos == m_body.size(); }
     std::size_t remaining() const { return m_body.size() - m_pos; }
 
-    std::uint8_t u8(const char *field) { return need(1, field) ? std::uint8_t(m_body[m_pos++]) : 0; }
+    std::uint8_t u8(const char *field)
+    {
+        return need(1, field) ? std::uint8_t(m_body[m_pos++]) : 0;
+    }
 
     std::uint16_t u16(const char *field)
     {
@@ -231,8 +234,8 @@ public:
         const std::uint16_t length = u16(field);
         if (!failed() && length > kMaxTextBytes) {
             failAt(lengthOffset, DecodeErrorKind::InvalidValue,
-                   std::string(field) + " is " + std::to_string(length) + " bytes, over "
-                       + std::to_string(kMaxTextBytes));
+                std::string(field) + " is " + std::to_string(length) + " bytes, over "
+                    + std::to_string(kMaxTextBytes));
             return {};
         }
         return text(length, field);
@@ -241,13 +244,13 @@ public:
     void fail(DecodeErrorKind kind, const std::string &detail)
     {
         if (!m_error)
-            m_error = DecodeError{kind, kFrameHeaderSize + m_pos, detail};
+            m_error = DecodeError {kind, kFrameHeaderSize + m_pos, detail};
     }
 
     void failAt(std::size_t bodyOffset, DecodeErrorKind kind, const std::string &detail)
     {
         if (!m_error)
-            m_error = DecodeError{kind, kFrameHeaderSize + bodyOffset, detail};
+            m_error = DecodeError {kind, kFrameHeaderSize + bodyOffset, detail};
     }
 
     std::size_t position() const { return m_pos; }
@@ -258,8 +261,9 @@ private:
         if (m_error)
             return false;
         if (m_body.size() - m_pos < n) {
-            fail(DecodeErrorKind::Truncated, std::string(field) + " needs " + std::to_string(n)
-                     + " bytes, " + std::to_string(m_body.size() - m_pos) + " left");
+            fail(DecodeErrorKind::Truncated,
+                std::string(field) + " needs " + std::to_string(n) + " bytes, "
+                    + std::to_string(m_body.size() - m_pos) + " left");
             return false;
         }
         return true;
@@ -316,7 +320,7 @@ inline Batch readBatch(BodyReader &r)
     // Never reserve from a count we have not checked against the bytes actually present.
     if (r.remaining() < std::size_t(count) * kMinEncodedBetSize) {
         r.failAt(countOffset, DecodeErrorKind::Truncated,
-                 "bet count " + std::to_string(count) + " does not fit in the frame");
+            "bet count " + std::to_string(count) + " does not fit in the frame");
         return m;
     }
     m.bets.reserve(count);
@@ -350,7 +354,8 @@ inline ErrorCode readErrorCode(BodyReader &r)
     const std::size_t offset = r.position();
     const std::uint16_t code = r.u16("error code");
     if (!r.failed() && !isKnownErrorCode(code))
-        r.failAt(offset, DecodeErrorKind::InvalidValue, "unknown error code " + std::to_string(code));
+        r.failAt(
+            offset, DecodeErrorKind::InvalidValue, "unknown error code " + std::to_string(code));
     return static_cast<ErrorCode>(code);
 }
 
@@ -376,7 +381,7 @@ inline Winners readWinners(BodyReader &r)
     const std::uint16_t count = r.u16("document count");
     if (!r.failed() && r.remaining() < std::size_t(count) * kMinEncodedDocumentSize) {
         r.failAt(countOffset, DecodeErrorKind::Truncated,
-                 "document count " + std::to_string(count) + " does not fit in the frame");
+            "document count " + std::to_string(count) + " does not fit in the frame");
     }
     if (r.failed())
         return m;
@@ -407,8 +412,8 @@ inline FrameDecodeResult decodeFrame(const RawFrame &frame)
     using detail::BodyReader;
     if (!isKnownMessageType(frame.type)) {
         return {std::nullopt,
-                DecodeError{DecodeErrorKind::UnknownType, kLengthFieldSize,
-                            "type byte " + std::to_string(frame.type)}};
+            DecodeError {DecodeErrorKind::UnknownType, kLengthFieldSize,
+                "type byte " + std::to_string(frame.type)}};
     }
     BodyReader r(frame.body);
     Message message;
@@ -418,16 +423,16 @@ inline FrameDecodeResult decodeFrame(const RawFrame &frame)
     case MessageType::Batch: message = detail::readBatch(r); break;
     case MessageType::Ack: message = detail::readAck(r); break;
     case MessageType::Reject: message = detail::readReject(r); break;
-    case MessageType::Done: message = Done{}; break;
-    case MessageType::DoneAck: message = DoneAck{}; break;
-    case MessageType::GetWinners: message = GetWinners{}; break;
+    case MessageType::Done: message = Done {}; break;
+    case MessageType::DoneAck: message = DoneAck {}; break;
+    case MessageType::GetWinners: message = GetWinners {}; break;
     case MessageType::Winners: message = detail::readWinners(r); break;
     case MessageType::Error: message = detail::readError(r); break;
     }
     if (!r.failed() && !r.atEnd()) {
         r.fail(DecodeErrorKind::TrailingBytes,
-               std::to_string(r.remaining()) + " bytes after the last field of "
-                   + toString(static_cast<MessageType>(frame.type)));
+            std::to_string(r.remaining()) + " bytes after the last field of "
+                + toString(static_cast<MessageType>(frame.type)));
     }
     if (r.failed())
         return {std::nullopt, r.error()};
@@ -456,13 +461,13 @@ public:
             return DecodeStatus::Incomplete;
         const std::uint32_t length = loadU32(m_buffer.data() + m_consumed);
         if (length == 0) {
-            m_error = DecodeError{DecodeErrorKind::EmptyFrame, 0, "length prefix is 0"};
+            m_error = DecodeError {DecodeErrorKind::EmptyFrame, 0, "length prefix is 0"};
             return DecodeStatus::Malformed;
         }
         if (length > kMaxFrameSize - kLengthFieldSize) {
-            m_error = DecodeError{DecodeErrorKind::FrameTooLarge, 0,
-                                  "length prefix " + std::to_string(length) + " exceeds "
-                                      + std::to_string(kMaxFrameSize - kLengthFieldSize)};
+            m_error = DecodeError {DecodeErrorKind::FrameTooLarge, 0,
+                "length prefix " + std::to_string(length) + " exceeds "
+                    + std::to_string(kMaxFrameSize - kLengthFieldSize)};
             return DecodeStatus::Malformed;
         }
         if (available < kLengthFieldSize + length)

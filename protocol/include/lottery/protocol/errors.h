@@ -10,22 +10,22 @@ namespace lottery::protocol {
 
 // Wire values are fixed: never renumber, only append.
 enum class ErrorCode : std::uint16_t {
-    MalformedFrame = 1,        // the bytes do not decode (see DecodeError)
-    FrameTooLarge = 2,         // length prefix above kMaxFrameSize
-    UnknownMessageType = 3,    // type byte we do not know
-    UnsupportedVersion = 4,    // HELLO with another protocol version
-    UnexpectedMessage = 5,     // a valid message at the wrong moment (e.g. BATCH before HELLO)
-    InvalidAgency = 6,         // agency number outside 1..N
-    InvalidBet = 7,            // a bet breaks the bet rules; the whole batch is refused
-    SequenceGap = 8,           // batch sequence number skips ahead of the next expected one
-    BatchAfterDone = 9,        // the agency already said DONE
-    StorageFailure = 10,       // the server could not store the batch durably; nothing was acknowledged
+    MalformedFrame = 1, // the bytes do not decode (see DecodeError)
+    FrameTooLarge = 2, // length prefix above kMaxFrameSize
+    UnknownMessageType = 3, // type byte we do not know
+    UnsupportedVersion = 4, // HELLO with another protocol version
+    UnexpectedMessage = 5, // a valid message at the wrong moment (e.g. BATCH before HELLO)
+    InvalidAgency = 6, // agency number outside 1..N
+    InvalidBet = 7, // a bet breaks the bet rules; the whole batch is refused
+    SequenceGap = 8, // batch sequence number skips ahead of the next expected one
+    BatchAfterDone = 9, // the agency already said DONE
+    StorageFailure = 10, // the server could not store the batch durably; nothing was acknowledged
     AuthenticationFailed = 11, // missing or wrong credentials
-    ServerBusy = 12,           // a server limit (connections, queue) was reached
-    ShuttingDown = 13,         // the server is stopping; retry later
-    Timeout = 14,              // the peer was too slow (idle, or a frame not completed in time)
-    Superseded = 15,           // a newer session for the same agency replaced this one
-    Internal = 16,             // a bug on the sending side
+    ServerBusy = 12, // a server limit (connections, queue) was reached
+    ShuttingDown = 13, // the server is stopping; retry later
+    Timeout = 14, // the peer was too slow (idle, or a frame not completed in time)
+    Superseded = 15, // a newer session for the same agency replaced this one
+    Internal = 16, // a bug on the sending side
 };
 
 inline const char *toString(ErrorCode code)
@@ -58,13 +58,13 @@ inline bool isKnownErrorCode(std::uint16_t value)
 
 // Why a frame failed to decode. Local only: the peer gets ErrorCode::MalformedFrame with the text.
 enum class DecodeErrorKind {
-    FrameTooLarge,   // length prefix above the limit (checked before anything is buffered)
-    EmptyFrame,      // length prefix 0: not even a type byte
-    UnknownType,     // type byte not in MessageType
-    Truncated,       // a field runs past the end of the frame
-    TrailingBytes,   // bytes left after the last field
-    InvalidUtf8,     // a text field is not valid UTF-8
-    InvalidValue,    // a field holds a value its type forbids (count 0, flag 2, unknown code)
+    FrameTooLarge, // length prefix above the limit (checked before anything is buffered)
+    EmptyFrame, // length prefix 0: not even a type byte
+    UnknownType, // type byte not in MessageType
+    Truncated, // a field runs past the end of the frame
+    TrailingBytes, // bytes left after the last field
+    InvalidUtf8, // a text field is not valid UTF-8
+    InvalidValue, // a field holds a value its type forbids (count 0, flag 2, unknown code)
 };
 
 inline const char *toString(DecodeErrorKind kind)

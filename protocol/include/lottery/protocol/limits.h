@@ -6,11 +6,12 @@
 
 namespace lottery::protocol {
 
-// Bumped on any incompatible change of the wire format; HELLO carries it and the server refuses others.
+// Bumped on any incompatible change of the wire format; HELLO carries it and the server refuses
+// others.
 inline constexpr std::uint16_t kProtocolVersion = 1;
 
-// Whole frame, header included. The course asks for 8 KiB packets; it also bounds what a peer can make
-// us buffer before we have checked anything.
+// Whole frame, header included. The course asks for 8 KiB packets; it also bounds what a peer can
+// make us buffer before we have checked anything.
 inline constexpr std::size_t kMaxFrameSize = 8192;
 
 // The length prefix (u32) plus the type byte.

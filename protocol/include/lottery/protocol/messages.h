@@ -13,16 +13,16 @@ namespace lottery::protocol {
 
 // Wire values are fixed: never renumber, only append.
 enum class MessageType : std::uint8_t {
-    Hello = 0x01,      // agency -> server: version, agency number, token
-    Welcome = 0x02,    // server -> agency: version, what is already durably stored for the agency
-    Batch = 0x03,      // agency -> server: a numbered batch of bets
-    Ack = 0x04,        // server -> agency: that batch is durably stored
-    Reject = 0x05,     // server -> agency: that batch was refused, nothing of it stored
-    Done = 0x06,       // agency -> server: no more bets from this agency
-    DoneAck = 0x07,    // server -> agency: DONE is recorded
+    Hello = 0x01, // agency -> server: version, agency number, token
+    Welcome = 0x02, // server -> agency: version, what is already durably stored for the agency
+    Batch = 0x03, // agency -> server: a numbered batch of bets
+    Ack = 0x04, // server -> agency: that batch is durably stored
+    Reject = 0x05, // server -> agency: that batch was refused, nothing of it stored
+    Done = 0x06, // agency -> server: no more bets from this agency
+    DoneAck = 0x07, // server -> agency: DONE is recorded
     GetWinners = 0x08, // agency -> server: send my winners (held until the draw)
-    Winners = 0x09,    // server -> agency: a chunk of winner documents
-    Error = 0x0A,      // either way: fatal for the session, the sender closes after it
+    Winners = 0x09, // server -> agency: a chunk of winner documents
+    Error = 0x0A, // either way: fatal for the session, the sender closes after it
 };
 
 inline const char *toString(MessageType type)
@@ -74,8 +74,10 @@ struct Hello {
 
 struct Welcome {
     std::uint16_t version = 0;
-    std::uint64_t lastSequence = 0; // last batch sequence number durably stored for this agency (0: none)
-    std::uint64_t storedBets = 0;   // bets durably stored for this agency: the agency resumes after them
+    std::uint64_t lastSequence
+        = 0; // last batch sequence number durably stored for this agency (0: none)
+    std::uint64_t storedBets
+        = 0; // bets durably stored for this agency: the agency resumes after them
     bool operator==(const Welcome &o) const
     {
         return version == o.version && lastSequence == o.lastSequence && storedBets == o.storedBets;
@@ -84,14 +86,15 @@ struct Welcome {
 
 struct Batch {
     std::uint64_t sequence = 0; // 1, 2, 3, ... per agency
-    std::vector<Bet> bets;      // at least one
+    std::vector<Bet> bets; // at least one
     bool operator==(const Batch &o) const { return sequence == o.sequence && bets == o.bets; }
 };
 
 struct Ack {
     std::uint64_t sequence = 0;
-    std::uint16_t count = 0;    // bets in the acknowledged batch
-    bool duplicate = false;     // the batch had been stored before: acknowledged again, not stored twice
+    std::uint16_t count = 0; // bets in the acknowledged batch
+    bool duplicate
+        = false; // the batch had been stored before: acknowledged again, not stored twice
     bool operator==(const Ack &o) const
     {
         return sequence == o.sequence && count == o.count && duplicate == o.duplicate;
@@ -123,32 +126,32 @@ struct GetWinners {
 };
 
 struct Winners {
-    bool final = true;                  // false: more WINNERS frames follow
+    bool final = true; // false: more WINNERS frames follow
     std::vector<std::string> documents; // this chunk's documents
-    bool operator==(const Winners &o) const
-    {
-        return final == o.final && documents == o.documents;
-    }
+    bool operator==(const Winners &o) const { return final == o.final && documents == o.documents; }
 };
 
 struct ErrorMessage {
     ErrorCode code = ErrorCode::Internal;
     std::string message;
-    bool operator==(const ErrorMessage &o) const
-    {
-        return code == o.code && message == o.message;
-    }
+    bool operator==(const ErrorMessage &o) const { return code == o.code && message == o.message; }
 };
 
 using Message = std::variant<Hello, Welcome, Batch, Ack, Reject, Done, DoneAck, GetWinners, Winners,
-                             ErrorMessage>;
+    ErrorMessage>;
 
 inline MessageType typeOf(const Message &message)
 {
     static constexpr MessageType kTypes[] = {
-        MessageType::Hello,   MessageType::Welcome,    MessageType::Batch,
-        MessageType::Ack,     MessageType::Reject,     MessageType::Done,
-        MessageType::DoneAck, MessageType::GetWinners, MessageType::Winners,
+        MessageType::Hello,
+        MessageType::Welcome,
+        MessageType::Batch,
+        MessageType::Ack,
+        MessageType::Reject,
+        MessageType::Done,
+        MessageType::DoneAck,
+        MessageType::GetWinners,
+        MessageType::Winners,
         MessageType::Error,
     };
     return kTypes[message.index()];
