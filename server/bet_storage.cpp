@@ -2,12 +2,14 @@
 #include "server/tsan_annotations.h"
 
 #include "common/log.h"
+#include "lottery/protocol/bet.h"
 #include "lottery/protocol/byte_order.h"
 
 #include <QDeadlineTimer>
 #include <QFileInfo>
 #include <QMutexLocker>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -36,7 +38,7 @@ QString errnoText(int error)
     return QString::fromLocal8Bit(std::strerror(error));
 }
 
-bool writeAll(int fd, const std::string &bytes, quint64 offset, QString *error)
+bool writeAll(int fd, std::string_view bytes, quint64 offset, QString *error)
 {
     std::size_t done = 0;
     while (done < bytes.size()) {
@@ -104,6 +106,75 @@ bool syncDirectoryOf(const QString &path, QString *error)
 int openFile(const QString &path)
 {
     return ::open(path.toLocal8Bit().constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+}
+
+// One row of bets.csv. Rows without quotes (nearly all) are cut into views without allocating;
+// the rest go through the full RFC 4180 parser. Both accept exactly what parseStoredBetRow does.
+template<typename Visit> bool visitStoredRow(std::string_view line, const Visit &visit)
+{
+    line = protocol::stripLineEnding(line);
+    if (line.find('"') != std::string_view::npos) {
+        const auto row = protocol::parseStoredBetRow(line);
+        if (!row)
+            return false;
+        visit(row->agency, row->bet.document, row->bet.number);
+        return true;
+    }
+    std::string_view fields[6];
+    std::size_t count = 0;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t comma = line.find(',', start);
+        if (count == 6)
+            return false;
+        fields[count++] = line.substr(start, comma - start);
+        if (comma == std::string_view::npos)
+            break;
+        start = comma + 1;
+    }
+    if (count != 6)
+        return false;
+    unsigned agency = 0;
+    const std::string_view agencyText = fields[0];
+    const auto [end, ec]
+        = std::from_chars(agencyText.data(), agencyText.data() + agencyText.size(), agency);
+    if (ec != std::errc() || end != agencyText.data() + agencyText.size())
+        return false;
+    const auto number = protocol::parseBetNumber(fields[5]);
+    if (!number)
+        return false;
+    visit(agency, fields[3], *number);
+    return true;
+}
+
+// Adds the winners among the rows of one stored batch. False when a row is not a bet row.
+bool collectWinners(std::string_view rows, WinnersByAgency &winners, quint64 &winnerCount)
+{
+    const auto visit = [&](quint32 agency, std::string_view document, std::uint16_t number) {
+        if (number == protocol::kWinningNumber) {
+            winners[agency].emplace_back(document);
+            ++winnerCount;
+        }
+    };
+    while (!rows.empty()) {
+        // A quoted field may hold a newline: a quoted row goes to the parser whole.
+        std::size_t end = rows.find('\n');
+        const std::size_t quote = rows.find('"');
+        if (quote < end) {
+            bool quoted = false;
+            for (end = 0; end < rows.size(); ++end) {
+                if (rows[end] == '"')
+                    quoted = !quoted;
+                else if (rows[end] == '\n' && !quoted)
+                    break;
+            }
+        }
+        end = end == std::string_view::npos ? rows.size() : std::min(end + 1, rows.size());
+        if (!visitStoredRow(rows.substr(0, end), visit))
+            return false;
+        rows.remove_prefix(end);
+    }
+    return true;
 }
 
 } // namespace
@@ -191,6 +262,7 @@ bool BetStorage::replayJournal()
     }
 
     StorageRecovery recovery;
+    DurableWinners winners;
     quint64 goodJournal = 0;
     quint64 goodCsv = 0;
     std::string csvBytes;
@@ -208,6 +280,14 @@ bool BetStorage::replayJournal()
                 break;
             if (crc32Of(csvBytes.data(), csvBytes.size()) != record.csvCrc)
                 break;
+            if (!collectWinners(csvBytes, winners.winners, winners.winnerCount)) {
+                // Checksummed, so written by us as it is: not a torn tail but a defect. Refuse to
+                // start rather than run a draw over rows we cannot read.
+                m_error = QStringLiteral("%1: the batch at offset %2 has a row that is not a bet")
+                              .arg(m_csvPath)
+                              .arg(record.csvOffset);
+                return false;
+            }
             AgencyProgress &progress = recovery.agencies[record.agency];
             progress.lastSequence = record.sequence;
             progress.storedBets += record.betCount;
@@ -236,6 +316,8 @@ bool BetStorage::replayJournal()
     m_csvEnd = m_durableCsvEnd = goodCsv;
     m_journalEnd = goodJournal;
     m_recovery = recovery;
+    winners.bets = recovery.bets;
+    m_durableWinners = std::move(winners);
 
     LOTTERY_LOG_SUCCESS("recuperacion")
         .field(u"storage", m_csvPath)
@@ -274,16 +356,55 @@ BetStorage::PendingWrite BetStorage::writeBatch(
 {
     std::string csv;
     csv.reserve(bets.size() * 64);
-    for (const protocol::Bet &bet : bets)
+    EncodedBatch batch;
+    batch.sequence = sequence;
+    batch.betCount = static_cast<quint32>(bets.size());
+    for (const protocol::Bet &bet : bets) {
         protocol::appendStoredBetRow(csv, agency, bet);
-    JournalRecord record;
-    record.kind = RecordKind::Batch;
-    record.agency = agency;
-    record.sequence = sequence;
-    record.betCount = static_cast<quint32>(bets.size());
-    record.csvLength = csv.size();
-    record.csvCrc = crc32Of(csv.data(), csv.size());
-    return write(record, csv);
+        if (protocol::isWinner(bet))
+            batch.winners.push_back(bet.document);
+    }
+    batch.csv = csv;
+    return writeBatches(agency, {std::move(batch)});
+}
+
+BetStorage::PendingWrite BetStorage::writeBatches(
+    quint32 agency, const std::vector<EncodedBatch> &batches)
+{
+    std::vector<JournalRecord> records;
+    records.reserve(batches.size());
+    PendingWinners winners;
+    winners.agency = agency;
+    // One contiguous write when the rows already lie back to back (the worker encodes them so).
+    bool contiguous = true;
+    std::size_t totalBytes = 0;
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+        const EncodedBatch &batch = batches[i];
+        if (i > 0 && batches[i - 1].csv.data() + batches[i - 1].csv.size() != batch.csv.data())
+            contiguous = false;
+        totalBytes += batch.csv.size();
+        JournalRecord record;
+        record.kind = RecordKind::Batch;
+        record.agency = agency;
+        record.sequence = batch.sequence;
+        record.betCount = batch.betCount;
+        record.csvLength = batch.csv.size();
+        record.csvCrc = crc32Of(batch.csv.data(), batch.csv.size());
+        records.push_back(record);
+        winners.bets += batch.betCount;
+        winners.documents.insert(
+            winners.documents.end(), batch.winners.begin(), batch.winners.end());
+    }
+    if (batches.empty())
+        return {false, QStringLiteral("no batch to write"), 0};
+    if (contiguous)
+        return write(std::move(records), std::string_view(batches.front().csv.data(), totalBytes),
+            std::move(winners));
+    std::string joined;
+    joined.reserve(totalBytes);
+    for (const EncodedBatch &batch : batches)
+        joined.append(batch.csv);
+    return write(std::move(records), joined, std::move(winners));
 }
 
 BetStorage::WriteResult BetStorage::syncThrough(quint64 generation)
@@ -303,13 +424,16 @@ BetStorage::WriteResult BetStorage::appendDone(quint32 agency)
 
 BetStorage::WriteResult BetStorage::append(const JournalRecord &base, const std::string &csvBytes)
 {
-    const PendingWrite written = write(base, csvBytes);
+    JournalRecord record = base;
+    record.csvLength = csvBytes.size();
+    const PendingWrite written = write({record}, csvBytes, PendingWinners {});
     if (!written.ok)
         return {false, written.error};
     return syncThrough(written.generation);
 }
 
-BetStorage::PendingWrite BetStorage::write(const JournalRecord &base, const std::string &csvBytes)
+BetStorage::PendingWrite BetStorage::write(
+    std::vector<JournalRecord> records, std::string_view csvBytes, PendingWinners winners)
 {
     QMutexLocker locker(&m_mutex);
     if (m_failed)
@@ -319,9 +443,14 @@ BetStorage::PendingWrite BetStorage::write(const JournalRecord &base, const std:
     if (m_csvFd < 0 || m_journalFd < 0)
         return {false, QStringLiteral("storage is not open"), 0};
 
-    JournalRecord record = base;
-    record.csvOffset = m_csvEnd;
-    const std::string journalBytes = encodeRecord(record);
+    std::string journalBytes;
+    journalBytes.reserve(records.size() * kJournalRecordSize);
+    quint64 offset = m_csvEnd;
+    for (JournalRecord &record : records) {
+        record.csvOffset = offset;
+        offset += record.csvLength;
+        journalBytes += encodeRecord(record);
+    }
     QString error;
     const bool written = writeAll(m_csvFd, csvBytes, m_csvEnd, &error)
         && writeAll(m_journalFd, journalBytes, m_journalEnd, &error);
@@ -334,12 +463,19 @@ BetStorage::PendingWrite BetStorage::write(const JournalRecord &base, const std:
     }
     m_csvEnd += csvBytes.size();
     m_journalEnd += journalBytes.size();
-    if (record.kind == RecordKind::Batch) {
-        ++m_stats.batches;
-        m_stats.bets += record.betCount;
-        m_stats.bytes += csvBytes.size();
+    for (const JournalRecord &record : records) {
+        if (record.kind == RecordKind::Batch) {
+            ++m_stats.batches;
+            m_stats.bets += record.betCount;
+            m_stats.bytes += record.csvLength;
+        }
     }
-    return {true, QString(), ++m_writeGeneration};
+    const quint64 generation = ++m_writeGeneration;
+    if (winners.bets > 0) {
+        winners.generation = generation;
+        m_pendingWinners.push_back(std::move(winners));
+    }
+    return {true, QString(), generation};
 }
 
 BetStorage::WriteResult BetStorage::waitDurable(QMutexLocker<QMutex> &locker, quint64 generation)
@@ -373,6 +509,7 @@ BetStorage::WriteResult BetStorage::waitDurable(QMutexLocker<QMutex> &locker, qu
             if (error.isEmpty()) {
                 m_syncedGeneration = qMax(m_syncedGeneration, target);
                 m_durableCsvEnd = qMax(m_durableCsvEnd, csvEnd);
+                promoteWinnersThrough(target);
             } else {
                 markFailed(error);
             }
@@ -389,6 +526,29 @@ BetStorage::WriteResult BetStorage::waitDurable(QMutexLocker<QMutex> &locker, qu
         m_syncDone.wait(&m_mutex, deadline);
     }
     return {true, QString()};
+}
+
+// Called with the lock held, once a sync covering `generation` has succeeded.
+void BetStorage::promoteWinnersThrough(quint64 generation)
+{
+    std::size_t promoted = 0;
+    for (PendingWinners &pending : m_pendingWinners) {
+        if (pending.generation > generation)
+            break;
+        std::vector<std::string> &documents = m_durableWinners.winners[pending.agency];
+        for (std::string &document : pending.documents)
+            documents.push_back(std::move(document));
+        m_durableWinners.bets += pending.bets;
+        m_durableWinners.winnerCount += pending.documents.size();
+        ++promoted;
+    }
+    m_pendingWinners.erase(m_pendingWinners.begin(), m_pendingWinners.begin() + promoted);
+}
+
+BetStorage::DurableWinners BetStorage::durableWinners() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_durableWinners;
 }
 
 void BetStorage::markFailed(const QString &reason)
@@ -443,112 +603,6 @@ BetStorage::Stats BetStorage::stats() const
 {
     QMutexLocker locker(&m_mutex);
     return m_stats;
-}
-
-namespace {
-
-// One row of bets.csv. Rows without quotes (nearly all) are cut into views without allocating;
-// the rest go through the full RFC 4180 parser. Both accept exactly what parseStoredBetRow does.
-bool visitStoredRow(std::string_view line, const BetStorage::BetVisitor &visit)
-{
-    line = protocol::stripLineEnding(line);
-    if (line.find('"') != std::string_view::npos) {
-        const auto row = protocol::parseStoredBetRow(line);
-        if (!row)
-            return false;
-        visit(row->agency, row->bet.document, row->bet.number);
-        return true;
-    }
-    std::string_view fields[6];
-    std::size_t count = 0;
-    std::size_t start = 0;
-    while (true) {
-        const std::size_t comma = line.find(',', start);
-        if (count == 6)
-            return false;
-        fields[count++] = line.substr(start, comma - start);
-        if (comma == std::string_view::npos)
-            break;
-        start = comma + 1;
-    }
-    if (count != 6)
-        return false;
-    unsigned agency = 0;
-    const std::string_view agencyText = fields[0];
-    const auto [end, ec]
-        = std::from_chars(agencyText.data(), agencyText.data() + agencyText.size(), agency);
-    if (ec != std::errc() || end != agencyText.data() + agencyText.size())
-        return false;
-    const auto number = protocol::parseBetNumber(fields[5]);
-    if (!number)
-        return false;
-    visit(agency, fields[3], *number);
-    return true;
-}
-
-} // namespace
-
-bool BetStorage::forEachDurableBet(const BetVisitor &visit, QString *error) const
-{
-    QMutexLocker locker(&m_mutex);
-    if (m_csvFd < 0) {
-        *error = QStringLiteral("storage is not open");
-        return false;
-    }
-    // Our own descriptor, so that close() at shutdown cannot pull the file from under the read.
-    const int fd = ::fcntl(m_csvFd, F_DUPFD_CLOEXEC, 0);
-    const quint64 size = m_durableCsvEnd;
-    locker.unlock();
-    if (fd < 0) {
-        *error = QStringLiteral("cannot read %1: %2").arg(m_csvPath, errnoText(errno));
-        return false;
-    }
-    constexpr quint64 kChunkBytes = 1 << 20;
-    std::string chunk;
-    std::string carry; // the start of a row cut by the chunk's end
-    quint64 offset = 0;
-    quint64 lineNumber = 0;
-    bool ok = true;
-    while (ok && offset < size) {
-        const quint64 length = qMin(kChunkBytes, size - offset);
-        if (!readAll(fd, &chunk, offset, length, error)) {
-            *error = QStringLiteral("cannot read %1: %2").arg(m_csvPath, *error);
-            ok = false;
-            break;
-        }
-        offset += length;
-        std::string_view rest(chunk);
-        while (ok) {
-            const std::size_t newline = rest.find('\n');
-            if (newline == std::string_view::npos) {
-                carry.append(rest);
-                break;
-            }
-            ++lineNumber;
-            std::string_view line = rest.substr(0, newline + 1);
-            if (!carry.empty()) {
-                carry.append(line);
-                line = carry;
-            }
-            ok = visitStoredRow(line, visit);
-            carry.clear();
-            rest.remove_prefix(newline + 1);
-        }
-        if (!ok)
-            *error = QStringLiteral("%1 line %2 is not a valid bet row")
-                         .arg(m_csvPath)
-                         .arg(lineNumber);
-    }
-    if (ok && !carry.empty()) {
-        ++lineNumber;
-        ok = visitStoredRow(carry, visit);
-        if (!ok)
-            *error = QStringLiteral("%1 line %2 is not a valid bet row")
-                         .arg(m_csvPath)
-                         .arg(lineNumber);
-    }
-    ::close(fd);
-    return ok;
 }
 
 bool BetStorage::hasFailed() const

@@ -84,15 +84,30 @@ public:
         quint32 agency, quint64 sequence, const std::vector<protocol::Bet> &bets);
     WriteResult syncThrough(quint64 generation);
 
+    // One batch already in its bets.csv form, for writeBatches().
+    struct EncodedBatch {
+        quint64 sequence = 0;
+        quint32 betCount = 0;
+        std::string_view csv; // its rows, exactly as they go into bets.csv
+        std::vector<std::string> winners; // documents of its winning bets, in row order
+    };
+    // Writes consecutive batches of one agency with one write per file (each batch keeps its
+    // own journal record and checksum); like writeBatch(), nothing is durable before syncThrough().
+    PendingWrite writeBatches(quint32 agency, const std::vector<EncodedBatch> &batches);
+
     // The bets of the durable part of bets.csv, in file order.
     bool readDurableBets(std::vector<protocol::StoredBet> *bets, QString *error) const;
 
-    // Calls `visit(agency, document, number)` for each bet of the durable part of bets.csv, in
-    // file order, reading it in chunks: memory stays flat whatever the size of the file. The
-    // views are valid during the call only.
-    using BetVisitor
-        = std::function<void(quint32 agency, std::string_view document, std::uint16_t number)>;
-    bool forEachDurableBet(const BetVisitor &visit, QString *error) const;
+    // The winning bets of the durable part of bets.csv, per agency in file order, and how many
+    // bets that part holds. Kept as writes become durable (and rebuilt from the files by open(),
+    // which reads every stored batch anyway to check its checksum), so the draw need not read
+    // the whole file back.
+    struct DurableWinners {
+        WinnersByAgency winners;
+        quint64 bets = 0;
+        quint64 winnerCount = 0;
+    };
+    DurableWinners durableWinners() const;
 
     bool hasFailed() const;
 
@@ -128,10 +143,22 @@ private:
     static std::string encodeRecord(const JournalRecord &record);
     static bool decodeRecord(const char *bytes, JournalRecord *record);
 
+    // Winners written but not yet covered by a sync.
+    struct PendingWinners {
+        quint64 generation = 0;
+        quint64 bets = 0;
+        quint32 agency = 0;
+        std::vector<std::string> documents;
+    };
+
     bool replayJournal();
     WriteResult append(const JournalRecord &base, const std::string &csvBytes);
-    PendingWrite write(const JournalRecord &base, const std::string &csvBytes);
+    // Appends `csvBytes` and one journal record per entry of `records` (whose csvLength values
+    // add up to csvBytes' size), under one generation.
+    PendingWrite write(
+        std::vector<JournalRecord> records, std::string_view csvBytes, PendingWinners winners);
     WriteResult waitDurable(QMutexLocker<QMutex> &locker, quint64 generation);
+    void promoteWinnersThrough(quint64 generation);
     void markFailed(const QString &reason);
 
     const QString m_csvPath;
@@ -150,6 +177,8 @@ private:
     QString m_failure;
     QString m_error;
     StorageRecovery m_recovery;
+    DurableWinners m_durableWinners;
+    std::vector<PendingWinners> m_pendingWinners; // in generation order
     SyncFunction m_sync;
     Stats m_stats;
 };

@@ -45,37 +45,63 @@ BatchOutcome processBatch(const std::string &body, quint32 agency, const protoco
 
 namespace {
 
-struct DecodedBatch {
+// One BATCH body decoded, validated and already in its bets.csv form.
+struct PreparedBatch {
     quint64 sequence = 0;
-    std::vector<protocol::Bet> bets;
+    quint32 betCount = 0;
+    std::size_t csvOffset = 0; // where its rows start in the task's CSV buffer
+    std::size_t csvLength = 0;
+    std::vector<std::string> winners; // documents of its winning bets
 };
 
-// Decodes and validates one body; no lock needed, and an invalid batch is refused whatever its
-// sequence. Returns the batch, or sets `outcome` to Malformed or Rejected.
-std::optional<DecodedBatch> decodeAndValidate(
-    const std::string &body, const protocol::CivilDate &today, BatchOutcome &outcome)
+// Decodes, validates and encodes one body in a single pass, each bet a view into the body: no
+// lock needed, and an invalid batch is refused whatever its sequence. A malformed body is
+// reported as malformed even when an earlier bet of it was invalid, as a whole-frame decode
+// would. The rows are appended to `csv`; on failure `csv` is left as it was and `outcome` says
+// why (Malformed or Rejected).
+std::optional<PreparedBatch> prepareBatch(std::string_view body, quint32 agency,
+    const protocol::CivilDate &today, std::string &csv, BatchOutcome &outcome)
 {
-    protocol::RawFrame frame;
-    frame.type = static_cast<std::uint8_t>(protocol::MessageType::Batch);
-    frame.body = body;
-    protocol::FrameDecodeResult decoded = protocol::decodeFrame(frame);
-    if (decoded.error) {
+    protocol::BatchReader reader(body);
+    const std::size_t start = csv.size();
+    PreparedBatch batch;
+    batch.sequence = reader.sequence();
+    std::optional<protocol::BetError> invalid;
+    std::size_t invalidIndex = 0;
+    std::size_t index = 0;
+    protocol::BetView bet;
+    for (; reader.next(bet); ++index) {
+        if (invalid)
+            continue; // refused already; read on only to tell a malformed body apart
+        if (auto error = protocol::validateBet(bet, today)) {
+            invalid = std::move(error);
+            invalidIndex = index;
+            continue;
+        }
+        protocol::appendStoredBetRow(csv, agency, bet);
+        if (protocol::isWinner(bet))
+            batch.winners.emplace_back(bet.document);
+    }
+    if (const auto error = reader.error()) {
+        csv.resize(start);
         outcome.kind = BatchOutcome::Kind::Malformed;
-        outcome.decodeError = decoded.error;
+        outcome.decodeError = error;
         return std::nullopt;
     }
-    auto &batch = std::get<protocol::Batch>(*decoded.message);
-    outcome.betCount = static_cast<quint32>(batch.bets.size());
-    for (std::size_t i = 0; i < batch.bets.size(); ++i) {
-        if (const auto error = protocol::validateBet(batch.bets[i], today)) {
-            outcome.kind = BatchOutcome::Kind::Rejected;
-            outcome.reject = makeReject(batch.sequence, protocol::ErrorCode::InvalidBet,
-                "bet " + std::to_string(i) + ": " + error->reason, static_cast<quint16>(i));
-            outcome.error = QString::fromStdString(outcome.reject.reason);
-            return std::nullopt;
-        }
+    outcome.betCount = reader.count();
+    if (invalid) {
+        csv.resize(start);
+        outcome.kind = BatchOutcome::Kind::Rejected;
+        outcome.reject = makeReject(batch.sequence, protocol::ErrorCode::InvalidBet,
+            "bet " + std::to_string(invalidIndex) + ": " + invalid->reason,
+            static_cast<quint16>(invalidIndex));
+        outcome.error = QString::fromStdString(outcome.reject.reason);
+        return std::nullopt;
     }
-    return DecodedBatch {batch.sequence, std::move(batch.bets)};
+    batch.betCount = reader.count();
+    batch.csvOffset = start;
+    batch.csvLength = csv.size() - start;
+    return batch;
 }
 
 void setRejected(BatchOutcome &outcome, protocol::Reject reject)
@@ -91,10 +117,16 @@ std::vector<BatchOutcome> processBatches(const std::vector<std::string> &bodies,
     const protocol::CivilDate &today, BetStorage &storage, LotteryState &state)
 {
     std::vector<BatchOutcome> outcomes;
-    std::vector<std::optional<DecodedBatch>> batches;
+    std::vector<std::optional<PreparedBatch>> batches;
+    // Every batch's rows in one buffer, back to back, so consecutive batches go out in one write.
+    std::size_t bodyBytes = 0;
+    for (const std::string &body : bodies)
+        bodyBytes += body.size();
+    std::string csv;
+    csv.reserve(bodyBytes + bodyBytes / 4 + 256); // a row is ~10 % longer than its wire form
     for (const std::string &body : bodies) {
         outcomes.emplace_back();
-        batches.push_back(decodeAndValidate(body, today, outcomes.back()));
+        batches.push_back(prepareBatch(body, agency, today, csv, outcomes.back()));
         if (outcomes.back().kind == BatchOutcome::Kind::Malformed)
             break;
     }
@@ -112,12 +144,12 @@ std::vector<BatchOutcome> processBatches(const std::vector<std::string> &bodies,
     // What the agency's progress will be once the writes below are durable.
     AgencyProgress progress = state.progress(agency);
     quint64 storedBets = 0;
-    quint64 lastGeneration = 0;
+    std::vector<BetStorage::EncodedBatch> toWrite;
     std::vector<std::size_t> written; // indexes of the batches waiting for the sync
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
         if (!batches[i])
             continue;
-        const DecodedBatch &batch = *batches[i];
+        PreparedBatch &batch = *batches[i];
         BatchOutcome &outcome = outcomes[i];
         if (progress.done) {
             setRejected(outcome,
@@ -128,7 +160,7 @@ std::vector<BatchOutcome> processBatches(const std::vector<std::string> &bodies,
         if (batch.sequence <= progress.lastSequence) {
             outcome.kind = BatchOutcome::Kind::Acked;
             outcome.ack
-                = protocol::Ack {batch.sequence, static_cast<quint16>(batch.bets.size()), true};
+                = protocol::Ack {batch.sequence, static_cast<quint16>(batch.betCount), true};
             continue;
         }
         if (batch.sequence != progress.lastSequence + 1) {
@@ -138,37 +170,35 @@ std::vector<BatchOutcome> processBatches(const std::vector<std::string> &bodies,
                         + std::to_string(batch.sequence)));
             continue;
         }
-        const BetStorage::PendingWrite write
-            = storage.writeBatch(agency, batch.sequence, batch.bets);
-        if (!write.ok) {
-            setRejected(outcome,
-                makeReject(batch.sequence, protocol::ErrorCode::StorageFailure,
-                    write.error.toStdString()));
-            continue;
-        }
         progress.lastSequence = batch.sequence;
-        storedBets += batch.bets.size();
-        lastGeneration = write.generation;
+        storedBets += batch.betCount;
+        toWrite.push_back(BetStorage::EncodedBatch {batch.sequence, batch.betCount,
+            std::string_view(csv).substr(batch.csvOffset, batch.csvLength),
+            std::move(batch.winners)});
         outcome.kind = BatchOutcome::Kind::Acked;
-        outcome.ack
-            = protocol::Ack {batch.sequence, static_cast<quint16>(batch.bets.size()), false};
+        outcome.ack = protocol::Ack {batch.sequence, static_cast<quint16>(batch.betCount), false};
         written.push_back(i);
     }
     if (written.empty()) {
         state.releaseAgency(agency);
         return outcomes;
     }
-    const BetStorage::WriteResult synced = storage.syncThrough(lastGeneration);
-    if (!synced.ok) {
-        // Written but not known durable: none of them may be acknowledged.
+    // Written but not yet known durable: none of them may be acknowledged if either step fails.
+    const auto refuseWritten = [&](const QString &reason) {
         for (std::size_t i : written) {
             setRejected(outcomes[i],
                 makeReject(outcomes[i].ack.sequence, protocol::ErrorCode::StorageFailure,
-                    synced.error.toStdString()));
+                    reason.toStdString()));
         }
         state.releaseAgency(agency);
         return outcomes;
-    }
+    };
+    const BetStorage::PendingWrite write = storage.writeBatches(agency, toWrite);
+    if (!write.ok)
+        return refuseWritten(write.error);
+    const BetStorage::WriteResult synced = storage.syncThrough(write.generation);
+    if (!synced.ok)
+        return refuseWritten(synced.error);
     state.releaseAgency(agency, progress.lastSequence, storedBets);
     return outcomes;
 }
@@ -203,21 +233,13 @@ DrawOutcome runDraw(const BetStorage &storage)
     DrawOutcome outcome;
     QElapsedTimer clock;
     clock.start();
-    // Streamed: only the winners are kept, so the draw's memory does not grow with bets.csv.
-    const bool read = storage.forEachDurableBet(
-        [&outcome](quint32 agency, std::string_view document, std::uint16_t number) {
-            ++outcome.betsRead;
-            if (number == protocol::kWinningNumber) {
-                outcome.winners[agency].emplace_back(document);
-                ++outcome.winnerCount;
-            }
-        },
-        &outcome.error);
+    // The storage keeps the winners of what is durable as it becomes durable (and rebuilds them
+    // from the files at start), so the draw is a copy, not a read of the whole of bets.csv.
+    BetStorage::DurableWinners durable = storage.durableWinners();
+    outcome.winners = std::move(durable.winners);
+    outcome.betsRead = durable.bets;
+    outcome.winnerCount = durable.winnerCount;
     outcome.elapsedMs = clock.elapsed();
-    if (!read) {
-        outcome.winners.clear();
-        return outcome;
-    }
     outcome.ok = true;
     return outcome;
 }

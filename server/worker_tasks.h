@@ -51,10 +51,11 @@ struct DrawOutcome {
     WinnersByAgency winners; // documents of the winning bets per agency, in file order
     quint64 betsRead = 0;
     quint64 winnerCount = 0;
-    qint64 elapsedMs = 0; // reading bets.csv back and picking the winners
+    qint64 elapsedMs = 0; // collecting the winners
 };
 
-// Reads bets.csv back and picks the winning bets. Does not touch the shared state.
+// The winning bets of everything durably stored (BetStorage::durableWinners()). Does not touch
+// the shared state.
 DrawOutcome runDraw(const BetStorage &storage);
 
 protocol::CivilDate currentCivilDate();

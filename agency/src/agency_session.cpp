@@ -50,13 +50,16 @@ public:
         std::vector<qint64> lines; // file line of each bet, to name the one a REJECT points at
     };
 
-    explicit Private(int batchMaxBets) : builder(static_cast<std::size_t>(batchMaxBets)) { }
+    explicit Private(int batchMaxBets) : encoder(static_cast<std::size_t>(batchMaxBets)) { }
 
     BetFileReader reader;
     protocol::StreamDecoder decoder;
-    protocol::BatchBuilder builder;
-    std::vector<qint64> builderLines;
-    std::optional<protocol::Bet> pendingBet; // read but not yet fitting in the current batch
+    // The next BATCH frame, encoded bet by bet as rows are read (no Bet objects on the way).
+    protocol::BatchFrameEncoder encoder;
+    std::vector<qint64> encoderLines; // file line of each bet in `encoder`
+    // Read but not fitting in the current batch (or the window was full). Its fields view the
+    // reader's buffer, valid because the reader is not advanced until it is encoded.
+    std::optional<protocol::BetView> pendingBet;
     qint64 pendingLine = 0;
     std::deque<InFlight> inFlight;
     quint64 nextSequence = 1;
@@ -302,9 +305,9 @@ void AgencySession::resetUploadState()
     // Unacknowledged batches are forgotten: the next WELCOME says what the server stored, and the
     // file is read again from the top, skipping that many valid rows.
     d->decoder = protocol::StreamDecoder();
-    if (!d->builder.empty())
-        d->builder.take(0);
-    d->builderLines.clear();
+    if (!d->encoder.empty())
+        d->encoder.finish(0); // dropped: the file is read again from the start
+    d->encoderLines.clear();
     d->pendingBet.reset();
     d->inFlight.clear();
     m_inFlightCount = 0;
@@ -718,26 +721,27 @@ bool AgencySession::canSendBatch() const
 
 void AgencySession::sendBatch()
 {
-    const protocol::Batch batch = d->builder.take(d->nextSequence++);
-    const int count = static_cast<int>(batch.bets.size());
-    send(batch);
-    d->inFlight.push_back(Private::InFlight {batch.sequence, std::move(d->builderLines)});
-    d->builderLines.clear();
+    const quint64 sequence = d->nextSequence++;
+    const int count = static_cast<int>(d->encoder.size());
+    const std::string frame = d->encoder.finish(sequence);
+    m_socket->write(frame.data(), static_cast<qint64>(frame.size()));
+    d->inFlight.push_back(Private::InFlight {sequence, std::move(d->encoderLines)});
+    d->encoderLines.clear();
     ++m_inFlightCount;
     ++m_batchesSent;
     m_betsSent += count;
     armResponseTimer();
-    emit batchSent(batch.sequence, count);
+    emit batchSent(sequence, count);
 }
 
 void AgencySession::pump()
 {
     int budget = kRowsPerStep;
-    BetRow row;
+    BetRowView row;
     while (m_phase == Phase::Sending && !d->doneSent) {
         if (d->pendingBet) {
-            if (d->builder.add(std::move(*d->pendingBet))) { // moved from only if added
-                d->builderLines.push_back(d->pendingLine);
+            if (d->encoder.add(*d->pendingBet)) {
+                d->encoderLines.push_back(d->pendingLine);
                 d->pendingBet.reset();
             } else {
                 if (!canSendBatch())
@@ -746,14 +750,14 @@ void AgencySession::pump()
                 continue;
             }
         }
-        if (d->builder.full()) {
+        if (d->encoder.full()) {
             if (!canSendBatch())
                 return;
             sendBatch();
             continue;
         }
         if (d->fileExhausted) {
-            if (!d->builder.empty()) {
+            if (!d->encoder.empty()) {
                 if (!canSendBatch())
                     return;
                 sendBatch();
@@ -767,7 +771,7 @@ void AgencySession::pump()
             m_pumpTimer.start(); // let socket events (and cancel) in before reading on
             return;
         }
-        if (!d->reader.readNext(row)) {
+        if (!d->reader.readNextView(row)) {
             if (d->reader.hasError()) {
                 fail(FailureKind::FileError, d->reader.errorString());
                 return;
@@ -789,7 +793,7 @@ void AgencySession::pump()
                 ++m_rowsSkipped;
             continue;
         }
-        d->pendingBet = std::move(row.bet);
+        d->pendingBet = row.bet;
         d->pendingLine = row.line;
     }
 }

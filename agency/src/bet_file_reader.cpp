@@ -2,6 +2,7 @@
 
 #include "lottery/protocol/bet_csv.h"
 
+#include <cstring>
 #include <string_view>
 
 namespace lottery::agency {
@@ -28,8 +29,8 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
 BetFileReader::BetFileReader()
 {
-    // Room for the longest accepted line plus its CRLF and the terminating NUL readLine() writes.
-    m_buffer.resize(kMaxLineBytes + 3);
+    // A chunk plus the start of a line (at most kMaxLineBytes and a CR) carried over from the last.
+    m_buffer.resize(static_cast<std::size_t>(kChunkBytes + kMaxLineBytes + 2));
 }
 
 BetFileReader::~BetFileReader() = default;
@@ -48,8 +49,12 @@ bool BetFileReader::open(const QString &path)
     m_bytesRead = 0;
     m_hasError = false;
     m_errorString.clear();
+    m_begin = m_end = 0;
+    m_fileDrained = false;
+    m_skippingLongLine = false;
     m_file.setFileName(path);
-    if (!m_file.open(QIODevice::ReadOnly)) {
+    // Unbuffered: the reader reads big chunks into its own buffer; a second buffer would only copy.
+    if (!m_file.open(QIODevice::ReadOnly | QIODevice::Unbuffered)) {
         m_hasError = true;
         m_errorString = QStringLiteral("cannot open %1: %2").arg(path, m_file.errorString());
         return false;
@@ -66,6 +71,7 @@ void BetFileReader::close()
 {
     m_file.close();
     m_atEnd = true;
+    m_begin = m_end = 0;
 }
 
 bool BetFileReader::isOpen() const
@@ -85,74 +91,109 @@ void BetFileReader::fail(const QString &message)
     m_errorString = QStringLiteral("error reading %1: %2").arg(m_file.fileName(), message);
 }
 
-// Reads one physical line into m_buffer; `length` excludes nothing (line ending included).
-// A line longer than kMaxLineBytes is consumed to its end without being kept.
-bool BetFileReader::readLine(qint64 &length, bool &tooLong)
+// Moves the unread bytes to the front of the buffer and reads the next chunk after them.
+bool BetFileReader::refill()
 {
-    tooLong = false;
-    if (m_atEnd || m_file.atEnd()) {
-        m_atEnd = true;
-        return false;
-    }
-    char *data = m_buffer.data();
-    const qint64 capacity = m_buffer.size();
-    length = m_file.readLine(data, capacity);
-    if (length < 0) {
+    const std::size_t unread = m_end - m_begin;
+    if (m_begin > 0 && unread > 0)
+        std::memmove(m_buffer.data(), m_buffer.data() + m_begin, unread);
+    m_begin = 0;
+    m_end = unread;
+    const qint64 n
+        = m_file.read(m_buffer.data() + m_end, static_cast<qint64>(m_buffer.size() - m_end));
+    if (n < 0) {
         fail(m_file.errorString());
         return false;
     }
-    m_bytesRead += length;
-    if (length > 0 && data[length - 1] != '\n' && length == capacity - 1 && !m_file.atEnd()) {
-        tooLong = true;
-        while (true) {
-            const qint64 more = m_file.readLine(data, capacity);
-            if (more < 0) {
-                fail(m_file.errorString());
-                return false;
-            }
-            m_bytesRead += more;
-            if (more == 0 || data[more - 1] == '\n' || m_file.atEnd())
-                break;
-        }
-    }
-    ++m_lineNumber;
+    if (n == 0)
+        m_fileDrained = true;
+    m_end += static_cast<std::size_t>(n);
     return true;
 }
 
-bool BetFileReader::readNext(BetRow &row)
+// The next physical line, line ending included, as a view into the buffer. A line longer than
+// kMaxLineBytes (not counting its line ending) is consumed to its end without being kept.
+bool BetFileReader::readLine(std::string_view &line, bool &tooLong)
+{
+    tooLong = false;
+    if (m_atEnd)
+        return false;
+    while (true) {
+        const char *begin = m_buffer.data() + m_begin;
+        const std::size_t available = m_end - m_begin;
+        const auto *newline = static_cast<const char *>(std::memchr(begin, '\n', available));
+        if (newline != nullptr || (m_fileDrained && (available > 0 || m_skippingLongLine))) {
+            const std::size_t length
+                = newline != nullptr ? static_cast<std::size_t>(newline - begin) + 1 : available;
+            line = std::string_view(begin, length);
+            m_begin += length;
+            m_bytesRead += static_cast<qint64>(length);
+            tooLong = m_skippingLongLine
+                || protocol::stripLineEnding(line).size() > static_cast<std::size_t>(kMaxLineBytes);
+            m_skippingLongLine = false;
+            ++m_lineNumber;
+            return true;
+        }
+        if (m_fileDrained) {
+            m_atEnd = true;
+            return false;
+        }
+        if (available > static_cast<std::size_t>(kMaxLineBytes) + 1) {
+            // Already too long (even allowing for a CR): drop what we have of it and read on.
+            m_bytesRead += static_cast<qint64>(available);
+            m_begin = m_end;
+            m_skippingLongLine = true;
+        }
+        if (!refill())
+            return false;
+    }
+}
+
+bool BetFileReader::readNextView(BetRowView &row)
 {
     if (!m_file.isOpen())
         return false;
     while (true) {
-        qint64 length = 0;
+        std::string_view line;
         bool tooLong = false;
-        if (!readLine(length, tooLong))
+        if (!readLine(line, tooLong))
             return false;
         row.line = m_lineNumber;
-        row.bet.reset();
+        row.valid = false;
         row.error.clear();
         if (tooLong) {
             row.error = QStringLiteral("line is longer than %1 bytes").arg(kMaxLineBytes);
             return true;
         }
-        std::string_view line(m_buffer.constData(), static_cast<std::size_t>(length));
         line = protocol::stripLineEnding(line);
         if (m_lineNumber == 1 && line.substr(0, kUtf8Bom.size()) == kUtf8Bom)
             line.remove_prefix(kUtf8Bom.size());
         if (isBlank(line))
             continue;
-        protocol::CsvBetResult parsed = protocol::parseAgencyCsvLine(line);
-        if (!parsed.bet) {
-            row.error = QString::fromStdString(parsed.error);
+        if (!protocol::parseAgencyCsvRow(line, m_scratch, row.bet, m_parseError)) {
+            row.error = QString::fromStdString(m_parseError);
             return true;
         }
-        if (const auto error = protocol::validateBet(*parsed.bet, m_today)) {
+        if (const auto error = protocol::validateBet(row.bet, m_today)) {
             row.error = QString::fromStdString(error->reason);
             return true;
         }
-        row.bet = std::move(parsed.bet);
+        row.valid = true;
         return true;
     }
+}
+
+bool BetFileReader::readNext(BetRow &row)
+{
+    BetRowView view;
+    if (!readNextView(view))
+        return false;
+    row.line = view.line;
+    row.error = view.error;
+    row.bet.reset();
+    if (view.valid)
+        row.bet = view.bet.toBet();
+    return true;
 }
 
 bool BetFileReader::atEnd() const
@@ -198,12 +239,12 @@ BetFileScanResult scanBetFile(
     // Progress is reported every this many rows: often enough for a progress bar, rarely enough
     // to cost nothing.
     constexpr qint64 kProgressEvery = 4096;
-    BetRow row;
+    BetRowView row;
     qint64 rows = 0;
-    while (reader.readNext(row)) {
+    while (reader.readNextView(row)) {
         if (row.isValid()) {
             ++result.summary.validRows;
-            if (protocol::isWinner(*row.bet))
+            if (protocol::isWinner(row.bet))
                 ++result.summary.winningRows;
         } else {
             ++result.summary.invalidRows;

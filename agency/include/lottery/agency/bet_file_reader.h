@@ -7,6 +7,7 @@
 #pragma once
 
 #include "lottery/protocol/bet.h"
+#include "lottery/protocol/bet_csv.h"
 #include "lottery/protocol/messages.h"
 
 #include <QDate>
@@ -16,6 +17,8 @@
 
 #include <functional>
 #include <optional>
+#include <string>
+#include <string_view>
 
 namespace lottery::agency {
 
@@ -26,6 +29,17 @@ struct BetRow {
     QString error; // why the row is not a valid bet, when `bet` is empty
 
     bool isValid() const { return bet.has_value(); }
+};
+
+// The same row with the bet as views into the reader's buffer: no copy of any field. Valid until
+// the next read, open() or close() of the reader that filled it.
+struct BetRowView {
+    qint64 line = 0;
+    bool valid = false;
+    protocol::BetView bet; // when valid
+    QString error; // why the row is not a valid bet, when not valid
+
+    bool isValid() const { return valid; }
 };
 
 class BetFileReader
@@ -51,6 +65,8 @@ public:
     // Reads the next non-blank line. Returns false at the end of the file or on a read error;
     // hasError() tells them apart.
     bool readNext(BetRow &row);
+    // readNext() without copying the bet out of the read buffer (the upload's hot path).
+    bool readNextView(BetRowView &row);
 
     bool atEnd() const;
     bool hasError() const;
@@ -60,12 +76,22 @@ public:
     qint64 bytesRead() const; // for progress
     qint64 fileSize() const;
 
+    // Bytes read from the file per read(): lines are cut out of the buffer, not read one by one.
+    static constexpr qint64 kChunkBytes = 256 * 1024;
+
 private:
-    bool readLine(qint64 &length, bool &tooLong);
+    bool readLine(std::string_view &line, bool &tooLong);
+    bool refill();
     void fail(const QString &message);
 
     QFile m_file;
-    QByteArray m_buffer;
+    std::string m_buffer; // kChunkBytes plus room for a line carried over from the last chunk
+    std::size_t m_begin = 0; // first byte not yet returned
+    std::size_t m_end = 0; // end of the bytes read
+    bool m_fileDrained = false; // read() returned 0: what is in the buffer is all there is
+    bool m_skippingLongLine = false; // inside a line longer than kMaxLineBytes, not kept
+    protocol::CsvRowScratch m_scratch;
+    std::string m_parseError;
     qint64 m_lineNumber = 0;
     qint64 m_bytesRead = 0;
     protocol::CivilDate m_today;

@@ -84,16 +84,6 @@ struct BetError {
 
 namespace detail {
 
-inline bool hasControlCharacter(std::string_view text)
-{
-    for (char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7F)
-            return true;
-    }
-    return false;
-}
-
 inline std::optional<BetError> checkName(std::string_view value, BetField field)
 {
     // The field's name as a string only for an error: valid names (nearly all) need no copy.
@@ -103,9 +93,17 @@ inline std::optional<BetError> checkName(std::string_view value, BetField field)
     if (value.size() > kMaxBetFieldBytes)
         return BetError {
             field, name() + " is longer than " + std::to_string(kMaxBetFieldBytes) + " bytes"};
-    if (!isValidUtf8(value))
+    // One pass for both byte classes; the UTF-8 decoder runs only when a byte is not ASCII.
+    bool control = false;
+    bool nonAscii = false;
+    for (char c : value) {
+        const auto u = static_cast<unsigned char>(c);
+        control |= u < 0x20 || u == 0x7F;
+        nonAscii |= u >= 0x80;
+    }
+    if (nonAscii && !isValidUtf8(value))
         return BetError {field, name() + " is not valid UTF-8"};
-    if (hasControlCharacter(value))
+    if (control)
         return BetError {field, name() + " contains a control character"};
     if (value.front() == ' ' || value.back() == ' ')
         return BetError {field, name() + " has leading or trailing spaces"};
@@ -115,7 +113,7 @@ inline std::optional<BetError> checkName(std::string_view value, BetField field)
 } // namespace detail
 
 // The bet rules. `today` is passed in so that the rule stays a pure function.
-inline std::optional<BetError> validateBet(const Bet &bet, const CivilDate &today)
+inline std::optional<BetError> validateBet(const BetView &bet, const CivilDate &today)
 {
     if (auto error = detail::checkName(bet.firstName, BetField::FirstName))
         return error;
@@ -143,10 +141,22 @@ inline std::optional<BetError> validateBet(const Bet &bet, const CivilDate &toda
     return std::nullopt;
 }
 
-inline bool isWinner(const Bet &bet)
+inline bool isWinner(const BetView &bet)
 {
     return bet.number == kWinningNumber;
 }
+
+namespace detail {
+
+// Whether a bet of `betSize` wire bytes may join a batch of `count` bets and `bodySize` body
+// bytes: at most `maxBets` bets, one frame, a u16 count. An empty batch takes any valid bet.
+inline bool batchHasRoom(
+    std::size_t count, std::size_t bodySize, std::size_t betSize, std::size_t maxBets)
+{
+    return count == 0 || (count < maxBets && bodySize + betSize <= kMaxBodySize && count < 0xFFFF);
+}
+
+} // namespace detail
 
 // Groups bets into BATCH messages of at most `maxBets` bets that each fit in one frame.
 // Feed bets with add(); when it returns false the current batch is full: take() it and add again.
@@ -176,11 +186,10 @@ public:
         return true;
     }
 
-    bool fits(const Bet &bet) const
+    bool fits(const BetView &bet) const
     {
-        return m_batch.bets.empty()
-            || (m_batch.bets.size() < m_maxBets && m_bodySize + encodedBetSize(bet) <= kMaxBodySize
-                && m_batch.bets.size() < 0xFFFF);
+        return detail::batchHasRoom(
+            m_batch.bets.size(), m_bodySize, encodedBetSize(bet), m_maxBets);
     }
 
     bool empty() const { return m_batch.bets.empty(); }
@@ -200,6 +209,60 @@ private:
     std::size_t m_maxBets;
     std::size_t m_bodySize = kBatchHeaderSize;
     Batch m_batch;
+};
+
+// BatchBuilder's streaming twin: encodes each added bet straight into the bytes of a BATCH frame,
+// so a bet read from a file is copied once, into the frame, and no Bet is built. Same limits as
+// BatchBuilder; finish() gives exactly what encodeFrame() gives for the same batch.
+class BatchFrameEncoder
+{
+public:
+    explicit BatchFrameEncoder(std::size_t maxBets) : m_maxBets(maxBets == 0 ? 1 : maxBets)
+    {
+        reset();
+    }
+
+    // False when the bet does not fit: finish() this frame, then add the bet to the next one.
+    bool add(const BetView &bet)
+    {
+        if (!detail::batchHasRoom(m_count, bodySize(), encodedBetSize(bet), m_maxBets))
+            return false;
+        detail::appendBet(m_frame, bet);
+        ++m_count;
+        return true;
+    }
+
+    bool empty() const { return m_count == 0; }
+    bool full() const { return m_count >= m_maxBets; }
+    std::size_t size() const { return m_count; }
+
+    // The whole frame, numbered `sequence`; the encoder starts again with an empty batch.
+    std::string finish(std::uint64_t sequence)
+    {
+        char *header = m_frame.data();
+        storeU32(header, static_cast<std::uint32_t>(m_frame.size() - kLengthFieldSize));
+        header[kLengthFieldSize] = static_cast<char>(MessageType::Batch);
+        storeU64(header + kFrameHeaderSize, sequence);
+        storeU16(header + kFrameHeaderSize + 8, static_cast<std::uint16_t>(m_count));
+        std::string frame = std::move(m_frame);
+        reset();
+        return frame;
+    }
+
+private:
+    std::size_t bodySize() const { return m_frame.size() - kFrameHeaderSize; }
+
+    void reset()
+    {
+        m_frame = std::string();
+        m_frame.reserve(kMaxFrameSize);
+        m_frame.resize(kFrameHeaderSize + kBatchHeaderSize); // patched by finish()
+        m_count = 0;
+    }
+
+    std::size_t m_maxBets;
+    std::size_t m_count = 0;
+    std::string m_frame;
 };
 
 } // namespace lottery::protocol

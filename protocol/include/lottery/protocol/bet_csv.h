@@ -12,48 +12,71 @@
 
 namespace lottery::protocol {
 
+// Reusable buffers for cutting rows into fields: after the first rows, no allocation per row.
+struct CsvRowScratch {
+    std::vector<std::string_view> fields;
+    std::string unescaped; // the text of quoted fields, quotes undoubled
+};
+
 // Splits one CSV record (without its line ending) into fields, RFC 4180: fields may be quoted,
-// quotes inside quoted fields are doubled. Returns nullopt on an unterminated or misplaced quote.
-inline std::optional<std::vector<std::string>> splitCsvRecord(std::string_view line)
+// quotes inside quoted fields are doubled. Unquoted fields are views into `line`, quoted ones
+// into `scratch.unescaped`. False on an unterminated or misplaced quote.
+inline bool splitCsvRecordViews(std::string_view line, CsvRowScratch &scratch)
 {
-    std::vector<std::string> fields;
-    fields.reserve(6); // an agency row has 5 fields, a stored row 6: no regrowth per row
-    std::string field;
+    auto &fields = scratch.fields;
+    auto &text = scratch.unescaped;
+    fields.clear();
+    text.clear();
+    // Unescaped text is never longer than the line: with this room it never moves, so the views
+    // into it stay valid.
+    if (text.capacity() < line.size())
+        text.reserve(line.size());
     std::size_t i = 0;
     const std::size_t n = line.size();
     while (true) {
-        field.clear();
         if (i < n && line[i] == '"') {
             ++i;
+            const std::size_t from = text.size();
             while (true) {
                 if (i >= n)
-                    return std::nullopt; // unterminated quote
+                    return false; // unterminated quote
                 if (line[i] == '"') {
                     if (i + 1 < n && line[i + 1] == '"') {
-                        field.push_back('"');
+                        text.push_back('"');
                         i += 2;
                         continue;
                     }
                     ++i;
                     break;
                 }
-                field.push_back(line[i++]);
+                text.push_back(line[i++]);
             }
             if (i < n && line[i] != ',')
-                return std::nullopt; // text after a closing quote
+                return false; // text after a closing quote
+            fields.emplace_back(text.data() + from, text.size() - from);
         } else {
+            const std::size_t from = i;
             while (i < n && line[i] != ',') {
                 if (line[i] == '"')
-                    return std::nullopt; // quote inside an unquoted field
-                field.push_back(line[i++]);
+                    return false; // quote inside an unquoted field
+                ++i;
             }
+            fields.push_back(line.substr(from, i - from));
         }
-        fields.push_back(field);
         if (i >= n)
             break;
         ++i; // the comma
     }
-    return fields;
+    return true;
+}
+
+// splitCsvRecordViews() with fields of their own. Returns nullopt on malformed quoting.
+inline std::optional<std::vector<std::string>> splitCsvRecord(std::string_view line)
+{
+    CsvRowScratch scratch;
+    if (!splitCsvRecordViews(line, scratch))
+        return std::nullopt;
+    return std::vector<std::string>(scratch.fields.begin(), scratch.fields.end());
 }
 
 // Removes one trailing "\n" or "\r\n".
@@ -82,20 +105,39 @@ struct CsvBetResult {
     std::string error; // set when bet is empty
 };
 
-// An agency row: first_name,last_name,document,birthdate,number. The row is only parsed here;
-// validateBet() decides whether the bet itself is acceptable.
+// An agency row: first_name,last_name,document,birthdate,number (a line ending is ignored). The
+// row is only parsed here; validateBet() decides whether the bet itself is acceptable. On success
+// `bet` views `line` and `scratch`; otherwise `error` says what is wrong with the row.
+inline bool parseAgencyCsvRow(
+    std::string_view line, CsvRowScratch &scratch, BetView &bet, std::string &error)
+{
+    if (!splitCsvRecordViews(stripLineEnding(line), scratch)) {
+        error = "malformed CSV quoting";
+        return false;
+    }
+    const auto &fields = scratch.fields;
+    if (fields.size() != 5) {
+        error = "expected 5 fields, found " + std::to_string(fields.size());
+        return false;
+    }
+    const auto number = parseBetNumber(fields[4]);
+    if (!number) {
+        error = "number is not an integer";
+        return false;
+    }
+    bet = BetView {fields[0], fields[1], fields[2], fields[3], *number};
+    return true;
+}
+
+// parseAgencyCsvRow() giving a Bet of its own.
 inline CsvBetResult parseAgencyCsvLine(std::string_view line)
 {
-    const auto fields = splitCsvRecord(stripLineEnding(line));
-    if (!fields)
-        return {std::nullopt, "malformed CSV quoting"};
-    if (fields->size() != 5)
-        return {std::nullopt, "expected 5 fields, found " + std::to_string(fields->size())};
-    const auto number = parseBetNumber((*fields)[4]);
-    if (!number)
-        return {std::nullopt, "number is not an integer"};
-    Bet bet {(*fields)[0], (*fields)[1], (*fields)[2], (*fields)[3], *number};
-    return {std::move(bet), {}};
+    CsvRowScratch scratch;
+    BetView bet;
+    std::string error;
+    if (!parseAgencyCsvRow(line, scratch, bet, error))
+        return {std::nullopt, std::move(error)};
+    return {bet.toBet(), {}};
 }
 
 // Quotes a field only when RFC 4180 requires it.
@@ -118,10 +160,21 @@ inline void appendCsvField(std::string &out, std::string_view field)
     out.push_back('"');
 }
 
-// A bets.csv row: agency,first_name,last_name,document,birthdate,number\n
-inline void appendStoredBetRow(std::string &out, std::uint32_t agency, const Bet &bet)
+namespace detail {
+
+inline void appendDecimal(std::string &out, unsigned long long value)
 {
-    out.append(std::to_string(agency));
+    char digits[24];
+    const auto result = std::to_chars(digits, digits + sizeof digits, value);
+    out.append(digits, static_cast<std::size_t>(result.ptr - digits));
+}
+
+} // namespace detail
+
+// A bets.csv row: agency,first_name,last_name,document,birthdate,number\n
+inline void appendStoredBetRow(std::string &out, std::uint32_t agency, const BetView &bet)
+{
+    detail::appendDecimal(out, agency);
     out.push_back(',');
     appendCsvField(out, bet.firstName);
     out.push_back(',');
@@ -131,7 +184,7 @@ inline void appendStoredBetRow(std::string &out, std::uint32_t agency, const Bet
     out.push_back(',');
     appendCsvField(out, bet.birthdate);
     out.push_back(',');
-    out.append(std::to_string(bet.number));
+    detail::appendDecimal(out, bet.number);
     out.push_back('\n');
 }
 

@@ -31,6 +31,25 @@ inline void appendU64(std::string &out, std::uint64_t value)
         out.push_back(static_cast<char>((value >> shift) & 0xFF));
 }
 
+// Overwrite bytes already reserved (a length or count patched in once it is known).
+inline void storeU16(char *p, std::uint16_t value)
+{
+    p[0] = static_cast<char>(value >> 8);
+    p[1] = static_cast<char>(value & 0xFF);
+}
+
+inline void storeU32(char *p, std::uint32_t value)
+{
+    for (int i = 0; i < 4; ++i)
+        p[i] = static_cast<char>((value >> (24 - 8 * i)) & 0xFF);
+}
+
+inline void storeU64(char *p, std::uint64_t value)
+{
+    storeU32(p, static_cast<std::uint32_t>(value >> 32));
+    storeU32(p + 4, static_cast<std::uint32_t>(value & 0xFFFFFFFFu));
+}
+
 // Callers check the bounds first; these only assemble bytes.
 inline std::uint16_t loadU16(const char *p)
 {

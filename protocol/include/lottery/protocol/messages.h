@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -59,6 +60,34 @@ struct Bet {
     {
         return firstName == o.firstName && lastName == o.lastName && document == o.document
             && birthdate == o.birthdate && number == o.number;
+    }
+};
+
+// A bet whose text fields are views into bytes owned elsewhere (a file's read buffer, a received
+// frame). The hot paths parse, validate and re-encode bets through it without copying a field;
+// every Bet can be looked at as one.
+struct BetView {
+    std::string_view firstName;
+    std::string_view lastName;
+    std::string_view document;
+    std::string_view birthdate;
+    std::uint16_t number = 0;
+
+    BetView() = default;
+    BetView(std::string_view first, std::string_view last, std::string_view doc,
+        std::string_view birth, std::uint16_t num)
+        : firstName(first), lastName(last), document(doc), birthdate(birth), number(num)
+    {
+    }
+    BetView(const Bet &bet) // NOLINT(google-explicit-constructor): a Bet is a BetView
+        : BetView(bet.firstName, bet.lastName, bet.document, bet.birthdate, bet.number)
+    {
+    }
+
+    Bet toBet() const
+    {
+        return Bet {std::string(firstName), std::string(lastName), std::string(document),
+            std::string(birthdate), number};
     }
 };
 
