@@ -50,7 +50,47 @@ QString sanitize(QStringView value)
     return out;
 }
 
+// "yyyy-MM-dd HH:mm:ss" of now, formatted once per second per thread: formatting local time
+// asks the C library for the time zone (a stat of /etc/localtime per call), which cost one
+// system call per log line.
+const QByteArray &timestampNow()
+{
+    thread_local qint64 second = -1;
+    thread_local QByteArray text;
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    if (now != second) {
+        second = now;
+        text = QDateTime::fromSecsSinceEpoch(now).toString(u"yyyy-MM-dd HH:mm:ss").toUtf8();
+    }
+    return text;
+}
+
+struct Burst {
+    int depth = 0;
+    QByteArray lines;
+};
+
+thread_local Burst t_burst;
+
+void writeOut(const QByteArray &bytes)
+{
+    QMutexLocker locker(&outputMutex());
+    std::fwrite(bytes.constData(), 1, static_cast<std::size_t>(bytes.size()), stdout);
+    std::fflush(stdout);
+}
+
 } // namespace
+
+LogBurst::LogBurst() : m_outermost(t_burst.depth++ == 0) { }
+
+LogBurst::~LogBurst()
+{
+    --t_burst.depth;
+    if (!m_outermost || t_burst.lines.isEmpty())
+        return;
+    writeOut(t_burst.lines);
+    t_burst.lines.clear();
+}
 
 std::optional<LogLevel> parseLogLevel(QStringView text)
 {
@@ -123,11 +163,12 @@ LogLine::~LogLine()
 {
     if (!m_enabled)
         return;
-    const QByteArray line = QDateTime::currentDateTime().toString(u"yyyy-MM-dd HH:mm:ss").toUtf8()
-        + ' ' + levelName(m_level) + ' ' + m_text.toUtf8() + '\n';
-    QMutexLocker locker(&outputMutex());
-    std::fwrite(line.constData(), 1, static_cast<std::size_t>(line.size()), stdout);
-    std::fflush(stdout);
+    const QByteArray line
+        = timestampNow() + ' ' + levelName(m_level) + ' ' + m_text.toUtf8() + '\n';
+    if (t_burst.depth > 0)
+        t_burst.lines += line;
+    else
+        writeOut(line);
 }
 
 } // namespace lottery

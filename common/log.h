@@ -60,6 +60,21 @@ private:
     QString m_text;
 };
 
+// Within its scope the lines this thread logs are collected and written together when it ends:
+// one write for a burst of lines (the acknowledgements of one worker's result, say) instead of a
+// write and a flush each. Lines stay whole and in order; nothing is held past the scope. Nests.
+class LogBurst
+{
+public:
+    LogBurst();
+    ~LogBurst();
+    LogBurst(const LogBurst &) = delete;
+    LogBurst &operator=(const LogBurst &) = delete;
+
+private:
+    bool m_outermost;
+};
+
 inline LogLine logInfo(QStringView action, LogResult result)
 {
     return LogLine(LogLevel::Info, action, result);

@@ -1,5 +1,7 @@
 #include "server/result_queue.h"
 
+#include "common/log.h"
+
 #include <QMetaObject>
 #include <QMutexLocker>
 
@@ -27,6 +29,8 @@ void ResultQueue::runPosted()
         QMutexLocker locker(&m_mutex);
         results.swap(m_pending);
     }
+    // The lines these results log (one apuesta_recibida per batch) go out in one write.
+    const LogBurst burst;
     for (std::function<void()> &result : results)
         result();
 }

@@ -6,6 +6,8 @@
 #include "lottery/protocol/messages.h"
 #include "lottery/protocol/utf8.h"
 
+#include <cstring>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -93,18 +95,12 @@ inline std::optional<BetError> checkName(std::string_view value, BetField field)
     if (value.size() > kMaxBetFieldBytes)
         return BetError {
             field, name() + " is longer than " + std::to_string(kMaxBetFieldBytes) + " bytes"};
-    // One pass for both byte classes; the UTF-8 decoder runs only when a byte is not ASCII.
-    bool control = false;
-    bool nonAscii = false;
-    for (char c : value) {
-        const auto u = static_cast<unsigned char>(c);
-        control |= u < 0x20 || u == 0x7F;
-        nonAscii |= u >= 0x80;
-    }
-    if (nonAscii && !isValidUtf8(value))
-        return BetError {field, name() + " is not valid UTF-8"};
-    if (control)
+    switch (scanText(value)) {
+    case TextScan::Ok: break;
+    case TextScan::InvalidUtf8: return BetError {field, name() + " is not valid UTF-8"};
+    case TextScan::ControlCharacter:
         return BetError {field, name() + " contains a control character"};
+    }
     if (value.front() == ' ' || value.back() == ' ')
         return BetError {field, name() + " has leading or trailing spaces"};
     return std::nullopt;
@@ -225,9 +221,19 @@ public:
     // False when the bet does not fit: finish() this frame, then add the bet to the next one.
     bool add(const BetView &bet)
     {
-        if (!detail::batchHasRoom(m_count, bodySize(), encodedBetSize(bet), m_maxBets))
+        const std::size_t size = encodedBetSize(bet);
+        if (!detail::batchHasRoom(m_count, bodySize(), size, m_maxBets))
             return false;
-        detail::appendBet(m_frame, bet);
+        // Sized once and written in place (the buffer's capacity is a whole frame already).
+        const std::size_t start = m_frame.size();
+        m_frame.resize(start + size);
+        char *p = m_frame.data() + start;
+        for (std::string_view field : {bet.firstName, bet.lastName, bet.document, bet.birthdate}) {
+            *p++ = static_cast<char>(field.size());
+            std::memcpy(p, field.data(), field.size());
+            p += field.size();
+        }
+        storeU16(p, bet.number);
         ++m_count;
         return true;
     }

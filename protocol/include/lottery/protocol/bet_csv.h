@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,19 @@ inline bool splitCsvRecordViews(std::string_view line, CsvRowScratch &scratch)
     // into it stay valid.
     if (text.capacity() < line.size())
         text.reserve(line.size());
+    if (line.find('"') == std::string_view::npos) {
+        // No quotes at all (nearly every row): the fields are what lies between the commas.
+        std::size_t from = 0;
+        while (true) {
+            const std::size_t comma = line.find(',', from);
+            if (comma == std::string_view::npos) {
+                fields.push_back(line.substr(from));
+                return true;
+            }
+            fields.push_back(line.substr(from, comma - from));
+            from = comma + 1;
+        }
+    }
     std::size_t i = 0;
     const std::size_t n = line.size();
     while (true) {
@@ -140,52 +154,82 @@ inline CsvBetResult parseAgencyCsvLine(std::string_view line)
     return {bet.toBet(), {}};
 }
 
-// Quotes a field only when RFC 4180 requires it.
-inline void appendCsvField(std::string &out, std::string_view field)
+namespace detail {
+
+inline bool csvFieldNeedsQuotes(std::string_view field)
 {
     // One pass: find_first_of with a set calls memchr once per character of the field, which
     // was the top item of the server's profile (every stored bet goes through here).
-    const bool needsQuotes = std::any_of(field.begin(), field.end(),
+    return std::any_of(field.begin(), field.end(),
         [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
-    if (!needsQuotes) {
-        out.append(field.data(), field.size());
-        return;
-    }
-    out.push_back('"');
-    for (char c : field) {
-        if (c == '"')
-            out.push_back('"');
-        out.push_back(c);
-    }
-    out.push_back('"');
 }
 
-namespace detail {
-
-inline void appendDecimal(std::string &out, unsigned long long value)
+// Bytes a field takes in a row, quotes and doubled quotes included.
+inline std::size_t csvFieldSize(std::string_view field, bool quoted)
 {
-    char digits[24];
-    const auto result = std::to_chars(digits, digits + sizeof digits, value);
-    out.append(digits, static_cast<std::size_t>(result.ptr - digits));
+    if (!quoted)
+        return field.size();
+    return field.size() + 2 + static_cast<std::size_t>(std::count(field.begin(), field.end(), '"'));
+}
+
+inline char *writeCsvField(char *out, std::string_view field, bool quoted)
+{
+    if (!quoted) {
+        std::memcpy(out, field.data(), field.size());
+        return out + field.size();
+    }
+    *out++ = '"';
+    for (char c : field) {
+        if (c == '"')
+            *out++ = '"';
+        *out++ = c;
+    }
+    *out++ = '"';
+    return out;
 }
 
 } // namespace detail
 
+// Quotes a field only when RFC 4180 requires it.
+inline void appendCsvField(std::string &out, std::string_view field)
+{
+    const bool quoted = detail::csvFieldNeedsQuotes(field);
+    const std::size_t start = out.size();
+    out.resize(start + detail::csvFieldSize(field, quoted));
+    detail::writeCsvField(out.data() + start, field, quoted);
+}
+
 // A bets.csv row: agency,first_name,last_name,document,birthdate,number\n
+// Sized first and written in place: one resize per row instead of a dozen appends.
 inline void appendStoredBetRow(std::string &out, std::uint32_t agency, const BetView &bet)
 {
-    detail::appendDecimal(out, agency);
-    out.push_back(',');
-    appendCsvField(out, bet.firstName);
-    out.push_back(',');
-    appendCsvField(out, bet.lastName);
-    out.push_back(',');
-    appendCsvField(out, bet.document);
-    out.push_back(',');
-    appendCsvField(out, bet.birthdate);
-    out.push_back(',');
-    detail::appendDecimal(out, bet.number);
-    out.push_back('\n');
+    const std::string_view fields[] = {bet.firstName, bet.lastName, bet.document, bet.birthdate};
+    bool quoted[4];
+    char agencyDigits[12];
+    char numberDigits[8];
+    const char *agencyEnd
+        = std::to_chars(agencyDigits, agencyDigits + sizeof agencyDigits, agency).ptr;
+    const char *numberEnd
+        = std::to_chars(numberDigits, numberDigits + sizeof numberDigits, bet.number).ptr;
+    std::size_t size = static_cast<std::size_t>(agencyEnd - agencyDigits)
+        + static_cast<std::size_t>(numberEnd - numberDigits) + 6; // five commas and the newline
+    for (int i = 0; i < 4; ++i) {
+        quoted[i] = detail::csvFieldNeedsQuotes(fields[i]);
+        size += detail::csvFieldSize(fields[i], quoted[i]);
+    }
+    const std::size_t start = out.size();
+    out.resize(start + size);
+    char *p = out.data() + start;
+    std::memcpy(p, agencyDigits, static_cast<std::size_t>(agencyEnd - agencyDigits));
+    p += agencyEnd - agencyDigits;
+    for (int i = 0; i < 4; ++i) {
+        *p++ = ',';
+        p = detail::writeCsvField(p, fields[i], quoted[i]);
+    }
+    *p++ = ',';
+    std::memcpy(p, numberDigits, static_cast<std::size_t>(numberEnd - numberDigits));
+    p += numberEnd - numberDigits;
+    *p = '\n';
 }
 
 struct StoredBet {

@@ -9,6 +9,45 @@
 
 namespace lottery::protocol {
 
+namespace detail {
+
+// Length of the multi-byte sequence that starts at s[0] (>= 0x80, `n` bytes available), or 0
+// when it is not a valid one.
+inline std::size_t utf8SequenceLength(const unsigned char *s, std::size_t n)
+{
+    const unsigned char c = s[0];
+    if (c >= 0xC2 && c <= 0xDF) // two bytes: every accented Latin letter, so checked first
+        return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF; // allowed range of the first continuation byte
+    if (c >= 0xE0 && c <= 0xEF) {
+        length = 3;
+        if (c == 0xE0)
+            low = 0xA0; // overlong
+        if (c == 0xED)
+            high = 0x9F; // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        length = 4;
+        if (c == 0xF0)
+            low = 0x90; // overlong
+        if (c == 0xF4)
+            high = 0x8F; // above U+10FFFF
+    } else {
+        return 0;
+    }
+    if (n < length) // cut short by the end of the text
+        return 0;
+    if (s[1] < low || s[1] > high)
+        return 0;
+    for (std::size_t k = 2; k < length; ++k) {
+        if (s[k] < 0x80 || s[k] > 0xBF)
+            return 0;
+    }
+    return length;
+}
+
+} // namespace detail
+
 inline bool isValidUtf8(std::string_view text)
 {
     const auto *s = reinterpret_cast<const unsigned char *>(text.data());
@@ -25,41 +64,41 @@ inline bool isValidUtf8(std::string_view text)
         }
         if (i >= n)
             break;
-        const unsigned char c = s[i];
-        if (c < 0x80) {
+        if (s[i] < 0x80) {
             ++i;
             continue;
         }
-        std::size_t extra = 0;
-        unsigned char low = 0x80, high = 0xBF; // allowed range of the first continuation byte
-        if (c >= 0xC2 && c <= 0xDF) {
-            extra = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            extra = 2;
-            if (c == 0xE0)
-                low = 0xA0; // overlong
-            if (c == 0xED)
-                high = 0x9F; // surrogates
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            extra = 3;
-            if (c == 0xF0)
-                low = 0x90; // overlong
-            if (c == 0xF4)
-                high = 0x8F; // above U+10FFFF
-        } else {
+        const std::size_t length = detail::utf8SequenceLength(s + i, n - i);
+        if (length == 0)
             return false;
-        }
-        if (i + extra >= n) // sequence cut short by the end of the text
-            return false;
-        if (s[i + 1] < low || s[i + 1] > high)
-            return false;
-        for (std::size_t k = 2; k <= extra; ++k) {
-            if (s[i + k] < 0x80 || s[i + k] > 0xBF)
-                return false;
-        }
-        i += extra + 1;
+        i += length;
     }
     return true;
+}
+
+enum class TextScan { Ok, InvalidUtf8, ControlCharacter };
+
+// isValidUtf8() and a search for control characters (C0 and DEL) in one pass: the two byte
+// rules of a name. Invalid UTF-8 wins when both are broken.
+inline TextScan scanText(std::string_view text)
+{
+    const auto *s = reinterpret_cast<const unsigned char *>(text.data());
+    const std::size_t n = text.size();
+    bool control = false;
+    std::size_t i = 0;
+    while (i < n) {
+        const unsigned char c = s[i];
+        if (c < 0x80) {
+            control |= c < 0x20 || c == 0x7F;
+            ++i;
+            continue;
+        }
+        const std::size_t length = detail::utf8SequenceLength(s + i, n - i);
+        if (length == 0)
+            return TextScan::InvalidUtf8;
+        i += length;
+    }
+    return control ? TextScan::ControlCharacter : TextScan::Ok;
 }
 
 } // namespace lottery::protocol
