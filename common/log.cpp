@@ -4,6 +4,7 @@
 #include <QMutex>
 #include <QMutexLocker>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 
@@ -43,6 +44,9 @@ const char *resultName(LogResult result)
 // A value must never break the line's grammar: no separators, no line breaks.
 QString sanitize(QStringView value)
 {
+    const auto breaksGrammar = [](QChar c) { return c == u'|' || c == u'\n' || c == u'\r'; };
+    if (std::none_of(value.begin(), value.end(), breaksGrammar))
+        return value.toString(); // nearly every value: one copy, no search-and-replace passes
     QString out = value.toString();
     out.replace(QLatin1Char('|'), QLatin1Char('/'));
     out.replace(QLatin1Char('\n'), QLatin1Char(' '));
@@ -144,19 +148,20 @@ LogLine &LogLine::field(QStringView key, QStringView value)
     return *this;
 }
 
+// The numbers are formatted only for a line that is written (DEBUG lines usually are not).
 LogLine &LogLine::field(QStringView key, long long value)
 {
-    return field(key, QString::number(value));
+    return m_enabled ? field(key, QString::number(value)) : *this;
 }
 
 LogLine &LogLine::field(QStringView key, unsigned long long value)
 {
-    return field(key, QString::number(value));
+    return m_enabled ? field(key, QString::number(value)) : *this;
 }
 
 LogLine &LogLine::field(QStringView key, double value)
 {
-    return field(key, QString::number(value, 'f', 3));
+    return m_enabled ? field(key, QString::number(value, 'f', 3)) : *this;
 }
 
 LogLine::~LogLine()

@@ -4,6 +4,8 @@
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 
+#include <algorithm>
+
 namespace lottery::server {
 
 namespace {
@@ -59,8 +61,35 @@ struct PreparedBatch {
 // reported as malformed even when an earlier bet of it was invalid, as a whole-frame decode
 // would. The rows are appended to `csv`; on failure `csv` is left as it was and `outcome` says
 // why (Malformed or Rejected).
+// The rows of a task's batches, back to back. Grows by doubling and writes rows in place: no
+// per-row resize (which zero-fills) or append.
+class CsvBuffer
+{
+public:
+    explicit CsvBuffer(std::size_t capacity) { m_bytes.resize(capacity); }
+
+    std::size_t size() const { return m_used; }
+    void truncate(std::size_t size) { m_used = size; }
+    std::string_view view(std::size_t offset, std::size_t length) const
+    {
+        return std::string_view(m_bytes).substr(offset, length);
+    }
+
+    void append(const protocol::StoredBetRow &row)
+    {
+        if (m_bytes.size() - m_used < row.size())
+            m_bytes.resize(std::max(m_bytes.size() * 2, m_used + row.size()));
+        row.writeTo(m_bytes.data() + m_used);
+        m_used += row.size();
+    }
+
+private:
+    std::string m_bytes;
+    std::size_t m_used = 0;
+};
+
 std::optional<PreparedBatch> prepareBatch(std::string_view body, quint32 agency,
-    const protocol::CivilDate &today, std::string &csv, BatchOutcome &outcome)
+    const protocol::CivilDate &today, CsvBuffer &csv, BatchOutcome &outcome)
 {
     protocol::BatchReader reader(body);
     const std::size_t start = csv.size();
@@ -73,24 +102,25 @@ std::optional<PreparedBatch> prepareBatch(std::string_view body, quint32 agency,
     for (; reader.next(bet); ++index) {
         if (invalid)
             continue; // refused already; read on only to tell a malformed body apart
-        if (auto error = protocol::validateBet(bet, today)) {
+        // BatchReader has checked every field's UTF-8 already.
+        if (auto error = protocol::validateBet(bet, today, protocol::Utf8Check::AlreadyDone)) {
             invalid = std::move(error);
             invalidIndex = index;
             continue;
         }
-        protocol::appendStoredBetRow(csv, agency, bet);
+        csv.append(protocol::StoredBetRow(agency, bet));
         if (protocol::isWinner(bet))
             batch.winners.emplace_back(bet.document);
     }
     if (const auto error = reader.error()) {
-        csv.resize(start);
+        csv.truncate(start);
         outcome.kind = BatchOutcome::Kind::Malformed;
         outcome.decodeError = error;
         return std::nullopt;
     }
     outcome.betCount = reader.count();
     if (invalid) {
-        csv.resize(start);
+        csv.truncate(start);
         outcome.kind = BatchOutcome::Kind::Rejected;
         outcome.reject = makeReject(batch.sequence, protocol::ErrorCode::InvalidBet,
             "bet " + std::to_string(invalidIndex) + ": " + invalid->reason,
@@ -122,8 +152,7 @@ std::vector<BatchOutcome> processBatches(const std::vector<std::string> &bodies,
     std::size_t bodyBytes = 0;
     for (const std::string &body : bodies)
         bodyBytes += body.size();
-    std::string csv;
-    csv.reserve(bodyBytes + bodyBytes / 4 + 256); // a row is ~10 % longer than its wire form
+    CsvBuffer csv(bodyBytes + bodyBytes / 4 + 256); // a row is ~10 % longer than its wire form
     for (const std::string &body : bodies) {
         outcomes.emplace_back();
         batches.push_back(prepareBatch(body, agency, today, csv, outcomes.back()));
@@ -173,8 +202,7 @@ std::vector<BatchOutcome> processBatches(const std::vector<std::string> &bodies,
         progress.lastSequence = batch.sequence;
         storedBets += batch.betCount;
         toWrite.push_back(BetStorage::EncodedBatch {batch.sequence, batch.betCount,
-            std::string_view(csv).substr(batch.csvOffset, batch.csvLength),
-            std::move(batch.winners)});
+            csv.view(batch.csvOffset, batch.csvLength), std::move(batch.winners)});
         outcome.kind = BatchOutcome::Kind::Acked;
         outcome.ack = protocol::Ack {batch.sequence, static_cast<quint16>(batch.betCount), false};
         written.push_back(i);

@@ -84,9 +84,13 @@ struct BetError {
     std::string toString() const { return reason; }
 };
 
+// Whether the bet's text is still to be checked for UTF-8. A bet decoded from a frame is known
+// valid (the decoder refuses a frame with bad UTF-8), so the server need not check it twice.
+enum class Utf8Check { Needed, AlreadyDone };
+
 namespace detail {
 
-inline std::optional<BetError> checkName(std::string_view value, BetField field)
+inline std::optional<BetError> checkName(std::string_view value, BetField field, Utf8Check utf8)
 {
     // The field's name as a string only for an error: valid names (nearly all) need no copy.
     const auto name = [field] { return std::string(protocol::toString(field)); };
@@ -95,7 +99,10 @@ inline std::optional<BetError> checkName(std::string_view value, BetField field)
     if (value.size() > kMaxBetFieldBytes)
         return BetError {
             field, name() + " is longer than " + std::to_string(kMaxBetFieldBytes) + " bytes"};
-    switch (scanText(value)) {
+    const TextScan scan = utf8 == Utf8Check::Needed ? scanText(value)
+        : hasControlCharacter(value)                ? TextScan::ControlCharacter
+                                                    : TextScan::Ok;
+    switch (scan) {
     case TextScan::Ok: break;
     case TextScan::InvalidUtf8: return BetError {field, name() + " is not valid UTF-8"};
     case TextScan::ControlCharacter:
@@ -109,11 +116,12 @@ inline std::optional<BetError> checkName(std::string_view value, BetField field)
 } // namespace detail
 
 // The bet rules. `today` is passed in so that the rule stays a pure function.
-inline std::optional<BetError> validateBet(const BetView &bet, const CivilDate &today)
+inline std::optional<BetError> validateBet(
+    const BetView &bet, const CivilDate &today, Utf8Check utf8 = Utf8Check::Needed)
 {
-    if (auto error = detail::checkName(bet.firstName, BetField::FirstName))
+    if (auto error = detail::checkName(bet.firstName, BetField::FirstName, utf8))
         return error;
-    if (auto error = detail::checkName(bet.lastName, BetField::LastName))
+    if (auto error = detail::checkName(bet.lastName, BetField::LastName, utf8))
         return error;
     if (bet.document.empty())
         return BetError {BetField::Document, "document is empty"};
@@ -213,7 +221,8 @@ private:
 class BatchFrameEncoder
 {
 public:
-    explicit BatchFrameEncoder(std::size_t maxBets) : m_maxBets(maxBets == 0 ? 1 : maxBets)
+    explicit BatchFrameEncoder(std::size_t maxBets)
+        : m_maxBets(maxBets == 0 ? 1 : maxBets), m_frame(kMaxFrameSize, '\0')
     {
         reset();
     }
@@ -224,10 +233,9 @@ public:
         const std::size_t size = encodedBetSize(bet);
         if (!detail::batchHasRoom(m_count, bodySize(), size, m_maxBets))
             return false;
-        // Sized once and written in place (the buffer's capacity is a whole frame already).
-        const std::size_t start = m_frame.size();
-        m_frame.resize(start + size);
-        char *p = m_frame.data() + start;
+        // Written in place: the buffer is a whole frame long (batchHasRoom keeps us inside it).
+        char *p = m_frame.data() + m_size;
+        m_size += size;
         for (std::string_view field : {bet.firstName, bet.lastName, bet.document, bet.birthdate}) {
             *p++ = static_cast<char>(field.size());
             std::memcpy(p, field.data(), field.size());
@@ -246,28 +254,27 @@ public:
     std::string finish(std::uint64_t sequence)
     {
         char *header = m_frame.data();
-        storeU32(header, static_cast<std::uint32_t>(m_frame.size() - kLengthFieldSize));
+        storeU32(header, static_cast<std::uint32_t>(m_size - kLengthFieldSize));
         header[kLengthFieldSize] = static_cast<char>(MessageType::Batch);
         storeU64(header + kFrameHeaderSize, sequence);
         storeU16(header + kFrameHeaderSize + 8, static_cast<std::uint16_t>(m_count));
-        std::string frame = std::move(m_frame);
+        std::string frame(m_frame.data(), m_size); // a copy of the bytes used: no zero-fill
         reset();
         return frame;
     }
 
 private:
-    std::size_t bodySize() const { return m_frame.size() - kFrameHeaderSize; }
+    std::size_t bodySize() const { return m_size - kFrameHeaderSize; }
 
     void reset()
     {
-        m_frame = std::string();
-        m_frame.reserve(kMaxFrameSize);
-        m_frame.resize(kFrameHeaderSize + kBatchHeaderSize); // patched by finish()
+        m_size = kFrameHeaderSize + kBatchHeaderSize; // the header is patched by finish()
         m_count = 0;
     }
 
     std::size_t m_maxBets;
     std::size_t m_count = 0;
+    std::size_t m_size = 0; // bytes of m_frame in use
     std::string m_frame;
 };
 

@@ -26,7 +26,6 @@ inline bool splitCsvRecordViews(std::string_view line, CsvRowScratch &scratch)
 {
     auto &fields = scratch.fields;
     auto &text = scratch.unescaped;
-    fields.clear();
     text.clear();
     // Unescaped text is never longer than the line: with this room it never moves, so the views
     // into it stay valid.
@@ -34,17 +33,25 @@ inline bool splitCsvRecordViews(std::string_view line, CsvRowScratch &scratch)
         text.reserve(line.size());
     if (line.find('"') == std::string_view::npos) {
         // No quotes at all (nearly every row): the fields are what lies between the commas.
+        // Slots of earlier rows are reused (no push_back per field), the surplus cut at the end.
+        std::size_t count = 0;
+        const auto put = [&fields, &count](std::string_view field) {
+            if (count < fields.size())
+                fields[count] = field;
+            else
+                fields.push_back(field);
+            ++count;
+        };
         std::size_t from = 0;
-        while (true) {
-            const std::size_t comma = line.find(',', from);
-            if (comma == std::string_view::npos) {
-                fields.push_back(line.substr(from));
-                return true;
-            }
-            fields.push_back(line.substr(from, comma - from));
+        for (std::size_t comma; (comma = line.find(',', from)) != std::string_view::npos;) {
+            put(line.substr(from, comma - from));
             from = comma + 1;
         }
+        put(line.substr(from));
+        fields.resize(count);
+        return true;
     }
+    fields.clear();
     std::size_t i = 0;
     const std::size_t n = line.size();
     while (true) {
@@ -105,11 +112,15 @@ inline std::string_view stripLineEnding(std::string_view line)
 
 inline std::optional<std::uint16_t> parseBetNumber(std::string_view text)
 {
-    unsigned value = 0;
     if (text.empty() || text.size() > 5)
         return std::nullopt;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || value > 0xFFFF)
+    unsigned value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (value > 0xFFFF)
         return std::nullopt;
     return static_cast<std::uint16_t>(value);
 }
@@ -200,36 +211,57 @@ inline void appendCsvField(std::string &out, std::string_view field)
 }
 
 // A bets.csv row: agency,first_name,last_name,document,birthdate,number\n
-// Sized first and written in place: one resize per row instead of a dozen appends.
+// Measured, then written in place, so that a writer of many rows can size its buffer once.
+class StoredBetRow
+{
+public:
+    StoredBetRow(std::uint32_t agency, const BetView &bet)
+        : m_fields {bet.firstName, bet.lastName, bet.document, bet.birthdate}
+    {
+        m_agencyEnd = std::to_chars(m_agency, m_agency + sizeof m_agency, agency).ptr;
+        m_numberEnd = std::to_chars(m_number, m_number + sizeof m_number, bet.number).ptr;
+        m_size = static_cast<std::size_t>(m_agencyEnd - m_agency)
+            + static_cast<std::size_t>(m_numberEnd - m_number) + 6; // five commas and a newline
+        for (int i = 0; i < 4; ++i) {
+            m_quoted[i] = detail::csvFieldNeedsQuotes(m_fields[i]);
+            m_size += detail::csvFieldSize(m_fields[i], m_quoted[i]);
+        }
+    }
+
+    std::size_t size() const { return m_size; }
+
+    // Writes exactly size() bytes at `out`; returns the end.
+    char *writeTo(char *out) const
+    {
+        std::memcpy(out, m_agency, static_cast<std::size_t>(m_agencyEnd - m_agency));
+        out += m_agencyEnd - m_agency;
+        for (int i = 0; i < 4; ++i) {
+            *out++ = ',';
+            out = detail::writeCsvField(out, m_fields[i], m_quoted[i]);
+        }
+        *out++ = ',';
+        std::memcpy(out, m_number, static_cast<std::size_t>(m_numberEnd - m_number));
+        out += m_numberEnd - m_number;
+        *out++ = '\n';
+        return out;
+    }
+
+private:
+    std::string_view m_fields[4];
+    bool m_quoted[4] = {};
+    char m_agency[12] = {};
+    char m_number[8] = {};
+    const char *m_agencyEnd = m_agency;
+    const char *m_numberEnd = m_number;
+    std::size_t m_size = 0;
+};
+
 inline void appendStoredBetRow(std::string &out, std::uint32_t agency, const BetView &bet)
 {
-    const std::string_view fields[] = {bet.firstName, bet.lastName, bet.document, bet.birthdate};
-    bool quoted[4];
-    char agencyDigits[12];
-    char numberDigits[8];
-    const char *agencyEnd
-        = std::to_chars(agencyDigits, agencyDigits + sizeof agencyDigits, agency).ptr;
-    const char *numberEnd
-        = std::to_chars(numberDigits, numberDigits + sizeof numberDigits, bet.number).ptr;
-    std::size_t size = static_cast<std::size_t>(agencyEnd - agencyDigits)
-        + static_cast<std::size_t>(numberEnd - numberDigits) + 6; // five commas and the newline
-    for (int i = 0; i < 4; ++i) {
-        quoted[i] = detail::csvFieldNeedsQuotes(fields[i]);
-        size += detail::csvFieldSize(fields[i], quoted[i]);
-    }
+    const StoredBetRow row(agency, bet);
     const std::size_t start = out.size();
-    out.resize(start + size);
-    char *p = out.data() + start;
-    std::memcpy(p, agencyDigits, static_cast<std::size_t>(agencyEnd - agencyDigits));
-    p += agencyEnd - agencyDigits;
-    for (int i = 0; i < 4; ++i) {
-        *p++ = ',';
-        p = detail::writeCsvField(p, fields[i], quoted[i]);
-    }
-    *p++ = ',';
-    std::memcpy(p, numberDigits, static_cast<std::size_t>(numberEnd - numberDigits));
-    p += numberEnd - numberDigits;
-    *p = '\n';
+    out.resize(start + row.size());
+    row.writeTo(out.data() + start);
 }
 
 struct StoredBet {

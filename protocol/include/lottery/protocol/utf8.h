@@ -76,6 +76,17 @@ inline bool isValidUtf8(std::string_view text)
     return true;
 }
 
+// C0 controls and DEL. Without an early exit so that the compiler can vectorise the loop.
+inline bool hasControlCharacter(std::string_view text)
+{
+    bool control = false;
+    for (char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        control |= u < 0x20 || u == 0x7F;
+    }
+    return control;
+}
+
 enum class TextScan { Ok, InvalidUtf8, ControlCharacter };
 
 // isValidUtf8() and a search for control characters (C0 and DEL) in one pass: the two byte
