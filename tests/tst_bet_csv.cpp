@@ -1,11 +1,13 @@
 // The CSV forms of a bet: RFC 4180 record splitting, the agencies' input rows and the server's
-// bets.csv rows.
+// bets.csv rows; the view-based forms (splitCsvRecordViews, parseAgencyCsvRow with a reused
+// CsvRowScratch, appendStoredBetRow from a BetView) against the owning ones.
 #include "lottery/protocol/bet_csv.h"
 
 #include <QStringList>
 #include <QTest>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 using namespace lottery::protocol;
@@ -18,6 +20,37 @@ QStringList toStringList(const std::vector<std::string> &fields)
     for (const std::string &field : fields)
         list << QString::fromStdString(field);
     return list;
+}
+
+QStringList viewsToStringList(const std::vector<std::string_view> &fields)
+{
+    QStringList list;
+    for (std::string_view field : fields)
+        list << QString::fromUtf8(field.data(), qsizetype(field.size()));
+    return list;
+}
+
+bool within(std::string_view field, std::string_view buffer)
+{
+    return field.data() >= buffer.data()
+        && field.data() + field.size() <= buffer.data() + buffer.size();
+}
+
+// Every field views either the line (unquoted) or the scratch's unescaped text (quoted).
+bool viewsLineOrScratch(std::string_view line, const CsvRowScratch &scratch)
+{
+    const std::string_view unescaped(scratch.unescaped.data(), scratch.unescaped.size());
+    for (std::string_view field : scratch.fields) {
+        if (!field.empty() && !within(field, line) && !within(field, unescaped))
+            return false;
+    }
+    return true;
+}
+
+QStringList betTexts(const BetView &bet)
+{
+    return viewsToStringList(
+        std::vector<std::string_view> {bet.firstName, bet.lastName, bet.document, bet.birthdate});
 }
 
 } // namespace
@@ -41,6 +74,16 @@ private slots:
     void storedBetRowRoundTrip();
     void parseStoredBetRowErrors_data();
     void parseStoredBetRowErrors();
+    void splitCsvRecordViews_data();
+    void splitCsvRecordViews();
+    void splitCsvRecordViewsErrors_data() { splitCsvRecordErrors_data(); }
+    void splitCsvRecordViewsErrors();
+    void csvRowScratchIsReusedAcrossRows();
+    void parseAgencyCsvRowMatchesParseAgencyCsvLine_data();
+    void parseAgencyCsvRowMatchesParseAgencyCsvLine();
+    void parseAgencyCsvRowReusesScratch();
+    void appendStoredBetRowFromViews_data();
+    void appendStoredBetRowFromViews();
 };
 
 void TestBetCsv::splitCsvRecord_data()
@@ -235,6 +278,262 @@ void TestBetCsv::parseStoredBetRowErrors()
 {
     QFETCH(QByteArray, row);
     QVERIFY(!parseStoredBetRow(row.toStdString()).has_value());
+}
+
+void TestBetCsv::splitCsvRecordViews_data()
+{
+    splitCsvRecord_data();
+    QTest::newRow("several quoted fields")
+        << QByteArray("\"a,b\",\"say \"\"hi\"\"\",plain,\"\",\",\",\"\"\"\"")
+        << QStringList {"a,b", "say \"hi\"", "plain", "", ",", "\""};
+    QTest::newRow("every field quoted")
+        << QByteArray("\"Ana, \"\"la\"\" Reina\",\"P\xc3\xa9rez\",\"1\",\"2000-01-01\",\"42\"")
+        << QStringList {"Ana, \"la\" Reina", QString::fromUtf8("Pérez"), "1", "2000-01-01", "42"};
+    QTest::newRow("quoted, unquoted, quoted")
+        << QByteArray("\"x\"\"\",y,\",z\"") << QStringList {"x\"", "y", ",z"};
+    QTest::newRow("quoted last field, empty after comma")
+        << QByteArray("a,\"b,c\",") << QStringList {"a", "b,c", ""};
+    QTest::newRow("long quoted fields") << QByteArray("\"" + QByteArray(300, 'q') + ",\"\"" + "\","
+        + QByteArray(200, 'u') + ",\"" + QByteArray(250, 'r')
+        + "\"") << QStringList {QString(300, 'q') + ",\"", QString(200, 'u'), QString(250, 'r')};
+}
+
+// The views are compared only after the call: the quoted ones must not have moved while later
+// fields were unescaped.
+void TestBetCsv::splitCsvRecordViews()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(QStringList, fields);
+    const std::string text = line.toStdString();
+    CsvRowScratch scratch;
+    QVERIFY(lottery::protocol::splitCsvRecordViews(text, scratch));
+    QCOMPARE(viewsToStringList(scratch.fields), fields);
+    QVERIFY(viewsLineOrScratch(text, scratch));
+    // The same fields as the owning splitCsvRecord().
+    QCOMPARE(toStringList(*lottery::protocol::splitCsvRecord(text)), fields);
+}
+
+void TestBetCsv::splitCsvRecordViewsErrors()
+{
+    QFETCH(QByteArray, line);
+    CsvRowScratch scratch;
+    // Left over from an earlier row: a failure must not be mistaken for it.
+    QVERIFY(lottery::protocol::splitCsvRecordViews("a,b", scratch));
+    QVERIFY(!lottery::protocol::splitCsvRecordViews(line.toStdString(), scratch));
+}
+
+// One scratch for rows of different lengths: long, short, long again. Each row's fields are
+// right, none left over from the row before, and every view of a row is valid after its call.
+void TestBetCsv::csvRowScratchIsReusedAcrossRows()
+{
+    const QByteArray longQuoted = "\"" + QByteArray(400, 'a') + ", \"\"x\"\"\"," + "\""
+        + QByteArray(300, 'b') + "\"," + QByteArray(100, 'c') + ",\"d\"\"\",\"\",e";
+    const QStringList longFields {
+        QString(400, 'a') + ", \"x\"", QString(300, 'b'), QString(100, 'c'), "d\"", "", "e"};
+    const QByteArray longerQuoted = "\"" + QByteArray(900, 'z') + "\",\"" + QByteArray(5, 'y')
+        + "\"\"\"," + QByteArray(1000, 'w');
+    const QStringList longerFields {QString(900, 'z'), QString(5, 'y') + "\"", QString(1000, 'w')};
+    const struct {
+        QByteArray line;
+        QStringList fields;
+    } rows[] = {
+        {longQuoted, longFields},
+        {"\"q\",s", {"q", "s"}},
+        {"a", {"a"}},
+        {longQuoted, longFields},
+        {"", {""}},
+        {longerQuoted, longerFields},
+        {"\"1\",\"2\",\"3\"", {"1", "2", "3"}},
+        {longerQuoted, longerFields},
+        {"x,y,z,w", {"x", "y", "z", "w"}},
+    };
+    CsvRowScratch scratch;
+    for (const auto &row : rows) {
+        const std::string line = row.line.toStdString();
+        QVERIFY(lottery::protocol::splitCsvRecordViews(line, scratch));
+        QCOMPARE(viewsToStringList(scratch.fields), row.fields);
+        QVERIFY(viewsLineOrScratch(line, scratch));
+        // A refused row in between leaves the next one unaffected.
+        QVERIFY(!lottery::protocol::splitCsvRecordViews("\"unterminated," + line, scratch));
+    }
+}
+
+void TestBetCsv::parseAgencyCsvRowMatchesParseAgencyCsvLine_data()
+{
+    QTest::addColumn<QByteArray>("line");
+    QTest::addColumn<QByteArray>("error"); // empty for a row that parses
+    const QByteArray ok;
+    QTest::newRow("plain LF") << QByteArray("Ana,Lorca,30904465,1999-03-17,7574\n") << ok;
+    QTest::newRow("plain CRLF") << QByteArray("Ana,Lorca,30904465,1999-03-17,7574\r\n") << ok;
+    QTest::newRow("no line ending") << QByteArray("Ana,Lorca,30904465,1999-03-17,0") << ok;
+    QTest::newRow("quoted name with comma and doubled quotes")
+        << QByteArray("\"Ana, \"\"la\"\" Reina\",\"O\"\"Neil, Jr\",1,2000-01-01,12\r\n") << ok;
+    QTest::newRow("every field quoted")
+        << QByteArray("\"A\",\"B\",\"1\",\"2000-01-01\",\"65535\"\n") << ok;
+    QTest::newRow("utf-8") << QByteArray("Jos\xc3\xa9,N\xc3\xba\xc3\xb1\x65z,1,2000-01-01,5") << ok;
+    QTest::newRow("empty fields") << QByteArray(",,,,5") << ok;
+    QTest::newRow("quoted CR LF inside a field")
+        << QByteArray("\"a\r\nb\",c,1,2000-01-01,5\r\n") << ok;
+
+    const QByteArray quoting = "malformed CSV quoting";
+    QTest::newRow("unterminated quote") << QByteArray("\"Ana,Lorca,1,2000-01-01,5\r\n") << quoting;
+    QTest::newRow("text after closing quote")
+        << QByteArray("\"Ana\"x,Lorca,1,2000-01-01,5") << quoting;
+    QTest::newRow("quote inside unquoted field")
+        << QByteArray("An\"a,Lorca,1,2000-01-01,5") << quoting;
+    QTest::newRow("quoted number cut") << QByteArray("A,B,1,2000-01-01,\"5") << quoting;
+
+    QTest::newRow("1 field") << QByteArray("\r\n") << QByteArray("expected 5 fields, found 1");
+    QTest::newRow("4 fields") << QByteArray("Ana,Lorca,30904465,1999-03-17\r\n")
+                              << QByteArray("expected 5 fields, found 4");
+    QTest::newRow("4 fields, a quoted comma")
+        << QByteArray("\"Ana,Lorca\",1,2000-01-01,5") << QByteArray("expected 5 fields, found 4");
+    QTest::newRow("6 fields") << QByteArray("1,Ana,Lorca,30904465,1999-03-17,7574\n")
+                              << QByteArray("expected 5 fields, found 6");
+    QTest::newRow("12 fields") << QByteArray("a,b,c,d,e,f,g,h,i,j,k,l")
+                               << QByteArray("expected 5 fields, found 12");
+
+    const QByteArray notInteger = "number is not an integer";
+    QTest::newRow("number with letters") << QByteArray("A,B,1,2000-01-01,12a") << notInteger;
+    QTest::newRow("number empty") << QByteArray("A,B,1,2000-01-01,") << notInteger;
+    QTest::newRow("number quoted empty") << QByteArray("A,B,1,2000-01-01,\"\"") << notInteger;
+    QTest::newRow("number 65536") << QByteArray("A,B,1,2000-01-01,65536") << notInteger;
+    QTest::newRow("number negative") << QByteArray("A,B,1,2000-01-01,-1") << notInteger;
+    QTest::newRow("number with CR inside quotes")
+        << QByteArray("A,B,1,2000-01-01,\"5\r\"") << notInteger;
+}
+
+void TestBetCsv::parseAgencyCsvRowMatchesParseAgencyCsvLine()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(QByteArray, error);
+    const std::string text = line.toStdString();
+    const CsvBetResult reference = lottery::protocol::parseAgencyCsvLine(text);
+    CsvRowScratch scratch;
+    BetView bet;
+    std::string parseError;
+    const bool parsed = lottery::protocol::parseAgencyCsvRow(text, scratch, bet, parseError);
+    QCOMPARE(parsed, error.isEmpty());
+    QCOMPARE(parsed, reference.bet.has_value());
+    if (!parsed) {
+        QCOMPARE(QByteArray::fromStdString(parseError), error);
+        QCOMPARE(parseError, reference.error);
+        return;
+    }
+    QVERIFY(bet.toBet() == *reference.bet);
+    QVERIFY(viewsLineOrScratch(text, scratch));
+    for (std::string_view field : {bet.firstName, bet.lastName, bet.document, bet.birthdate}) {
+        QVERIFY(field.empty() || within(field, text)
+            || within(field, std::string_view(scratch.unescaped)));
+    }
+}
+
+// One scratch (as the agency's reader keeps one) across rows of different lengths and failures:
+// each row gives exactly what parseAgencyCsvLine() gives for it alone.
+void TestBetCsv::parseAgencyCsvRowReusesScratch()
+{
+    const std::string longName(250, 'n');
+    const std::vector<std::string> lines = {
+        "\"" + longName + ", \"\"x\"\"\",\"" + longName + "\",\"12345678\",1990-01-02,\"7574\"\r\n",
+        "A,B,1,2000-01-01,5\n",
+        "\"" + longName + "\",x\n", // 2 fields after a long row of 5
+        "\"Q\"\"\",\"R\",2,2001-02-03,6",
+        "bad row\r\n",
+        std::string(2000, 'x') + ",\"" + std::string(900, 'y') + "\",3,2002-03-04,7\r\n",
+        "\"a,b\",c,4,2003-04-05,8\r\n",
+        "A,B,1,2000-01-01,notanumber\n",
+        "\"unterminated,B,1,2000-01-01,5\n",
+        "\"" + longName + "\",\"" + longName + "\",\"99\",1990-01-02,1\n",
+    };
+    CsvRowScratch scratch;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const std::string &line = lines[i];
+        const CsvBetResult reference = lottery::protocol::parseAgencyCsvLine(line);
+        BetView bet;
+        std::string error = "left over";
+        const bool parsed = lottery::protocol::parseAgencyCsvRow(line, scratch, bet, error);
+        QVERIFY2(parsed == reference.bet.has_value(), qPrintable(QString::number(i)));
+        if (parsed) {
+            QVERIFY2(bet.toBet() == *reference.bet, qPrintable(QString::number(i)));
+        } else {
+            QCOMPARE(error, reference.error);
+        }
+    }
+    // A quoted row after a longer one: its quoted text fits in the room already there.
+    BetView bet;
+    std::string error;
+    QVERIFY(lottery::protocol::parseAgencyCsvRow(
+        "\"Ana, \"\"la\"\" Reina\",\"P\xc3\xa9rez\",1,2000-01-01,3", scratch, bet, error));
+    QCOMPARE(betTexts(bet),
+        (QStringList {"Ana, \"la\" Reina", QString::fromUtf8("Pérez"), "1", "2000-01-01"}));
+    QCOMPARE(int(bet.number), 3);
+}
+
+void TestBetCsv::appendStoredBetRowFromViews_data()
+{
+    QTest::addColumn<QByteArray>("firstName");
+    QTest::addColumn<QByteArray>("lastName");
+    QTest::addColumn<uint>("agency");
+    QTest::addColumn<int>("number");
+    QTest::addColumn<QByteArray>("row");
+    QTest::newRow("plain") << QByteArray("Ana") << QByteArray("Lorca") << 3u << 7574
+                           << QByteArray("3,Ana,Lorca,30904465,1999-03-17,7574\n");
+    QTest::newRow("agency 0, number 0") << QByteArray("Ana") << QByteArray("Lorca") << 0u << 0
+                                        << QByteArray("0,Ana,Lorca,30904465,1999-03-17,0\n");
+    QTest::newRow("largest agency and number")
+        << QByteArray("Ana") << QByteArray("Lorca") << 4294967295u << 65535
+        << QByteArray("4294967295,Ana,Lorca,30904465,1999-03-17,65535\n");
+    QTest::newRow("comma and quotes")
+        << QByteArray("Ana, \"la\" Reina") << QByteArray("O\"Neil") << 10u << 10
+        << QByteArray("10,\"Ana, \"\"la\"\" Reina\",\"O\"\"Neil\",30904465,1999-03-17,10\n");
+    QTest::newRow("CR and LF") << QByteArray("a\r\nb") << QByteArray("c\rd") << 7u << 99
+                               << QByteArray("7,\"a\r\nb\",\"c\rd\",30904465,1999-03-17,99\n");
+    QTest::newRow("empty names") << QByteArray() << QByteArray() << 1u << 1
+                                 << QByteArray("1,,,30904465,1999-03-17,1\n");
+    QTest::newRow("accents") << QByteArray("Jos\xc3\xa9") << QByteArray("N\xc3\xba\xc3\xb1\x65z")
+                             << 12345u << 1000
+                             << QByteArray("12345,Jos\xc3\xa9,N\xc3\xba\xc3\xb1\x65z,30904465,"
+                                           "1999-03-17,1000\n");
+}
+
+// A BetView whose fields are slices of a bigger buffer (not NUL-terminated, followed by other
+// text) gives the same row as the Bet with the same values.
+void TestBetCsv::appendStoredBetRowFromViews()
+{
+    QFETCH(QByteArray, firstName);
+    QFETCH(QByteArray, lastName);
+    QFETCH(uint, agency);
+    QFETCH(int, number);
+    QFETCH(QByteArray, row);
+    const Bet bet {firstName.toStdString(), lastName.toStdString(), "30904465", "1999-03-17",
+        static_cast<std::uint16_t>(number)};
+    const std::string buffer
+        = bet.firstName + "|" + bet.lastName + "|" + bet.document + "|" + bet.birthdate + "|tail";
+    const std::string_view all(buffer);
+    std::size_t at = 0;
+    const auto slice = [&](std::size_t size) {
+        const std::string_view field = all.substr(at, size);
+        at += size + 1;
+        return field;
+    };
+    BetView view;
+    view.firstName = slice(bet.firstName.size());
+    view.lastName = slice(bet.lastName.size());
+    view.document = slice(bet.document.size());
+    view.birthdate = slice(bet.birthdate.size());
+    view.number = bet.number;
+
+    std::string fromView = "prefix,";
+    appendStoredBetRow(fromView, agency, view);
+    std::string fromBet = "prefix,";
+    appendStoredBetRow(fromBet, agency, bet);
+    QCOMPARE(QByteArray::fromStdString(fromView), "prefix," + row);
+    QCOMPARE(fromView, fromBet);
+    // And it reads back as the same bet.
+    const auto stored = parseStoredBetRow(std::string_view(fromView).substr(7));
+    QVERIFY(stored.has_value());
+    QCOMPARE(stored->agency, std::uint32_t(agency));
+    QVERIFY(stored->bet == bet);
 }
 
 // Spelled out: QTEST_APPLESS_MAIN trips clang's -Wpedantic (empty variadic macro argument).

@@ -1,5 +1,6 @@
 // BetFileReader and scanBetFile: line endings, BOM, blank lines, quoting, every kind of invalid
-// row with its line number, constant memory on a large file, and the course's dataset.
+// row with its line number, constant memory on a large file, and the course's dataset; lines
+// across the reader's chunk boundaries, through readNext() and readNextView() alike.
 #include "lottery/agency/bet_file_reader.h"
 
 #include <QFile>
@@ -8,6 +9,7 @@
 
 using lottery::agency::BetFileReader;
 using lottery::agency::BetRow;
+using lottery::agency::BetRowView;
 using lottery::agency::InvalidRow;
 using lottery::agency::scanBetFile;
 
@@ -43,6 +45,132 @@ qint64 residentKiB()
     return -1;
 }
 
+// A row in enough detail to tell a misplaced or corrupted field: "line:V:document:number:first
+// name size:last name size:first char" for a valid row, "line:E:<reason>" for an invalid one.
+QString describeBet(qint64 line, const lottery::protocol::BetView &bet)
+{
+    return QStringLiteral("%1:V:%2:%3:%4:%5:%6")
+        .arg(line)
+        .arg(QString::fromUtf8(bet.document.data(), qsizetype(bet.document.size())))
+        .arg(bet.number)
+        .arg(bet.firstName.size())
+        .arg(bet.lastName.size())
+        .arg(bet.firstName.empty() ? QChar('-') : QChar(bet.firstName.front()));
+}
+
+QString describeError(qint64 line, const QString &error)
+{
+    return QStringLiteral("%1:E:%2").arg(line).arg(error);
+}
+
+// Every row of the file through readNext() (copies) or readNextView() (views), then the state
+// the reader ends in.
+struct ReadResult {
+    QStringList rows;
+    qint64 bytesRead = -1;
+    qint64 lineNumber = -1;
+    bool atEnd = false;
+    bool hasError = true;
+};
+
+ReadResult readRows(const QString &path, bool views)
+{
+    ReadResult result;
+    BetFileReader reader;
+    reader.setToday(kToday);
+    if (!reader.open(path)) {
+        result.rows << QStringLiteral("open failed: ") + reader.errorString();
+        return result;
+    }
+    if (views) {
+        BetRowView row;
+        while (reader.readNextView(row)) {
+            result.rows << (row.isValid() ? describeBet(row.line, row.bet)
+                                          : describeError(row.line, row.error));
+        }
+    } else {
+        BetRow row;
+        while (reader.readNext(row)) {
+            result.rows << (row.isValid()
+                    ? describeBet(row.line, lottery::protocol::BetView(*row.bet))
+                    : describeError(row.line, row.error));
+        }
+    }
+    result.bytesRead = reader.bytesRead();
+    result.lineNumber = reader.lineNumber();
+    result.atEnd = reader.atEnd();
+    result.hasError = reader.hasError();
+    return result;
+}
+
+// Where the reader's reads may end: the chunk it documents and the whole buffer it fills on the
+// first read (a chunk plus room for a carried-over line and its CR).
+const qint64 kFirstReadEnds[]
+    = {BetFileReader::kChunkBytes, BetFileReader::kChunkBytes + BetFileReader::kMaxLineBytes + 2};
+
+const QString kTooLong
+    = QStringLiteral("line is longer than %1 bytes").arg(BetFileReader::kMaxLineBytes);
+
+// Builds a bet file line by line together with what the reader must make of it.
+struct FileBuilder {
+    QByteArray content;
+    QStringList expected;
+    qint64 line = 0;
+
+    // A valid row of exactly `size` bytes including `ending`; its document is its line number.
+    void validRow(qint64 size, const QByteArray &ending = "\n")
+    {
+        ++line;
+        const QByteArray document = QByteArray::number(line);
+        const QByteArray number = QByteArray::number(line % 10000);
+        const QByteArray rest = ",P\xc3\xa9rez," + document + ",1990-01-02," + number + ending;
+        const qint64 nameSize = size - rest.size();
+        if (nameSize < 1 || nameSize > 255)
+            qFatal("validRow: a row of %lld bytes cannot be built", static_cast<long long>(size));
+        content += QByteArray(nameSize, 'N') + rest;
+        expected << QStringLiteral("%1:V:%2:%3:%4:6:N")
+                        .arg(line)
+                        .arg(QString::fromLatin1(document))
+                        .arg(line % 10000)
+                        .arg(nameSize);
+    }
+
+    // Valid rows until the file is exactly `end` bytes long.
+    void fillTo(qint64 end, const QByteArray &ending = "\n")
+    {
+        while (end - content.size() > 400)
+            validRow(150, ending);
+        const qint64 remaining = end - content.size();
+        if (remaining > 200) {
+            validRow(remaining / 2, ending);
+            validRow(end - content.size(), ending);
+        } else if (remaining > 0) {
+            validRow(remaining, ending);
+        }
+        if (content.size() != end)
+            qFatal("fillTo: overshot");
+    }
+
+    // A line with any content; `outcome` is "V..." or "E:<reason>" without the line number, or
+    // empty for a line the reader skips (blank).
+    void rawLine(const QByteArray &text, const QByteArray &ending, const QString &outcome)
+    {
+        ++line;
+        content += text + ending;
+        if (!outcome.isEmpty())
+            expected << QStringLiteral("%1:%2").arg(line).arg(outcome);
+    }
+
+    // A line of exactly `size` bytes before its ending that parses into five fields, with a first
+    // name far over 255 bytes: longer than any bet, but not longer than the line limit.
+    void longFieldLine(qint64 size, const QByteArray &ending)
+    {
+        const QByteArray rest = ",P,1,1990-01-02,1";
+        rawLine(QByteArray(size - rest.size(), 'L') + rest, ending,
+            QStringLiteral("E:first_name is longer than 255 bytes"));
+    }
+};
+
 } // namespace
 
 class TestBetFileReader : public QObject
@@ -62,6 +190,10 @@ private slots:
     void scanCanBeCancelled();
     void largeFileReadsInConstantMemory();
     void courseDatasetIsAllValid();
+    void linesStraddlingChunkBoundaries();
+    void chunkBoundaries_data();
+    void chunkBoundaries();
+    void reopenStartsAfresh();
 
 private:
     QString write(const QByteArray &content)
@@ -318,6 +450,253 @@ void TestBetFileReader::courseDatasetIsAllValid()
     QVERIFY2(scan.ok, qPrintable(scan.errorString));
     QCOMPARE(scan.summary.invalidRows, 0);
     QCOMPARE(scan.summary.validRows, 26936);
+}
+
+// Over three chunks of rows of varied length, LF and CRLF mixed, blank, invalid and overlong
+// lines among them, the last line without a newline: readNext() and readNextView() give every row
+// with its line number, and the reader ends having read the whole file.
+void TestBetFileReader::linesStraddlingChunkBoundaries()
+{
+    FileBuilder file;
+    quint32 state = 2024;
+    const auto next = [&state](quint32 bound) {
+        state = state * 1103515245u + 12345u;
+        return (state >> 8) % bound;
+    };
+    while (file.content.size() < 3 * BetFileReader::kChunkBytes + 100000) {
+        const QByteArray ending = next(2) == 0 ? "\n" : "\r\n";
+        const quint32 kind = next(100);
+        if (kind < 70) {
+            file.validRow(40 + qint64(next(240)), ending);
+        } else if (kind < 78) {
+            // Quoted first name with a comma and doubled quotes.
+            const qint64 line = file.line + 1;
+            const QByteArray name = QByteArray(qsizetype(1 + next(120)), 'Q');
+            file.rawLine("\"" + name + ", \"\"x\"\"\",Lorca," + QByteArray::number(line)
+                    + ",2000-02-29," + QByteArray::number(line % 10000),
+                ending,
+                QStringLiteral("V:%1:%2:%3:5:Q").arg(line).arg(line % 10000).arg(name.size() + 5));
+        } else if (kind < 84) {
+            file.rawLine("bad row " + QByteArray::number(file.line + 1), ending,
+                QStringLiteral("E:expected 5 fields, found 1"));
+        } else if (kind < 89) {
+            file.rawLine(next(2) == 0 ? QByteArray() : QByteArray(" \t "), ending, QString());
+        } else if (kind < 94) {
+            file.longFieldLine(300 + qint64(next(BetFileReader::kMaxLineBytes - 300)), ending);
+        } else if (kind < 98) {
+            file.rawLine(QByteArray(BetFileReader::kMaxLineBytes + 1 + qint64(next(30000)), 'x'),
+                ending, QStringLiteral("E:") + kTooLong);
+        } else {
+            file.rawLine("Ana,P\xc3\xa9rez,1,1990-01-02," + QByteArray::number(10000 + next(50000)),
+                ending, QStringLiteral("E:number is above 9999"));
+        }
+    }
+    // Longer than the whole read buffer, then the last row without a newline.
+    file.rawLine(QByteArray(BetFileReader::kChunkBytes + 70000, 'h'), "\r\n",
+        QStringLiteral("E:") + kTooLong);
+    file.validRow(90, "");
+    const QString path = write(file.content);
+
+    for (const bool views : {false, true}) {
+        const ReadResult result = readRows(path, views);
+        QCOMPARE(result.rows.size(), file.expected.size());
+        for (qsizetype i = 0; i < result.rows.size(); ++i) {
+            QVERIFY2(result.rows[i] == file.expected[i],
+                qPrintable(QStringLiteral("%1: row %2 is \"%3\", expected \"%4\"")
+                               .arg(views ? "readNextView" : "readNext")
+                               .arg(i)
+                               .arg(result.rows[i].left(200), file.expected[i].left(200))));
+        }
+        QCOMPARE(result.bytesRead, qint64(file.content.size()));
+        QCOMPARE(result.lineNumber, file.line);
+        QVERIFY(result.atEnd);
+        QVERIFY(!result.hasError);
+    }
+}
+
+void TestBetFileReader::chunkBoundaries_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QStringList>("expected");
+    const qint64 maxLine = BetFileReader::kMaxLineBytes;
+
+    for (const qint64 end : kFirstReadEnds) {
+        const QString at = QString::number(end);
+        const auto add = [&](const QString &name, const FileBuilder &file) {
+            QTest::newRow(qPrintable(name + " at " + at)) << file.content << file.expected;
+        };
+        {
+            // CR the last byte of the read, LF the first of the next.
+            FileBuilder file;
+            file.fillTo(end + 1, "\r\n");
+            file.validRow(60, "\r\n");
+            add("CR | LF", file);
+        }
+        {
+            FileBuilder file;
+            file.fillTo(end);
+            file.validRow(60);
+            add("LF last byte of the read", file);
+        }
+        {
+            FileBuilder file;
+            file.fillTo(end + 1);
+            file.validRow(60);
+            add("LF first byte of the next read", file);
+        }
+        for (const qint64 before : {1, 2, 100}) {
+            // An overlong line starting `before` bytes before the read ends, then rows.
+            FileBuilder file;
+            file.fillTo(end - before);
+            file.rawLine(QByteArray(maxLine + 1, 'x'), "\r\n", "E:" + kTooLong);
+            file.validRow(70, "\r\n");
+            file.rawLine(QByteArray(3 * maxLine, 'y'), "\n", "E:" + kTooLong);
+            file.validRow(80);
+            add(QStringLiteral("overlong line starting %1 bytes before the end").arg(before), file);
+        }
+        {
+            // Longer than the whole buffer, starting just before the read ends.
+            FileBuilder file;
+            file.fillTo(end - 5);
+            file.rawLine(
+                QByteArray(2 * BetFileReader::kChunkBytes + 3, 'z'), "\n", "E:" + kTooLong);
+            file.validRow(70);
+            file.validRow(71, "");
+            add("huge line starting 5 bytes before the end", file);
+        }
+        {
+            // Exactly the limit: a line (an invalid bet), not an overlong one, wherever it falls.
+            FileBuilder file;
+            file.fillTo(end - 10);
+            file.longFieldLine(maxLine, "\r\n");
+            file.longFieldLine(maxLine, "\n");
+            file.fillTo(2 * end - 3);
+            file.longFieldLine(maxLine, "\r\n");
+            file.rawLine(QByteArray(maxLine + 1, 'x'), "\r\n", "E:" + kTooLong);
+            file.longFieldLine(maxLine, "");
+            add("lines of exactly kMaxLineBytes", file);
+        }
+        for (const qint64 lineSize : {maxLine, maxLine + 1, maxLine + 2}) {
+            // The read ends right after the line's text, after its CR, or one byte earlier: what
+            // is buffered of it is then at or just around the most the reader keeps of a line.
+            for (const qint64 inRead : {lineSize - 1, lineSize, lineSize + 1}) {
+                FileBuilder file;
+                file.fillTo(end - inRead);
+                if (lineSize == maxLine)
+                    file.longFieldLine(lineSize, "\r\n");
+                else
+                    file.rawLine(QByteArray(lineSize, 'x'), "\r\n", "E:" + kTooLong);
+                file.validRow(70, "\r\n");
+                add(QStringLiteral("line of %1 bytes, %2 of them in the read")
+                        .arg(lineSize)
+                        .arg(inRead),
+                    file);
+            }
+        }
+    }
+
+    // Overlong lines that end the file without a newline.
+    {
+        FileBuilder file;
+        file.validRow(60);
+        file.rawLine(QByteArray(maxLine + 1, 'x'), "", "E:" + kTooLong);
+        QTest::newRow("overlong last line, one byte over") << file.content << file.expected;
+    }
+    {
+        FileBuilder file;
+        file.validRow(60, "\r\n");
+        file.rawLine(QByteArray(maxLine + 1, 'x'), "\r", "E:" + kTooLong);
+        QTest::newRow("overlong last line ending in a lone CR") << file.content << file.expected;
+    }
+    {
+        FileBuilder file;
+        file.validRow(60);
+        file.rawLine(QByteArray(3 * maxLine + 7, 'x'), "", "E:" + kTooLong);
+        QTest::newRow("overlong last line, 3 limits") << file.content << file.expected;
+    }
+    for (const qint64 size : {BetFileReader::kChunkBytes, BetFileReader::kChunkBytes + maxLine + 2,
+             BetFileReader::kChunkBytes + maxLine + 3, 2 * BetFileReader::kChunkBytes + 11}) {
+        FileBuilder file;
+        file.validRow(60);
+        file.rawLine(QByteArray(size, 'x'), "", "E:" + kTooLong);
+        QTest::newRow(qPrintable(QStringLiteral("huge last line of %1 bytes").arg(size)))
+            << file.content << file.expected;
+    }
+    {
+        FileBuilder file;
+        file.rawLine(QByteArray(3 * BetFileReader::kChunkBytes, 'x'), "", "E:" + kTooLong);
+        QTest::newRow("the file is one huge line") << file.content << file.expected;
+    }
+    {
+        FileBuilder file;
+        file.validRow(60);
+        file.longFieldLine(maxLine, "");
+        QTest::newRow("last line of exactly kMaxLineBytes") << file.content << file.expected;
+    }
+    {
+        FileBuilder file;
+        file.validRow(60);
+        file.longFieldLine(maxLine, "\r");
+        QTest::newRow("last line of exactly kMaxLineBytes and a CR")
+            << file.content << file.expected;
+    }
+}
+
+void TestBetFileReader::chunkBoundaries()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QStringList, expected);
+    const QString path = write(content);
+    for (const bool views : {false, true}) {
+        const ReadResult result = readRows(path, views);
+        QCOMPARE(result.rows, expected);
+        QCOMPARE(result.bytesRead, qint64(content.size()));
+        QVERIFY(result.atEnd);
+        QVERIFY(!result.hasError);
+    }
+}
+
+// open() on a reader that stopped half-way through another file (inside a chunk, right after an
+// overlong line) starts the new file from its first byte and line.
+void TestBetFileReader::reopenStartsAfresh()
+{
+    FileBuilder first;
+    first.fillTo(BetFileReader::kChunkBytes - 3);
+    first.rawLine(QByteArray(BetFileReader::kMaxLineBytes * 2, 'x'), "\n", "E:" + kTooLong);
+    first.fillTo(BetFileReader::kChunkBytes * 2);
+    FileBuilder second;
+    second.validRow(100, "\r\n");
+    second.rawLine("bad", "\r\n", "E:expected 5 fields, found 1");
+    second.fillTo(BetFileReader::kChunkBytes + 123, "\r\n");
+    const QString firstPath = write(first.content);
+    const QString secondPath = write(second.content);
+
+    BetFileReader reader;
+    reader.setToday(kToday);
+    QVERIFY(reader.open(firstPath));
+    BetRowView row;
+    // Up to and including the overlong line, then one row more.
+    qint64 overlongLine = 0;
+    while (reader.readNextView(row)) {
+        if (!row.isValid() && row.error == kTooLong) {
+            overlongLine = row.line;
+            break;
+        }
+    }
+    QVERIFY(overlongLine > 0);
+    QVERIFY(reader.readNextView(row));
+    QVERIFY(row.isValid());
+
+    QVERIFY(reader.open(secondPath));
+    QCOMPARE(reader.bytesRead(), 0);
+    QCOMPARE(reader.lineNumber(), 0);
+    QStringList rows;
+    while (reader.readNextView(row))
+        rows << (row.isValid() ? describeBet(row.line, row.bet)
+                               : describeError(row.line, row.error));
+    QCOMPARE(rows, second.expected);
+    QCOMPARE(reader.bytesRead(), qint64(second.content.size()));
+    QVERIFY(!reader.hasError());
 }
 
 QTEST_GUILESS_MAIN(TestBetFileReader)

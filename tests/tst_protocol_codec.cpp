@@ -1,6 +1,8 @@
 // Byte-exact golden frames for every message type, round trips, and each golden frame cut short
 // or padded. The expected bytes below were written by hand from docs/PROTOCOL.md, not produced by
-// the encoder: a change to the wire format must show up here as a failing row.
+// the encoder: a change to the wire format must show up here as a failing row. BatchFrameEncoder
+// gives encodeFrame()'s bytes and cuts frames where BatchBuilder does.
+#include "lottery/protocol/bet.h"
 #include "lottery/protocol/codec.h"
 
 #include <QByteArray>
@@ -120,6 +122,101 @@ std::string withBodySize(const std::string &frame, std::size_t bodySize)
     return out;
 }
 
+// Where two byte strings first differ; empty when they are equal.
+QByteArray firstDifference(const std::string &got, const std::string &expected)
+{
+    if (got == expected)
+        return {};
+    std::size_t i = 0;
+    while (i < got.size() && i < expected.size() && got[i] == expected[i])
+        ++i;
+    return "sizes " + QByteArray::number(qsizetype(got.size())) + " and "
+        + QByteArray::number(qsizetype(expected.size())) + ", first difference at byte "
+        + QByteArray::number(qsizetype(i));
+}
+
+// A name of `size` bytes, mostly two-byte UTF-8 so that sizes and characters differ.
+std::string nameOf(std::size_t size, char filler)
+{
+    std::string name;
+    while (name.size() + 2 <= size)
+        name += "\xc3\xb1";
+    if (name.size() < size)
+        name.push_back(filler);
+    return name;
+}
+
+// A deterministic stream of bets, many with 255-byte names, of sizes that fill frames unevenly.
+std::vector<Bet> longNamedBets(std::size_t count)
+{
+    std::vector<Bet> bets;
+    std::uint32_t state = 12345;
+    const auto next = [&state](std::uint32_t bound) {
+        state = state * 1103515245u + 12345u;
+        return (state >> 8) % bound;
+    };
+    for (std::size_t i = 0; i < count; ++i) {
+        const std::size_t first = next(3) == 0 ? 1 + next(255) : 255;
+        const std::size_t last = next(4) == 0 ? next(256) : 255;
+        bets.push_back(Bet {nameOf(first, 'a'), nameOf(last, 'b'),
+            std::to_string(10000000 + i).substr(0, 1 + next(8)), "1990-01-02",
+            static_cast<std::uint16_t>(next(10000))});
+    }
+    return bets;
+}
+
+// Feeds the same bets to a BatchBuilder and a BatchFrameEncoder of the same maxBets; both must
+// refuse the same bet, and each encoder frame must be encodeFrame() of the builder's batch.
+// Empty when they agree; counts the frames closed by the bet limit and by the frame limit.
+QByteArray compareEncoderWithBuilder(const std::vector<Bet> &bets, std::size_t maxBets,
+    int *fullByCount = nullptr, int *fullBySize = nullptr)
+{
+    BatchBuilder builder(maxBets);
+    BatchFrameEncoder encoder(maxBets);
+    std::uint64_t sequence = 1;
+    const auto flush = [&]() -> QByteArray {
+        const std::string expected = encodeFrame(builder.take(sequence));
+        const std::string frame = encoder.finish(sequence);
+        ++sequence;
+        if (frame.size() > kMaxFrameSize)
+            return "frame of " + QByteArray::number(qsizetype(frame.size())) + " bytes";
+        if (!encoder.empty() || encoder.size() != 0)
+            return "encoder not empty after finish()";
+        const QByteArray difference = firstDifference(frame, expected);
+        if (!difference.isEmpty())
+            return "frame " + QByteArray::number(qulonglong(sequence - 1)) + ": " + difference;
+        return {};
+    };
+    for (std::size_t i = 0; i < bets.size(); ++i) {
+        // The encoder gets views into a copy it does not own, as the agency gives it.
+        const Bet copy = bets[i];
+        const BetView view(copy);
+        const bool added = builder.add(bets[i]);
+        if (encoder.add(view) != added)
+            return "bet " + QByteArray::number(qsizetype(i))
+                + ": add() differs from BatchBuilder's";
+        if (encoder.size() != builder.size() || encoder.full() != builder.full()
+            || encoder.empty() != builder.empty())
+            return "bet " + QByteArray::number(qsizetype(i)) + ": size/full/empty differ";
+        if (!added) {
+            if (builder.size() >= maxBets) {
+                if (fullByCount)
+                    ++*fullByCount;
+            } else if (fullBySize) {
+                ++*fullBySize;
+            }
+            const QByteArray error = flush();
+            if (!error.isEmpty())
+                return error;
+            if (!builder.add(bets[i]) || !encoder.add(view))
+                return "bet " + QByteArray::number(qsizetype(i)) + " refused by an empty batch";
+        }
+    }
+    if (!builder.empty())
+        return flush();
+    return {};
+}
+
 } // namespace
 
 class TestProtocolCodec : public QObject
@@ -141,6 +238,13 @@ private slots:
     void appendFrameAppends();
     void freeTextIsClippedAtACharacterBoundary();
     void decodeErrorWireCodes();
+    void batchFrameEncoderMatchesEncodeFrame_data();
+    void batchFrameEncoderMatchesEncodeFrame();
+    void batchFrameEncoderStopsWhereBatchBuilderDoes_data();
+    void batchFrameEncoderStopsWhereBatchBuilderDoes();
+    void batchFrameEncoderFillsTheFrameExactly();
+    void batchFrameEncoderIsReusableAfterFinish();
+    void batchFrameEncoderMaxBetsZeroIsOne();
 };
 
 void TestProtocolCodec::everyMessageTypeHasAGolden()
@@ -263,6 +367,168 @@ void TestProtocolCodec::decodeErrorWireCodes()
         QVERIFY(std::string(toString(static_cast<ErrorCode>(code))) != "unknown_error");
     QVERIFY(!isKnownErrorCode(0));
     QVERIFY(!isKnownErrorCode(17));
+}
+
+void TestProtocolCodec::batchFrameEncoderMatchesEncodeFrame_data()
+{
+    QTest::addColumn<int>("index");
+    for (std::size_t i = 0; i < goldens().size(); ++i) {
+        if (std::holds_alternative<Batch>(goldens()[i].message))
+            QTest::newRow(goldens()[i].name) << int(i);
+    }
+}
+
+// Every golden BATCH, built bet by bet: the same bytes as encodeFrame() and as the golden.
+void TestProtocolCodec::batchFrameEncoderMatchesEncodeFrame()
+{
+    QFETCH(int, index);
+    const Golden &golden = goldens()[index];
+    const auto *batch = std::get_if<Batch>(&golden.message);
+    QVERIFY(batch);
+    BatchFrameEncoder encoder(batch->bets.size());
+    QVERIFY(encoder.empty());
+    for (const Bet &bet : batch->bets)
+        QVERIFY(encoder.add(bet));
+    QCOMPARE(encoder.size(), batch->bets.size());
+    QVERIFY(encoder.full());
+    const std::string frame = encoder.finish(batch->sequence);
+    QCOMPARE(toHex(frame), toHex(encodeFrame(*batch)));
+    QCOMPARE(toHex(frame), toHex(fromHex(golden.hex)));
+}
+
+void TestProtocolCodec::batchFrameEncoderStopsWhereBatchBuilderDoes_data()
+{
+    QTest::addColumn<int>("maxBets");
+    QTest::addColumn<bool>("byCount"); // some frames must close on the bet limit
+    QTest::addColumn<bool>("bySize"); // some frames must close on the 8 KiB limit
+    QTest::newRow("maxBets 1") << 1 << true << false;
+    QTest::newRow("maxBets 2") << 2 << true << false;
+    QTest::newRow("maxBets 7") << 7 << true << false;
+    // Around 17 bets of this stream fill a frame: both limits are hit.
+    QTest::newRow("maxBets 17") << 17 << true << true;
+    QTest::newRow("maxBets 18") << 18 << true << true;
+    QTest::newRow("maxBets 20") << 20 << false << true;
+    QTest::newRow("maxBets 100") << 100 << false << true;
+    QTest::newRow("maxBets 65535") << 65535 << false << true;
+}
+
+void TestProtocolCodec::batchFrameEncoderStopsWhereBatchBuilderDoes()
+{
+    QFETCH(int, maxBets);
+    QFETCH(bool, byCount);
+    QFETCH(bool, bySize);
+    const std::vector<Bet> bets = longNamedBets(600);
+    int fullByCount = 0;
+    int fullBySize = 0;
+    const QByteArray mismatch
+        = compareEncoderWithBuilder(bets, std::size_t(maxBets), &fullByCount, &fullBySize);
+    QVERIFY2(mismatch.isEmpty(), mismatch.constData());
+    QCOMPARE(fullByCount > 0, byCount);
+    QCOMPARE(fullBySize > 0, bySize);
+
+    // Small bets too: many to a frame, so the frame limit falls between small bets.
+    std::vector<Bet> small;
+    for (int i = 0; i < 3000; ++i)
+        small.push_back(Bet {
+            "Ana", "P\xc3\xa9rez", std::to_string(i), "1999-03-17", static_cast<std::uint16_t>(i)});
+    const QByteArray smallMismatch = compareEncoderWithBuilder(small, std::size_t(maxBets));
+    QVERIFY2(smallMismatch.isEmpty(), smallMismatch.constData());
+}
+
+// 14 bets of 546 wire bytes and one of 533 make a body of exactly kMaxBodySize: the last one is
+// taken, the frame is exactly kMaxFrameSize bytes, and nothing more fits; one byte more and the
+// last one is refused, by both BatchBuilder and the encoder.
+void TestProtocolCodec::batchFrameEncoderFillsTheFrameExactly()
+{
+    const Bet big {
+        std::string(255, 'f'), std::string(255, 'l'), std::string(20, '1'), "1990-01-02", 7};
+    QCOMPARE(encodedBetSize(big), std::size_t(546));
+    for (const std::size_t lastNameSize : {std::size_t(242), std::size_t(243)}) {
+        const bool fits = lastNameSize == 242;
+        const Bet last {std::string(255, 'F'), std::string(lastNameSize, 'L'), std::string(20, '2'),
+            "1990-01-02", 8};
+        BatchFrameEncoder encoder(1000);
+        BatchBuilder builder(1000);
+        for (int i = 0; i < 14; ++i) {
+            QVERIFY(encoder.add(big));
+            QVERIFY(builder.add(big));
+        }
+        QCOMPARE(encoder.add(last), fits);
+        QCOMPARE(builder.add(last), fits);
+        if (fits) {
+            // Full to the byte: not even the smallest bet fits any more.
+            const Bet tiny {"", "", "", "", 0};
+            QVERIFY(!encoder.add(tiny));
+            QVERIFY(!builder.add(tiny));
+        }
+        QCOMPARE(encoder.size(), std::size_t(fits ? 15 : 14));
+        const std::string frame = encoder.finish(77);
+        QCOMPARE(frame.size(), fits ? kMaxFrameSize : kMaxFrameSize - 533);
+        const QByteArray difference = firstDifference(frame, encodeFrame(builder.take(77)));
+        QVERIFY2(difference.isEmpty(), difference.constData());
+        // And it decodes back to the same batch.
+        StreamDecoder decoder;
+        decoder.feed(frame);
+        Message message;
+        QCOMPARE(decoder.next(message), DecodeStatus::Ok);
+        QCOMPARE(std::get<Batch>(message).bets.size(), std::size_t(fits ? 15 : 14));
+    }
+}
+
+// finish() leaves an empty encoder that builds the next frame from nothing: no bet, count or
+// sequence of the previous frame leaks into it.
+void TestProtocolCodec::batchFrameEncoderIsReusableAfterFinish()
+{
+    const std::vector<Bet> bets = longNamedBets(40);
+    BatchFrameEncoder encoder(5);
+    for (int i = 0; i < 5; ++i)
+        QVERIFY(encoder.add(bets[std::size_t(i)]));
+    QVERIFY(encoder.full());
+    QVERIFY(!encoder.add(bets[5]));
+    QCOMPARE(toHex(encoder.finish(1)),
+        toHex(encodeFrame(Batch {1, {bets[0], bets[1], bets[2], bets[3], bets[4]}})));
+    QVERIFY(encoder.empty());
+    QVERIFY(!encoder.full());
+    QCOMPARE(encoder.size(), std::size_t(0));
+
+    // A shorter frame after a longer one.
+    QVERIFY(encoder.add(bets[5]));
+    QCOMPARE(encoder.size(), std::size_t(1));
+    QCOMPARE(toHex(encoder.finish(0x0102030405060708ULL)),
+        toHex(encodeFrame(Batch {0x0102030405060708ULL, {bets[5]}})));
+
+    // Many rounds, each of a different length.
+    std::size_t next = 6;
+    for (std::uint64_t sequence = 2; sequence < 10; ++sequence) {
+        Batch expected {sequence, {}};
+        const std::size_t count = 1 + sequence % 5;
+        for (std::size_t i = 0; i < count; ++i, ++next) {
+            QVERIFY(encoder.add(bets[next]));
+            expected.bets.push_back(bets[next]);
+        }
+        QCOMPARE(toHex(encoder.finish(sequence)), toHex(encodeFrame(expected)));
+        QVERIFY(encoder.empty());
+    }
+}
+
+void TestProtocolCodec::batchFrameEncoderMaxBetsZeroIsOne()
+{
+    const Bet a {"A", "B", "1", "2000-01-01", 1};
+    const Bet b {"C", "D", "2", "2000-01-01", 2};
+    BatchFrameEncoder encoder(0);
+    BatchBuilder builder(0);
+    QVERIFY(!encoder.full());
+    QVERIFY(encoder.add(a));
+    QVERIFY(builder.add(a));
+    QVERIFY(encoder.full());
+    QVERIFY(builder.full());
+    QVERIFY(!encoder.add(b));
+    QVERIFY(!builder.add(b));
+    QCOMPARE(toHex(encoder.finish(4)), toHex(encodeFrame(builder.take(4))));
+    QVERIFY(encoder.add(b));
+    QCOMPARE(toHex(encoder.finish(5)), toHex(encodeFrame(Batch {5, {b}})));
+    const QByteArray mismatch = compareEncoderWithBuilder(longNamedBets(50), 0);
+    QVERIFY2(mismatch.isEmpty(), mismatch.constData());
 }
 
 // Spelled out: QTEST_APPLESS_MAIN trips clang's -Wpedantic (empty variadic macro argument).

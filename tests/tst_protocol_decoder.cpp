@@ -1,5 +1,7 @@
 // The stream decoder: the same messages whatever way the bytes are split, every malformed class
-// with its kind and offset, and no way back after a malformed frame.
+// with its kind and offset, and no way back after a malformed frame. BatchReader (the server's
+// bet-by-bet view of a BATCH body) accepts and refuses exactly what decodeFrame() does.
+#include "lottery/protocol/bet.h"
 #include "lottery/protocol/codec.h"
 
 #include <QByteArray>
@@ -96,6 +98,113 @@ std::string sessionStream()
     return stream;
 }
 
+// A BATCH body (no frame header) as the encoder writes it.
+std::string batchBody(const Batch &batch)
+{
+    return encodeFrame(batch).substr(kFrameHeaderSize);
+}
+
+// A BATCH body with any bet count and any bytes after it.
+std::string rawBatchBody(std::uint64_t sequence, std::uint16_t count, const std::string &bets)
+{
+    std::string body;
+    appendU64(body, sequence);
+    appendU16(body, count);
+    return body + bets;
+}
+
+// The wire form of one bet inside a BATCH body.
+std::string betBytes(const Bet &bet)
+{
+    return batchBody(Batch {0, {bet}}).substr(kBatchHeaderSize);
+}
+
+// What BatchReader made of a body: the bets it yielded (copied out), then how it stopped.
+struct ReaderOutcome {
+    std::uint64_t sequence = 0;
+    std::vector<Bet> bets;
+    std::optional<DecodeError> error;
+    bool viewsInsideBody = true; // every field viewed the body, none a copy
+    bool staysStopped = true; // next() kept returning false once it had
+};
+
+ReaderOutcome readWithBatchReader(std::string_view body)
+{
+    ReaderOutcome outcome;
+    BatchReader reader(body);
+    outcome.sequence = reader.sequence();
+    const auto inside = [body](std::string_view field) {
+        return field.empty()
+            || (field.data() >= body.data()
+                && field.data() + field.size() <= body.data() + body.size());
+    };
+    BetView bet;
+    while (reader.next(bet)) {
+        outcome.viewsInsideBody = outcome.viewsInsideBody && inside(bet.firstName)
+            && inside(bet.lastName) && inside(bet.document) && inside(bet.birthdate);
+        outcome.bets.push_back(bet.toBet());
+    }
+    outcome.error = reader.error();
+    for (int i = 0; i < 3; ++i)
+        outcome.staysStopped = outcome.staysStopped && !reader.next(bet);
+    const auto again = reader.error();
+    if (again.has_value() != outcome.error.has_value()
+        || (again && again->toString() != outcome.error->toString()))
+        outcome.staysStopped = false;
+    return outcome;
+}
+
+bool sameError(const std::optional<DecodeError> &a, const std::optional<DecodeError> &b)
+{
+    return a.has_value() == b.has_value()
+        && (!a || (a->kind == b->kind && a->offset == b->offset && a->detail == b->detail));
+}
+
+QByteArray describe(const std::optional<DecodeError> &error)
+{
+    return error ? QByteArray::fromStdString(error->toString()) : QByteArray("no error");
+}
+
+// Checks BatchReader against decodeFrame() on one body; empty when they agree.
+QByteArray compareWithDecodeFrame(const std::string &body, int expectedYielded)
+{
+    const FrameDecodeResult reference
+        = decodeFrame(RawFrame {static_cast<std::uint8_t>(MessageType::Batch), body});
+    const ReaderOutcome outcome = readWithBatchReader(body);
+    if (!sameError(outcome.error, reference.error))
+        return "error " + describe(outcome.error) + " vs decodeFrame's "
+            + describe(reference.error);
+    if (!outcome.viewsInsideBody)
+        return "a field is not a view into the body";
+    if (!outcome.staysStopped)
+        return "next() or error() changed after the reader stopped";
+    if (reference.message) {
+        const auto &batch = std::get<Batch>(*reference.message);
+        if (outcome.sequence != batch.sequence)
+            return "sequence differs";
+        if (outcome.bets != batch.bets)
+            return QByteArray::number(qsizetype(outcome.bets.size()))
+                + " bets read, decodeFrame gave " + QByteArray::number(qsizetype(batch.bets.size()))
+                + " (or they differ)";
+    }
+    if (expectedYielded >= 0 && int(outcome.bets.size()) != expectedYielded)
+        return QByteArray::number(qsizetype(outcome.bets.size())) + " bets yielded, expected "
+            + QByteArray::number(expectedYielded);
+    return {};
+}
+
+// Three bets of different shapes, the middle one with multi-byte UTF-8 in every text field.
+const std::vector<Bet> &threeBets()
+{
+    static const std::vector<Bet> bets = {
+        Bet {"Ana", "P\xc3\xa9rez", "30904465", "1999-03-17", 7574},
+        Bet {"Zo\xc3\xab \xe6\x9d\x8e", "\xf0\x9f\x98\x80 N\xc3\xba\xc3\xb1\x65z", "1\xc3\xa9",
+            "\xe2\x82\xac", 0xFFFF},
+        Bet {"J", "G", "1", "2000-01-01", 0},
+    };
+    return bets;
+}
+
 } // namespace
 
 class TestProtocolDecoder : public QObject
@@ -114,6 +223,11 @@ private slots:
     void messagesBeforeTheErrorAreDelivered();
     void textOverTheLimitIsRefused();
     void splitterKeepsViewsUntilNextFeed();
+    void batchReaderMatchesDecodeFrame_data();
+    void batchReaderMatchesDecodeFrame();
+    void batchReaderMatchesDecodeFrameOnEveryCut();
+    void batchReaderRefusesTrailingBytesAfterAGoodBet();
+    void batchReaderStopsAtTheFirstError();
 };
 
 void TestProtocolDecoder::splits_data()
@@ -391,6 +505,198 @@ void TestProtocolDecoder::splitterKeepsViewsUntilNextFeed()
     QCOMPARE(splitter.pendingBytes(), std::size_t(0));
     RawFrame none;
     QCOMPARE(splitter.next(none), DecodeStatus::Incomplete);
+}
+
+void TestProtocolDecoder::batchReaderMatchesDecodeFrame_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<int>("yielded"); // bets next() gives before it returns false
+    QTest::addColumn<bool>("valid");
+    auto row = [](const char *name, const std::string &body, int yielded, bool valid) {
+        QTest::newRow(name) << QByteArray::fromStdString(body) << yielded << valid;
+    };
+    const std::vector<Bet> &bets = threeBets();
+    const std::string bet0 = betBytes(bets[0]);
+    const std::string bet1 = betBytes(bets[1]);
+    const std::string bet2 = betBytes(bets[2]);
+
+    // Valid bodies.
+    row("one bet", batchBody(Batch {1, {Bet {"A", "B", "7", "2000-01-01", 9999}}}), 1, true);
+    row("three bets, utf-8 names", batchBody(Batch {2, bets}), 3, true);
+    row("two bets with accents",
+        batchBody(Batch {7,
+            {Bet {"Ana", "P\xc3\xa9rez", "30904465", "1999-03-17", 7574},
+                Bet {"Juan", "G\xc3\xb3mez", "12345678", "1980-12-01", 42}}}),
+        2, true);
+    row("empty fields", batchBody(Batch {3, {Bet {"", "", "", "", 0}, Bet {"", "", "", "", 1}}}), 2,
+        true);
+    row("255-byte fields",
+        batchBody(Batch {4,
+            {Bet {std::string(255, 'n'), std::string(255, 'l'), std::string(255, '9'),
+                std::string(255, '-'), 1}}}),
+        1, true);
+    {
+        std::string accents;
+        for (int i = 0; i < 127; ++i)
+            accents += "\xc3\xa9"; // 254 bytes
+        row("254-byte utf-8 names",
+            batchBody(Batch {5, {Bet {accents, accents + "x", "1", "2000-01-01", 2}, bets[0]}}), 2,
+            true);
+    }
+    row("largest sequence", batchBody(Batch {0xFFFFFFFFFFFFFFFFULL, {bets[2]}}), 1, true);
+    {
+        // As many bets as one frame holds.
+        BatchBuilder builder(0xFFFF);
+        int count = 0;
+        for (; builder.add(Bet {"Nombre", "Apellido", std::to_string(count), "1990-01-01", 1});
+             ++count) { }
+        row("a full frame of bets", batchBody(builder.take(9)), count, true);
+    }
+
+    // Truncated header.
+    row("empty body", "", 0, false);
+    row("sequence cut", rawBatchBody(1, 1, "").substr(0, 7), 0, false);
+    row("count cut", rawBatchBody(1, 1, "").substr(0, 9), 0, false);
+    // Count 0, with and without bytes after it.
+    row("count 0", rawBatchBody(1, 0, ""), 0, false);
+    row("count 0, a bet after it", rawBatchBody(1, 0, bet0), 0, false);
+    // A count the bytes cannot hold.
+    row("count 65535, one bet", rawBatchBody(1, 0xFFFF, bet0), 0, false);
+    row("count 1, no bet", rawBatchBody(1, 1, ""), 0, false);
+    row("count 2, five bytes", rawBatchBody(1, 2, "\x01\x41\x00\x00\x00"), 0, false);
+    // The count passes the size check, the bytes run out in a later bet.
+    row("count 4, three bets", rawBatchBody(1, 4, bet0 + bet1 + bet2), 3, false);
+    row("count 3, middle bet cut after its first name",
+        rawBatchBody(1, 3, bet0 + bet1.substr(0, 1 + 8)), 1, false);
+    row("count 3, middle bet's number cut",
+        rawBatchBody(1, 3, bet0 + bet1.substr(0, bet1.size() - 1)), 1, false);
+    row("count 3, text length past the end",
+        rawBatchBody(1, 3, bet0 + "\xff" + std::string(30, 'a')), 1, false);
+    // Invalid UTF-8 in each text field of the middle bet.
+    const auto withBet1
+        = [&](const Bet &middle) { return rawBatchBody(1, 3, bet0 + betBytes(middle) + bet2); };
+    Bet bad = bets[1];
+    bad.firstName = "Zo\xc3";
+    row("utf8: middle bet first name, truncated sequence", withBet1(bad), 1, false);
+    bad = bets[1];
+    bad.lastName = "\xed\xa0\x80";
+    row("utf8: middle bet last name, surrogate", withBet1(bad), 1, false);
+    bad = bets[1];
+    bad.document = "12\xff";
+    row("utf8: middle bet document, 0xff", withBet1(bad), 1, false);
+    bad = bets[1];
+    bad.birthdate = "\xc0\xaf";
+    row("utf8: middle bet birthdate, overlong", withBet1(bad), 1, false);
+    bad = bets[2];
+    bad.birthdate = "2000-01-0\x80";
+    row("utf8: last bet birthdate, lone continuation",
+        rawBatchBody(1, 3, bet0 + bet1 + betBytes(bad)), 2, false);
+    // Trailing bytes after the last bet.
+    row("one trailing byte", batchBody(Batch {1, bets}) + std::string(1, '\0'), 2, false);
+    row("trailing bytes", batchBody(Batch {1, bets}) + "abc", 2, false);
+    row("count 1, bet 0 fine, trailing byte", rawBatchBody(1, 1, bet0 + "x"), 0, false);
+    row("count 1, two bets present", rawBatchBody(1, 1, bet0 + bet1), 0, false);
+    row("count 2, three bets present", rawBatchBody(1, 2, bet0 + bet1 + bet2), 1, false);
+}
+
+void TestProtocolDecoder::batchReaderMatchesDecodeFrame()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(int, yielded);
+    QFETCH(bool, valid);
+    const std::string bytes = body.toStdString();
+    const FrameDecodeResult reference
+        = decodeFrame(RawFrame {static_cast<std::uint8_t>(MessageType::Batch), bytes});
+    QCOMPARE(reference.message.has_value(), valid);
+    const QByteArray mismatch = compareWithDecodeFrame(bytes, yielded);
+    QVERIFY2(mismatch.isEmpty(), mismatch.constData());
+    QCOMPARE(!readWithBatchReader(bytes).error, valid);
+}
+
+// Every prefix of a three-bet body (a bet truncated anywhere), and every prefix of it followed by
+// a byte that is not there in the original (trailing or misread bytes).
+void TestProtocolDecoder::batchReaderMatchesDecodeFrameOnEveryCut()
+{
+    const std::string body = batchBody(Batch {42, threeBets()});
+    for (std::size_t cut = 0; cut <= body.size(); ++cut) {
+        const std::string prefix = body.substr(0, cut);
+        QByteArray mismatch = compareWithDecodeFrame(prefix, -1);
+        QVERIFY2(mismatch.isEmpty(),
+            qPrintable(QStringLiteral("cut at %1: %2").arg(cut).arg(QString::fromUtf8(mismatch))));
+        for (const char extra : {'\0', '\x05', '\xff'}) {
+            mismatch = compareWithDecodeFrame(prefix + extra + body.substr(cut), -1);
+            QVERIFY2(mismatch.isEmpty(),
+                qPrintable(QStringLiteral("byte %1 inserted at %2: %3")
+                               .arg(int(static_cast<unsigned char>(extra)))
+                               .arg(cut)
+                               .arg(QString::fromUtf8(mismatch))));
+        }
+        // The whole body with the cut byte changed to garbage.
+        if (cut < body.size()) {
+            std::string changed = body;
+            changed[cut] = static_cast<char>(changed[cut] ^ 0x80);
+            mismatch = compareWithDecodeFrame(changed, -1);
+            QVERIFY2(mismatch.isEmpty(),
+                qPrintable(QStringLiteral("byte %1 flipped: %2")
+                               .arg(cut)
+                               .arg(QString::fromUtf8(mismatch))));
+        }
+    }
+}
+
+// A body whose only bet decodes fine but is followed by more bytes is malformed: next() gives
+// nothing, and the error is decodeFrame()'s, at the first byte after the bet.
+void TestProtocolDecoder::batchReaderRefusesTrailingBytesAfterAGoodBet()
+{
+    const std::string good = batchBody(Batch {3, {threeBets()[0]}});
+    for (const std::string &extra :
+        {std::string(1, '\0'), std::string("trailing"), betBytes(threeBets()[1])}) {
+        const std::string body = good + extra;
+        BatchReader reader(body);
+        QCOMPARE(reader.sequence(), std::uint64_t(3));
+        QCOMPARE(reader.count(), std::uint16_t(1));
+        BetView bet;
+        QVERIFY(!reader.next(bet));
+        const auto error = reader.error();
+        QVERIFY(error);
+        QCOMPARE(error->kind, DecodeErrorKind::TrailingBytes);
+        QCOMPARE(error->offset, kFrameHeaderSize + good.size());
+        QVERIFY2(error->detail.find(std::to_string(extra.size()) + " bytes") == 0,
+            error->detail.c_str());
+        const FrameDecodeResult reference
+            = decodeFrame(RawFrame {static_cast<std::uint8_t>(MessageType::Batch), body});
+        QVERIFY(sameError(error, reference.error));
+    }
+    // Without the extra bytes the same bet is read, and there is no error.
+    BatchReader reader(good);
+    BetView bet;
+    QVERIFY(!reader.error());
+    QVERIFY(reader.next(bet));
+    QVERIFY(bet.toBet() == threeBets()[0]);
+    QVERIFY(!reader.next(bet));
+    QVERIFY(!reader.error());
+}
+
+// The reader never reads past a failure: the error is the first one, whatever follows it.
+void TestProtocolDecoder::batchReaderStopsAtTheFirstError()
+{
+    const std::vector<Bet> &bets = threeBets();
+    Bet bad = bets[1];
+    bad.firstName = "\xff";
+    // Bet 1 is invalid UTF-8 and bet 2 is cut short: only the first problem is reported.
+    const std::string body
+        = rawBatchBody(5, 3, betBytes(bets[0]) + betBytes(bad) + betBytes(bets[2]).substr(0, 3));
+    BatchReader reader(body);
+    BetView bet;
+    QVERIFY(reader.next(bet));
+    QVERIFY(bet.toBet() == bets[0]);
+    QVERIFY(!reader.next(bet));
+    const auto error = reader.error();
+    QVERIFY(error);
+    QCOMPARE(error->kind, DecodeErrorKind::InvalidUtf8);
+    QCOMPARE(error->offset, kFrameHeaderSize + kBatchHeaderSize + betBytes(bets[0]).size() + 1);
+    QCOMPARE(error->detail, std::string("first name"));
+    QVERIFY(!reader.next(bet));
 }
 
 // Spelled out: QTEST_APPLESS_MAIN trips clang's -Wpedantic (empty variadic macro argument).
