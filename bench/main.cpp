@@ -11,6 +11,7 @@
 #include "raw_floor.h"
 #include "system_run.h"
 
+#include <QFileInfo>
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
@@ -101,7 +102,9 @@ bool parseOptions(BenchOptions &options, QString *error)
     options.agencies = static_cast<int>(k);
     options.bets = m;
     options.seed = static_cast<quint64>(s);
-    options.dataset = parser.value(dataset);
+    // Absolute: the agencies run in the work directory, where a relative path means nothing.
+    if (parser.isSet(dataset))
+        options.dataset = QFileInfo(parser.value(dataset)).absoluteFilePath();
     options.workDir = parser.value(work);
     options.keep = parser.isSet(keep);
     options.json = parser.isSet(json);

@@ -535,9 +535,11 @@ void BetStorage::promoteWinnersThrough(quint64 generation)
     for (PendingWinners &pending : m_pendingWinners) {
         if (pending.generation > generation)
             break;
-        std::vector<std::string> &documents = m_durableWinners.winners[pending.agency];
-        for (std::string &document : pending.documents)
-            documents.push_back(std::move(document));
+        if (!pending.documents.empty()) { // as after open(): only agencies with winners appear
+            std::vector<std::string> &documents = m_durableWinners.winners[pending.agency];
+            for (std::string &document : pending.documents)
+                documents.push_back(std::move(document));
+        }
         m_durableWinners.bets += pending.bets;
         m_durableWinners.winnerCount += pending.documents.size();
         ++promoted;
