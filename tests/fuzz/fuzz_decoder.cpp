@@ -3,8 +3,12 @@
 //     final status and error (kind, offset, detail);
 //  2. StreamDecoder agrees with FrameSplitter + decodeFrame();
 //  3. every decoded message re-encodes to exactly the bytes of its frame (the encoding is
-//     canonical), and decode(encode(m)) == m.
+//     canonical), and decode(encode(m)) == m;
+//  4. for every BATCH frame the server's BatchReader (views, bet by bet) agrees with
+//     decodeFrame() (same bets, or the same error), and the agency's BatchFrameEncoder re-encodes
+//     a decoded batch to the same bytes as encodeFrame().
 // Sanitizers (ASan + UBSan) catch over-reads and overflows along the way.
+#include "lottery/protocol/bet.h"
 #include "lottery/protocol/codec.h"
 
 #include <cstdint>
@@ -99,6 +103,23 @@ Outcome decodeInPieces(std::string_view input)
     return outcome;
 }
 
+void checkBatchReader(const RawFrame &frame, const FrameDecodeResult &decoded)
+{
+    if (frame.type != static_cast<std::uint8_t>(MessageType::Batch))
+        return;
+    BatchReader reader(frame.body);
+    std::vector<Bet> bets;
+    BetView bet;
+    while (reader.next(bet))
+        bets.push_back(bet.toBet());
+    check(sameError(reader.error(), decoded.error), "BatchReader and decodeFrame errors differ");
+    if (decoded.error)
+        return;
+    const auto &batch = std::get<Batch>(*decoded.message);
+    check(reader.sequence() == batch.sequence, "BatchReader read another sequence");
+    check(bets == batch.bets, "BatchReader read other bets");
+}
+
 Outcome decodeWithSplitter(std::string_view input)
 {
     FrameSplitter splitter;
@@ -113,6 +134,7 @@ Outcome decodeWithSplitter(std::string_view input)
         FrameDecodeResult result = decodeFrame(frame);
         check(result.message.has_value() != result.error.has_value(),
             "decodeFrame gave neither or both of message and error");
+        checkBatchReader(frame, result);
         if (result.error) {
             outcome.status = DecodeStatus::Malformed;
             outcome.error = std::move(result.error);
@@ -138,6 +160,12 @@ void checkRoundTrip(const Message &message, const std::string &frame)
     check(decoder.next(again) == DecodeStatus::Ok, "decode(encode(m)) failed");
     check(again == message, "decode(encode(m)) != m");
     check(decoder.pendingBytes() == 0, "decode(encode(m)) left bytes behind");
+    if (const auto *batch = std::get_if<Batch>(&message)) {
+        BatchFrameEncoder encoder(0xFFFF);
+        for (const Bet &bet : batch->bets)
+            check(encoder.add(bet), "BatchFrameEncoder refused a bet of a decoded batch");
+        check(encoder.finish(batch->sequence) == frame, "BatchFrameEncoder and encodeFrame differ");
+    }
 }
 
 } // namespace
