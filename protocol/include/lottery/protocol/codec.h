@@ -275,9 +275,22 @@ public:
         }
         if (end - p < 2)
             return false;
-        for (const std::string_view &field : fields) {
-            if (!isValidUtf8(field))
+        // When every length byte is ASCII the four fields can be checked as one span, length
+        // bytes included: an ASCII byte is a whole UTF-8 sequence and no sequence can run across
+        // it, so the span is valid exactly when each field is. One call instead of four.
+        const char *spanBegin = fields[0].data();
+        const char *spanEnd = fields[3].data() + fields[3].size();
+        const bool asciiLengths = fields[0].size() < 0x80 && fields[1].size() < 0x80
+            && fields[2].size() < 0x80 && fields[3].size() < 0x80;
+        if (asciiLengths) {
+            if (!isValidUtf8(
+                    std::string_view(spanBegin, static_cast<std::size_t>(spanEnd - spanBegin))))
                 return false;
+        } else {
+            for (const std::string_view &field : fields) {
+                if (!isValidUtf8(field))
+                    return false;
+            }
         }
         bet = BetView {fields[0], fields[1], fields[2], fields[3], loadU16(p)};
         m_pos = static_cast<std::size_t>(p + 2 - m_body.data());
