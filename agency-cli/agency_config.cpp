@@ -233,7 +233,7 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
                        "(config reconnect.timeout, CLI_RECONNECT_TIMEOUT; default 60)."),
         QStringLiteral("s"));
     const QCommandLineOption window(QStringLiteral("window"),
-        QStringLiteral("Unacknowledged batches in flight (default 32)."), QStringLiteral("n"));
+        QStringLiteral("Unacknowledged batches in flight (default 128)."), QStringLiteral("n"));
     const QCommandLineOption ca(QStringLiteral("ca"),
         QStringLiteral("PEM CA to verify the server with; turns TLS on (config ca, CLI_CA)."),
         QStringLiteral("file"));

@@ -19,7 +19,7 @@ struct AgencyCliConfig {
     LogLevel logLevel = LogLevel::Info;
     int batchMaxBets = 100;
     QString dataFile; // default: .data/agency-{ID}.csv
-    int window = 32;
+    int window = 128;
     int connectTimeoutSeconds = 30;
     // After a lost connection or a server restart, keep reconnecting this long (0: never).
     int reconnectTimeoutSeconds = 60;

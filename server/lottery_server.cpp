@@ -23,8 +23,10 @@ constexpr int kCloseTimeoutMs = 1000;
 constexpr int kWorkersTimeoutMs = 2000;
 // After accept() fails (typically EMFILE) wait this long before accepting again.
 constexpr int kResumeAcceptMs = 1000;
-// Whole BATCH frames a session hands to one worker task (all covered by one fdatasync).
-constexpr int kMaxBatchesPerTask = 16;
+// Whole BATCH frames a session hands to one worker task (all covered by one fdatasync). Bigger
+// tasks mean fewer commits and wake-ups; 16 -> 64 (with agency windows of 128) cut 5x1M by ~25 %
+// (docs/PERFORMANCE.md). 128 gained little more and raised the server's peak memory by a third.
+constexpr int kMaxBatchesPerTask = 64;
 // The socket's read buffer: one task's worth of frames, so a session that is waiting pushes
 // back over TCP.
 constexpr qint64 kReadBufferSize = kMaxBatchesPerTask * protocol::kMaxFrameSize;

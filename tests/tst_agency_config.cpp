@@ -79,7 +79,7 @@ void TestAgencyConfig::defaults()
     QCOMPARE(c.port, quint16(12345));
     QCOMPARE(lottery::toString(c.logLevel), lottery::toString(LogLevel::Info));
     QCOMPARE(c.batchMaxBets, 100);
-    QCOMPARE(c.window, 32);
+    QCOMPARE(c.window, 128);
     QCOMPARE(c.connectTimeoutSeconds, 30);
     QCOMPARE(c.reconnectTimeoutSeconds, 60);
     QCOMPARE(c.sessionOptions().reconnectTimeout, std::chrono::milliseconds(60000));
@@ -188,7 +188,7 @@ void TestAgencyConfig::sessionOptionsCarryTheSettings()
     QCOMPARE(options.port, quint16(8000));
     QCOMPARE(options.dataFile, QStringLiteral(".data/agency-7.csv"));
     QCOMPARE(options.batchMaxBets, 100);
-    QCOMPARE(options.window, 32);
+    QCOMPARE(options.window, 128);
     QCOMPARE(options.connectTimeout, std::chrono::milliseconds(4000));
 }
 

@@ -22,7 +22,8 @@ namespace {
 // rows never holds up socket events (or a cancel) for long.
 constexpr int kRowsPerStep = 1024;
 
-// Kernel send buffer: a full window of 8 KiB frames fits without the socket blocking writes.
+// Kernel send buffer (the kernel may cap it): what does not fit waits in the socket's own buffer,
+// which holds at most a window of 8 KiB frames.
 constexpr int kSendBufferBytes = 256 * 1024;
 
 // Our own read buffer: frames from the server are small; the socket stops reading past this.

@@ -39,9 +39,10 @@ struct AgencySessionOptions {
     QString dataFile; // required
 
     int batchMaxBets = 100; // the course's batch.maxAmount; frames also stay within 8 KiB
-    // BATCHes sent and not yet acknowledged, at most. 32 keeps each agency's batches arriving
-    // while the server syncs the previous ones (docs/PERFORMANCE.md: 8 -> 32 cut 5x1M by ~30%).
-    int window = 32;
+    // BATCHes sent and not yet acknowledged, at most. 128 (two of the server's 64-batch tasks)
+    // keeps each agency's batches arriving while the server syncs the previous ones
+    // (docs/PERFORMANCE.md: 8 -> 32 cut 5x1M by ~30 %, 32 -> 128 with 64-batch tasks by ~25 %).
+    int window = 128;
 
     // Connection attempts back off from initialRetryDelay, doubling up to maxRetryDelay, until
     // connectTimeout has passed since start().
