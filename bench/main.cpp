@@ -11,10 +11,10 @@
 #include "raw_floor.h"
 #include "system_run.h"
 
-#include <QFileInfo>
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -105,7 +105,8 @@ bool parseOptions(BenchOptions &options, QString *error)
     // Absolute: the agencies run in the work directory, where a relative path means nothing.
     if (parser.isSet(dataset))
         options.dataset = QFileInfo(parser.value(dataset)).absoluteFilePath();
-    options.workDir = parser.value(work);
+    if (parser.isSet(work))
+        options.workDir = QFileInfo(parser.value(work)).absoluteFilePath();
     options.keep = parser.isSet(keep);
     options.json = parser.isSet(json);
     options.system.binDir

@@ -17,6 +17,8 @@ private slots:
     void datasetWithAnInvalidRowIsCountedFromTheFiles();
     void courseDataset();
     void missingDatasetIsAClearError();
+    void relativeDatasetPathIsResolved();
+    void codecBenchTimesEveryStep();
 
 private:
     // Runs the bench with `arguments` and returns its exit code; stdout and stderr are kept.
@@ -122,4 +124,59 @@ void TestBenchSmoke::missingDatasetIsAClearError()
 }
 
 QTEST_GUILESS_MAIN(TestBenchSmoke)
+// The agencies run in the work directory: a relative --dataset must still name the same files.
+void TestBenchSmoke::relativeDatasetPathIsResolved()
+{
+    QTemporaryDir work;
+    QVERIFY(work.isValid());
+    const QString data = QDir(work.path()).filePath(QStringLiteral("data"));
+    QVERIFY(QDir().mkpath(data));
+    QFile file(QDir(data).filePath(QStringLiteral("agency-1.csv")));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("Ana,Pérez,30111222,1990-05-01,7574\nEva,Díaz,30111224,1970-12-31,12\n");
+    file.close();
+    const QString previous = QDir::currentPath();
+    QVERIFY(QDir::setCurrent(work.path()));
+    const int exitCode = runBench({QStringLiteral("--dataset"), QStringLiteral("data"),
+        QStringLiteral("--json"), QStringLiteral("--work"), QStringLiteral("run")});
+    QDir::setCurrent(previous);
+    QVERIFY2(exitCode == 0, m_stdout + m_stderr);
+    const QJsonObject report = jsonReport();
+    QCOMPARE(report.value(QStringLiteral("bets")).toInteger(), 2);
+    QCOMPARE(report.value(QStringLiteral("winners")).toInteger(), 1);
+    QVERIFY(report.value(QStringLiteral("winners_correct")).toBool());
+}
+
+// lottery-codec-bench counts the valid bets (invalid rows are left out) and times every step.
+void TestBenchSmoke::codecBenchTimesEveryStep()
+{
+    QTemporaryDir work;
+    QVERIFY(work.isValid());
+    const QString path = QDir(work.path()).filePath(QStringLiteral("agency.csv"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    for (int i = 0; i < 250; ++i)
+        file.write("Ana,Pérez," + QByteArray::number(30000000 + i) + ",1990-05-01,"
+            + QByteArray::number(i % 100 == 0 ? 7574 : i) + "\r\n");
+    file.write("Luis,Gómez,30111223,1985-02-30,1\r\n"); // no such date
+    file.write("bad row\r\n");
+    file.close();
+    QProcess bench;
+    bench.start(QStringLiteral(LOTTERY_BIN_DIR "/lottery-codec-bench"),
+        {path, QStringLiteral("--repeat"), QStringLiteral("2")});
+    QVERIFY(bench.waitForFinished(60000));
+    const QByteArray out = bench.readAllStandardOutput();
+    QVERIFY2(bench.exitCode() == 0, out + bench.readAllStandardError());
+    QVERIFY2(out.startsWith("bets 250 (best of 2 runs"), out.constData());
+    for (const char *step : {"parse", "validate", "encode", "decode", "row+crc", "total"})
+        QVERIFY2(out.contains(step), step);
+
+    QProcess missing;
+    missing.start(QStringLiteral(LOTTERY_BIN_DIR "/lottery-codec-bench"),
+        {QDir(work.path()).filePath(QStringLiteral("nothing.csv"))});
+    QVERIFY(missing.waitForFinished(10000));
+    QCOMPARE(missing.exitCode(), 2);
+    QVERIFY(missing.readAllStandardError().contains("cannot read"));
+}
+
 #include "tst_bench_smoke.moc"
