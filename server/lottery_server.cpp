@@ -309,7 +309,7 @@ void LotteryServer::welcome(Session &session, quint32 agency)
         .field(u"done", progress.done ? "true" : "false");
 }
 
-void LotteryServer::batchesReceived(Session &session, std::vector<std::string> bodies)
+void LotteryServer::batchesReceived(Session &session, ReceivedBatches batches)
 {
     ++m_tasksInFlight;
     const quint64 id = session.id();
@@ -319,9 +319,9 @@ void LotteryServer::batchesReceived(Session &session, std::vector<std::string> b
     BetStorage *storage = m_storage.get();
     LotteryState *state = m_state.get();
     tsan::startTask(
-        m_pool, [this, id, agency, peer, today, storage, state, bodies = std::move(bodies)] {
+        m_pool, [this, id, agency, peer, today, storage, state, batches = std::move(batches)] {
             std::vector<BatchOutcome> outcomes
-                = processBatches(bodies, agency, today, *storage, *state);
+                = processBatches(batches.views(), agency, today, *storage, *state);
             m_results.post([this, id, peer, agency, outcomes = std::move(outcomes)] {
                 finishBatches(id, peer, agency, outcomes);
             });

@@ -53,7 +53,7 @@ private:
     void helloReceived(Session &session, const protocol::Hello &hello) override;
     void finishAuthentication(quint64 sessionId, quint32 agency, bool accepted, bool missing);
     void welcome(Session &session, quint32 agency);
-    void batchesReceived(Session &session, std::vector<std::string> bodies) override;
+    void batchesReceived(Session &session, ReceivedBatches batches) override;
     void doneReceived(Session &session) override;
     void winnersRequested(Session &session) override;
     void sessionClosed(Session &session) override;

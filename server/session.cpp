@@ -165,11 +165,12 @@ void Session::processFrames()
         const auto batchType = static_cast<std::uint8_t>(protocol::MessageType::Batch);
         if (frame.type == batchType && hasAgency()) {
             // Decoding and validating the bets is a worker's job. Every whole BATCH already
-            // here goes along, so one fdatasync covers them all (they stay in order).
-            std::vector<std::string> bodies;
-            bodies.emplace_back(frame.body);
-            m_heldFrame.reset();
-            while (bodies.size() < static_cast<std::size_t>(m_limits.maxBatchesPerTask)) {
+            // here goes along, so one fdatasync covers them all (they stay in order). The task
+            // takes the read buffer itself: the frames are not copied, and no session keeps a
+            // buffer of a whole task's size while it waits.
+            ReceivedBatches batches;
+            batches.bodies.emplace_back(m_splitter.bodyOffset(frame), frame.body.size());
+            while (batches.bodies.size() < static_cast<std::size_t>(m_limits.maxBatchesPerTask)) {
                 protocol::RawFrame more;
                 if (m_splitter.next(more) != protocol::DecodeStatus::Ok)
                     break; // incomplete, or malformed: then the splitter says so again next time
@@ -177,10 +178,11 @@ void Session::processFrames()
                     m_heldFrame.emplace(more.type, std::string(more.body));
                     break;
                 }
-                bodies.emplace_back(more.body);
+                batches.bodies.emplace_back(m_splitter.bodyOffset(more), more.body.size());
             }
+            batches.bytes = m_splitter.takeReturnedFrames();
             m_taskInFlight = true;
-            m_handler.batchesReceived(*this, std::move(bodies));
+            m_handler.batchesReceived(*this, std::move(batches));
             continue;
         }
         // Decoded before the held frame (if that is the one) is dropped.

@@ -4,6 +4,8 @@
 // buffer fills and TCP pushes back on the agency.
 #pragma once
 
+#include "server/received_batches.h"
+
 #include "lottery/protocol/codec.h"
 
 #include <QObject>
@@ -28,7 +30,7 @@ public:
     // One or more consecutive BATCH bodies (in order), handed over together so that one
     // fdatasync can cover them all. The session has marked a task in flight; the handler must
     // call taskFinished() later.
-    virtual void batchesReceived(Session &session, std::vector<std::string> bodies) = 0;
+    virtual void batchesReceived(Session &session, ReceivedBatches batches) = 0;
     virtual void doneReceived(Session &session) = 0;
     virtual void winnersRequested(Session &session) = 0;
     // The socket is gone; the handler forgets the session and deletes it (later).

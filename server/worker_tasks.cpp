@@ -42,7 +42,7 @@ protocol::CivilDate currentCivilDate()
 BatchOutcome processBatch(const std::string &body, quint32 agency, const protocol::CivilDate &today,
     BetStorage &storage, LotteryState &state)
 {
-    return processBatches({body}, agency, today, storage, state).front();
+    return processBatches({std::string_view(body)}, agency, today, storage, state).front();
 }
 
 namespace {
@@ -143,17 +143,17 @@ void setRejected(BatchOutcome &outcome, protocol::Reject reject)
 
 } // namespace
 
-std::vector<BatchOutcome> processBatches(const std::vector<std::string> &bodies, quint32 agency,
-    const protocol::CivilDate &today, BetStorage &storage, LotteryState &state)
+std::vector<BatchOutcome> processBatches(const std::vector<std::string_view> &bodies,
+    quint32 agency, const protocol::CivilDate &today, BetStorage &storage, LotteryState &state)
 {
     std::vector<BatchOutcome> outcomes;
     std::vector<std::optional<PreparedBatch>> batches;
     // Every batch's rows in one buffer, back to back, so consecutive batches go out in one write.
     std::size_t bodyBytes = 0;
-    for (const std::string &body : bodies)
+    for (std::string_view body : bodies)
         bodyBytes += body.size();
     CsvBuffer csv(bodyBytes + bodyBytes / 4 + 256); // a row is ~10 % longer than its wire form
-    for (const std::string &body : bodies) {
+    for (std::string_view body : bodies) {
         outcomes.emplace_back();
         batches.push_back(prepareBatch(body, agency, today, csv, outcomes.back()));
         if (outcomes.back().kind == BatchOutcome::Kind::Malformed)

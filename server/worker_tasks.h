@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lottery::server {
@@ -34,8 +35,8 @@ BatchOutcome processBatch(const std::string &body, quint32 agency, const protoco
 // (same outcomes, in order), except that every batch stored is covered by one fdatasync: each is
 // written, then all wait for the sync, and only then may they be acknowledged. The outcomes end
 // at the first Malformed body (the session closes there).
-std::vector<BatchOutcome> processBatches(const std::vector<std::string> &bodies, quint32 agency,
-    const protocol::CivilDate &today, BetStorage &storage, LotteryState &state);
+std::vector<BatchOutcome> processBatches(const std::vector<std::string_view> &bodies,
+    quint32 agency, const protocol::CivilDate &today, BetStorage &storage, LotteryState &state);
 
 struct DoneOutcome {
     bool ok = false;

@@ -591,6 +591,25 @@ public:
     // Bytes received but not yet returned as frames: a started frame, when non-zero.
     std::size_t pendingBytes() const { return m_buffer.size() - m_consumed; }
 
+    // Where the body of `frame` (returned by next() since the last feed()) lies in the buffer:
+    // the offset of those bytes in the string takeReturnedFrames() gives.
+    std::size_t bodyOffset(const RawFrame &frame) const
+    {
+        return static_cast<std::size_t>(frame.body.data() - m_buffer.data());
+    }
+
+    // Hands over the buffer, so that a caller can keep the frames next() returned without
+    // copying them: their bodies are at bodyOffset() in the returned string. The splitter keeps
+    // only the bytes not yet returned (a started frame); views it gave out are invalid after.
+    std::string takeReturnedFrames()
+    {
+        std::string returned;
+        returned.swap(m_buffer);
+        m_buffer.assign(returned, m_consumed, std::string::npos);
+        m_consumed = 0;
+        return returned;
+    }
+
 private:
     // Drops consumed bytes before appending, so views handed out by next() stay valid until feed().
     void compact()
