@@ -212,6 +212,7 @@ class TestProtocolDecoder : public QObject
     Q_OBJECT
 
 private slots:
+    void takeReturnedFramesKeepsBodiesAndTheStartedFrame();
     void splits_data();
     void splits();
     void incompleteIsNotAnError();
@@ -505,6 +506,59 @@ void TestProtocolDecoder::splitterKeepsViewsUntilNextFeed()
     QCOMPARE(splitter.pendingBytes(), std::size_t(0));
     RawFrame none;
     QCOMPARE(splitter.next(none), DecodeStatus::Incomplete);
+}
+
+// The server's sessions hand a worker the splitter's buffer instead of copying each body: the
+// bodies must be at bodyOffset() in it, and a frame cut by the end of the read must stay behind.
+void TestProtocolDecoder::takeReturnedFramesKeepsBodiesAndTheStartedFrame()
+{
+    Batch a;
+    a.sequence = 7;
+    a.bets = {Bet {"Ana", "Pérez", "1", "1990-01-02", 7574}};
+    Batch b = a;
+    b.sequence = 8;
+    const std::string third = encodeFrame(Done {});
+    const std::string bytes = encodeFrame(a) + encodeFrame(b) + third.substr(0, 3);
+
+    FrameSplitter splitter;
+    splitter.feed(bytes);
+    RawFrame first;
+    RawFrame second;
+    QCOMPARE(splitter.next(first), DecodeStatus::Ok);
+    QCOMPARE(splitter.next(second), DecodeStatus::Ok);
+    const std::string firstBody(first.body);
+    const std::string secondBody(second.body);
+    const std::size_t firstOffset = splitter.bodyOffset(first);
+    const std::size_t secondOffset = splitter.bodyOffset(second);
+    QCOMPARE(firstOffset, kFrameHeaderSize);
+    QCOMPARE(secondOffset, encodeFrame(a).size() + kFrameHeaderSize);
+
+    const std::string taken = splitter.takeReturnedFrames();
+    QCOMPARE(taken.substr(firstOffset, firstBody.size()), firstBody);
+    QCOMPARE(taken.substr(secondOffset, secondBody.size()), secondBody);
+    QCOMPARE(std::get<Batch>(
+                 *decodeFrame(RawFrame {std::uint8_t(MessageType::Batch),
+                                  std::string_view(taken).substr(secondOffset, secondBody.size())})
+                      .message),
+        b);
+
+    // The started DONE stayed in the splitter and completes with the next bytes.
+    QCOMPARE(splitter.pendingBytes(), std::size_t(3));
+    RawFrame none;
+    QCOMPARE(splitter.next(none), DecodeStatus::Incomplete);
+    splitter.feed(third.substr(3));
+    RawFrame done;
+    QCOMPARE(splitter.next(done), DecodeStatus::Ok);
+    QCOMPARE(done.type, std::uint8_t(MessageType::Done));
+    QCOMPARE(splitter.bodyOffset(done), kFrameHeaderSize);
+    QCOMPARE(splitter.pendingBytes(), std::size_t(0));
+
+    // The DONE returned since goes with the next hand-over; the splitter works on after it.
+    QCOMPARE(splitter.takeReturnedFrames().size(), third.size());
+    QCOMPARE(splitter.pendingBytes(), std::size_t(0));
+    splitter.feed(encodeFrame(DoneAck {}));
+    QCOMPARE(splitter.next(none), DecodeStatus::Ok);
+    QCOMPARE(none.type, std::uint8_t(MessageType::DoneAck));
 }
 
 void TestProtocolDecoder::batchReaderMatchesDecodeFrame_data()
