@@ -102,15 +102,15 @@ bool parseOptions(BenchOptions &options, QString *error)
     options.agencies = static_cast<int>(k);
     options.bets = m;
     options.seed = static_cast<quint64>(s);
-    // Absolute: the agencies run in the work directory, where a relative path means nothing.
+    // Absolute paths: the agencies run in the work directory, where a relative one means nothing.
     if (parser.isSet(dataset))
         options.dataset = QFileInfo(parser.value(dataset)).absoluteFilePath();
     if (parser.isSet(work))
         options.workDir = QFileInfo(parser.value(work)).absoluteFilePath();
     options.keep = parser.isSet(keep);
     options.json = parser.isSet(json);
-    options.system.binDir
-        = parser.isSet(bin) ? parser.value(bin) : QCoreApplication::applicationDirPath();
+    options.system.binDir = parser.isSet(bin) ? QFileInfo(parser.value(bin)).absoluteFilePath()
+                                              : QCoreApplication::applicationDirPath();
     options.system.window = static_cast<int>(w);
     options.system.batchMax = static_cast<int>(b);
     options.system.workers = static_cast<int>(pool);

@@ -124,7 +124,8 @@ void TestBenchSmoke::missingDatasetIsAClearError()
 }
 
 QTEST_GUILESS_MAIN(TestBenchSmoke)
-// The agencies run in the work directory: a relative --dataset must still name the same files.
+// The agencies run in the work directory: relative --dataset, --work and --bin must still name
+// the same places.
 void TestBenchSmoke::relativeDatasetPathIsResolved()
 {
     QTemporaryDir work;
@@ -137,8 +138,11 @@ void TestBenchSmoke::relativeDatasetPathIsResolved()
     file.close();
     const QString previous = QDir::currentPath();
     QVERIFY(QDir::setCurrent(work.path()));
-    const int exitCode = runBench({QStringLiteral("--dataset"), QStringLiteral("data"),
-        QStringLiteral("--json"), QStringLiteral("--work"), QStringLiteral("run")});
+    // --bin too, relative to the same directory.
+    const QString bin = QDir(work.path()).relativeFilePath(QStringLiteral(LOTTERY_BIN_DIR));
+    const int exitCode
+        = runBench({QStringLiteral("--dataset"), QStringLiteral("data"), QStringLiteral("--json"),
+            QStringLiteral("--work"), QStringLiteral("run"), QStringLiteral("--bin"), bin});
     QDir::setCurrent(previous);
     QVERIFY2(exitCode == 0, m_stdout + m_stderr);
     const QJsonObject report = jsonReport();
