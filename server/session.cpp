@@ -134,9 +134,13 @@ void Session::readAvailable()
 {
     if (!m_socket)
         return;
-    const QByteArray bytes = m_socket->readAll();
-    if (!bytes.isEmpty())
-        m_splitter.feed(bytes.constData(), static_cast<std::size_t>(bytes.size()));
+    // Straight into the splitter: no transient copy of up to a whole read buffer per read.
+    const qint64 available = m_socket->bytesAvailable();
+    if (available <= 0)
+        return;
+    char *into = m_splitter.prepareFeed(static_cast<std::size_t>(available));
+    const qint64 read = m_socket->read(into, available);
+    m_splitter.commitFeed(read > 0 ? static_cast<std::size_t>(read) : 0);
 }
 
 protocol::DecodeStatus Session::nextFrame(protocol::RawFrame &frame)

@@ -7,6 +7,8 @@
 #include <QByteArray>
 #include <QTest>
 
+#include <cstring>
+
 #include <string>
 #include <vector>
 
@@ -213,6 +215,7 @@ class TestProtocolDecoder : public QObject
 
 private slots:
     void takeReturnedFramesKeepsBodiesAndTheStartedFrame();
+    void prepareFeedTakesWhatWasWritten();
     void splits_data();
     void splits();
     void incompleteIsNotAnError();
@@ -559,6 +562,37 @@ void TestProtocolDecoder::takeReturnedFramesKeepsBodiesAndTheStartedFrame()
     splitter.feed(encodeFrame(DoneAck {}));
     QCOMPARE(splitter.next(none), DecodeStatus::Ok);
     QCOMPARE(none.type, std::uint8_t(MessageType::DoneAck));
+}
+
+// The server reads its socket straight into the splitter: only the bytes committed count, and a
+// frame may arrive across several prepared feeds.
+void TestProtocolDecoder::prepareFeedTakesWhatWasWritten()
+{
+    const std::string bytes = encodeFrame(ErrorMessage {ErrorCode::Timeout, "slow"})
+        + encodeFrame(Done {}) + encodeFrame(DoneAck {});
+    FrameSplitter splitter;
+    std::size_t from = 0;
+    std::vector<std::uint8_t> types;
+    for (std::size_t piece : {3, 7, 1, 100}) {
+        // Room for more than arrives: a socket read returns at most what was asked for.
+        char *into = splitter.prepareFeed(piece + 50);
+        const std::size_t written = std::min(piece, bytes.size() - from);
+        std::memcpy(into, bytes.data() + from, written);
+        splitter.commitFeed(written);
+        from += written;
+        RawFrame frame;
+        while (splitter.next(frame) == DecodeStatus::Ok)
+            types.push_back(frame.type);
+    }
+    QCOMPARE(from, bytes.size());
+    QCOMPARE(types,
+        (std::vector<std::uint8_t> {std::uint8_t(MessageType::Error),
+            std::uint8_t(MessageType::Done), std::uint8_t(MessageType::DoneAck)}));
+    QCOMPARE(splitter.pendingBytes(), std::size_t(0));
+    // A read that returned nothing adds nothing.
+    splitter.prepareFeed(4096);
+    splitter.commitFeed(0);
+    QCOMPARE(splitter.pendingBytes(), std::size_t(0));
 }
 
 void TestProtocolDecoder::batchReaderMatchesDecodeFrame_data()

@@ -558,6 +558,18 @@ public:
     }
     void feed(std::string_view bytes) { feed(bytes.data(), bytes.size()); }
 
+    // feed() for a reader that can write into the buffer itself (no intermediate copy): room for
+    // `size` more bytes at the end, then commitFeed() with the number actually written. Like
+    // feed(), it invalidates the views handed out before.
+    char *prepareFeed(std::size_t size)
+    {
+        compact();
+        m_feedStart = m_buffer.size();
+        m_buffer.resize(m_feedStart + size);
+        return m_buffer.data() + m_feedStart;
+    }
+    void commitFeed(std::size_t written) { m_buffer.resize(m_feedStart + written); }
+
     // Ok: `frame` is set. Incomplete: feed more bytes. Malformed: `error()` says why; stop reading.
     DecodeStatus next(RawFrame &frame)
     {
@@ -622,6 +634,7 @@ private:
 
     std::string m_buffer;
     std::size_t m_consumed = 0;
+    std::size_t m_feedStart = 0; // where prepareFeed()'s room begins
     std::optional<DecodeError> m_error;
 };
 
