@@ -1,0 +1,182 @@
+// The store seam: the one owner of every agency's durable state (which batches are stored, how
+// many bets, DONE, the draw). Every decision about a batch (stored, duplicate, conflicting resend,
+// gap, after DONE, storage failure) is taken inside the store, atomically with making it durable,
+// so no caller can act on a stale copy of an agency's progress.
+//
+// Implementations: FileBetStore (bets.csv + journal with group commit, the embedded default) and
+// PostgresBetStore (several server instances on one database). Both run the same contract suite
+// (tests/tst_store_contract.cpp).
+//
+// Threads: open() and close() in the owner's thread; every other function from any thread (the
+// pool workers), concurrently. Functions marked "blocking" may wait on I/O or on other writers and
+// must not run on the main thread.
+#pragma once
+
+#include "lottery/protocol/bet.h"
+#include "lottery/protocol/errors.h"
+
+#include <QDeadlineTimer>
+#include <QHash>
+#include <QString>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lottery::server {
+
+// An agency's durable progress, as WELCOME reports it.
+struct AgencyProgress {
+    quint64 lastSequence = 0; // highest batch sequence durably stored (0: none)
+    quint64 storedBets = 0; // bets durably stored
+    bool done = false; // DONE durably recorded
+};
+
+using WinnersByAgency = QHash<quint32, std::vector<std::string>>;
+
+// One batch that passed the bet rules, ready to store. Views point into the worker task's
+// buffers, which outlive the append() call.
+struct BatchToStore {
+    quint64 sequence = 0;
+    quint32 betCount = 0;
+    // CRC-32 of `csvRows`: with betCount, the batch's fingerprint. A resend of a stored sequence
+    // is a duplicate only when both match; otherwise it is a conflicting resend.
+    quint32 crc = 0;
+    std::string_view csvRows; // its rows exactly as they go into bets.csv (see docs/PROTOCOL.md)
+    std::vector<protocol::BetView> bets; // the same bets field by field, in order
+    std::vector<std::string> winners; // documents of its winning bets, in order
+};
+
+// What the store decided for one batch.
+struct BatchDecision {
+    enum class Kind {
+        Stored, // durable now: ACK(duplicate = 0)
+        Duplicate, // the same batch (sequence, count, CRC) was already stored: ACK(duplicate = 1)
+        Conflict, // the sequence is stored with another count or CRC: REJECT(SequenceConflict)
+        ZeroSequence, // sequence 0 is never valid: REJECT(SequenceGap)
+        Gap, // sequence beyond lastSequence + 1: REJECT(SequenceGap)
+        AfterDone, // the agency already sent DONE: REJECT(BatchAfterDone)
+        Failed, // could not be made durable: REJECT(StorageFailure), nothing acknowledged
+        Stopped, // the store is stopping: not acknowledged, the agency resends later
+    };
+    Kind kind = Kind::Failed;
+    quint64 expectedSequence = 0; // Gap, Conflict: the next sequence the store expects
+    QString error; // everything but Stored and Duplicate: why, for the peer and the log
+};
+
+struct DoneDecision {
+    bool ok = false; // DONE is durable (now or before)
+    bool firstTime = false; // this call recorded it
+    bool allDone = false; // every expected agency has now said DONE: the draw can be read
+    QString error; // !ok: why
+};
+
+struct DrawResult {
+    bool completed = false; // false: not every agency is done yet (or error is set)
+    WinnersByAgency winners; // documents of the winning bets per agency, in storage order
+    quint64 bets = 0; // bets the draw looked at
+    quint64 winnerCount = 0;
+    QString error;
+};
+
+// A claim, taken on the main thread when a session hands batches to the pool, that a write of
+// `agency` is coming. welcome() for that agency waits until every earlier claim has settled
+// (its append() returned or the ticket was dropped unused). Move-only; releases on destruction.
+class WriteTicket;
+
+class BetStore
+{
+public:
+    virtual ~BetStore() = default;
+
+    // Opens (creating or migrating as needed) and recovers. False with errorString() on failure.
+    virtual bool open() = 0;
+    virtual QString errorString() const = 0;
+    // Short human name for logs and /metrics, e.g. "file:/var/lib/loteria/bets.csv".
+    virtual QString describe() const = 0;
+
+    // Main thread, never blocks: registers a coming write of `agency`.
+    virtual WriteTicket beginWrite(quint32 agency) = 0;
+    // Never blocks: some write of `agency` claimed by beginWrite() has not settled yet. The
+    // server parks a HELLO while this holds, so that welcome() never holds a pool thread
+    // waiting for an append queued behind it.
+    virtual bool hasUnsettledWrites(quint32 agency) const = 0;
+
+    // Blocking. The agency's durable progress once every write claimed before this call has
+    // settled; nullopt (with *error) if the store failed, stopped, or `deadline` passed first.
+    virtual std::optional<AgencyProgress> welcome(
+        quint32 agency, QDeadlineTimer deadline, QString *error)
+        = 0;
+
+    // Blocking. Decides and stores consecutive batches of one agency (one commit for all of
+    // them), in order; one decision per batch. Settles `ticket`.
+    virtual std::vector<BatchDecision> append(
+        WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches)
+        = 0;
+
+    // Blocking. Records DONE durably (idempotent).
+    virtual DoneDecision markDone(quint32 agency) = 0;
+
+    // Blocking. The draw's winners from the durable state, once every expected agency is done.
+    virtual DrawResult draw() = 0;
+
+    // True once a storage failure has latched the store: it acknowledges nothing more.
+    virtual bool hasFailed() const = 0;
+    // Wakes waiters; later calls fail fast with Stopped. Any thread.
+    virtual void requestStop() = 0;
+    // Owner's thread, after the pool has finished.
+    virtual void close() = 0;
+
+    struct Stats {
+        quint64 batches = 0; // batches stored by this process
+        quint64 bets = 0;
+        quint64 bytes = 0; // bytes of stored rows
+        quint64 commits = 0; // durable commits (group commits / transactions)
+    };
+    virtual Stats stats() const = 0;
+
+protected:
+    friend class WriteTicket;
+    // Called once per ticket, when it settles or is dropped.
+    virtual void releaseWrite(quint32 agency) = 0;
+};
+
+class WriteTicket
+{
+public:
+    WriteTicket() = default;
+    WriteTicket(BetStore *store, quint32 agency) : m_store(store), m_agency(agency) { }
+    WriteTicket(WriteTicket &&other) noexcept
+        : m_store(std::exchange(other.m_store, nullptr)), m_agency(other.m_agency)
+    {
+    }
+    WriteTicket &operator=(WriteTicket &&other) noexcept
+    {
+        if (this != &other) {
+            release();
+            m_store = std::exchange(other.m_store, nullptr);
+            m_agency = other.m_agency;
+        }
+        return *this;
+    }
+    WriteTicket(const WriteTicket &) = delete;
+    WriteTicket &operator=(const WriteTicket &) = delete;
+    ~WriteTicket() { release(); }
+
+    bool isValid() const { return m_store != nullptr; }
+    quint32 agency() const { return m_agency; }
+    void release()
+    {
+        if (m_store)
+            std::exchange(m_store, nullptr)->releaseWrite(m_agency);
+    }
+
+private:
+    BetStore *m_store = nullptr;
+    quint32 m_agency = 0;
+};
+
+} // namespace lottery::server
