@@ -3,7 +3,8 @@
 # Usage: scripts/install-deps.sh [--with-tools]   (--with-tools: clang for the fuzzer, strace, xvfb)
 set -euo pipefail
 
-packages=(cmake ninja-build g++ make pkg-config qt6-base-dev libgl-dev libyaml-cpp-dev zlib1g-dev openssl)
+packages=(cmake ninja-build g++ make pkg-config qt6-base-dev libgl-dev libyaml-cpp-dev zlib1g-dev openssl
+    libqt6sql6-psql libpq-dev postgresql-15)
 if [[ "${1:-}" == "--with-tools" ]]; then
     packages+=(clang libclang-rt-14-dev strace xvfb xauth procps)
 fi

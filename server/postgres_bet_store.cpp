@@ -1,0 +1,674 @@
+#include "server/postgres_bet_store.h"
+#include "server/postgres_connection.h"
+#include "server/tsan_annotations.h"
+
+#include "common/log.h"
+#include "lottery/protocol/limits.h"
+
+#include <QMutexLocker>
+#include <QThread>
+
+#include <libpq-fe.h>
+
+#include <string>
+
+namespace lottery::server {
+
+namespace {
+
+using Kind = BatchDecision::Kind;
+
+std::atomic<quint64> g_storeCounter {0};
+
+// Keys of the transaction-scoped advisory locks (any two numbers no one else uses).
+constexpr qint64 kMigrationLockKey = 0x4c6f7465726961; // "Loteria"
+constexpr qint64 kDrawLockKey = 0x4c6f746572696b; // the DONE -> draw decision
+
+const char *const kSchemaV1[] = {
+    "CREATE TABLE agencies ("
+    " agency bigint PRIMARY KEY CHECK (agency >= 0),"
+    " last_sequence bigint NOT NULL DEFAULT 0,"
+    " stored_bets bigint NOT NULL DEFAULT 0,"
+    " done boolean NOT NULL DEFAULT false)",
+    // A batch's fingerprint: a resend of a stored sequence is a duplicate only if both match.
+    "CREATE TABLE batches ("
+    " agency bigint NOT NULL,"
+    " sequence bigint NOT NULL CHECK (sequence > 0),"
+    " bet_count integer NOT NULL,"
+    " crc bigint NOT NULL,"
+    " stored_at timestamptz NOT NULL DEFAULT now(),"
+    " PRIMARY KEY (agency, sequence))",
+    // No key of its own: a batch's bets are inserted in the transaction that inserts its
+    // batches row, whose primary key makes them unique. `ordinal` keeps the order within a batch.
+    "CREATE TABLE bets ("
+    " agency bigint NOT NULL,"
+    " sequence bigint NOT NULL,"
+    " ordinal integer NOT NULL,"
+    " first_name text NOT NULL,"
+    " last_name text NOT NULL,"
+    " document text NOT NULL,"
+    " birthdate date NOT NULL,"
+    " number integer NOT NULL)",
+    // The draw reads only winners: a partial index keeps that read proportional to them.
+    "CREATE INDEX bets_winners ON bets (agency, sequence, ordinal) INCLUDE (document)"
+    " WHERE number = 7574",
+    // At most one row, ever: the draw is recorded exactly once, whoever tries.
+    "CREATE TABLE draw ("
+    " id smallint PRIMARY KEY CHECK (id = 1),"
+    " recorded_at timestamptz NOT NULL DEFAULT now(),"
+    " agencies bigint NOT NULL,"
+    " bets bigint NOT NULL,"
+    " winners bigint NOT NULL)",
+};
+
+// PostgreSQL array literal of text elements: each element double-quoted, with '"' and '\'
+// backslash-escaped (the only two characters special inside quotes).
+class ArrayLiteral
+{
+public:
+    explicit ArrayLiteral(std::size_t reserve) { m_text.reserve(reserve); }
+    void add(std::string_view element)
+    {
+        m_text += m_text.empty() ? "{\"" : ",\"";
+        for (const char c : element) {
+            if (c == '"' || c == '\\')
+                m_text += '\\';
+            m_text += c;
+        }
+        m_text += '"';
+    }
+    void addNumber(quint64 value)
+    {
+        m_text += m_text.empty() ? '{' : ',';
+        m_text += std::to_string(value);
+    }
+    const char *finish()
+    {
+        m_text += m_text.empty() ? "{}" : "}";
+        return m_text.c_str();
+    }
+    std::size_t size() const { return m_text.size(); }
+
+private:
+    std::string m_text;
+};
+
+void failStored(std::vector<BatchDecision> &decisions, const QString &error)
+{
+    for (BatchDecision &decision : decisions) {
+        if (decision.kind == Kind::Stored) {
+            decision.kind = Kind::Failed;
+            decision.error = error;
+        }
+    }
+}
+
+} // namespace
+
+PostgresBetStore::PostgresBetStore(QString conninfo, quint32 expectedAgencies)
+    : m_conninfo(std::move(conninfo)), m_expectedAgencies(expectedAgencies), m_id(++g_storeCounter)
+{
+}
+
+PostgresBetStore::~PostgresBetStore()
+{
+    close();
+}
+
+QString PostgresBetStore::normalizedConnectOptions(const QString &conninfo, QString *error)
+{
+    return PostgresConnection::connectOptions(conninfo, error);
+}
+
+QString PostgresBetStore::redacted(const QString &conninfo)
+{
+    return PostgresConnection::redacted(conninfo);
+}
+
+QString PostgresBetStore::describe() const
+{
+    return QStringLiteral("postgresql:%1").arg(redacted(m_conninfo));
+}
+
+QString PostgresBetStore::errorString() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_error;
+}
+
+bool PostgresBetStore::open()
+{
+    QString error;
+    m_connectOptions = normalizedConnectOptions(m_conninfo, &error);
+    PostgresConnection *db = m_connectOptions.isEmpty() ? nullptr : connection(&error);
+    if (!db || !migrate(*db)) {
+        if (db)
+            error = db->lastError();
+        QMutexLocker locker(&m_mutex);
+        m_error = error;
+        return false;
+    }
+    LOTTERY_LOG_SUCCESS("store_open")
+        .field(u"store", describe())
+        .field(u"schema_version", kSchemaVersion)
+        .field(u"server", db->serverDescription());
+    return true;
+}
+
+bool PostgresBetStore::migrate(PostgresConnection &db)
+{
+    // One transaction, serialised across instances starting at once.
+    if (!db.command("BEGIN") || !db.command("SET LOCAL client_min_messages = warning")
+        || !db.command("SELECT pg_advisory_xact_lock($1)", {std::to_string(kMigrationLockKey)})
+        || !db.command("CREATE TABLE IF NOT EXISTS schema_version ("
+                       " id smallint PRIMARY KEY CHECK (id = 1), version integer NOT NULL)")) {
+        db.rollback();
+        return false;
+    }
+    PgResult current = db.query("SELECT version FROM schema_version WHERE id = 1");
+    if (!current.ok()) {
+        db.rollback();
+        return false;
+    }
+    const int version = current.rows() == 0 ? 0 : current.integer(0, 0);
+    if (version > kSchemaVersion) {
+        db.rollback();
+        db.setError(QStringLiteral("the database %1 has schema version %2, newer than the %3 "
+                                   "this lottery-server knows: run a newer lottery-server")
+                        .arg(redacted(m_conninfo))
+                        .arg(version)
+                        .arg(kSchemaVersion));
+        return false;
+    }
+    if (version < 1) {
+        for (const char *statement : kSchemaV1) {
+            if (!db.command(statement)) {
+                db.rollback();
+                return false;
+            }
+        }
+    }
+    if (version < kSchemaVersion) {
+        if (!db.command("INSERT INTO schema_version (id, version) VALUES (1, $1)"
+                        " ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version",
+                std::vector<std::string> {std::to_string(kSchemaVersion)})) {
+            db.rollback();
+            return false;
+        }
+    }
+    if (!db.command("COMMIT"))
+        return false;
+    if (version != kSchemaVersion) {
+        LOTTERY_LOG_SUCCESS("schema_migrate")
+            .field(u"store", describe())
+            .field(u"from", version)
+            .field(u"to", kSchemaVersion);
+    }
+    return true;
+}
+
+PostgresConnection *PostgresBetStore::connection(QString *error)
+{
+    QThread *thread = QThread::currentThread();
+    std::shared_ptr<PostgresConnection> db;
+    {
+        QMutexLocker locker(&m_connectionsMutex);
+        const auto it = m_connections.constFind(thread);
+        if (it != m_connections.constEnd())
+            db = *it;
+    }
+    if (!db) {
+        db = std::make_shared<PostgresConnection>(
+            QStringLiteral("lottery-pg-%1-%2").arg(m_id).arg(++m_connectionCounter));
+        // Closed in the thread that used it when that thread ends (pool threads expire), or by
+        // close() once the pool has finished.
+        db->setFinishedHook(QObject::connect(
+            thread, &QThread::finished, thread, [this, thread] { dropThreadConnection(thread); },
+            Qt::DirectConnection));
+        QMutexLocker locker(&m_connectionsMutex);
+        m_connections.insert(thread, db);
+    }
+    if (!db->ensureOpen(m_connectOptions)) {
+        *error = db->lastError();
+        return nullptr;
+    }
+    return db.get();
+}
+
+void PostgresBetStore::dropThreadConnection(QThread *thread)
+{
+    std::shared_ptr<PostgresConnection> db;
+    {
+        QMutexLocker locker(&m_connectionsMutex);
+        db = m_connections.take(thread);
+    }
+    if (db)
+        db->closeAndRemove();
+}
+
+WriteTicket PostgresBetStore::beginWrite(quint32 agency)
+{
+    QMutexLocker locker(&m_mutex);
+    ++m_unsettled[agency];
+    return WriteTicket(this, agency);
+}
+
+void PostgresBetStore::releaseWrite(quint32 agency)
+{
+    QMutexLocker locker(&m_mutex);
+    const auto it = m_unsettled.find(agency);
+    if (it != m_unsettled.end() && --*it <= 0)
+        m_unsettled.erase(it);
+    m_settled.wakeAll();
+}
+
+bool PostgresBetStore::hasUnsettledWrites(quint32 agency) const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_unsettled.contains(agency);
+}
+
+std::optional<AgencyProgress> PostgresBetStore::welcome(
+    quint32 agency, QDeadlineTimer deadline, QString *error)
+{
+    {
+        // This instance's writes of the agency settle first; another instance's are behind the
+        // agency's row lock, and what they commit is in the row we read.
+        QMutexLocker locker(&m_mutex);
+        while (m_unsettled.contains(agency)) {
+            if (m_stopping) {
+                *error = QStringLiteral("storage is shutting down");
+                return std::nullopt;
+            }
+            if (deadline.hasExpired()) {
+                *error = QStringLiteral("a write of agency %1 did not settle in time").arg(agency);
+                return std::nullopt;
+            }
+            tsan::WaitAnnotation annotation(&m_mutex);
+            m_settled.wait(&m_mutex, deadline);
+        }
+        if (m_stopping) {
+            *error = QStringLiteral("storage is shutting down");
+            return std::nullopt;
+        }
+    }
+    PostgresConnection *db = connection(error);
+    if (!db)
+        return std::nullopt;
+    PgResult row = db->query("SELECT last_sequence, stored_bets, done FROM agencies"
+                             " WHERE agency = $1",
+        {std::to_string(agency)});
+    if (!row.ok()) {
+        *error = db->lastError();
+        return std::nullopt;
+    }
+    AgencyProgress progress;
+    if (row.rows() > 0) {
+        progress.lastSequence = row.unsignedInteger(0, 0);
+        progress.storedBets = row.unsignedInteger(0, 1);
+        progress.done = row.boolean(0, 2);
+    }
+    return progress;
+}
+
+std::vector<BatchDecision> PostgresBetStore::append(
+    WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches)
+{
+    std::vector<BatchDecision> decisions(batches.size());
+    const auto finish = [&] {
+        ticket.release();
+        return decisions;
+    };
+    const auto refuseAll = [&](Kind kind, const QString &error) {
+        for (BatchDecision &decision : decisions) {
+            decision.kind = kind;
+            decision.error = error;
+        }
+        return finish();
+    };
+    {
+        QMutexLocker locker(&m_mutex);
+        if (m_stopping)
+            return refuseAll(Kind::Stopped, QStringLiteral("storage is shutting down"));
+    }
+    QString error;
+    PostgresConnection *db = connection(&error);
+    if (!db)
+        return refuseAll(Kind::Failed, error);
+    const std::string agencyText = std::to_string(agency);
+
+    // The agency's row, locked until COMMIT: every decision below is taken on it, and no other
+    // transaction (of this instance or another) can change it meanwhile.
+    if (!db->command("BEGIN")
+        || !db->command(
+            "INSERT INTO agencies (agency) VALUES ($1) ON CONFLICT DO NOTHING", {agencyText})) {
+        db->rollback();
+        return refuseAll(Kind::Failed, db->lastError());
+    }
+    PgResult row = db->query("SELECT last_sequence, stored_bets, done FROM agencies"
+                             " WHERE agency = $1 FOR UPDATE",
+        {agencyText});
+    if (!row.ok() || row.rows() != 1) {
+        db->rollback();
+        return refuseAll(Kind::Failed, db->lastError());
+    }
+    quint64 lastSequence = row.unsignedInteger(0, 0);
+    quint64 storedBets = row.unsignedInteger(0, 1);
+    const bool done = row.boolean(0, 2);
+
+    // The fingerprints of the stored sequences this call resends, in one query.
+    struct Print {
+        quint32 count = 0;
+        quint32 crc = 0;
+    };
+    QHash<quint64, Print> prints;
+    ArrayLiteral resent(64);
+    for (const BatchToStore &batch : batches) {
+        if (batch.sequence != 0 && batch.sequence <= lastSequence)
+            resent.addNumber(batch.sequence);
+    }
+    if (resent.size() > 0 && !done) {
+        PgResult stored = db->query("SELECT sequence, bet_count, crc FROM batches"
+                                    " WHERE agency = $1 AND sequence = ANY ($2::bigint[])",
+            {agencyText, std::string(resent.finish())});
+        if (!stored.ok()) {
+            db->rollback();
+            return refuseAll(Kind::Failed, db->lastError());
+        }
+        for (int i = 0; i < stored.rows(); ++i) {
+            prints.insert(stored.unsignedInteger(i, 0),
+                Print {static_cast<quint32>(stored.unsignedInteger(i, 1)),
+                    static_cast<quint32>(stored.unsignedInteger(i, 2))});
+        }
+    }
+
+    std::vector<std::size_t> toStore;
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+        const BatchToStore &batch = batches[i];
+        BatchDecision &decision = decisions[i];
+        const quint64 next = lastSequence + 1;
+        if (batch.sequence == 0) {
+            decision.kind = Kind::ZeroSequence;
+            decision.expectedSequence = next;
+            decision.error = QStringLiteral("sequence 0 is not a batch sequence (they start at "
+                                            "1); expected %1")
+                                 .arg(next);
+        } else if (done) {
+            decision.kind = Kind::AfterDone;
+            decision.error = QStringLiteral("agency %1 already sent DONE").arg(agency);
+        } else if (batch.sequence < next) {
+            const auto print = prints.constFind(batch.sequence);
+            if (print != prints.constEnd() && print->count == batch.betCount
+                && print->crc == batch.crc) {
+                decision.kind = Kind::Duplicate;
+            } else {
+                decision.kind = Kind::Conflict;
+                decision.expectedSequence = next;
+                decision.error = print == prints.constEnd()
+                    ? QStringLiteral("sequence %1 is below the next expected %2 but has no "
+                                     "stored batch")
+                          .arg(batch.sequence)
+                          .arg(next)
+                    : QStringLiteral("sequence %1 is stored with other content (%2 bets, CRC %3; "
+                                     "this one: %4 bets, CRC %5); expected %6")
+                          .arg(batch.sequence)
+                          .arg(print->count)
+                          .arg(print->crc, 8, 16, QLatin1Char('0'))
+                          .arg(batch.betCount)
+                          .arg(batch.crc, 8, 16, QLatin1Char('0'))
+                          .arg(next);
+            }
+        } else if (batch.sequence != next) {
+            decision.kind = Kind::Gap;
+            decision.expectedSequence = next;
+            decision.error
+                = QStringLiteral("expected sequence %1, got %2").arg(next).arg(batch.sequence);
+        } else {
+            decision.kind = Kind::Stored; // once COMMIT has returned
+            lastSequence = batch.sequence;
+            storedBets += batch.betCount;
+            prints.insert(batch.sequence, Print {batch.betCount, batch.crc});
+            toStore.push_back(i);
+        }
+    }
+
+    if (toStore.empty()) {
+        // Nothing written: the decisions stand on committed rows.
+        db->rollback();
+        return finish();
+    }
+
+    // The batches rows in one statement, then each batch's bets in one statement.
+    ArrayLiteral sequences(toStore.size() * 8);
+    ArrayLiteral counts(toStore.size() * 6);
+    ArrayLiteral crcs(toStore.size() * 11);
+    quint64 bytes = 0;
+    quint64 bets = 0;
+    for (std::size_t i : toStore) {
+        sequences.addNumber(batches[i].sequence);
+        counts.addNumber(batches[i].betCount);
+        crcs.addNumber(batches[i].crc);
+        bytes += batches[i].csvRows.size();
+        bets += batches[i].betCount;
+    }
+    bool ok = db->command("INSERT INTO batches (agency, sequence, bet_count, crc)"
+                          " SELECT $1, s, c, x FROM unnest($2::bigint[], $3::integer[],"
+                          " $4::bigint[]) AS u(s, c, x)",
+        {agencyText, std::string(sequences.finish()), std::string(counts.finish()),
+            std::string(crcs.finish())});
+    for (std::size_t k = 0; ok && k < toStore.size(); ++k) {
+        const BatchToStore &batch = batches[toStore[k]];
+        const std::size_t reserve = batch.csvRows.size() + 8 * batch.bets.size() + 16;
+        ArrayLiteral firstNames(reserve);
+        ArrayLiteral lastNames(reserve);
+        ArrayLiteral documents(reserve);
+        ArrayLiteral birthdates(batch.bets.size() * 13);
+        ArrayLiteral numbers(batch.bets.size() * 5);
+        for (const protocol::BetView &bet : batch.bets) {
+            firstNames.add(bet.firstName);
+            lastNames.add(bet.lastName);
+            documents.add(bet.document);
+            birthdates.add(bet.birthdate);
+            numbers.addNumber(bet.number);
+        }
+        ok = db->command(
+            "INSERT INTO bets (agency, sequence, ordinal, first_name, last_name, document,"
+            " birthdate, number)"
+            " SELECT $1, $2, o, f, l, d, b, n FROM unnest($3::text[], $4::text[], $5::text[],"
+            " $6::date[], $7::integer[]) WITH ORDINALITY AS u(f, l, d, b, n, o)",
+            {agencyText, std::to_string(batch.sequence), std::string(firstNames.finish()),
+                std::string(lastNames.finish()), std::string(documents.finish()),
+                std::string(birthdates.finish()), std::string(numbers.finish())});
+    }
+    ok = ok
+        && db->command("UPDATE agencies SET last_sequence = $2, stored_bets = $3 WHERE agency = $1",
+            {agencyText, std::to_string(lastSequence), std::to_string(storedBets)});
+    if (!ok) {
+        const QString why = db->lastError();
+        db->rollback();
+        failStored(decisions, why);
+        return finish();
+    }
+    if (!db->command("COMMIT")) {
+        // The outcome is unknown when the connection went during COMMIT: never acknowledge it.
+        // The agency resends; the batches row then says duplicate, or its absence lets it store.
+        failStored(decisions,
+            QStringLiteral("COMMIT did not return (%1): the outcome is unknown, nothing is "
+                           "acknowledged")
+                .arg(db->lastError()));
+        return finish();
+    }
+    {
+        QMutexLocker locker(&m_mutex);
+        m_stats.batches += toStore.size();
+        m_stats.bets += bets;
+        m_stats.bytes += bytes;
+        ++m_stats.commits;
+    }
+    return finish();
+}
+
+DoneDecision PostgresBetStore::markDone(quint32 agency)
+{
+    DoneDecision decision;
+    {
+        QMutexLocker locker(&m_mutex);
+        if (m_stopping) {
+            decision.error = QStringLiteral("storage is shutting down");
+            return decision;
+        }
+    }
+    PostgresConnection *db = connection(&decision.error);
+    if (!db)
+        return decision;
+    const std::string agencyText = std::to_string(agency);
+    const auto fail = [&] {
+        decision.error = db->lastError();
+        db->rollback();
+        return decision;
+    };
+    if (!db->command("BEGIN")
+        || !db->command(
+            "INSERT INTO agencies (agency) VALUES ($1) ON CONFLICT DO NOTHING", {agencyText}))
+        return fail();
+    PgResult row
+        = db->query("SELECT done FROM agencies WHERE agency = $1 FOR UPDATE", {agencyText});
+    if (!row.ok() || row.rows() != 1)
+        return fail();
+    const bool wasDone = row.boolean(0, 0);
+    if (!wasDone && !db->command("UPDATE agencies SET done = true WHERE agency = $1", {agencyText}))
+        return fail();
+    // Every DONE transaction takes this lock before it counts: of two concurrent last DONEs, the
+    // second counts after the first has committed (READ COMMITTED: a new snapshot per
+    // statement), so one of them always sees everyone done. The draw table's single-row key
+    // makes recording it exactly-once whatever happens.
+    if (!db->command("SELECT pg_advisory_xact_lock($1)", {std::to_string(kDrawLockKey)}))
+        return fail();
+    PgResult count = db->query("SELECT count(*) FROM agencies WHERE done"
+                               " AND agency BETWEEN 1 AND $1",
+        {std::to_string(m_expectedAgencies)});
+    if (!count.ok())
+        return fail();
+    const bool allDone = count.unsignedInteger(0, 0) >= m_expectedAgencies;
+    bool recorded = false;
+    if (allDone) {
+        PgResult draw
+            = db->query("INSERT INTO draw (id, agencies, bets, winners)"
+                        " SELECT 1, $1, (SELECT coalesce(sum(stored_bets), 0) FROM agencies),"
+                        " (SELECT count(*) FROM bets WHERE number = 7574)"
+                        " ON CONFLICT (id) DO NOTHING RETURNING id",
+                {std::to_string(m_expectedAgencies)});
+        if (!draw.ok())
+            return fail();
+        recorded = draw.rows() == 1;
+        if (recorded
+            && !db->command(
+                QStringLiteral("NOTIFY %1").arg(QLatin1String(kDrawChannel)).toStdString().c_str()))
+            return fail();
+    }
+    if (!db->command("COMMIT")) {
+        decision.error = QStringLiteral("COMMIT did not return (%1): the outcome is unknown")
+                             .arg(db->lastError());
+        return decision;
+    }
+    {
+        QMutexLocker locker(&m_mutex);
+        ++m_stats.commits;
+    }
+    if (recorded) {
+        LOTTERY_LOG_SUCCESS("sorteo_registrado")
+            .field(u"store", describe())
+            .field(u"agencies", m_expectedAgencies);
+    }
+    decision.ok = true;
+    decision.firstTime = !wasDone;
+    decision.allDone = allDone;
+    return decision;
+}
+
+std::optional<bool> PostgresBetStore::drawRecorded(QString *error)
+{
+    PostgresConnection *db = connection(error);
+    if (!db)
+        return std::nullopt;
+    PgResult row = db->query("SELECT count(*) FROM draw");
+    if (!row.ok()) {
+        *error = db->lastError();
+        return std::nullopt;
+    }
+    return row.unsignedInteger(0, 0) > 0;
+}
+
+DrawResult PostgresBetStore::draw()
+{
+    DrawResult result;
+    {
+        QMutexLocker locker(&m_mutex);
+        if (m_stopping) {
+            result.error = QStringLiteral("storage is shutting down");
+            return result;
+        }
+    }
+    PostgresConnection *db = connection(&result.error);
+    if (!db)
+        return result;
+    const auto fail = [&] {
+        result.error = db->lastError();
+        db->rollback();
+        return result;
+    };
+    // One snapshot for the three reads.
+    if (!db->command("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+        return fail();
+    PgResult recorded = db->query("SELECT count(*) FROM draw");
+    if (!recorded.ok())
+        return fail();
+    if (recorded.unsignedInteger(0, 0) == 0) {
+        db->rollback();
+        return result; // not every agency is done yet
+    }
+    PgResult total = db->query("SELECT coalesce(sum(stored_bets), 0) FROM agencies");
+    if (!total.ok())
+        return fail();
+    PgResult winners = db->query("SELECT agency, document FROM bets WHERE number = 7574"
+                                 " ORDER BY agency, sequence, ordinal");
+    if (!winners.ok())
+        return fail();
+    db->rollback();
+    for (int i = 0; i < winners.rows(); ++i) {
+        result.winners[static_cast<quint32>(winners.unsignedInteger(i, 0))].emplace_back(
+            winners.text(i, 1));
+    }
+    result.bets = total.unsignedInteger(0, 0);
+    result.winnerCount = static_cast<quint64>(winners.rows());
+    result.completed = true;
+    return result;
+}
+
+void PostgresBetStore::requestStop()
+{
+    QMutexLocker locker(&m_mutex);
+    m_stopping = true;
+    m_settled.wakeAll();
+}
+
+void PostgresBetStore::close()
+{
+    QHash<QThread *, std::shared_ptr<PostgresConnection>> connections;
+    {
+        QMutexLocker locker(&m_connectionsMutex);
+        connections.swap(m_connections);
+    }
+    // The pool has finished: no thread uses these any more. A thread that ends meanwhile finds
+    // its entry gone.
+    for (const auto &db : std::as_const(connections))
+        db->closeAndRemove();
+}
+
+BetStore::Stats PostgresBetStore::stats() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_stats;
+}
+
+} // namespace lottery::server

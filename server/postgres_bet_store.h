@@ -1,0 +1,106 @@
+// The PostgreSQL store: every agency's durable state in one database that any number of
+// lottery-server instances share. The database does what the file store's journal and group
+// commit do: a batch is durable when its transaction's COMMIT has returned (synchronous_commit,
+// and a synchronous standby when the operator configures one).
+//
+// Connections: Qt's QPSQL driver opens them (one named QSqlDatabase per thread, created on first
+// use in that thread and closed when the thread ends or at close()); statements go through the
+// driver's native PGconn (QSqlDriver::handle()) with libpq, because QPSQL binds no arrays and
+// every batch's bets are one INSERT ... SELECT FROM unnest($n::text[], ...) with parameters.
+//
+// Exactly once across instances: append() locks the agency's row (SELECT ... FOR UPDATE) before
+// it decides anything, so two instances can never both store one sequence; the batches table's
+// primary key (agency, sequence) would refuse it anyway. The draw is recorded by whichever
+// transaction records the last DONE, once: the draw table holds at most one row (a CHECK on its
+// primary key), and markDone() serialises on a transaction-scoped advisory lock so that the last
+// of two concurrent DONEs sees the other. It then sends NOTIFY lottery_draw.
+#pragma once
+
+#include "server/bet_store.h"
+
+#include <QHash>
+#include <QMutex>
+#include <QString>
+#include <QThread>
+#include <QWaitCondition>
+
+#include <atomic>
+#include <memory>
+
+namespace lottery::server {
+
+class PostgresConnection;
+
+class PostgresBetStore final : public BetStore
+{
+public:
+    // The schema this program writes. A database with a newer one is refused at open().
+    static constexpr int kSchemaVersion = 1;
+    // The channel markDone() notifies when it records the draw.
+    static constexpr const char *kDrawChannel = "lottery_draw";
+
+    // `conninfo`: a libpq connection string (keyword=value or a postgresql:// URI); the password
+    // comes from PGPASSWORD, PGPASSFILE / ~/.pgpass or passfile=, never a command line.
+    // Agencies 1..expectedAgencies must say DONE before the draw.
+    PostgresBetStore(QString conninfo, quint32 expectedAgencies);
+    ~PostgresBetStore() override;
+    PostgresBetStore(const PostgresBetStore &) = delete;
+    PostgresBetStore &operator=(const PostgresBetStore &) = delete;
+
+    bool open() override;
+    QString errorString() const override;
+    QString describe() const override;
+
+    WriteTicket beginWrite(quint32 agency) override;
+    bool hasUnsettledWrites(quint32 agency) const override;
+    std::optional<AgencyProgress> welcome(
+        quint32 agency, QDeadlineTimer deadline, QString *error) override;
+    std::vector<BatchDecision> append(
+        WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches) override;
+    DoneDecision markDone(quint32 agency) override;
+    DrawResult draw() override;
+
+    // Never latched: a failed transaction leaves nothing behind (the database rolls it back),
+    // so each call stands alone, and the next one reconnects if the connection was lost.
+    bool hasFailed() const override { return false; }
+    void requestStop() override;
+    void close() override;
+    Stats stats() const override;
+
+    // Whether the draw has been recorded (by any instance). Blocking; for the fallback poll.
+    std::optional<bool> drawRecorded(QString *error);
+
+    // The conninfo in the form QPSQL's connect options take it (keyword='value' pairs), or an
+    // empty string with *error. Exposed for DrawNotifier, which opens its own connection.
+    static QString normalizedConnectOptions(const QString &conninfo, QString *error);
+    // The conninfo without its password, for logs.
+    static QString redacted(const QString &conninfo);
+
+protected:
+    void releaseWrite(quint32 agency) override;
+
+private:
+    // This thread's connection (opened if needed, reopened if it was lost), or nullptr with
+    // *error.
+    PostgresConnection *connection(QString *error);
+    void dropThreadConnection(QThread *thread);
+    bool migrate(PostgresConnection &db);
+
+    const QString m_conninfo;
+    const quint32 m_expectedAgencies;
+    const quint64 m_id; // tells this store's connection names apart from another store's
+    QString m_connectOptions;
+
+    mutable QMutex m_mutex;
+    QWaitCondition m_settled;
+    QHash<quint32, int> m_unsettled; // agency -> tickets not yet settled
+    QString m_error;
+    bool m_stopping = false;
+    Stats m_stats;
+
+    QMutex m_connectionsMutex;
+    QHash<QThread *, std::shared_ptr<PostgresConnection>> m_connections;
+    std::atomic<quint64> m_connectionCounter {0};
+};
+
+} // namespace lottery::server

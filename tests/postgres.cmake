@@ -1,0 +1,12 @@
+# The PostgreSQL store against real PostgreSQL 15 clusters the tests start themselves
+# (tests/support/postgres_cluster.*: initdb in a temporary folder, as the postgres user when
+# running as root). Label `postgres`; the fault tests that take minutes also carry `long`.
+find_package(ZLIB REQUIRED)
+add_library(lottery_postgres_test_support STATIC
+    support/postgres_cluster.cpp support/postgres_cluster.h)
+target_link_libraries(lottery_postgres_test_support PUBLIC Qt6::Core Qt6::Network)
+target_include_directories(lottery_postgres_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+
+lottery_add_test(tst_postgres_store
+    LIBS lottery::postgres_store lottery_postgres_test_support ZLIB::ZLIB
+    LABELS postgres TIMEOUT 300)

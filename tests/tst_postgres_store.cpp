@@ -1,0 +1,569 @@
+// PostgresBetStore against a real PostgreSQL 15 cluster that the test starts itself
+// (tests/support/postgres_cluster.h): the store contract's semantics (stored, duplicate,
+// conflicting resend, sequence 0, gap, after DONE, WELCOME, DONE, the draw), text that needs
+// quoting in array literals, two store instances racing on one sequence and on the last two
+// DONEs, the start-up errors (unreachable, wrong password, newer schema), a lost connection
+// (restart -m immediate) and a COMMIT whose outcome is unknown.
+#include "server/postgres_bet_store.h"
+#include "support/postgres_cluster.h"
+
+#include "lottery/protocol/bet_csv.h"
+
+#include <QMutex>
+#include <QSet>
+#include <QSqlDatabase>
+#include <QTest>
+#include <QThread>
+#include <QThreadPool>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <zlib.h>
+
+using namespace lottery;
+using namespace lottery::server;
+using lottery::testing::PostgresCluster;
+using Kind = BatchDecision::Kind;
+
+namespace {
+
+// A batch with the storage it views.
+struct TestBatch {
+    std::vector<protocol::Bet> bets;
+    std::string csv;
+    BatchToStore batch;
+};
+
+std::shared_ptr<TestBatch> makeBatch(quint32 agency, quint64 sequence, int count,
+    int winnerEvery = 0, const std::string &firstName = "Ana")
+{
+    auto test = std::make_shared<TestBatch>();
+    for (int i = 0; i < count; ++i) {
+        const bool winner = winnerEvery > 0 && i % winnerEvery == 0;
+        test->bets.push_back(protocol::Bet {firstName, "Gomez",
+            std::to_string(agency * 1000000 + sequence * 1000 + static_cast<quint64>(i)),
+            "1990-05-17", static_cast<std::uint16_t>(winner ? protocol::kWinningNumber : 1234)});
+    }
+    for (const protocol::Bet &bet : test->bets)
+        protocol::appendStoredBetRow(test->csv, agency, bet);
+    test->batch.sequence = sequence;
+    test->batch.betCount = static_cast<quint32>(count);
+    test->batch.crc = static_cast<quint32>(::crc32(0L,
+        reinterpret_cast<const Bytef *>(test->csv.data()), static_cast<uInt>(test->csv.size())));
+    test->batch.csvRows = test->csv;
+    for (const protocol::Bet &bet : test->bets) {
+        test->batch.bets.emplace_back(bet);
+        if (protocol::isWinner(bet))
+            test->batch.winners.push_back(bet.document);
+    }
+    return test;
+}
+
+std::vector<BatchDecision> appendBatches(
+    BetStore &store, quint32 agency, const std::vector<std::shared_ptr<TestBatch>> &tests)
+{
+    std::vector<BatchToStore> batches;
+    for (const auto &test : tests)
+        batches.push_back(test->batch);
+    return store.append(store.beginWrite(agency), agency, batches);
+}
+
+Kind appendOne(BetStore &store, quint32 agency, const std::shared_ptr<TestBatch> &test)
+{
+    return appendBatches(store, agency, {test}).front().kind;
+}
+
+const char *kindName(Kind kind)
+{
+    switch (kind) {
+    case Kind::Stored: return "Stored";
+    case Kind::Duplicate: return "Duplicate";
+    case Kind::Conflict: return "Conflict";
+    case Kind::ZeroSequence: return "ZeroSequence";
+    case Kind::Gap: return "Gap";
+    case Kind::AfterDone: return "AfterDone";
+    case Kind::Failed: return "Failed";
+    case Kind::Stopped: return "Stopped";
+    }
+    return "?";
+}
+
+} // namespace
+
+class PostgresStoreTest : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void cleanupTestCase();
+
+    void batchDecisions_data();
+    void batchDecisions();
+    void severalBatchesInOneCall();
+    void textThatNeedsQuotingRoundTrips();
+    void welcomeReportsDurableProgress();
+    void doneAndDraw();
+    void drawIsNotCompleteBeforeEveryAgencyIsDone();
+    void twoInstancesRaceOnOneSequence_data();
+    void twoInstancesRaceOnOneSequence();
+    void lastTwoDonesConcurrentlyRecordOneDraw();
+    void poolThreadsUseTheirOwnConnections();
+    void startErrors_data();
+    void startErrors();
+    void newerSchemaIsRefused();
+    void reconnectsAfterImmediateRestart();
+    void commitWithUnknownOutcomeIsNotAcknowledged();
+
+private:
+    QString conninfo() const { return m_cluster->connectionString(m_database); }
+    std::unique_ptr<PostgresBetStore> openStore(quint32 agencies = 3)
+    {
+        auto store = std::make_unique<PostgresBetStore>(conninfo(), agencies);
+        if (!store->open())
+            qWarning("open: %s", qPrintable(store->errorString()));
+        return store;
+    }
+    QByteArray sql(const QString &statement) { return m_cluster->psql(statement, m_database); }
+
+    std::unique_ptr<PostgresCluster> m_cluster;
+    QString m_database;
+    int m_databases = 0;
+};
+
+void PostgresStoreTest::initTestCase()
+{
+    QString why;
+    if (!PostgresCluster::available(&why))
+        QFAIL(qPrintable(why)); // CI installs postgresql-15: a missing cluster is a failure
+    m_cluster = std::make_unique<PostgresCluster>();
+    QVERIFY2(m_cluster->initPrimary(), qPrintable(m_cluster->lastError()));
+    // The password comes from the pass file, as in production: never a command line.
+    qputenv("PGPASSFILE", m_cluster->passFile().toLocal8Bit());
+}
+
+void PostgresStoreTest::init()
+{
+    // Each test its own database: nothing carries over.
+    m_database = QStringLiteral("t%1").arg(++m_databases);
+    QVERIFY2(m_cluster->createDatabase(m_database), qPrintable(m_cluster->lastError()));
+}
+
+void PostgresStoreTest::cleanupTestCase()
+{
+    m_cluster.reset();
+}
+
+void PostgresStoreTest::batchDecisions_data()
+{
+    // Agency 1 holds sequences 1 and 2 (10 bets each) before the batch under test.
+    QTest::addColumn<quint64>("sequence");
+    QTest::addColumn<int>("count");
+    QTest::addColumn<QString>("firstName");
+    QTest::addColumn<bool>("doneBefore");
+    QTest::addColumn<int>("expected");
+    QTest::addColumn<quint64>("expectedSequence");
+    QTest::addColumn<quint64>("storedAfter");
+
+    QTest::newRow("next") << quint64(3) << 10 << "Ana" << false << int(Kind::Stored) << quint64(0)
+                          << quint64(3);
+    QTest::newRow("same batch again")
+        << quint64(2) << 10 << "Ana" << false << int(Kind::Duplicate) << quint64(0) << quint64(2);
+    QTest::newRow("resend, other count")
+        << quint64(2) << 9 << "Ana" << false << int(Kind::Conflict) << quint64(3) << quint64(2);
+    QTest::newRow("resend, other content")
+        << quint64(1) << 10 << "Eva" << false << int(Kind::Conflict) << quint64(3) << quint64(2);
+    QTest::newRow("sequence 0") << quint64(0) << 10 << "Ana" << false << int(Kind::ZeroSequence)
+                                << quint64(3) << quint64(2);
+    QTest::newRow("gap") << quint64(5) << 10 << "Ana" << false << int(Kind::Gap) << quint64(3)
+                         << quint64(2);
+    QTest::newRow("after DONE") << quint64(3) << 10 << "Ana" << true << int(Kind::AfterDone)
+                                << quint64(0) << quint64(2);
+    QTest::newRow("duplicate after DONE")
+        << quint64(2) << 10 << "Ana" << true << int(Kind::AfterDone) << quint64(0) << quint64(2);
+}
+
+void PostgresStoreTest::batchDecisions()
+{
+    QFETCH(quint64, sequence);
+    QFETCH(int, count);
+    QFETCH(QString, firstName);
+    QFETCH(bool, doneBefore);
+    QFETCH(int, expected);
+    QFETCH(quint64, expectedSequence);
+    QFETCH(quint64, storedAfter);
+
+    auto store = openStore();
+    QVERIFY2(store->errorString().isEmpty(), qPrintable(store->errorString()));
+    QCOMPARE(appendOne(*store, 1, makeBatch(1, 1, 10)), Kind::Stored);
+    QCOMPARE(appendOne(*store, 1, makeBatch(1, 2, 10)), Kind::Stored);
+    if (doneBefore)
+        QVERIFY(store->markDone(1).ok);
+
+    const auto decisions
+        = appendBatches(*store, 1, {makeBatch(1, sequence, count, 0, firstName.toStdString())});
+    QCOMPARE(decisions.size(), std::size_t(1));
+    QVERIFY2(int(decisions[0].kind) == expected, kindName(decisions[0].kind));
+    QCOMPARE(decisions[0].expectedSequence, expectedSequence);
+    if (decisions[0].kind != Kind::Stored && decisions[0].kind != Kind::Duplicate)
+        QVERIFY(!decisions[0].error.isEmpty());
+
+    QString error;
+    const auto progress = store->welcome(1, QDeadlineTimer(10000), &error);
+    QVERIFY2(progress, qPrintable(error));
+    QCOMPARE(progress->lastSequence, storedAfter);
+    QCOMPARE(progress->storedBets, storedAfter * 10);
+    QCOMPARE(progress->done, doneBefore);
+    // What the database holds, read independently of the store.
+    QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM bets")).toULongLong(), storedAfter * 10);
+    QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM batches")).toULongLong(), storedAfter);
+}
+
+void PostgresStoreTest::severalBatchesInOneCall()
+{
+    auto store = openStore();
+    QCOMPARE(appendOne(*store, 2, makeBatch(2, 1, 5)), Kind::Stored);
+    // A resent batch, two new ones, the same new one twice, then a gap: one transaction.
+    const auto second = makeBatch(2, 2, 7, 3);
+    const auto decisions = appendBatches(
+        *store, 2, {makeBatch(2, 1, 5), second, makeBatch(2, 3, 4), second, makeBatch(2, 9, 1)});
+    QCOMPARE(decisions.size(), std::size_t(5));
+    QCOMPARE(decisions[0].kind, Kind::Duplicate);
+    QCOMPARE(decisions[1].kind, Kind::Stored);
+    QCOMPARE(decisions[2].kind, Kind::Stored);
+    QCOMPARE(decisions[3].kind, Kind::Duplicate);
+    QCOMPARE(decisions[4].kind, Kind::Gap);
+    QCOMPARE(decisions[4].expectedSequence, quint64(4));
+    QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM bets WHERE agency = 2")), QByteArray("16"));
+    QCOMPARE(sql(QStringLiteral("SELECT last_sequence || ',' || stored_bets FROM agencies")),
+        QByteArray("3,16"));
+    const BetStore::Stats stats = store->stats();
+    QCOMPARE(stats.batches, quint64(3));
+    QCOMPARE(stats.bets, quint64(16));
+    QCOMPARE(stats.commits, quint64(2));
+}
+
+void PostgresStoreTest::textThatNeedsQuotingRoundTrips()
+{
+    // Everything an array literal treats specially, and UTF-8.
+    const std::vector<std::string> names = {"O\"Brien", "back\\slash", "{braces}", "a,b", "NULL",
+        "  spaced  ", "Peña Ñandú", "日本", "'quote'", "\\\"", "}"};
+    auto test = std::make_shared<TestBatch>();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        test->bets.push_back(protocol::Bet {names[i], names[names.size() - 1 - i],
+            "doc" + std::to_string(i), "2001-02-28", static_cast<std::uint16_t>(i)});
+    }
+    for (const protocol::Bet &bet : test->bets) {
+        protocol::appendStoredBetRow(test->csv, 4, bet);
+        test->batch.bets.emplace_back(bet);
+    }
+    test->batch.sequence = 1;
+    test->batch.betCount = static_cast<quint32>(test->bets.size());
+    test->batch.csvRows = test->csv;
+    auto store = openStore();
+    QCOMPARE(appendOne(*store, 4, test), Kind::Stored);
+    const QByteArray rows = sql(QStringLiteral(
+        "SELECT string_agg(first_name || '|' || last_name || '|' || document || '|' || birthdate"
+        " || '|' || number, E'\\n' ORDER BY ordinal) FROM bets"));
+    QStringList expected;
+    for (const protocol::Bet &bet : test->bets) {
+        expected.append(QString::fromStdString(bet.firstName + '|' + bet.lastName + '|'
+            + bet.document + '|' + bet.birthdate + '|' + std::to_string(bet.number)));
+    }
+    QCOMPARE(QString::fromUtf8(rows), expected.join(u'\n'));
+}
+
+void PostgresStoreTest::welcomeReportsDurableProgress()
+{
+    auto store = openStore();
+    QString error;
+    auto progress = store->welcome(7, QDeadlineTimer(5000), &error);
+    QVERIFY2(progress, qPrintable(error));
+    QCOMPARE(progress->lastSequence, quint64(0));
+    QCOMPARE(progress->storedBets, quint64(0));
+    QVERIFY(!progress->done);
+
+    // An unsettled ticket holds WELCOME until it settles (or the deadline passes).
+    WriteTicket ticket = store->beginWrite(7);
+    QVERIFY(store->hasUnsettledWrites(7));
+    QVERIFY(!store->welcome(7, QDeadlineTimer(200), &error));
+    QVERIFY(error.contains(QStringLiteral("did not settle")));
+    const auto decisions = store->append(std::move(ticket), 7, {makeBatch(7, 1, 3)->batch});
+    QVERIFY(!store->hasUnsettledWrites(7));
+    QCOMPARE(decisions.front().kind, Kind::Stored);
+    progress = store->welcome(7, QDeadlineTimer(5000), &error);
+    QVERIFY2(progress, qPrintable(error));
+    QCOMPARE(progress->lastSequence, quint64(1));
+    QCOMPARE(progress->storedBets, quint64(3));
+}
+
+void PostgresStoreTest::doneAndDraw()
+{
+    auto store = openStore(2);
+    // Agency 1: 2 batches with winners; agency 2: one with none.
+    QCOMPARE(appendOne(*store, 1, makeBatch(1, 1, 10, 4)), Kind::Stored); // bets 0, 4, 8
+    QCOMPARE(appendOne(*store, 1, makeBatch(1, 2, 3, 2)), Kind::Stored); // bets 0, 2
+    QCOMPARE(appendOne(*store, 2, makeBatch(2, 1, 6)), Kind::Stored);
+
+    DoneDecision first = store->markDone(1);
+    QVERIFY2(first.ok, qPrintable(first.error));
+    QVERIFY(first.firstTime);
+    QVERIFY(!first.allDone);
+    DoneDecision again = store->markDone(1);
+    QVERIFY(again.ok);
+    QVERIFY(!again.firstTime);
+    QVERIFY(!again.allDone);
+    QVERIFY(!store->draw().completed);
+    QString error;
+    QCOMPARE(store->drawRecorded(&error), std::optional<bool>(false));
+
+    DoneDecision last = store->markDone(2);
+    QVERIFY2(last.ok, qPrintable(last.error));
+    QVERIFY(last.firstTime);
+    QVERIFY(last.allDone);
+    QCOMPARE(sql(QStringLiteral("SELECT count(*) || ',' || min(bets) || ',' || min(winners)"
+                                " FROM draw")),
+        QByteArray("1,19,5"));
+
+    const DrawResult draw = store->draw();
+    QVERIFY2(draw.completed, qPrintable(draw.error));
+    QCOMPARE(draw.bets, quint64(19));
+    QCOMPARE(draw.winnerCount, quint64(5));
+    QCOMPARE(draw.winners.size(), 1); // only agencies with winners, as the file store
+    const std::vector<std::string> expected
+        = {"1001000", "1001004", "1001008", "1002000", "1002002"};
+    QCOMPARE(draw.winners.value(1), expected);
+    QVERIFY(store->markDone(2).allDone);
+    QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM draw")), QByteArray("1"));
+}
+
+void PostgresStoreTest::drawIsNotCompleteBeforeEveryAgencyIsDone()
+{
+    auto store = openStore(3);
+    QVERIFY(store->markDone(1).ok);
+    QVERIFY(store->markDone(3).ok);
+    QVERIFY(store->markDone(4).ok); // not one of 1..3: does not count
+    const DrawResult draw = store->draw();
+    QVERIFY(!draw.completed);
+    QVERIFY(draw.error.isEmpty());
+    QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM draw")), QByteArray("0"));
+}
+
+void PostgresStoreTest::twoInstancesRaceOnOneSequence_data()
+{
+    QTest::addColumn<bool>("sameContent");
+    QTest::newRow("same batch from both") << true;
+    QTest::newRow("other content from the second") << false;
+}
+
+void PostgresStoreTest::twoInstancesRaceOnOneSequence()
+{
+    QFETCH(bool, sameContent);
+    // Two stores (two instances: their own connections), each on its own thread, append the
+    // same agency's same sequence at once, many times over.
+    auto a = openStore();
+    auto b = openStore();
+    constexpr int kRounds = 40;
+    for (int round = 1; round <= kRounds; ++round) {
+        const quint64 sequence = static_cast<quint64>(round);
+        const auto batchA = makeBatch(5, sequence, 20, 7);
+        const auto batchB = sameContent ? batchA : makeBatch(5, sequence, 20, 7, "Other");
+        std::atomic<int> ready {0};
+        Kind kindA = Kind::Failed;
+        Kind kindB = Kind::Failed;
+        const auto race
+            = [&ready](BetStore &store, const std::shared_ptr<TestBatch> &batch, Kind &kind) {
+                  ++ready;
+                  while (ready.load() < 2) { } // both threads reach the append together
+                  kind = appendOne(store, 5, batch);
+              };
+        std::unique_ptr<QThread> ta(QThread::create([&] { race(*a, batchA, kindA); }));
+        std::unique_ptr<QThread> tb(QThread::create([&] { race(*b, batchB, kindB); }));
+        ta->start();
+        tb->start();
+        ta->wait();
+        tb->wait();
+        const int stored = int(kindA == Kind::Stored) + int(kindB == Kind::Stored);
+        QVERIFY2(stored == 1,
+            qPrintable(QStringLiteral("round %1: %2 and %3")
+                           .arg(round)
+                           .arg(QLatin1String(kindName(kindA)), QLatin1String(kindName(kindB)))));
+        const Kind other = kindA == Kind::Stored ? kindB : kindA;
+        QCOMPARE(other, sameContent ? Kind::Duplicate : Kind::Conflict);
+    }
+    QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM bets")).toInt(), kRounds * 20);
+    QCOMPARE(sql(QStringLiteral("SELECT stored_bets FROM agencies WHERE agency = 5")).toInt(),
+        kRounds * 20);
+    a->close();
+    b->close();
+}
+
+void PostgresStoreTest::lastTwoDonesConcurrentlyRecordOneDraw()
+{
+    auto a = openStore(2);
+    auto b = openStore(2);
+    constexpr int kRounds = 25;
+    for (int round = 1; round <= kRounds; ++round) {
+        QVERIFY(!sql(QStringLiteral("TRUNCATE agencies, draw")).isNull());
+        std::atomic<int> ready {0};
+        DoneDecision doneA;
+        DoneDecision doneB;
+        const auto race = [&ready](BetStore &store, quint32 agency, DoneDecision &decision) {
+            ++ready;
+            while (ready.load() < 2) { }
+            decision = store.markDone(agency);
+        };
+        std::unique_ptr<QThread> ta(QThread::create([&] { race(*a, 1, doneA); }));
+        std::unique_ptr<QThread> tb(QThread::create([&] { race(*b, 2, doneB); }));
+        ta->start();
+        tb->start();
+        ta->wait();
+        tb->wait();
+        QVERIFY2(doneA.ok && doneB.ok, qPrintable(doneA.error + doneB.error));
+        // Whatever the interleaving, someone saw everyone done, and the draw exists once.
+        QVERIFY2(doneA.allDone || doneB.allDone, qPrintable(QStringLiteral("round %1").arg(round)));
+        QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM draw")), QByteArray("1"));
+    }
+}
+
+void PostgresStoreTest::poolThreadsUseTheirOwnConnections()
+{
+    auto store = openStore(1);
+    QThreadPool pool;
+    pool.setMaxThreadCount(4);
+    std::atomic<int> stored {0};
+    QSet<QString> names;
+    QMutex namesMutex;
+    for (quint32 agency = 1; agency <= 8; ++agency) {
+        pool.start([&, agency] {
+            for (quint64 sequence = 1; sequence <= 5; ++sequence)
+                stored
+                    += appendOne(*store, agency, makeBatch(agency, sequence, 10)) == Kind::Stored;
+            const QStringList now = QSqlDatabase::connectionNames();
+            QMutexLocker locker(&namesMutex);
+            names.unite(QSet<QString>(now.cbegin(), now.cend()));
+        });
+    }
+    pool.waitForDone();
+    QCOMPARE(stored.load(), 40);
+    const QString activity = QStringLiteral(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '%1' AND pid <> pg_backend_pid()")
+                                 .arg(m_database);
+    // waitForDone() ends the pool's threads: each closed its own connection as it ended, and
+    // the main thread's (from open()) is left.
+    QTRY_COMPARE(sql(activity).toInt(), 1);
+    // One named connection per thread that ran a task, plus the main thread's.
+    QVERIFY2(
+        names.size() >= 2 && names.size() <= 5, qPrintable(QStringList(names.values()).join(u' ')));
+    QCOMPARE(QSqlDatabase::connectionNames().size(), 1);
+    store->close();
+    QTRY_COMPARE(sql(activity).toInt(), 0);
+}
+
+void PostgresStoreTest::startErrors_data()
+{
+    QTest::addColumn<QString>("conninfo");
+    QTest::addColumn<QString>("expected");
+    const quint16 port = m_cluster->port();
+    // A loopback port nothing listens on.
+    QTest::newRow("unreachable") << QStringLiteral(
+        "host=127.0.0.1 port=1 dbname=lottery user=lottery connect_timeout=3")
+                                 << QStringLiteral("cannot connect to the database");
+    QTest::newRow("wrong password")
+        << QStringLiteral("host=127.0.0.1 port=%1 dbname=lottery user=lottery password=wrong")
+               .arg(port)
+        << QStringLiteral("password authentication failed");
+    QTest::newRow("no such database")
+        << QStringLiteral("host=127.0.0.1 port=%1 dbname=nothere user=lottery").arg(port)
+        << QStringLiteral("does not exist");
+    QTest::newRow("not a connection string")
+        << QStringLiteral("host=127.0.0.1 port") << QStringLiteral("invalid database connection");
+    QTest::newRow("semicolon") << QStringLiteral("host=127.0.0.1 application_name='a;b'")
+                               << QStringLiteral("contains a ';'");
+}
+
+void PostgresStoreTest::startErrors()
+{
+    QFETCH(QString, conninfo);
+    QFETCH(QString, expected);
+    PostgresBetStore store(conninfo, 1);
+    QVERIFY(!store.open());
+    QVERIFY2(store.errorString().contains(expected), qPrintable(store.errorString()));
+    QVERIFY(!store.errorString().contains(QStringLiteral("wrong"))); // the password is not shown
+    QVERIFY(!store.describe().contains(QStringLiteral("wrong")));
+}
+
+void PostgresStoreTest::newerSchemaIsRefused()
+{
+    {
+        auto store = openStore();
+        QVERIFY(store->errorString().isEmpty());
+    }
+    QCOMPARE(sql(QStringLiteral("SELECT version FROM schema_version")), QByteArray("1"));
+    // A second start on the same schema migrates nothing and works.
+    QVERIFY(openStore()->errorString().isEmpty());
+    QVERIFY(!sql(QStringLiteral("UPDATE schema_version SET version = 99")).isNull());
+    PostgresBetStore store(conninfo(), 1);
+    QVERIFY(!store.open());
+    QVERIFY2(store.errorString().contains(QStringLiteral("schema version 99, newer")),
+        qPrintable(store.errorString()));
+}
+
+void PostgresStoreTest::reconnectsAfterImmediateRestart()
+{
+    auto store = openStore();
+    QCOMPARE(appendOne(*store, 1, makeBatch(1, 1, 10)), Kind::Stored);
+    QVERIFY2(m_cluster->restartImmediate(), qPrintable(m_cluster->lastError()));
+    // The first call finds its connection gone (Failed, nothing acknowledged) or reconnects
+    // at once; either way a call soon stores, and nothing is doubled.
+    const auto batch = makeBatch(1, 2, 10);
+    Kind kind = appendOne(*store, 1, batch);
+    if (kind == Kind::Failed)
+        kind = appendOne(*store, 1, batch);
+    QCOMPARE(kind, Kind::Stored);
+    QCOMPARE(appendOne(*store, 1, batch), Kind::Duplicate);
+    QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM bets")), QByteArray("20"));
+}
+
+void PostgresStoreTest::commitWithUnknownOutcomeIsNotAcknowledged()
+{
+    // A synchronous standby that does not exist: COMMIT writes locally, then waits forever for
+    // the standby. Killing that backend mid-COMMIT is a lost connection with an outcome the
+    // client cannot know (here: committed locally).
+    auto store = openStore();
+    const auto setStandbyNames = [this](const QString &value) {
+        return !m_cluster
+                    ->psql(QStringLiteral("ALTER SYSTEM SET synchronous_standby_names = '%1'")
+                               .arg(value),
+                        QStringLiteral("postgres"))
+                    .isNull()
+            && !m_cluster
+                    ->psql(QStringLiteral("SELECT pg_reload_conf()"), QStringLiteral("postgres"))
+                    .isNull();
+    };
+    QVERIFY(setStandbyNames(QStringLiteral("nobody")));
+    const auto batch = makeBatch(3, 1, 10);
+    Kind kind = Kind::Stored;
+    std::unique_ptr<QThread> thread(QThread::create([&] { kind = appendOne(*store, 3, batch); }));
+    thread->start();
+    const QString waiting = QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                           "'%1' AND wait_event = 'SyncRep'")
+                                .arg(m_database);
+    QTRY_COMPARE_WITH_TIMEOUT(sql(waiting), QByteArray("1"), 20000);
+    QVERIFY(!sql(QStringLiteral("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                                "datname = '%1' AND wait_event = 'SyncRep'")
+                     .arg(m_database))
+                 .isNull());
+    QVERIFY(thread->wait(20000));
+    QVERIFY(setStandbyNames(QString()));
+    QCOMPARE(kind, Kind::Failed); // not acknowledged
+    // The resend finds the batch there (it committed locally) and says duplicate: not stored
+    // twice, and acknowledged only now, when the row is known.
+    QCOMPARE(appendOne(*store, 3, batch), Kind::Duplicate);
+    QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM bets")), QByteArray("10"));
+}
+
+QTEST_GUILESS_MAIN(PostgresStoreTest)
+#include "tst_postgres_store.moc"
