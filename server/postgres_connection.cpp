@@ -16,7 +16,7 @@ namespace {
 
 QString trimmedMessage(const char *message)
 {
-    return QString::fromUtf8(message ? message : "").trimmed().replace(u'\n', u' ');
+    return QString::fromUtf8(message ? message : "").simplified();
 }
 
 // A conninfo value inside single quotes: backslash and quote escaped, as libpq reads them.
@@ -177,7 +177,7 @@ bool PostgresConnection::ensureOpen(const QString &connectOptions)
         m_error = QStringLiteral("cannot connect to the database: %1")
                       .arg(error.databaseText().isEmpty() ? error.text()
                                                           : error.databaseText().trimmed());
-        m_error.replace(u'\n', u' ');
+        m_error = m_error.simplified();
         return false;
     }
     const QVariant handle = m_db.driver()->handle();

@@ -3,6 +3,7 @@
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QHostAddress>
+#include <QRegularExpression>
 #include <QSettings>
 
 #include <functional>
@@ -101,6 +102,9 @@ bool applySetting(ServerConfig &config, const QString &key, const QString &value
         if (!v)
             return false;
         config.helloTimeoutMs = static_cast<int>(*v);
+    } else if (key == u"SERVER_DATABASE") {
+        // Empty selects the file store again (e.g. an environment variable over config.ini).
+        config.database = value.trimmed();
     } else if (key == u"SERVER_TLS_CERT" || key == u"SERVER_TLS_KEY"
         || key == u"SERVER_CREDENTIALS") {
         // Empty turns the feature off again (e.g. an environment variable over config.ini).
@@ -136,8 +140,20 @@ const QStringList &settingKeys()
         QStringLiteral("SERVER_TLS_CERT"),
         QStringLiteral("SERVER_TLS_KEY"),
         QStringLiteral("SERVER_CREDENTIALS"),
+        QStringLiteral("SERVER_DATABASE"),
     };
     return keys;
+}
+
+// A password in a libpq conninfo: `password=` as a keyword, or user:password@ in a URI.
+bool containsPassword(const QString &conninfo)
+{
+    static const QRegularExpression keyword(QStringLiteral("(^|\\s)password\\s*="));
+    static const QRegularExpression uri(QStringLiteral("^postgres(ql)?://[^/@?]*:[^/@?]*@"),
+        QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression query(QStringLiteral("[?&]password="));
+    return keyword.match(conninfo).hasMatch() || uri.match(conninfo).hasMatch()
+        || (conninfo.startsWith(QStringLiteral("postgres")) && query.match(conninfo).hasMatch());
 }
 
 bool applyFile(ServerConfig &config, const QString &path, bool mustExist, QString *error)
@@ -209,8 +225,13 @@ ConfigLoadResult ServerConfigLoader::load(
         QStringLiteral("PEM private key of the server certificate."), QStringLiteral("file"));
     const QCommandLineOption credentialsOption(QStringLiteral("credentials"),
         QStringLiteral("Agency token hashes; turns authentication on."), QStringLiteral("file"));
-    parser.addOptions({helpOption, configOption, portOption, agenciesOption, storageOption,
-        workersOption, levelOption, tlsCertOption, tlsKeyOption, credentialsOption});
+    const QCommandLineOption databaseOption(QStringLiteral("database"),
+        QStringLiteral("libpq connection string of the PostgreSQL store (no password: use "
+                       "PGPASSFILE or PGPASSWORD); unset: the file store."),
+        QStringLiteral("conninfo"));
+    parser.addOptions(
+        {helpOption, configOption, portOption, agenciesOption, storageOption, workersOption,
+            levelOption, tlsCertOption, tlsKeyOption, credentialsOption, databaseOption});
     if (!parser.parse(arguments))
         return fail(QStringLiteral("command line: %1").arg(parser.errorText()));
     if (!parser.positionalArguments().isEmpty()) {
@@ -247,6 +268,7 @@ ConfigLoadResult ServerConfigLoader::load(
         {&tlsCertOption, QStringLiteral("SERVER_TLS_CERT")},
         {&tlsKeyOption, QStringLiteral("SERVER_TLS_KEY")},
         {&credentialsOption, QStringLiteral("SERVER_CREDENTIALS")},
+        {&databaseOption, QStringLiteral("SERVER_DATABASE")},
     };
     for (const auto &[option, key] : flags) {
         if (!parser.isSet(*option))
@@ -254,6 +276,12 @@ ConfigLoadResult ServerConfigLoader::load(
         const QString source = QStringLiteral("--%1").arg(option->names().constFirst());
         if (!applySetting(config, key, parser.value(*option), source, &error))
             return fail(error);
+    }
+    if (parser.isSet(databaseOption) && containsPassword(parser.value(databaseOption))) {
+        // Any user of the machine can read a command line (ps, /proc).
+        return fail(QStringLiteral("--database: the connection string contains a password; a "
+                                   "command line is readable by every user of the machine: put "
+                                   "it in a pass file (PGPASSFILE or passfile=) or PGPASSWORD"));
     }
     if (config.tlsCertificatePath.isEmpty() != config.tlsKeyPath.isEmpty()) {
         return fail(
@@ -278,7 +306,8 @@ void logConfig(const ServerConfig &config)
         .field(u"max_connections", config.maxConnections)
         .field(u"hello_timeout_ms", config.helloTimeoutMs)
         .field(u"tls", config.tlsEnabled() ? "on" : "off")
-        .field(u"auth", config.authEnabled() ? "on" : "off");
+        .field(u"auth", config.authEnabled() ? "on" : "off")
+        .field(u"store", config.usesDatabase() ? "postgresql" : "file");
 }
 
 } // namespace lottery::server

@@ -28,9 +28,13 @@ struct ServerConfig {
     QString tlsKeyPath;
     // Per-agency token hashes (docs/SECURITY.md); empty: no authentication.
     QString credentialsPath;
+    // A libpq connection string: the PostgreSQL store (docs/OPERATIONS.md); empty: the file
+    // store at storagePath. Its password comes from PGPASSWORD / PGPASSFILE / passfile=.
+    QString database;
 
     bool tlsEnabled() const { return !tlsCertificatePath.isEmpty(); }
     bool authEnabled() const { return !credentialsPath.isEmpty(); }
+    bool usesDatabase() const { return !database.isEmpty(); }
 
     static constexpr int kMaxWorkers = 10;
 };

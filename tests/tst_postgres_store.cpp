@@ -4,6 +4,7 @@
 // quoting in array literals, two store instances racing on one sequence and on the last two
 // DONEs, the start-up errors (unreachable, wrong password, newer schema), a lost connection
 // (restart -m immediate) and a COMMIT whose outcome is unknown.
+#include "server/draw_notifier.h"
 #include "server/postgres_bet_store.h"
 #include "support/postgres_cluster.h"
 
@@ -11,6 +12,7 @@
 
 #include <QMutex>
 #include <QSet>
+#include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QTest>
 #include <QThread>
@@ -116,6 +118,8 @@ private slots:
     void newerSchemaIsRefused();
     void reconnectsAfterImmediateRestart();
     void commitWithUnknownOutcomeIsNotAcknowledged();
+    void drawNotifierHearsTheNotify();
+    void drawNotifierResubscribesAndPolls();
 
 private:
     QString conninfo() const { return m_cluster->connectionString(m_database); }
@@ -563,6 +567,47 @@ void PostgresStoreTest::commitWithUnknownOutcomeIsNotAcknowledged()
     // twice, and acknowledged only now, when the row is known.
     QCOMPARE(appendOne(*store, 3, batch), Kind::Duplicate);
     QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM bets")), QByteArray("10"));
+}
+
+void PostgresStoreTest::drawNotifierHearsTheNotify()
+{
+    auto store = openStore(2);
+    // No poll in the test's time: only the NOTIFY can deliver.
+    DrawNotifier notifier(conninfo(), 10 * 60 * 1000);
+    QSignalSpy spy(&notifier, &DrawNotifier::drawRecorded);
+    notifier.start();
+    QTRY_COMPARE(notifier.subscriptions(), 1);
+    QVERIFY(store->markDone(1).ok);
+    QVERIFY(!spy.wait(200) || spy.isEmpty()); // nothing yet: one agency is still selling
+    QCOMPARE(spy.count(), 0);
+    QVERIFY(store->markDone(2).allDone);
+    QTRY_VERIFY_WITH_TIMEOUT(spy.count() >= 1, 10000);
+}
+
+void PostgresStoreTest::drawNotifierResubscribesAndPolls()
+{
+    auto store = openStore(1);
+    DrawNotifier notifier(conninfo(), 300);
+    QSignalSpy spy(&notifier, &DrawNotifier::drawRecorded);
+    notifier.start();
+    QTRY_COMPARE(notifier.subscriptions(), 1);
+    // The restart drops the LISTEN connection silently; the poll notices and subscribes again.
+    QVERIFY2(m_cluster->restartImmediate(), qPrintable(m_cluster->lastError()));
+    QTRY_COMPARE_WITH_TIMEOUT(notifier.subscriptions(), 2, 30000);
+    QCOMPARE(spy.count(), 0);
+    // A bare NOTIFY (there is no draw row, so the poll cannot be what answers).
+    QVERIFY(!sql(QStringLiteral("NOTIFY lottery_draw")).isNull());
+    QTRY_VERIFY_WITH_TIMEOUT(spy.count() >= 1, 10000);
+
+    // The fallback: a draw recorded with no NOTIFY at all is found by the poll.
+    DrawNotifier polling(conninfo(), 300);
+    QSignalSpy polled(&polling, &DrawNotifier::drawRecorded);
+    polling.start();
+    QTRY_COMPARE(polling.subscriptions(), 1);
+    QVERIFY(
+        !sql(QStringLiteral("INSERT INTO draw (id, agencies, bets, winners) VALUES (1, 1, 0, 0)"))
+             .isNull());
+    QTRY_VERIFY_WITH_TIMEOUT(polled.count() >= 1, 10000);
 }
 
 QTEST_GUILESS_MAIN(PostgresStoreTest)

@@ -21,6 +21,7 @@ private slots:
     void fileValues();
     void environmentOverridesFile();
     void flagsOverrideEnvironment();
+    void databaseSelection();
     void badValues_data();
     void badValues();
     void missingExplicitConfig();
@@ -142,6 +143,24 @@ void TestServerConfig::flagsOverrideEnvironment()
     QVERIFY(result.config.logLevel == LogLevel::Error);
 }
 
+void TestServerConfig::databaseSelection()
+{
+    // Unset: the file store. The environment selects PostgreSQL (a password is allowed there:
+    // the environment is the process's own), a flag overrides it, and empty goes back to files.
+    QVERIFY(!load({}).config.usesDatabase());
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("SERVER_DATABASE"), QStringLiteral("host=a,b password=p"));
+    ConfigLoadResult result = load({}, env);
+    QVERIFY(result.status == ConfigLoadResult::Status::Ok);
+    QCOMPARE(result.config.database, QStringLiteral("host=a,b password=p"));
+    result = load({"--database", "host=c target_session_attrs=read-write"}, env);
+    QVERIFY(result.status == ConfigLoadResult::Status::Ok);
+    QCOMPARE(result.config.database, QStringLiteral("host=c target_session_attrs=read-write"));
+    result = load({"--database", ""}, env);
+    QVERIFY(result.status == ConfigLoadResult::Status::Ok);
+    QVERIFY(!result.config.usesDatabase());
+}
+
 void TestServerConfig::badValues_data()
 {
     // where: file, env or flag. The error must name the source and the problem.
@@ -214,6 +233,15 @@ void TestServerConfig::badValues_data()
                                    << "storage"
                                    << ""
                                    << "--storage";
+    QTest::newRow("database password on the command line") << "flag"
+                                                           << "database"
+                                                           << "host=db password=x dbname=l"
+                                                           << "--database|pass file";
+    QTest::newRow("database URI password on the command line")
+        << "flag"
+        << "database"
+        << "postgresql://lottery:x@db/lottery"
+        << "--database|contains a password";
 }
 
 void TestServerConfig::badValues()
