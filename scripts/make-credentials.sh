@@ -97,7 +97,7 @@ cat >"$work/server.ext" <<EOF
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth
-subjectAltName=DNS:server,DNS:localhost,IP:127.0.0.1
+subjectAltName=DNS:server,DNS:server1,DNS:server2,DNS:localhost,IP:127.0.0.1
 EOF
 quiet openssl x509 -req -in "$work/server.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" \
     -set_serial "0x$(openssl rand -hex 16)" -days "$DAYS" -extfile "$work/server.ext" \

@@ -93,6 +93,20 @@ private:
     std::string m_text;
 };
 
+// A field of COPY's text format: backslash, tab, newline and carriage return escaped.
+void appendCopyField(std::string &out, std::string_view field)
+{
+    for (const char c : field) {
+        switch (c) {
+        case '\\': out += "\\\\"; break;
+        case '\t': out += "\\t"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        default: out += c;
+        }
+    }
+}
+
 void failStored(std::vector<BatchDecision> &decisions, const QString &error)
 {
     for (BatchDecision &decision : decisions) {
@@ -105,8 +119,10 @@ void failStored(std::vector<BatchDecision> &decisions, const QString &error)
 
 } // namespace
 
-PostgresBetStore::PostgresBetStore(QString conninfo, quint32 expectedAgencies)
-    : m_conninfo(std::move(conninfo)), m_expectedAgencies(expectedAgencies), m_id(++g_storeCounter)
+PostgresBetStore::PostgresBetStore(
+    QString conninfo, quint32 expectedAgencies, BetsInsert betsInsert)
+    : m_conninfo(std::move(conninfo)), m_expectedAgencies(expectedAgencies),
+      m_betsInsert(betsInsert), m_id(++g_storeCounter)
 {
 }
 
@@ -456,30 +472,10 @@ std::vector<BatchDecision> PostgresBetStore::append(
                           " $4::bigint[]) AS u(s, c, x)",
         {agencyText, std::string(sequences.finish()), std::string(counts.finish()),
             std::string(crcs.finish())});
-    for (std::size_t k = 0; ok && k < toStore.size(); ++k) {
-        const BatchToStore &batch = batches[toStore[k]];
-        const std::size_t reserve = batch.csvRows.size() + 8 * batch.bets.size() + 16;
-        ArrayLiteral firstNames(reserve);
-        ArrayLiteral lastNames(reserve);
-        ArrayLiteral documents(reserve);
-        ArrayLiteral birthdates(batch.bets.size() * 13);
-        ArrayLiteral numbers(batch.bets.size() * 5);
-        for (const protocol::BetView &bet : batch.bets) {
-            firstNames.add(bet.firstName);
-            lastNames.add(bet.lastName);
-            documents.add(bet.document);
-            birthdates.add(bet.birthdate);
-            numbers.addNumber(bet.number);
-        }
-        ok = db->command(
-            "INSERT INTO bets (agency, sequence, ordinal, first_name, last_name, document,"
-            " birthdate, number)"
-            " SELECT $1, $2, o, f, l, d, b, n FROM unnest($3::text[], $4::text[], $5::text[],"
-            " $6::date[], $7::integer[]) WITH ORDINALITY AS u(f, l, d, b, n, o)",
-            {agencyText, std::to_string(batch.sequence), std::string(firstNames.finish()),
-                std::string(lastNames.finish()), std::string(documents.finish()),
-                std::string(birthdates.finish()), std::string(numbers.finish())});
-    }
+    if (m_betsInsert == BetsInsert::Copy)
+        ok = ok && copyBets(*db, agency, batches, toStore);
+    for (std::size_t k = 0; ok && m_betsInsert == BetsInsert::Unnest && k < toStore.size(); ++k)
+        ok = insertBets(*db, agencyText, batches[toStore[k]]);
     ok = ok
         && db->command("UPDATE agencies SET last_sequence = $2, stored_bets = $3 WHERE agency = $1",
             {agencyText, std::to_string(lastSequence), std::to_string(storedBets)});
@@ -506,6 +502,69 @@ std::vector<BatchDecision> PostgresBetStore::append(
         ++m_stats.commits;
     }
     return finish();
+}
+
+// One batch's bets in one statement, with array parameters.
+bool PostgresBetStore::insertBets(
+    PostgresConnection &db, const std::string &agencyText, const BatchToStore &batch)
+{
+    const std::size_t reserve = batch.csvRows.size() + 8 * batch.bets.size() + 16;
+    ArrayLiteral firstNames(reserve);
+    ArrayLiteral lastNames(reserve);
+    ArrayLiteral documents(reserve);
+    ArrayLiteral birthdates(batch.bets.size() * 13);
+    ArrayLiteral numbers(batch.bets.size() * 5);
+    for (const protocol::BetView &bet : batch.bets) {
+        firstNames.add(bet.firstName);
+        lastNames.add(bet.lastName);
+        documents.add(bet.document);
+        birthdates.add(bet.birthdate);
+        numbers.addNumber(bet.number);
+    }
+    return db.command(
+        "INSERT INTO bets (agency, sequence, ordinal, first_name, last_name, document,"
+        " birthdate, number)"
+        " SELECT $1, $2, o, f, l, d, b, n FROM unnest($3::text[], $4::text[],"
+        " $5::text[], $6::date[], $7::integer[]) WITH ORDINALITY AS u(f, l, d, b, n, o)",
+        {agencyText, std::to_string(batch.sequence), std::string(firstNames.finish()),
+            std::string(lastNames.finish()), std::string(documents.finish()),
+            std::string(birthdates.finish()), std::string(numbers.finish())});
+}
+
+// Every stored batch's bets of one append() in one COPY (text format), inside its transaction.
+bool PostgresBetStore::copyBets(PostgresConnection &db, quint32 agency,
+    const std::vector<BatchToStore> &batches, const std::vector<std::size_t> &toStore)
+{
+    std::size_t bytes = 0;
+    for (std::size_t i : toStore)
+        bytes += batches[i].csvRows.size() + batches[i].bets.size() * 24;
+    std::string rows;
+    rows.reserve(bytes);
+    const std::string prefix = std::to_string(agency) + '\t';
+    for (std::size_t i : toStore) {
+        const BatchToStore &batch = batches[i];
+        const std::string sequence = std::to_string(batch.sequence) + '\t';
+        std::size_t ordinal = 0;
+        for (const protocol::BetView &bet : batch.bets) {
+            rows += prefix;
+            rows += sequence;
+            rows += std::to_string(++ordinal);
+            rows += '\t';
+            appendCopyField(rows, bet.firstName);
+            rows += '\t';
+            appendCopyField(rows, bet.lastName);
+            rows += '\t';
+            appendCopyField(rows, bet.document);
+            rows += '\t';
+            appendCopyField(rows, bet.birthdate);
+            rows += '\t';
+            rows += std::to_string(bet.number);
+            rows += '\n';
+        }
+    }
+    return db.copyIn("COPY bets (agency, sequence, ordinal, first_name, last_name, document,"
+                     " birthdate, number) FROM STDIN",
+        rows);
 }
 
 DoneDecision PostgresBetStore::markDone(quint32 agency)

@@ -42,7 +42,11 @@ public:
     // `conninfo`: a libpq connection string (keyword=value or a postgresql:// URI); the password
     // comes from PGPASSWORD, PGPASSFILE / ~/.pgpass or passfile=, never a command line.
     // Agencies 1..expectedAgencies must say DONE before the draw.
-    PostgresBetStore(QString conninfo, quint32 expectedAgencies);
+    // How append() inserts the bets: one COPY per call (the default: measured faster, see
+    // docs/PERFORMANCE.md), or one INSERT ... SELECT FROM unnest(arrays) per batch.
+    enum class BetsInsert { Copy, Unnest };
+    PostgresBetStore(
+        QString conninfo, quint32 expectedAgencies, BetsInsert betsInsert = BetsInsert::Copy);
     ~PostgresBetStore() override;
     PostgresBetStore(const PostgresBetStore &) = delete;
     PostgresBetStore &operator=(const PostgresBetStore &) = delete;
@@ -85,9 +89,14 @@ private:
     PostgresConnection *connection(QString *error);
     void dropThreadConnection(QThread *thread);
     bool migrate(PostgresConnection &db);
+    static bool insertBets(
+        PostgresConnection &db, const std::string &agencyText, const BatchToStore &batch);
+    static bool copyBets(PostgresConnection &db, quint32 agency,
+        const std::vector<BatchToStore> &batches, const std::vector<std::size_t> &toStore);
 
     const QString m_conninfo;
     const quint32 m_expectedAgencies;
+    const BetsInsert m_betsInsert;
     const quint64 m_id; // tells this store's connection names apart from another store's
     QString m_connectOptions;
 

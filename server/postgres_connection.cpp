@@ -6,6 +6,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -237,6 +238,52 @@ PgResult PostgresConnection::query(const char *sql, const std::vector<std::strin
 bool PostgresConnection::command(const char *sql, const std::vector<std::string> &parameters)
 {
     return query(sql, parameters).ok();
+}
+
+bool PostgresConnection::copyIn(const char *sql, std::string_view data)
+{
+    if (!m_pg) {
+        m_error = QStringLiteral("not connected to the database");
+        return false;
+    }
+    const auto fail = [this](const char *message) {
+        const QString text = trimmedMessage(message);
+        m_error = PQstatus(m_pg) == CONNECTION_BAD
+            ? QStringLiteral("connection to the database lost: %1").arg(text)
+            : QStringLiteral("database error: %1").arg(text);
+        return false;
+    };
+    PGresult *start = PQexec(m_pg, sql);
+    const bool started = start && PQresultStatus(start) == PGRES_COPY_IN;
+    if (!started) {
+        const QString message
+            = QString::fromUtf8(start && *PQresultErrorMessage(start) ? PQresultErrorMessage(start)
+                                                                      : PQerrorMessage(m_pg));
+        PQclear(start);
+        return fail(message.toUtf8().constData());
+    }
+    PQclear(start);
+    // Blocking connection: PQputCopyData returns 1 (queued) or -1; chunks keep each call small.
+    constexpr std::size_t kChunk = 1 << 18;
+    for (std::size_t offset = 0; offset < data.size(); offset += kChunk) {
+        const std::size_t size = std::min(kChunk, data.size() - offset);
+        if (PQputCopyData(m_pg, data.data() + offset, static_cast<int>(size)) != 1)
+            return fail(PQerrorMessage(m_pg));
+    }
+    if (PQputCopyEnd(m_pg, nullptr) != 1)
+        return fail(PQerrorMessage(m_pg));
+    bool ok = true;
+    QString message;
+    while (PGresult *result = PQgetResult(m_pg)) {
+        if (PQresultStatus(result) != PGRES_COMMAND_OK) {
+            ok = false;
+            message = QString::fromUtf8(PQresultErrorMessage(result));
+        }
+        PQclear(result);
+    }
+    if (!ok)
+        return fail(message.isEmpty() ? PQerrorMessage(m_pg) : message.toUtf8().constData());
+    return true;
 }
 
 void PostgresConnection::rollback()

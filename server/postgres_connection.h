@@ -10,6 +10,7 @@
 
 #include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 struct pg_conn;
@@ -64,6 +65,8 @@ public:
     // Runs one statement with text parameters; false with lastError() on any error.
     bool command(const char *sql, const std::vector<std::string> &parameters = {});
     PgResult query(const char *sql, const std::vector<std::string> &parameters = {});
+    // COPY ... FROM STDIN with `data` (COPY's text format); false with lastError().
+    bool copyIn(const char *sql, std::string_view data);
     void rollback(); // ends an open transaction, if any (errors ignored: the point is to end it)
 
     QString lastError() const { return m_error; }
