@@ -311,8 +311,10 @@ std::optional<AgencyProgress> PostgresBetStore::welcome(
     PostgresConnection *db = connection(error);
     if (!db)
         return std::nullopt;
+    // FOR SHARE waits for an append() of the agency in flight on any instance (it holds the
+    // row FOR UPDATE to its COMMIT), so WELCOME reports what that one decided too.
     PgResult row = db->query("SELECT last_sequence, stored_bets, done FROM agencies"
-                             " WHERE agency = $1",
+                             " WHERE agency = $1 FOR SHARE",
         {std::to_string(agency)});
     if (!row.ok()) {
         *error = db->lastError();

@@ -11,6 +11,7 @@
 #include "lottery/protocol/bet_csv.h"
 
 #include <QMutex>
+#include <QProcess>
 #include <QSet>
 #include <QSignalSpy>
 #include <QSqlDatabase>
@@ -108,6 +109,8 @@ private slots:
     void textThatNeedsQuotingRoundTrips_data();
     void textThatNeedsQuotingRoundTrips();
     void welcomeReportsDurableProgress();
+    void welcomeWaitsForAnotherInstancesWrite();
+    void exportQueryGivesTheFileStoresRows();
     void doneAndDraw();
     void drawIsNotCompleteBeforeEveryAgencyIsDone();
     void twoInstancesRaceOnOneSequence_data();
@@ -314,6 +317,70 @@ void PostgresStoreTest::welcomeReportsDurableProgress()
     QVERIFY2(progress, qPrintable(error));
     QCOMPARE(progress->lastSequence, quint64(1));
     QCOMPARE(progress->storedBets, quint64(3));
+}
+
+void PostgresStoreTest::welcomeWaitsForAnotherInstancesWrite()
+{
+    // Another instance's append() of the agency holds its row to COMMIT: WELCOME here waits and
+    // then reports it. The other instance is a psql transaction holding the lock, then storing.
+    auto store = openStore();
+    QCOMPARE(appendOne(*store, 6, makeBatch(6, 1, 4)), Kind::Stored);
+    QProcess other;
+    other.setProgram(PostgresCluster::binDir() + QStringLiteral("/psql"));
+    other.setArguments(
+        {QStringLiteral("-X"), QStringLiteral("-q"), QStringLiteral("-d"), conninfo()});
+    other.start();
+    QVERIFY(other.waitForStarted());
+    other.write("BEGIN;\nSELECT 1 FROM agencies WHERE agency = 6 FOR UPDATE;\n"
+                "UPDATE agencies SET last_sequence = 2, stored_bets = 9 WHERE agency = 6;\n");
+    const QString locked = QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                          "'%1' AND state = 'idle in transaction'")
+                               .arg(m_database);
+    QTRY_COMPARE(sql(locked), QByteArray("1"));
+    std::optional<AgencyProgress> progress;
+    QString error;
+    std::unique_ptr<QThread> thread(
+        QThread::create([&] { progress = store->welcome(6, QDeadlineTimer(30000), &error); }));
+    thread->start();
+    QVERIFY(!thread->wait(300)); // held by the other instance's lock
+    other.write("COMMIT;\n");
+    other.closeWriteChannel();
+    QVERIFY(other.waitForBytesWritten(5000) || other.bytesToWrite() == 0);
+    QVERIFY(thread->wait(20000));
+    QVERIFY2(progress, qPrintable(error));
+    QCOMPARE(progress->lastSequence, quint64(2));
+    QCOMPARE(progress->storedBets, quint64(9));
+    QVERIFY(other.waitForFinished(10000));
+}
+
+void PostgresStoreTest::exportQueryGivesTheFileStoresRows()
+{
+    // docs/OPERATIONS.md's export: the same bytes as the file store's bets.csv rows (which
+    // protocol::appendStoredBetRow writes), agency by agency.
+    auto store = openStore();
+    auto first = makeBatch(2, 1, 3, 2);
+    auto second = makeBatch(1, 1, 2);
+    // Names that need CSV quoting.
+    first->bets[1].firstName = "Ana, \"la\" Grande";
+    first->csv.clear();
+    first->batch.bets.clear();
+    for (const protocol::Bet &bet : first->bets) {
+        protocol::appendStoredBetRow(first->csv, 2, bet);
+        first->batch.bets.emplace_back(bet);
+    }
+    first->batch.csvRows = first->csv;
+    QCOMPARE(appendOne(*store, 2, first), Kind::Stored);
+    QCOMPARE(appendOne(*store, 1, second), Kind::Stored);
+    QProcess psql;
+    psql.start(PostgresCluster::binDir() + QStringLiteral("/psql"),
+        {QStringLiteral("-X"), QStringLiteral("-d"), conninfo(), QStringLiteral("-c"),
+            QStringLiteral("\\copy (SELECT agency, first_name, last_name, document, "
+                           "to_char(birthdate, 'YYYY-MM-DD'), number FROM bets ORDER BY agency, "
+                           "sequence, ordinal) TO STDOUT WITH (FORMAT csv)")});
+    QVERIFY(psql.waitForFinished(20000));
+    QCOMPARE(psql.exitCode(), 0);
+    const QByteArray exported = psql.readAllStandardOutput();
+    QCOMPARE(exported, QByteArray::fromStdString(second->csv + first->csv));
 }
 
 void PostgresStoreTest::doneAndDraw()
