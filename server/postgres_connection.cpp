@@ -1,5 +1,6 @@
 #include "server/postgres_connection.h"
 
+#include <QHash>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QVariant>
@@ -121,7 +122,17 @@ QString PostgresConnection::connectOptions(const QString &conninfo, QString *err
     if (!parseConninfo(conninfo, &list, error))
         return QString();
     QStringList pairs;
-    bool timeout = false;
+    // Defaults for what the string does not set. A host that does not answer must not hold a
+    // worker (or the start) for minutes, nor a peer that vanished without a reset (a network
+    // partition) for TCP's two hours: keepalives answer for an idle connection, so a COMMIT
+    // waiting for a synchronous standby is not cut short.
+    QHash<QString, QString> defaults = {
+        {QStringLiteral("connect_timeout"), QStringLiteral("10")},
+        {QStringLiteral("keepalives_idle"), QStringLiteral("10")},
+        {QStringLiteral("keepalives_interval"), QStringLiteral("5")},
+        {QStringLiteral("keepalives_count"), QStringLiteral("3")},
+        {QStringLiteral("tcp_user_timeout"), QStringLiteral("30000")},
+    };
     for (const PQconninfoOption *option = list.options; option->keyword; ++option) {
         if (!option->val)
             continue;
@@ -132,12 +143,11 @@ QString PostgresConnection::connectOptions(const QString &conninfo, QString *err
                          .arg(QLatin1String(option->keyword));
             return QString();
         }
-        timeout = timeout || std::strcmp(option->keyword, "connect_timeout") == 0;
+        defaults.remove(QLatin1String(option->keyword));
         pairs.append(QLatin1String(option->keyword) + u'=' + quoted(option->val));
     }
-    // A host that does not answer must not hold a worker (or the start) for minutes.
-    if (!timeout)
-        pairs.append(QStringLiteral("connect_timeout='10'"));
+    for (auto it = defaults.cbegin(); it != defaults.cend(); ++it)
+        pairs.append(it.key() + QStringLiteral("='") + it.value() + u'\'');
     return pairs.join(u' ');
 }
 

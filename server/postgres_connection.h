@@ -52,7 +52,8 @@ public:
 
     // A libpq conninfo (keyword=value pairs or a URI), checked by libpq's own parser and
     // rewritten as the keyword='value' pairs QPSQL appends to its connect string (it would turn
-    // ';' into spaces, so a ';' in a value is refused). connect_timeout defaults to 10 s.
+    // ';' into spaces, so a ';' in a value is refused). Defaults: connect_timeout 10 s,
+    // keepalives after 10 s idle (3 x 5 s), tcp_user_timeout 30 s.
     static QString connectOptions(const QString &conninfo, QString *error);
     // The conninfo without a password value.
     static QString redacted(const QString &conninfo);
