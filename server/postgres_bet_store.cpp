@@ -344,11 +344,14 @@ std::vector<BatchDecision> PostgresBetStore::append(
         }
         return finish();
     };
+    bool stopping = false;
     {
         QMutexLocker locker(&m_mutex);
-        if (m_stopping)
-            return refuseAll(Kind::Stopped, QStringLiteral("storage is shutting down"));
+        stopping = m_stopping;
     }
+    // Not under m_mutex: settling the ticket takes it.
+    if (stopping)
+        return refuseAll(Kind::Stopped, QStringLiteral("storage is shutting down"));
     QString error;
     PostgresConnection *db = connection(&error);
     if (!db)

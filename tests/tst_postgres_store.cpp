@@ -117,6 +117,7 @@ private slots:
     void twoInstancesRaceOnOneSequence();
     void lastTwoDonesConcurrentlyRecordOneDraw();
     void poolThreadsUseTheirOwnConnections();
+    void stopRefusesWhatFollows();
     void startErrors_data();
     void startErrors();
     void newerSchemaIsRefused();
@@ -544,6 +545,22 @@ void PostgresStoreTest::poolThreadsUseTheirOwnConnections()
     QCOMPARE(QSqlDatabase::connectionNames().size(), 1);
     store->close();
     QTRY_COMPARE(sql(activity).toInt(), 0);
+}
+
+void PostgresStoreTest::stopRefusesWhatFollows()
+{
+    auto store = openStore(1);
+    QCOMPARE(appendOne(*store, 1, makeBatch(1, 1, 2)), Kind::Stored);
+    store->requestStop();
+    QCOMPARE(appendOne(*store, 1, makeBatch(1, 2, 2)), Kind::Stopped);
+    QVERIFY(!store->hasUnsettledWrites(1)); // the refused write settled its ticket
+    QVERIFY(!store->markDone(1).ok);
+    QString error;
+    QVERIFY(!store->welcome(1, QDeadlineTimer(1000), &error));
+    QVERIFY(!store->draw().completed);
+    QVERIFY(!store->hasFailed());
+    store->close();
+    QCOMPARE(sql(QStringLiteral("SELECT last_sequence FROM agencies")), QByteArray("1"));
 }
 
 void PostgresStoreTest::startErrors_data()
