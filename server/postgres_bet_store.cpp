@@ -352,8 +352,46 @@ std::vector<BatchDecision> PostgresBetStore::append(
     // Not under m_mutex: settling the ticket takes it.
     if (stopping)
         return refuseAll(Kind::Stopped, QStringLiteral("storage is shutting down"));
+    // A connection lost before COMMIT rolled the transaction back: nothing of it happened, so
+    // the whole call is tried again (on a new connection) for a while, holding the batches
+    // instead of refusing them. A COMMIT whose connection was lost is never retried here.
+    const QDeadlineTimer hold(kHoldOnLostConnectionMs);
+    int delayMs = 100;
+    while (true) {
+        bool lostBeforeCommit = false;
+        appendOnce(agency, batches, decisions, &lostBeforeCommit);
+        if (!lostBeforeCommit || hold.hasExpired())
+            break;
+        {
+            QMutexLocker locker(&m_mutex);
+            if (m_stopping)
+                break;
+        }
+        LOTTERY_LOG_PROGRESS("almacenamiento")
+            .field(u"agency", agency)
+            .field(u"error", decisions.front().error)
+            .field(u"retry_ms", delayMs);
+        QThread::msleep(static_cast<unsigned long>(delayMs)); // backoff before reconnecting
+        delayMs = qMin(delayMs * 2, 2000);
+        for (BatchDecision &decision : decisions)
+            decision = BatchDecision();
+    }
+    return finish();
+}
+
+void PostgresBetStore::appendOnce(quint32 agency, const std::vector<BatchToStore> &batches,
+    std::vector<BatchDecision> &decisions, bool *lostBeforeCommit)
+{
     QString error;
-    PostgresConnection *db = connection(&error);
+    PostgresConnection *db = nullptr;
+    const auto refuseAll = [&](Kind kind, const QString &why) {
+        for (BatchDecision &decision : decisions) {
+            decision.kind = kind;
+            decision.error = why;
+        }
+        *lostBeforeCommit = !db || db->isLost();
+    };
+    db = connection(&error);
     if (!db)
         return refuseAll(Kind::Failed, error);
     const std::string agencyText = std::to_string(agency);
@@ -456,7 +494,7 @@ std::vector<BatchDecision> PostgresBetStore::append(
     if (toStore.empty()) {
         // Nothing written: the decisions stand on committed rows.
         db->rollback();
-        return finish();
+        return;
     }
 
     // The batches rows in one statement, then each batch's bets in one statement.
@@ -486,9 +524,10 @@ std::vector<BatchDecision> PostgresBetStore::append(
             {agencyText, std::to_string(lastSequence), std::to_string(storedBets)});
     if (!ok) {
         const QString why = db->lastError();
+        *lostBeforeCommit = db->isLost();
         db->rollback();
         failStored(decisions, why);
-        return finish();
+        return;
     }
     if (!db->command("COMMIT")) {
         // The outcome is unknown when the connection went during COMMIT: never acknowledge it.
@@ -497,7 +536,7 @@ std::vector<BatchDecision> PostgresBetStore::append(
             QStringLiteral("COMMIT did not return (%1): the outcome is unknown, nothing is "
                            "acknowledged")
                 .arg(db->lastError()));
-        return finish();
+        return;
     }
     {
         QMutexLocker locker(&m_mutex);
@@ -506,7 +545,6 @@ std::vector<BatchDecision> PostgresBetStore::append(
         m_stats.bytes += bytes;
         ++m_stats.commits;
     }
-    return finish();
 }
 
 // One batch's bets in one statement, with array parameters.

@@ -38,6 +38,9 @@ public:
     static constexpr int kSchemaVersion = 1;
     // The channel markDone() notifies when it records the draw.
     static constexpr const char *kDrawChannel = "lottery_draw";
+    // How long append() holds batches, reconnecting, when the connection is lost before COMMIT
+    // (a database restart, a failover): the agency sees a slow ACK instead of a refusal.
+    static constexpr int kHoldOnLostConnectionMs = 15000;
 
     // `conninfo`: a libpq connection string (keyword=value or a postgresql:// URI); the password
     // comes from PGPASSWORD, PGPASSFILE / ~/.pgpass or passfile=, never a command line.
@@ -89,6 +92,10 @@ private:
     PostgresConnection *connection(QString *error);
     void dropThreadConnection(QThread *thread);
     bool migrate(PostgresConnection &db);
+    // One try of append(): every decision, or Failed for all with *lostBeforeCommit telling
+    // whether the connection went before COMMIT (then nothing happened: safe to try again).
+    void appendOnce(quint32 agency, const std::vector<BatchToStore> &batches,
+        std::vector<BatchDecision> &decisions, bool *lostBeforeCommit);
     static bool insertBets(
         PostgresConnection &db, const std::string &agencyText, const BatchToStore &batch);
     static bool copyBets(PostgresConnection &db, quint32 agency,

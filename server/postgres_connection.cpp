@@ -296,6 +296,11 @@ bool PostgresConnection::copyIn(const char *sql, std::string_view data)
     return true;
 }
 
+bool PostgresConnection::isLost() const
+{
+    return !m_pg || PQstatus(m_pg) == CONNECTION_BAD;
+}
+
 void PostgresConnection::rollback()
 {
     if (m_pg && PQstatus(m_pg) == CONNECTION_OK && PQtransactionStatus(m_pg) != PQTRANS_IDLE) {

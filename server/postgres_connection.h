@@ -71,6 +71,8 @@ public:
     void rollback(); // ends an open transaction, if any (errors ignored: the point is to end it)
 
     QString lastError() const { return m_error; }
+    // Not connected, or the connection broke (the next ensureOpen() reconnects).
+    bool isLost() const;
     void setError(const QString &error) { m_error = error; }
     // "host:port, server version" of the connected server.
     QString serverDescription() const;

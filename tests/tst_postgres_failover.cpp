@@ -184,7 +184,9 @@ void PostgresFailoverTest::killPrimaryAndPromoteStandby()
         failures += run->failures;
     qInfo("seed %u: killed after %llu acknowledged batches; %d failed appends resent", seed,
         static_cast<unsigned long long>(ackedAtKill), failures);
-    QVERIFY(failures > 0); // the kill did land mid-upload
+    // The kill landed mid-upload. (Most appends in flight are held and retried by the store
+    // until the promotion, so few or none come back Failed.)
+    QVERIFY(ackedAtKill < quint64(kAgencies) * 120);
     store.close();
 
     // On the new primary: everything exactly once.
@@ -246,6 +248,7 @@ void PostgresFailoverTest::databaseGoneFor30Seconds()
     int attempts = 0;
     const auto owned = makeBatch(1, 2, 10);
     while (!outage.hasExpired()) {
+        // Held (reconnecting) for PostgresBetStore::kHoldOnLostConnectionMs, then refused.
         const BatchDecision decision = store.append(store.beginWrite(1), 1, {owned->batch}).front();
         QCOMPARE(decision.kind, Kind::Failed); // never acknowledged without a commit
         QVERIFY(!decision.error.isEmpty());
@@ -253,9 +256,8 @@ void PostgresFailoverTest::databaseGoneFor30Seconds()
         QVERIFY(!store.welcome(1, QDeadlineTimer(1000), &error));
         QVERIFY(!error.isEmpty());
         ++attempts;
-        QThread::msleep(500); // an agency's retry pace during the outage
     }
-    QVERIFY(attempts > 10);
+    QVERIFY(attempts >= 2);
     QVERIFY2(cluster.start(), qPrintable(cluster.lastError()));
     QCOMPARE(store.append(store.beginWrite(1), 1, {owned->batch}).front().kind, Kind::Stored);
     QCOMPARE(cluster.psql(QStringLiteral("SELECT count(*) FROM bets")), QByteArray("20"));
