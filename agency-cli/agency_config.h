@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "lottery/agency/agency_session.h"
 
+#include <QCoreApplication>
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
@@ -28,13 +29,30 @@ struct AgencyCliConfig {
     QString token;
     QString caFile; // config `ca`, CLI_CA, --ca: PEM CA; set means TLS to the server
     QString configFile; // the file that was read; empty when none
+    bool progress = true; // --no-progress: log lines only, even on a terminal
 
     QString serverAddress() const;
     AgencySessionOptions sessionOptions() const;
 };
 
+// A message both in English, for the log line (an interface, never translated), and in the
+// language of the person reading the terminal.
+struct TranslatedText {
+    QString english;
+    QString local;
+
+    TranslatedText arg(const TranslatedText &a) const
+    {
+        return {english.arg(a.english), local.arg(a.local)};
+    }
+    TranslatedText arg(const QString &a) const { return {english.arg(a), local.arg(a)}; }
+    TranslatedText arg(qint64 a) const { return {english.arg(a), local.arg(a)}; }
+};
+
 class AgencyConfigLoader
 {
+    Q_DECLARE_TR_FUNCTIONS(AgencyConfigLoader)
+
 public:
     enum class Status { Ok, Help, Error };
 
@@ -43,17 +61,21 @@ public:
     Status load(const QStringList &arguments, const QProcessEnvironment &environment);
 
     const AgencyCliConfig &config() const { return m_config; }
-    QString errorString() const { return m_errorString; }
+    QString errorString() const { return m_error.english; } // for the log line
+    QString userErrorString() const { return m_error.local; } // for a person
     QString helpText() const { return m_helpText; }
 
 private:
     bool loadYaml(const QString &path);
-    bool apply(const QString &key, const QString &value, const QString &origin);
-    bool fail(const QString &message);
+    bool apply(const QString &key, const QString &value, const TranslatedText &origin);
+    bool fail(const TranslatedText &message);
+    // `source` marked with QT_TR_NOOP: English as written, and its translation.
+    static TranslatedText text(const char *source);
+    static TranslatedText plain(const QString &value) { return {value, value}; }
 
     AgencyCliConfig m_config;
     bool m_dataFileSet = false;
-    QString m_errorString;
+    TranslatedText m_error;
     QString m_helpText;
 };
 

@@ -1,5 +1,6 @@
 #include "upload_controller.h"
 
+#include "user_messages.h"
 #include "winner_lookup.h"
 
 #include "lottery/agency/session_logger.h"
@@ -252,7 +253,12 @@ void UploadController::onSessionPhase(AgencySession::Phase phase)
 
 void UploadController::onSessionFailed(const QString &message)
 {
-    failWith(failureTitle(), message);
+    // The person reads a sentence in their language; the library's English detail is for the
+    // log pane (and the log lines on stdout).
+    emit logMessage(tr("Details: %1").arg(message));
+    const auto code = m_session->lastErrorCode();
+    failWith(failureTitle(),
+        code ? userMessageFor(*code) : UserMessages::forFailure(m_session->failureKind()));
 }
 
 QString UploadController::failureTitle() const
