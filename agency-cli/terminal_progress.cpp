@@ -142,15 +142,27 @@ QString TerminalProgress::render(const Snapshot &s, int width)
             left = tr("%1 left").arg(durationText(static_cast<qint64>(
                 static_cast<double>(s.sendingMs) * (1.0 - fraction) / fraction / 1000.0 + 0.5)));
         const QString percent = QStringLiteral("%1 %").arg(static_cast<int>(fraction * 100.0));
-        const QString details
-            = tr("sent %1 · stored %2 · %3 bets/s · %4")
-                  .arg(locale.toString(s.betsSent), locale.toString(s.storedBefore + s.betsStored),
-                      locale.toString(qRound64(rate)), left);
-        const int barWidth
-            = std::min(kMaxBarWidth, room - static_cast<int>(percent.size() + details.size()) - 4);
-        text = barWidth >= kMinBarWidth
-            ? bar(fraction, barWidth) + QLatin1Char(' ') + percent + QLatin1String("  ") + details
-            : percent + QLatin1String("  ") + details;
+        const QString sent = locale.toString(s.betsSent);
+        const QString stored = locale.toString(s.storedBefore + s.betsStored);
+        const QString perSecond = locale.toString(qRound64(rate));
+        // From the most to the least said: a narrow terminal gets the first that fits.
+        const QStringList details {
+            tr("sent %1 · stored %2 · %3 bets/s · %4").arg(sent, stored, perSecond, left),
+            tr("stored %1 · %2 bets/s · %3").arg(stored, perSecond, left),
+            tr("%1 bets/s · %2").arg(perSecond, left),
+            tr("%1 bets/s").arg(perSecond),
+        };
+        text = percent;
+        for (const QString &detail : details) {
+            const QString line = percent + QLatin1String("  ") + detail;
+            if (line.size() <= room) {
+                text = line;
+                break;
+            }
+        }
+        const int barWidth = std::min(kMaxBarWidth, room - static_cast<int>(text.size()) - 1);
+        if (barWidth >= kMinBarWidth)
+            text = bar(fraction, barWidth) + QLatin1Char(' ') + text;
         break;
     }
     case AgencySession::Phase::WaitingForDraw:
@@ -227,8 +239,10 @@ void TerminalProgress::finish()
             if (winners.size() > kMaxWinnersListed)
                 list += QLatin1Char(' ')
                     + tr("and %1 more").arg(locale.toString(winners.size() - kMaxWinnersListed));
-            lines << tr("%n winner(s) (documents): %1", nullptr, static_cast<int>(winners.size()))
-                         .arg(list);
+            // One form for one and one for the rest: the plural rule of English and Spanish.
+            lines << (winners.size() == 1
+                    ? tr("1 winner (document): %1").arg(list)
+                    : tr("%1 winners (documents): %2").arg(locale.toString(winners.size()), list));
         }
         break;
     }
@@ -251,9 +265,12 @@ void TerminalProgress::finish()
     case AgencySession::Phase::WaitingForDraw: break;
     }
     if (s.invalidRows() > 0)
-        lines << tr("%n invalid row(s) of the file were not sent (each one is listed with "
-                    "--no-progress).",
-            nullptr, static_cast<int>(s.invalidRows()));
+        lines << (s.invalidRows() == 1
+                ? tr("1 invalid row of the file was not sent (each one is listed with "
+                     "--no-progress).")
+                : tr("%1 invalid rows of the file were not sent (each one is listed with "
+                     "--no-progress).")
+                      .arg(locale.toString(s.invalidRows())));
     for (const QString &line : lines)
         write(line + QLatin1Char('\n'));
 }

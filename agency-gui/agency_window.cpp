@@ -312,7 +312,10 @@ void AgencyWindow::connectController()
         m_summaryLabel->setText(tr("Cannot read the file: %1").arg(message));
     });
     connect(c, &UploadController::winnersReady, this, [this](int count) {
-        m_winnersCountLabel->setText(tr("%n winner(s)", nullptr, count));
+        // One form for one, another for the rest: the plural rule of both English and Spanish
+        // (no English catalog is loaded, so Qt's %n plural forms would stay "winner(s)").
+        m_winnersCountLabel->setText(
+            count == 1 ? tr("1 winner") : tr("%1 winners").arg(QLocale().toString(count)));
         m_winnersView->resizeColumnsToContents();
     });
 }

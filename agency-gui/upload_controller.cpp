@@ -294,8 +294,9 @@ QString UploadController::failureTitle() const
 
 void UploadController::onWinnerDocuments(const QStringList &documents)
 {
-    emit logMessage(
-        tr("Draw done: %n winner(s) for this agency", nullptr, static_cast<int>(documents.size())));
+    emit logMessage(documents.size() == 1
+            ? tr("Draw done: 1 winner for this agency")
+            : tr("Draw done: %1 winners for this agency").arg(documents.size()));
     const QString path = m_settings.dataFile;
     m_lookup.start([this, path, documents](const BackgroundJob &job) {
         WinnerLookupResult result

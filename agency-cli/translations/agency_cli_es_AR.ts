@@ -15,8 +15,8 @@ Pruebe con --help.
 <context>
     <name>AgencyConfigLoader</name>
     <message>
-        <source>%1: &apos;%2&apos; is not %3</source>
-        <translation>%1: &apos;%2&apos; no es %3</translation>
+        <source>%1: '%2' is not %3</source>
+        <translation>%1: '%2' no es %3</translation>
     </message>
     <message>
         <source>an agency number from 1 to 4294967295</source>
@@ -51,12 +51,12 @@ Pruebe con --help.
         <translation>un plazo de 0 (no reconectar nunca) a 86400 segundos</translation>
     </message>
     <message>
-        <source>%1: token file &apos;%2&apos;: %3</source>
-        <translation>%1: archivo del token &apos;%2&apos;: %3</translation>
+        <source>%1: token file '%2': %3</source>
+        <translation>%1: archivo del token '%2': %3</translation>
     </message>
     <message>
-        <source>%1: token file &apos;%2&apos; is empty</source>
-        <translation>%1: el archivo del token &apos;%2&apos; está vacío</translation>
+        <source>%1: token file '%2' is empty</source>
+        <translation>%1: el archivo del token '%2' está vacío</translation>
     </message>
     <message>
         <source>a readable CA certificate file</source>
@@ -79,7 +79,7 @@ Pruebe con --help.
         <translation>%1: debe ser un solo valor</translation>
     </message>
     <message>
-        <source>Uploads one agency&apos;s bets to the lottery server and prints its winners.
+        <source>Uploads one agency's bets to the lottery server and prints its winners.
 Settings: config.yaml, then CLI_* environment variables, then flags.</source>
         <translation>Sube las apuestas de una agencia al servidor de la lotería y muestra sus ganadores.
 Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opciones.</translation>
@@ -145,11 +145,11 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
         <translation>CA en PEM con la que verificar el servidor; activa TLS (config ca, CLI_CA).</translation>
     </message>
     <message>
-        <source>File holding the agency&apos;s token (config tokenFile, CLI_TOKEN_FILE).</source>
+        <source>File holding the agency's token (config tokenFile, CLI_TOKEN_FILE).</source>
         <translation>Archivo con el token de la agencia (config tokenFile, CLI_TOKEN_FILE).</translation>
     </message>
     <message>
-        <source>The agency&apos;s token (config token, CLI_TOKEN). Visible to other local users in `ps`: prefer --token-file.</source>
+        <source>The agency's token (config token, CLI_TOKEN). Visible to other local users in `ps`: prefer --token-file.</source>
         <translation>El token de la agencia (config token, CLI_TOKEN). Otros usuarios del equipo lo ven en `ps`: mejor use --token-file.</translation>
     </message>
     <message>
@@ -161,12 +161,12 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
         <translation>Solo las líneas de registro, también en una terminal (sin esta opción, una terminal en stderr muestra una barra de progreso).</translation>
     </message>
     <message>
-        <source>Language of the messages to a person: es or en (default: the system&apos;s). Log lines are always the same.</source>
+        <source>Language of the messages to a person: es or en (default: the system's). Log lines are always the same.</source>
         <translation>Idioma de los mensajes para las personas: es o en (por omisión, el del sistema). Las líneas de registro no cambian.</translation>
     </message>
     <message>
-        <source>unexpected argument &apos;%1&apos;</source>
-        <translation>argumento inesperado &apos;%1&apos;</translation>
+        <source>unexpected argument '%1'</source>
+        <translation>argumento inesperado '%1'</translation>
     </message>
     <message>
         <source>%1: no such file (named with --config)</source>
@@ -181,8 +181,8 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
         <translation>falta el número de agencia (config id, CLI_ID o --agency)</translation>
     </message>
     <message>
-        <source>--lang must be es or en, not &apos;%1&apos;</source>
-        <translation>--lang debe ser es o en, no &apos;%1&apos;</translation>
+        <source>--lang must be es or en, not '%1'</source>
+        <translation>--lang debe ser es o en, no '%1'</translation>
     </message>
 </context>
 <context>
@@ -287,13 +287,6 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
         <source>and %1 more</source>
         <translation>y %1 más</translation>
     </message>
-    <message numerus="yes">
-        <source>%n winner(s) (documents): %1</source>
-        <translation>
-            <numerusform>%n ganador (documento): %1</numerusform>
-            <numerusform>%n ganadores (documentos): %1</numerusform>
-        </translation>
-    </message>
     <message>
         <source>The upload failed: %1 (%2).</source>
         <translation>La subida falló: %1 (%2).</translation>
@@ -306,12 +299,33 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
         <source>Stopped. The server keeps the %1 bets it stored; running again resumes after them.</source>
         <translation>Detenido. El servidor conserva las %1 apuestas que guardó; al volver a ejecutar se sigue después de ellas.</translation>
     </message>
-    <message numerus="yes">
-        <source>%n invalid row(s) of the file were not sent (each one is listed with --no-progress).</source>
-        <translation>
-            <numerusform>%n fila inválida del archivo no se envió (con --no-progress se lista cada una).</numerusform>
-            <numerusform>%n filas inválidas del archivo no se enviaron (con --no-progress se lista cada una).</numerusform>
-        </translation>
+    <message>
+        <source>1 winner (document): %1</source>
+        <translation>1 ganador (documento): %1</translation>
+    </message>
+    <message>
+        <source>%1 winners (documents): %2</source>
+        <translation>%1 ganadores (documentos): %2</translation>
+    </message>
+    <message>
+        <source>1 invalid row of the file was not sent (each one is listed with --no-progress).</source>
+        <translation>1 fila inválida del archivo no se envió (con --no-progress se lista cada una).</translation>
+    </message>
+    <message>
+        <source>%1 invalid rows of the file were not sent (each one is listed with --no-progress).</source>
+        <translation>%1 filas inválidas del archivo no se enviaron (con --no-progress se lista cada una).</translation>
+    </message>
+    <message>
+        <source>stored %1 · %2 bets/s · %3</source>
+        <translation>guardadas %1 · %2 apuestas/s · %3</translation>
+    </message>
+    <message>
+        <source>%1 bets/s · %2</source>
+        <translation>%1 apuestas/s · %2</translation>
+    </message>
+    <message>
+        <source>%1 bets/s</source>
+        <translation>%1 apuestas/s</translation>
     </message>
 </context>
 </TS>

@@ -4,7 +4,7 @@
 <context>
     <name>GuiCommandLine</name>
     <message>
-        <source>Uploads one agency&apos;s bets to the lottery server and shows its winners.</source>
+        <source>Uploads one agency's bets to the lottery server and shows its winners.</source>
         <translation>Sube las apuestas de una agencia al servidor de la lotería y muestra sus ganadores.</translation>
     </message>
     <message>
@@ -20,7 +20,7 @@
         <translation>Número de agencia (1 o más).</translation>
     </message>
     <message>
-        <source>The agency&apos;s bets file (CSV).</source>
+        <source>The agency's bets file (CSV).</source>
         <translation>El archivo de apuestas de la agencia (CSV).</translation>
     </message>
     <message>
@@ -40,32 +40,32 @@
         <translation>CA en PEM con la que verificar el servidor (TLS).</translation>
     </message>
     <message>
-        <source>File holding the agency&apos;s token.</source>
+        <source>File holding the agency's token.</source>
         <translation>Archivo con el token de la agencia.</translation>
     </message>
     <message>
-        <source>Language of the window: es (Spanish) or en (English); default: the one chosen in the window, else the system&apos;s.</source>
+        <source>Language of the window: es (Spanish) or en (English); default: the one chosen in the window, else the system's.</source>
         <translation>Idioma de la ventana: es (español) o en (inglés); por omisión, el elegido en la ventana o, si no, el del sistema.</translation>
     </message>
     <message>
-        <source>unexpected argument &apos;%1&apos;</source>
-        <translation>argumento inesperado &apos;%1&apos;</translation>
+        <source>unexpected argument '%1'</source>
+        <translation>argumento inesperado '%1'</translation>
     </message>
     <message>
-        <source>--agency must be a number of 1 or more, not &apos;%1&apos;</source>
-        <translation>--agency debe ser un número de 1 o más, no &apos;%1&apos;</translation>
+        <source>--agency must be a number of 1 or more, not '%1'</source>
+        <translation>--agency debe ser un número de 1 o más, no '%1'</translation>
     </message>
     <message>
         <source>--file needs a path</source>
         <translation>--file necesita una ruta</translation>
     </message>
     <message>
-        <source>--batch-size must be in 1..65535, not &apos;%1&apos;</source>
-        <translation>--batch-size debe estar entre 1 y 65535, no &apos;%1&apos;</translation>
+        <source>--batch-size must be in 1..65535, not '%1'</source>
+        <translation>--batch-size debe estar entre 1 y 65535, no '%1'</translation>
     </message>
     <message>
-        <source>--lang must be es or en, not &apos;%1&apos;</source>
-        <translation>--lang debe ser es o en, no &apos;%1&apos;</translation>
+        <source>--lang must be es or en, not '%1'</source>
+        <translation>--lang debe ser es o en, no '%1'</translation>
     </message>
     <message>
         <source>--screenshot needs a path</source>
@@ -75,8 +75,8 @@
 <context>
     <name>UploadSettings</name>
     <message>
-        <source>bad server address &apos;%1&apos;: %2</source>
-        <translation>dirección de servidor incorrecta &apos;%1&apos;: %2</translation>
+        <source>bad server address '%1': %2</source>
+        <translation>dirección de servidor incorrecta '%1': %2</translation>
     </message>
     <message>
         <source>expected HOST:PORT</source>
@@ -98,7 +98,7 @@
 <context>
     <name>UserMessages</name>
     <message>
-        <source>The server could not understand what this app sent. Update the app; if it keeps happening, tell the lottery&apos;s support.</source>
+        <source>The server could not understand what this app sent. Update the app; if it keeps happening, tell the lottery's support.</source>
         <translation>El servidor no pudo entender lo que envió esta aplicación. Actualice la aplicación; si sigue pasando, avise al soporte de la lotería.</translation>
     </message>
     <message>
@@ -114,7 +114,7 @@
         <translation>Esta aplicación y el servidor usan versiones distintas del protocolo. Instale la versión de la aplicación que pide la lotería.</translation>
     </message>
     <message>
-        <source>The server received a message at the wrong moment. Press Retry; if it keeps happening, tell the lottery&apos;s support.</source>
+        <source>The server received a message at the wrong moment. Press Retry; if it keeps happening, tell the lottery's support.</source>
         <translation>El servidor recibió un mensaje en un momento equivocado. Pulse Reintentar; si sigue pasando, avise al soporte de la lotería.</translation>
     </message>
     <message>
@@ -122,11 +122,11 @@
         <translation>El servidor no conoce este número de agencia. Revise el número de agencia.</translation>
     </message>
     <message>
-        <source>The server refused a bet of the file. Check the file&apos;s invalid rows.</source>
+        <source>The server refused a bet of the file. Check the file's invalid rows.</source>
         <translation>El servidor rechazó una apuesta del archivo. Revise las filas inválidas del archivo.</translation>
     </message>
     <message>
-        <source>The server missed a batch. Press Retry: the upload resumes where the server&apos;s stored bets end.</source>
+        <source>The server missed a batch. Press Retry: the upload resumes where the server's stored bets end.</source>
         <translation>Al servidor le faltó un lote. Pulse Reintentar: la subida sigue donde terminan las apuestas que el servidor ya guardó.</translation>
     </message>
     <message>
@@ -138,7 +138,7 @@
         <translation>El servidor no pudo guardar las apuestas de forma segura; no se guardó nada del lote fallido. Vuelva a intentar más tarde.</translation>
     </message>
     <message>
-        <source>The server refused the agency&apos;s token. Check the token file.</source>
+        <source>The server refused the agency's token. Check the token file.</source>
         <translation>El servidor rechazó el token de la agencia. Revise el archivo del token.</translation>
     </message>
     <message>
@@ -158,7 +158,7 @@
         <translation>Otra subida de la misma agencia reemplazó a esta.</translation>
     </message>
     <message>
-        <source>The server had an internal error. Tell the lottery&apos;s support.</source>
+        <source>The server had an internal error. Tell the lottery's support.</source>
         <translation>El servidor tuvo un error interno. Avise al soporte de la lotería.</translation>
     </message>
     <message>
@@ -198,7 +198,7 @@
         <translation>El servidor dejó de responder. Pulse Reintentar: la subida sigue donde quedó.</translation>
     </message>
     <message>
-        <source>The secure connection failed: the server&apos;s certificate does not match the CA file, or the CA file is not usable.</source>
+        <source>The secure connection failed: the server's certificate does not match the CA file, or the CA file is not usable.</source>
         <translation>Falló la conexión segura: el certificado del servidor no coincide con el archivo de la CA, o el archivo de la CA no sirve.</translation>
     </message>
     <message>
@@ -301,15 +301,15 @@
         <translation>Datos de la subida</translation>
     </message>
     <message>
-        <source>The lottery server&apos;s name or IP address</source>
+        <source>The lottery server's name or IP address</source>
         <translation>El nombre o la dirección IP del servidor de la lotería</translation>
     </message>
     <message>
-        <source>The server&apos;s TCP port</source>
+        <source>The server's TCP port</source>
         <translation>El puerto TCP del servidor</translation>
     </message>
     <message>
-        <source>This agency&apos;s number, as the lottery assigned it</source>
+        <source>This agency's number, as the lottery assigned it</source>
         <translation>El número de esta agencia, el que asignó la lotería</translation>
     </message>
     <message>
@@ -321,7 +321,7 @@
         <translation>&amp;Buscar...</translation>
     </message>
     <message>
-        <source>Choose the agency&apos;s bets file</source>
+        <source>Choose the agency's bets file</source>
         <translation>Elija el archivo de apuestas de la agencia</translation>
     </message>
     <message>
@@ -341,7 +341,7 @@
         <translation>Elija el certificado de la CA</translation>
     </message>
     <message>
-        <source>file holding the agency&apos;s token; empty: none</source>
+        <source>file holding the agency's token; empty: none</source>
         <translation>archivo con el token de la agencia; vacío: ninguno</translation>
     </message>
     <message>
@@ -452,13 +452,6 @@
         <source>Cannot read the file: %1</source>
         <translation>No se puede leer el archivo: %1</translation>
     </message>
-    <message numerus="yes">
-        <source>%n winner(s)</source>
-        <translation>
-            <numerusform>%n ganador</numerusform>
-            <numerusform>%n ganadores</numerusform>
-        </translation>
-    </message>
     <message>
         <source>No file chosen.</source>
         <translation>No se eligió ningún archivo.</translation>
@@ -472,7 +465,7 @@
         <translation>Certificados PEM (*.pem *.crt);;Todos los archivos (*)</translation>
     </message>
     <message>
-        <source>Choose the agency&apos;s token file</source>
+        <source>Choose the agency's token file</source>
         <translation>Elija el archivo del token de la agencia</translation>
     </message>
     <message>
@@ -539,6 +532,14 @@
         <source>&lt;b&gt;%1&lt;/b&gt;: %2&lt;br&gt;Check the settings or the server, then press Retry.</source>
         <translation>&lt;b&gt;%1&lt;/b&gt;: %2&lt;br&gt;Revise los datos o el servidor y pulse Reintentar.</translation>
     </message>
+    <message>
+        <source>1 winner</source>
+        <translation>1 ganador</translation>
+    </message>
+    <message>
+        <source>%1 winners</source>
+        <translation>%1 ganadores</translation>
+    </message>
 </context>
 <context>
     <name>lottery::gui::InvalidRowsModel</name>
@@ -598,7 +599,7 @@
         <translation>Falta el archivo de apuestas</translation>
     </message>
     <message>
-        <source>choose the agency&apos;s bets file first</source>
+        <source>choose the agency's bets file first</source>
         <translation>primero elija el archivo de apuestas de la agencia</translation>
     </message>
     <message>
@@ -677,13 +678,6 @@
         <source>Upload failed</source>
         <translation>Falló la subida</translation>
     </message>
-    <message numerus="yes">
-        <source>Draw done: %n winner(s) for this agency</source>
-        <translation>
-            <numerusform>Sorteo hecho: %n ganador para esta agencia</numerusform>
-            <numerusform>Sorteo hecho: %n ganadores para esta agencia</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Could not look the winners up in the file: %1</source>
         <translation>No se pudieron buscar los ganadores en el archivo: %1</translation>
@@ -695,6 +689,14 @@
     <message>
         <source>Error: %1: %2</source>
         <translation>Error: %1: %2</translation>
+    </message>
+    <message>
+        <source>Draw done: 1 winner for this agency</source>
+        <translation>Sorteo hecho: 1 ganador para esta agencia</translation>
+    </message>
+    <message>
+        <source>Draw done: %1 winners for this agency</source>
+        <translation>Sorteo hecho: %1 ganadores para esta agencia</translation>
     </message>
 </context>
 <context>
