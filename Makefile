@@ -5,7 +5,7 @@ WERROR ?= ON
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test test-asan test-tsan fuzz bench clean format \
+.PHONY: all deps build demo test test-asan test-tsan fuzz bench clean format package \
         docker-image docker-compose-up docker-compose-logs docker-compose-down
 
 all: build
@@ -24,6 +24,11 @@ demo: build
 # The whole suite through CTest.
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j 2 --timeout 600
+
+# Debian packages lottery-server, agency-cli, agency-gui (CPack, dependencies by dpkg-shlibdeps)
+# in $(BUILD_DIR)/: install them with `apt-get install ./build/*.deb` (docs/PACKAGING.md).
+package: build
+	cmake --build $(BUILD_DIR) --target package
 
 # The suite under AddressSanitizer + UBSan.
 test-asan:

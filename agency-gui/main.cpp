@@ -52,6 +52,8 @@ int main(int argc, char **argv)
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Loteria"));
     QApplication::setApplicationName(QStringLiteral("agency-gui"));
+    // The installed loteria-agencia.desktop: its name and icon for the window.
+    QGuiApplication::setDesktopFileName(QStringLiteral("loteria-agencia"));
 
     QSettings settings;
     // Before the command line is parsed: its help and errors are in the chosen language too.

@@ -3,9 +3,10 @@
 # Usage: scripts/install-deps.sh [--with-tools]   (--with-tools: clang for the fuzzer, strace, xvfb)
 set -euo pipefail
 
-packages=(cmake ninja-build g++ make pkg-config qt6-base-dev libgl-dev libyaml-cpp-dev zlib1g-dev openssl)
+packages=(cmake ninja-build g++ make pkg-config qt6-base-dev libgl-dev libyaml-cpp-dev zlib1g-dev openssl
+    qt6-tools-dev qt6-l10n-tools qt6-translations-l10n libsystemd-dev dpkg-dev)
 if [[ "${1:-}" == "--with-tools" ]]; then
-    packages+=(clang libclang-rt-14-dev strace xvfb xauth procps)
+    packages+=(clang libclang-rt-14-dev strace xvfb xauth procps systemd)
 fi
 
 missing=()

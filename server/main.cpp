@@ -3,6 +3,7 @@
 #include "common/unix_signal_watcher.h"
 #include "server/lottery_server.h"
 #include "server/server_config.h"
+#include "server/systemd_notifier.h"
 
 #include <QCoreApplication>
 
@@ -59,12 +60,14 @@ int main(int argc, char *argv[])
     raiseOpenFileLimit();
 
     lottery::server::LotteryServer server(loaded.config);
+    lottery::server::SystemdNotifier systemd;
     lottery::UnixSignalWatcher signalWatcher({SIGTERM, SIGINT});
     QObject::connect(&signalWatcher, &lottery::UnixSignalWatcher::signalReceived, &server,
-        [&server](int signalNumber) {
+        [&server, &systemd](int signalNumber) {
             LOTTERY_LOG_PROGRESS("shutdown")
                 .field(u"step", "signal")
                 .field(u"signal", signalNumber);
+            systemd.notifyStopping();
             server.shutdown();
         });
     QObject::connect(
@@ -73,5 +76,8 @@ int main(int argc, char *argv[])
         LOTTERY_LOG_FAIL("listen").field(u"error", server.errorString());
         return 1;
     }
+    // start() returns once the socket listens: only now may systemd start what depends on us.
+    systemd.notifyReady(server.serverPort());
+    systemd.startWatchdog();
     return app.exec();
 }

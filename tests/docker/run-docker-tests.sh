@@ -361,4 +361,7 @@ scenario_dataset
 scenario_images
 scenario_graceful_stop
 scenario_teardown
+# The Debian packages in a clean container of the same base image (its own PASS/FAIL lines).
+check "Debian packages: install and run (tests/docker/test-packages.sh)" \
+    "$ROOT/tests/docker/test-packages.sh" "${LOTTERY_BUILD_DIR:-$ROOT/build}"
 finish 0
