@@ -6,3 +6,9 @@ lottery_add_test(tst_server_config LIBS lottery::server LABELS server
 lottery_add_test(tst_server_session LIBS lottery::server LABELS server concurrency TIMEOUT 300)
 lottery_add_test(tst_server_process LIBS lottery::server LABELS server TIMEOUT 120)
 add_dependencies(tst_server_process lottery-server)
+# lottery-server's sd_notify (READY/WATCHDOG/STOPPING) through a NOTIFY_SOCKET of the test's own.
+lottery_add_test(tst_server_systemd LIBS lottery_test_support Qt6::Network LABELS server integration TIMEOUT 120)
+add_dependencies(tst_server_systemd lottery-server)
+if(SYSTEMD_FOUND AND LOTTERY_SYSTEMD)
+    target_compile_definitions(tst_server_systemd PRIVATE LOTTERY_HAVE_SYSTEMD)
+endif()
