@@ -104,7 +104,7 @@ QString UserMessages::forInvalidRow(const QString &reason)
     if (reason == QLatin1String("malformed CSV quoting"))
         return tr("badly placed quotes");
     if (reason.startsWith(QLatin1String("expected 5 fields, found ")))
-        return tr("expected 5 fields, found %1").arg(n);
+        return tr("expected 5 fields, found %1").arg(reason.section(QLatin1Char(' '), -1));
     if (reason.startsWith(QLatin1String("line is longer than ")))
         return tr("the line is longer than %1 bytes").arg(n);
     const QRegularExpressionMatch match = nameRule.match(reason);
