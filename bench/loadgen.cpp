@@ -257,8 +257,8 @@ bool Run::startServer(std::string *error)
     ::unlink((storage + ".journal").c_str());
     m_log = m_options.workDir + "/server-" + std::to_string(m_count) + ".log";
     const std::string binary = m_options.binDir + "/lottery-server";
-    std::vector<std::string> args {binary, "--port", "0", "--agencies", std::to_string(m_count),
-        "--storage", storage};
+    std::vector<std::string> args {
+        binary, "--port", "0", "--agencies", std::to_string(m_count), "--storage", storage};
     if (m_options.workers > 0) {
         args.push_back("--workers");
         args.push_back(std::to_string(m_options.workers));
@@ -385,8 +385,8 @@ void Run::sendSmall(Agency &agency, const protocol::Message &message)
 void Run::flush(Agency &agency)
 {
     while (!agency.pendingOut.empty()) {
-        const ssize_t n = ::send(agency.fd, agency.pendingOut.data(), agency.pendingOut.size(),
-            MSG_NOSIGNAL);
+        const ssize_t n
+            = ::send(agency.fd, agency.pendingOut.data(), agency.pendingOut.size(), MSG_NOSIGNAL);
         if (n < 0) {
             if (errno != EAGAIN && errno != EINTR)
                 fail(agency, std::string("send: ") + std::strerror(errno));
@@ -403,8 +403,8 @@ void Run::flush(Agency &agency)
         if (agency.framesSent >= allowed)
             return;
         const std::size_t end = m_workload.frameEnd[allowed - 1];
-        const ssize_t n = ::send(agency.fd, m_workload.stream.data() + agency.sent,
-            end - agency.sent, MSG_NOSIGNAL);
+        const ssize_t n = ::send(
+            agency.fd, m_workload.stream.data() + agency.sent, end - agency.sent, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno != EAGAIN && errno != EINTR)
                 fail(agency, std::string("send: ") + std::strerror(errno));
@@ -412,8 +412,8 @@ void Run::flush(Agency &agency)
         }
         agency.sent += static_cast<std::size_t>(n);
         const double at = now();
-        while (agency.framesSent < allowed
-            && m_workload.frameEnd[agency.framesSent] <= agency.sent) {
+        while (
+            agency.framesSent < allowed && m_workload.frameEnd[agency.framesSent] <= agency.sent) {
             agency.sentAt[agency.framesSent % window] = at;
             ++agency.framesSent;
         }
@@ -602,8 +602,7 @@ PointResult Run::execute()
             agency.phase = Phase::Uploading;
             flush(agency);
         }
-        const bool finished
-            = loop([this] { return m_finished + m_failed == m_count; }, deadline);
+        const bool finished = loop([this] { return m_finished + m_failed == m_count; }, deadline);
         result.seconds = now() - start;
         result.loadgenCpu = selfCpuSeconds() - loadgenStart;
         result.serverCpu = processCpuSeconds(m_server) - serverCpuWelcomed;
@@ -650,8 +649,8 @@ bool parse(int argc, char **argv, Options &options, std::string *error)
             char *end = nullptr;
             out = std::strtoll(text, &end, 10);
             if (*text == '\0' || *end != '\0' || out < min || out > max) {
-                *error = arg + ": '" + text + "' is not a number in " + std::to_string(min)
-                    + ".." + std::to_string(max);
+                *error = arg + ": '" + text + "' is not a number in " + std::to_string(min) + ".."
+                    + std::to_string(max);
                 return false;
             }
             return true;
@@ -789,9 +788,9 @@ int main(int argc, char **argv)
                         "%9.2f %10.2f%s\n",
                 agencies, bets, point.seconds,
                 point.seconds > 0 ? static_cast<double>(point.bets) / point.seconds : 0,
-                point.serverCpu, perBet, basePerBet > 0 ? perBet / basePerBet : 0,
-                point.ackP99Ms, static_cast<double>(point.serverHwmKib) / 1024.0, kibPerAgency,
-                point.loadgenCpu, point.connectSeconds, point.correct ? "" : "  WRONG");
+                point.serverCpu, perBet, basePerBet > 0 ? perBet / basePerBet : 0, point.ackP99Ms,
+                static_cast<double>(point.serverHwmKib) / 1024.0, kibPerAgency, point.loadgenCpu,
+                point.connectSeconds, point.correct ? "" : "  WRONG");
             if (!point.error.empty())
                 std::printf("  %s\n", point.error.c_str());
             std::fflush(stdout);
@@ -816,9 +815,9 @@ int main(int argc, char **argv)
                         "\"error\":\"%s\"}",
                 i ? "," : "", p.agencies, p.betsPerAgency, p.bets, p.seconds,
                 p.seconds > 0 ? static_cast<double>(p.bets) / p.seconds : 0, p.serverCpu, perBet,
-                basePerBet > 0 ? perBet / basePerBet : 0, p.ackP50Ms, p.ackP99Ms,
-                p.serverHwmKib, p.loadgenCpu, p.connectSeconds, p.connectServerCpu,
-                p.correct ? "true" : "false", escaped.c_str());
+                basePerBet > 0 ? perBet / basePerBet : 0, p.ackP50Ms, p.ackP99Ms, p.serverHwmKib,
+                p.loadgenCpu, p.connectSeconds, p.connectServerCpu, p.correct ? "true" : "false",
+                escaped.c_str());
         }
         std::printf("],\"all_correct\":%s}\n", allCorrect ? "true" : "false");
     }

@@ -279,8 +279,7 @@ int EpollEventDispatcher::activateOptimisticWrites()
         if (static_cast<std::size_t>(fd) >= m_descriptors.size())
             continue;
         Descriptor *descriptor = &m_descriptors[static_cast<std::size_t>(fd)];
-        if (descriptor->notifiers[QSocketNotifier::Write] != notifier
-            || !descriptor->writeDeferred)
+        if (descriptor->notifiers[QSocketNotifier::Write] != notifier || !descriptor->writeDeferred)
             continue; // disabled (flushed by an earlier event) or replaced meanwhile
         QEvent activation(QEvent::SockAct);
         QCoreApplication::sendEvent(notifier, &activation);
