@@ -9,8 +9,6 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 
-#include <sys/resource.h>
-
 namespace lottery::server {
 
 namespace {
@@ -21,8 +19,6 @@ constexpr int kDrainTimeoutMs = 3000;
 constexpr int kCloseTimeoutMs = 1000;
 // ...and workers this long to return once the stop flag is set.
 constexpr int kWorkersTimeoutMs = 2000;
-// After accept() fails (typically EMFILE) wait this long before accepting again.
-constexpr int kResumeAcceptMs = 1000;
 // Whole BATCH frames a session hands to one worker task (all covered by one fdatasync). Bigger
 // tasks mean fewer commits and wake-ups; 16 -> 64 (with agency windows of 128) cut 5x1M by ~25 %
 // (docs/PERFORMANCE.md). 128 gained little more and raised the server's peak memory by a third.
@@ -30,21 +26,6 @@ constexpr int kMaxBatchesPerTask = 64;
 // The socket's read buffer: one task's worth of frames, so a session that is waiting pushes
 // back over TCP.
 constexpr qint64 kReadBufferSize = kMaxBatchesPerTask * protocol::kMaxFrameSize;
-// A refused connection gets this long to read its ERROR(ServerBusy).
-constexpr int kBusyCloseMs = 2000;
-// Descriptors kept free for the storage files, the draw and Qt's own needs.
-constexpr qintptr kDescriptorReserve = 16;
-
-// Qt 6.4 does not report an accept() that fails with EMFILE (no acceptError: it retries at
-// once, spinning the event loop). The kernel hands out the lowest free descriptor, so a new
-// socket numbered near the limit means nearly every descriptor is in use: stop accepting first.
-bool nearDescriptorLimit(qintptr descriptor)
-{
-    rlimit limit {};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
-        return false;
-    return descriptor + kDescriptorReserve >= static_cast<qintptr>(limit.rlim_cur);
-}
 // Threads for token checks: enough for a few HELLOs at once, never the whole machine.
 constexpr int kAuthThreads = 2;
 
@@ -60,15 +41,8 @@ LotteryServer::LotteryServer(const ServerConfig &config, QObject *parent)
 {
     m_pool.setMaxThreadCount(qBound(1, m_config.workers, ServerConfig::kMaxWorkers));
     m_authPool.setMaxThreadCount(kAuthThreads);
-    connect(&m_listener, &QTcpServer::newConnection, this, &LotteryServer::acceptConnections);
-    connect(&m_listener, &QTcpServer::acceptError, this, &LotteryServer::onAcceptError);
-    m_resumeAcceptTimer.setSingleShot(true);
-    connect(&m_resumeAcceptTimer, &QTimer::timeout, this, [this] {
-        if (m_phase != ShutdownPhase::Running)
-            return;
-        LOTTERY_LOG_PROGRESS("accept").field(u"step", "resume_accepting");
-        m_listener.resumeAccepting();
-    });
+    m_listener.setConnectionLimit(m_config.maxConnections, [this] { return m_sessions.size(); });
+    connect(&m_listener, &ConnectionListener::connectionReady, this, &LotteryServer::startSession);
     m_shutdownTimer.setSingleShot(true);
     connect(&m_shutdownTimer, &QTimer::timeout, this, [this] {
         if (m_phase == ShutdownPhase::Draining)
@@ -153,66 +127,14 @@ bool LotteryServer::start()
     return true;
 }
 
-void LotteryServer::acceptConnections()
+void LotteryServer::startSession(QTcpSocket *socket)
 {
-    while (QTcpSocket *socket = m_listener.nextPendingConnection()) {
-        if (m_phase != ShutdownPhase::Running) {
-            socket->abort();
-            socket->deleteLater();
-            continue;
-        }
-        if (m_sessions.size() >= m_config.maxConnections) {
-            const QString message
-                = QStringLiteral("connection limit %1 reached").arg(m_config.maxConnections);
-            LOTTERY_LOG_FAIL("conexion")
-                .field(u"ip", socket->peerAddress().toString())
-                .field(u"code", protocol::toString(protocol::ErrorCode::ServerBusy))
-                .field(u"error", message);
-            const std::string bytes = protocol::encodeFrame(
-                protocol::ErrorMessage {protocol::ErrorCode::ServerBusy, message.toStdString()});
-            connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-            QTimer::singleShot(kBusyCloseMs, socket, [socket] { socket->abort(); });
-            const auto refuse = [socket, bytes] {
-                socket->write(bytes.data(), static_cast<qint64>(bytes.size()));
-                socket->disconnectFromHost();
-            };
-            // A TLS peer can read the ERROR only once its handshake is done.
-            auto *tls = qobject_cast<QSslSocket *>(socket);
-            if (tls && !tls->isEncrypted())
-                connect(tls, &QSslSocket::encrypted, tls, refuse);
-            else
-                refuse();
-            continue;
-        }
-        const quint64 id = m_nextSessionId++;
-        const SessionLimits limits {m_config.idleTimeoutMs, m_config.frameTimeoutMs,
-            kReadBufferSize, kMaxBatchesPerTask, m_config.helloTimeoutMs};
-        const qintptr descriptor = socket->socketDescriptor();
-        auto *session = new Session(id, socket, limits, *this, this);
-        m_sessions.insert(id, session);
-        session->start();
-        if (nearDescriptorLimit(descriptor)) {
-            LOTTERY_LOG_FAIL("accept")
-                .field(u"error",
-                    QStringLiteral("open file limit nearly reached (descriptor %1, %2 sessions)")
-                        .arg(descriptor)
-                        .arg(m_sessions.size()))
-                .field(u"retry_ms", kResumeAcceptMs);
-            m_listener.pauseAccepting();
-            m_resumeAcceptTimer.start(kResumeAcceptMs);
-            return;
-        }
-    }
-}
-
-void LotteryServer::onAcceptError(QAbstractSocket::SocketError)
-{
-    // QTcpServer stops accepting after an accept() failure (e.g. EMFILE): resume later.
-    LOTTERY_LOG_FAIL("accept")
-        .field(u"error", m_listener.errorString())
-        .field(u"retry_ms", kResumeAcceptMs);
-    m_listener.pauseAccepting();
-    m_resumeAcceptTimer.start(kResumeAcceptMs);
+    const quint64 id = m_nextSessionId++;
+    const SessionLimits limits {m_config.idleTimeoutMs, m_config.frameTimeoutMs, kReadBufferSize,
+        kMaxBatchesPerTask, m_config.helloTimeoutMs};
+    auto *session = new Session(id, socket, limits, *this, this);
+    m_sessions.insert(id, session);
+    session->start();
 }
 
 Session *LotteryServer::findSession(quint64 id) const
@@ -511,8 +433,7 @@ void LotteryServer::shutdown()
         return;
     m_phase = ShutdownPhase::Draining;
     logShutdownStep("stop_listening");
-    m_listener.close();
-    m_resumeAcceptTimer.stop();
+    m_listener.stopListening();
     for (Session *session : std::as_const(m_sessions))
         session->stopReading();
     LOTTERY_LOG_PROGRESS("shutdown")

@@ -47,8 +47,8 @@ signals:
 private:
     enum class ShutdownPhase { Running, Draining, ClosingSockets, Done };
 
-    void acceptConnections();
-    void onAcceptError(QAbstractSocket::SocketError error);
+    // An admitted connection (ConnectionListener applied the accept policy): a new Session.
+    void startSession(QTcpSocket *socket);
 
     void helloReceived(Session &session, const protocol::Hello &hello) override;
     void finishAuthentication(quint64 sessionId, quint32 agency, bool accepted, bool missing);
@@ -88,7 +88,6 @@ private:
     QSet<quint64> m_waitingForDraw;
     quint64 m_nextSessionId = 1;
     int m_tasksInFlight = 0; // batch and DONE tasks, not the draw
-    QTimer m_resumeAcceptTimer;
     ShutdownPhase m_phase = ShutdownPhase::Running;
     QTimer m_shutdownTimer;
 };

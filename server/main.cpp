@@ -1,6 +1,7 @@
 // lottery-server: configuration, logging and signals around lottery::server::LotteryServer.
 #include "common/log.h"
 #include "common/unix_signal_watcher.h"
+#include "server/epoll_event_dispatcher.h"
 #include "server/lottery_server.h"
 #include "server/server_config.h"
 #include "server/systemd_notifier.h"
@@ -41,6 +42,8 @@ void raiseOpenFileLimit()
 
 int main(int argc, char *argv[])
 {
+    // Before the application object: Qt takes the main thread's dispatcher from here.
+    const char *dispatcher = lottery::server::installMainEventDispatcher();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("lottery-server"));
 
@@ -58,6 +61,7 @@ int main(int argc, char *argv[])
     lottery::setLogLevel(loaded.config.logLevel);
     lottery::server::logConfig(loaded.config);
     raiseOpenFileLimit();
+    LOTTERY_LOG_SUCCESS("event_dispatcher").field(u"kind", dispatcher);
 
     lottery::server::LotteryServer server(loaded.config);
     lottery::server::SystemdNotifier systemd;

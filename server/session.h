@@ -91,7 +91,12 @@ private:
     protocol::DecodeStatus nextFrame(protocol::RawFrame &frame);
     void dispatch(protocol::Message message);
     void failDecode(const protocol::DecodeError &error);
+    // Sets or clears the idle, frame and HELLO deadlines from the session's state.
     void updateTimers();
+    // One timer per session, armed for the earliest deadline; a deadline that moves later (the
+    // idle one, at every frame) costs nothing until the timer fires early and re-arms itself.
+    void armDeadlineTimer();
+    void onDeadlineTimer();
     void onDisconnected();
 
     const quint64 m_id;
@@ -105,10 +110,13 @@ private:
     // A frame taken from the splitter while gathering batches that was not a BATCH: it is the
     // next one to handle. Owned, because the splitter's views die at its next feed().
     std::optional<std::pair<std::uint8_t, std::string>> m_heldFrame;
-    QTimer m_idleTimer;
-    QTimer m_frameTimer;
-    QTimer m_helloTimer;
-    QTimer m_closeTimer;
+    // Monotonic milliseconds (QDeadlineTimer::current()), 0: not running.
+    qint64 m_idleDeadline = 0; // no complete frame until then: Timeout
+    qint64 m_frameDeadline = 0; // the started frame must be whole by then
+    qint64 m_helloDeadline = 0; // from the connection to a whole HELLO
+    qint64 m_closeDeadline = 0; // after ERROR: the peer's grace to take it, then abort
+    qint64 m_timerArmedFor = 0; // when m_deadlineTimer fires, 0: not armed
+    QTimer m_deadlineTimer;
     bool m_taskInFlight = false;
     bool m_waitingForDraw = false;
     bool m_stopped = false;

@@ -4,6 +4,10 @@ lottery_add_test(tst_storage LIBS lottery::server LABELS server concurrency)
 lottery_add_test(tst_server_config LIBS lottery::server LABELS server
     DEFINITIONS LOTTERY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 lottery_add_test(tst_server_session LIBS lottery::server LABELS server concurrency TIMEOUT 300)
+# The same suite on Qt's own event dispatcher (the first run uses the server's epoll one).
+add_test(NAME tst_server_session_qt_dispatcher COMMAND tst_server_session)
+set_tests_properties(tst_server_session_qt_dispatcher PROPERTIES TIMEOUT 300
+    LABELS "server;concurrency" ENVIRONMENT "QT_QPA_PLATFORM=offscreen;SERVER_EVENT_DISPATCHER=qt")
 lottery_add_test(tst_server_process LIBS lottery::server LABELS server TIMEOUT 120)
 add_dependencies(tst_server_process lottery-server)
 # lottery-server's sd_notify (READY/WATCHDOG/STOPPING) through a NOTIFY_SOCKET of the test's own.

@@ -1,5 +1,6 @@
 // LotteryServer over real sockets on 127.0.0.1: the session semantics, malformed input,
 // timeouts, the draw, many agencies at once, and restart on the same storage.
+#include "server/epoll_event_dispatcher.h"
 #include "server/lottery_server.h"
 #include "tst_server_client.h"
 
@@ -544,5 +545,14 @@ void TestServerSession::shutdownWhileParked()
     QVERIFY(!late.connectTo(m_server->serverPort(), 1000));
 }
 
-QTEST_GUILESS_MAIN(TestServerSession)
+// The server's own main-thread dispatcher (lottery-server installs it the same way), or Qt's
+// with SERVER_EVENT_DISPATCHER=qt: CTest runs this suite under both.
+int main(int argc, char *argv[])
+{
+    lottery::server::installMainEventDispatcher();
+    QCoreApplication app(argc, argv);
+    TestServerSession test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_server_session.moc"
