@@ -8,7 +8,7 @@
 #
 #   tests/docker/readme-commands.sh      (as root, with a running Docker engine; from run-docker-tests.sh)
 #
-#   make build, make demo                 (they install what is missing: scripts/install-deps.sh)
+#   apt-get install make, make build, make demo   (make installs the rest: scripts/install-deps.sh)
 #   ./generar-compose.sh docker-compose-dev.yaml 2, make docker-compose-up, make docker-compose-logs,
 #   make docker-compose-down              (a host with Docker: the container gets Debian's docker.io
 #                                         and docker-compose and talks to this machine's engine)
@@ -127,7 +127,9 @@ check "the container starts without the project's tools" \
 in_container ccache 'apt-get update -qq && apt-get install -y -qq --no-install-recommends ccache' ||
     abort "installing ccache (log: $OUT/ccache.log)"
 
-say "make build, make demo"
+say "the README's first commands: make itself, make build, make demo"
+step make-install "apt-get update && apt-get install -y make" \
+    'apt-get update && apt-get install -y make' || finish 1
 step make-build "make build" 'make build' || finish 1
 step make-demo "make demo" 'make demo'
 check "make demo printed 5 agencies' winners" \
