@@ -119,9 +119,13 @@ bool LotteryServer::start()
                       .arg(m_listener.errorString());
         return false;
     }
-    LOTTERY_LOG_SUCCESS("listen")
-        .field(u"ip", m_config.ip)
-        .field(u"port", static_cast<int>(m_listener.serverPort()));
+    {
+        LogLine line = LOTTERY_LOG_SUCCESS("listen"); // written at the end of this block
+        line.field(u"ip", m_config.ip); // an address: the loader resolved SERVER_IP's name
+        if (!m_config.host.isEmpty())
+            line.field(u"host", m_config.host);
+        line.field(u"port", static_cast<int>(m_listener.serverPort()));
+    }
     // Every agency may already have finished before a restart: then the draw runs now.
     maybeStartDraw();
     return true;

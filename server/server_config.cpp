@@ -2,7 +2,10 @@
 
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QHash>
 #include <QHostAddress>
+#include <QHostInfo>
+#include <QRegularExpression>
 #include <QSettings>
 
 #include <functional>
@@ -32,6 +35,73 @@ std::optional<long long> parseInteger(
     return value;
 }
 
+// RFC 1123 host names, plus the underscore Docker allows in service names: labels of 1..63
+// letters, digits, '-' or '_' (no '-' at either end), at most 253 characters, a final dot allowed.
+bool isHostName(const QString &text)
+{
+    static const QRegularExpression pattern(
+        QStringLiteral("^(?=.{1,253}\\.?$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+                       "(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?$"));
+    return pattern.match(text).hasMatch();
+}
+
+// Only digits and dots, or a colon: meant as an address, so a failed parse is a bad address
+// (e.g. 10.0.0.300), not a host name to look up.
+bool looksLikeAddress(const QString &text)
+{
+    static const QRegularExpression pattern(QStringLiteral("^[0-9.]+$|:"));
+    return pattern.match(text).hasMatch();
+}
+
+// SERVER_IP is an address or a host name: a name is resolved once all sources are read.
+bool applyListenHost(
+    ServerConfig &config, const QString &value, const QString &source, QString *error)
+{
+    const QString text = value.trimmed();
+    if (text.isEmpty()) {
+        *error = QStringLiteral("%1: the address is empty").arg(source);
+        return false;
+    }
+    QHostAddress address;
+    if (address.setAddress(text)) {
+        config.ip = text;
+        config.host.clear();
+        return true;
+    }
+    if (looksLikeAddress(text) || !isHostName(text)) {
+        *error = QStringLiteral("%1: '%2' is not an IP address or a host name").arg(source, value);
+        return false;
+    }
+    config.host = text;
+    return true;
+}
+
+// Resolves config.host (at start, blocking: nothing else runs yet) and sets config.ip to the
+// address chooseListenAddress() picks.
+bool resolveListenHost(ServerConfig &config, const QString &source, QString *error)
+{
+    const QHostInfo info = QHostInfo::fromName(config.host);
+    if (info.error() != QHostInfo::NoError) {
+        *error = QStringLiteral("%1: cannot resolve the host name '%2': %3")
+                     .arg(source, config.host, info.errorString());
+        return false;
+    }
+    config.hostAddresses.clear();
+    for (const QHostAddress &address : info.addresses())
+        config.hostAddresses << address.toString();
+    const std::optional<QHostAddress> chosen = chooseListenAddress(info.addresses());
+    if (!chosen) {
+        *error = QStringLiteral("%1: the host name '%2' resolves to no address to listen on (%3)")
+                     .arg(source, config.host,
+                         config.hostAddresses.isEmpty()
+                             ? QStringLiteral("none")
+                             : config.hostAddresses.join(QStringLiteral(", ")));
+        return false;
+    }
+    config.ip = chosen->toString();
+    return true;
+}
+
 // Applies one key's textual value to the config; false (with `error`) when it is invalid.
 bool applySetting(ServerConfig &config, const QString &key, const QString &value,
     const QString &source, QString *error)
@@ -45,12 +115,7 @@ bool applySetting(ServerConfig &config, const QString &key, const QString &value
             return false;
         config.port = static_cast<quint16>(*v);
     } else if (key == u"SERVER_IP") {
-        QHostAddress address;
-        if (!address.setAddress(value.trimmed())) {
-            *error = QStringLiteral("%1: '%2' is not an IP address").arg(source, value);
-            return false;
-        }
-        config.ip = value.trimmed();
+        return applyListenHost(config, value, source, error);
     } else if (key == u"SERVER_LISTEN_BACKLOG") {
         const auto v = integer(1, 65535);
         if (!v)
@@ -140,7 +205,9 @@ const QStringList &settingKeys()
     return keys;
 }
 
-bool applyFile(ServerConfig &config, const QString &path, bool mustExist, QString *error)
+// `sources` gets, for each key applied, where its value came from (for later errors).
+bool applyFile(ServerConfig &config, const QString &path, bool mustExist,
+    QHash<QString, QString> &sources, QString *error)
 {
     const QFileInfo info(path);
     if (!info.exists()) {
@@ -167,9 +234,10 @@ bool applyFile(ServerConfig &config, const QString &path, bool mustExist, QStrin
         const QString value = raw.userType() == QMetaType::QStringList
             ? raw.toStringList().join(QLatin1Char(','))
             : raw.toString();
-        if (!applySetting(
-                config, key, value, QStringLiteral("%1 [DEFAULT] %2").arg(path, key), error))
+        const QString source = QStringLiteral("%1 [DEFAULT] %2").arg(path, key);
+        if (!applySetting(config, key, value, source, error))
             return false;
+        sources.insert(key, source);
     }
     return true;
 }
@@ -227,15 +295,17 @@ ConfigLoadResult ServerConfigLoader::load(
     ServerConfig &config = result.config;
     const bool explicitFile = parser.isSet(configOption);
     const QString file = explicitFile ? parser.value(configOption) : kDefaultConfigFile;
-    if (!applyFile(config, file, explicitFile, &error))
+    QHash<QString, QString> sources;
+    if (!applyFile(config, file, explicitFile, sources, &error))
         return fail(error);
 
     for (const QString &key : settingKeys()) {
         if (!environment.contains(key))
             continue;
-        if (!applySetting(config, key, environment.value(key),
-                QStringLiteral("environment variable %1").arg(key), &error))
+        const QString source = QStringLiteral("environment variable %1").arg(key);
+        if (!applySetting(config, key, environment.value(key), source, &error))
             return fail(error);
+        sources.insert(key, source);
     }
 
     const std::pair<const QCommandLineOption *, QString> flags[] = {
@@ -260,14 +330,38 @@ ConfigLoadResult ServerConfigLoader::load(
             QStringLiteral("TLS needs both a certificate and a key "
                            "(SERVER_TLS_CERT / --tls-cert and SERVER_TLS_KEY / --tls-key)"));
     }
+    // Last, once the name is final: an override by an address needs no lookup.
+    if (!config.host.isEmpty()
+        && !resolveListenHost(config, sources.value(QStringLiteral("SERVER_IP")), &error))
+        return fail(error);
     return result;
+}
+
+std::optional<QHostAddress> chooseListenAddress(const QList<QHostAddress> &addresses)
+{
+    auto usable = [](const QHostAddress &address, QAbstractSocket::NetworkLayerProtocol family) {
+        return address.protocol() == family && !address.isMulticast() && !address.isBroadcast();
+    };
+    for (const auto family : {QAbstractSocket::IPv4Protocol, QAbstractSocket::IPv6Protocol}) {
+        for (const QHostAddress &address : addresses) {
+            if (usable(address, family))
+                return address;
+        }
+    }
+    return std::nullopt;
 }
 
 void logConfig(const ServerConfig &config)
 {
-    LOTTERY_LOG_SUCCESS("config")
-        .field(u"ip", config.ip)
-        .field(u"port", static_cast<int>(config.port))
+    LogLine line = LOTTERY_LOG_SUCCESS("config");
+    line.field(u"ip", config.ip);
+    if (!config.host.isEmpty()) {
+        // Which of the name's addresses was chosen, and among which (see chooseListenAddress).
+        line.field(u"host", config.host)
+            .field(u"host_addresses", config.hostAddresses.join(QStringLiteral(", ")))
+            .field(u"chosen", "first IPv4, else first IPv6");
+    }
+    line.field(u"port", static_cast<int>(config.port))
         .field(u"listen_backlog", config.listenBacklog)
         .field(u"logging_level", toString(config.logLevel))
         .field(u"agencies", config.agencies)

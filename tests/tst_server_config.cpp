@@ -23,6 +23,10 @@ private slots:
     void flagsOverrideEnvironment();
     void badValues_data();
     void badValues();
+    void listenHost_data();
+    void listenHost();
+    void chooseListenAddress_data();
+    void chooseListenAddress();
     void missingExplicitConfig();
     void malformedConfig();
     void unknownFlag();
@@ -190,10 +194,36 @@ void TestServerConfig::badValues_data()
                                         << "log-level"
                                         << "LOUD"
                                         << "--log-level";
-    QTest::newRow("bad ip") << "file"
-                            << "SERVER_IP"
-                            << "not-an-ip"
-                            << "not an IP address";
+    QTest::newRow("ip neither address nor name") << "file"
+                                                 << "SERVER_IP"
+                                                 << "not an ip!"
+                                                 << "not an IP address or a host name";
+    QTest::newRow("ip out of range") << "env"
+                                     << "SERVER_IP"
+                                     << "10.0.0.300"
+                                     << "not an IP address";
+    QTest::newRow("ip bad ipv6") << "file"
+                                 << "SERVER_IP"
+                                 << "fe80::1::2"
+                                 << "not an IP address";
+    QTest::newRow("host label ends with dash") << "env"
+                                               << "SERVER_IP"
+                                               << "server-.local"
+                                               << "not an IP address or a host name";
+    QTest::newRow("ip empty") << "env"
+                              << "SERVER_IP"
+                              << " "
+                              << "empty";
+    // .invalid never resolves (RFC 6761): the error names the source and the name.
+    QTest::newRow("host unresolvable in env") << "env"
+                                              << "SERVER_IP"
+                                              << "no-such-host.invalid"
+                                              << "cannot resolve the host name "
+                                                 "'no-such-host.invalid'";
+    QTest::newRow("host unresolvable in file") << "file"
+                                               << "SERVER_IP"
+                                               << "no-such-host.invalid"
+                                               << "cannot resolve";
     QTest::newRow("backlog 0") << "env"
                                << "SERVER_LISTEN_BACKLOG"
                                << "0"
@@ -243,6 +273,97 @@ void TestServerConfig::badValues()
     for (const QString &part : expected.split(QLatin1Char('|')))
         QVERIFY2(result.text.contains(part), qPrintable(result.text));
     QCOMPARE(ConfigLoadResult::kExitConfigError, 2);
+}
+
+void TestServerConfig::listenHost_data()
+{
+    // SERVER_IP in the file, optionally overridden by the environment; what the loader made of it.
+    QTest::addColumn<QString>("fileValue");
+    QTest::addColumn<QString>("envValue"); // empty: not set
+    QTest::addColumn<QString>("ip");
+    QTest::addColumn<QString>("host");
+
+    QTest::newRow("an address stays as written") << "127.0.0.1"
+                                                 << ""
+                                                 << "127.0.0.1"
+                                                 << "";
+    QTest::newRow("ipv6 address") << "::1"
+                                  << ""
+                                  << "::1"
+                                  << "";
+    QTest::newRow("a name is resolved") << "localhost"
+                                        << ""
+                                        << "127.0.0.1"
+                                        << "localhost";
+    QTest::newRow("names are case-blind") << "LocalHost"
+                                          << ""
+                                          << "127.0.0.1"
+                                          << "LocalHost";
+    QTest::newRow("env address over file name") << "no-such-host.invalid"
+                                                << "0.0.0.0"
+                                                << "0.0.0.0"
+                                                << "";
+    QTest::newRow("env name over file address") << "0.0.0.0"
+                                                << "localhost"
+                                                << "127.0.0.1"
+                                                << "localhost";
+}
+
+void TestServerConfig::listenHost()
+{
+    QFETCH(QString, fileValue);
+    QFETCH(QString, envValue);
+    QFETCH(QString, ip);
+    QFETCH(QString, host);
+
+    static int fileNumber = 0;
+    const QString name = QStringLiteral("host_%1.ini").arg(++fileNumber);
+    writeFile(name, QStringLiteral("[DEFAULT]\nSERVER_IP = %1\n").arg(fileValue).toUtf8());
+    QProcessEnvironment env;
+    if (!envValue.isEmpty())
+        env.insert(QStringLiteral("SERVER_IP"), envValue);
+    const ConfigLoadResult result = load({QStringLiteral("--config"), name}, env);
+    QVERIFY2(result.status == ConfigLoadResult::Status::Ok, qPrintable(result.text));
+    QCOMPARE(result.config.ip, ip);
+    QCOMPARE(result.config.host, host);
+    if (host.isEmpty())
+        QVERIFY(result.config.hostAddresses.isEmpty());
+    else
+        QVERIFY(result.config.hostAddresses.contains(ip));
+}
+
+void TestServerConfig::chooseListenAddress_data()
+{
+    QTest::addColumn<QStringList>("addresses");
+    QTest::addColumn<QString>("expected"); // empty: none usable
+
+    QTest::newRow("one ipv4") << QStringList {"172.18.0.2"} << "172.18.0.2";
+    QTest::newRow("the first of several ipv4")
+        << QStringList {"10.0.0.7", "10.0.0.8"} << "10.0.0.7";
+    QTest::newRow("ipv4 preferred over an earlier ipv6")
+        << QStringList {"fd00::2", "::1", "172.18.0.2"} << "172.18.0.2";
+    QTest::newRow("ipv6 when there is no ipv4") << QStringList {"fd00::2", "::1"} << "fd00::2";
+    QTest::newRow("multicast skipped") << QStringList {"224.0.0.1", "10.0.0.1"} << "10.0.0.1";
+    QTest::newRow("broadcast skipped")
+        << QStringList {"255.255.255.255", "ff02::1", "::1"} << "::1";
+    QTest::newRow("only multicast") << QStringList {"239.1.1.1", "ff02::1"} << "";
+    QTest::newRow("nothing") << QStringList {} << "";
+}
+
+void TestServerConfig::chooseListenAddress()
+{
+    QFETCH(QStringList, addresses);
+    QFETCH(QString, expected);
+    QList<QHostAddress> list;
+    for (const QString &address : addresses)
+        list << QHostAddress(address);
+    const std::optional<QHostAddress> chosen = lottery::server::chooseListenAddress(list);
+    if (expected.isEmpty()) {
+        QVERIFY(!chosen);
+    } else {
+        QVERIFY(chosen);
+        QCOMPARE(chosen->toString(), expected);
+    }
 }
 
 void TestServerConfig::missingExplicitConfig()
