@@ -6,3 +6,5 @@ lottery_add_test(tst_server_config LIBS lottery::server LABELS server
 lottery_add_test(tst_server_session LIBS lottery::server LABELS server concurrency TIMEOUT 300)
 lottery_add_test(tst_server_process LIBS lottery::server LABELS server TIMEOUT 120)
 add_dependencies(tst_server_process lottery-server)
+# The reconnect race: a quick reconnect (dropped or superseded session) resumes exactly once.
+lottery_add_test(tst_reconnect LIBS lottery::server LABELS server concurrency TIMEOUT 300)
