@@ -8,3 +8,6 @@ lottery_add_test(tst_server_process LIBS lottery::server LABELS server TIMEOUT 1
 add_dependencies(tst_server_process lottery-server)
 # The reconnect race: a quick reconnect (dropped or superseded session) resumes exactly once.
 lottery_add_test(tst_reconnect LIBS lottery::server LABELS server concurrency TIMEOUT 300)
+# The BetStore contract, run against every store in its factory list.
+find_package(ZLIB REQUIRED)
+lottery_add_test(tst_store_contract LIBS lottery::server ZLIB::ZLIB LABELS server concurrency)
