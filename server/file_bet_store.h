@@ -60,7 +60,6 @@ public:
     void close() override;
     Stats stats() const override;
 
-    QString csvPath() const { return m_csvPath; }
     QString journalPath() const { return m_csvPath + QStringLiteral(".journal"); }
 
 protected:

@@ -132,6 +132,7 @@ bool LotteryServer::start()
         m_error = m_store ? m_store->errorString() : QStringLiteral("no store to open");
         return false;
     }
+    LOTTERY_LOG_SUCCESS("almacenamiento").field(u"store", m_store->describe());
 
     m_listener.setListenBacklogSize(m_config.listenBacklog);
     const QHostAddress address(m_config.ip);
