@@ -49,6 +49,8 @@ public:
 
     WriteTicket beginWrite(quint32 agency) override;
     bool hasUnsettledWrites(quint32 agency) const override;
+    // Waits until no write of `agency` is unsettled (a superset of "claimed before this call";
+    // the same for the server, which claims nothing for an agency while its HELLO waits).
     std::optional<AgencyProgress> welcome(
         quint32 agency, QDeadlineTimer deadline, QString *error) override;
     std::vector<BatchDecision> append(
@@ -60,12 +62,12 @@ public:
     void close() override;
     Stats stats() const override;
 
-    QString journalPath() const { return m_csvPath + QStringLiteral(".journal"); }
-
 protected:
     void releaseWrite(quint32 agency) override;
 
 private:
+    QString journalPath() const { return m_csvPath + QStringLiteral(".journal"); }
+
     enum class RecordKind : quint8 { Batch = 1, Done = 2 };
     struct JournalRecord {
         RecordKind kind = RecordKind::Batch;
