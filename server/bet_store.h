@@ -135,6 +135,7 @@ public:
         quint64 bets = 0;
         quint64 bytes = 0; // bytes of stored rows
         quint64 commits = 0; // durable commits (group commits / transactions)
+        quint64 syncs = 0; // sync calls to the device made by those commits (0: not ours to make)
     };
     virtual Stats stats() const = 0;
 

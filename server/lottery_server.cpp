@@ -2,10 +2,10 @@
 
 #include "common/log.h"
 #include "common/process_stats.h"
-#include "server/tsan_annotations.h"
+#include "server/file_bet_store.h"
 
+#include <QElapsedTimer>
 #include <QHostAddress>
-#include <QMetaObject>
 #include <QSslSocket>
 #include <QTcpSocket>
 
@@ -19,13 +19,9 @@ constexpr int kDrainTimeoutMs = 3000;
 constexpr int kCloseTimeoutMs = 1000;
 // ...and workers this long to return once the stop flag is set.
 constexpr int kWorkersTimeoutMs = 2000;
-// Whole BATCH frames a session hands to one worker task (all covered by one fdatasync). Bigger
-// tasks mean fewer commits and wake-ups; 16 -> 64 (with agency windows of 128) cut 5x1M by ~25 %
-// (docs/PERFORMANCE.md). 128 gained little more and raised the server's peak memory by a third.
-constexpr int kMaxBatchesPerTask = 64;
-// The socket's read buffer: one task's worth of frames, so a session that is waiting pushes
-// back over TCP.
-constexpr qint64 kReadBufferSize = kMaxBatchesPerTask * protocol::kMaxFrameSize;
+// How long a welcome task waits for the agency's writes to settle. They normally have (the HELLO
+// was parked until then); this only bounds a store that hangs.
+constexpr int kWelcomeWaitMs = 30000;
 // Threads for token checks: enough for a few HELLOs at once, never the whole machine.
 constexpr int kAuthThreads = 2;
 
@@ -36,8 +32,10 @@ void logShutdownStep(const char *step)
 
 } // namespace
 
-LotteryServer::LotteryServer(const ServerConfig &config, QObject *parent)
-    : QObject(parent), m_config(config)
+LotteryServer::LotteryServer(
+    const ServerConfig &config, BetStoreFactory storeFactory, QObject *parent)
+    : QObject(parent), m_config(config),
+      m_storeFactory(storeFactory ? std::move(storeFactory) : BetStoreFactory(makeDefaultStore))
 {
     m_pool.setMaxThreadCount(qBound(1, m_config.workers, ServerConfig::kMaxWorkers));
     m_authPool.setMaxThreadCount(kAuthThreads);
@@ -55,17 +53,18 @@ LotteryServer::LotteryServer(const ServerConfig &config, QObject *parent)
 LotteryServer::~LotteryServer()
 {
     m_listener.close();
-    if (m_state)
-        m_state->requestStop();
-    if (m_storage)
-        m_storage->requestStop();
-    m_pool.waitForDone();
-    tsan::takeOver(&m_pool);
-    m_authPool.waitForDone();
-    tsan::takeOver(&m_authPool);
+    if (m_store)
+        m_store->requestStop();
+    m_workers.waitForDone();
+    m_authWorkers.waitForDone();
     // Sessions refer to this object as their handler: they must not outlive it.
     qDeleteAll(m_sessions);
     m_sessions.clear();
+}
+
+std::unique_ptr<BetStore> LotteryServer::makeDefaultStore(const ServerConfig &config)
+{
+    return std::make_unique<FileBetStore>(config.storagePath, config.agencies);
 }
 
 bool LotteryServer::start()
@@ -102,13 +101,12 @@ bool LotteryServer::start()
             .field(u"subject", tls.localCertificate().subjectDisplayName())
             .field(u"expires", tls.localCertificate().expiryDate().toString(Qt::ISODate));
     }
-    m_storage = std::make_unique<BetStorage>(m_config.storagePath);
-    if (!m_storage->open()) {
-        m_error = m_storage->errorString();
+    m_store = m_storeFactory(m_config);
+    if (!m_store || !m_store->open()) {
+        m_error = m_store ? m_store->errorString() : QStringLiteral("no store to open");
         return false;
     }
-    m_state = std::make_unique<LotteryState>(m_config.agencies);
-    m_state->restore(m_storage->recovery().agencies);
+    LOTTERY_LOG_SUCCESS("almacenamiento").field(u"store", m_store->describe());
 
     m_listener.setListenBacklogSize(m_config.listenBacklog);
     const QHostAddress address(m_config.ip);
@@ -127,15 +125,17 @@ bool LotteryServer::start()
         line.field(u"port", static_cast<int>(m_listener.serverPort()));
     }
     // Every agency may already have finished before a restart: then the draw runs now.
-    maybeStartDraw();
+    startDraw();
     return true;
 }
 
 void LotteryServer::startSession(QTcpSocket *socket)
 {
     const quint64 id = m_nextSessionId++;
-    const SessionLimits limits {m_config.idleTimeoutMs, m_config.frameTimeoutMs, kReadBufferSize,
-        kMaxBatchesPerTask, m_config.helloTimeoutMs};
+    SessionLimits limits; // the defaults are the real ones; these come from the configuration
+    limits.idleTimeoutMs = m_config.idleTimeoutMs;
+    limits.frameTimeoutMs = m_config.frameTimeoutMs;
+    limits.helloTimeoutMs = m_config.helloTimeoutMs;
     auto *session = new Session(id, socket, limits, *this, this);
     m_sessions.insert(id, session);
     session->start();
@@ -165,25 +165,25 @@ void LotteryServer::helloReceived(Session &session, const protocol::Hello &hello
         session.fail(ErrorCode::ShuttingDown, QStringLiteral("server is shutting down"));
         return;
     }
+    // The session reads nothing more (a BATCH sent right behind the HELLO stays unread) until
+    // WELCOME is sent: the token check and the welcome both run in the pool.
+    session.holdForTask();
     if (!m_credentials) {
-        welcome(session, hello.agency); // open mode: a token, if any, is ignored
+        takeOverAgency(session, hello.agency); // open mode: a token, if any, is ignored
         return;
     }
-    // The session reads nothing more (a BATCH sent right behind the HELLO stays unread) until
-    // the token is known to be right.
-    session.holdForTask();
     const quint64 id = session.id();
     const quint32 agency = hello.agency;
     const QByteArray token = QByteArray::fromStdString(hello.token);
     const CredentialStore *store = m_credentials.get();
-    tsan::startTask(m_authPool, [this, id, agency, token, store] {
-        const bool missing = token.isEmpty();
-        const bool accepted = !missing && store->verify(agency, token);
-        m_results.post([this, id, agency, accepted, missing] {
-            finishAuthentication(id, agency, accepted, missing);
+    m_authWorkers.run(
+        [agency, token, store] {
+            const bool missing = token.isEmpty();
+            return std::make_pair(!missing && store->verify(agency, token), missing);
+        },
+        [this, id, agency](std::pair<bool, bool> checked) {
+            finishAuthentication(id, agency, checked.first, checked.second);
         });
-        tsan::handOff(&m_authPool); // pairs with the takeOver after waitForDone()
-    });
 }
 
 void LotteryServer::finishAuthentication(
@@ -208,12 +208,13 @@ void LotteryServer::finishAuthentication(
         return;
     }
     LOTTERY_LOG_SUCCESS("autenticacion").field(u"agency", agency).field(u"ip", session->peer());
-    welcome(*session, agency);
-    session->taskFinished(); // reads on: frames sent behind the HELLO are handled now
+    takeOverAgency(*session, agency);
 }
 
-void LotteryServer::welcome(Session &session, quint32 agency)
+void LotteryServer::takeOverAgency(Session &session, quint32 agency)
 {
+    // The previous session stops at once: it hands no more batches to the pool, and what it
+    // handed already is stored if valid but never acknowledged to it (its socket is closing).
     const auto previous = m_sessionByAgency.constFind(agency);
     if (previous != m_sessionByAgency.constEnd()) {
         if (Session *old = findSession(*previous); old && old != &session) {
@@ -224,15 +225,71 @@ void LotteryServer::welcome(Session &session, quint32 agency)
     }
     m_sessionByAgency.insert(agency, session.id());
     session.setAgency(agency);
-    const AgencyProgress progress = m_state->progress(agency);
-    session.send(
-        protocol::Welcome {protocol::kProtocolVersion, progress.lastSequence, progress.storedBets});
-    LOTTERY_LOG_SUCCESS("hello")
-        .field(u"ip", session.peer())
-        .field(u"agency", agency)
-        .field(u"last_sequence", progress.lastSequence)
-        .field(u"stored_bets", progress.storedBets)
-        .field(u"done", progress.done ? "true" : "false");
+    if (m_store->hasUnsettledWrites(agency)) {
+        // Parked without a thread: a welcome waiting in the pool could hold the very thread
+        // the pending write needs. resumeParkedHello() goes on once that write has settled.
+        m_parkedHellos.insert(agency, session.id());
+        LOTTERY_LOG_PROGRESS("hello")
+            .field(u"ip", session.peer())
+            .field(u"agency", agency)
+            .field(u"waiting_for", "writes of the previous session");
+        return;
+    }
+    startWelcome(session.id(), agency);
+}
+
+void LotteryServer::resumeParkedHello(quint32 agency)
+{
+    const auto parked = m_parkedHellos.constFind(agency);
+    if (parked == m_parkedHellos.constEnd() || m_store->hasUnsettledWrites(agency))
+        return;
+    const quint64 id = *parked;
+    m_parkedHellos.erase(parked);
+    if (Session *session = findSession(id); session && !session->isClosing())
+        startWelcome(id, agency);
+}
+
+void LotteryServer::startWelcome(quint64 sessionId, quint32 agency)
+{
+    ++m_tasksInFlight;
+    BetStore *store = m_store.get();
+    m_workers.run(
+        [store, agency] {
+            QString error;
+            auto progress = store->welcome(agency, QDeadlineTimer(kWelcomeWaitMs), &error);
+            return std::make_pair(progress, error);
+        },
+        [this, sessionId, agency](const std::pair<std::optional<AgencyProgress>, QString> &r) {
+            finishWelcome(sessionId, agency, r.first, r.second);
+        });
+}
+
+void LotteryServer::finishWelcome(quint64 sessionId, quint32 agency,
+    const std::optional<AgencyProgress> &progress, const QString &error)
+{
+    Session *session = findSession(sessionId);
+    if (session && !session->isClosing()) {
+        if (!progress) {
+            LOTTERY_LOG_FAIL("hello")
+                .field(u"ip", session->peer())
+                .field(u"agency", agency)
+                .field(u"error", error);
+            session->fail(m_phase == ShutdownPhase::Running ? protocol::ErrorCode::StorageFailure
+                                                            : protocol::ErrorCode::ShuttingDown,
+                error);
+        } else {
+            session->send(protocol::Welcome {
+                protocol::kProtocolVersion, progress->lastSequence, progress->storedBets});
+            LOTTERY_LOG_SUCCESS("hello")
+                .field(u"ip", session->peer())
+                .field(u"agency", agency)
+                .field(u"last_sequence", progress->lastSequence)
+                .field(u"stored_bets", progress->storedBets)
+                .field(u"done", progress->done ? "true" : "false");
+            session->taskFinished(); // reads on: frames sent behind the HELLO are handled now
+        }
+    }
+    taskDone();
 }
 
 void LotteryServer::batchesReceived(Session &session, ReceivedBatches batches)
@@ -242,31 +299,31 @@ void LotteryServer::batchesReceived(Session &session, ReceivedBatches batches)
     const quint32 agency = session.agency();
     const QString peer = session.peer();
     const protocol::CivilDate today = currentCivilDate();
-    BetStorage *storage = m_storage.get();
-    LotteryState *state = m_state.get();
-    tsan::startTask(
-        m_pool, [this, id, agency, peer, today, storage, state, batches = std::move(batches)] {
-            std::vector<BatchOutcome> outcomes
-                = processBatches(batches.views(), agency, today, *storage, *state);
-            m_results.post([this, id, peer, agency, outcomes = std::move(outcomes)] {
-                finishBatches(id, peer, agency, outcomes);
-            });
-            tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
+    BetStore *store = m_store.get();
+    // Claimed here, on the main thread, before any later HELLO of this agency can ask for a
+    // welcome: that welcome then waits for this write.
+    WriteTicket ticket = store->beginWrite(agency);
+    m_workers.run(
+        [agency, today, store, batches = std::move(batches), ticket = std::move(ticket)]() mutable {
+            return storeBatches(batches.views(), agency, today, *store, std::move(ticket));
+        },
+        [this, id, peer, agency](const std::vector<BatchOutcome> &outcomes) {
+            finishBatches(id, peer, agency, outcomes);
         });
 }
 
 void LotteryServer::finishBatches(quint64 sessionId, const QString &peer, quint32 agency,
     const std::vector<BatchOutcome> &outcomes)
 {
-    --m_tasksInFlight;
     Session *session = findSession(sessionId);
-    // In order, all at once: the acks leave in one write.
+    // In order, all at once: the acks leave in one write. A superseded session's socket is
+    // closing already: its batches are stored if valid, but it gets no answer.
     for (const BatchOutcome &outcome : outcomes)
         answerBatch(session, peer, agency, outcome);
     if (session)
         session->taskFinished();
-    if (m_phase == ShutdownPhase::Draining && m_tasksInFlight == 0)
-        finishDraining();
+    resumeParkedHello(agency);
+    taskDone();
 }
 
 void LotteryServer::answerBatch(
@@ -317,72 +374,91 @@ void LotteryServer::doneReceived(Session &session)
     ++m_tasksInFlight;
     const quint64 id = session.id();
     const quint32 agency = session.agency();
-    BetStorage *storage = m_storage.get();
-    LotteryState *state = m_state.get();
-    tsan::startTask(m_pool, [this, id, agency, storage, state] {
-        const DoneOutcome outcome = processDone(agency, *storage, *state);
-        m_results.post([this, id, agency, outcome] { finishDone(id, agency, outcome); });
-        tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
-    });
+    BetStore *store = m_store.get();
+    m_workers.run([store, agency] { return store->markDone(agency); },
+        [this, id, agency](const DoneDecision &decision) { finishDone(id, agency, decision); });
 }
 
-void LotteryServer::finishDone(quint64 sessionId, quint32 agency, const DoneOutcome &outcome)
+void LotteryServer::finishDone(quint64 sessionId, quint32 agency, const DoneDecision &decision)
 {
-    --m_tasksInFlight;
     Session *session = findSession(sessionId);
-    if (outcome.ok) {
+    if (decision.ok) {
         LOTTERY_LOG_SUCCESS("agencia_finalizada")
             .field(u"agency", agency)
-            .field(u"repeated", outcome.repeated ? "true" : "false");
+            .field(u"repeated", decision.firstTime ? "false" : "true");
         if (session)
             session->send(protocol::DoneAck {});
     } else {
         LOTTERY_LOG_FAIL("agencia_finalizada")
             .field(u"agency", agency)
-            .field(u"error", outcome.error);
+            .field(u"error", decision.error);
         if (session) {
             session->fail(m_phase == ShutdownPhase::Running ? protocol::ErrorCode::StorageFailure
                                                             : protocol::ErrorCode::ShuttingDown,
-                outcome.error);
+                decision.error);
         }
     }
     if (session)
         session->taskFinished();
-    maybeStartDraw();
+    if (decision.ok && decision.allDone)
+        startDraw();
+    taskDone();
+}
+
+void LotteryServer::taskDone()
+{
+    --m_tasksInFlight;
     if (m_phase == ShutdownPhase::Draining && m_tasksInFlight == 0)
         finishDraining();
 }
 
-void LotteryServer::maybeStartDraw()
+void LotteryServer::startDraw()
 {
-    // A draw started now could not finish before the files close: the next start runs it.
-    if (m_phase != ShutdownPhase::Running || !m_state->tryStartDraw())
+    // A draw started now could not finish before the store closes: the next start runs it.
+    if (m_phase != ShutdownPhase::Running || m_winners)
         return;
-    const BetStorage *storage = m_storage.get();
-    tsan::startTask(m_pool, [this, storage] {
-        const DrawOutcome outcome = runDraw(*storage);
-        m_results.post([this, outcome] { finishDraw(outcome); });
-        tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
-    });
+    if (m_drawRunning) {
+        m_drawAgain = true; // the running one may have looked before the last DONE
+        return;
+    }
+    m_drawRunning = true;
+    BetStore *store = m_store.get();
+    m_workers.run(
+        [store] {
+            QElapsedTimer clock;
+            clock.start();
+            DrawResult result = store->draw();
+            return std::make_pair(std::move(result), clock.elapsed());
+        },
+        [this](const std::pair<DrawResult, qint64> &r) { finishDraw(r.first, r.second); });
 }
 
-void LotteryServer::finishDraw(const DrawOutcome &outcome)
+void LotteryServer::finishDraw(const DrawResult &result, qint64 elapsedMs)
 {
-    const QSet<quint64> waiting = std::exchange(m_waitingForDraw, {});
-    if (!outcome.ok) {
-        LOTTERY_LOG_FAIL("sorteo").field(u"error", outcome.error);
+    m_drawRunning = false;
+    if (!result.error.isEmpty()) {
+        LOTTERY_LOG_FAIL("sorteo").field(u"error", result.error);
+        const QSet<quint64> waiting = std::exchange(m_waitingForDraw, {});
         for (quint64 id : waiting) {
             if (Session *session = findSession(id))
                 session->fail(protocol::ErrorCode::StorageFailure,
-                    QStringLiteral("the draw failed: %1").arg(outcome.error));
+                    QStringLiteral("the draw failed: %1").arg(result.error));
         }
         return;
     }
-    m_state->setDrawResult(outcome.winners);
+    if (!result.completed) {
+        // Not every agency is done (the check at start, or one that raced the last DONE).
+        if (std::exchange(m_drawAgain, false))
+            startDraw();
+        return;
+    }
+    m_drawAgain = false;
+    m_winners = result.winners;
     LOTTERY_LOG_SUCCESS("sorteo")
-        .field(u"cantidad", outcome.betsRead)
-        .field(u"ganadores", outcome.winnerCount)
-        .field(u"duracion_ms", outcome.elapsedMs);
+        .field(u"cantidad", result.bets)
+        .field(u"ganadores", result.winnerCount)
+        .field(u"duracion_ms", elapsedMs);
+    const QSet<quint64> waiting = std::exchange(m_waitingForDraw, {});
     for (quint64 id : waiting) {
         if (Session *session = findSession(id)) {
             session->setWaitingForDraw(false);
@@ -394,7 +470,7 @@ void LotteryServer::finishDraw(const DrawOutcome &outcome)
 
 void LotteryServer::winnersRequested(Session &session)
 {
-    if (m_state->drawCompleted()) {
+    if (m_winners) {
         sendWinners(session);
         return;
     }
@@ -409,8 +485,7 @@ void LotteryServer::winnersRequested(Session &session)
 
 void LotteryServer::sendWinners(Session &session)
 {
-    const std::vector<std::string> documents
-        = m_state->winners(session.agency()).value_or(std::vector<std::string>());
+    const std::vector<std::string> documents = m_winners->value(session.agency());
     for (const protocol::Winners &chunk : protocol::chunkWinners(documents))
         session.send(chunk);
     LOTTERY_LOG_SUCCESS("consulta_ganadores")
@@ -424,6 +499,7 @@ void LotteryServer::sessionClosed(Session &session)
     const quint64 id = session.id();
     m_sessions.remove(id);
     m_waitingForDraw.remove(id);
+    // A parked HELLO whose session is gone: resumeParkedHello() finds no session and drops it.
     if (session.hasAgency() && m_sessionByAgency.value(session.agency()) == id)
         m_sessionByAgency.remove(session.agency());
     session.deleteLater();
@@ -489,17 +565,16 @@ void LotteryServer::finishClosingSockets()
     }
     m_sessions.clear();
     m_sessionByAgency.clear();
+    m_parkedHellos.clear();
     m_waitingForDraw.clear();
     LOTTERY_LOG_PROGRESS("shutdown")
         .field(u"step", "sockets_closed")
         .field(u"aborted", remaining.size());
 
     // Workers waiting for a sync or a claim give up now instead of at their deadlines.
-    m_storage->requestStop();
-    m_state->requestStop();
+    m_store->requestStop();
     logShutdownStep("stop_workers");
-    if (m_pool.waitForDone(kWorkersTimeoutMs)) {
-        tsan::takeOver(&m_pool);
+    if (m_workers.waitForDone(kWorkersTimeoutMs)) {
         logShutdownStep("workers_stopped");
     } else {
         LOTTERY_LOG_FAIL("shutdown")
@@ -507,15 +582,15 @@ void LotteryServer::finishClosingSockets()
             .field(
                 u"error", QStringLiteral("workers still busy after %1 ms").arg(kWorkersTimeoutMs));
     }
-    m_storage->close();
+    m_store->close();
     logShutdownStep("files_closed");
-    const BetStorage::Stats stats = m_storage->stats();
+    const BetStore::Stats stats = m_store->stats();
     LOTTERY_LOG_SUCCESS("estadisticas")
         .field(u"batches", stats.batches)
         .field(u"bets", stats.bets)
         .field(u"bytes", stats.bytes)
         .field(u"commits", stats.commits)
-        .field(u"fsyncs", stats.fdatasyncs)
+        .field(u"fsyncs", stats.syncs)
         .field(u"vmhwm_kib", peakResidentKib());
     LOTTERY_LOG_SUCCESS("shutdown");
     emit finished();

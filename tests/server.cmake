@@ -16,3 +16,8 @@ add_dependencies(tst_server_systemd lottery-server)
 if(SYSTEMD_FOUND AND LOTTERY_SYSTEMD)
     target_compile_definitions(tst_server_systemd PRIVATE LOTTERY_HAVE_SYSTEMD)
 endif()
+# The reconnect race: a quick reconnect (dropped or superseded session) resumes exactly once.
+lottery_add_test(tst_reconnect LIBS lottery::server LABELS server concurrency TIMEOUT 300)
+# The BetStore contract, run against every store in its factory list.
+find_package(ZLIB REQUIRED)
+lottery_add_test(tst_store_contract LIBS lottery::server ZLIB::ZLIB LABELS server concurrency)
