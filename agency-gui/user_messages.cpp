@@ -48,6 +48,9 @@ QString UserMessages::forErrorCode(protocol::ErrorCode code)
     case ErrorCode::Superseded: return tr("Another upload of the same agency replaced this one.");
     case ErrorCode::Internal:
         return tr("The server had an internal error. Tell the lottery's support.");
+    case ErrorCode::SequenceConflict:
+        return tr("The server already holds a different batch under this number. Press Retry: "
+                  "the upload resumes where the server's stored bets end.");
     }
     return tr("The server reported an unknown error (code %1).").arg(static_cast<int>(code));
 }
