@@ -3,7 +3,9 @@
 # Usage: scripts/install-deps.sh [--with-tools]   (--with-tools: clang for the fuzzer, strace, xvfb)
 set -euo pipefail
 
-packages=(cmake ninja-build g++ make pkg-config qt6-base-dev libgl-dev libyaml-cpp-dev zlib1g-dev openssl)
+# qt6-httpserver-dev needs qt6-websockets-dev for its CMake package, but Debian 12 does not pull it in.
+packages=(cmake ninja-build g++ make pkg-config qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libgl-dev
+    libyaml-cpp-dev zlib1g-dev openssl)
 if [[ "${1:-}" == "--with-tools" ]]; then
     packages+=(clang libclang-rt-14-dev strace xvfb xauth procps)
 fi

@@ -4,6 +4,7 @@
 #include "common/process_stats.h"
 #include "server/tsan_annotations.h"
 
+#include <QElapsedTimer>
 #include <QHostAddress>
 #include <QMetaObject>
 #include <QSslSocket>
@@ -135,6 +136,9 @@ bool LotteryServer::start()
     }
     m_state = std::make_unique<LotteryState>(m_config.agencies);
     m_state->restore(m_storage->recovery().agencies);
+    const QHash<quint32, AgencyProgress> recovered = m_storage->recovery().agencies;
+    for (auto it = recovered.cbegin(); it != recovered.cend(); ++it)
+        m_metrics.restoreAgency(it.key(), it->storedBets, it->lastSequence, it->done);
 
     m_listener.setListenBacklogSize(m_config.listenBacklog);
     const QHostAddress address(m_config.ip);
@@ -168,6 +172,7 @@ void LotteryServer::acceptConnections()
                 .field(u"ip", socket->peerAddress().toString())
                 .field(u"code", protocol::toString(protocol::ErrorCode::ServerBusy))
                 .field(u"error", message);
+            m_metrics.recordError(0, protocol::ErrorCode::ServerBusy);
             const std::string bytes = protocol::encodeFrame(
                 protocol::ErrorMessage {protocol::ErrorCode::ServerBusy, message.toStdString()});
             connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
@@ -320,9 +325,13 @@ void LotteryServer::batchesReceived(Session &session, ReceivedBatches batches)
     LotteryState *state = m_state.get();
     tsan::startTask(
         m_pool, [this, id, agency, peer, today, storage, state, batches = std::move(batches)] {
+            QElapsedTimer clock;
+            clock.start();
             std::vector<BatchOutcome> outcomes
                 = processBatches(batches.views(), agency, today, *storage, *state);
-            m_results.post([this, id, peer, agency, outcomes = std::move(outcomes)] {
+            const qint64 taskNs = clock.nsecsElapsed();
+            m_results.post([this, id, peer, agency, taskNs, outcomes = std::move(outcomes)] {
+                m_metrics.recordBatches(agency, outcomes, taskNs);
                 finishBatches(id, peer, agency, outcomes);
             });
             tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
@@ -403,6 +412,7 @@ void LotteryServer::doneReceived(Session &session)
 void LotteryServer::finishDone(quint64 sessionId, quint32 agency, const DoneOutcome &outcome)
 {
     --m_tasksInFlight;
+    m_metrics.recordDone(agency, outcome.ok ? QString() : outcome.error);
     Session *session = findSession(sessionId);
     if (outcome.ok) {
         LOTTERY_LOG_SUCCESS("agencia_finalizada")
@@ -432,6 +442,7 @@ void LotteryServer::maybeStartDraw()
     // A draw started now could not finish before the files close: the next start runs it.
     if (m_phase != ShutdownPhase::Running || !m_state->tryStartDraw())
         return;
+    m_metrics.recordDrawStarted();
     const BetStorage *storage = m_storage.get();
     tsan::startTask(m_pool, [this, storage] {
         const DrawOutcome outcome = runDraw(*storage);
@@ -443,6 +454,7 @@ void LotteryServer::maybeStartDraw()
 void LotteryServer::finishDraw(const DrawOutcome &outcome)
 {
     const QSet<quint64> waiting = std::exchange(m_waitingForDraw, {});
+    m_metrics.recordDrawFinished(outcome);
     if (!outcome.ok) {
         LOTTERY_LOG_FAIL("sorteo").field(u"error", outcome.error);
         for (quint64 id : waiting) {
@@ -503,6 +515,28 @@ void LotteryServer::sessionClosed(Session &session)
     session.deleteLater();
     if (m_phase == ShutdownPhase::ClosingSockets && m_sessions.isEmpty())
         finishClosingSockets();
+}
+
+void LotteryServer::sessionFailed(Session &session, protocol::ErrorCode code)
+{
+    m_metrics.recordError(session.agency(), code);
+}
+
+StatusSnapshot LotteryServer::statusSnapshot() const
+{
+    StatusSnapshot snapshot;
+    snapshot.agenciesExpected = m_config.agencies;
+    snapshot.storageOpen = m_storage != nullptr && m_phase != ShutdownPhase::Done;
+    snapshot.listening = m_listener.isListening();
+    snapshot.shuttingDown = m_phase != ShutdownPhase::Running;
+    snapshot.tasksInFlight = m_tasksInFlight;
+    if (m_storage) {
+        snapshot.storagePath = m_storage->csvPath();
+        snapshot.journalPath = m_storage->journalPath();
+    }
+    for (const Session *session : m_sessions)
+        snapshot.addSession(session->agency(), session->isWaitingForDraw());
+    return snapshot;
 }
 
 void LotteryServer::shutdown()

@@ -3,6 +3,8 @@
 // calls and find their session by id, since the session may have gone in the meantime.
 #pragma once
 
+#include "server/admin/server_metrics.h"
+#include "server/admin/status_snapshot.h"
 #include "server/bet_storage.h"
 #include "server/connection_listener.h"
 #include "server/credentials.h"
@@ -40,6 +42,10 @@ public:
     int sessionCount() const { return static_cast<int>(m_sessions.size()); }
     bool drawCompleted() const { return m_state && m_state->drawCompleted(); }
 
+    // For the admin endpoint (same thread): counters, and what only the main thread knows.
+    const ServerMetrics &metrics() const { return m_metrics; }
+    StatusSnapshot statusSnapshot() const;
+
 signals:
     void drawFinished();
     void finished();
@@ -57,6 +63,7 @@ private:
     void doneReceived(Session &session) override;
     void winnersRequested(Session &session) override;
     void sessionClosed(Session &session) override;
+    void sessionFailed(Session &session, protocol::ErrorCode code) override;
 
     void finishBatches(quint64 sessionId, const QString &peer, quint32 agency,
         const std::vector<BatchOutcome> &outcomes);
@@ -91,6 +98,7 @@ private:
     QTimer m_resumeAcceptTimer;
     ShutdownPhase m_phase = ShutdownPhase::Running;
     QTimer m_shutdownTimer;
+    ServerMetrics m_metrics;
 };
 
 } // namespace lottery::server
