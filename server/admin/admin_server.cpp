@@ -20,6 +20,10 @@ namespace {
 
 using StatusCode = QHttpServerResponder::StatusCode;
 
+// Scrapers and browsers may arrive together (tests run 200 at once); the default of 50 would
+// make the kernel drop SYNs and the clients retry a second later.
+constexpr int kListenBacklog = 256;
+
 // A browser must not cache counts nor frame the page; the page loads nothing from elsewhere.
 void addSecurityHeaders(QHttpServerResponse &response)
 {
@@ -106,6 +110,7 @@ bool AdminServer::start(const Settings &settings)
     } else {
         listener = new QTcpServer(this);
     }
+    listener->setListenBacklogSize(kListenBacklog);
     if (!listener->listen(QHostAddress(settings.ip), settings.port)) {
         m_error = QStringLiteral("cannot listen for the admin endpoint on %1:%2: %3")
                       .arg(settings.ip)

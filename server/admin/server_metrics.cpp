@@ -173,7 +173,7 @@ ServerMetrics::Snapshot ServerMetrics::snapshot() const
     const qint64 current = snapshot.takenAtMs / 1000;
     snapshot.betsPerSecond.resize(kRateHistorySeconds);
     for (int i = 0; i < kRateHistorySeconds; ++i) {
-        const qint64 second = current - kRateHistorySeconds + i;
+        const qint64 second = current - (kRateHistorySeconds - 1) + i;
         const std::size_t slot = static_cast<std::size_t>(second % m_rateSecond.size());
         snapshot.betsPerSecond[static_cast<std::size_t>(i)]
             = m_rateSecond[slot] == second ? m_rateBets[slot] : 0;

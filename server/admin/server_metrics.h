@@ -71,8 +71,8 @@ public:
         QMap<QString, quint64> rejectionsByCode;
         QMap<QString, quint64> errorsByCode;
         Histogram commit;
-        // Bets stored in each of the last kRateHistorySeconds whole seconds, oldest first; the
-        // current (partial) second is not included.
+        // Bets stored in each of the last kRateHistorySeconds seconds, oldest first; the last
+        // entry is the current (partial) second.
         std::vector<quint64> betsPerSecond;
         std::vector<RecentError> recentErrors; // newest last
         DrawState draw = DrawState::Waiting;

@@ -138,10 +138,11 @@ QJsonObject statusDocument(const StatusSnapshot &status, const ServerMetrics::Sn
     }
     totals.insert(QStringLiteral("batches_by_result"), byResult);
 
+    // The rate: the whole seconds before the current, partial one.
     const std::vector<quint64> &history = metrics.betsPerSecond;
     quint64 recent = 0;
-    for (std::size_t i = history.size() - std::min<std::size_t>(history.size(), kRateWindowSeconds);
-         i < history.size(); ++i)
+    const std::size_t whole = history.empty() ? 0 : history.size() - 1;
+    for (std::size_t i = whole - std::min<std::size_t>(whole, kRateWindowSeconds); i < whole; ++i)
         recent += history[i];
     QJsonArray chart;
     for (std::size_t i

@@ -33,6 +33,7 @@
     svg.innerHTML = '<polygon points="0,' + height + ' ' + points + ' ' + width + ',' + height +
       '"></polygon><polyline points="' + points + '"></polyline>';
     svg.setAttribute('data-max', String(max));
+    $('chart-peak').textContent = 'peak ' + number(Math.max(0, ...history)) + '/s';
   }
 
   function cell(text, className) {
