@@ -12,6 +12,9 @@
 # the server certificate and one token per agency in ./secrets; the server gets its certificate,
 # key and token hashes, agency K its own token and the CA, each file mounted read-only, never in
 # an image. LOTTERY_INSECURE=1 writes the open mode (plain TCP, no tokens) instead.
+# The server's admin endpoint (docs/ADMIN.md: dashboard, /metrics, /readyz) is published on the
+# host's loopback only, 127.0.0.1:${LOTTERY_ADMIN_PORT:-9090}, with the bearer token in
+# ./secrets/admin.token (made when missing); TLS too when the server has its certificate.
 # Run it from the repository root (paths in the file are relative to the file's folder).
 set -euo pipefail
 
@@ -53,6 +56,17 @@ if ((agencies > 0)); then
 "
 fi
 
+admin_port=${LOTTERY_ADMIN_PORT:-9090}
+[[ "$admin_port" =~ ^[0-9]+$ ]] && ((admin_port >= 1 && admin_port <= 65535)) ||
+    fail "LOTTERY_ADMIN_PORT must be a port number, got '$admin_port'"
+# The admin token: off the container's loopback the server requires one. Kept when present.
+if [[ ! -s ./secrets/admin.token ]]; then
+    mkdir -p ./secrets
+    chmod 700 ./secrets
+    (umask 022 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >./secrets/admin.token)
+    echo "generar-compose: made ./secrets/admin.token" >&2
+fi
+
 secure=0
 if ((agencies > 0)) && [[ "${LOTTERY_INSECURE:-0}" != 1 ]]; then
     "$(dirname "$0")/scripts/make-credentials.sh" ./secrets "$agencies" >&2
@@ -81,8 +95,14 @@ services:
     image: loteria-server:latest
     environment:
 $agencies_line$server_secrets      - SERVER_STORAGE=/var/lib/loteria/bets.csv
+      - SERVER_ADMIN_PORT=$admin_port
+      - SERVER_ADMIN_IP=0.0.0.0
+      - SERVER_ADMIN_TOKEN_FILE=/run/secrets/admin.token
+    ports:
+      - "127.0.0.1:$admin_port:$admin_port"
     volumes:
       - ./server/config.ini:/app/config.ini:ro
+      - ./secrets/admin.token:/run/secrets/admin.token:ro
 $server_volumes      - loteria-bets:/var/lib/loteria
     networks:
       - testing_net
