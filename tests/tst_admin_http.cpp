@@ -294,6 +294,7 @@ private slots:
     void answersDuringAStalledFdatasync();
     void notReadyAfterAStorageFailure();
     void concurrentScrapesWhileAgenciesUpload();
+    void idleConnectionFloodIsCapped();
 
 private:
     QString path(const QString &name) const { return m_dir->filePath(name); }
@@ -782,6 +783,33 @@ void TestAdminHttp::concurrentScrapesWhileAgenciesUpload()
     }
     qInfo("%d rounds of %d concurrent scrapes, %d of them while agencies uploaded", rounds,
         kScrapes, roundsWhileUploading);
+    QVERIFY(server.terminate(10000));
+}
+
+void TestAdminHttp::idleConnectionFloodIsCapped()
+{
+    // 600 connections that never send a request: past 512 they are closed at once, the agencies
+    // (which share the process's descriptors) are served, and the console answers once they go.
+    constexpr int kFlood = 600;
+    const QStringList files = writeFiles(1, 500);
+    Server server;
+    QVERIFY2(server.start({"--agencies", "1", "--storage", path(QStringLiteral("bets.csv")),
+                 "--admin-port", "0"}),
+        server.output().constData());
+    std::vector<std::unique_ptr<QTcpSocket>> flood;
+    for (int i = 0; i < kFlood; ++i) {
+        flood.push_back(std::make_unique<QTcpSocket>());
+        flood.back()->connectToHost(QStringLiteral("127.0.0.1"), server.adminPort());
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(
+        server.count("action: admin_connection | result: fail") >= kFlood - 512, 30000);
+    AgencyProcess agency;
+    agency.start(1, server.address(), files[0], agencyArguments(50, 4));
+    QVERIFY(agency.waitForFinished(60000));
+    QCOMPARE(agency.exitCode(), 0);
+    flood.clear();
+    QTRY_COMPARE_WITH_TIMEOUT(httpGet(m_http, url(server, "/healthz")).status, 200, 10000);
+    QCOMPARE(httpGet(m_http, url(server, "/api/status")).status, 200);
     QVERIFY(server.terminate(10000));
 }
 

@@ -14,11 +14,40 @@
 #include <QSslServer>
 #include <QTcpServer>
 
+#include <unistd.h>
+
 namespace lottery::server {
 
 namespace {
 
 using StatusCode = QHttpServerResponder::StatusCode;
+
+// Open admin connections at most: each costs a descriptor of the process that also holds every
+// agency's, and Qt 6.4's HTTP server has no limit and no idle timeout of its own.
+constexpr int kMaxConnections = 512;
+
+// A listener that closes a new connection at once while kMaxConnections are open. The sockets of
+// QTcpServer and QSslServer are their children until deleted, so counting children counts them.
+template<typename Listener> class CappedListener : public Listener
+{
+public:
+    explicit CappedListener(QObject *parent) : Listener(parent) { }
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        const auto open
+            = this->template findChildren<QAbstractSocket *>(Qt::FindDirectChildrenOnly).size();
+        if (open >= kMaxConnections) {
+            ::close(static_cast<int>(descriptor));
+            LOTTERY_LOG_FAIL("admin_connection")
+                .field(u"error",
+                    QStringLiteral("%1 admin connections open: refused").arg(kMaxConnections));
+            return;
+        }
+        Listener::incomingConnection(descriptor);
+    }
+};
 
 // Scrapers and browsers may arrive together (tests run 200 at once); the default of 50 would
 // make the kernel drop SYNs and the clients retry a second later.
@@ -104,11 +133,11 @@ bool AdminServer::start(const Settings &settings)
     }
     QTcpServer *listener = nullptr;
     if (settings.tls) {
-        auto *tls = new QSslServer(this);
+        auto *tls = new CappedListener<QSslServer>(this);
         tls->setSslConfiguration(settings.tlsConfiguration);
         listener = tls;
     } else {
-        listener = new QTcpServer(this);
+        listener = new CappedListener<QTcpServer>(this);
     }
     listener->setListenBacklogSize(kListenBacklog);
     if (!listener->listen(QHostAddress(settings.ip), settings.port)) {
