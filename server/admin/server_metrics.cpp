@@ -124,7 +124,9 @@ void ServerMetrics::recordError(quint32 agency, protocol::ErrorCode code)
     const QString name = QString::fromLatin1(protocol::toString(code));
     QMutexLocker locker(&m_mutex);
     ++m_errorsByCode[name];
-    addError(agency, name, QStringLiteral("error"), nowMs());
+    // Routine closes (a shutdown, a reconnect replacing a session) are counted, not listed.
+    if (code != protocol::ErrorCode::ShuttingDown && code != protocol::ErrorCode::Superseded)
+        addError(agency, name, QStringLiteral("error"), nowMs());
 }
 
 void ServerMetrics::recordDrawStarted()

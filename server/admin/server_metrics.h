@@ -91,7 +91,8 @@ public:
     void recordBatches(quint32 agency, const std::vector<BatchOutcome> &outcomes, qint64 taskNs);
     // DONE stored (error empty) or failed.
     void recordDone(quint32 agency, const QString &error);
-    // An ERROR frame sent to a peer (the connection closes); agency 0 before HELLO.
+    // An ERROR frame sent to a peer (the connection closes); agency 0 before HELLO. Routine
+    // closes (shutting_down, superseded) are counted but kept out of the recent errors.
     void recordError(quint32 agency, protocol::ErrorCode code);
     void recordDrawStarted();
     void recordDrawFinished(const DrawOutcome &outcome);
