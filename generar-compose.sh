@@ -13,7 +13,7 @@
 # key and token hashes, agency K its own token and the CA, each file mounted read-only, never in
 # an image. LOTTERY_INSECURE=1 writes the open mode (plain TCP, no tokens) instead.
 # The server's admin endpoint (docs/ADMIN.md: dashboard, /metrics, /readyz) is published on the
-# host's loopback only, 127.0.0.1:${LOTTERY_ADMIN_PORT:-9090}, with the bearer token in
+# host's loopback only, 127.0.0.1:${LOTTERY_ADMIN_PORT:-9180}, with the bearer token in
 # ./secrets/admin.token (made when missing); TLS too when the server has its certificate.
 # Run it from the repository root (paths in the file are relative to the file's folder).
 set -euo pipefail
@@ -56,7 +56,7 @@ if ((agencies > 0)); then
 "
 fi
 
-admin_port=${LOTTERY_ADMIN_PORT:-9090}
+admin_port=${LOTTERY_ADMIN_PORT:-9180}
 [[ "$admin_port" =~ ^[0-9]+$ ]] && ((admin_port >= 1 && admin_port <= 65535)) ||
     fail "LOTTERY_ADMIN_PORT must be a port number, got '$admin_port'"
 # The admin token: off the container's loopback the server requires one. Kept when present.

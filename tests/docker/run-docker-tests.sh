@@ -173,7 +173,7 @@ admin_get() {
         tls=(--cacert secrets/ca.crt)
     fi
     curl -fsS --max-time 5 "${tls[@]}" -H "Authorization: Bearer $(cat secrets/admin.token)" \
-        "$scheme://localhost:9090$path"
+        "$scheme://localhost:9180$path"
 }
 
 # The admin endpoint answers on the host's loopback with the run's counts.
