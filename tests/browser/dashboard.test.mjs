@@ -198,8 +198,12 @@ for (let index = 0; index < agencies.length; ++index) {
   const code = await agencies[index].exited;
   check(code === 0, `agency ${index + 1} exited with ${code}`);
 }
-// Refreshed after the agencies left: they show as done/has winners, not "not connected".
-await page.waitForTimeout(1200);
+// Refreshed after the agencies left: no connection, and they still show as done/has winners.
+await waitFor('the page to show the agencies gone', () => page.evaluate(() =>
+  document.getElementById('agencies-connected').textContent === '0 connected'), 20000);
+state = await pageState(page);
+check(state.rows.every((row) => ['done', 'winners'].includes(row.state)),
+  'rows after the agencies left: ' + JSON.stringify(state.rows));
 if (screenshot) {
   fs.mkdirSync(path.dirname(path.resolve(screenshot)), { recursive: true });
   await page.screenshot({ path: screenshot, fullPage: true });
@@ -207,8 +211,9 @@ if (screenshot) {
 }
 
 // Readable on a phone: nothing wider than the screen (the table scrolls inside its panel).
+const before = state.updated;
 await page.setViewportSize({ width: 390, height: 844 });
-await page.waitForTimeout(300);
+await waitFor('a refresh at phone size', async () => (await pageState(page)).updated !== before, 10000);
 const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 check(overflow <= 0, `the page is ${overflow} px wider than a 390 px phone screen`);
 check(consoleErrors.length === 0, 'errors in the page: ' + consoleErrors.join('; '));
