@@ -1,4 +1,6 @@
-# Issue 13: the admin HTTP endpoint (metrics, health, status, dashboard) of the real programs.
+# Issue 13: the admin HTTP endpoint. Its parts alone (text format, counting, readiness, tokens):
+lottery_add_test(tst_admin_metrics LIBS lottery::admin LABELS admin unit)
+# The endpoint of the real programs (metrics, health, status, dashboard):
 lottery_add_test(tst_admin_http LIBS lottery_test_support Qt6::Network LABELS admin integration
     TIMEOUT 600 DEFINITIONS LOTTERY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 if(TARGET lottery-server AND TARGET agency-cli)
