@@ -709,6 +709,16 @@ void TestAdminHttp::notReadyAfterAStorageFailure()
     QCOMPARE(document[QLatin1String("errors")][QLatin1String("recent")][0][QLatin1String("code")]
                  .toString(),
         QStringLiteral("storage_failure"));
+    // The Docker HEALTHCHECK mode says unhealthy, with the reason.
+    QProcess probe;
+    probe.setProcessChannelMode(QProcess::MergedChannels);
+    probe.start(binaryPath(QStringLiteral("lottery-server")),
+        {"--health-check", "--admin-port", QString::number(server.adminPort())});
+    QVERIFY(probe.waitForFinished(20000));
+    const QByteArray said = probe.readAll();
+    QCOMPARE(probe.exitCode(), 1);
+    QVERIFY2(said.contains("http://127.0.0.1:"), said.constData());
+    QVERIFY2(said.contains("503 not ready: storage failed"), said.constData());
     server.kill();
 }
 
