@@ -57,8 +57,9 @@ if ((agencies > 0)); then
 fi
 
 admin_port=${LOTTERY_ADMIN_PORT:-9180}
-[[ "$admin_port" =~ ^[0-9]+$ ]] && ((admin_port >= 1 && admin_port <= 65535)) ||
+if ! [[ "$admin_port" =~ ^[0-9]+$ ]] || ((10#$admin_port < 1 || 10#$admin_port > 65535)); then
     fail "LOTTERY_ADMIN_PORT must be a port number, got '$admin_port'"
+fi
 # The admin token: off the container's loopback the server requires one. Kept when present.
 if [[ ! -s ./secrets/admin.token ]]; then
     mkdir -p ./secrets
