@@ -120,10 +120,22 @@ public:
     quint16 adminPort() const { return m_adminPort; }
     bool isRunning() const { return m_process && m_process->state() != QProcess::NotRunning; }
 
+    // The lottery-server itself: under a wrapper (strace) it is the wrapper's child, and killing
+    // only the wrapper would leave it running, detached.
+    qint64 serverPid() const
+    {
+        const qint64 wrapper = m_process->processId();
+        const QByteArray children
+            = readFile(QStringLiteral("/proc/%1/task/%1/children").arg(wrapper)).trimmed();
+        return children.isEmpty() ? wrapper : children.split(' ').constFirst().toLongLong();
+    }
     void kill()
     {
         if (!isRunning())
             return;
+        const qint64 server = serverPid();
+        if (server != m_process->processId())
+            ::kill(static_cast<pid_t>(server), SIGKILL);
         ::kill(static_cast<pid_t>(m_process->processId()), SIGKILL);
         m_process->waitForFinished(10000);
     }
@@ -131,7 +143,7 @@ public:
     {
         if (!isRunning())
             return true;
-        ::kill(static_cast<pid_t>(m_process->processId()), SIGTERM);
+        ::kill(static_cast<pid_t>(serverPid()), SIGTERM);
         QDeadlineTimer deadline(timeoutMs);
         while (isRunning() && !deadline.hasExpired())
             m_process->waitForFinished(20);
