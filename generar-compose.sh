@@ -18,6 +18,9 @@
 # key and token hashes, agency K its own token and the CA, each file mounted read-only, never in
 # an image. LOTTERY_INSECURE=1 writes the open mode (plain TCP, no tokens) instead.
 # LOTTERY_IMAGE_TAG (default latest) names the images' tag (docker/compose.sh builds the same).
+# The server's admin endpoint (docs/ADMIN.md: dashboard, /metrics, /readyz) is published on the
+# host's loopback only, 127.0.0.1:${LOTTERY_ADMIN_PORT:-9180}, with the bearer token in
+# ./secrets/admin.token (made when missing); TLS too when the server has its certificate.
 # Run it from the repository root (paths in the file are relative to the file's folder).
 set -euo pipefail
 
@@ -98,6 +101,18 @@ if ((agencies > 0)); then
 "
 fi
 
+admin_port=${LOTTERY_ADMIN_PORT:-9180}
+if ! [[ "$admin_port" =~ ^[0-9]+$ ]] || ((10#$admin_port < 1 || 10#$admin_port > 65535)); then
+    fail "LOTTERY_ADMIN_PORT must be a port number, got '$admin_port'"
+fi
+# The admin token: off the container's loopback the server requires one. Kept when present.
+if [[ ! -s ./secrets/admin.token ]]; then
+    mkdir -p ./secrets
+    chmod 700 ./secrets
+    (umask 022 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >./secrets/admin.token)
+    echo "generar-compose: made ./secrets/admin.token" >&2
+fi
+
 secure=0
 if ((agencies > 0)) && [[ "${LOTTERY_INSECURE:-0}" != 1 ]]; then
     "$(dirname "$0")/scripts/make-credentials.sh" ./secrets "$agencies" >&2
@@ -145,8 +160,14 @@ services:
     image: loteria-server:$image_tag
     environment:
 $agencies_line$server_secrets      - SERVER_STORAGE=/var/lib/loteria/bets.csv
+      - SERVER_ADMIN_PORT=$admin_port
+      - SERVER_ADMIN_IP=0.0.0.0
+      - SERVER_ADMIN_TOKEN_FILE=/run/secrets/admin.token
+    ports:
+      - "127.0.0.1:$admin_port:$admin_port"
     volumes:
       - ./server/config.ini:/app/config.ini:ro
+      - ./secrets/admin.token:/run/secrets/admin.token:ro
 $server_volumes$bets_volume_line    networks:
       - testing_net
     stop_grace_period: 10s

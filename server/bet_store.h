@@ -117,6 +117,10 @@ public:
         WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches)
         = 0;
 
+    // Blocking. Every agency's durable progress (agencies with nothing stored may be absent):
+    // the operator's counts at start, after a restart.
+    virtual QHash<quint32, AgencyProgress> durableProgress() const = 0;
+
     // Blocking. Records DONE durably (idempotent).
     virtual DoneDecision markDone(quint32 agency) = 0;
 

@@ -95,6 +95,7 @@ void ConnectionListener::refuseBusy(QTcpSocket *socket)
         .field(u"ip", socket->peerAddress().toString())
         .field(u"code", protocol::toString(protocol::ErrorCode::ServerBusy))
         .field(u"error", message);
+    emit connectionRefused(protocol::ErrorCode::ServerBusy);
     const std::string bytes = protocol::encodeFrame(
         protocol::ErrorMessage {protocol::ErrorCode::ServerBusy, message.toStdString()});
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);

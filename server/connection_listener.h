@@ -8,6 +8,8 @@
 // connections still in their handshake, and the session's HELLO deadline covers the handshake.
 #pragma once
 
+#include "lottery/protocol/errors.h"
+
 #include <QSslConfiguration>
 #include <QString>
 #include <QTcpServer>
@@ -41,6 +43,8 @@ public:
 signals:
     // An admitted connection: the receiver takes ownership of the socket (synchronously).
     void connectionReady(QTcpSocket *socket);
+    // A connection refused with ERROR(code) (the connection cap): for the operator's counts.
+    void connectionRefused(protocol::ErrorCode code);
 
 protected:
     void incomingConnection(qintptr descriptor) override;

@@ -404,6 +404,16 @@ std::optional<AgencyProgress> FileBetStore::welcome(
     }
 }
 
+QHash<quint32, AgencyProgress> FileBetStore::durableProgress() const
+{
+    QMutexLocker locker(&m_mutex);
+    QHash<quint32, AgencyProgress> progress;
+    // Called at start, before any write: everything recorded is durable (recovered).
+    for (auto it = m_agencies.cbegin(); it != m_agencies.cend(); ++it)
+        progress.insert(it.key(), AgencyProgress {it->batches.size(), it->storedBets, it->done});
+    return progress;
+}
+
 std::vector<BatchDecision> FileBetStore::append(
     WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches)
 {

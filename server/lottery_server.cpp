@@ -41,6 +41,8 @@ LotteryServer::LotteryServer(
     m_authPool.setMaxThreadCount(kAuthThreads);
     m_listener.setConnectionLimit(m_config.maxConnections, [this] { return m_sessions.size(); });
     connect(&m_listener, &ConnectionListener::connectionReady, this, &LotteryServer::startSession);
+    connect(&m_listener, &ConnectionListener::connectionRefused, this,
+        [this](protocol::ErrorCode code) { m_metrics.recordError(0, code); });
     m_shutdownTimer.setSingleShot(true);
     connect(&m_shutdownTimer, &QTimer::timeout, this, [this] {
         if (m_phase == ShutdownPhase::Draining)
@@ -107,6 +109,9 @@ bool LotteryServer::start()
         return false;
     }
     LOTTERY_LOG_SUCCESS("almacenamiento").field(u"store", m_store->describe());
+    const QHash<quint32, AgencyProgress> recovered = m_store->durableProgress();
+    for (auto it = recovered.cbegin(); it != recovered.cend(); ++it)
+        m_metrics.restoreAgency(it.key(), it->storedBets, it->lastSequence, it->done);
 
     m_listener.setListenBacklogSize(m_config.listenBacklog);
     const QHostAddress address(m_config.ip);
@@ -305,10 +310,15 @@ void LotteryServer::batchesReceived(Session &session, ReceivedBatches batches)
     WriteTicket ticket = store->beginWrite(agency);
     m_workers.run(
         [agency, today, store, batches = std::move(batches), ticket = std::move(ticket)]() mutable {
-            return storeBatches(batches.views(), agency, today, *store, std::move(ticket));
+            QElapsedTimer clock;
+            clock.start();
+            std::vector<BatchOutcome> outcomes
+                = storeBatches(batches.views(), agency, today, *store, std::move(ticket));
+            return std::make_pair(std::move(outcomes), clock.nsecsElapsed());
         },
-        [this, id, peer, agency](const std::vector<BatchOutcome> &outcomes) {
-            finishBatches(id, peer, agency, outcomes);
+        [this, id, peer, agency](const std::pair<std::vector<BatchOutcome>, qint64> &result) {
+            m_metrics.recordBatches(agency, result.first, result.second);
+            finishBatches(id, peer, agency, result.first);
         });
 }
 
@@ -381,6 +391,7 @@ void LotteryServer::doneReceived(Session &session)
 
 void LotteryServer::finishDone(quint64 sessionId, quint32 agency, const DoneDecision &decision)
 {
+    m_metrics.recordDone(agency, decision.ok ? QString() : decision.error);
     Session *session = findSession(sessionId);
     if (decision.ok) {
         LOTTERY_LOG_SUCCESS("agencia_finalizada")
@@ -422,6 +433,7 @@ void LotteryServer::startDraw()
         return;
     }
     m_drawRunning = true;
+    m_metrics.recordDrawStarted();
     BetStore *store = m_store.get();
     m_workers.run(
         [store] {
@@ -436,6 +448,7 @@ void LotteryServer::startDraw()
 void LotteryServer::finishDraw(const DrawResult &result, qint64 elapsedMs)
 {
     m_drawRunning = false;
+    m_metrics.recordDrawFinished(result, elapsedMs);
     if (!result.error.isEmpty()) {
         LOTTERY_LOG_FAIL("sorteo").field(u"error", result.error);
         const QSet<quint64> waiting = std::exchange(m_waitingForDraw, {});
@@ -505,6 +518,29 @@ void LotteryServer::sessionClosed(Session &session)
     session.deleteLater();
     if (m_phase == ShutdownPhase::ClosingSockets && m_sessions.isEmpty())
         finishClosingSockets();
+}
+
+void LotteryServer::sessionFailed(Session &session, protocol::ErrorCode code)
+{
+    m_metrics.recordError(session.agency(), code);
+}
+
+StatusSnapshot LotteryServer::statusSnapshot() const
+{
+    StatusSnapshot snapshot;
+    snapshot.agenciesExpected = m_config.agencies;
+    snapshot.storageOpen = m_store != nullptr && m_phase != ShutdownPhase::Done;
+    snapshot.listening = m_listener.isListening();
+    snapshot.shuttingDown = m_phase != ShutdownPhase::Running;
+    snapshot.tasksInFlight = m_tasksInFlight;
+    if (m_store) {
+        // The file store's files (lottery_storage_bytes); a database store has none here.
+        snapshot.storagePath = m_config.storagePath;
+        snapshot.journalPath = m_config.storagePath + QStringLiteral(".journal");
+    }
+    for (const Session *session : m_sessions)
+        snapshot.addSession(session->agency(), session->isWaitingForDraw());
+    return snapshot;
 }
 
 void LotteryServer::shutdown()

@@ -9,6 +9,8 @@
 // winners once read.
 #pragma once
 
+#include "server/admin/server_metrics.h"
+#include "server/admin/status_snapshot.h"
 #include "server/bet_store.h"
 #include "server/connection_listener.h"
 #include "server/credentials.h"
@@ -55,6 +57,10 @@ public:
     int sessionCount() const { return static_cast<int>(m_sessions.size()); }
     bool drawCompleted() const { return m_winners.has_value(); }
 
+    // For the admin endpoint (same thread): counters, and what only the main thread knows.
+    const ServerMetrics &metrics() const { return m_metrics; }
+    StatusSnapshot statusSnapshot() const;
+
 signals:
     void drawFinished();
     void finished();
@@ -78,6 +84,7 @@ private:
     void doneReceived(Session &session) override;
     void winnersRequested(Session &session) override;
     void sessionClosed(Session &session) override;
+    void sessionFailed(Session &session, protocol::ErrorCode code) override;
 
     void finishBatches(quint64 sessionId, const QString &peer, quint32 agency,
         const std::vector<BatchOutcome> &outcomes);
@@ -120,6 +127,7 @@ private:
     int m_tasksInFlight = 0; // welcome, batch and DONE tasks, not the draw
     ShutdownPhase m_phase = ShutdownPhase::Running;
     QTimer m_shutdownTimer;
+    ServerMetrics m_metrics;
 };
 
 } // namespace lottery::server

@@ -166,8 +166,24 @@ bool applySetting(ServerConfig &config, const QString &key, const QString &value
         if (!v)
             return false;
         config.helloTimeoutMs = static_cast<int>(*v);
-    } else if (key == u"SERVER_TLS_CERT" || key == u"SERVER_TLS_KEY"
-        || key == u"SERVER_CREDENTIALS") {
+    } else if (key == u"SERVER_ADMIN_PORT") {
+        if (value.trimmed().isEmpty()) { // empty: off again
+            config.adminPort = -1;
+            return true;
+        }
+        const auto v = integer(0, 65535);
+        if (!v)
+            return false;
+        config.adminPort = static_cast<int>(*v);
+    } else if (key == u"SERVER_ADMIN_IP") {
+        QHostAddress address;
+        if (!address.setAddress(value.trimmed())) {
+            *error = QStringLiteral("%1: '%2' is not an IP address").arg(source, value);
+            return false;
+        }
+        config.adminIp = value.trimmed();
+    } else if (key == u"SERVER_TLS_CERT" || key == u"SERVER_TLS_KEY" || key == u"SERVER_CREDENTIALS"
+        || key == u"SERVER_ADMIN_TOKEN_FILE") {
         // Empty turns the feature off again (e.g. an environment variable over config.ini).
         const QString path = value.trimmed();
         if (!path.isEmpty() && !QFileInfo(path).isReadable()) {
@@ -178,8 +194,10 @@ bool applySetting(ServerConfig &config, const QString &key, const QString &value
             config.tlsCertificatePath = path;
         else if (key == u"SERVER_TLS_KEY")
             config.tlsKeyPath = path;
-        else
+        else if (key == u"SERVER_CREDENTIALS")
             config.credentialsPath = path;
+        else
+            config.adminTokenPath = path;
     }
     return true;
 }
@@ -201,6 +219,9 @@ const QStringList &settingKeys()
         QStringLiteral("SERVER_TLS_CERT"),
         QStringLiteral("SERVER_TLS_KEY"),
         QStringLiteral("SERVER_CREDENTIALS"),
+        QStringLiteral("SERVER_ADMIN_PORT"),
+        QStringLiteral("SERVER_ADMIN_IP"),
+        QStringLiteral("SERVER_ADMIN_TOKEN_FILE"),
     };
     return keys;
 }
@@ -277,8 +298,21 @@ ConfigLoadResult ServerConfigLoader::load(
         QStringLiteral("PEM private key of the server certificate."), QStringLiteral("file"));
     const QCommandLineOption credentialsOption(QStringLiteral("credentials"),
         QStringLiteral("Agency token hashes; turns authentication on."), QStringLiteral("file"));
-    parser.addOptions({helpOption, configOption, portOption, agenciesOption, storageOption,
-        workersOption, levelOption, tlsCertOption, tlsKeyOption, credentialsOption});
+    const QCommandLineOption adminPortOption(QStringLiteral("admin-port"),
+        QStringLiteral("Port of the admin HTTP endpoint (metrics, health, dashboard); "
+                       "off unless set, 0: any free port."),
+        QStringLiteral("n"));
+    const QCommandLineOption adminIpOption(QStringLiteral("admin-ip"),
+        QStringLiteral("Address of the admin endpoint (default 127.0.0.1)."), QStringLiteral("ip"));
+    const QCommandLineOption adminTokenOption(QStringLiteral("admin-token-file"),
+        QStringLiteral("Bearer token of the admin endpoint; required off loopback."),
+        QStringLiteral("file"));
+    const QCommandLineOption healthCheckOption(QStringLiteral("health-check"),
+        QStringLiteral("Ask the running server's admin endpoint (this configuration's "
+                       "SERVER_ADMIN_PORT, on loopback) for GET /readyz; exit 0 when ready."));
+    parser.addOptions({helpOption, healthCheckOption, configOption, portOption, agenciesOption,
+        storageOption, workersOption, levelOption, tlsCertOption, tlsKeyOption, credentialsOption,
+        adminPortOption, adminIpOption, adminTokenOption});
     if (!parser.parse(arguments))
         return fail(QStringLiteral("command line: %1").arg(parser.errorText()));
     if (!parser.positionalArguments().isEmpty()) {
@@ -317,6 +351,9 @@ ConfigLoadResult ServerConfigLoader::load(
         {&tlsCertOption, QStringLiteral("SERVER_TLS_CERT")},
         {&tlsKeyOption, QStringLiteral("SERVER_TLS_KEY")},
         {&credentialsOption, QStringLiteral("SERVER_CREDENTIALS")},
+        {&adminPortOption, QStringLiteral("SERVER_ADMIN_PORT")},
+        {&adminIpOption, QStringLiteral("SERVER_ADMIN_IP")},
+        {&adminTokenOption, QStringLiteral("SERVER_ADMIN_TOKEN_FILE")},
     };
     for (const auto &[option, key] : flags) {
         if (!parser.isSet(*option))
@@ -330,6 +367,16 @@ ConfigLoadResult ServerConfigLoader::load(
             QStringLiteral("TLS needs both a certificate and a key "
                            "(SERVER_TLS_CERT / --tls-cert and SERVER_TLS_KEY / --tls-key)"));
     }
+    // Off loopback anyone on the network could read the console: a token is not optional there.
+    if (config.adminEnabled() && !QHostAddress(config.adminIp).isLoopback()
+        && config.adminTokenPath.isEmpty()) {
+        return fail(QStringLiteral("the admin endpoint on %1 (not loopback) needs a bearer token: "
+                                   "set SERVER_ADMIN_TOKEN_FILE / --admin-token-file, or bind it "
+                                   "to 127.0.0.1 with SERVER_ADMIN_IP")
+                        .arg(config.adminIp));
+    }
+    if (parser.isSet(healthCheckOption))
+        result.status = ConfigLoadResult::Status::HealthCheck;
     // Last, once the name is final: an override by an address needs no lookup.
     if (!config.host.isEmpty()
         && !resolveListenHost(config, sources.value(QStringLiteral("SERVER_IP")), &error))
@@ -372,7 +419,11 @@ void logConfig(const ServerConfig &config)
         .field(u"max_connections", config.maxConnections)
         .field(u"hello_timeout_ms", config.helloTimeoutMs)
         .field(u"tls", config.tlsEnabled() ? "on" : "off")
-        .field(u"auth", config.authEnabled() ? "on" : "off");
+        .field(u"auth", config.authEnabled() ? "on" : "off")
+        .field(u"admin",
+            config.adminEnabled()
+                ? QStringLiteral("%1:%2").arg(config.adminIp).arg(config.adminPort)
+                : QStringLiteral("off"));
 }
 
 } // namespace lottery::server

@@ -39,9 +39,15 @@ struct ServerConfig {
     QString tlsKeyPath;
     // Per-agency token hashes (docs/SECURITY.md); empty: no authentication.
     QString credentialsPath;
+    // The operator's HTTP endpoint (docs/ADMIN.md): off unless a port is set (0: the kernel
+    // picks one). Off loopback it needs a bearer token file.
+    int adminPort = -1;
+    QString adminIp = QStringLiteral("127.0.0.1");
+    QString adminTokenPath;
 
     bool tlsEnabled() const { return !tlsCertificatePath.isEmpty(); }
     bool authEnabled() const { return !credentialsPath.isEmpty(); }
+    bool adminEnabled() const { return adminPort >= 0; }
 
     static constexpr int kMaxWorkers = 10;
 };
@@ -49,7 +55,8 @@ struct ServerConfig {
 // What loading produced: a config, a request for --help text, or an error that names the
 // file or key and the problem (the program exits with kExitConfigError).
 struct ConfigLoadResult {
-    enum class Status { Ok, Help, Error };
+    // HealthCheck: `--health-check`, probe this config's admin /readyz and exit (Docker).
+    enum class Status { Ok, Help, Error, HealthCheck };
     Status status = Status::Ok;
     ServerConfig config;
     QString text; // the error, or the help text

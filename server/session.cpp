@@ -72,6 +72,7 @@ void Session::fail(protocol::ErrorCode code, const QString &message)
         line.field(u"code", protocol::toString(code)).field(u"error", message);
     }
     send(protocol::ErrorMessage {code, message.toStdString()});
+    m_handler.sessionFailed(*this, code);
     m_closing = true;
     updateTimers();
     m_closeDeadline = nowMs() + kCloseGraceMs;

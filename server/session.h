@@ -35,6 +35,12 @@ public:
     virtual void winnersRequested(Session &session) = 0;
     // The socket is gone; the handler forgets the session and deletes it (later).
     virtual void sessionClosed(Session &session) = 0;
+    // The session sent ERROR(code) and is closing (for the operator's error counts).
+    virtual void sessionFailed(Session &session, protocol::ErrorCode code)
+    {
+        Q_UNUSED(session);
+        Q_UNUSED(code);
+    }
 };
 
 // The server's real limits (the timeouts are ServerConfig's defaults, which the server copies in).

@@ -31,6 +31,12 @@ private slots:
     void malformedConfig();
     void unknownFlag();
     void help();
+    void adminOffByDefault();
+    void adminSettings_data();
+    void adminSettings();
+    void adminOffLoopbackNeedsToken_data();
+    void adminOffLoopbackNeedsToken();
+    void healthCheckMode();
 
 private:
     ConfigLoadResult load(
@@ -244,6 +250,22 @@ void TestServerConfig::badValues_data()
                                    << "storage"
                                    << ""
                                    << "--storage";
+    QTest::newRow("admin port too big") << "env"
+                                        << "SERVER_ADMIN_PORT"
+                                        << "65536"
+                                        << "0..65535";
+    QTest::newRow("admin port not a number flag") << "flag"
+                                                  << "admin-port"
+                                                  << "metrics"
+                                                  << "--admin-port";
+    QTest::newRow("admin ip not an address") << "file"
+                                             << "SERVER_ADMIN_IP"
+                                             << "localhost"
+                                             << "not an IP address";
+    QTest::newRow("admin token file missing") << "env"
+                                              << "SERVER_ADMIN_TOKEN_FILE"
+                                              << "/nonexistent/admin.token"
+                                              << "not a readable file";
 }
 
 void TestServerConfig::badValues()
@@ -396,6 +418,106 @@ void TestServerConfig::help()
     const ConfigLoadResult result = load({QStringLiteral("--help")});
     QVERIFY(result.status == ConfigLoadResult::Status::Help);
     QVERIFY(result.text.contains(QStringLiteral("--agencies")));
+}
+
+void TestServerConfig::adminOffByDefault()
+{
+    const ConfigLoadResult result = load({});
+    QVERIFY(result.status == ConfigLoadResult::Status::Ok);
+    QVERIFY(!result.config.adminEnabled());
+    QCOMPARE(result.config.adminIp, QStringLiteral("127.0.0.1"));
+    QVERIFY(result.config.adminTokenPath.isEmpty());
+}
+
+void TestServerConfig::adminSettings_data()
+{
+    // where: file, env or flag; port -1: off.
+    QTest::addColumn<QString>("where");
+    QTest::addColumn<int>("port");
+    QTest::addColumn<QString>("ip");
+    QTest::addColumn<bool>("withToken");
+
+    QTest::newRow("file, port 9090") << "file" << 9090 << "127.0.0.1" << false;
+    QTest::newRow("env, port 0 (kernel picks)") << "env" << 0 << "127.0.0.1" << false;
+    QTest::newRow("flag, IPv6 loopback") << "flag" << 8080 << "::1" << false;
+    QTest::newRow("env, any address with token") << "env" << 9090 << "0.0.0.0" << true;
+    QTest::newRow("flag, LAN address with token") << "flag" << 9443 << "10.1.2.3" << true;
+    QTest::newRow("file, loopback with token") << "file" << 9090 << "127.0.0.1" << true;
+}
+
+void TestServerConfig::adminSettings()
+{
+    QFETCH(QString, where);
+    QFETCH(int, port);
+    QFETCH(QString, ip);
+    QFETCH(bool, withToken);
+
+    const QString token = QDir::current().filePath(QStringLiteral("admin.token"));
+    if (withToken)
+        writeFile(QStringLiteral("admin.token"), "0123456789abcdef0123456789abcdef\n");
+    QProcessEnvironment env;
+    QStringList flags;
+    if (where == u"file") {
+        static int fileNumber = 0;
+        const QString name = QStringLiteral("admin_%1.ini").arg(++fileNumber);
+        QString text = QStringLiteral("[DEFAULT]\nSERVER_ADMIN_PORT = %1\nSERVER_ADMIN_IP = %2\n")
+                           .arg(port)
+                           .arg(ip);
+        if (withToken)
+            text += QStringLiteral("SERVER_ADMIN_TOKEN_FILE = %1\n").arg(token);
+        writeFile(name, text.toUtf8());
+        flags << QStringLiteral("--config") << name;
+    } else if (where == u"env") {
+        env.insert(QStringLiteral("SERVER_ADMIN_PORT"), QString::number(port));
+        env.insert(QStringLiteral("SERVER_ADMIN_IP"), ip);
+        if (withToken)
+            env.insert(QStringLiteral("SERVER_ADMIN_TOKEN_FILE"), token);
+    } else {
+        flags << QStringLiteral("--admin-port") << QString::number(port)
+              << QStringLiteral("--admin-ip") << ip;
+        if (withToken)
+            flags << QStringLiteral("--admin-token-file") << token;
+    }
+    const ConfigLoadResult result = load(flags, env);
+    QVERIFY2(result.status == ConfigLoadResult::Status::Ok, qPrintable(result.text));
+    QVERIFY(result.config.adminEnabled());
+    QCOMPARE(result.config.adminPort, port);
+    QCOMPARE(result.config.adminIp, ip);
+    QCOMPARE(result.config.adminTokenPath, withToken ? token : QString());
+}
+
+void TestServerConfig::adminOffLoopbackNeedsToken_data()
+{
+    QTest::addColumn<QString>("ip");
+    QTest::newRow("any IPv4") << "0.0.0.0";
+    QTest::newRow("any IPv6") << "::";
+    QTest::newRow("LAN address") << "192.168.1.10";
+}
+
+void TestServerConfig::adminOffLoopbackNeedsToken()
+{
+    QFETCH(QString, ip);
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("SERVER_ADMIN_PORT"), QStringLiteral("9090"));
+    env.insert(QStringLiteral("SERVER_ADMIN_IP"), ip);
+    const ConfigLoadResult result = load({}, env);
+    QVERIFY(result.status == ConfigLoadResult::Status::Error);
+    QVERIFY2(result.text.contains(QStringLiteral("needs a bearer token")), qPrintable(result.text));
+    QVERIFY2(
+        result.text.contains(QStringLiteral("SERVER_ADMIN_TOKEN_FILE")), qPrintable(result.text));
+    QVERIFY2(result.text.contains(ip), qPrintable(result.text));
+
+    // The admin endpoint off: the address alone does not matter.
+    env.remove(QStringLiteral("SERVER_ADMIN_PORT"));
+    QVERIFY(load({}, env).status == ConfigLoadResult::Status::Ok);
+}
+
+void TestServerConfig::healthCheckMode()
+{
+    const ConfigLoadResult result = load(
+        {QStringLiteral("--health-check"), QStringLiteral("--admin-port"), QStringLiteral("9090")});
+    QVERIFY2(result.status == ConfigLoadResult::Status::HealthCheck, qPrintable(result.text));
+    QCOMPARE(result.config.adminPort, 9090);
 }
 
 QTEST_GUILESS_MAIN(TestServerConfig)

@@ -169,6 +169,28 @@ all_action_lines_parse() {
     grep -q 'action:' "$log"
 }
 
+# GET PATH on the server's admin endpoint from the host's loopback, as an operator would: the
+# token from ./secrets/admin.token, TLS verified against ./secrets/ca.crt when COMPOSE_FILE
+# gives the server a certificate. Prints the body.
+admin_get() {
+    local file=$1 path=$2 scheme=http tls=()
+    if grep -q SERVER_TLS_CERT "$file"; then
+        scheme=https
+        tls=(--cacert secrets/ca.crt)
+    fi
+    curl -fsS --max-time 5 "${tls[@]}" -H "Authorization: Bearer $(cat secrets/admin.token)" \
+        "$scheme://localhost:9180$path"
+}
+
+# The admin endpoint answers on the host's loopback with the run's counts.
+admin_reports_done() {
+    local file=$1 metrics
+    metrics=$(admin_get "$file" /metrics) || return 1
+    grep -qx "lottery_agencies_done $AGENCIES" <<<"$metrics" &&
+        grep -qx 'lottery_draw_completed 1' <<<"$metrics" &&
+        admin_get "$file" /api/status | grep -q '"state":"completed"'
+}
+
 wait_for_health() {
     local container=$1 seconds=$2 status=
     for _ in $(seq 1 "$seconds"); do
@@ -242,6 +264,8 @@ run_agencies() {
         "$(grep -c 'action: sorteo |' "$OUT/$tag-server.log")"
     check "$tag: server log lines parse" all_action_lines_parse "$OUT/$tag-server.log"
     check "$tag: server container is healthy" wait_for_health server 30
+    check "$tag: admin endpoint on the host's loopback reports every agency done and the draw" \
+        admin_reports_done "$file"
     expect_eq "$tag: rows in $VOLUME:bets.csv" "$expected_rows" "$(bets_rows_in_volume)"
 
     step_start=$SECONDS
