@@ -160,7 +160,8 @@ QString TerminalProgress::render(const Snapshot &s, int width)
                 break;
             }
         }
-        const int barWidth = std::min(kMaxBarWidth, room - static_cast<int>(text.size()) - 1);
+        // The bar's cells; its two brackets and the space after it take 3 more columns.
+        const int barWidth = std::min(kMaxBarWidth, room - static_cast<int>(text.size()) - 3);
         if (barWidth >= kMinBarWidth)
             text = bar(fraction, barWidth) + QLatin1Char(' ') + text;
         break;

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Makes docs/agency-cli-terminal.png: agency-cli on a terminal (tmux, 100 columns) against a real
 # lottery-server, captured mid-upload (the progress bar) and at the end (the summary), rendered
-# to PNG with ImageMagick's convert (and kept as text beside it, .txt). Usage: scripts/make-terminal-screenshot.sh [BIN_DIR] [PNG]
+# to PNG with lottery-text-png (Qt, offscreen; kept as text beside it, .txt). Usage: scripts/make-terminal-screenshot.sh [BIN_DIR] [PNG]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin_dir=$(cd "${1:-$root/build/bin}" && pwd)
 output=${2:-$root/docs/agency-cli-terminal.png}
-for tool in tmux convert; do
+for tool in tmux; do
     command -v "$tool" >/dev/null || { echo "make-terminal-screenshot: $tool is not installed" >&2; exit 2; }
 done
 work=$(mktemp -d "${TMPDIR:-/tmp}/loteria-term-shot.XXXXXX")
@@ -34,17 +34,15 @@ for _ in $(seq 1 100); do
     tmux capture-pane -p -t "$session" | grep -q '%' && break
     sleep 0.1
 done
-sleep 1
+sleep 8
 tmux capture-pane -p -t "$session" >"$work/mid.txt"
 for _ in $(seq 1 600); do
     tmux capture-pane -p -t "$session" | grep -qE 'ganador|winner' && break
     sleep 0.1
 done
 tmux capture-pane -p -t "$session" >"$work/end.txt"
-{ sed '/^$/d' "$work/mid.txt"; echo; echo "  ..."; echo; sed '/^$/d' "$work/end.txt" | tail -n +2; } |
-    cut -c1-100 >"$work/shot.txt"
+{ sed '/^$/d' "$work/mid.txt"; echo; echo "  ..."; echo; sed '/^$/d' "$work/end.txt" | tail -n +2; } >"$work/shot.txt" # tmux wrapped at 100 columns
 cp "$work/shot.txt" "${output%.png}.txt"
 echo "make-terminal-screenshot: wrote ${output%.png}.txt"
-convert -background '#1e1e1e' -fill '#e0e0e0' -font DejaVu-Sans-Mono -pointsize 14 \
-    -bordercolor '#1e1e1e' -border 12 label:@"$work/shot.txt" "$output"
+"$bin_dir/lottery-text-png" "$work/shot.txt" "$output" --columns 100
 echo "make-terminal-screenshot: wrote $output"
