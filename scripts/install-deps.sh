@@ -13,7 +13,7 @@ packages=(cmake ninja-build g++ make pkg-config qt6-base-dev qt6-httpserver-dev 
 case "${1:-}" in
     "") ;;
     --with-tools)
-        packages+=(clang libclang-rt-14-dev strace xvfb xauth procps systemd prometheus curl chromium)
+        packages+=(clang libclang-rt-14-dev strace xvfb xauth procps systemd prometheus curl chromium ccache)
         # node and npm: a machine may already have them from another package (e.g. nodejs 20 that
         # bundles npm); Debian's own are installed only when there is no node at all.
         if ! command -v node >/dev/null 2>&1; then
