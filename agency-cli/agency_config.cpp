@@ -1,5 +1,7 @@
 #include "agency_config.h"
 
+#include "lottery/agency/token_file.h"
+
 #include <QCommandLineParser>
 #include <QFile>
 #include <QFileInfo>
@@ -69,14 +71,13 @@ std::optional<YAML::Node> lookup(const YAML::Node &node, const QStringList &path
 
 QString AgencyCliConfig::serverAddress() const
 {
-    return QStringLiteral("%1:%2").arg(host).arg(port);
+    return toString(servers);
 }
 
 AgencySessionOptions AgencyCliConfig::sessionOptions() const
 {
     AgencySessionOptions options;
-    options.host = host;
-    options.port = port;
+    options.servers = servers;
     options.agency = agency;
     options.token = token;
     options.caFile = caFile;
@@ -105,14 +106,14 @@ bool AgencyConfigLoader::apply(const QString &key, const QString &value, const Q
             return bad(QStringLiteral("an agency number from 1 to 4294967295"));
         m_config.agency = static_cast<quint32>(number);
     } else if (key == kServer) {
-        const qsizetype colon = value.lastIndexOf(QLatin1Char(':'));
-        QString host = value.left(colon).trimmed();
-        if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
-            host = host.mid(1, host.size() - 2); // [::1]:12345
-        if (colon <= 0 || host.isEmpty() || !parseInteger(value.mid(colon + 1), 1, 65535, number))
-            return bad(QStringLiteral("a HOST:PORT address (port 1..65535)"));
-        m_config.host = host;
-        m_config.port = static_cast<quint16>(number);
+        QString why;
+        const std::optional<QList<ServerAddress>> servers = parseServerList(value, &why);
+        if (!servers) {
+            return fail(QStringLiteral("%1: '%2' is not a HOST:PORT address or a list "
+                                       "a:PORT,b:PORT (%3)")
+                            .arg(origin, value, why.mid(why.indexOf(QLatin1String("': ")) + 3)));
+        }
+        m_config.servers = *servers;
     } else if (key == kLogLevel) {
         const auto level = parseLogLevel(value);
         if (!level)
@@ -140,17 +141,15 @@ bool AgencyConfigLoader::apply(const QString &key, const QString &value, const Q
             return bad(QStringLiteral("a timeout from 0 (never reconnect) to 86400 seconds"));
         m_config.reconnectTimeoutSeconds = static_cast<int>(number);
     } else if (key == kToken) {
-        m_config.token = value;
+        const TokenResult token = checkToken(value.toUtf8(), origin);
+        if (!token.ok)
+            return fail(token.errorString);
+        m_config.token = token.token; // never logged
     } else if (key == kTokenFile) {
-        QFile file(value);
-        if (!file.open(QIODevice::ReadOnly)) {
-            return fail(
-                QStringLiteral("%1: token file '%2': %3").arg(origin, value, file.errorString()));
-        }
-        const QString token = QString::fromUtf8(file.read(64 * 1024)).trimmed();
-        if (token.isEmpty())
-            return fail(QStringLiteral("%1: token file '%2' is empty").arg(origin, value));
-        m_config.token = token; // never logged
+        const TokenResult token = readTokenFile(value);
+        if (!token.ok)
+            return fail(QStringLiteral("%1: %2").arg(origin, token.errorString));
+        m_config.token = token.token; // never logged
     } else if (key == kCa) {
         if (!QFileInfo(value).isReadable())
             return bad(QStringLiteral("a readable CA certificate file"));
@@ -214,8 +213,9 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
     const QCommandLineOption agency(QStringLiteral("agency"),
         QStringLiteral("Agency number (config id, CLI_ID)."), QStringLiteral("n"));
     const QCommandLineOption server(QStringLiteral("server"),
-        QStringLiteral("Server address (config server.address, CLI_SERVER_ADDRESS)."),
-        QStringLiteral("host:port"));
+        QStringLiteral("Server address, or a list a:PORT,b:PORT to fail over along in order "
+                       "(config server.address, CLI_SERVER_ADDRESS)."),
+        QStringLiteral("host:port[,host:port...]"));
     const QCommandLineOption file(QStringLiteral("file"),
         QStringLiteral("Bets CSV (config data.file, CLI_DATA_FILE; default .data/agency-ID.csv)."),
         QStringLiteral("path"));

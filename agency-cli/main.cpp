@@ -5,7 +5,7 @@
 //   1  the upload failed (server unreachable, rejected batch, protocol error, connection lost)
 //   2  bad settings, or some rows of the file were invalid (everything else succeeded)
 #include "agency_config.h"
-#include "upload_stats.h"
+#include "upload_summary.h"
 
 #include "common/log.h"
 #include "common/unix_signal_watcher.h"
@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 
     AgencySession session(config.sessionOptions());
     SessionLogger logger(&session);
-    UploadStats stats(&session);
+    UploadSummary summary(&session);
     UnixSignalWatcher signalWatcher({SIGTERM, SIGINT});
 
     QObject::connect(
@@ -67,6 +67,6 @@ int main(int argc, char **argv)
 
     session.start();
     const int exitCode = QCoreApplication::exec();
-    stats.logSummary();
+    summary.logSummary();
     return exitCode;
 }

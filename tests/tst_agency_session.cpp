@@ -266,8 +266,7 @@ private:
     AgencySessionOptions options(quint16 port, const QString &file) const
     {
         AgencySessionOptions o;
-        o.host = QStringLiteral("127.0.0.1");
-        o.port = port;
+        o.servers = {lottery::agency::ServerAddress {QStringLiteral("127.0.0.1"), port}};
         o.agency = 3;
         o.token = QStringLiteral("tok");
         o.dataFile = file;
@@ -526,7 +525,10 @@ void TestAgencySession::rejectFails()
     QCOMPARE(session.failureKind(), Kind::BatchRejected);
     QCOMPARE(session.lastErrorCode(), std::optional(protocol::ErrorCode::InvalidBet));
     QCOMPARE(session.rejectedSequence(), 2ull);
-    const QString message = failed.at(0).at(0).toString();
+    const auto error = failed.at(0).at(0).value<lottery::agency::UploadError>();
+    QCOMPARE(error.code, std::optional(protocol::ErrorCode::InvalidBet));
+    QCOMPARE(error.rejectedSequence, 2ull);
+    const QString message = error.message;
     QCOMPARE(message, session.errorString());
     // Batch 2 starts with bet 10, which is on line 12 (line 1 is invalid): its 2nd bet is line 13.
     QCOMPARE(message,
@@ -553,7 +555,7 @@ void TestAgencySession::serverErrorFails()
     QTRY_COMPARE(failed.count(), 1);
     QCOMPARE(session.failureKind(), Kind::ServerError);
     QCOMPARE(session.lastErrorCode(), std::optional(protocol::ErrorCode::UnsupportedVersion));
-    QCOMPARE(failed.at(0).at(0).toString(),
+    QCOMPARE(failed.at(0).at(0).value<lottery::agency::UploadError>().message,
         QStringLiteral("server error unsupported_version: this server speaks version 2"));
 }
 
@@ -576,8 +578,10 @@ void TestAgencySession::serverClosingMidUploadFails()
     session.start();
     QTRY_COMPARE(failed.count(), 1);
     QCOMPARE(session.failureKind(), Kind::ConnectionLost);
-    QVERIFY2(failed.at(0).at(0).toString().startsWith("connection to 127.0.0.1:"),
-        qPrintable(failed.at(0).at(0).toString()));
+    const auto error = failed.at(0).at(0).value<lottery::agency::UploadError>();
+    QVERIFY2(error.message.startsWith("connection to 127.0.0.1:"), qPrintable(error.message));
+    QCOMPARE(error.kind, Kind::ConnectionLost);
+    QCOMPARE(error.server, QStringLiteral("127.0.0.1:%1").arg(server.port()));
     QVERIFY(!session.lastErrorCode());
     QCOMPARE(session.betsAcknowledged(), 10);
 }
@@ -808,6 +812,7 @@ void TestAgencySession::transientServerErrorIsRetried_data()
     QTest::newRow("shutting-down") << protocol::ErrorCode::ShuttingDown;
     QTest::newRow("server-busy") << protocol::ErrorCode::ServerBusy;
     QTest::newRow("timeout") << protocol::ErrorCode::Timeout;
+    QTest::newRow("storage-failure") << protocol::ErrorCode::StorageFailure;
 }
 
 void TestAgencySession::transientServerErrorIsRetried()
@@ -839,7 +844,9 @@ void TestAgencySession::finalErrorsAreNotRetried_data()
     QTest::addColumn<bool>("reject");
     QTest::addColumn<protocol::ErrorCode>("code");
     QTest::newRow("reject-invalid-bet") << true << protocol::ErrorCode::InvalidBet;
-    QTest::newRow("reject-storage-failure") << true << protocol::ErrorCode::StorageFailure;
+    QTest::newRow("reject-batch-after-done") << true << protocol::ErrorCode::BatchAfterDone;
+    QTest::newRow("error-authentication") << false << protocol::ErrorCode::AuthenticationFailed;
+    QTest::newRow("error-internal") << false << protocol::ErrorCode::Internal;
     QTest::newRow("error-version") << false << protocol::ErrorCode::UnsupportedVersion;
     QTest::newRow("error-agency") << false << protocol::ErrorCode::InvalidAgency;
     QTest::newRow("error-superseded") << false << protocol::ErrorCode::Superseded;
@@ -927,7 +934,7 @@ void TestAgencySession::lostAcknowledgedBetsAreDetected()
     QSignalSpy failed(&session, &AgencySession::failed);
     session.start();
     QTRY_COMPARE(failed.count(), 1);
-    QCOMPARE(session.failureKind(), Kind::ProtocolViolation);
+    QCOMPARE(session.failureKind(), Kind::AcknowledgedBetsLost);
     QCOMPARE(session.errorString(),
         QStringLiteral("the server now stores 10 bets of agency 3 but had acknowledged 20: "
                        "acknowledged bets were lost"));
