@@ -13,7 +13,9 @@ GuiCommandLine GuiCommandLine::parse(const QStringList &arguments)
     const QCommandLineOption help(
         {QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
     const QCommandLineOption server(
-        QStringLiteral("server"), QStringLiteral("Server address."), QStringLiteral("HOST:PORT"));
+        QStringLiteral("server"),
+        QStringLiteral("Server address, or a list of them to fail over along in order."),
+        QStringLiteral("HOST:PORT[,HOST:PORT...]"));
     const QCommandLineOption agency(QStringLiteral("agency"),
         QStringLiteral("Agency number (1 or more)."), QStringLiteral("N"));
     const QCommandLineOption file(QStringLiteral("file"),
@@ -49,8 +51,8 @@ GuiCommandLine GuiCommandLine::parse(const QStringList &arguments)
                             .arg(parser.positionalArguments().constFirst()));
     if (parser.isSet(server)) {
         QString error;
-        result.server = parseServerAddress(parser.value(server), &error);
-        if (!result.server)
+        result.servers = parseServerList(parser.value(server), &error);
+        if (!result.servers)
             return failWith(error);
     }
     if (parser.isSet(agency)) {
@@ -87,9 +89,10 @@ GuiCommandLine GuiCommandLine::parse(const QStringList &arguments)
 
 void GuiCommandLine::applyTo(UploadSettings &settings) const
 {
-    if (server) {
-        settings.host = server->host;
-        settings.port = server->port;
+    if (servers) {
+        // One server fills both fields; a list goes whole into the server field.
+        settings.host = servers->size() == 1 ? servers->constFirst().host : agency::toString(*servers);
+        settings.port = servers->constFirst().port;
     }
     if (agency)
         settings.agency = *agency;

@@ -34,6 +34,8 @@ std::optional<ServerAddress> parseServerAddress(
                 return failWith(QStringLiteral("expected HOST:PORT"));
             portText = text.mid(close + 2);
         }
+    } else if (defaultPort && text.count(QLatin1Char(':')) > 1) {
+        return ServerAddress {text, *defaultPort}; // a bare IPv6 address, the port given apart
     } else if (colon >= 0) {
         host = text.left(colon);
         portText = text.mid(colon + 1);
