@@ -87,15 +87,37 @@ inline bool hasControlCharacter(std::string_view text)
     return control;
 }
 
-enum class TextScan { Ok, InvalidUtf8, ControlCharacter };
+enum class TextScan {
+    Ok,
+    InvalidUtf8,
+    ControlCharacter, // C0 (U+0000..U+001F) or DEL
+    C1Control, // U+0080..U+009F
+    LineSeparator, // U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR
+};
 
-// isValidUtf8() and a search for control characters (C0 and DEL) in one pass: the two byte
-// rules of a name. Invalid UTF-8 wins when both are broken.
+namespace detail {
+
+// What a valid multi-byte sequence of `length` bytes at `s` breaks, if anything: only C1
+// controls (c2 80..c2 9f) and U+2028/U+2029 (e2 80 a8, e2 80 a9) matter to a name.
+inline TextScan classifySequence(const unsigned char *s, std::size_t length)
+{
+    if (length == 2 && s[0] == 0xC2 && s[1] < 0xA0)
+        return TextScan::C1Control;
+    if (length == 3 && s[0] == 0xE2 && s[1] == 0x80 && (s[2] == 0xA8 || s[2] == 0xA9))
+        return TextScan::LineSeparator;
+    return TextScan::Ok;
+}
+
+} // namespace detail
+
+// isValidUtf8() and a search for control characters (C0, DEL, C1) and line separators in one
+// pass: the byte rules of a name. Invalid UTF-8 wins over the others, then the first found.
 inline TextScan scanText(std::string_view text)
 {
     const auto *s = reinterpret_cast<const unsigned char *>(text.data());
     const std::size_t n = text.size();
     bool control = false;
+    TextScan other = TextScan::Ok;
     std::size_t i = 0;
     while (i < n) {
         const unsigned char c = s[i];
@@ -107,9 +129,43 @@ inline TextScan scanText(std::string_view text)
         const std::size_t length = detail::utf8SequenceLength(s + i, n - i);
         if (length == 0)
             return TextScan::InvalidUtf8;
+        if (other == TextScan::Ok)
+            other = detail::classifySequence(s + i, length);
         i += length;
     }
-    return control ? TextScan::ControlCharacter : TextScan::Ok;
+    return control ? TextScan::ControlCharacter : other;
+}
+
+// scanText() for text already known to be valid UTF-8 (decoded from a frame): the ASCII check
+// stays one vectorisable pass; the multi-byte sequences are looked at only if there are any.
+inline TextScan scanValidText(std::string_view text)
+{
+    bool control = false;
+    bool multiByte = false;
+    for (char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        control |= u < 0x20 || u == 0x7F;
+        multiByte |= u >= 0x80;
+    }
+    if (control)
+        return TextScan::ControlCharacter;
+    if (!multiByte)
+        return TextScan::Ok;
+    const auto *s = reinterpret_cast<const unsigned char *>(text.data());
+    const std::size_t n = text.size();
+    for (std::size_t i = 0; i < n;) {
+        if (s[i] < 0x80) {
+            ++i;
+            continue;
+        }
+        const std::size_t length = detail::utf8SequenceLength(s + i, n - i);
+        if (length == 0)
+            return TextScan::InvalidUtf8; // not expected: the caller said it was valid
+        if (const TextScan found = detail::classifySequence(s + i, length); found != TextScan::Ok)
+            return found;
+        i += length;
+    }
+    return TextScan::Ok;
 }
 
 } // namespace lottery::protocol
