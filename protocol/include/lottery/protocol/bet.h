@@ -131,18 +131,21 @@ inline std::optional<BetError> checkName(std::string_view value, BetField field,
     }
     if (value.front() == ' ' || value.back() == ' ')
         return BetError {field, name() + " has leading or trailing spaces"};
-    if (static_cast<unsigned char>(value.front()) >= 0x80) {
-        constexpr std::string_view kBom = "\xef\xbb\xbf"; // U+FEFF
-        if (startsWith(value, kBom))
+    // Byte tests first: a valid name (nearly every one) costs two comparisons here.
+    const auto first = static_cast<unsigned char>(value.front());
+    if (first >= 0x80 || isFormulaStart(value.front())) {
+        if (startsWith(value, "\xef\xbb\xbf")) // U+FEFF
             return BetError {field, name() + " begins with a byte order mark (U+FEFF)"};
+        if (startsWith(value, "\xc2\xa0")) // U+00A0
+            return BetError {
+                field, name() + " has a leading or trailing no-break space (U+00A0)"};
+        if (isFormulaStart(value.front()))
+            return BetError {field,
+                name() + " begins with '" + std::string(1, value.front())
+                    + "': not a name (a spreadsheet would run it as a formula)"};
     }
-    constexpr std::string_view kNoBreakSpace = "\xc2\xa0"; // U+00A0
-    if (startsWith(value, kNoBreakSpace) || endsWith(value, kNoBreakSpace))
+    if (value.back() == '\xa0' && endsWith(value, "\xc2\xa0"))
         return BetError {field, name() + " has a leading or trailing no-break space (U+00A0)"};
-    if (isFormulaStart(value.front()))
-        return BetError {field,
-            name() + " begins with '" + std::string(1, value.front())
-                + "': not a name (a spreadsheet would run it as a formula)"};
     return std::nullopt;
 }
 

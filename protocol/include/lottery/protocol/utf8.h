@@ -129,43 +129,27 @@ inline TextScan scanText(std::string_view text)
         const std::size_t length = detail::utf8SequenceLength(s + i, n - i);
         if (length == 0)
             return TextScan::InvalidUtf8;
-        if (other == TextScan::Ok)
+        if ((c == 0xC2 || c == 0xE2) && other == TextScan::Ok) // lead bytes of what is refused
             other = detail::classifySequence(s + i, length);
         i += length;
     }
     return control ? TextScan::ControlCharacter : other;
 }
 
-// scanText() for text already known to be valid UTF-8 (decoded from a frame): the ASCII check
-// stays one vectorisable pass; the multi-byte sequences are looked at only if there are any.
+// scanText() for text already known to be valid UTF-8 (decoded from a frame): one vectorisable
+// pass; the sequences are looked at only when a lead byte of a refused one (c2: U+0080..U+00BF,
+// e2: U+2000..U+2FFF) appears, which accented letters (c3 xx) never are.
 inline TextScan scanValidText(std::string_view text)
 {
-    bool control = false;
-    bool multiByte = false;
+    // One accumulator: anything suspicious sends the text to the exact (slower) scan below.
+    bool suspect = false;
     for (char c : text) {
         const auto u = static_cast<unsigned char>(c);
-        control |= u < 0x20 || u == 0x7F;
-        multiByte |= u >= 0x80;
+        suspect |= (u < 0x20) | (u == 0x7F) | ((u | 0x20) == 0xE2); // c2, e2 differ in bit 0x20
     }
-    if (control)
-        return TextScan::ControlCharacter;
-    if (!multiByte)
+    if (!suspect)
         return TextScan::Ok;
-    const auto *s = reinterpret_cast<const unsigned char *>(text.data());
-    const std::size_t n = text.size();
-    for (std::size_t i = 0; i < n;) {
-        if (s[i] < 0x80) {
-            ++i;
-            continue;
-        }
-        const std::size_t length = detail::utf8SequenceLength(s + i, n - i);
-        if (length == 0)
-            return TextScan::InvalidUtf8; // not expected: the caller said it was valid
-        if (const TextScan found = detail::classifySequence(s + i, length); found != TextScan::Ok)
-            return found;
-        i += length;
-    }
-    return TextScan::Ok;
+    return scanText(text);
 }
 
 } // namespace lottery::protocol
