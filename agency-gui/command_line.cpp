@@ -12,8 +12,7 @@ GuiCommandLine GuiCommandLine::parse(const QStringList &arguments)
         QStringLiteral("Uploads one agency's bets to the lottery server and shows its winners."));
     const QCommandLineOption help(
         {QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
-    const QCommandLineOption server(
-        QStringLiteral("server"),
+    const QCommandLineOption server(QStringLiteral("server"),
         QStringLiteral("Server address, or a list of them to fail over along in order."),
         QStringLiteral("HOST:PORT[,HOST:PORT...]"));
     const QCommandLineOption agency(QStringLiteral("agency"),
@@ -91,7 +90,8 @@ void GuiCommandLine::applyTo(UploadSettings &settings) const
 {
     if (servers) {
         // One server fills both fields; a list goes whole into the server field.
-        settings.host = servers->size() == 1 ? servers->constFirst().host : agency::toString(*servers);
+        settings.host
+            = servers->size() == 1 ? servers->constFirst().host : agency::toString(*servers);
         settings.port = servers->constFirst().port;
     }
     if (agency)

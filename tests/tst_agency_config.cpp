@@ -359,8 +359,8 @@ void TestAgencyConfig::serverListFromEachSource_data()
                                << QString() << QStringList() << "a:12345,b:12345" << QString();
     QTest::newRow("env-list-with-spaces")
         << QByteArray() << "a:1, [::1]:2 ,c:3" << QStringList() << "a:1,[::1]:2,c:3" << QString();
-    QTest::newRow("flag-over-env") << QByteArray() << "a:1,b:2" << QStringList {"--server", "c:3"}
-                                   << "c:3" << QString();
+    QTest::newRow("flag-over-env")
+        << QByteArray() << "a:1,b:2" << QStringList {"--server", "c:3"} << "c:3" << QString();
     QTest::newRow("empty-entry")
         << QByteArray() << "a:1,,b:2" << QStringList() << QString()
         << "environment CLI_SERVER_ADDRESS: 'a:1,,b:2' is not a HOST:PORT address or a list "
@@ -407,7 +407,9 @@ void TestAgencyConfig::tokenFile_data()
     QTest::newRow("plain") << QByteArray("s3cr3t") << "s3cr3t" << QString();
     QTest::newRow("one-newline-trimmed") << QByteArray("s3cr3t\n") << "s3cr3t" << QString();
     QTest::newRow("crlf-trimmed") << QByteArray("s3cr3t\r\n") << "s3cr3t" << QString();
-    QTest::newRow("accented") << QByteArray("contrase\xc3\xb1" "a") << "contrase\u00f1a" << QString();
+    QTest::newRow("accented") << QByteArray("contrase\xc3\xb1"
+                                            "a")
+                              << "contrase\u00f1a" << QString();
     QTest::newRow("at-the-limit") << QByteArray(1024, 'k') << QString(1024, 'k') << QString();
     QTest::newRow("empty") << QByteArray() << QString() << "the token is empty";
     QTest::newRow("only-a-newline") << QByteArray("\n") << QString() << "the token is empty";
@@ -418,11 +420,10 @@ void TestAgencyConfig::tokenFile_data()
                                  << "the token holds a non-printable character (U+000A)";
     QTest::newRow("tab") << QByteArray("a\tb") << QString()
                          << "the token holds a non-printable character (U+0009)";
-    QTest::newRow("line-separator")
-        << QByteArray("a\xe2\x80\xa8") << QString()
-        << "the token holds a non-printable character (U+2028)";
-    QTest::newRow("trailing-space") << QByteArray("s3cr3t \n") << QString()
-                                    << "the token has leading or trailing white space";
+    QTest::newRow("line-separator") << QByteArray("a\xe2\x80\xa8") << QString()
+                                    << "the token holds a non-printable character (U+2028)";
+    QTest::newRow("trailing-space")
+        << QByteArray("s3cr3t \n") << QString() << "the token has leading or trailing white space";
     QTest::newRow("too-long") << QByteArray(1025, 'k') << QString()
                               << "the token is longer than 1024 bytes";
     QTest::newRow("bad-utf8") << QByteArray("\xc0\xaf") << QString()

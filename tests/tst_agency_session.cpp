@@ -1055,8 +1055,9 @@ void TestAgencySession::sequenceConflictResyncsBounded()
     QCOMPARE(session.failureKind(), Kind::ResyncLimit);
     QCOMPARE(session.lastErrorCode(), std::optional(protocol::ErrorCode::SequenceConflict));
     QCOMPARE(hellos, lottery::agency::kMaxResyncs + 1);
-    QVERIFY2(session.errorString().startsWith(
-                 QStringLiteral("gave up after resuming %1 times").arg(lottery::agency::kMaxResyncs)),
+    QVERIFY2(
+        session.errorString().startsWith(
+            QStringLiteral("gave up after resuming %1 times").arg(lottery::agency::kMaxResyncs)),
         qPrintable(session.errorString()));
 }
 

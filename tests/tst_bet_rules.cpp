@@ -96,10 +96,12 @@ void TestBetRules::validBets_data()
                                                  << "2000-01-01" << 1;
     // What the text rules must not catch: the same characters where they are harmless.
     QTest::newRow("inner no-break space, inner and trailing signs")
-        << QString::fromUtf8("Jean\u00a0Paul") << QString::fromUtf8("O'Neil-Smith+")
-        << "5" << "2000-01-01" << 1;
+        << QString::fromUtf8("Jean\u00a0Paul") << QString::fromUtf8("O'Neil-Smith+") << "5"
+        << "2000-01-01" << 1;
     QTest::newRow("inner U+FEFF, e-mail-like inner @")
-        << QString::fromUtf8("Ana\ufeffMar") << "Lorca@home=1" << "6" << "2000-01-01" << 1;
+        << QString::fromUtf8("Ana\ufeffMar") << "Lorca@home=1"
+        << "6"
+        << "2000-01-01" << 1;
     QTest::newRow("U+00A1 and U+2027 (neighbours of the refused ranges)")
         << QString::fromUtf8("\u00a1Ana") << QString::fromUtf8("Lor\u2027ca") << "8"
         << "2000-01-01" << 1;
@@ -202,16 +204,23 @@ void TestBetRules::brokenRules_data()
         << QByteArray("Ana\xe2\x80\xa8Mar") << b << doc << date << 1 << BetField::FirstName
         << QByteArray("first_name contains a line or paragraph separator (U+2028/U+2029)");
     QTest::newRow("last name U+2029 paragraph separator")
-        << a << QByteArray("Lor\xe2\x80\xa9" "ca") << doc << date << 1 << BetField::LastName
+        << a
+        << QByteArray("Lor\xe2\x80\xa9"
+                      "ca")
+        << doc << date << 1 << BetField::LastName
         << QByteArray("last_name contains a line or paragraph separator (U+2028/U+2029)");
     QTest::newRow("first name leading BOM")
-        << QByteArray("\xef\xbb\xbf" "Ana") << b << doc << date << 1 << BetField::FirstName
+        << QByteArray("\xef\xbb\xbf"
+                      "Ana")
+        << b << doc << date << 1 << BetField::FirstName
         << QByteArray("first_name begins with a byte order mark (U+FEFF)");
     QTest::newRow("last name leading BOM")
         << a << QByteArray("\xef\xbb\xbfLorca") << doc << date << 1 << BetField::LastName
         << QByteArray("last_name begins with a byte order mark (U+FEFF)");
     QTest::newRow("first name leading no-break space")
-        << QByteArray("\xc2\xa0" "Ana") << b << doc << date << 1 << BetField::FirstName
+        << QByteArray("\xc2\xa0"
+                      "Ana")
+        << b << doc << date << 1 << BetField::FirstName
         << QByteArray("first_name has a leading or trailing no-break space (U+00A0)");
     QTest::newRow("last name trailing no-break space")
         << a << QByteArray("Lorca\xc2\xa0") << doc << date << 1 << BetField::LastName

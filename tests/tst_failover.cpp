@@ -88,7 +88,8 @@ void TestFailover::firstServerDownBeforeTheUpload()
     const QByteArray log = agency.output();
     // Refused by the first, connected to the second at once (no backoff within a round).
     QVERIFY2(log.contains("action: conexion | result: in_progress | intento: 1"), log.constData());
-    QVERIFY2(log.contains("action: conexion | result: success | server: " + server.address().toUtf8()),
+    QVERIFY2(
+        log.contains("action: conexion | result: success | server: " + server.address().toUtf8()),
         log.constData());
     QCOMPARE(storedRows(), 300);
     QVERIFY(server.terminate());
@@ -127,7 +128,8 @@ void TestFailover::shuttingDownServerFailsOverToTheNext()
         b.output().constData());
     QCOMPARE(b.port(), portB);
     AgencyProcess second;
-    second.start(2, b.address(), files[1], {QStringLiteral("--log-level"), QStringLiteral("DEBUG")});
+    second.start(
+        2, b.address(), files[1], {QStringLiteral("--log-level"), QStringLiteral("DEBUG")});
     QVERIFY2(first.waitForFinished(60000), first.output().right(3000).constData());
     QVERIFY2(second.waitForFinished(60000), second.output().right(3000).constData());
     expectWinners(first, files[0]);
@@ -157,8 +159,8 @@ void TestFailover::killedMidUploadResumesExactlyOnceOnTheNext()
         {QStringLiteral("--batch-max"), QStringLiteral("36"), QStringLiteral("--window"),
             QStringLiteral("4"), QStringLiteral("--reconnect-timeout"), QStringLiteral("60"),
             QStringLiteral("--log-level"), QStringLiteral("DEBUG")});
-    QTRY_VERIFY_WITH_TIMEOUT(a->countLines("action: apuesta_recibida | result: success") >= 50,
-        60000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        a->countLines("action: apuesta_recibida | result: success") >= 50, 60000);
     a->kill();
     const int storedByA = storedRows();
     QVERIFY(storedByA > 0);

@@ -195,7 +195,8 @@ void TestUploadPump::resumeFromWelcome()
     }
     QCOMPARE(resent.size(), std::size_t(bets) - storedBets);
     for (std::size_t i = 0; i < resent.size(); ++i)
-        QVERIFY2(resent[i] == betFor(static_cast<int>(storedBets + i)), qPrintable(QString::number(i)));
+        QVERIFY2(
+            resent[i] == betFor(static_cast<int>(storedBets + i)), qPrintable(QString::number(i)));
     QCOMPARE(h.pump->rowsSkipped(), static_cast<qint64>(storedBets));
     QCOMPARE(h.pump->invalidRows(), invalidBefore.size());
     QCOMPARE(h.taken<protocol::Done>().size(), std::size_t(1));
@@ -270,7 +271,8 @@ void TestUploadPump::welcomeBelowAcknowledgedFails()
     h.pump->receive(protocol::Ack {2, 10, false});
     QVERIFY(h.pump->startConnection());
     h.sent.clear();
-    QCOMPARE(h.pump->receive(protocol::Welcome {protocol::kProtocolVersion, 1, 10}), Status::Failed);
+    QCOMPARE(
+        h.pump->receive(protocol::Welcome {protocol::kProtocolVersion, 1, 10}), Status::Failed);
     QCOMPARE(h.pump->failure().kind, Kind::AcknowledgedBetsLost);
     const auto errors = h.taken<protocol::ErrorMessage>();
     QCOMPARE(errors.size(), std::size_t(1)); // the server is told why
@@ -296,8 +298,8 @@ void TestUploadPump::endings_data()
     QTest::addColumn<int>("kind");
     QTest::newRow("error-shutting-down")
         << 0 << protocol::ErrorCode::ShuttingDown << int(Kind::ServerError);
-    QTest::newRow("error-superseded") << 0 << protocol::ErrorCode::Superseded
-                                      << int(Kind::ServerError);
+    QTest::newRow("error-superseded")
+        << 0 << protocol::ErrorCode::Superseded << int(Kind::ServerError);
     QTest::newRow("reject-sequence-conflict")
         << 1 << protocol::ErrorCode::SequenceConflict << int(Kind::BatchRejected);
     QTest::newRow("reject-storage-failure")

@@ -89,21 +89,66 @@ bool AgencySession::isRunning() const
     return false;
 }
 
-qint64 AgencySession::rowsSkipped() const { return m_pump->rowsSkipped(); }
-qint64 AgencySession::betsSent() const { return m_pump->betsSent(); }
-qint64 AgencySession::betsAcknowledged() const { return m_pump->betsAcknowledged(); }
-qint64 AgencySession::invalidRows() const { return m_pump->invalidRows(); }
-qint64 AgencySession::batchesSent() const { return m_pump->batchesSent(); }
-qint64 AgencySession::batchesAcknowledged() const { return m_pump->batchesAcknowledged(); }
-qint64 AgencySession::duplicateBatches() const { return m_pump->duplicateBatches(); }
-int AgencySession::batchesInFlight() const { return m_pump->batchesInFlight(); }
-int AgencySession::connectAttempts() const { return m_connection->attempts(); }
-qint64 AgencySession::bytesRead() const { return m_pump->bytesRead(); }
-qint64 AgencySession::fileSize() const { return m_pump->fileSize(); }
-ServerAddress AgencySession::currentServer() const { return m_connection->currentServer(); }
-quint64 AgencySession::serverLastSequence() const { return m_pump->serverLastSequence(); }
-quint64 AgencySession::serverStoredBets() const { return m_pump->serverStoredBets(); }
-QStringList AgencySession::winners() const { return m_pump->winners(); }
+qint64 AgencySession::rowsSkipped() const
+{
+    return m_pump->rowsSkipped();
+}
+qint64 AgencySession::betsSent() const
+{
+    return m_pump->betsSent();
+}
+qint64 AgencySession::betsAcknowledged() const
+{
+    return m_pump->betsAcknowledged();
+}
+qint64 AgencySession::invalidRows() const
+{
+    return m_pump->invalidRows();
+}
+qint64 AgencySession::batchesSent() const
+{
+    return m_pump->batchesSent();
+}
+qint64 AgencySession::batchesAcknowledged() const
+{
+    return m_pump->batchesAcknowledged();
+}
+qint64 AgencySession::duplicateBatches() const
+{
+    return m_pump->duplicateBatches();
+}
+int AgencySession::batchesInFlight() const
+{
+    return m_pump->batchesInFlight();
+}
+int AgencySession::connectAttempts() const
+{
+    return m_connection->attempts();
+}
+qint64 AgencySession::bytesRead() const
+{
+    return m_pump->bytesRead();
+}
+qint64 AgencySession::fileSize() const
+{
+    return m_pump->fileSize();
+}
+ServerAddress AgencySession::currentServer() const
+{
+    return m_connection->currentServer();
+}
+quint64 AgencySession::serverLastSequence() const
+{
+    return m_pump->serverLastSequence();
+}
+quint64 AgencySession::serverStoredBets() const
+{
+    return m_pump->serverStoredBets();
+}
+QStringList AgencySession::winners() const
+{
+    return m_pump->winners();
+}
 
 QString AgencySession::validateOptions() const
 {
@@ -307,9 +352,10 @@ void AgencySession::onResponseTimeout()
     const bool draw = m_pump->awaiting() == UploadPump::Awaiting::Winners;
     UploadError error;
     error.kind = Kind::ResponseTimeout;
-    error.message = QStringLiteral("no answer from the server within %1 ms while %2")
-                        .arg(draw ? m_options.drawTimeout.count() : m_options.responseTimeout.count())
-                        .arg(m_pump->awaitingText());
+    error.message
+        = QStringLiteral("no answer from the server within %1 ms while %2")
+              .arg(draw ? m_options.drawTimeout.count() : m_options.responseTimeout.count())
+              .arg(m_pump->awaitingText());
     // A silent server is failed over; an exhausted drawTimeout is the user's own limit.
     error.code = std::nullopt;
     if (draw) {

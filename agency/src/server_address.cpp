@@ -6,8 +6,7 @@ namespace lottery::agency {
 
 QString ServerAddress::toString() const
 {
-    const QString shown
-        = host.contains(QLatin1Char(':')) ? QStringLiteral("[%1]").arg(host) : host;
+    const QString shown = host.contains(QLatin1Char(':')) ? QStringLiteral("[%1]").arg(host) : host;
     return QStringLiteral("%1:%2").arg(shown).arg(port);
 }
 

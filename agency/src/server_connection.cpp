@@ -199,8 +199,8 @@ void ServerConnection::onAttemptFailed(
     if (++m_failuresThisRound >= m_options.servers.size()) {
         m_failuresThisRound = 0;
         delay = m_nextRetryDelayMs;
-        m_nextRetryDelayMs = static_cast<int>(
-            std::min<qint64>(2LL * delay, m_options.maxRetryDelay.count()));
+        m_nextRetryDelayMs
+            = static_cast<int>(std::min<qint64>(2LL * delay, m_options.maxRetryDelay.count()));
     }
     if (m_clock.elapsed() + delay < m_limitMs) {
         scheduleAttempt(delay, error);

@@ -28,8 +28,9 @@ TokenResult checkToken(const QByteArray &bytes, const QString &origin)
         if ((!c.isPrint() && !c.isSurrogate()) || lineBreak)
             return refuse(QStringLiteral("the token holds a non-printable character (U+%1) at "
                                          "character %2")
-                              .arg(QString::number(c.unicode(), 16).toUpper().rightJustified(
-                                  4, QLatin1Char('0')))
+                              .arg(QString::number(c.unicode(), 16)
+                                       .toUpper()
+                                       .rightJustified(4, QLatin1Char('0')))
                               .arg(i + 1));
     }
     if (token.front().isSpace() || token.back().isSpace())

@@ -189,11 +189,10 @@ UploadPump::Status UploadPump::handleAck(const protocol::Ack &ack)
 {
     if (m_inFlight.empty() || ack.sequence != m_inFlight.front().sequence
         || ack.count != m_inFlight.front().lines.size()) {
-        const QString expected = m_inFlight.empty()
-            ? QStringLiteral("none is unacknowledged")
-            : QStringLiteral("expected batch %1 of %2 bets")
-                  .arg(m_inFlight.front().sequence)
-                  .arg(m_inFlight.front().lines.size());
+        const QString expected = m_inFlight.empty() ? QStringLiteral("none is unacknowledged")
+                                                    : QStringLiteral("expected batch %1 of %2 bets")
+                                                          .arg(m_inFlight.front().sequence)
+                                                          .arg(m_inFlight.front().lines.size());
         return protocolViolation(protocol::ErrorCode::UnexpectedMessage,
             QStringLiteral("ACK of batch %1 (%2 bets) out of order: %3")
                 .arg(ack.sequence)
@@ -315,7 +314,7 @@ UploadPump::Status UploadPump::step(int rowBudget)
         m_pendingLine = row.line;
     }
     return m_awaiting == Awaiting::Nothing && m_failure.isError() ? Status::Failed
-                                                                 : Status::Waiting;
+                                                                  : Status::Waiting;
 }
 
 UploadPump::Status UploadPump::sendDone()

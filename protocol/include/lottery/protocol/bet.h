@@ -126,8 +126,7 @@ inline std::optional<BetError> checkName(std::string_view value, BetField field,
     case TextScan::C1Control:
         return BetError {field, name() + " contains a C1 control character (U+0080..U+009F)"};
     case TextScan::LineSeparator:
-        return BetError {
-            field, name() + " contains a line or paragraph separator (U+2028/U+2029)"};
+        return BetError {field, name() + " contains a line or paragraph separator (U+2028/U+2029)"};
     }
     if (value.front() == ' ' || value.back() == ' ')
         return BetError {field, name() + " has leading or trailing spaces"};
@@ -137,8 +136,7 @@ inline std::optional<BetError> checkName(std::string_view value, BetField field,
         if (startsWith(value, "\xef\xbb\xbf")) // U+FEFF
             return BetError {field, name() + " begins with a byte order mark (U+FEFF)"};
         if (startsWith(value, "\xc2\xa0")) // U+00A0
-            return BetError {
-                field, name() + " has a leading or trailing no-break space (U+00A0)"};
+            return BetError {field, name() + " has a leading or trailing no-break space (U+00A0)"};
         if (isFormulaStart(value.front()))
             return BetError {field,
                 name() + " begins with '" + std::string(1, value.front())
