@@ -84,6 +84,8 @@ UserMessage userMessageFor(const agency::UploadError &error)
             tr("The server already holds more bets of this agency than this file has. Check "
                "the agency number and the file.")};
     case Kind::ConnectTimeout:
+        if (error.code) // gave up on an outage a server's code started (storage_failure...)
+            return userMessageFor(*error.code);
         if (error.socketError == QAbstractSocket::HostNotFoundError)
             return {tr("Server unreachable"), tr("The server's name is unknown. Check it.")};
         return {tr("Server unreachable"),

@@ -217,6 +217,7 @@ private slots:
     void lostAcknowledgedBetsAreDetected();
     void failsOverToTheNextServer_data();
     void failsOverToTheNextServer();
+    void alwaysFailingStorageGivesUpWithTheCode();
     void sequenceConflictResyncsBounded_data();
     void sequenceConflictResyncsBounded();
 
@@ -1007,6 +1008,33 @@ void TestAgencySession::failsOverToTheNextServer()
     QCOMPARE(retries.at(0).at(2).toInt(), 0);
     QCOMPARE(allBets(second.batches()).size(), std::size_t(30));
     QCOMPARE(session.betsAcknowledged(), 30);
+}
+
+void TestAgencySession::alwaysFailingStorageGivesUpWithTheCode()
+{
+    // The server welcomes every time, then refuses every batch: WELCOME alone does not end the
+    // outage (no restarted clock, no endless loop); the failure names storage_failure.
+    FakeServer server;
+    QVERIFY(server.listen());
+    server.hook = [&server](const protocol::Message &m) {
+        const auto *batch = std::get_if<protocol::Batch>(&m);
+        if (!batch)
+            return false;
+        server.send(protocol::Reject {
+            batch->sequence, protocol::ErrorCode::StorageFailure, protocol::kNoBetIndex, "EIO"});
+        return true;
+    };
+    auto o = options(server.port(), writeBets(5));
+    o.reconnectTimeout = std::chrono::milliseconds(400);
+    AgencySession session(o);
+    QSignalSpy failed(&session, &AgencySession::failed);
+    session.start();
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 10000);
+    QCOMPARE(session.reconnections(), 1);
+    QVERIFY(server.connections >= 2);
+    QCOMPARE(session.failureKind(), Kind::ConnectTimeout);
+    QCOMPARE(session.lastErrorCode(), std::optional(protocol::ErrorCode::StorageFailure));
+    QVERIFY2(session.errorString().contains("storage_failure"), qPrintable(session.errorString()));
 }
 
 void TestAgencySession::sequenceConflictResyncsBounded_data()

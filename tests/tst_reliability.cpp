@@ -570,7 +570,9 @@ void TestReliability::fullDiskRefusesAndKeepsAcknowledgedBets()
         Server server(smallStorage, 1);
         QVERIFY2(server.start(), server.output().constData());
         AgencyProcess agency;
-        agency.start(1, server.address(), files[0], agencyArguments(50, 4));
+        // storage_failure is retried (next server) for the reconnect timeout: keep it short.
+        agency.start(1, server.address(), files[0],
+            agencyArguments(50, 4) + QStringList {"--reconnect-timeout", "2"});
         QVERIFY(agency.waitForFinished(60000));
         const QByteArray agencyLog = agency.output();
         QCOMPARE(agency.exitCode(), 1);
@@ -633,7 +635,9 @@ void TestReliability::fdatasyncFailureStopsAcknowledging()
                                         "permitted?): %1")
                              .arg(QString::fromUtf8(server.output().right(500)))));
     AgencyProcess agency;
-    agency.start(1, server.address(), files[0], agencyArguments(20, 1));
+    // storage_failure is retried (next server) for the reconnect timeout: keep it short.
+    agency.start(1, server.address(), files[0],
+        agencyArguments(20, 1) + QStringList {"--reconnect-timeout", "2"});
     QVERIFY(agency.waitForFinished(60000));
     QCOMPARE(agency.exitCode(), 1);
     QVERIFY2(agency.output().contains("codigo: storage_failure"), agency.output().constData());

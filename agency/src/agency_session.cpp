@@ -59,7 +59,12 @@ AgencySession::AgencySession(const AgencySessionOptions &options, QObject *paren
         error.message = reason;
         handleFailure(error);
     });
-    connect(c, &ServerConnection::gaveUp, this, &AgencySession::finishFailed);
+    connect(c, &ServerConnection::gaveUp, this, [this](UploadError error) {
+        // Gave up within an outage that a server's code started: that code is the cause.
+        if (m_reconnecting && m_outageCause.code && !error.code)
+            error.code = m_outageCause.code;
+        finishFailed(error);
+    });
 
     UploadPump *p = m_pump.get();
     connect(p, &UploadPump::welcomed, this, &AgencySession::welcomed);
@@ -67,6 +72,10 @@ AgencySession::AgencySession(const AgencySessionOptions &options, QObject *paren
     connect(p, &UploadPump::batchSent, this, &AgencySession::batchSent);
     connect(p, &UploadPump::batchAcknowledged, this, &AgencySession::batchAcknowledged);
     connect(p, &UploadPump::uploadCompleted, this, &AgencySession::uploadCompleted);
+    // An outage is over once the server makes progress again, not at its WELCOME: a server that
+    // welcomes and then refuses every batch (storage_failure) must not restart the clock.
+    connect(p, &UploadPump::batchAcknowledged, this, &AgencySession::settle);
+    connect(p, &UploadPump::uploadCompleted, this, &AgencySession::settle);
     connect(p, &UploadPump::winnersReceived, this, &AgencySession::winnersReceived);
 }
 
@@ -288,9 +297,6 @@ void AgencySession::handle(int statusValue, bool wasAwaitingWelcome)
     case Status::Waiting: break;
     }
     if (wasAwaitingWelcome) {
-        // Resumed (or started): the next loss is a new outage.
-        m_reconnecting = false;
-        m_connection->settled();
         if (m_phase == Phase::Connecting)
             setPhase(Phase::Sending);
         if (m_phase != Phase::Sending)
@@ -399,7 +405,7 @@ void AgencySession::handleFailure(UploadError error)
             finishFailed(error);
             return;
         }
-        recover(error.message, true);
+        recover(error, true);
         return;
     case Recovery::SameServer:
         if (m_resyncs >= kMaxResyncs) {
@@ -413,13 +419,21 @@ void AgencySession::handleFailure(UploadError error)
             return;
         }
         ++m_resyncs;
-        recover(error.message, false);
+        recover(error, false);
         return;
     }
 }
 
-void AgencySession::recover(const QString &reason, bool nextServer)
+void AgencySession::settle()
 {
+    m_reconnecting = false;
+    m_outageCause = UploadError {};
+    m_connection->settled();
+}
+
+void AgencySession::recover(const UploadError &cause, bool nextServer)
+{
+    const QString &reason = cause.message;
     m_responseTimer.stop();
     m_pumpTimer.stop();
     const bool newOutage = !m_reconnecting;
@@ -429,6 +443,7 @@ void AgencySession::recover(const QString &reason, bool nextServer)
     if (newOutage) {
         m_reconnecting = true;
         ++m_reconnections;
+        m_outageCause = cause;
         emit reconnecting(reason, static_cast<int>(limitMs));
         if (!isRunning())
             return;

@@ -161,7 +161,8 @@ private:
     void handle(int status, bool wasAwaitingWelcome); // an UploadPump::Status
     void handleFailure(UploadError error);
     Recovery recoveryFor(const UploadError &error) const;
-    void recover(const QString &reason, bool nextServer);
+    void recover(const UploadError &cause, bool nextServer);
+    void settle(); // the server made progress: the next loss starts a new outage
     void finishFailed(const UploadError &error);
     void closeEverything(bool graceful);
 
@@ -182,7 +183,8 @@ private:
     UploadError m_error;
     int m_reconnections = 0;
     int m_resyncs = 0;
-    bool m_reconnecting = false; // between a loss and the next WELCOME
+    bool m_reconnecting = false; // between a loss and the next progress (ACK, DONE_ACK)
+    UploadError m_outageCause; // what started the current outage
 };
 
 } // namespace lottery::agency
