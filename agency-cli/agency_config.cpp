@@ -1,6 +1,7 @@
 #include "agency_config.h"
 
 #include "common/translations.h"
+#include "lottery/agency/token_file.h"
 
 #include <QCommandLineParser>
 #include <QFile>
@@ -71,14 +72,13 @@ std::optional<YAML::Node> lookup(const YAML::Node &node, const QStringList &path
 
 QString AgencyCliConfig::serverAddress() const
 {
-    return QStringLiteral("%1:%2").arg(host).arg(port);
+    return toString(servers);
 }
 
 AgencySessionOptions AgencyCliConfig::sessionOptions() const
 {
     AgencySessionOptions options;
-    options.host = host;
-    options.port = port;
+    options.servers = servers;
     options.agency = agency;
     options.token = token;
     options.caFile = caFile;
@@ -113,14 +113,23 @@ bool AgencyConfigLoader::apply(
             return bad(text(QT_TR_NOOP("an agency number from 1 to 4294967295")));
         m_config.agency = static_cast<quint32>(number);
     } else if (key == kServer) {
-        const qsizetype colon = value.lastIndexOf(QLatin1Char(':'));
-        QString host = value.left(colon).trimmed();
-        if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
-            host = host.mid(1, host.size() - 2); // [::1]:12345
-        if (colon <= 0 || host.isEmpty() || !parseInteger(value.mid(colon + 1), 1, 65535, number))
-            return bad(text(QT_TR_NOOP("a HOST:PORT address (port 1..65535)")));
-        m_config.host = host;
-        m_config.port = static_cast<quint16>(number);
+        QString why;
+        QString userWhy;
+        const std::optional<QList<ServerAddress>> servers
+            = parseServerList(value, &why, std::nullopt, &userWhy);
+        if (!servers) {
+            // The reason without its "bad server address '...': " prefix: the value is quoted
+            // already.
+            const auto reason = [](const QString &message) {
+                return message.mid(message.indexOf(QLatin1String("': ")) + 3);
+            };
+            return fail(text(QT_TR_NOOP("%1: '%2' is not a HOST:PORT address or a list "
+                                        "a:PORT,b:PORT (%3)"))
+                            .arg(origin)
+                            .arg(value)
+                            .arg(TranslatedText {reason(why), reason(userWhy)}));
+        }
+        m_config.servers = *servers;
     } else if (key == kLogLevel) {
         const auto level = parseLogLevel(value);
         if (!level)
@@ -148,19 +157,18 @@ bool AgencyConfigLoader::apply(
             return bad(text(QT_TR_NOOP("a timeout from 0 (never reconnect) to 86400 seconds")));
         m_config.reconnectTimeoutSeconds = static_cast<int>(number);
     } else if (key == kToken) {
-        m_config.token = value;
+        const TokenResult token = checkToken(value.toUtf8(), origin.english, origin.local);
+        if (!token.ok)
+            return fail(TranslatedText {token.errorString, token.userErrorString});
+        m_config.token = token.token; // never logged
     } else if (key == kTokenFile) {
-        QFile file(value);
-        if (!file.open(QIODevice::ReadOnly)) {
-            return fail(text(QT_TR_NOOP("%1: token file '%2': %3"))
+        const TokenResult token = readTokenFile(value);
+        if (!token.ok) {
+            return fail(plain(QStringLiteral("%1: %2"))
                             .arg(origin)
-                            .arg(value)
-                            .arg(file.errorString()));
+                            .arg(TranslatedText {token.errorString, token.userErrorString}));
         }
-        const QString token = QString::fromUtf8(file.read(64 * 1024)).trimmed();
-        if (token.isEmpty())
-            return fail(text(QT_TR_NOOP("%1: token file '%2' is empty")).arg(origin).arg(value));
-        m_config.token = token; // never logged
+        m_config.token = token.token; // never logged
     } else if (key == kCa) {
         if (!QFileInfo(value).isReadable())
             return bad(text(QT_TR_NOOP("a readable CA certificate file")));
@@ -225,7 +233,9 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
     const QCommandLineOption agency(
         QStringLiteral("agency"), tr("Agency number (config id, CLI_ID)."), QStringLiteral("n"));
     const QCommandLineOption server(QStringLiteral("server"),
-        tr("Server address (config server.address, CLI_SERVER_ADDRESS)."), tr("host:port"));
+        tr("Server address, or a list a:PORT,b:PORT to fail over along in order "
+           "(config server.address, CLI_SERVER_ADDRESS)."),
+        tr("host:port[,host:port...]"));
     const QCommandLineOption file(QStringLiteral("file"),
         tr("Bets CSV (config data.file, CLI_DATA_FILE; default .data/agency-ID.csv)."), tr("path"));
     const QCommandLineOption batchMax(QStringLiteral("batch-max"),

@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "lottery/agency/agency_session.h"
+#include "lottery/agency/server_address.h"
 
 #include <QCoreApplication>
 #include <QProcessEnvironment>
@@ -15,8 +16,8 @@ namespace lottery::agency {
 
 struct AgencyCliConfig {
     quint32 agency = 0; // required: config `id`, CLI_ID or --agency
-    QString host = QStringLiteral("server"); // the compose service name
-    quint16 port = 12345;
+    // server.address: one HOST:PORT or a list "a:12345,b:12345" to fail over along, in order.
+    QList<ServerAddress> servers {ServerAddress {QStringLiteral("server"), 12345}}; // compose name
     LogLevel logLevel = LogLevel::Info;
     int batchMaxBets = 100;
     QString dataFile; // default: .data/agency-{ID}.csv
@@ -31,7 +32,7 @@ struct AgencyCliConfig {
     QString configFile; // the file that was read; empty when none
     bool progress = true; // --no-progress: log lines only, even on a terminal
 
-    QString serverAddress() const;
+    QString serverAddress() const; // "a:1,b:2"
     AgencySessionOptions sessionOptions() const;
 };
 

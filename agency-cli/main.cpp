@@ -9,7 +9,7 @@
 // and the log lines too go only where stdout is not that terminal (a file, a pipe).
 #include "agency_config.h"
 #include "terminal_progress.h"
-#include "upload_stats.h"
+#include "upload_summary.h"
 
 #include "common/log.h"
 #include "common/translations.h"
@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 
     AgencySession session(config.sessionOptions());
     SessionLogger logger(&session);
-    UploadStats stats(&session);
+    UploadSummary summary(&session);
     UnixSignalWatcher signalWatcher({SIGTERM, SIGINT});
     std::unique_ptr<TerminalProgress> progress;
     if (person)
@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 
     session.start();
     const int exitCode = QCoreApplication::exec();
-    stats.logSummary();
+    summary.logSummary();
     if (progress)
         progress->finish();
     return exitCode;

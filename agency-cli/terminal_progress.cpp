@@ -52,6 +52,11 @@ QString TerminalProgress::failureTitle(AgencySession::FailureKind kind)
     case Kind::ConnectionLost: return tr("the connection was lost");
     case Kind::ResponseTimeout: return tr("the server stopped answering");
     case Kind::TlsError: return tr("the secure connection failed");
+    case Kind::WrongFile: return tr("the server holds more bets of this agency than the file has");
+    case Kind::VersionMismatch: return tr("the server speaks another protocol version");
+    case Kind::AcknowledgedBetsLost: return tr("the server lost bets it had confirmed");
+    case Kind::ResyncLimit:
+        return tr("the server's stored batches keep disagreeing with this file");
     case Kind::None: break;
     }
     return tr("unknown error");
@@ -76,7 +81,8 @@ TerminalProgress::TerminalProgress(AgencySession *session, int fd, QObject *pare
     connect(session, &AgencySession::connectRetry, this, &TerminalProgress::redraw);
     connect(
         session, &AgencySession::reconnecting, this, [this](const QString &reason, int timeoutMs) {
-            printLine(tr("Connection lost (%1); reconnecting for up to %2 s...")
+            printLine(tr("Upload interrupted (%1); reconnecting, to the next server of the list "
+                         "if there is one, for up to %2 s...")
                           .arg(reason)
                           .arg(timeoutMs / 1000));
         });

@@ -124,7 +124,9 @@ QWidget *AgencyWindow::buildSettingsBox()
     m_settingsBox->setObjectName(QStringLiteral("settingsBox"));
     m_hostEdit = new QLineEdit;
     m_hostEdit->setObjectName(QStringLiteral("hostEdit"));
-    m_hostEdit->setToolTip(tr("The lottery server's name or IP address"));
+    m_hostEdit->setPlaceholderText(tr("host, or host:port,host:port to fail over in order"));
+    m_hostEdit->setToolTip(tr("One server, or a comma-separated list tried in order when one "
+                              "is lost; an entry without a port uses the Port field."));
     m_portSpin = new QSpinBox;
     m_portSpin->setObjectName(QStringLiteral("portSpin"));
     m_portSpin->setRange(1, 65535);

@@ -14,8 +14,9 @@ GuiCommandLine GuiCommandLine::parse(const QStringList &arguments)
         tr("Uploads one agency's bets to the lottery server and shows its winners."));
     const QCommandLineOption help(
         {QStringLiteral("h"), QStringLiteral("help")}, tr("Show this help."));
-    const QCommandLineOption server(
-        QStringLiteral("server"), tr("Server address."), QStringLiteral("HOST:PORT"));
+    const QCommandLineOption server(QStringLiteral("server"),
+        tr("Server address, or a list of them to fail over along in order."),
+        QStringLiteral("HOST:PORT[,HOST:PORT...]"));
     const QCommandLineOption agency(
         QStringLiteral("agency"), tr("Agency number (1 or more)."), QStringLiteral("N"));
     const QCommandLineOption file(
@@ -54,8 +55,8 @@ GuiCommandLine GuiCommandLine::parse(const QStringList &arguments)
             tr("unexpected argument '%1'").arg(parser.positionalArguments().constFirst()));
     if (parser.isSet(server)) {
         QString error;
-        result.server = parseServerAddress(parser.value(server), &error);
-        if (!result.server)
+        result.servers = parseServerList(parser.value(server), nullptr, std::nullopt, &error);
+        if (!result.servers)
             return failWith(error);
     }
     if (parser.isSet(agency)) {
@@ -98,9 +99,11 @@ GuiCommandLine GuiCommandLine::parse(const QStringList &arguments)
 
 void GuiCommandLine::applyTo(UploadSettings &settings) const
 {
-    if (server) {
-        settings.host = server->host;
-        settings.port = server->port;
+    if (servers) {
+        // One server fills both fields; a list goes whole into the server field.
+        settings.host
+            = servers->size() == 1 ? servers->constFirst().host : agency::toString(*servers);
+        settings.port = servers->constFirst().port;
     }
     if (agency)
         settings.agency = *agency;

@@ -1,5 +1,5 @@
 // The command line for scripted use:
-//   agency-gui [--server HOST:PORT] [--agency N] [--file PATH] [--batch-size N]
+//   agency-gui [--server HOST:PORT[,HOST:PORT...]] [--agency N] [--file PATH] [--batch-size N]
 //              [--start] [--screenshot PATH] [--lang es|en]
 // The values prefill the window's fields (over the remembered ones).
 #pragma once
@@ -22,7 +22,7 @@ public:
     Status status = Status::Ok;
     QString text; // the error or the help text
 
-    std::optional<ServerAddress> server;
+    std::optional<QList<ServerAddress>> servers; // --server a:1 or a:1,b:2
     std::optional<quint32> agency;
     std::optional<QString> dataFile;
     std::optional<int> batchSize;

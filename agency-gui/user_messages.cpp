@@ -28,8 +28,8 @@ QString UserMessages::forErrorCode(protocol::ErrorCode code)
     case ErrorCode::InvalidBet:
         return tr("The server refused a bet of the file. Check the file's invalid rows.");
     case ErrorCode::SequenceGap:
-        return tr("The server missed a batch. Press Retry: the upload resumes where the server's "
-                  "stored bets end.");
+        return tr("The server kept missing a batch of this upload, even after starting again "
+                  "from what it stored. Tell the lottery's support.");
     case ErrorCode::BatchAfterDone:
         return tr("This agency already finished its upload; the server takes no more bets from "
                   "it.");
@@ -49,38 +49,96 @@ QString UserMessages::forErrorCode(protocol::ErrorCode code)
     case ErrorCode::Internal:
         return tr("The server had an internal error. Tell the lottery's support.");
     case ErrorCode::SequenceConflict:
-        return tr("The server already holds a different batch under this number. Press Retry: "
-                  "the upload resumes where the server's stored bets end.");
+        return tr("The server holds other bets under this upload's batch numbers, even after "
+                  "starting again from what it stored. Check that this is the file that was "
+                  "uploaded, then tell the lottery's support.");
     }
     return tr("The server reported an unknown error (code %1).").arg(static_cast<int>(code));
 }
 
-QString UserMessages::forFailure(agency::AgencySession::FailureKind kind)
+QString UserMessages::titleForErrorCode(protocol::ErrorCode code)
 {
-    using Kind = agency::AgencySession::FailureKind;
-    switch (kind) {
-    case Kind::InvalidOptions: return tr("Some settings are not valid. Check them.");
-    case Kind::FileError: return tr("The bets file cannot be read. Check that it exists.");
+    using protocol::ErrorCode;
+    switch (code) {
+    case ErrorCode::MalformedFrame:
+    case ErrorCode::FrameTooLarge:
+    case ErrorCode::UnknownMessageType:
+    case ErrorCode::UnexpectedMessage: return tr("The server did not understand this agency");
+    case ErrorCode::UnsupportedVersion: return tr("Protocol version mismatch");
+    case ErrorCode::InvalidAgency: return tr("Agency refused by the server");
+    case ErrorCode::InvalidBet: return tr("Batch rejected by the server");
+    case ErrorCode::SequenceGap:
+    case ErrorCode::SequenceConflict: return tr("The server's record of this agency changed");
+    case ErrorCode::BatchAfterDone: return tr("This agency's upload is already closed");
+    case ErrorCode::StorageFailure: return tr("The server could not store the bets");
+    case ErrorCode::AuthenticationFailed: return tr("Agency token refused");
+    case ErrorCode::ServerBusy: return tr("The server is busy");
+    case ErrorCode::ShuttingDown: return tr("The server is stopping");
+    case ErrorCode::Timeout: return tr("The server gave up waiting");
+    case ErrorCode::Superseded: return tr("Another upload of this agency took over");
+    case ErrorCode::Internal: return tr("Error in the server");
+    }
+    return tr("Error from the server");
+}
+
+UserMessage UserMessages::forError(const agency::UploadError &error)
+{
+    using Kind = agency::UploadError::Kind;
+    const auto fromCode = [](protocol::ErrorCode code) {
+        return UserMessage {titleForErrorCode(code), forErrorCode(code)};
+    };
+    switch (error.kind) {
+    case Kind::InvalidOptions:
+        return {tr("Invalid settings"), tr("Some settings are not valid. Check them.")};
+    case Kind::FileError:
+        return {tr("Cannot read the bets file"),
+            tr("The bets file cannot be read. Check that it exists.")};
+    case Kind::WrongFile:
+        return {tr("Wrong bets file"),
+            tr("The server already holds more bets of this agency than this file has. Check "
+               "the agency number and the file.")};
     case Kind::ConnectTimeout:
-        return tr("The server does not answer. Check the address and port, and that the server "
-                  "is running.");
-    case Kind::ServerError: return tr("The server reported an error.");
-    case Kind::BatchRejected: return tr("The server refused a batch of bets.");
-    case Kind::ProtocolViolation:
-        return tr("The server answered something this app does not understand: they may be of "
-                  "different versions.");
-    case Kind::ConnectionLost:
-        return tr("The connection to the server was lost. Press Retry: the upload resumes where "
-                  "it stopped.");
-    case Kind::ResponseTimeout:
-        return tr("The server stopped answering. Press Retry: the upload resumes where it "
-                  "stopped.");
+        if (error.code) // gave up on an outage a server's code started (storage_failure...)
+            return fromCode(*error.code);
+        if (error.socketError == QAbstractSocket::HostNotFoundError)
+            return {tr("Server unreachable"),
+                tr("The server's name is unknown. Check the server address.")};
+        return {tr("Server unreachable"),
+            tr("The server does not answer. Check the address and port, and that the server "
+               "is running.")};
     case Kind::TlsError:
-        return tr("The secure connection failed: the server's certificate does not match the CA "
-                  "file, or the CA file is not usable.");
+        return {tr("Secure connection failed"),
+            tr("The secure connection failed: the server's certificate does not match the CA "
+               "file, or the CA file is not usable.")};
+    case Kind::ConnectionLost:
+        return {tr("Connection lost"),
+            tr("The connection to the server was lost. Press Retry: the upload resumes where "
+               "it stopped.")};
+    case Kind::ResponseTimeout:
+        return {tr("The server stopped answering"),
+            tr("The server stopped answering. Press Retry: the upload resumes where it "
+               "stopped.")};
+    case Kind::ProtocolViolation:
+        return {tr("Unexpected answer from the server"),
+            tr("The server answered something this app does not understand: they may be of "
+               "different versions.")};
+    case Kind::VersionMismatch: return fromCode(protocol::ErrorCode::UnsupportedVersion);
+    case Kind::AcknowledgedBetsLost:
+        return {tr("The server lost confirmed bets"),
+            tr("The server now holds fewer bets than it had confirmed. Tell the lottery's "
+               "support before retrying.")};
+    case Kind::ServerError:
+        if (error.code)
+            return fromCode(*error.code);
+        return {tr("Error from the server"), tr("The server reported an error.")};
+    case Kind::BatchRejected:
+    case Kind::ResyncLimit:
+        if (error.code)
+            return fromCode(*error.code);
+        return {tr("Batch rejected by the server"), tr("The server refused a batch of bets.")};
     case Kind::None: break;
     }
-    return tr("The upload failed.");
+    return {tr("Upload failed"), tr("The upload failed.")};
 }
 
 QString UserMessages::forInvalidRow(const QString &reason)

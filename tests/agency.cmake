@@ -8,3 +8,4 @@ lottery_add_test(tst_agency_cli_terminal LIBS lottery_test_support LABELS agency
 if(TARGET agency-cli AND TARGET lottery-server)
     add_dependencies(tst_agency_cli_terminal agency-cli lottery-server)
 endif()
+lottery_add_test(tst_upload_pump LIBS lottery::agency LABELS agency unit TIMEOUT 60)

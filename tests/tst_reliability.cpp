@@ -576,7 +576,9 @@ void TestReliability::fullDiskRefusesAndKeepsAcknowledgedBets()
         Server server(smallStorage, 1);
         QVERIFY2(server.start(), server.output().constData());
         AgencyProcess agency;
-        agency.start(1, server.address(), files[0], agencyArguments(50, 4));
+        // storage_failure is retried (next server) for the reconnect timeout: keep it short.
+        agency.start(1, server.address(), files[0],
+            agencyArguments(50, 4) + QStringList {"--reconnect-timeout", "2"});
         QVERIFY(agency.waitForFinished(60000));
         const QByteArray agencyLog = agency.output();
         QCOMPARE(agency.exitCode(), 1);

@@ -15,16 +15,12 @@ Pruebe con --help.
 <context>
     <name>AgencyConfigLoader</name>
     <message>
-        <source>%1: '%2' is not %3</source>
-        <translation>%1: '%2' no es %3</translation>
+        <source>%1: &apos;%2&apos; is not %3</source>
+        <translation>%1: &apos;%2&apos; no es %3</translation>
     </message>
     <message>
         <source>an agency number from 1 to 4294967295</source>
         <translation>un número de agencia entre 1 y 4294967295</translation>
-    </message>
-    <message>
-        <source>a HOST:PORT address (port 1..65535)</source>
-        <translation>una dirección HOST:PUERTO (puerto 1..65535)</translation>
     </message>
     <message>
         <source>a log level (DEBUG, INFO, WARNING, ERROR)</source>
@@ -51,14 +47,6 @@ Pruebe con --help.
         <translation>un plazo de 0 (no reconectar nunca) a 86400 segundos</translation>
     </message>
     <message>
-        <source>%1: token file '%2': %3</source>
-        <translation>%1: archivo del token '%2': %3</translation>
-    </message>
-    <message>
-        <source>%1: token file '%2' is empty</source>
-        <translation>%1: el archivo del token '%2' está vacío</translation>
-    </message>
-    <message>
         <source>a readable CA certificate file</source>
         <translation>un archivo de certificado de CA que se pueda leer</translation>
     </message>
@@ -79,7 +67,7 @@ Pruebe con --help.
         <translation>%1: debe ser un solo valor</translation>
     </message>
     <message>
-        <source>Uploads one agency's bets to the lottery server and prints its winners.
+        <source>Uploads one agency&apos;s bets to the lottery server and prints its winners.
 Settings: config.yaml, then CLI_* environment variables, then flags.</source>
         <translation>Sube las apuestas de una agencia al servidor de la lotería y muestra sus ganadores.
 Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opciones.</translation>
@@ -99,14 +87,6 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
     <message>
         <source>Agency number (config id, CLI_ID).</source>
         <translation>Número de agencia (config id, CLI_ID).</translation>
-    </message>
-    <message>
-        <source>Server address (config server.address, CLI_SERVER_ADDRESS).</source>
-        <translation>Dirección del servidor (config server.address, CLI_SERVER_ADDRESS).</translation>
-    </message>
-    <message>
-        <source>host:port</source>
-        <translation>host:puerto</translation>
     </message>
     <message>
         <source>Bets CSV (config data.file, CLI_DATA_FILE; default .data/agency-ID.csv).</source>
@@ -145,11 +125,11 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
         <translation>CA en PEM con la que verificar el servidor; activa TLS (config ca, CLI_CA).</translation>
     </message>
     <message>
-        <source>File holding the agency's token (config tokenFile, CLI_TOKEN_FILE).</source>
+        <source>File holding the agency&apos;s token (config tokenFile, CLI_TOKEN_FILE).</source>
         <translation>Archivo con el token de la agencia (config tokenFile, CLI_TOKEN_FILE).</translation>
     </message>
     <message>
-        <source>The agency's token (config token, CLI_TOKEN). Visible to other local users in `ps`: prefer --token-file.</source>
+        <source>The agency&apos;s token (config token, CLI_TOKEN). Visible to other local users in `ps`: prefer --token-file.</source>
         <translation>El token de la agencia (config token, CLI_TOKEN). Otros usuarios del equipo lo ven en `ps`: mejor use --token-file.</translation>
     </message>
     <message>
@@ -161,12 +141,12 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
         <translation>Solo las líneas de registro, también en una terminal (sin esta opción, una terminal en stderr muestra una barra de progreso).</translation>
     </message>
     <message>
-        <source>Language of the messages to a person: es or en (default: the system's). Log lines are always the same.</source>
+        <source>Language of the messages to a person: es or en (default: the system&apos;s). Log lines are always the same.</source>
         <translation>Idioma de los mensajes para las personas: es o en (por omisión, el del sistema). Las líneas de registro no cambian.</translation>
     </message>
     <message>
-        <source>unexpected argument '%1'</source>
-        <translation>argumento inesperado '%1'</translation>
+        <source>unexpected argument &apos;%1&apos;</source>
+        <translation>argumento inesperado &apos;%1&apos;</translation>
     </message>
     <message>
         <source>%1: no such file (named with --config)</source>
@@ -181,8 +161,59 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
         <translation>falta el número de agencia (config id, CLI_ID o --agency)</translation>
     </message>
     <message>
-        <source>--lang must be es or en, not '%1'</source>
-        <translation>--lang debe ser es o en, no '%1'</translation>
+        <source>--lang must be es or en, not &apos;%1&apos;</source>
+        <translation>--lang debe ser es o en, no &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>%1: &apos;%2&apos; is not a HOST:PORT address or a list a:PORT,b:PORT (%3)</source>
+        <translation>%1: &apos;%2&apos; no es una dirección HOST:PUERTO ni una lista a:PUERTO,b:PUERTO (%3)</translation>
+    </message>
+    <message>
+        <source>Server address, or a list a:PORT,b:PORT to fail over along in order (config server.address, CLI_SERVER_ADDRESS).</source>
+        <translation>Dirección del servidor, o una lista a:PUERTO,b:PUERTO que se recorre en orden cuando uno falla (config server.address, CLI_SERVER_ADDRESS).</translation>
+    </message>
+    <message>
+        <source>host:port[,host:port...]</source>
+        <translation>host:puerto[,host:puerto...]</translation>
+    </message>
+</context>
+<context>
+    <name>lottery::agency::ServerAddress</name>
+    <message>
+        <source>bad server address &apos;%1&apos;: %2</source>
+        <translation>dirección de servidor incorrecta &apos;%1&apos;: %2</translation>
+    </message>
+    <message>
+        <source>unclosed &apos;[&apos; around an IPv6 address</source>
+        <translation>falta cerrar el &apos;[&apos; de una dirección IPv6</translation>
+    </message>
+    <message>
+        <source>expected HOST:PORT</source>
+        <translation>se esperaba HOST:PUERTO</translation>
+    </message>
+    <message>
+        <source>write an IPv6 address in brackets, [::1]:PORT</source>
+        <translation>escriba una dirección IPv6 entre corchetes, [::1]:PUERTO</translation>
+    </message>
+    <message>
+        <source>the host is empty</source>
+        <translation>falta el host</translation>
+    </message>
+    <message>
+        <source>the host contains a space or a comma</source>
+        <translation>el host tiene un espacio o una coma</translation>
+    </message>
+    <message>
+        <source>the port must be a number in 1..65535</source>
+        <translation>el puerto debe ser un número entre 1 y 65535</translation>
+    </message>
+    <message>
+        <source>an empty entry in the list</source>
+        <translation>la lista tiene una entrada vacía</translation>
+    </message>
+    <message>
+        <source>%1 is listed twice</source>
+        <translation>%1 está dos veces en la lista</translation>
     </message>
 </context>
 <context>
@@ -226,10 +257,6 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
     <message>
         <source>unknown error</source>
         <translation>error desconocido</translation>
-    </message>
-    <message>
-        <source>Connection lost (%1); reconnecting for up to %2 s...</source>
-        <translation>Se perdió la conexión (%1); se intenta reconectar durante hasta %2 s...</translation>
     </message>
     <message>
         <source>Line %1 not sent: %2</source>
@@ -326,6 +353,53 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
     <message>
         <source>%1 bets/s</source>
         <translation>%1 apuestas/s</translation>
+    </message>
+    <message>
+        <source>the server holds more bets of this agency than the file has</source>
+        <translation>el servidor tiene más apuestas de esta agencia que el archivo</translation>
+    </message>
+    <message>
+        <source>the server speaks another protocol version</source>
+        <translation>el servidor usa otra versión del protocolo</translation>
+    </message>
+    <message>
+        <source>the server lost bets it had confirmed</source>
+        <translation>el servidor perdió apuestas que había confirmado</translation>
+    </message>
+    <message>
+        <source>the server&apos;s stored batches keep disagreeing with this file</source>
+        <translation>los lotes que guardó el servidor no coinciden con este archivo</translation>
+    </message>
+    <message>
+        <source>Upload interrupted (%1); reconnecting, to the next server of the list if there is one, for up to %2 s...</source>
+        <translation>Subida interrumpida (%1); se intenta reconectar, al siguiente servidor de la lista si lo hay, durante hasta %2 s...</translation>
+    </message>
+</context>
+<context>
+    <name>lottery::agency::TokenFile</name>
+    <message>
+        <source>the token is empty</source>
+        <translation>el token está vacío</translation>
+    </message>
+    <message>
+        <source>the token is longer than %1 bytes (%2)</source>
+        <translation>el token tiene más de %1 bytes (%2)</translation>
+    </message>
+    <message>
+        <source>the token is not valid UTF-8</source>
+        <translation>el token no es UTF-8 válido</translation>
+    </message>
+    <message>
+        <source>the token holds a non-printable character (U+%1) at character %2</source>
+        <translation>el token tiene un carácter no imprimible (U+%1) en el carácter %2</translation>
+    </message>
+    <message>
+        <source>the token has leading or trailing white space</source>
+        <translation>el token tiene espacios en blanco al principio o al final</translation>
+    </message>
+    <message>
+        <source>token file &apos;%1&apos;</source>
+        <translation>archivo del token &apos;%1&apos;</translation>
     </message>
 </context>
 </TS>

@@ -4,7 +4,7 @@
 <context>
     <name>GuiCommandLine</name>
     <message>
-        <source>Uploads one agency's bets to the lottery server and shows its winners.</source>
+        <source>Uploads one agency&apos;s bets to the lottery server and shows its winners.</source>
         <translation>Sube las apuestas de una agencia al servidor de la lotería y muestra sus ganadores.</translation>
     </message>
     <message>
@@ -12,15 +12,11 @@
         <translation>Muestra esta ayuda.</translation>
     </message>
     <message>
-        <source>Server address.</source>
-        <translation>Dirección del servidor.</translation>
-    </message>
-    <message>
         <source>Agency number (1 or more).</source>
         <translation>Número de agencia (1 o más).</translation>
     </message>
     <message>
-        <source>The agency's bets file (CSV).</source>
+        <source>The agency&apos;s bets file (CSV).</source>
         <translation>El archivo de apuestas de la agencia (CSV).</translation>
     </message>
     <message>
@@ -40,65 +36,46 @@
         <translation>CA en PEM con la que verificar el servidor (TLS).</translation>
     </message>
     <message>
-        <source>File holding the agency's token.</source>
+        <source>File holding the agency&apos;s token.</source>
         <translation>Archivo con el token de la agencia.</translation>
     </message>
     <message>
-        <source>Language of the window: es (Spanish) or en (English); default: the one chosen in the window, else the system's.</source>
+        <source>Language of the window: es (Spanish) or en (English); default: the one chosen in the window, else the system&apos;s.</source>
         <translation>Idioma de la ventana: es (español) o en (inglés); por omisión, el elegido en la ventana o, si no, el del sistema.</translation>
     </message>
     <message>
-        <source>unexpected argument '%1'</source>
-        <translation>argumento inesperado '%1'</translation>
+        <source>unexpected argument &apos;%1&apos;</source>
+        <translation>argumento inesperado &apos;%1&apos;</translation>
     </message>
     <message>
-        <source>--agency must be a number of 1 or more, not '%1'</source>
-        <translation>--agency debe ser un número de 1 o más, no '%1'</translation>
+        <source>--agency must be a number of 1 or more, not &apos;%1&apos;</source>
+        <translation>--agency debe ser un número de 1 o más, no &apos;%1&apos;</translation>
     </message>
     <message>
         <source>--file needs a path</source>
         <translation>--file necesita una ruta</translation>
     </message>
     <message>
-        <source>--batch-size must be in 1..65535, not '%1'</source>
-        <translation>--batch-size debe estar entre 1 y 65535, no '%1'</translation>
+        <source>--batch-size must be in 1..65535, not &apos;%1&apos;</source>
+        <translation>--batch-size debe estar entre 1 y 65535, no &apos;%1&apos;</translation>
     </message>
     <message>
-        <source>--lang must be es or en, not '%1'</source>
-        <translation>--lang debe ser es o en, no '%1'</translation>
+        <source>--lang must be es or en, not &apos;%1&apos;</source>
+        <translation>--lang debe ser es o en, no &apos;%1&apos;</translation>
     </message>
     <message>
         <source>--screenshot needs a path</source>
         <translation>--screenshot necesita una ruta</translation>
     </message>
-</context>
-<context>
-    <name>UploadSettings</name>
     <message>
-        <source>bad server address '%1': %2</source>
-        <translation>dirección de servidor incorrecta '%1': %2</translation>
-    </message>
-    <message>
-        <source>expected HOST:PORT</source>
-        <translation>se esperaba HOST:PUERTO</translation>
-    </message>
-    <message>
-        <source>write an IPv6 address in brackets, [::1]:PORT</source>
-        <translation>escriba una dirección IPv6 entre corchetes, [::1]:PUERTO</translation>
-    </message>
-    <message>
-        <source>the host is empty</source>
-        <translation>falta el host</translation>
-    </message>
-    <message>
-        <source>the port must be a number in 1..65535</source>
-        <translation>el puerto debe ser un número entre 1 y 65535</translation>
+        <source>Server address, or a list of them to fail over along in order.</source>
+        <translation>Dirección del servidor, o una lista de direcciones que se recorre en orden cuando una falla.</translation>
     </message>
 </context>
 <context>
     <name>UserMessages</name>
     <message>
-        <source>The server could not understand what this app sent. Update the app; if it keeps happening, tell the lottery's support.</source>
+        <source>The server could not understand what this app sent. Update the app; if it keeps happening, tell the lottery&apos;s support.</source>
         <translation>El servidor no pudo entender lo que envió esta aplicación. Actualice la aplicación; si sigue pasando, avise al soporte de la lotería.</translation>
     </message>
     <message>
@@ -114,7 +91,7 @@
         <translation>Esta aplicación y el servidor usan versiones distintas del protocolo. Instale la versión de la aplicación que pide la lotería.</translation>
     </message>
     <message>
-        <source>The server received a message at the wrong moment. Press Retry; if it keeps happening, tell the lottery's support.</source>
+        <source>The server received a message at the wrong moment. Press Retry; if it keeps happening, tell the lottery&apos;s support.</source>
         <translation>El servidor recibió un mensaje en un momento equivocado. Pulse Reintentar; si sigue pasando, avise al soporte de la lotería.</translation>
     </message>
     <message>
@@ -122,12 +99,8 @@
         <translation>El servidor no conoce este número de agencia. Revise el número de agencia.</translation>
     </message>
     <message>
-        <source>The server refused a bet of the file. Check the file's invalid rows.</source>
+        <source>The server refused a bet of the file. Check the file&apos;s invalid rows.</source>
         <translation>El servidor rechazó una apuesta del archivo. Revise las filas inválidas del archivo.</translation>
-    </message>
-    <message>
-        <source>The server missed a batch. Press Retry: the upload resumes where the server's stored bets end.</source>
-        <translation>Al servidor le faltó un lote. Pulse Reintentar: la subida sigue donde terminan las apuestas que el servidor ya guardó.</translation>
     </message>
     <message>
         <source>This agency already finished its upload; the server takes no more bets from it.</source>
@@ -138,7 +111,7 @@
         <translation>El servidor no pudo guardar las apuestas de forma segura; no se guardó nada del lote fallido. Vuelva a intentar más tarde.</translation>
     </message>
     <message>
-        <source>The server refused the agency's token. Check the token file.</source>
+        <source>The server refused the agency&apos;s token. Check the token file.</source>
         <translation>El servidor rechazó el token de la agencia. Revise el archivo del token.</translation>
     </message>
     <message>
@@ -158,7 +131,7 @@
         <translation>Otra subida de la misma agencia reemplazó a esta.</translation>
     </message>
     <message>
-        <source>The server had an internal error. Tell the lottery's support.</source>
+        <source>The server had an internal error. Tell the lottery&apos;s support.</source>
         <translation>El servidor tuvo un error interno. Avise al soporte de la lotería.</translation>
     </message>
     <message>
@@ -198,7 +171,7 @@
         <translation>El servidor dejó de responder. Pulse Reintentar: la subida sigue donde quedó.</translation>
     </message>
     <message>
-        <source>The secure connection failed: the server's certificate does not match the CA file, or the CA file is not usable.</source>
+        <source>The secure connection failed: the server&apos;s certificate does not match the CA file, or the CA file is not usable.</source>
         <translation>Falló la conexión segura: el certificado del servidor no coincide con el archivo de la CA, o el archivo de la CA no sirve.</translation>
     </message>
     <message>
@@ -289,6 +262,188 @@
         <source>%1 is not a whole number</source>
         <translation>%1 no es un número entero</translation>
     </message>
+    <message>
+        <source>The server kept missing a batch of this upload, even after starting again from what it stored. Tell the lottery&apos;s support.</source>
+        <translation>Al servidor le siguió faltando un lote de esta subida, aun después de volver a empezar desde lo que tenía guardado. Avise al soporte de la lotería.</translation>
+    </message>
+    <message>
+        <source>The server holds other bets under this upload&apos;s batch numbers, even after starting again from what it stored. Check that this is the file that was uploaded, then tell the lottery&apos;s support.</source>
+        <translation>El servidor tiene otras apuestas con los números de lote de esta subida, aun después de volver a empezar desde lo que tenía guardado. Revise que sea el archivo que se subió y avise al soporte de la lotería.</translation>
+    </message>
+    <message>
+        <source>The server did not understand this agency</source>
+        <translation>El servidor no entendió a esta agencia</translation>
+    </message>
+    <message>
+        <source>Protocol version mismatch</source>
+        <translation>Versión de protocolo distinta</translation>
+    </message>
+    <message>
+        <source>Agency refused by the server</source>
+        <translation>El servidor rechazó la agencia</translation>
+    </message>
+    <message>
+        <source>Batch rejected by the server</source>
+        <translation>El servidor rechazó un lote</translation>
+    </message>
+    <message>
+        <source>The server&apos;s record of this agency changed</source>
+        <translation>Cambió lo que el servidor tiene guardado de esta agencia</translation>
+    </message>
+    <message>
+        <source>This agency&apos;s upload is already closed</source>
+        <translation>La subida de esta agencia ya está cerrada</translation>
+    </message>
+    <message>
+        <source>The server could not store the bets</source>
+        <translation>El servidor no pudo guardar las apuestas</translation>
+    </message>
+    <message>
+        <source>Agency token refused</source>
+        <translation>Token de la agencia rechazado</translation>
+    </message>
+    <message>
+        <source>The server is busy</source>
+        <translation>El servidor está ocupado</translation>
+    </message>
+    <message>
+        <source>The server is stopping</source>
+        <translation>El servidor se está apagando</translation>
+    </message>
+    <message>
+        <source>The server gave up waiting</source>
+        <translation>El servidor dejó de esperar</translation>
+    </message>
+    <message>
+        <source>Another upload of this agency took over</source>
+        <translation>Otra subida de esta agencia tomó su lugar</translation>
+    </message>
+    <message>
+        <source>Error in the server</source>
+        <translation>Error en el servidor</translation>
+    </message>
+    <message>
+        <source>Error from the server</source>
+        <translation>Error del servidor</translation>
+    </message>
+    <message>
+        <source>Invalid settings</source>
+        <translation>Datos inválidos</translation>
+    </message>
+    <message>
+        <source>Cannot read the bets file</source>
+        <translation>No se puede leer el archivo de apuestas</translation>
+    </message>
+    <message>
+        <source>Wrong bets file</source>
+        <translation>Archivo de apuestas equivocado</translation>
+    </message>
+    <message>
+        <source>The server already holds more bets of this agency than this file has. Check the agency number and the file.</source>
+        <translation>El servidor ya tiene más apuestas de esta agencia que las que hay en este archivo. Revise el número de agencia y el archivo.</translation>
+    </message>
+    <message>
+        <source>Server unreachable</source>
+        <translation>No se llega al servidor</translation>
+    </message>
+    <message>
+        <source>The server&apos;s name is unknown. Check the server address.</source>
+        <translation>No se conoce el nombre del servidor. Revise la dirección del servidor.</translation>
+    </message>
+    <message>
+        <source>Secure connection failed</source>
+        <translation>Falló la conexión segura</translation>
+    </message>
+    <message>
+        <source>Connection lost</source>
+        <translation>Se perdió la conexión</translation>
+    </message>
+    <message>
+        <source>The server stopped answering</source>
+        <translation>El servidor dejó de responder</translation>
+    </message>
+    <message>
+        <source>Unexpected answer from the server</source>
+        <translation>Respuesta inesperada del servidor</translation>
+    </message>
+    <message>
+        <source>The server lost confirmed bets</source>
+        <translation>El servidor perdió apuestas confirmadas</translation>
+    </message>
+    <message>
+        <source>The server now holds fewer bets than it had confirmed. Tell the lottery&apos;s support before retrying.</source>
+        <translation>El servidor ahora tiene menos apuestas que las que había confirmado. Avise al soporte de la lotería antes de reintentar.</translation>
+    </message>
+    <message>
+        <source>Upload failed</source>
+        <translation>Falló la subida</translation>
+    </message>
+</context>
+<context>
+    <name>lottery::agency::ServerAddress</name>
+    <message>
+        <source>bad server address &apos;%1&apos;: %2</source>
+        <translation>dirección de servidor incorrecta &apos;%1&apos;: %2</translation>
+    </message>
+    <message>
+        <source>unclosed &apos;[&apos; around an IPv6 address</source>
+        <translation>falta cerrar el &apos;[&apos; de una dirección IPv6</translation>
+    </message>
+    <message>
+        <source>expected HOST:PORT</source>
+        <translation>se esperaba HOST:PUERTO</translation>
+    </message>
+    <message>
+        <source>write an IPv6 address in brackets, [::1]:PORT</source>
+        <translation>escriba una dirección IPv6 entre corchetes, [::1]:PUERTO</translation>
+    </message>
+    <message>
+        <source>the host is empty</source>
+        <translation>falta el host</translation>
+    </message>
+    <message>
+        <source>the host contains a space or a comma</source>
+        <translation>el host tiene un espacio o una coma</translation>
+    </message>
+    <message>
+        <source>the port must be a number in 1..65535</source>
+        <translation>el puerto debe ser un número entre 1 y 65535</translation>
+    </message>
+    <message>
+        <source>an empty entry in the list</source>
+        <translation>la lista tiene una entrada vacía</translation>
+    </message>
+    <message>
+        <source>%1 is listed twice</source>
+        <translation>%1 está dos veces en la lista</translation>
+    </message>
+</context>
+<context>
+    <name>lottery::agency::TokenFile</name>
+    <message>
+        <source>the token is empty</source>
+        <translation>el token está vacío</translation>
+    </message>
+    <message>
+        <source>the token is longer than %1 bytes (%2)</source>
+        <translation>el token tiene más de %1 bytes (%2)</translation>
+    </message>
+    <message>
+        <source>the token is not valid UTF-8</source>
+        <translation>el token no es UTF-8 válido</translation>
+    </message>
+    <message>
+        <source>the token holds a non-printable character (U+%1) at character %2</source>
+        <translation>el token tiene un carácter no imprimible (U+%1) en el carácter %2</translation>
+    </message>
+    <message>
+        <source>the token has leading or trailing white space</source>
+        <translation>el token tiene espacios en blanco al principio o al final</translation>
+    </message>
+    <message>
+        <source>token file &apos;%1&apos;</source>
+        <translation>archivo del token &apos;%1&apos;</translation>
+    </message>
 </context>
 <context>
     <name>lottery::gui::AgencyWindow</name>
@@ -301,15 +456,11 @@
         <translation>Datos de la subida</translation>
     </message>
     <message>
-        <source>The lottery server's name or IP address</source>
-        <translation>El nombre o la dirección IP del servidor de la lotería</translation>
-    </message>
-    <message>
-        <source>The server's TCP port</source>
+        <source>The server&apos;s TCP port</source>
         <translation>El puerto TCP del servidor</translation>
     </message>
     <message>
-        <source>This agency's number, as the lottery assigned it</source>
+        <source>This agency&apos;s number, as the lottery assigned it</source>
         <translation>El número de esta agencia, el que asignó la lotería</translation>
     </message>
     <message>
@@ -321,7 +472,7 @@
         <translation>&amp;Buscar...</translation>
     </message>
     <message>
-        <source>Choose the agency's bets file</source>
+        <source>Choose the agency&apos;s bets file</source>
         <translation>Elija el archivo de apuestas de la agencia</translation>
     </message>
     <message>
@@ -341,7 +492,7 @@
         <translation>Elija el certificado de la CA</translation>
     </message>
     <message>
-        <source>file holding the agency's token; empty: none</source>
+        <source>file holding the agency&apos;s token; empty: none</source>
         <translation>archivo con el token de la agencia; vacío: ninguno</translation>
     </message>
     <message>
@@ -465,7 +616,7 @@
         <translation>Certificados PEM (*.pem *.crt);;Todos los archivos (*)</translation>
     </message>
     <message>
-        <source>Choose the agency's token file</source>
+        <source>Choose the agency&apos;s token file</source>
         <translation>Elija el archivo del token de la agencia</translation>
     </message>
     <message>
@@ -540,6 +691,14 @@
         <source>%1 winners</source>
         <translation>%1 ganadores</translation>
     </message>
+    <message>
+        <source>host, or host:port,host:port to fail over in order</source>
+        <translation>host, o host:puerto,host:puerto para pasar al siguiente en orden</translation>
+    </message>
+    <message>
+        <source>One server, or a comma-separated list tried in order when one is lost; an entry without a port uses the Port field.</source>
+        <translation>Un servidor, o una lista separada por comas que se prueba en orden cuando se pierde uno; una entrada sin puerto usa el campo Puerto.</translation>
+    </message>
 </context>
 <context>
     <name>lottery::gui::InvalidRowsModel</name>
@@ -599,28 +758,12 @@
         <translation>Falta el archivo de apuestas</translation>
     </message>
     <message>
-        <source>choose the agency's bets file first</source>
+        <source>choose the agency&apos;s bets file first</source>
         <translation>primero elija el archivo de apuestas de la agencia</translation>
-    </message>
-    <message>
-        <source>Cannot read the token file</source>
-        <translation>No se puede leer el archivo del token</translation>
-    </message>
-    <message>
-        <source>Uploading %1 bets of agency %2 to %3:%4 in batches of %5</source>
-        <translation>Subiendo %1 apuestas de la agencia %2 a %3:%4 en lotes de %5</translation>
     </message>
     <message>
         <source>Connection attempt %1 failed (%2); retrying in %3 ms</source>
         <translation>Falló el intento de conexión %1 (%2); se reintenta en %3 ms</translation>
-    </message>
-    <message>
-        <source>Connected; the server already holds %1 bets, resuming after them</source>
-        <translation>Conectado; el servidor ya tiene %1 apuestas, se sigue después de ellas</translation>
-    </message>
-    <message>
-        <source>Connected</source>
-        <translation>Conectado</translation>
     </message>
     <message>
         <source>All %1 bets stored by the server; waiting for the draw</source>
@@ -629,54 +772,6 @@
     <message>
         <source>Details: %1</source>
         <translation>Detalle: %1</translation>
-    </message>
-    <message>
-        <source>Invalid settings</source>
-        <translation>Datos inválidos</translation>
-    </message>
-    <message>
-        <source>Server unreachable</source>
-        <translation>No se llega al servidor</translation>
-    </message>
-    <message>
-        <source>Protocol version mismatch</source>
-        <translation>Versión de protocolo distinta</translation>
-    </message>
-    <message>
-        <source>Agency refused by the server</source>
-        <translation>El servidor rechazó la agencia</translation>
-    </message>
-    <message>
-        <source>Agency token refused</source>
-        <translation>Token de la agencia rechazado</translation>
-    </message>
-    <message>
-        <source>Error from the server</source>
-        <translation>Error del servidor</translation>
-    </message>
-    <message>
-        <source>Batch rejected by the server</source>
-        <translation>El servidor rechazó un lote</translation>
-    </message>
-    <message>
-        <source>Unexpected answer from the server</source>
-        <translation>Respuesta inesperada del servidor</translation>
-    </message>
-    <message>
-        <source>Connection lost</source>
-        <translation>Se perdió la conexión</translation>
-    </message>
-    <message>
-        <source>The server stopped answering</source>
-        <translation>El servidor dejó de responder</translation>
-    </message>
-    <message>
-        <source>Secure connection failed</source>
-        <translation>Falló la conexión segura</translation>
-    </message>
-    <message>
-        <source>Upload failed</source>
-        <translation>Falló la subida</translation>
     </message>
     <message>
         <source>Could not look the winners up in the file: %1</source>
@@ -697,6 +792,26 @@
     <message>
         <source>Draw done: %1 winners for this agency</source>
         <translation>Sorteo hecho: %1 ganadores para esta agencia</translation>
+    </message>
+    <message>
+        <source>Cannot use the token file</source>
+        <translation>No se puede usar el archivo del token</translation>
+    </message>
+    <message>
+        <source>Uploading %1 bets of agency %2 to %3 in batches of %4</source>
+        <translation>Subiendo %1 apuestas de la agencia %2 a %3 en lotes de %4</translation>
+    </message>
+    <message>
+        <source>Connection lost (%1); trying the next server</source>
+        <translation>Se perdió la conexión (%1); se prueba con el siguiente servidor</translation>
+    </message>
+    <message>
+        <source>Connected to %1; the server already holds %2 bets, resuming after them</source>
+        <translation>Conectado a %1; el servidor ya tiene %2 apuestas, se sigue después de ellas</translation>
+    </message>
+    <message>
+        <source>Connected to %1</source>
+        <translation>Conectado a %1</translation>
     </message>
 </context>
 <context>
