@@ -696,7 +696,10 @@ void TestAdminHttp::notReadyAfterAStorageFailure()
                              .arg(QString::fromUtf8(server.output().right(500)))));
     QCOMPARE(httpGet(m_http, url(server, "/readyz")).status, 200);
     AgencyProcess agency;
-    agency.start(1, server.address(), files[0], agencyArguments(20, 1));
+    // storage_failure is retried on the next server (there is none): give up after 2 s.
+    QStringList arguments = agencyArguments(20, 1);
+    arguments[arguments.indexOf(QStringLiteral("--reconnect-timeout")) + 1] = QStringLiteral("2");
+    agency.start(1, server.address(), files[0], arguments);
     QVERIFY(agency.waitForFinished(60000));
     QCOMPARE(agency.exitCode(), 1);
     QVERIFY(server.output().contains("all further writes refused"));
