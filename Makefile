@@ -5,7 +5,7 @@ WERROR ?= ON
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test test-asan test-tsan fuzz bench clean format \
+.PHONY: all deps build demo test browser-deps test-asan test-tsan fuzz bench clean format package \
         docker-image docker-compose-up docker-compose-logs docker-compose-down
 
 all: build
@@ -21,9 +21,19 @@ build: deps
 demo: build
 	scripts/demo.sh $(BUILD_DIR)/bin
 
-# The whole suite through CTest.
-test: build
+# The whole suite through CTest. The dashboard's browser test needs playwright-core: installed
+# from tests/browser/package-lock.json when npm is there and it is missing.
+test: build browser-deps
 	cd $(BUILD_DIR) && ctest --output-on-failure -j 2 --timeout 600
+
+# Debian packages lottery-server, agency-cli, agency-gui (CPack, dependencies by dpkg-shlibdeps)
+# in $(BUILD_DIR)/: install them with `apt-get install ./build/*.deb` (docs/PACKAGING.md).
+package: build
+	cmake --build $(BUILD_DIR) --target package
+
+browser-deps:
+	@if command -v npm >/dev/null 2>&1 && [ ! -d tests/browser/node_modules/playwright-core ]; then \
+		npm ci --prefix tests/browser --no-audit --no-fund; fi
 
 # The suite under AddressSanitizer + UBSan.
 test-asan:

@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # Writes a Docker Compose file: the lottery server and N headless agencies on a private network.
 #
-#   ./generar-compose.sh OUTPUT N      e.g. ./generar-compose.sh docker-compose-dev.yaml 5
+#   ./generar-compose.sh OUTPUT N [--keep-bets VOLUME]
+#   e.g. ./generar-compose.sh docker-compose-dev.yaml 5
 #
 # Services `server` and `client1`..`clientN` (container names the same). The server expects N
 # agencies (SERVER_AGENCIES=N); N = 0 gives the server alone, expecting as many agencies as
 # server/config.ini says. Configuration is mounted, not baked:
 # ./server/config.ini and ./agency-cli/config.yaml, and agency K reads ./.data/agency-K.csv.
-# The bets file lives on the named volume `loteria-bets`, which `make docker-compose-down` keeps.
+# Where the bets go (docs/DOCKER.md): by default in the server container itself (its writable
+# layer), so they survive `stop`/`start` and a crash of the server, and a lottery ends with
+# `docker compose down`: the next `up` starts from nothing, as the course's development setup
+# expects. --keep-bets VOLUME puts them on the named Docker volume VOLUME instead, which `down`
+# keeps (`down -v` or `docker volume rm VOLUME` removes it): the next `up` recovers them.
 # Secure by default (docs/SECURITY.md): for N > 0, scripts/make-credentials.sh makes (or keeps) a CA,
 # the server certificate and one token per agency in ./secrets; the server gets its certificate,
 # key and token hashes, agency K its own token and the CA, each file mounted read-only, never in
 # an image. LOTTERY_INSECURE=1 writes the open mode (plain TCP, no tokens) instead.
+# LOTTERY_IMAGE_TAG (default latest) names the images' tag (docker/compose.sh builds the same).
+# The server's admin endpoint (docs/ADMIN.md: dashboard, /metrics, /readyz) is published on the
+# host's loopback only, 127.0.0.1:${LOTTERY_ADMIN_PORT:-9180}, with the bearer token in
+# ./secrets/admin.token (made when missing); TLS too when the server has its certificate.
 # Run it from the repository root (paths in the file are relative to the file's folder).
 #
 #   ./generar-compose.sh OUTPUT N --postgres
@@ -29,10 +38,13 @@ readonly MAX_AGENCIES=999
 
 usage() {
     cat >&2 <<EOF
-usage: $0 OUTPUT N [--postgres]
-  OUTPUT      the compose file to write (e.g. docker-compose-dev.yaml)
-  N           number of agencies, 0..$MAX_AGENCIES (0: the server alone)
-  --postgres  two servers on one PostgreSQL, every agency listing both
+usage: $0 OUTPUT N [--keep-bets VOLUME] [--postgres]
+  OUTPUT              the compose file to write (e.g. docker-compose-dev.yaml)
+  N                   number of agencies, 0..$MAX_AGENCIES (0: the server alone)
+  --keep-bets VOLUME  keep the bets on the named Docker volume VOLUME, across
+                      \`docker compose down\` (default: in the server container,
+                      gone with \`down\`)
+  --postgres          two servers on one PostgreSQL, every agency listing both
 EOF
 }
 
@@ -43,15 +55,54 @@ fail() {
 }
 
 postgres=0
-if [[ $# -eq 3 && "$3" == --postgres ]]; then
-    postgres=1
-    set -- "$1" "$2"
+arguments="$*"
+keep_bets=
+keep_bets_given=0
+positional=()
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --keep-bets)
+            [[ $# -ge 2 ]] || fail "--keep-bets needs a volume name"
+            keep_bets=$2
+            keep_bets_given=1
+            shift 2
+            ;;
+        --keep-bets=*)
+            keep_bets=${1#--keep-bets=}
+            keep_bets_given=1
+            shift
+            ;;
+        --postgres)
+            postgres=1
+            shift
+            ;;
+        --)
+            shift
+            positional+=("$@")
+            break
+            ;;
+        --*)
+            fail "unknown option '$1'"
+            ;;
+        *)
+            positional+=("$1")
+            shift
+            ;;
+    esac
+done
+if [[ ${#positional[@]} -ne 2 ]]; then
+    fail "expected 2 arguments, got ${#positional[@]}"
 fi
-if [[ $# -ne 2 ]]; then
-    fail "expected 2 arguments (and optionally --postgres), got $#"
+output=${positional[0]}
+agencies=${positional[1]}
+# Docker's own rule for volume names. The user names it: never a fixed name that every checkout
+# on the host would share.
+if ((postgres && keep_bets_given)); then
+    fail "--keep-bets is for the file store; with --postgres the bets live in the database's volume"
 fi
-output=$1
-agencies=$2
+if [[ $keep_bets_given -eq 1 && ! "$keep_bets" =~ ^[a-zA-Z0-9][a-zA-Z0-9_.-]+$ ]]; then
+    fail "--keep-bets: '$keep_bets' is not a Docker volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)"
+fi
 
 [[ -n "$output" ]] || fail "OUTPUT is empty"
 [[ "$output" != -* ]] || fail "OUTPUT '$output' looks like an option"
@@ -67,6 +118,18 @@ agencies_line=
 if ((agencies > 0)); then
     agencies_line="      - SERVER_AGENCIES=$agencies
 "
+fi
+
+admin_port=${LOTTERY_ADMIN_PORT:-9180}
+if ! [[ "$admin_port" =~ ^[0-9]+$ ]] || ((10#$admin_port < 1 || 10#$admin_port > 65535)); then
+    fail "LOTTERY_ADMIN_PORT must be a port number, got '$admin_port'"
+fi
+# The admin token: off the container's loopback the server requires one. Kept when present.
+if [[ ! -s ./secrets/admin.token ]]; then
+    mkdir -p ./secrets
+    chmod 700 ./secrets
+    (umask 022 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >./secrets/admin.token)
+    echo "generar-compose: made ./secrets/admin.token" >&2
 fi
 
 secure=0
@@ -87,20 +150,44 @@ if ((secure)); then
 "
 fi
 
+image_tag=${LOTTERY_IMAGE_TAG:-latest}
+[[ "$image_tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] ||
+    fail "LOTTERY_IMAGE_TAG '$image_tag' is not a Docker image tag"
+
+# The bets: in the server container (gone with `down`), or on the volume the user named.
+bets_volume_line=
+volumes_section=
+bets_where="in the server container, gone with 'docker compose down'"
+if [[ $keep_bets_given -eq 1 ]]; then
+    bets_volume_line="      - bets:/var/lib/loteria
+"
+    volumes_section="
+volumes:
+  bets:
+    name: $keep_bets"
+    bets_where="on the volume '$keep_bets', kept by 'docker compose down'"
+fi
+
 emit() {
     cat <<EOF
-# Generated by ./generar-compose.sh $output $agencies; edit the script, not this file.
+# Generated by ./generar-compose.sh $arguments; edit the script, not this file.
+# Bets: $bets_where.
 version: "3.9"
 services:
   server:
     container_name: server
-    image: loteria-server:latest
+    image: loteria-server:$image_tag
     environment:
 $agencies_line$server_secrets      - SERVER_STORAGE=/var/lib/loteria/bets.csv
+      - SERVER_ADMIN_PORT=$admin_port
+      - SERVER_ADMIN_IP=0.0.0.0
+      - SERVER_ADMIN_TOKEN_FILE=/run/secrets/admin.token
+    ports:
+      - "127.0.0.1:$admin_port:$admin_port"
     volumes:
       - ./server/config.ini:/app/config.ini:ro
-$server_volumes      - loteria-bets:/var/lib/loteria
-    networks:
+      - ./secrets/admin.token:/run/secrets/admin.token:ro
+$server_volumes$bets_volume_line    networks:
       - testing_net
     stop_grace_period: 10s
 EOF
@@ -119,7 +206,7 @@ EOF
 
   client$id:
     container_name: client$id
-    image: loteria-agency:latest
+    image: loteria-agency:$image_tag
     environment:
       - CLI_ID=$id$agency_env
     volumes:
@@ -137,10 +224,7 @@ EOF
 networks:
   testing_net:
     driver: bridge
-
-volumes:
-  loteria-bets:
-    name: loteria-bets
+$volumes_section
 EOF
 }
 
@@ -171,7 +255,7 @@ EOF
 
   server$server:
     container_name: server$server
-    image: loteria-server:latest
+    image: loteria-server:$image_tag
     environment:
 $agencies_line$server_secrets      - SERVER_DATABASE=host=database port=5432 dbname=lottery user=lottery
     env_file:
@@ -206,7 +290,7 @@ EOF
 
   client$id:
     container_name: client$id
-    image: loteria-agency:latest
+    image: loteria-agency:$image_tag
     environment:
       - CLI_ID=$id
       - CLI_SERVER_ADDRESS=server$first:12345,server$second:12345$agency_env
@@ -256,5 +340,5 @@ trap - EXIT
 if ((postgres)); then
     echo "generar-compose: wrote $output (PostgreSQL + 2 servers + $agencies agencies)"
 else
-    echo "generar-compose: wrote $output (server + $agencies agencies)"
+    echo "generar-compose: wrote $output (server + $agencies agencies; bets $bets_where)"
 fi

@@ -1,5 +1,8 @@
 #include "agency_config.h"
 
+#include "common/translations.h"
+#include "lottery/agency/token_file.h"
+
 #include <QCommandLineParser>
 #include <QFile>
 #include <QFileInfo>
@@ -69,14 +72,13 @@ std::optional<YAML::Node> lookup(const YAML::Node &node, const QStringList &path
 
 QString AgencyCliConfig::serverAddress() const
 {
-    return QStringLiteral("%1:%2").arg(host).arg(port);
+    return toString(servers);
 }
 
 AgencySessionOptions AgencyCliConfig::sessionOptions() const
 {
     AgencySessionOptions options;
-    options.host = host;
-    options.port = port;
+    options.servers = servers;
     options.agency = agency;
     options.token = token;
     options.caFile = caFile;
@@ -88,72 +90,88 @@ AgencySessionOptions AgencyCliConfig::sessionOptions() const
     return options;
 }
 
-bool AgencyConfigLoader::fail(const QString &message)
+TranslatedText AgencyConfigLoader::text(const char *source)
 {
-    m_errorString = message;
+    return {QString::fromUtf8(source), tr(source)};
+}
+
+bool AgencyConfigLoader::fail(const TranslatedText &message)
+{
+    m_error = message;
     return false;
 }
 
-bool AgencyConfigLoader::apply(const QString &key, const QString &value, const QString &origin)
+bool AgencyConfigLoader::apply(
+    const QString &key, const QString &value, const TranslatedText &origin)
 {
-    const auto bad = [&](const QString &expected) {
-        return fail(QStringLiteral("%1: '%2' is not %3").arg(origin, value, expected));
+    const auto bad = [&](const TranslatedText &expected) {
+        return fail(text(QT_TR_NOOP("%1: '%2' is not %3")).arg(origin).arg(value).arg(expected));
     };
     qint64 number = 0;
     if (key == kId) {
         if (!parseInteger(value, 1, std::numeric_limits<quint32>::max(), number))
-            return bad(QStringLiteral("an agency number from 1 to 4294967295"));
+            return bad(text(QT_TR_NOOP("an agency number from 1 to 4294967295")));
         m_config.agency = static_cast<quint32>(number);
     } else if (key == kServer) {
-        const qsizetype colon = value.lastIndexOf(QLatin1Char(':'));
-        QString host = value.left(colon).trimmed();
-        if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
-            host = host.mid(1, host.size() - 2); // [::1]:12345
-        if (colon <= 0 || host.isEmpty() || !parseInteger(value.mid(colon + 1), 1, 65535, number))
-            return bad(QStringLiteral("a HOST:PORT address (port 1..65535)"));
-        m_config.host = host;
-        m_config.port = static_cast<quint16>(number);
+        QString why;
+        QString userWhy;
+        const std::optional<QList<ServerAddress>> servers
+            = parseServerList(value, &why, std::nullopt, &userWhy);
+        if (!servers) {
+            // The reason without its "bad server address '...': " prefix: the value is quoted
+            // already.
+            const auto reason = [](const QString &message) {
+                return message.mid(message.indexOf(QLatin1String("': ")) + 3);
+            };
+            return fail(text(QT_TR_NOOP("%1: '%2' is not a HOST:PORT address or a list "
+                                        "a:PORT,b:PORT (%3)"))
+                            .arg(origin)
+                            .arg(value)
+                            .arg(TranslatedText {reason(why), reason(userWhy)}));
+        }
+        m_config.servers = *servers;
     } else if (key == kLogLevel) {
         const auto level = parseLogLevel(value);
         if (!level)
-            return bad(QStringLiteral("a log level (DEBUG, INFO, WARNING, ERROR)"));
+            return bad(text(QT_TR_NOOP("a log level (DEBUG, INFO, WARNING, ERROR)")));
         m_config.logLevel = *level;
     } else if (key == kBatchMax) {
         if (!parseInteger(value, 1, 0xFFFF, number))
-            return bad(QStringLiteral("a batch size from 1 to 65535"));
+            return bad(text(QT_TR_NOOP("a batch size from 1 to 65535")));
         m_config.batchMaxBets = static_cast<int>(number);
     } else if (key == kDataFile) {
         if (value.trimmed().isEmpty())
-            return bad(QStringLiteral("a file path"));
+            return bad(text(QT_TR_NOOP("a file path")));
         m_config.dataFile = value;
         m_dataFileSet = true;
     } else if (key == kWindow) {
         if (!parseInteger(value, 1, 1024, number))
-            return bad(QStringLiteral("a window from 1 to 1024 batches"));
+            return bad(text(QT_TR_NOOP("a window from 1 to 1024 batches")));
         m_config.window = static_cast<int>(number);
     } else if (key == kConnectTimeout) {
         if (!parseInteger(value, 1, 86400, number))
-            return bad(QStringLiteral("a timeout from 1 to 86400 seconds"));
+            return bad(text(QT_TR_NOOP("a timeout from 1 to 86400 seconds")));
         m_config.connectTimeoutSeconds = static_cast<int>(number);
     } else if (key == kReconnectTimeout) {
         if (!parseInteger(value, 0, 86400, number))
-            return bad(QStringLiteral("a timeout from 0 (never reconnect) to 86400 seconds"));
+            return bad(text(QT_TR_NOOP("a timeout from 0 (never reconnect) to 86400 seconds")));
         m_config.reconnectTimeoutSeconds = static_cast<int>(number);
     } else if (key == kToken) {
-        m_config.token = value;
+        const TokenResult token = checkToken(value.toUtf8(), origin.english, origin.local);
+        if (!token.ok)
+            return fail(TranslatedText {token.errorString, token.userErrorString});
+        m_config.token = token.token; // never logged
     } else if (key == kTokenFile) {
-        QFile file(value);
-        if (!file.open(QIODevice::ReadOnly)) {
-            return fail(
-                QStringLiteral("%1: token file '%2': %3").arg(origin, value, file.errorString()));
+        const TokenResult token = readTokenFile(value);
+        if (!token.ok) {
+            return fail(plain(QStringLiteral("%1: %2"))
+                            .arg(origin)
+                            .arg(TranslatedText {token.errorString, token.userErrorString}));
         }
-        const QString token = QString::fromUtf8(file.read(64 * 1024)).trimmed();
-        if (token.isEmpty())
-            return fail(QStringLiteral("%1: token file '%2' is empty").arg(origin, value));
-        m_config.token = token; // never logged
+        m_config.token = token.token; // never logged
     } else if (key == kCa) {
         if (!QFileInfo(value).isReadable())
-            return bad(QStringLiteral("a readable CA certificate file"));
+            return bad(text(QT_TR_NOOP("a readable CA certificate file")));
         m_config.caFile = value;
     }
     return true;
@@ -166,9 +184,9 @@ bool AgencyConfigLoader::loadYaml(const QString &path)
     try {
         root = YAML::LoadFile(QFile::encodeName(path).toStdString());
     } catch (const YAML::BadFile &) {
-        return fail(QStringLiteral("%1: cannot read the file").arg(path));
+        return fail(text(QT_TR_NOOP("%1: cannot read the file")).arg(path));
     } catch (const YAML::Exception &e) {
-        return fail(QStringLiteral("%1: line %2, column %3: %4")
+        return fail(text(QT_TR_NOOP("%1: line %2, column %3: %4"))
                         .arg(path)
                         .arg(e.mark.line + 1)
                         .arg(e.mark.column + 1)
@@ -177,20 +195,21 @@ bool AgencyConfigLoader::loadYaml(const QString &path)
     if (root.IsNull())
         return true; // an empty file: defaults
     if (!root.IsMap())
-        return fail(QStringLiteral("%1: the top level must be a mapping of keys").arg(path));
+        return fail(text(QT_TR_NOOP("%1: the top level must be a mapping of keys")).arg(path));
     for (const QString &key : {kId, kServer, kLogLevel, kBatchMax, kDataFile, kWindow,
              kConnectTimeout, kReconnectTimeout, kToken, kTokenFile, kCa}) {
-        const QString origin = QStringLiteral("%1: %2").arg(path, key);
+        const TranslatedText origin = plain(QStringLiteral("%1: %2").arg(path, key));
         try {
             const std::optional<YAML::Node> node = lookup(root, key.split(QLatin1Char('.')));
             if (!node)
                 continue;
             if (!node->IsScalar())
-                return fail(QStringLiteral("%1: must be a single value").arg(origin));
+                return fail(text(QT_TR_NOOP("%1: must be a single value")).arg(origin));
             if (!apply(key, QString::fromStdString(node->Scalar()), origin))
                 return false;
         } catch (const YAML::Exception &e) {
-            return fail(QStringLiteral("%1: %2").arg(origin, QString::fromStdString(e.msg)));
+            return fail(
+                plain(QStringLiteral("%1: %2")).arg(origin).arg(QString::fromStdString(e.msg)));
         }
     }
     return true;
@@ -201,60 +220,63 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
 {
     m_config = AgencyCliConfig {};
     m_dataFileSet = false;
-    m_errorString.clear();
+    m_error = {};
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        QStringLiteral("Uploads one agency's bets to the lottery server and prints its winners.\n"
-                       "Settings: config.yaml, then CLI_* environment variables, then flags."));
+        tr("Uploads one agency's bets to the lottery server and prints its winners.\n"
+           "Settings: config.yaml, then CLI_* environment variables, then flags."));
     const QCommandLineOption help(
-        {QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
-    const QCommandLineOption config(QStringLiteral("config"),
-        QStringLiteral("YAML settings (default ./config.yaml)."), QStringLiteral("file"));
-    const QCommandLineOption agency(QStringLiteral("agency"),
-        QStringLiteral("Agency number (config id, CLI_ID)."), QStringLiteral("n"));
+        {QStringLiteral("h"), QStringLiteral("help")}, tr("Show this help."));
+    const QCommandLineOption config(
+        QStringLiteral("config"), tr("YAML settings (default ./config.yaml)."), tr("file"));
+    const QCommandLineOption agency(
+        QStringLiteral("agency"), tr("Agency number (config id, CLI_ID)."), QStringLiteral("n"));
     const QCommandLineOption server(QStringLiteral("server"),
-        QStringLiteral("Server address (config server.address, CLI_SERVER_ADDRESS)."),
-        QStringLiteral("host:port"));
+        tr("Server address, or a list a:PORT,b:PORT to fail over along in order "
+           "(config server.address, CLI_SERVER_ADDRESS)."),
+        tr("host:port[,host:port...]"));
     const QCommandLineOption file(QStringLiteral("file"),
-        QStringLiteral("Bets CSV (config data.file, CLI_DATA_FILE; default .data/agency-ID.csv)."),
-        QStringLiteral("path"));
+        tr("Bets CSV (config data.file, CLI_DATA_FILE; default .data/agency-ID.csv)."), tr("path"));
     const QCommandLineOption batchMax(QStringLiteral("batch-max"),
-        QStringLiteral("Bets per batch (config batch.maxAmount, CLI_BATCH_MAXAMOUNT)."),
-        QStringLiteral("n"));
+        tr("Bets per batch (config batch.maxAmount, CLI_BATCH_MAXAMOUNT)."), QStringLiteral("n"));
     const QCommandLineOption logLevel(QStringLiteral("log-level"),
-        QStringLiteral("DEBUG, INFO, WARNING or ERROR (config log.level, CLI_LOG_LEVEL)."),
-        QStringLiteral("level"));
+        tr("DEBUG, INFO, WARNING or ERROR (config log.level, CLI_LOG_LEVEL)."), tr("level"));
     const QCommandLineOption connectTimeout(QStringLiteral("connect-timeout"),
-        QStringLiteral("Seconds to keep retrying the connection (default 30)."),
-        QStringLiteral("s"));
+        tr("Seconds to keep retrying the connection (default 30)."), QStringLiteral("s"));
     const QCommandLineOption reconnectTimeout(QStringLiteral("reconnect-timeout"),
-        QStringLiteral("Seconds to keep reconnecting after a lost connection, 0 for never "
-                       "(config reconnect.timeout, CLI_RECONNECT_TIMEOUT; default 60)."),
+        tr("Seconds to keep reconnecting after a lost connection, 0 for never "
+           "(config reconnect.timeout, CLI_RECONNECT_TIMEOUT; default 60)."),
         QStringLiteral("s"));
     const QCommandLineOption window(QStringLiteral("window"),
-        QStringLiteral("Unacknowledged batches in flight (default 128)."), QStringLiteral("n"));
+        tr("Unacknowledged batches in flight (default 128)."), QStringLiteral("n"));
     const QCommandLineOption ca(QStringLiteral("ca"),
-        QStringLiteral("PEM CA to verify the server with; turns TLS on (config ca, CLI_CA)."),
-        QStringLiteral("file"));
+        tr("PEM CA to verify the server with; turns TLS on (config ca, CLI_CA)."), tr("file"));
     const QCommandLineOption tokenFile(QStringLiteral("token-file"),
-        QStringLiteral("File holding the agency's token (config tokenFile, CLI_TOKEN_FILE)."),
-        QStringLiteral("file"));
+        tr("File holding the agency's token (config tokenFile, CLI_TOKEN_FILE)."), tr("file"));
     const QCommandLineOption token(QStringLiteral("token"),
-        QStringLiteral("The agency's token (config token, CLI_TOKEN). Visible to other local "
-                       "users in `ps`: prefer --token-file."),
-        QStringLiteral("secret"));
+        tr("The agency's token (config token, CLI_TOKEN). Visible to other local "
+           "users in `ps`: prefer --token-file."),
+        tr("secret"));
+    const QCommandLineOption noProgress(QStringLiteral("no-progress"),
+        tr("Log lines only, also on a terminal (without it, a terminal on stderr shows a "
+           "progress bar)."));
+    const QCommandLineOption lang(QStringLiteral("lang"),
+        tr("Language of the messages to a person: es or en (default: the system's). Log lines "
+           "are always the same."),
+        QStringLiteral("es|en"));
     parser.addOptions({help, config, agency, server, file, batchMax, logLevel, connectTimeout,
-        reconnectTimeout, window, ca, tokenFile, token});
+        reconnectTimeout, window, ca, tokenFile, token, noProgress, lang});
     m_helpText = parser.helpText();
     if (!parser.parse(arguments)) {
-        fail(parser.errorText());
+        fail(plain(parser.errorText()));
         return Status::Error;
     }
     if (parser.isSet(help))
         return Status::Help;
     if (!parser.positionalArguments().isEmpty()) {
-        fail(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
+        fail(
+            text(QT_TR_NOOP("unexpected argument '%1'")).arg(parser.positionalArguments().first()));
         return Status::Error;
     }
 
@@ -262,7 +284,7 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
     if (parser.isSet(config)) {
         const QString path = parser.value(config);
         if (!QFileInfo(path).isFile()) {
-            fail(QStringLiteral("%1: no such file (named with --config)").arg(path));
+            fail(text(QT_TR_NOOP("%1: no such file (named with --config)")).arg(path));
             return Status::Error;
         }
         if (!loadYaml(path))
@@ -278,7 +300,7 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
         const QString variable = QString::fromLatin1(name.variable);
         if (!environment.contains(variable))
             continue;
-        const QString origin = QStringLiteral("environment %1").arg(variable);
+        const TranslatedText origin = text(QT_TR_NOOP("environment %1")).arg(variable);
         if (!apply(name.key, environment.value(variable), origin))
             return Status::Error;
     }
@@ -299,13 +321,19 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
     for (const auto &[option, key] : flags) {
         if (!parser.isSet(option))
             continue;
-        const QString origin = QStringLiteral("--%1").arg(option.names().constFirst());
+        const TranslatedText origin
+            = plain(QStringLiteral("--%1").arg(option.names().constFirst()));
         if (!apply(key, parser.value(option), origin))
             return Status::Error;
     }
 
     if (m_config.agency == 0) {
-        fail(QStringLiteral("the agency number is not set (config id, CLI_ID or --agency)"));
+        fail(text(QT_TR_NOOP("the agency number is not set (config id, CLI_ID or --agency)")));
+        return Status::Error;
+    }
+    m_config.progress = !parser.isSet(noProgress);
+    if (parser.isSet(lang) && !parseLanguage(parser.value(lang))) {
+        fail(text(QT_TR_NOOP("--lang must be es or en, not '%1'")).arg(parser.value(lang)));
         return Status::Error;
     }
     if (!m_dataFileSet)

@@ -5,7 +5,9 @@
 
 #include "common/log.h"
 #include "lottery/agency/agency_session.h"
+#include "lottery/agency/server_address.h"
 
+#include <QCoreApplication>
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
@@ -14,8 +16,8 @@ namespace lottery::agency {
 
 struct AgencyCliConfig {
     quint32 agency = 0; // required: config `id`, CLI_ID or --agency
-    QString host = QStringLiteral("server"); // the compose service name
-    quint16 port = 12345;
+    // server.address: one HOST:PORT or a list "a:12345,b:12345" to fail over along, in order.
+    QList<ServerAddress> servers {ServerAddress {QStringLiteral("server"), 12345}}; // compose name
     LogLevel logLevel = LogLevel::Info;
     int batchMaxBets = 100;
     QString dataFile; // default: .data/agency-{ID}.csv
@@ -28,13 +30,30 @@ struct AgencyCliConfig {
     QString token;
     QString caFile; // config `ca`, CLI_CA, --ca: PEM CA; set means TLS to the server
     QString configFile; // the file that was read; empty when none
+    bool progress = true; // --no-progress: log lines only, even on a terminal
 
-    QString serverAddress() const;
+    QString serverAddress() const; // "a:1,b:2"
     AgencySessionOptions sessionOptions() const;
+};
+
+// A message both in English, for the log line (an interface, never translated), and in the
+// language of the person reading the terminal.
+struct TranslatedText {
+    QString english;
+    QString local;
+
+    TranslatedText arg(const TranslatedText &a) const
+    {
+        return {english.arg(a.english), local.arg(a.local)};
+    }
+    TranslatedText arg(const QString &a) const { return {english.arg(a), local.arg(a)}; }
+    TranslatedText arg(qint64 a) const { return {english.arg(a), local.arg(a)}; }
 };
 
 class AgencyConfigLoader
 {
+    Q_DECLARE_TR_FUNCTIONS(AgencyConfigLoader)
+
 public:
     enum class Status { Ok, Help, Error };
 
@@ -43,17 +62,21 @@ public:
     Status load(const QStringList &arguments, const QProcessEnvironment &environment);
 
     const AgencyCliConfig &config() const { return m_config; }
-    QString errorString() const { return m_errorString; }
+    QString errorString() const { return m_error.english; } // for the log line
+    QString userErrorString() const { return m_error.local; } // for a person
     QString helpText() const { return m_helpText; }
 
 private:
     bool loadYaml(const QString &path);
-    bool apply(const QString &key, const QString &value, const QString &origin);
-    bool fail(const QString &message);
+    bool apply(const QString &key, const QString &value, const TranslatedText &origin);
+    bool fail(const TranslatedText &message);
+    // `source` marked with QT_TR_NOOP: English as written, and its translation.
+    static TranslatedText text(const char *source);
+    static TranslatedText plain(const QString &value) { return {value, value}; }
 
     AgencyCliConfig m_config;
     bool m_dataFileSet = false;
-    QString m_errorString;
+    TranslatedText m_error;
     QString m_helpText;
 };
 

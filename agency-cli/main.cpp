@@ -4,10 +4,15 @@
 //      (SIGTERM/SIGINT), as in the course, so `docker stop` is not reported as a crash
 //   1  the upload failed (server unreachable, rejected batch, protocol error, connection lost)
 //   2  bad settings, or some rows of the file were invalid (everything else succeeded)
+// Output: the log lines on stdout, exactly, unless a person watches: when stderr is a terminal
+// (and no --no-progress) a progress bar and a summary in the person's language go to stderr,
+// and the log lines too go only where stdout is not that terminal (a file, a pipe).
 #include "agency_config.h"
-#include "upload_stats.h"
+#include "terminal_progress.h"
+#include "upload_summary.h"
 
 #include "common/log.h"
+#include "common/translations.h"
 #include "common/unix_signal_watcher.h"
 #include "lottery/agency/agency_session.h"
 #include "lottery/agency/session_logger.h"
@@ -16,6 +21,9 @@
 #include <QTextStream>
 
 #include <csignal>
+#include <cstdio>
+#include <memory>
+#include <unistd.h>
 
 using namespace lottery;
 using namespace lottery::agency;
@@ -25,11 +33,29 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("agency-cli"));
 
+    // Decided before anything is printed. Without a person (Docker, pipes, --no-progress) the
+    // program writes exactly its log lines and nothing is translated.
+    const QStringList arguments = QCoreApplication::arguments();
+    const bool person = TerminalProgress::isTerminal(STDERR_FILENO)
+        && !arguments.contains(QStringLiteral("--no-progress"));
+    if (person) {
+        installTranslations(parseLanguage(languageArgument(arguments)).value_or(systemLanguage()),
+            {QStringLiteral("agency_cli")});
+        if (TerminalProgress::isTerminal(STDOUT_FILENO))
+            setLogOutputEnabled(false); // the same terminal: the bar replaces the log lines
+    }
+
     AgencyConfigLoader loader;
-    switch (loader.load(QCoreApplication::arguments(), QProcessEnvironment::systemEnvironment())) {
+    switch (loader.load(arguments, QProcessEnvironment::systemEnvironment())) {
     case AgencyConfigLoader::Status::Help: QTextStream(stdout) << loader.helpText(); return 0;
     case AgencyConfigLoader::Status::Error:
         LOTTERY_LOG_FAIL("config").field(u"error", loader.errorString());
+        if (person) {
+            const QString message
+                = QCoreApplication::translate("AgencyCli", "agency-cli: %1\nTry --help.\n")
+                      .arg(loader.userErrorString());
+            std::fputs(message.toUtf8().constData(), stderr);
+        }
         return 2;
     case AgencyConfigLoader::Status::Ok: break;
     }
@@ -50,8 +76,11 @@ int main(int argc, char **argv)
 
     AgencySession session(config.sessionOptions());
     SessionLogger logger(&session);
-    UploadStats stats(&session);
+    UploadSummary summary(&session);
     UnixSignalWatcher signalWatcher({SIGTERM, SIGINT});
+    std::unique_ptr<TerminalProgress> progress;
+    if (person)
+        progress = std::make_unique<TerminalProgress>(&session, STDERR_FILENO);
 
     QObject::connect(
         &signalWatcher, &UnixSignalWatcher::signalReceived, &app, [&session](int signalNumber) {
@@ -67,6 +96,8 @@ int main(int argc, char **argv)
 
     session.start();
     const int exitCode = QCoreApplication::exec();
-    stats.logSummary();
+    summary.logSummary();
+    if (progress)
+        progress->finish();
     return exitCode;
 }

@@ -1,6 +1,9 @@
 #include "agency_window.h"
 
+#include "user_messages.h"
+
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDateTime>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -10,6 +13,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
@@ -19,8 +23,11 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QTableView>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace lottery::gui {
 
@@ -95,9 +102,17 @@ AgencyWindow::AgencyWindow(QSettings *settings, QWidget *parent)
     layout->addWidget(buildLogBox(), 1);
     setCentralWidget(central);
     resize(1000, 720);
+    setTabOrder();
+    // Outside a dialog Return does not press a focused button unless it is autoDefault.
+    for (QPushButton *button : findChildren<QPushButton *>())
+        button->setAutoDefault(true);
 
     connectController();
     setFields(m_settings ? UploadSettings::load(*m_settings) : UploadSettings {});
+    const QString language
+        = m_settings ? m_settings->value(QStringLiteral("ui/language")).toString() : QString();
+    m_languageCombo->setCurrentIndex(std::max(0, m_languageCombo->findData(language)));
+    connect(m_languageCombo, &QComboBox::currentIndexChanged, this, &AgencyWindow::chooseLanguage);
     onPhaseChanged(UploadController::Phase::Idle);
 }
 
@@ -109,43 +124,76 @@ QWidget *AgencyWindow::buildSettingsBox()
     m_settingsBox->setObjectName(QStringLiteral("settingsBox"));
     m_hostEdit = new QLineEdit;
     m_hostEdit->setObjectName(QStringLiteral("hostEdit"));
+    m_hostEdit->setPlaceholderText(tr("host, or host:port,host:port to fail over in order"));
+    m_hostEdit->setToolTip(tr("One server, or a comma-separated list tried in order when one "
+                              "is lost; an entry without a port uses the Port field."));
     m_portSpin = new QSpinBox;
     m_portSpin->setObjectName(QStringLiteral("portSpin"));
     m_portSpin->setRange(1, 65535);
+    m_portSpin->setToolTip(tr("The server's TCP port"));
     m_agencySpin = new QSpinBox;
     m_agencySpin->setObjectName(QStringLiteral("agencySpin"));
     m_agencySpin->setRange(1, 1000000);
+    m_agencySpin->setToolTip(tr("This agency's number, as the lottery assigned it"));
     m_fileEdit = new QLineEdit;
     m_fileEdit->setObjectName(QStringLiteral("fileEdit"));
     m_fileEdit->setPlaceholderText(tr("choose or drop a CSV file"));
-    auto *browse = new QPushButton(tr("Browse..."));
-    browse->setObjectName(QStringLiteral("browseButton"));
+    m_browseButton = new QPushButton(tr("&Browse..."));
+    m_browseButton->setObjectName(QStringLiteral("browseButton"));
+    m_browseButton->setToolTip(tr("Choose the agency's bets file"));
     m_batchSpin = new QSpinBox;
     m_batchSpin->setObjectName(QStringLiteral("batchSpin"));
     m_batchSpin->setRange(1, 0xFFFF);
+    m_batchSpin->setToolTip(tr("Bets sent in each batch"));
     m_caEdit = new QLineEdit;
     m_caEdit->setObjectName(QStringLiteral("caEdit"));
     m_caEdit->setPlaceholderText(tr("CA certificate (PEM) for TLS; empty: no TLS"));
+    m_caBrowseButton = new QPushButton(tr("Br&owse..."));
+    m_caBrowseButton->setObjectName(QStringLiteral("caBrowseButton"));
+    m_caBrowseButton->setToolTip(tr("Choose the CA certificate"));
     m_tokenFileEdit = new QLineEdit;
     m_tokenFileEdit->setObjectName(QStringLiteral("tokenFileEdit"));
     m_tokenFileEdit->setPlaceholderText(tr("file holding the agency's token; empty: none"));
+    m_tokenBrowseButton = new QPushButton(tr("Bro&wse..."));
+    m_tokenBrowseButton->setObjectName(QStringLiteral("tokenBrowseButton"));
+    m_tokenBrowseButton->setToolTip(tr("Choose the token file"));
+    m_languageCombo = new QComboBox;
+    m_languageCombo->setObjectName(QStringLiteral("languageCombo"));
+    // Each language in its own name, so a person who cannot read the current one finds theirs.
+    m_languageCombo->addItem(tr("System language"), QString());
+    m_languageCombo->addItem(QString::fromUtf8("Español"), QStringLiteral("es"));
+    m_languageCombo->addItem(QStringLiteral("English"), QStringLiteral("en"));
+    m_languageCombo->setToolTip(tr("The language of this app; it changes on the next start"));
 
+    const auto withButton = [](QWidget *field, QPushButton *button) {
+        auto *row = new QHBoxLayout;
+        row->addWidget(field, 1);
+        row->addWidget(button);
+        return row;
+    };
+    // Labels with mnemonics (Alt+letter) and buddies: the keyboard reaches every field.
+    const auto label = [](const QString &text, QWidget *buddy) {
+        auto *l = new QLabel(text);
+        l->setBuddy(buddy);
+        return l;
+    };
     auto *server = new QHBoxLayout;
     server->addWidget(m_hostEdit, 1);
-    server->addWidget(new QLabel(tr("Port")));
+    server->addWidget(label(tr("&Port"), m_portSpin));
     server->addWidget(m_portSpin);
-    auto *file = new QHBoxLayout;
-    file->addWidget(m_fileEdit, 1);
-    file->addWidget(browse);
     auto *form = new QFormLayout(m_settingsBox);
-    form->addRow(tr("Server"), server);
-    form->addRow(tr("Agency"), m_agencySpin);
-    form->addRow(tr("Bets file"), file);
-    form->addRow(tr("Batch size"), m_batchSpin);
-    form->addRow(tr("CA file"), m_caEdit);
-    form->addRow(tr("Token file"), m_tokenFileEdit);
+    form->addRow(label(tr("&Server"), m_hostEdit), server);
+    form->addRow(label(tr("&Agency"), m_agencySpin), m_agencySpin);
+    form->addRow(label(tr("Bets &file"), m_fileEdit), withButton(m_fileEdit, m_browseButton));
+    form->addRow(label(tr("Batch si&ze"), m_batchSpin), m_batchSpin);
+    form->addRow(label(tr("&CA file"), m_caEdit), withButton(m_caEdit, m_caBrowseButton));
+    form->addRow(label(tr("&Token file"), m_tokenFileEdit),
+        withButton(m_tokenFileEdit, m_tokenBrowseButton));
+    form->addRow(label(tr("&Language"), m_languageCombo), m_languageCombo);
 
-    connect(browse, &QPushButton::clicked, this, &AgencyWindow::browseForFile);
+    connect(m_browseButton, &QPushButton::clicked, this, &AgencyWindow::browseForFile);
+    connect(m_caBrowseButton, &QPushButton::clicked, this, &AgencyWindow::browseForCa);
+    connect(m_tokenBrowseButton, &QPushButton::clicked, this, &AgencyWindow::browseForTokenFile);
     connect(m_fileEdit, &QLineEdit::editingFinished, this, [this] {
         if (m_fileEdit->text().trimmed() != m_controller.previewPath())
             setDataFile(m_fileEdit->text().trimmed());
@@ -187,11 +235,14 @@ QWidget *AgencyWindow::buildUploadBox()
     m_errorLabel->setTextFormat(Qt::RichText);
     m_errorLabel->setStyleSheet(QStringLiteral("color: #b00020;"));
     m_errorLabel->hide();
-    m_uploadButton = new QPushButton(tr("Upload"));
+    m_uploadButton = new QPushButton(tr("&Upload"));
     m_uploadButton->setObjectName(QStringLiteral("uploadButton"));
     m_uploadButton->setDefault(true);
-    m_cancelButton = new QPushButton(tr("Cancel"));
+    m_uploadButton->setToolTip(tr("Send the bets to the server (Enter)"));
+    m_cancelButton = new QPushButton(tr("Ca&ncel"));
     m_cancelButton->setObjectName(QStringLiteral("cancelButton"));
+    m_cancelButton->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_cancelButton->setToolTip(tr("Stop the upload; the server keeps what it stored (Esc)"));
 
     auto *buttons = new QHBoxLayout;
     buttons->addStretch(1);
@@ -218,8 +269,9 @@ QWidget *AgencyWindow::buildWinnersBox()
     m_winnersView->horizontalHeader()->setStretchLastSection(false);
     m_winnersView->horizontalHeader()->setSectionResizeMode(
         WinnersModel::LastNameColumn, QHeaderView::Stretch);
-    m_exportButton = new QPushButton(tr("Export winners..."));
+    m_exportButton = new QPushButton(tr("&Export winners..."));
     m_exportButton->setObjectName(QStringLiteral("exportButton"));
+    m_exportButton->setToolTip(tr("Save the winners as a CSV file"));
     auto *bottom = new QHBoxLayout;
     bottom->addStretch(1);
     bottom->addWidget(m_exportButton);
@@ -262,7 +314,10 @@ void AgencyWindow::connectController()
         m_summaryLabel->setText(tr("Cannot read the file: %1").arg(message));
     });
     connect(c, &UploadController::winnersReady, this, [this](int count) {
-        m_winnersCountLabel->setText(tr("%n winner(s)", nullptr, count));
+        // One form for one, another for the rest: the plural rule of both English and Spanish
+        // (no English catalog is loaded, so Qt's %n plural forms would stay "winner(s)").
+        m_winnersCountLabel->setText(
+            count == 1 ? tr("1 winner") : tr("%1 winners").arg(QLocale().toString(count)));
         m_winnersView->resizeColumnsToContents();
     });
 }
@@ -330,6 +385,57 @@ void AgencyWindow::browseForFile()
         setDataFile(path);
 }
 
+void AgencyWindow::browseForCa()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Choose the CA certificate"),
+        QFileInfo(m_caEdit->text()).absolutePath(),
+        tr("PEM certificates (*.pem *.crt);;All files (*)"));
+    if (!path.isEmpty())
+        m_caEdit->setText(path);
+}
+
+void AgencyWindow::browseForTokenFile()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Choose the agency's token file"),
+        QFileInfo(m_tokenFileEdit->text()).absolutePath(), tr("All files (*)"));
+    if (!path.isEmpty())
+        m_tokenFileEdit->setText(path);
+}
+
+void AgencyWindow::chooseLanguage(int index)
+{
+    if (!m_settings)
+        return;
+    m_settings->setValue(QStringLiteral("ui/language"), m_languageCombo->itemData(index));
+    m_settings->sync();
+    statusBar()->showMessage(tr("The language changes the next time the app starts."));
+}
+
+void AgencyWindow::setTabOrder()
+{
+    // Top to bottom, left to right, as the window reads: settings, upload, winners, log.
+    const QList<QWidget *> order {m_hostEdit, m_portSpin, m_agencySpin, m_fileEdit, m_browseButton,
+        m_batchSpin, m_caEdit, m_caBrowseButton, m_tokenFileEdit, m_tokenBrowseButton,
+        m_languageCombo, m_uploadButton, m_cancelButton, m_invalidRowsView, m_winnersView,
+        m_exportButton, m_logView};
+    for (qsizetype i = 1; i < order.size(); ++i)
+        QWidget::setTabOrder(order.at(i - 1), order.at(i));
+}
+
+void AgencyWindow::keyPressEvent(QKeyEvent *event)
+{
+    const bool enter = event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter;
+    QWidget *focus = focusWidget();
+    if (enter && event->modifiers() == Qt::NoModifier && focus && m_settingsBox->isAncestorOf(focus)
+        && !m_controller.isBusy()) {
+        // The field's own editingFinished runs first (the file is previewed, say).
+        startUpload();
+        event->accept();
+        return;
+    }
+    QMainWindow::keyPressEvent(event);
+}
+
 void AgencyWindow::exportWinners()
 {
     const QString suggested
@@ -355,7 +461,7 @@ void AgencyWindow::onPhaseChanged(UploadController::Phase phase)
     m_phaseLabel->setText(tr("Status: %1").arg(UploadController::phaseText(phase)));
     m_uploadButton->setEnabled(!busy);
     m_uploadButton->setText(
-        phase == Phase::Failed || phase == Phase::Cancelled ? tr("Retry") : tr("Upload"));
+        phase == Phase::Failed || phase == Phase::Cancelled ? tr("&Retry") : tr("&Upload"));
     m_cancelButton->setEnabled(busy);
     m_settingsBox->setEnabled(!busy);
     m_exportButton->setEnabled(phase == Phase::Done);

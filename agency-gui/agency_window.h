@@ -7,6 +7,7 @@
 
 #include <QMainWindow>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -41,6 +42,8 @@ protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
     void closeEvent(QCloseEvent *event) override;
+    // Enter in a field of the settings starts the upload (a QMainWindow has no default button).
+    void keyPressEvent(QKeyEvent *event) override;
 
 private:
     QWidget *buildSettingsBox();
@@ -51,6 +54,10 @@ private:
     void connectController();
 
     void browseForFile();
+    void browseForCa();
+    void browseForTokenFile();
+    void chooseLanguage(int index);
+    void setTabOrder();
     void exportWinners();
     void onPhaseChanged(UploadController::Phase phase);
     void onProgress(qint64 acknowledged, qint64 total);
@@ -71,6 +78,10 @@ private:
     QLineEdit *m_caEdit = nullptr; // empty: plain TCP
     QLineEdit *m_tokenFileEdit = nullptr; // a path: the token is read when the upload starts
     QSpinBox *m_batchSpin = nullptr;
+    QPushButton *m_browseButton = nullptr;
+    QPushButton *m_caBrowseButton = nullptr;
+    QPushButton *m_tokenBrowseButton = nullptr;
+    QComboBox *m_languageCombo = nullptr; // "ui/language" in the settings: "", "es" or "en"
 
     QLabel *m_summaryLabel = nullptr;
     QTableView *m_invalidRowsView = nullptr;

@@ -1,5 +1,7 @@
 #include "invalid_rows_model.h"
 
+#include "user_messages.h"
+
 namespace lottery::gui {
 
 void InvalidRowsModel::setRows(const QList<agency::InvalidRow> &rows)
@@ -28,7 +30,7 @@ QVariant InvalidRowsModel::data(const QModelIndex &index, int role) const
         if (index.column() == LineColumn)
             return row.line;
         if (index.column() == ReasonColumn)
-            return row.reason;
+            return UserMessages::forInvalidRow(row.reason);
     }
     if (role == Qt::TextAlignmentRole && index.column() == LineColumn)
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);

@@ -4,10 +4,13 @@
 //   exit 0  winners received (and, with --screenshot, the PNG saved)
 //   exit 1  the upload failed, or the screenshot could not be saved
 //   exit 2  bad command line
+// The language: --lang es|en, else the one chosen in the window (QSettings ui/language), else
+// the system locale's; Spanish falls back to English for anything untranslated.
 #include "agency_window.h"
 #include "command_line.h"
 
 #include "common/log.h"
+#include "common/translations.h"
 
 #include <QApplication>
 #include <QPixmap>
@@ -49,6 +52,16 @@ int main(int argc, char **argv)
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Loteria"));
     QApplication::setApplicationName(QStringLiteral("agency-gui"));
+    // The installed loteria-agencia.desktop: its name and icon for the window.
+    QGuiApplication::setDesktopFileName(QStringLiteral("loteria-agencia"));
+
+    QSettings settings;
+    // Before the command line is parsed: its help and errors are in the chosen language too.
+    const QString requested = languageArgument(QApplication::arguments());
+    const auto language = parseLanguage(
+        requested.isEmpty() ? settings.value(QStringLiteral("ui/language")).toString() : requested)
+                              .value_or(systemLanguage());
+    installTranslations(language, {QStringLiteral("agency")});
 
     const GuiCommandLine commandLine = GuiCommandLine::parse(QApplication::arguments());
     switch (commandLine.status) {
@@ -59,7 +72,6 @@ int main(int argc, char **argv)
     case GuiCommandLine::Status::Ok: break;
     }
 
-    QSettings settings;
     AgencyWindow window(&settings);
     UploadSettings fields = window.fields();
     commandLine.applyTo(fields);

@@ -1,6 +1,9 @@
 #include "upload_controller.h"
 
+#include "user_messages.h"
 #include "winner_lookup.h"
+
+#include "lottery/agency/token_file.h"
 
 #include "lottery/agency/session_logger.h"
 
@@ -136,6 +139,7 @@ void UploadController::upload(const UploadSettings &settings)
         return;
     m_settings = settings;
     m_errorTitle.clear();
+    m_lastError = {};
     m_errorString.clear();
     m_winners.clear();
     m_alreadyStored = 0;
@@ -160,21 +164,28 @@ void UploadController::upload(const UploadSettings &settings)
 void UploadController::startSession()
 {
     agency::AgencySessionOptions options;
-    options.host = m_settings.host;
-    options.port = m_settings.port;
+    QString addressError;
+    const auto servers = serversOf(m_settings, &addressError);
+    if (!servers) {
+        agency::UploadError invalid;
+        invalid.kind = agency::UploadError::Kind::InvalidOptions;
+        failWith(userMessageFor(invalid).title, addressError);
+        return;
+    }
+    options.servers = *servers;
     options.agency = m_settings.agency;
     options.dataFile = m_settings.dataFile;
     options.batchMaxBets = m_settings.batchSize;
     options.connectTimeout = m_connectTimeout;
+    options.reconnectTimeout = m_reconnectTimeout;
     options.caFile = m_settings.caFile;
     if (!m_settings.tokenFile.isEmpty()) {
-        QFile file(m_settings.tokenFile);
-        if (!file.open(QIODevice::ReadOnly)) {
-            failWith(tr("Cannot read the token file"),
-                QStringLiteral("%1: %2").arg(m_settings.tokenFile, file.errorString()));
+        const agency::TokenResult token = agency::readTokenFile(m_settings.tokenFile);
+        if (!token.ok) {
+            failWith(tr("Cannot use the token file"), token.userErrorString);
             return;
         }
-        options.token = QString::fromUtf8(file.read(64 * 1024)).trimmed();
+        options.token = token.token;
     }
 
     m_total = m_preview.validRows;
@@ -182,11 +193,10 @@ void UploadController::startSession()
     m_session = std::make_unique<AgencySession>(options);
     m_sessionLogger = std::make_unique<agency::SessionLogger>(m_session.get());
     connectSession(m_session.get());
-    emit logMessage(tr("Uploading %1 bets of agency %2 to %3:%4 in batches of %5")
+    emit logMessage(tr("Uploading %1 bets of agency %2 to %3 in batches of %4")
                         .arg(m_total)
                         .arg(options.agency)
-                        .arg(options.host)
-                        .arg(options.port)
+                        .arg(agency::toString(options.servers))
                         .arg(options.batchMaxBets));
     emit progressChanged(acknowledged(), m_total);
     m_stats.reset();
@@ -207,12 +217,17 @@ void UploadController::connectSession(AgencySession *session)
                                 .arg(error)
                                 .arg(delayMs));
         });
+    connect(session, &AgencySession::reconnecting, this, [this](const QString &reason, int) {
+        emit logMessage(tr("Connection lost (%1); trying the next server").arg(reason));
+    });
     connect(session, &AgencySession::welcomed, this, [this](quint64, quint64 storedBets) {
         m_alreadyStored = static_cast<qint64>(storedBets);
+        const QString server = m_session->currentServer().toString();
         emit logMessage(storedBets > 0
-                ? tr("Connected; the server already holds %1 bets, resuming after them")
+                ? tr("Connected to %1; the server already holds %2 bets, resuming after them")
+                      .arg(server)
                       .arg(storedBets)
-                : tr("Connected"));
+                : tr("Connected to %1").arg(server));
         emit progressChanged(acknowledged(), m_total);
     });
     connect(session, &AgencySession::batchAcknowledged, this,
@@ -250,46 +265,21 @@ void UploadController::onSessionPhase(AgencySession::Phase phase)
     }
 }
 
-void UploadController::onSessionFailed(const QString &message)
+void UploadController::onSessionFailed(const agency::UploadError &error)
 {
-    failWith(failureTitle(), message);
-}
-
-QString UploadController::failureTitle() const
-{
-    using Kind = AgencySession::FailureKind;
-    const AgencySession &session = *m_session;
-    const auto code = session.lastErrorCode();
-    switch (session.failureKind()) {
-    case Kind::InvalidOptions: return tr("Invalid settings");
-    case Kind::FileError: return tr("Cannot read the bets file");
-    case Kind::ConnectTimeout: return tr("Server unreachable");
-    case Kind::ServerError:
-        if (code == protocol::ErrorCode::UnsupportedVersion)
-            return tr("Protocol version mismatch");
-        if (code == protocol::ErrorCode::InvalidAgency)
-            return tr("Agency refused by the server");
-        if (code == protocol::ErrorCode::AuthenticationFailed)
-            return tr("Agency token refused");
-        return tr("Error from the server");
-    case Kind::BatchRejected: return tr("Batch rejected by the server");
-    case Kind::ProtocolViolation:
-        // The session reports a WELCOME of another version as a protocol violation (no code).
-        if (session.errorString().contains(QLatin1String("protocol version")))
-            return tr("Protocol version mismatch");
-        return tr("Unexpected answer from the server");
-    case Kind::ConnectionLost: return tr("Connection lost");
-    case Kind::ResponseTimeout: return tr("The server stopped answering");
-    case Kind::TlsError: return tr("Secure connection failed");
-    case Kind::None: break;
-    }
-    return tr("Upload failed");
+    // The person reads a title and a sentence in their language, from the error's kind and the
+    // server's code; the library's English detail is for the log pane (and the log lines).
+    m_lastError = error;
+    emit logMessage(tr("Details: %1").arg(error.message));
+    const UserMessage message = userMessageFor(error);
+    failWith(message.title, message.explanation);
 }
 
 void UploadController::onWinnerDocuments(const QStringList &documents)
 {
-    emit logMessage(
-        tr("Draw done: %n winner(s) for this agency", nullptr, static_cast<int>(documents.size())));
+    emit logMessage(documents.size() == 1
+            ? tr("Draw done: 1 winner for this agency")
+            : tr("Draw done: %1 winners for this agency").arg(documents.size()));
     const QString path = m_settings.dataFile;
     m_lookup.start([this, path, documents](const BackgroundJob &job) {
         WinnerLookupResult result

@@ -52,6 +52,8 @@ public:
 
     // How long the upload keeps trying to reach the server before it reports it unreachable.
     void setConnectTimeout(std::chrono::milliseconds timeout) { m_connectTimeout = timeout; }
+    // After a lost connection, how long the upload fails over along the servers (0: never).
+    void setReconnectTimeout(std::chrono::milliseconds timeout) { m_reconnectTimeout = timeout; }
 
     // Reads the file in a worker thread: bets, invalid rows (previewReady / previewFailed).
     void previewFile(const QString &path);
@@ -73,6 +75,8 @@ public:
     qint64 total() const { return m_total; } // valid bets in the file
     QString errorTitle() const { return m_errorTitle; }
     QString errorString() const { return m_errorString; }
+    // The session's failure behind the last Failed phase (Kind::None for a local refusal).
+    const agency::UploadError &lastError() const { return m_lastError; }
     const UploadSettings &settings() const { return m_settings; }
 
 signals:
@@ -103,18 +107,18 @@ private:
     void startSession();
     void connectSession(agency::AgencySession *session);
     void onSessionPhase(agency::AgencySession::Phase phase);
-    void onSessionFailed(const QString &message);
+    void onSessionFailed(const agency::UploadError &error);
     void onWinnerDocuments(const QStringList &documents);
     void showWinners(const QList<WinnerRecord> &winners);
     void failWith(const QString &title, const QString &details);
     void setPhase(Phase phase);
     void sampleSpeed();
-    QString failureTitle() const;
 
     InvalidRowsModel m_invalidRows;
     WinnersModel m_winners;
     UploadSettings m_settings;
     std::chrono::milliseconds m_connectTimeout {10000};
+    std::chrono::milliseconds m_reconnectTimeout {60000};
 
     PreviewState m_previewState = PreviewState::None;
     QString m_previewPath;
@@ -131,6 +135,7 @@ private:
     UploadStats m_stats;
     QString m_errorTitle;
     QString m_errorString;
+    agency::UploadError m_lastError;
 
     // Declared last, destroyed first: the session and the workers go before what they report to.
     std::unique_ptr<agency::AgencySession> m_session;

@@ -1,5 +1,6 @@
 #include "upload_settings.h"
 
+#include <QCoreApplication>
 #include <QSettings>
 
 namespace lottery::gui {
@@ -41,28 +42,9 @@ void UploadSettings::save(QSettings &settings) const
     settings.sync();
 }
 
-std::optional<ServerAddress> parseServerAddress(const QString &text, QString *error)
+std::optional<QList<ServerAddress>> serversOf(const UploadSettings &settings, QString *error)
 {
-    auto failWith = [error, &text](const QString &why) -> std::optional<ServerAddress> {
-        if (error)
-            *error = QStringLiteral("bad server address '%1': %2").arg(text, why);
-        return std::nullopt;
-    };
-    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
-    if (colon <= 0)
-        return failWith(QStringLiteral("expected HOST:PORT"));
-    QString host = text.left(colon);
-    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
-        host = host.mid(1, host.size() - 2);
-    else if (host.contains(QLatin1Char(':')))
-        return failWith(QStringLiteral("write an IPv6 address in brackets, [::1]:PORT"));
-    if (host.isEmpty())
-        return failWith(QStringLiteral("the host is empty"));
-    bool ok = false;
-    const uint port = text.mid(colon + 1).toUInt(&ok);
-    if (!ok || port < 1 || port > 65535)
-        return failWith(QStringLiteral("the port must be a number in 1..65535"));
-    return ServerAddress {host, static_cast<quint16>(port)};
+    return parseServerList(settings.host, nullptr, settings.port, error);
 }
 
 } // namespace lottery::gui

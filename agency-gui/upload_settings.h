@@ -1,6 +1,9 @@
 // What the user fills in, remembered between runs with QSettings.
 #pragma once
 
+#include "lottery/agency/server_address.h"
+
+#include <QList>
 #include <QString>
 
 #include <optional>
@@ -10,6 +13,7 @@ class QSettings;
 namespace lottery::gui {
 
 struct UploadSettings {
+    // One host (with `port`), or a list "a:12345,b:12345" of servers to fail over along.
     QString host = QStringLiteral("127.0.0.1");
     quint16 port = 12345;
     quint32 agency = 1;
@@ -30,12 +34,13 @@ struct UploadSettings {
     }
 };
 
-struct ServerAddress {
-    QString host;
-    quint16 port = 0;
-};
+using agency::parseServerAddress;
+using agency::parseServerList;
+using agency::ServerAddress;
 
-// "HOST:PORT" or "[IPv6]:PORT"; nullopt with `error` set when it is neither.
-std::optional<ServerAddress> parseServerAddress(const QString &text, QString *error = nullptr);
+// The servers the fields name: `host` is one host, "host:port", or a list "a:1,b:2" to fail
+// over along; an entry without a port takes `port`. `error`: why not, in the person's language.
+std::optional<QList<ServerAddress>> serversOf(
+    const UploadSettings &settings, QString *error = nullptr);
 
 } // namespace lottery::gui

@@ -13,6 +13,7 @@ namespace lottery {
 namespace {
 
 std::atomic<int> g_level {static_cast<int>(LogLevel::Info)};
+std::atomic<bool> g_outputEnabled {true};
 
 QMutex &outputMutex()
 {
@@ -125,8 +126,13 @@ LogLevel logLevel()
     return static_cast<LogLevel>(g_level.load());
 }
 
+void setLogOutputEnabled(bool enabled)
+{
+    g_outputEnabled.store(enabled);
+}
+
 LogLine::LogLine(LogLevel level, QStringView action, LogResult result)
-    : m_enabled(static_cast<int>(level) >= g_level.load()), m_level(level)
+    : m_enabled(g_outputEnabled.load() && static_cast<int>(level) >= g_level.load()), m_level(level)
 {
     if (!m_enabled)
         return;

@@ -18,6 +18,9 @@ QString toString(LogLevel level);
 
 void setLogLevel(LogLevel level);
 LogLevel logLevel();
+// Off: no line is written at all (agency-cli when a person watches its progress bar on the
+// terminal the log would write to).
+void setLogOutputEnabled(bool enabled);
 
 enum class LogResult { Success, Fail, InProgress };
 

@@ -4,28 +4,35 @@
 #   docker/compose.sh image                  build loteria-server and loteria-agency
 #   docker/compose.sh up   [COMPOSE_FILE]    build the images, then start everything detached
 #   docker/compose.sh logs [COMPOSE_FILE]    follow every container's log
-#   docker/compose.sh down [COMPOSE_FILE]    stop (10 s grace), then remove containers and network;
-#                                            the bets volume `loteria-bets` is kept
+#   docker/compose.sh down [COMPOSE_FILE]    stop (10 s grace), then remove containers and network
+#                                            (and with them bets kept in the server container; a
+#                                            --keep-bets volume is kept)
 #   docker/compose.sh services [COMPOSE_FILE]  list the file's services (checks that it parses)
+#   docker/compose.sh project                print the compose project's name
 #
-# COMPOSE_FILE defaults to docker-compose-dev.yaml (make it with ./generar-compose.sh). The project
-# is always named `loteria` and relative paths resolve from the repository root, wherever the
-# compose file is. Base images: when debian:bookworm(-slim) are missing they are made locally with
-# docker/bootstrap-base-images.sh (debootstrap), unless LOTTERY_DOCKER_PULL=1 asks to pull them.
-# LOTTERY_DOCKER_BUILD=0 makes `up` use the images as they are, without building.
+# COMPOSE_FILE defaults to docker-compose-dev.yaml (make it with ./generar-compose.sh). Relative
+# paths resolve from the repository root, wherever the compose file is, and the project name is
+# the one plain `docker compose` gives in the repository root: the checkout folder's name
+# (COMPOSE_PROJECT_NAME overrides it), so `make docker-compose-down` and `docker compose down`
+# act on the same containers, and two checkouts are two projects. Base images: when
+# debian:bookworm(-slim) are missing they are made locally with docker/bootstrap-base-images.sh
+# (debootstrap, installed first when missing, as scripts/install-deps.sh does), unless
+# LOTTERY_DOCKER_PULL=1 asks to pull them. LOTTERY_DOCKER_BUILD=0 makes `up` use the images as
+# they are, without building. LOTTERY_IMAGE_TAG (default latest) tags the images it builds.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly ROOT
-readonly PROJECT=loteria
 readonly STOP_GRACE_SECONDS=10
+# The images' tag; generar-compose.sh writes the same one (e.g. a test's own, on a shared host).
+readonly IMAGE_TAG=${LOTTERY_IMAGE_TAG:-latest}
 readonly BASE_IMAGES=(debian:bookworm debian:bookworm-slim)
 
 die() { echo "compose.sh: error: $*" >&2; exit 1; }
 log() { echo "compose.sh: $*"; }
 
 usage() {
-    echo "usage: $0 image | up|logs|down|services [COMPOSE_FILE]" >&2
+    echo "usage: $0 image | project | up|logs|down|services [COMPOSE_FILE]" >&2
     exit 2
 }
 
@@ -59,7 +66,21 @@ ensure_base_images() {
         [[ ${#missing[@]} -gt 0 ]] || return 0
     fi
     log "base images missing (${missing[*]}): creating them with debootstrap"
-    "$ROOT/docker/bootstrap-base-images.sh"
+    # Both steps need root: as another user, through sudo when there is one.
+    local as_root=()
+    if [[ $(id -u) -ne 0 ]]; then
+        command -v sudo >/dev/null ||
+            die "making the base images needs root: run 'sudo $ROOT/docker/bootstrap-base-images.sh'" \
+                "once (or LOTTERY_DOCKER_PULL=1 to pull them from a registry)"
+        as_root=(sudo)
+    fi
+    if ! command -v debootstrap >/dev/null; then
+        log "debootstrap is not installed: installing it (scripts/install-deps.sh --debootstrap)"
+        "${as_root[@]}" "$ROOT/scripts/install-deps.sh" --debootstrap ||
+            die "could not install debootstrap: run 'apt-get install debootstrap' as root," \
+                "or LOTTERY_DOCKER_PULL=1 to pull the base images instead"
+    fi
+    "${as_root[@]}" "$ROOT/docker/bootstrap-base-images.sh"
 }
 
 build_images() {
@@ -71,12 +92,20 @@ build_images() {
         local build_log=${TMPDIR:-/tmp}/loteria-docker-build-$target.log
         # The classic builder: it needs no buildx plugin and is what every Docker engine has.
         if ! DOCKER_BUILDKIT=0 docker build -f "$ROOT/docker/Dockerfile" --target "$target" \
-            -t "loteria-$target:latest" "$ROOT" >"$build_log" 2>&1; then
+            -t "loteria-$target:$IMAGE_TAG" "$ROOT" >"$build_log" 2>&1; then
             tail -n 40 "$build_log" >&2
             die "building loteria-$target failed (whole log: $build_log)"
         fi
     done
-    log "images ready: loteria-server:latest loteria-agency:latest"
+    log "images ready: loteria-server:$IMAGE_TAG loteria-agency:$IMAGE_TAG"
+}
+
+# The name compose gives the project (both versions): COMPOSE_PROJECT_NAME, else the project
+# folder's name, lower-cased, keeping only a-z, 0-9, '-' and '_'.
+project_name() {
+    local name=${COMPOSE_PROJECT_NAME:-$(basename "$ROOT")}
+    name=$(echo "$name" | tr '[:upper:]' '[:lower:]' | tr -cd 'a-z0-9_-')
+    echo "$name"
 }
 
 compose_file() {
@@ -95,10 +124,15 @@ case "$command" in
         [[ $# -eq 0 ]] || usage
         build_images
         ;;
+    project)
+        [[ $# -le 1 ]] || usage
+        project_name
+        ;;
     up | logs | down | services)
         file=$(compose_file "${1:-}")
         find_compose
-        run=("${compose[@]}" -p "$PROJECT" --project-directory "$ROOT" -f "$file")
+        # No -p: the project is named as plain `docker compose` in $ROOT names it.
+        run=("${compose[@]}" --project-directory "$ROOT" -f "$file")
         case "$command" in
             up)
                 if [[ "${LOTTERY_DOCKER_BUILD:-1}" == 0 ]]; then
@@ -116,7 +150,8 @@ case "$command" in
                 ;;
             down)
                 "${run[@]}" stop -t "$STOP_GRACE_SECONDS"
-                # No -v: the bets volume outlives the containers on purpose.
+                # No -v: a --keep-bets volume outlives the containers on purpose (the default
+                # keeps the bets in the server container, which this removes).
                 "${run[@]}" down --remove-orphans
                 ;;
         esac

@@ -3,6 +3,8 @@
 # agency's winners. Data: .data/agency-N.csv when present, else the course dataset in ../shared/data,
 # else a deterministic synthetic set made by lottery-datagen. Secure by default: TLS and per-agency
 # tokens made by scripts/make-credentials.sh in the work dir (DEMO_INSECURE=1: the open mode).
+# The operator console (docs/ADMIN.md) listens on 127.0.0.1 (DEMO_ADMIN_PORT, default any free
+# port); its address is printed, and it stays up DEMO_HOLD_SECONDS (default 5) after the run.
 # Usage: scripts/demo.sh BIN_DIR [AGENCIES]
 set -euo pipefail
 
@@ -43,7 +45,7 @@ fi
 
 # Port 0: the kernel picks a free port and the server logs the one it got.
 "$bin_dir/lottery-server" --port 0 --agencies "$agencies" --storage "$work/bets.csv" \
-    "${server_security[@]}" >"$work/server.log" 2>&1 &
+    --admin-port "${DEMO_ADMIN_PORT:-0}" "${server_security[@]}" >"$work/server.log" 2>&1 &
 server_pid=$!
 port=
 for _ in $(seq 1 100); do
@@ -54,6 +56,8 @@ for _ in $(seq 1 100); do
 done
 [[ -n "$port" ]] || { cat "$work/server.log"; echo "demo: server did not start"; exit 1; }
 echo "demo: server listening on 127.0.0.1:$port"
+admin_port=$(sed -n 's/.*action: admin_listen | result: success .*| port: \([0-9]*\).*/\1/p' "$work/server.log" | head -n 1)
+echo "demo: operator console at http://127.0.0.1:$admin_port/ (metrics: /metrics, status: /api/status)"
 
 pids=()
 for agency in $(seq 1 "$agencies"); do
@@ -84,6 +88,13 @@ for agency in $(seq 1 "$agencies"); do
     grep -h "action: ganador " "$work/agency-$agency.log" | sed 's/.*documento: /    winner document: /' || true
 done
 
+hold=${DEMO_HOLD_SECONDS:-5}
+if [[ "$hold" =~ ^[0-9]+$ ]] && ((hold > 0)); then
+    echo
+    echo "demo: the console at http://127.0.0.1:$admin_port/ stays up ${hold} s more" \
+        "(DEMO_HOLD_SECONDS=600 make demo keeps it longer; Ctrl-C ends it)"
+    sleep "$hold"
+fi
 kill -TERM "$server_pid"
 wait "$server_pid" || status=1
 server_pid=

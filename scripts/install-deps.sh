@@ -1,13 +1,30 @@
 #!/usr/bin/env bash
 # Installs (as root, with apt-get) the Debian 12 packages the project needs that are missing.
-# Usage: scripts/install-deps.sh [--with-tools]   (--with-tools: clang for the fuzzer, strace, xvfb)
+# Usage: scripts/install-deps.sh [--with-tools | --debootstrap]
+#   --with-tools   also clang for the fuzzer, strace, xvfb; for the admin endpoint's tests promtool
+#                  (prometheus), curl, and node + npm + chromium for the dashboard's browser test
+#   --debootstrap  only debootstrap (docker/compose.sh, to make the Docker base images locally)
 set -euo pipefail
 
-packages=(cmake ninja-build g++ make pkg-config qt6-base-dev libgl-dev libyaml-cpp-dev zlib1g-dev openssl
-    libqt6sql6-psql libpq-dev postgresql-15)
-if [[ "${1:-}" == "--with-tools" ]]; then
-    packages+=(clang libclang-rt-14-dev strace xvfb xauth procps)
-fi
+# qt6-httpserver-dev needs qt6-websockets-dev for its CMake package, but Debian 12 does not pull it in.
+packages=(cmake ninja-build g++ make pkg-config qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libgl-dev
+    libyaml-cpp-dev zlib1g-dev openssl qt6-tools-dev qt6-l10n-tools qt6-translations-l10n libsystemd-dev
+    dpkg-dev libqt6sql6-psql libpq-dev postgresql-15)
+case "${1:-}" in
+    "") ;;
+    --with-tools)
+        packages+=(clang libclang-rt-14-dev strace xvfb xauth procps systemd prometheus curl chromium ccache)
+        # node and npm: a machine may already have them from another package (e.g. nodejs 20 that
+        # bundles npm); Debian's own are installed only when there is no node at all.
+        if ! command -v node >/dev/null 2>&1; then
+            packages+=(nodejs npm)
+        elif ! command -v npm >/dev/null 2>&1; then
+            packages+=(npm)
+        fi
+        ;;
+    --debootstrap) packages=(debootstrap) ;;
+    *) echo "usage: $0 [--with-tools | --debootstrap]" >&2; exit 2 ;;
+esac
 
 missing=()
 for package in "${packages[@]}"; do

@@ -4,7 +4,8 @@
 # bets file with lottery-datagen, runs agency-gui --start --screenshot headless, stops the server.
 # Usage: scripts/make-gui-screenshot.sh [BIN_DIR] [OUTPUT_PNG]
 #   BIN_DIR defaults to build/bin, OUTPUT_PNG to docs/agency-gui.png.
-# Set GUI_SCREENSHOT_PLATFORM=xvfb to render under xvfb-run (real X11 fonts) instead of offscreen.
+# Set GUI_SCREENSHOT_PLATFORM=xvfb to render a real X11 window under xvfb-run (QT_QPA_PLATFORM=xcb)
+# instead of offscreen. GUI_SCREENSHOT_LANG (default es, the README's) picks the language.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,10 +46,11 @@ done
 # Its own settings file, so the run neither reads nor changes the user's remembered fields.
 export XDG_CONFIG_HOME="$work/config"
 gui=("$bin_dir/agency-gui" --server "127.0.0.1:$port" --agency 1 --file "$work/data/agency-1.csv"
-    --batch-size 50 --start --screenshot "$output")
+    --batch-size 50 --start --screenshot "$output" --lang "${GUI_SCREENSHOT_LANG:-es}")
 status=0
 if [[ "${GUI_SCREENSHOT_PLATFORM:-offscreen}" == xvfb ]]; then
-    xvfb-run -a "${gui[@]}" >"$work/gui.log" 2>&1 || status=$?
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1280x1024x24" "${gui[@]}" >"$work/gui.log" 2>&1 ||
+        status=$?
 else
     QT_QPA_PLATFORM=offscreen "${gui[@]}" >"$work/gui.log" 2>&1 || status=$?
 fi

@@ -117,6 +117,10 @@ public:
         WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches)
         = 0;
 
+    // Blocking. Every agency's durable progress (agencies with nothing stored may be absent):
+    // the operator's counts at start, after a restart.
+    virtual QHash<quint32, AgencyProgress> durableProgress() const = 0;
+
     // Blocking. Records DONE durably (idempotent).
     virtual DoneDecision markDone(quint32 agency) = 0;
 
@@ -135,6 +139,7 @@ public:
         quint64 bets = 0;
         quint64 bytes = 0; // bytes of stored rows
         quint64 commits = 0; // durable commits (group commits / transactions)
+        quint64 syncs = 0; // sync calls to the device made by those commits (0: not ours to make)
     };
     virtual Stats stats() const = 0;
 

@@ -2,14 +2,128 @@
 
 #include "common/log.h"
 
+#include "lottery/protocol/codec.h"
+
 #include <QFile>
 #include <QSslCertificate>
 #include <QSslKey>
 #include <QSslSocket>
 
+#include <sys/resource.h>
+
 namespace lottery::server {
 
-ConnectionListener::ConnectionListener(QObject *parent) : QTcpServer(parent) { }
+namespace {
+
+// After accept() fails (typically EMFILE) wait this long before accepting again.
+constexpr int kResumeAcceptMs = 1000;
+// A refused connection gets this long to read its ERROR(ServerBusy).
+constexpr int kBusyCloseMs = 2000;
+// Descriptors kept free for the storage files, the draw and Qt's own needs.
+constexpr qintptr kDescriptorReserve = 16;
+
+// Qt 6.4 does not report an accept() that fails with EMFILE (no acceptError: it retries at
+// once, spinning the event loop). The kernel hands out the lowest free descriptor, so a new
+// socket numbered near the limit means nearly every descriptor is in use: stop accepting first.
+bool nearDescriptorLimit(qintptr descriptor)
+{
+    rlimit limit {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+        return false;
+    return descriptor + kDescriptorReserve >= static_cast<qintptr>(limit.rlim_cur);
+}
+
+} // namespace
+
+ConnectionListener::ConnectionListener(QObject *parent) : QTcpServer(parent)
+{
+    connect(this, &QTcpServer::newConnection, this, &ConnectionListener::acceptPending);
+    connect(this, &QTcpServer::acceptError, this, &ConnectionListener::onAcceptError);
+    m_resumeTimer.setSingleShot(true);
+    connect(&m_resumeTimer, &QTimer::timeout, this, [this] {
+        if (m_stopped)
+            return;
+        LOTTERY_LOG_PROGRESS("accept").field(u"step", "resume_accepting");
+        resumeAccepting();
+    });
+}
+
+void ConnectionListener::setConnectionLimit(int max, std::function<qsizetype()> liveConnections)
+{
+    m_maxConnections = max;
+    m_liveConnections = std::move(liveConnections);
+}
+
+void ConnectionListener::stopListening()
+{
+    m_stopped = true;
+    m_resumeTimer.stop();
+    close();
+}
+
+void ConnectionListener::acceptPending()
+{
+    while (QTcpSocket *socket = nextPendingConnection()) {
+        if (m_stopped) {
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
+        if (m_liveConnections && m_liveConnections() >= m_maxConnections) {
+            refuseBusy(socket);
+            continue;
+        }
+        const qintptr descriptor = socket->socketDescriptor();
+        emit connectionReady(socket);
+        if (nearDescriptorLimit(descriptor)) {
+            LOTTERY_LOG_FAIL("accept")
+                .field(u"error",
+                    QStringLiteral("open file limit nearly reached (descriptor %1, %2 sessions)")
+                        .arg(descriptor)
+                        .arg(m_liveConnections ? m_liveConnections() : 0))
+                .field(u"retry_ms", kResumeAcceptMs);
+            pauseForDescriptors();
+            return;
+        }
+    }
+}
+
+void ConnectionListener::refuseBusy(QTcpSocket *socket)
+{
+    const QString message = QStringLiteral("connection limit %1 reached").arg(m_maxConnections);
+    LOTTERY_LOG_FAIL("conexion")
+        .field(u"ip", socket->peerAddress().toString())
+        .field(u"code", protocol::toString(protocol::ErrorCode::ServerBusy))
+        .field(u"error", message);
+    emit connectionRefused(protocol::ErrorCode::ServerBusy);
+    const std::string bytes = protocol::encodeFrame(
+        protocol::ErrorMessage {protocol::ErrorCode::ServerBusy, message.toStdString()});
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    QTimer::singleShot(kBusyCloseMs, socket, [socket] { socket->abort(); });
+    const auto refuse = [socket, bytes] {
+        socket->write(bytes.data(), static_cast<qint64>(bytes.size()));
+        socket->disconnectFromHost();
+    };
+    // A TLS peer can read the ERROR only once its handshake is done.
+    auto *tls = qobject_cast<QSslSocket *>(socket);
+    if (tls && !tls->isEncrypted())
+        connect(tls, &QSslSocket::encrypted, tls, refuse);
+    else
+        refuse();
+}
+
+void ConnectionListener::onAcceptError(QAbstractSocket::SocketError)
+{
+    // QTcpServer stops accepting after an accept() failure (e.g. EMFILE): resume later.
+    LOTTERY_LOG_FAIL("accept").field(u"error", errorString()).field(u"retry_ms", kResumeAcceptMs);
+    pauseForDescriptors();
+}
+
+void ConnectionListener::pauseForDescriptors()
+{
+    pauseAccepting();
+    m_resumeTimer.start(kResumeAcceptMs);
+}
 
 bool ConnectionListener::loadTlsConfiguration(const QString &certificatePath,
     const QString &keyPath, QSslConfiguration *configuration, QString *error)

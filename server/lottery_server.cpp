@@ -2,14 +2,12 @@
 
 #include "common/log.h"
 #include "common/process_stats.h"
-#include "server/tsan_annotations.h"
+#include "server/file_bet_store.h"
 
+#include <QElapsedTimer>
 #include <QHostAddress>
-#include <QMetaObject>
 #include <QSslSocket>
 #include <QTcpSocket>
-
-#include <sys/resource.h>
 
 namespace lottery::server {
 
@@ -21,30 +19,9 @@ constexpr int kDrainTimeoutMs = 3000;
 constexpr int kCloseTimeoutMs = 1000;
 // ...and workers this long to return once the stop flag is set.
 constexpr int kWorkersTimeoutMs = 2000;
-// After accept() fails (typically EMFILE) wait this long before accepting again.
-constexpr int kResumeAcceptMs = 1000;
-// Whole BATCH frames a session hands to one worker task (all covered by one fdatasync). Bigger
-// tasks mean fewer commits and wake-ups; 16 -> 64 (with agency windows of 128) cut 5x1M by ~25 %
-// (docs/PERFORMANCE.md). 128 gained little more and raised the server's peak memory by a third.
-constexpr int kMaxBatchesPerTask = 64;
-// The socket's read buffer: one task's worth of frames, so a session that is waiting pushes
-// back over TCP.
-constexpr qint64 kReadBufferSize = kMaxBatchesPerTask * protocol::kMaxFrameSize;
-// A refused connection gets this long to read its ERROR(ServerBusy).
-constexpr int kBusyCloseMs = 2000;
-// Descriptors kept free for the storage files, the draw and Qt's own needs.
-constexpr qintptr kDescriptorReserve = 16;
-
-// Qt 6.4 does not report an accept() that fails with EMFILE (no acceptError: it retries at
-// once, spinning the event loop). The kernel hands out the lowest free descriptor, so a new
-// socket numbered near the limit means nearly every descriptor is in use: stop accepting first.
-bool nearDescriptorLimit(qintptr descriptor)
-{
-    rlimit limit {};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
-        return false;
-    return descriptor + kDescriptorReserve >= static_cast<qintptr>(limit.rlim_cur);
-}
+// How long a welcome task waits for the agency's writes to settle. They normally have (the HELLO
+// was parked until then); this only bounds a store that hangs.
+constexpr int kWelcomeWaitMs = 30000;
 // Threads for token checks: enough for a few HELLOs at once, never the whole machine.
 constexpr int kAuthThreads = 2;
 
@@ -55,20 +32,17 @@ void logShutdownStep(const char *step)
 
 } // namespace
 
-LotteryServer::LotteryServer(const ServerConfig &config, QObject *parent)
-    : QObject(parent), m_config(config)
+LotteryServer::LotteryServer(
+    const ServerConfig &config, BetStoreFactory storeFactory, QObject *parent)
+    : QObject(parent), m_config(config),
+      m_storeFactory(storeFactory ? std::move(storeFactory) : BetStoreFactory(makeDefaultStore))
 {
     m_pool.setMaxThreadCount(qBound(1, m_config.workers, ServerConfig::kMaxWorkers));
     m_authPool.setMaxThreadCount(kAuthThreads);
-    connect(&m_listener, &QTcpServer::newConnection, this, &LotteryServer::acceptConnections);
-    connect(&m_listener, &QTcpServer::acceptError, this, &LotteryServer::onAcceptError);
-    m_resumeAcceptTimer.setSingleShot(true);
-    connect(&m_resumeAcceptTimer, &QTimer::timeout, this, [this] {
-        if (m_phase != ShutdownPhase::Running)
-            return;
-        LOTTERY_LOG_PROGRESS("accept").field(u"step", "resume_accepting");
-        m_listener.resumeAccepting();
-    });
+    m_listener.setConnectionLimit(m_config.maxConnections, [this] { return m_sessions.size(); });
+    connect(&m_listener, &ConnectionListener::connectionReady, this, &LotteryServer::startSession);
+    connect(&m_listener, &ConnectionListener::connectionRefused, this,
+        [this](protocol::ErrorCode code) { m_metrics.recordError(0, code); });
     m_shutdownTimer.setSingleShot(true);
     connect(&m_shutdownTimer, &QTimer::timeout, this, [this] {
         if (m_phase == ShutdownPhase::Draining)
@@ -81,17 +55,18 @@ LotteryServer::LotteryServer(const ServerConfig &config, QObject *parent)
 LotteryServer::~LotteryServer()
 {
     m_listener.close();
-    if (m_state)
-        m_state->requestStop();
-    if (m_storage)
-        m_storage->requestStop();
-    m_pool.waitForDone();
-    tsan::takeOver(&m_pool);
-    m_authPool.waitForDone();
-    tsan::takeOver(&m_authPool);
+    if (m_store)
+        m_store->requestStop();
+    m_workers.waitForDone();
+    m_authWorkers.waitForDone();
     // Sessions refer to this object as their handler: they must not outlive it.
     qDeleteAll(m_sessions);
     m_sessions.clear();
+}
+
+std::unique_ptr<BetStore> LotteryServer::makeDefaultStore(const ServerConfig &config)
+{
+    return std::make_unique<FileBetStore>(config.storagePath, config.agencies);
 }
 
 bool LotteryServer::start()
@@ -128,13 +103,15 @@ bool LotteryServer::start()
             .field(u"subject", tls.localCertificate().subjectDisplayName())
             .field(u"expires", tls.localCertificate().expiryDate().toString(Qt::ISODate));
     }
-    m_storage = std::make_unique<BetStorage>(m_config.storagePath);
-    if (!m_storage->open()) {
-        m_error = m_storage->errorString();
+    m_store = m_storeFactory(m_config);
+    if (!m_store || !m_store->open()) {
+        m_error = m_store ? m_store->errorString() : QStringLiteral("no store to open");
         return false;
     }
-    m_state = std::make_unique<LotteryState>(m_config.agencies);
-    m_state->restore(m_storage->recovery().agencies);
+    LOTTERY_LOG_SUCCESS("almacenamiento").field(u"store", m_store->describe());
+    const QHash<quint32, AgencyProgress> recovered = m_store->durableProgress();
+    for (auto it = recovered.cbegin(); it != recovered.cend(); ++it)
+        m_metrics.restoreAgency(it.key(), it->storedBets, it->lastSequence, it->done);
 
     m_listener.setListenBacklogSize(m_config.listenBacklog);
     const QHostAddress address(m_config.ip);
@@ -145,74 +122,28 @@ bool LotteryServer::start()
                       .arg(m_listener.errorString());
         return false;
     }
-    LOTTERY_LOG_SUCCESS("listen")
-        .field(u"ip", m_config.ip)
-        .field(u"port", static_cast<int>(m_listener.serverPort()));
+    {
+        LogLine line = LOTTERY_LOG_SUCCESS("listen"); // written at the end of this block
+        line.field(u"ip", m_config.ip); // an address: the loader resolved SERVER_IP's name
+        if (!m_config.host.isEmpty())
+            line.field(u"host", m_config.host);
+        line.field(u"port", static_cast<int>(m_listener.serverPort()));
+    }
     // Every agency may already have finished before a restart: then the draw runs now.
-    maybeStartDraw();
+    startDraw();
     return true;
 }
 
-void LotteryServer::acceptConnections()
+void LotteryServer::startSession(QTcpSocket *socket)
 {
-    while (QTcpSocket *socket = m_listener.nextPendingConnection()) {
-        if (m_phase != ShutdownPhase::Running) {
-            socket->abort();
-            socket->deleteLater();
-            continue;
-        }
-        if (m_sessions.size() >= m_config.maxConnections) {
-            const QString message
-                = QStringLiteral("connection limit %1 reached").arg(m_config.maxConnections);
-            LOTTERY_LOG_FAIL("conexion")
-                .field(u"ip", socket->peerAddress().toString())
-                .field(u"code", protocol::toString(protocol::ErrorCode::ServerBusy))
-                .field(u"error", message);
-            const std::string bytes = protocol::encodeFrame(
-                protocol::ErrorMessage {protocol::ErrorCode::ServerBusy, message.toStdString()});
-            connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-            QTimer::singleShot(kBusyCloseMs, socket, [socket] { socket->abort(); });
-            const auto refuse = [socket, bytes] {
-                socket->write(bytes.data(), static_cast<qint64>(bytes.size()));
-                socket->disconnectFromHost();
-            };
-            // A TLS peer can read the ERROR only once its handshake is done.
-            auto *tls = qobject_cast<QSslSocket *>(socket);
-            if (tls && !tls->isEncrypted())
-                connect(tls, &QSslSocket::encrypted, tls, refuse);
-            else
-                refuse();
-            continue;
-        }
-        const quint64 id = m_nextSessionId++;
-        const SessionLimits limits {m_config.idleTimeoutMs, m_config.frameTimeoutMs,
-            kReadBufferSize, kMaxBatchesPerTask, m_config.helloTimeoutMs};
-        const qintptr descriptor = socket->socketDescriptor();
-        auto *session = new Session(id, socket, limits, *this, this);
-        m_sessions.insert(id, session);
-        session->start();
-        if (nearDescriptorLimit(descriptor)) {
-            LOTTERY_LOG_FAIL("accept")
-                .field(u"error",
-                    QStringLiteral("open file limit nearly reached (descriptor %1, %2 sessions)")
-                        .arg(descriptor)
-                        .arg(m_sessions.size()))
-                .field(u"retry_ms", kResumeAcceptMs);
-            m_listener.pauseAccepting();
-            m_resumeAcceptTimer.start(kResumeAcceptMs);
-            return;
-        }
-    }
-}
-
-void LotteryServer::onAcceptError(QAbstractSocket::SocketError)
-{
-    // QTcpServer stops accepting after an accept() failure (e.g. EMFILE): resume later.
-    LOTTERY_LOG_FAIL("accept")
-        .field(u"error", m_listener.errorString())
-        .field(u"retry_ms", kResumeAcceptMs);
-    m_listener.pauseAccepting();
-    m_resumeAcceptTimer.start(kResumeAcceptMs);
+    const quint64 id = m_nextSessionId++;
+    SessionLimits limits; // the defaults are the real ones; these come from the configuration
+    limits.idleTimeoutMs = m_config.idleTimeoutMs;
+    limits.frameTimeoutMs = m_config.frameTimeoutMs;
+    limits.helloTimeoutMs = m_config.helloTimeoutMs;
+    auto *session = new Session(id, socket, limits, *this, this);
+    m_sessions.insert(id, session);
+    session->start();
 }
 
 Session *LotteryServer::findSession(quint64 id) const
@@ -239,25 +170,25 @@ void LotteryServer::helloReceived(Session &session, const protocol::Hello &hello
         session.fail(ErrorCode::ShuttingDown, QStringLiteral("server is shutting down"));
         return;
     }
+    // The session reads nothing more (a BATCH sent right behind the HELLO stays unread) until
+    // WELCOME is sent: the token check and the welcome both run in the pool.
+    session.holdForTask();
     if (!m_credentials) {
-        welcome(session, hello.agency); // open mode: a token, if any, is ignored
+        takeOverAgency(session, hello.agency); // open mode: a token, if any, is ignored
         return;
     }
-    // The session reads nothing more (a BATCH sent right behind the HELLO stays unread) until
-    // the token is known to be right.
-    session.holdForTask();
     const quint64 id = session.id();
     const quint32 agency = hello.agency;
     const QByteArray token = QByteArray::fromStdString(hello.token);
     const CredentialStore *store = m_credentials.get();
-    tsan::startTask(m_authPool, [this, id, agency, token, store] {
-        const bool missing = token.isEmpty();
-        const bool accepted = !missing && store->verify(agency, token);
-        m_results.post([this, id, agency, accepted, missing] {
-            finishAuthentication(id, agency, accepted, missing);
+    m_authWorkers.run(
+        [agency, token, store] {
+            const bool missing = token.isEmpty();
+            return std::make_pair(!missing && store->verify(agency, token), missing);
+        },
+        [this, id, agency](std::pair<bool, bool> checked) {
+            finishAuthentication(id, agency, checked.first, checked.second);
         });
-        tsan::handOff(&m_authPool); // pairs with the takeOver after waitForDone()
-    });
 }
 
 void LotteryServer::finishAuthentication(
@@ -282,12 +213,13 @@ void LotteryServer::finishAuthentication(
         return;
     }
     LOTTERY_LOG_SUCCESS("autenticacion").field(u"agency", agency).field(u"ip", session->peer());
-    welcome(*session, agency);
-    session->taskFinished(); // reads on: frames sent behind the HELLO are handled now
+    takeOverAgency(*session, agency);
 }
 
-void LotteryServer::welcome(Session &session, quint32 agency)
+void LotteryServer::takeOverAgency(Session &session, quint32 agency)
 {
+    // The previous session stops at once: it hands no more batches to the pool, and what it
+    // handed already is stored if valid but never acknowledged to it (its socket is closing).
     const auto previous = m_sessionByAgency.constFind(agency);
     if (previous != m_sessionByAgency.constEnd()) {
         if (Session *old = findSession(*previous); old && old != &session) {
@@ -298,15 +230,71 @@ void LotteryServer::welcome(Session &session, quint32 agency)
     }
     m_sessionByAgency.insert(agency, session.id());
     session.setAgency(agency);
-    const AgencyProgress progress = m_state->progress(agency);
-    session.send(
-        protocol::Welcome {protocol::kProtocolVersion, progress.lastSequence, progress.storedBets});
-    LOTTERY_LOG_SUCCESS("hello")
-        .field(u"ip", session.peer())
-        .field(u"agency", agency)
-        .field(u"last_sequence", progress.lastSequence)
-        .field(u"stored_bets", progress.storedBets)
-        .field(u"done", progress.done ? "true" : "false");
+    if (m_store->hasUnsettledWrites(agency)) {
+        // Parked without a thread: a welcome waiting in the pool could hold the very thread
+        // the pending write needs. resumeParkedHello() goes on once that write has settled.
+        m_parkedHellos.insert(agency, session.id());
+        LOTTERY_LOG_PROGRESS("hello")
+            .field(u"ip", session.peer())
+            .field(u"agency", agency)
+            .field(u"waiting_for", "writes of the previous session");
+        return;
+    }
+    startWelcome(session.id(), agency);
+}
+
+void LotteryServer::resumeParkedHello(quint32 agency)
+{
+    const auto parked = m_parkedHellos.constFind(agency);
+    if (parked == m_parkedHellos.constEnd() || m_store->hasUnsettledWrites(agency))
+        return;
+    const quint64 id = *parked;
+    m_parkedHellos.erase(parked);
+    if (Session *session = findSession(id); session && !session->isClosing())
+        startWelcome(id, agency);
+}
+
+void LotteryServer::startWelcome(quint64 sessionId, quint32 agency)
+{
+    ++m_tasksInFlight;
+    BetStore *store = m_store.get();
+    m_workers.run(
+        [store, agency] {
+            QString error;
+            auto progress = store->welcome(agency, QDeadlineTimer(kWelcomeWaitMs), &error);
+            return std::make_pair(progress, error);
+        },
+        [this, sessionId, agency](const std::pair<std::optional<AgencyProgress>, QString> &r) {
+            finishWelcome(sessionId, agency, r.first, r.second);
+        });
+}
+
+void LotteryServer::finishWelcome(quint64 sessionId, quint32 agency,
+    const std::optional<AgencyProgress> &progress, const QString &error)
+{
+    Session *session = findSession(sessionId);
+    if (session && !session->isClosing()) {
+        if (!progress) {
+            LOTTERY_LOG_FAIL("hello")
+                .field(u"ip", session->peer())
+                .field(u"agency", agency)
+                .field(u"error", error);
+            session->fail(m_phase == ShutdownPhase::Running ? protocol::ErrorCode::StorageFailure
+                                                            : protocol::ErrorCode::ShuttingDown,
+                error);
+        } else {
+            session->send(protocol::Welcome {
+                protocol::kProtocolVersion, progress->lastSequence, progress->storedBets});
+            LOTTERY_LOG_SUCCESS("hello")
+                .field(u"ip", session->peer())
+                .field(u"agency", agency)
+                .field(u"last_sequence", progress->lastSequence)
+                .field(u"stored_bets", progress->storedBets)
+                .field(u"done", progress->done ? "true" : "false");
+            session->taskFinished(); // reads on: frames sent behind the HELLO are handled now
+        }
+    }
+    taskDone();
 }
 
 void LotteryServer::batchesReceived(Session &session, ReceivedBatches batches)
@@ -316,31 +304,36 @@ void LotteryServer::batchesReceived(Session &session, ReceivedBatches batches)
     const quint32 agency = session.agency();
     const QString peer = session.peer();
     const protocol::CivilDate today = currentCivilDate();
-    BetStorage *storage = m_storage.get();
-    LotteryState *state = m_state.get();
-    tsan::startTask(
-        m_pool, [this, id, agency, peer, today, storage, state, batches = std::move(batches)] {
+    BetStore *store = m_store.get();
+    // Claimed here, on the main thread, before any later HELLO of this agency can ask for a
+    // welcome: that welcome then waits for this write.
+    WriteTicket ticket = store->beginWrite(agency);
+    m_workers.run(
+        [agency, today, store, batches = std::move(batches), ticket = std::move(ticket)]() mutable {
+            QElapsedTimer clock;
+            clock.start();
             std::vector<BatchOutcome> outcomes
-                = processBatches(batches.views(), agency, today, *storage, *state);
-            m_results.post([this, id, peer, agency, outcomes = std::move(outcomes)] {
-                finishBatches(id, peer, agency, outcomes);
-            });
-            tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
+                = storeBatches(batches.views(), agency, today, *store, std::move(ticket));
+            return std::make_pair(std::move(outcomes), clock.nsecsElapsed());
+        },
+        [this, id, peer, agency](const std::pair<std::vector<BatchOutcome>, qint64> &result) {
+            m_metrics.recordBatches(agency, result.first, result.second);
+            finishBatches(id, peer, agency, result.first);
         });
 }
 
 void LotteryServer::finishBatches(quint64 sessionId, const QString &peer, quint32 agency,
     const std::vector<BatchOutcome> &outcomes)
 {
-    --m_tasksInFlight;
     Session *session = findSession(sessionId);
-    // In order, all at once: the acks leave in one write.
+    // In order, all at once: the acks leave in one write. A superseded session's socket is
+    // closing already: its batches are stored if valid, but it gets no answer.
     for (const BatchOutcome &outcome : outcomes)
         answerBatch(session, peer, agency, outcome);
     if (session)
         session->taskFinished();
-    if (m_phase == ShutdownPhase::Draining && m_tasksInFlight == 0)
-        finishDraining();
+    resumeParkedHello(agency);
+    taskDone();
 }
 
 void LotteryServer::answerBatch(
@@ -391,72 +384,94 @@ void LotteryServer::doneReceived(Session &session)
     ++m_tasksInFlight;
     const quint64 id = session.id();
     const quint32 agency = session.agency();
-    BetStorage *storage = m_storage.get();
-    LotteryState *state = m_state.get();
-    tsan::startTask(m_pool, [this, id, agency, storage, state] {
-        const DoneOutcome outcome = processDone(agency, *storage, *state);
-        m_results.post([this, id, agency, outcome] { finishDone(id, agency, outcome); });
-        tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
-    });
+    BetStore *store = m_store.get();
+    m_workers.run([store, agency] { return store->markDone(agency); },
+        [this, id, agency](const DoneDecision &decision) { finishDone(id, agency, decision); });
 }
 
-void LotteryServer::finishDone(quint64 sessionId, quint32 agency, const DoneOutcome &outcome)
+void LotteryServer::finishDone(quint64 sessionId, quint32 agency, const DoneDecision &decision)
 {
-    --m_tasksInFlight;
+    m_metrics.recordDone(agency, decision.ok ? QString() : decision.error);
     Session *session = findSession(sessionId);
-    if (outcome.ok) {
+    if (decision.ok) {
         LOTTERY_LOG_SUCCESS("agencia_finalizada")
             .field(u"agency", agency)
-            .field(u"repeated", outcome.repeated ? "true" : "false");
+            .field(u"repeated", decision.firstTime ? "false" : "true");
         if (session)
             session->send(protocol::DoneAck {});
     } else {
         LOTTERY_LOG_FAIL("agencia_finalizada")
             .field(u"agency", agency)
-            .field(u"error", outcome.error);
+            .field(u"error", decision.error);
         if (session) {
             session->fail(m_phase == ShutdownPhase::Running ? protocol::ErrorCode::StorageFailure
                                                             : protocol::ErrorCode::ShuttingDown,
-                outcome.error);
+                decision.error);
         }
     }
     if (session)
         session->taskFinished();
-    maybeStartDraw();
+    if (decision.ok && decision.allDone)
+        startDraw();
+    taskDone();
+}
+
+void LotteryServer::taskDone()
+{
+    --m_tasksInFlight;
     if (m_phase == ShutdownPhase::Draining && m_tasksInFlight == 0)
         finishDraining();
 }
 
-void LotteryServer::maybeStartDraw()
+void LotteryServer::startDraw()
 {
-    // A draw started now could not finish before the files close: the next start runs it.
-    if (m_phase != ShutdownPhase::Running || !m_state->tryStartDraw())
+    // A draw started now could not finish before the store closes: the next start runs it.
+    if (m_phase != ShutdownPhase::Running || m_winners)
         return;
-    const BetStorage *storage = m_storage.get();
-    tsan::startTask(m_pool, [this, storage] {
-        const DrawOutcome outcome = runDraw(*storage);
-        m_results.post([this, outcome] { finishDraw(outcome); });
-        tsan::handOff(&m_pool); // pairs with the takeOver after waitForDone()
-    });
+    if (m_drawRunning) {
+        m_drawAgain = true; // the running one may have looked before the last DONE
+        return;
+    }
+    m_drawRunning = true;
+    m_metrics.recordDrawStarted();
+    BetStore *store = m_store.get();
+    m_workers.run(
+        [store] {
+            QElapsedTimer clock;
+            clock.start();
+            DrawResult result = store->draw();
+            return std::make_pair(std::move(result), clock.elapsed());
+        },
+        [this](const std::pair<DrawResult, qint64> &r) { finishDraw(r.first, r.second); });
 }
 
-void LotteryServer::finishDraw(const DrawOutcome &outcome)
+void LotteryServer::finishDraw(const DrawResult &result, qint64 elapsedMs)
 {
-    const QSet<quint64> waiting = std::exchange(m_waitingForDraw, {});
-    if (!outcome.ok) {
-        LOTTERY_LOG_FAIL("sorteo").field(u"error", outcome.error);
+    m_drawRunning = false;
+    m_metrics.recordDrawFinished(result, elapsedMs);
+    if (!result.error.isEmpty()) {
+        LOTTERY_LOG_FAIL("sorteo").field(u"error", result.error);
+        const QSet<quint64> waiting = std::exchange(m_waitingForDraw, {});
         for (quint64 id : waiting) {
             if (Session *session = findSession(id))
                 session->fail(protocol::ErrorCode::StorageFailure,
-                    QStringLiteral("the draw failed: %1").arg(outcome.error));
+                    QStringLiteral("the draw failed: %1").arg(result.error));
         }
         return;
     }
-    m_state->setDrawResult(outcome.winners);
+    if (!result.completed) {
+        // Not every agency is done (the check at start, or one that raced the last DONE).
+        if (std::exchange(m_drawAgain, false))
+            startDraw();
+        return;
+    }
+    m_drawAgain = false;
+    m_winners = result.winners;
     LOTTERY_LOG_SUCCESS("sorteo")
-        .field(u"cantidad", outcome.betsRead)
-        .field(u"ganadores", outcome.winnerCount)
-        .field(u"duracion_ms", outcome.elapsedMs);
+        .field(u"cantidad", result.bets)
+        .field(u"ganadores", result.winnerCount)
+        .field(u"duracion_ms", elapsedMs);
+    const QSet<quint64> waiting = std::exchange(m_waitingForDraw, {});
     for (quint64 id : waiting) {
         if (Session *session = findSession(id)) {
             session->setWaitingForDraw(false);
@@ -468,7 +483,7 @@ void LotteryServer::finishDraw(const DrawOutcome &outcome)
 
 void LotteryServer::winnersRequested(Session &session)
 {
-    if (m_state->drawCompleted()) {
+    if (m_winners) {
         sendWinners(session);
         return;
     }
@@ -483,8 +498,7 @@ void LotteryServer::winnersRequested(Session &session)
 
 void LotteryServer::sendWinners(Session &session)
 {
-    const std::vector<std::string> documents
-        = m_state->winners(session.agency()).value_or(std::vector<std::string>());
+    const std::vector<std::string> documents = m_winners->value(session.agency());
     for (const protocol::Winners &chunk : protocol::chunkWinners(documents))
         session.send(chunk);
     LOTTERY_LOG_SUCCESS("consulta_ganadores")
@@ -498,11 +512,35 @@ void LotteryServer::sessionClosed(Session &session)
     const quint64 id = session.id();
     m_sessions.remove(id);
     m_waitingForDraw.remove(id);
+    // A parked HELLO whose session is gone: resumeParkedHello() finds no session and drops it.
     if (session.hasAgency() && m_sessionByAgency.value(session.agency()) == id)
         m_sessionByAgency.remove(session.agency());
     session.deleteLater();
     if (m_phase == ShutdownPhase::ClosingSockets && m_sessions.isEmpty())
         finishClosingSockets();
+}
+
+void LotteryServer::sessionFailed(Session &session, protocol::ErrorCode code)
+{
+    m_metrics.recordError(session.agency(), code);
+}
+
+StatusSnapshot LotteryServer::statusSnapshot() const
+{
+    StatusSnapshot snapshot;
+    snapshot.agenciesExpected = m_config.agencies;
+    snapshot.storageOpen = m_store != nullptr && m_phase != ShutdownPhase::Done;
+    snapshot.listening = m_listener.isListening();
+    snapshot.shuttingDown = m_phase != ShutdownPhase::Running;
+    snapshot.tasksInFlight = m_tasksInFlight;
+    if (m_store) {
+        // The file store's files (lottery_storage_bytes); a database store has none here.
+        snapshot.storagePath = m_config.storagePath;
+        snapshot.journalPath = m_config.storagePath + QStringLiteral(".journal");
+    }
+    for (const Session *session : m_sessions)
+        snapshot.addSession(session->agency(), session->isWaitingForDraw());
+    return snapshot;
 }
 
 void LotteryServer::shutdown()
@@ -511,8 +549,7 @@ void LotteryServer::shutdown()
         return;
     m_phase = ShutdownPhase::Draining;
     logShutdownStep("stop_listening");
-    m_listener.close();
-    m_resumeAcceptTimer.stop();
+    m_listener.stopListening();
     for (Session *session : std::as_const(m_sessions))
         session->stopReading();
     LOTTERY_LOG_PROGRESS("shutdown")
@@ -564,17 +601,16 @@ void LotteryServer::finishClosingSockets()
     }
     m_sessions.clear();
     m_sessionByAgency.clear();
+    m_parkedHellos.clear();
     m_waitingForDraw.clear();
     LOTTERY_LOG_PROGRESS("shutdown")
         .field(u"step", "sockets_closed")
         .field(u"aborted", remaining.size());
 
     // Workers waiting for a sync or a claim give up now instead of at their deadlines.
-    m_storage->requestStop();
-    m_state->requestStop();
+    m_store->requestStop();
     logShutdownStep("stop_workers");
-    if (m_pool.waitForDone(kWorkersTimeoutMs)) {
-        tsan::takeOver(&m_pool);
+    if (m_workers.waitForDone(kWorkersTimeoutMs)) {
         logShutdownStep("workers_stopped");
     } else {
         LOTTERY_LOG_FAIL("shutdown")
@@ -582,15 +618,15 @@ void LotteryServer::finishClosingSockets()
             .field(
                 u"error", QStringLiteral("workers still busy after %1 ms").arg(kWorkersTimeoutMs));
     }
-    m_storage->close();
+    m_store->close();
     logShutdownStep("files_closed");
-    const BetStorage::Stats stats = m_storage->stats();
+    const BetStore::Stats stats = m_store->stats();
     LOTTERY_LOG_SUCCESS("estadisticas")
         .field(u"batches", stats.batches)
         .field(u"bets", stats.bets)
         .field(u"bytes", stats.bytes)
         .field(u"commits", stats.commits)
-        .field(u"fsyncs", stats.fdatasyncs)
+        .field(u"fsyncs", stats.syncs)
         .field(u"vmhwm_kib", peakResidentKib());
     LOTTERY_LOG_SUCCESS("shutdown");
     emit finished();

@@ -1,12 +1,20 @@
-// The central server. Lives in the main thread: owns the QTcpServer, every Session and the pool.
-// Blocking work (storing batches, DONE, the draw) runs in the pool; results come back as queued
-// calls and find their session by id, since the session may have gone in the meantime.
+// The central server. Lives in the main thread: owns the QTcpServer, every Session, the pool and
+// the store. Blocking work (welcome, storing batches, DONE, the draw) runs in the pool through
+// PoolDispatcher; results come back to the main thread and find their session by id, since the
+// session may have gone in the meantime.
+//
+// Who owns what: the BetStore owns every agency's durable state and decides about each batch.
+// This class owns what only the main thread touches: sessions, the live session of each agency,
+// HELLOs parked until the agency's writes settle, GET_WINNERS held until the draw, the draw's
+// winners once read.
 #pragma once
 
-#include "server/bet_storage.h"
+#include "server/admin/server_metrics.h"
+#include "server/admin/status_snapshot.h"
+#include "server/bet_store.h"
 #include "server/connection_listener.h"
 #include "server/credentials.h"
-#include "server/lottery_state.h"
+#include "server/pool_dispatcher.h"
 #include "server/result_queue.h"
 #include "server/server_config.h"
 #include "server/session.h"
@@ -18,18 +26,27 @@
 #include <QThreadPool>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
+#include <optional>
 
 namespace lottery::server {
+
+// Builds the store the server opens at start(). The default builds the embedded FileBetStore on
+// config.storagePath; another store (or a FileBetStore with another sync function) comes in here.
+using BetStoreFactory = std::function<std::unique_ptr<BetStore>(const ServerConfig &config)>;
 
 class LotteryServer : public QObject, private SessionHandler
 {
     Q_OBJECT
 public:
-    explicit LotteryServer(const ServerConfig &config, QObject *parent = nullptr);
+    explicit LotteryServer(
+        const ServerConfig &config, BetStoreFactory storeFactory = {}, QObject *parent = nullptr);
     ~LotteryServer() override;
 
-    // Opens and recovers the storage, then listens. False with errorString() on failure.
+    static std::unique_ptr<BetStore> makeDefaultStore(const ServerConfig &config);
+
+    // Opens and recovers the store, then listens. False with errorString() on failure.
     bool start();
     QString errorString() const { return m_error; }
     quint16 serverPort() const { return m_listener.serverPort(); }
@@ -38,7 +55,11 @@ public:
     void shutdown();
 
     int sessionCount() const { return static_cast<int>(m_sessions.size()); }
-    bool drawCompleted() const { return m_state && m_state->drawCompleted(); }
+    bool drawCompleted() const { return m_winners.has_value(); }
+
+    // For the admin endpoint (same thread): counters, and what only the main thread knows.
+    const ServerMetrics &metrics() const { return m_metrics; }
+    StatusSnapshot statusSnapshot() const;
 
 signals:
     void drawFinished();
@@ -47,24 +68,32 @@ signals:
 private:
     enum class ShutdownPhase { Running, Draining, ClosingSockets, Done };
 
-    void acceptConnections();
-    void onAcceptError(QAbstractSocket::SocketError error);
+    // An admitted connection (ConnectionListener applied the accept policy): a new Session.
+    void startSession(QTcpSocket *socket);
 
     void helloReceived(Session &session, const protocol::Hello &hello) override;
     void finishAuthentication(quint64 sessionId, quint32 agency, bool accepted, bool missing);
-    void welcome(Session &session, quint32 agency);
+    // The agency's session from now on: supersedes the previous one, then welcomes.
+    void takeOverAgency(Session &session, quint32 agency);
+    void startWelcome(quint64 sessionId, quint32 agency);
+    void finishWelcome(quint64 sessionId, quint32 agency,
+        const std::optional<AgencyProgress> &progress, const QString &error);
+    // A HELLO parked until `agency`'s writes settled goes on once they have.
+    void resumeParkedHello(quint32 agency);
     void batchesReceived(Session &session, ReceivedBatches batches) override;
     void doneReceived(Session &session) override;
     void winnersRequested(Session &session) override;
     void sessionClosed(Session &session) override;
+    void sessionFailed(Session &session, protocol::ErrorCode code) override;
 
     void finishBatches(quint64 sessionId, const QString &peer, quint32 agency,
         const std::vector<BatchOutcome> &outcomes);
     void answerBatch(
         Session *session, const QString &peer, quint32 agency, const BatchOutcome &outcome);
-    void finishDone(quint64 sessionId, quint32 agency, const DoneOutcome &outcome);
-    void maybeStartDraw();
-    void finishDraw(const DrawOutcome &outcome);
+    void finishDone(quint64 sessionId, quint32 agency, const DoneDecision &decision);
+    void taskDone();
+    void startDraw();
+    void finishDraw(const DrawResult &result, qint64 elapsedMs);
     void sendWinners(Session &session);
     Session *findSession(quint64 id) const;
 
@@ -72,25 +101,33 @@ private:
     void finishClosingSockets();
 
     const ServerConfig m_config;
+    const BetStoreFactory m_storeFactory;
     QString m_error;
     ConnectionListener m_listener;
-    QThreadPool m_pool;
     ResultQueue m_results; // pool threads -> main thread
+    QThreadPool m_pool;
+    PoolDispatcher m_workers {m_pool, m_results};
     std::unique_ptr<CredentialStore> m_credentials; // null: open mode, no authentication
     // Token checks (PBKDF2, ~0.1 s each) run here, apart from m_pool, so that a flood of HELLOs
     // delays other HELLOs but never the batches of agencies already in. Declared after
     // m_credentials: destroyed (and waited for) before it.
     QThreadPool m_authPool;
-    std::unique_ptr<BetStorage> m_storage;
-    std::unique_ptr<LotteryState> m_state;
+    PoolDispatcher m_authWorkers {m_authPool, m_results};
+    std::unique_ptr<BetStore> m_store;
     QHash<quint64, Session *> m_sessions;
     QHash<quint32, quint64> m_sessionByAgency; // live session of each agency
-    QSet<quint64> m_waitingForDraw;
+    // HELLOs (by agency: only the newest session) waiting, without a thread, for writes of a
+    // previous session of the same agency to settle.
+    QHash<quint32, quint64> m_parkedHellos;
+    QSet<quint64> m_waitingForDraw; // sessions holding a GET_WINNERS
+    bool m_drawRunning = false;
+    bool m_drawAgain = false; // an agency became the last one done while a draw was running
+    std::optional<WinnersByAgency> m_winners; // set once the draw has completed
     quint64 m_nextSessionId = 1;
-    int m_tasksInFlight = 0; // batch and DONE tasks, not the draw
-    QTimer m_resumeAcceptTimer;
+    int m_tasksInFlight = 0; // welcome, batch and DONE tasks, not the draw
     ShutdownPhase m_phase = ShutdownPhase::Running;
     QTimer m_shutdownTimer;
+    ServerMetrics m_metrics;
 };
 
 } // namespace lottery::server

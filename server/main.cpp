@@ -1,10 +1,15 @@
 // lottery-server: configuration, logging and signals around lottery::server::LotteryServer.
 #include "common/log.h"
 #include "common/unix_signal_watcher.h"
+#include "server/admin/admin_server.h"
+#include "server/epoll_event_dispatcher.h"
+#include "server/health_check.h"
 #include "server/lottery_server.h"
 #include "server/server_config.h"
+#include "server/systemd_notifier.h"
 
 #include <QCoreApplication>
+#include <QHostAddress>
 
 #include <cerrno>
 #include <csignal>
@@ -36,10 +41,35 @@ void raiseOpenFileLimit()
         .field(u"ahora", static_cast<unsigned long long>(limit.rlim_cur));
 }
 
+// The admin endpoint speaks TLS off loopback whenever the server has a certificate. A port in use
+// is a start failure (exit 1).
+int startAdmin(lottery::server::AdminServer &admin, const lottery::server::ServerConfig &config)
+{
+    lottery::server::AdminServer::Settings settings;
+    settings.ip = config.adminIp;
+    settings.port = static_cast<quint16>(config.adminPort);
+    settings.tokenPath = config.adminTokenPath;
+    settings.tls = config.tlsEnabled() && !QHostAddress(config.adminIp).isLoopback();
+    QString error;
+    if (settings.tls
+        && !lottery::server::ConnectionListener::loadTlsConfiguration(
+            config.tlsCertificatePath, config.tlsKeyPath, &settings.tlsConfiguration, &error)) {
+        LOTTERY_LOG_FAIL("admin_listen").field(u"error", error);
+        return 1;
+    }
+    if (!admin.start(settings)) {
+        LOTTERY_LOG_FAIL("admin_listen").field(u"error", admin.errorString());
+        return 1;
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
 {
+    // Before the application object: Qt takes the main thread's dispatcher from here.
+    const char *dispatcher = lottery::server::installMainEventDispatcher();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("lottery-server"));
 
@@ -54,17 +84,32 @@ int main(int argc, char *argv[])
         LOTTERY_LOG_FAIL("config").field(u"error", loaded.text);
         return ConfigLoadResult::kExitConfigError;
     }
+    if (loaded.status == ConfigLoadResult::Status::HealthCheck)
+        return lottery::server::runHealthCheck(loaded.config);
     lottery::setLogLevel(loaded.config.logLevel);
     lottery::server::logConfig(loaded.config);
+    if (!loaded.config.adminTokenPath.isEmpty()) {
+        // A bad token file is a configuration error (exit 2), found before anything starts.
+        QByteArray token;
+        QString error;
+        if (!lottery::server::AdminServer::readToken(
+                loaded.config.adminTokenPath, &token, &error)) {
+            LOTTERY_LOG_FAIL("config").field(u"error", error);
+            return ConfigLoadResult::kExitConfigError;
+        }
+    }
     raiseOpenFileLimit();
+    LOTTERY_LOG_SUCCESS("event_dispatcher").field(u"kind", dispatcher);
 
     lottery::server::LotteryServer server(loaded.config);
+    lottery::server::SystemdNotifier systemd;
     lottery::UnixSignalWatcher signalWatcher({SIGTERM, SIGINT});
     QObject::connect(&signalWatcher, &lottery::UnixSignalWatcher::signalReceived, &server,
-        [&server](int signalNumber) {
+        [&server, &systemd](int signalNumber) {
             LOTTERY_LOG_PROGRESS("shutdown")
                 .field(u"step", "signal")
                 .field(u"signal", signalNumber);
+            systemd.notifyStopping();
             server.shutdown();
         });
     QObject::connect(
@@ -73,5 +118,15 @@ int main(int argc, char *argv[])
         LOTTERY_LOG_FAIL("listen").field(u"error", server.errorString());
         return 1;
     }
+    lottery::server::AdminServer admin(
+        server.metrics(), [&server] { return server.statusSnapshot(); });
+    if (loaded.config.adminEnabled()) {
+        const int status = startAdmin(admin, loaded.config);
+        if (status != 0)
+            return status;
+    }
+    // start() returns once the socket listens: only now may systemd start what depends on us.
+    systemd.notifyReady(server.serverPort());
+    systemd.startWatchdog();
     return app.exec();
 }

@@ -2,7 +2,9 @@
 
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QHash>
 #include <QHostAddress>
+#include <QHostInfo>
 #include <QRegularExpression>
 #include <QSettings>
 
@@ -33,6 +35,73 @@ std::optional<long long> parseInteger(
     return value;
 }
 
+// RFC 1123 host names, plus the underscore Docker allows in service names: labels of 1..63
+// letters, digits, '-' or '_' (no '-' at either end), at most 253 characters, a final dot allowed.
+bool isHostName(const QString &text)
+{
+    static const QRegularExpression pattern(
+        QStringLiteral("^(?=.{1,253}\\.?$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+                       "(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?$"));
+    return pattern.match(text).hasMatch();
+}
+
+// Only digits and dots, or a colon: meant as an address, so a failed parse is a bad address
+// (e.g. 10.0.0.300), not a host name to look up.
+bool looksLikeAddress(const QString &text)
+{
+    static const QRegularExpression pattern(QStringLiteral("^[0-9.]+$|:"));
+    return pattern.match(text).hasMatch();
+}
+
+// SERVER_IP is an address or a host name: a name is resolved once all sources are read.
+bool applyListenHost(
+    ServerConfig &config, const QString &value, const QString &source, QString *error)
+{
+    const QString text = value.trimmed();
+    if (text.isEmpty()) {
+        *error = QStringLiteral("%1: the address is empty").arg(source);
+        return false;
+    }
+    QHostAddress address;
+    if (address.setAddress(text)) {
+        config.ip = text;
+        config.host.clear();
+        return true;
+    }
+    if (looksLikeAddress(text) || !isHostName(text)) {
+        *error = QStringLiteral("%1: '%2' is not an IP address or a host name").arg(source, value);
+        return false;
+    }
+    config.host = text;
+    return true;
+}
+
+// Resolves config.host (at start, blocking: nothing else runs yet) and sets config.ip to the
+// address chooseListenAddress() picks.
+bool resolveListenHost(ServerConfig &config, const QString &source, QString *error)
+{
+    const QHostInfo info = QHostInfo::fromName(config.host);
+    if (info.error() != QHostInfo::NoError) {
+        *error = QStringLiteral("%1: cannot resolve the host name '%2': %3")
+                     .arg(source, config.host, info.errorString());
+        return false;
+    }
+    config.hostAddresses.clear();
+    for (const QHostAddress &address : info.addresses())
+        config.hostAddresses << address.toString();
+    const std::optional<QHostAddress> chosen = chooseListenAddress(info.addresses());
+    if (!chosen) {
+        *error = QStringLiteral("%1: the host name '%2' resolves to no address to listen on (%3)")
+                     .arg(source, config.host,
+                         config.hostAddresses.isEmpty()
+                             ? QStringLiteral("none")
+                             : config.hostAddresses.join(QStringLiteral(", ")));
+        return false;
+    }
+    config.ip = chosen->toString();
+    return true;
+}
+
 // Applies one key's textual value to the config; false (with `error`) when it is invalid.
 bool applySetting(ServerConfig &config, const QString &key, const QString &value,
     const QString &source, QString *error)
@@ -46,12 +115,7 @@ bool applySetting(ServerConfig &config, const QString &key, const QString &value
             return false;
         config.port = static_cast<quint16>(*v);
     } else if (key == u"SERVER_IP") {
-        QHostAddress address;
-        if (!address.setAddress(value.trimmed())) {
-            *error = QStringLiteral("%1: '%2' is not an IP address").arg(source, value);
-            return false;
-        }
-        config.ip = value.trimmed();
+        return applyListenHost(config, value, source, error);
     } else if (key == u"SERVER_LISTEN_BACKLOG") {
         const auto v = integer(1, 65535);
         if (!v)
@@ -105,8 +169,24 @@ bool applySetting(ServerConfig &config, const QString &key, const QString &value
     } else if (key == u"SERVER_DATABASE") {
         // Empty selects the file store again (e.g. an environment variable over config.ini).
         config.database = value.trimmed();
-    } else if (key == u"SERVER_TLS_CERT" || key == u"SERVER_TLS_KEY"
-        || key == u"SERVER_CREDENTIALS") {
+    } else if (key == u"SERVER_ADMIN_PORT") {
+        if (value.trimmed().isEmpty()) { // empty: off again
+            config.adminPort = -1;
+            return true;
+        }
+        const auto v = integer(0, 65535);
+        if (!v)
+            return false;
+        config.adminPort = static_cast<int>(*v);
+    } else if (key == u"SERVER_ADMIN_IP") {
+        QHostAddress address;
+        if (!address.setAddress(value.trimmed())) {
+            *error = QStringLiteral("%1: '%2' is not an IP address").arg(source, value);
+            return false;
+        }
+        config.adminIp = value.trimmed();
+    } else if (key == u"SERVER_TLS_CERT" || key == u"SERVER_TLS_KEY" || key == u"SERVER_CREDENTIALS"
+        || key == u"SERVER_ADMIN_TOKEN_FILE") {
         // Empty turns the feature off again (e.g. an environment variable over config.ini).
         const QString path = value.trimmed();
         if (!path.isEmpty() && !QFileInfo(path).isReadable()) {
@@ -117,8 +197,10 @@ bool applySetting(ServerConfig &config, const QString &key, const QString &value
             config.tlsCertificatePath = path;
         else if (key == u"SERVER_TLS_KEY")
             config.tlsKeyPath = path;
-        else
+        else if (key == u"SERVER_CREDENTIALS")
             config.credentialsPath = path;
+        else
+            config.adminTokenPath = path;
     }
     return true;
 }
@@ -141,6 +223,9 @@ const QStringList &settingKeys()
         QStringLiteral("SERVER_TLS_KEY"),
         QStringLiteral("SERVER_CREDENTIALS"),
         QStringLiteral("SERVER_DATABASE"),
+        QStringLiteral("SERVER_ADMIN_PORT"),
+        QStringLiteral("SERVER_ADMIN_IP"),
+        QStringLiteral("SERVER_ADMIN_TOKEN_FILE"),
     };
     return keys;
 }
@@ -156,7 +241,9 @@ bool containsPassword(const QString &conninfo)
         || (conninfo.startsWith(QStringLiteral("postgres")) && query.match(conninfo).hasMatch());
 }
 
-bool applyFile(ServerConfig &config, const QString &path, bool mustExist, QString *error)
+// `sources` gets, for each key applied, where its value came from (for later errors).
+bool applyFile(ServerConfig &config, const QString &path, bool mustExist,
+    QHash<QString, QString> &sources, QString *error)
 {
     const QFileInfo info(path);
     if (!info.exists()) {
@@ -183,9 +270,10 @@ bool applyFile(ServerConfig &config, const QString &path, bool mustExist, QStrin
         const QString value = raw.userType() == QMetaType::QStringList
             ? raw.toStringList().join(QLatin1Char(','))
             : raw.toString();
-        if (!applySetting(
-                config, key, value, QStringLiteral("%1 [DEFAULT] %2").arg(path, key), error))
+        const QString source = QStringLiteral("%1 [DEFAULT] %2").arg(path, key);
+        if (!applySetting(config, key, value, source, error))
             return false;
+        sources.insert(key, source);
     }
     return true;
 }
@@ -229,9 +317,21 @@ ConfigLoadResult ServerConfigLoader::load(
         QStringLiteral("libpq connection string of the PostgreSQL store (no password: use "
                        "PGPASSFILE or PGPASSWORD); unset: the file store."),
         QStringLiteral("conninfo"));
-    parser.addOptions(
-        {helpOption, configOption, portOption, agenciesOption, storageOption, workersOption,
-            levelOption, tlsCertOption, tlsKeyOption, credentialsOption, databaseOption});
+    const QCommandLineOption adminPortOption(QStringLiteral("admin-port"),
+        QStringLiteral("Port of the admin HTTP endpoint (metrics, health, dashboard); "
+                       "off unless set, 0: any free port."),
+        QStringLiteral("n"));
+    const QCommandLineOption adminIpOption(QStringLiteral("admin-ip"),
+        QStringLiteral("Address of the admin endpoint (default 127.0.0.1)."), QStringLiteral("ip"));
+    const QCommandLineOption adminTokenOption(QStringLiteral("admin-token-file"),
+        QStringLiteral("Bearer token of the admin endpoint; required off loopback."),
+        QStringLiteral("file"));
+    const QCommandLineOption healthCheckOption(QStringLiteral("health-check"),
+        QStringLiteral("Ask the running server's admin endpoint (this configuration's "
+                       "SERVER_ADMIN_PORT, on loopback) for GET /readyz; exit 0 when ready."));
+    parser.addOptions({helpOption, healthCheckOption, configOption, portOption, agenciesOption,
+        storageOption, workersOption, levelOption, tlsCertOption, tlsKeyOption, credentialsOption,
+        adminPortOption, adminIpOption, adminTokenOption, databaseOption});
     if (!parser.parse(arguments))
         return fail(QStringLiteral("command line: %1").arg(parser.errorText()));
     if (!parser.positionalArguments().isEmpty()) {
@@ -248,15 +348,17 @@ ConfigLoadResult ServerConfigLoader::load(
     ServerConfig &config = result.config;
     const bool explicitFile = parser.isSet(configOption);
     const QString file = explicitFile ? parser.value(configOption) : kDefaultConfigFile;
-    if (!applyFile(config, file, explicitFile, &error))
+    QHash<QString, QString> sources;
+    if (!applyFile(config, file, explicitFile, sources, &error))
         return fail(error);
 
     for (const QString &key : settingKeys()) {
         if (!environment.contains(key))
             continue;
-        if (!applySetting(config, key, environment.value(key),
-                QStringLiteral("environment variable %1").arg(key), &error))
+        const QString source = QStringLiteral("environment variable %1").arg(key);
+        if (!applySetting(config, key, environment.value(key), source, &error))
             return fail(error);
+        sources.insert(key, source);
     }
 
     const std::pair<const QCommandLineOption *, QString> flags[] = {
@@ -269,6 +371,9 @@ ConfigLoadResult ServerConfigLoader::load(
         {&tlsKeyOption, QStringLiteral("SERVER_TLS_KEY")},
         {&credentialsOption, QStringLiteral("SERVER_CREDENTIALS")},
         {&databaseOption, QStringLiteral("SERVER_DATABASE")},
+        {&adminPortOption, QStringLiteral("SERVER_ADMIN_PORT")},
+        {&adminIpOption, QStringLiteral("SERVER_ADMIN_IP")},
+        {&adminTokenOption, QStringLiteral("SERVER_ADMIN_TOKEN_FILE")},
     };
     for (const auto &[option, key] : flags) {
         if (!parser.isSet(*option))
@@ -288,14 +393,48 @@ ConfigLoadResult ServerConfigLoader::load(
             QStringLiteral("TLS needs both a certificate and a key "
                            "(SERVER_TLS_CERT / --tls-cert and SERVER_TLS_KEY / --tls-key)"));
     }
+    // Off loopback anyone on the network could read the console: a token is not optional there.
+    if (config.adminEnabled() && !QHostAddress(config.adminIp).isLoopback()
+        && config.adminTokenPath.isEmpty()) {
+        return fail(QStringLiteral("the admin endpoint on %1 (not loopback) needs a bearer token: "
+                                   "set SERVER_ADMIN_TOKEN_FILE / --admin-token-file, or bind it "
+                                   "to 127.0.0.1 with SERVER_ADMIN_IP")
+                        .arg(config.adminIp));
+    }
+    if (parser.isSet(healthCheckOption))
+        result.status = ConfigLoadResult::Status::HealthCheck;
+    // Last, once the name is final: an override by an address needs no lookup.
+    if (!config.host.isEmpty()
+        && !resolveListenHost(config, sources.value(QStringLiteral("SERVER_IP")), &error))
+        return fail(error);
     return result;
+}
+
+std::optional<QHostAddress> chooseListenAddress(const QList<QHostAddress> &addresses)
+{
+    auto usable = [](const QHostAddress &address, QAbstractSocket::NetworkLayerProtocol family) {
+        return address.protocol() == family && !address.isMulticast() && !address.isBroadcast();
+    };
+    for (const auto family : {QAbstractSocket::IPv4Protocol, QAbstractSocket::IPv6Protocol}) {
+        for (const QHostAddress &address : addresses) {
+            if (usable(address, family))
+                return address;
+        }
+    }
+    return std::nullopt;
 }
 
 void logConfig(const ServerConfig &config)
 {
-    LOTTERY_LOG_SUCCESS("config")
-        .field(u"ip", config.ip)
-        .field(u"port", static_cast<int>(config.port))
+    LogLine line = LOTTERY_LOG_SUCCESS("config");
+    line.field(u"ip", config.ip);
+    if (!config.host.isEmpty()) {
+        // Which of the name's addresses was chosen, and among which (see chooseListenAddress).
+        line.field(u"host", config.host)
+            .field(u"host_addresses", config.hostAddresses.join(QStringLiteral(", ")))
+            .field(u"chosen", "first IPv4, else first IPv6");
+    }
+    line.field(u"port", static_cast<int>(config.port))
         .field(u"listen_backlog", config.listenBacklog)
         .field(u"logging_level", toString(config.logLevel))
         .field(u"agencies", config.agencies)
@@ -307,7 +446,11 @@ void logConfig(const ServerConfig &config)
         .field(u"hello_timeout_ms", config.helloTimeoutMs)
         .field(u"tls", config.tlsEnabled() ? "on" : "off")
         .field(u"auth", config.authEnabled() ? "on" : "off")
-        .field(u"store", config.usesDatabase() ? "postgresql" : "file");
+        .field(u"store", config.usesDatabase() ? "postgresql" : "file")
+        .field(u"admin",
+            config.adminEnabled()
+                ? QStringLiteral("%1:%2").arg(config.adminIp).arg(config.adminPort)
+                : QStringLiteral("off"));
 }
 
 } // namespace lottery::server

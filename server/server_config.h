@@ -4,15 +4,26 @@
 
 #include "common/log.h"
 
+#include <QHostAddress>
+#include <QList>
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
+
+#include <optional>
 
 namespace lottery::server {
 
 struct ServerConfig {
     quint16 port = 12345;
+    // The address to listen on. SERVER_IP may name a host instead (the course's compose file says
+    // `server`, the service's name): the loader resolves it once, at start, and puts the chosen
+    // address here, so whoever listens gets an address, never a name.
     QString ip = QStringLiteral("0.0.0.0");
+    // The host name SERVER_IP gave, empty when it gave an address; and every address it resolved
+    // to, in the resolver's order (ip is one of them).
+    QString host;
+    QStringList hostAddresses;
     int listenBacklog = 5;
     LogLevel logLevel = LogLevel::Info;
     quint32 agencies = 5; // agencies 1..N are expected to send DONE before the draw
@@ -31,10 +42,16 @@ struct ServerConfig {
     // A libpq connection string: the PostgreSQL store (docs/OPERATIONS.md); empty: the file
     // store at storagePath. Its password comes from PGPASSWORD / PGPASSFILE / passfile=.
     QString database;
+    // The operator's HTTP endpoint (docs/ADMIN.md): off unless a port is set (0: the kernel
+    // picks one). Off loopback it needs a bearer token file.
+    int adminPort = -1;
+    QString adminIp = QStringLiteral("127.0.0.1");
+    QString adminTokenPath;
 
     bool tlsEnabled() const { return !tlsCertificatePath.isEmpty(); }
     bool authEnabled() const { return !credentialsPath.isEmpty(); }
     bool usesDatabase() const { return !database.isEmpty(); }
+    bool adminEnabled() const { return adminPort >= 0; }
 
     static constexpr int kMaxWorkers = 10;
 };
@@ -42,7 +59,8 @@ struct ServerConfig {
 // What loading produced: a config, a request for --help text, or an error that names the
 // file or key and the problem (the program exits with kExitConfigError).
 struct ConfigLoadResult {
-    enum class Status { Ok, Help, Error };
+    // HealthCheck: `--health-check`, probe this config's admin /readyz and exit (Docker).
+    enum class Status { Ok, Help, Error, HealthCheck };
     Status status = Status::Ok;
     ServerConfig config;
     QString text; // the error, or the help text
@@ -58,6 +76,11 @@ public:
     static ConfigLoadResult load(
         const QStringList &arguments, const QProcessEnvironment &environment);
 };
+
+// The address to listen on among those a host name resolved to: the first usable IPv4 one, else
+// the first usable IPv6 one (IPv4 first because the agencies' default `server:12345` and Docker's
+// networks are IPv4). Usable: an IPv4 or IPv6 address that is not multicast or broadcast.
+std::optional<QHostAddress> chooseListenAddress(const QList<QHostAddress> &addresses);
 
 // One line: `action: config | result: success | port: .. | ...`.
 void logConfig(const ServerConfig &config);

@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 
+#include <QDeadlineTimer>
 #include <QTcpSocket>
 
 namespace lottery::server {
@@ -10,6 +11,11 @@ namespace {
 
 // After ERROR the peer gets this long to take the bytes before the connection is dropped.
 constexpr int kCloseGraceMs = 2000;
+
+qint64 nowMs()
+{
+    return QDeadlineTimer::current().deadline();
+}
 
 bool isRoutineClose(protocol::ErrorCode code)
 {
@@ -27,25 +33,11 @@ Session::Session(quint64 id, QTcpSocket *socket, const SessionLimits &limits,
     m_socket->setReadBufferSize(m_limits.readBufferSize);
     // Acknowledgements are small and the agency's window waits for them: no Nagle delay.
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    m_idleTimer.setSingleShot(true);
-    m_frameTimer.setSingleShot(true);
-    m_helloTimer.setSingleShot(true);
-    m_closeTimer.setSingleShot(true);
-    connect(&m_idleTimer, &QTimer::timeout, this, [this] {
-        fail(protocol::ErrorCode::Timeout,
-            QStringLiteral("no complete frame for %1 ms").arg(m_limits.idleTimeoutMs));
-    });
-    connect(&m_frameTimer, &QTimer::timeout, this, [this] {
-        fail(protocol::ErrorCode::Timeout,
-            QStringLiteral("frame not completed within %1 ms").arg(m_limits.frameTimeoutMs));
-    });
+    m_deadlineTimer.setSingleShot(true);
+    connect(&m_deadlineTimer, &QTimer::timeout, this, &Session::onDeadlineTimer);
     // Started here, not in start(): a TLS handshake that never ends must not hold the slot.
-    connect(&m_helloTimer, &QTimer::timeout, this, [this] {
-        fail(protocol::ErrorCode::Timeout,
-            QStringLiteral("no HELLO within %1 ms of connecting").arg(m_limits.helloTimeoutMs));
-    });
-    m_helloTimer.start(m_limits.helloTimeoutMs);
-    connect(&m_closeTimer, &QTimer::timeout, this, &Session::abort);
+    m_helloDeadline = nowMs() + m_limits.helloTimeoutMs;
+    armDeadlineTimer();
     connect(m_socket, &QTcpSocket::readyRead, this, &Session::onReadyRead);
     // Queued: the handler may be iterating its sessions when a close completes synchronously.
     connect(
@@ -80,9 +72,11 @@ void Session::fail(protocol::ErrorCode code, const QString &message)
         line.field(u"code", protocol::toString(code)).field(u"error", message);
     }
     send(protocol::ErrorMessage {code, message.toStdString()});
+    m_handler.sessionFailed(*this, code);
     m_closing = true;
     updateTimers();
-    m_closeTimer.start(kCloseGraceMs);
+    m_closeDeadline = nowMs() + kCloseGraceMs;
+    armDeadlineTimer();
     if (m_socket)
         m_socket->disconnectFromHost();
 }
@@ -164,8 +158,8 @@ void Session::processFrames()
             return;
         }
         // A whole frame: the idle and frame clocks start again from here.
-        m_idleTimer.stop();
-        m_frameTimer.stop();
+        m_idleDeadline = 0;
+        m_frameDeadline = 0;
         const auto batchType = static_cast<std::uint8_t>(protocol::MessageType::Batch);
         if (frame.type == batchType && hasAgency()) {
             // Decoding and validating the bets is a worker's job. Every whole BATCH already
@@ -218,7 +212,8 @@ void Session::dispatch(protocol::Message message)
                         QString::fromStdString(error.message)));
         m_closing = true;
         updateTimers();
-        m_closeTimer.start(kCloseGraceMs);
+        m_closeDeadline = nowMs() + kCloseGraceMs;
+        armDeadlineTimer();
         if (m_socket)
             m_socket->disconnectFromHost();
         return;
@@ -228,7 +223,7 @@ void Session::dispatch(protocol::Message message)
             fail(ErrorCode::UnexpectedMessage, QStringLiteral("HELLO received twice"));
             return;
         }
-        m_helloTimer.stop();
+        m_helloDeadline = 0;
         m_handler.helloReceived(*this, std::get<protocol::Hello>(message));
         return;
     }
@@ -257,24 +252,70 @@ void Session::failDecode(const protocol::DecodeError &error)
 void Session::updateTimers()
 {
     if (m_closing)
-        m_helloTimer.stop(); // a closing session owes nothing more, HELLO included
+        m_helloDeadline = 0; // a closing session owes nothing more, HELLO included
     if (m_closing || m_stopped || m_taskInFlight) {
         // The peer is not the one keeping us waiting now.
-        m_idleTimer.stop();
-        m_frameTimer.stop();
+        m_idleDeadline = 0;
+        m_frameDeadline = 0;
         return;
     }
+    const qint64 now = nowMs();
     // One deadline per frame, from its first byte: a slow drip does not extend it.
     if (m_splitter.pendingBytes() > 0) {
-        if (!m_frameTimer.isActive())
-            m_frameTimer.start(m_limits.frameTimeoutMs);
+        if (m_frameDeadline == 0)
+            m_frameDeadline = now + m_limits.frameTimeoutMs;
     } else {
-        m_frameTimer.stop();
+        m_frameDeadline = 0;
     }
     if (m_waitingForDraw)
-        m_idleTimer.stop();
-    else if (!m_idleTimer.isActive())
-        m_idleTimer.start(m_limits.idleTimeoutMs);
+        m_idleDeadline = 0;
+    else if (m_idleDeadline == 0)
+        m_idleDeadline = now + m_limits.idleTimeoutMs;
+    armDeadlineTimer();
+}
+
+void Session::armDeadlineTimer()
+{
+    qint64 earliest = 0;
+    for (const qint64 deadline :
+        {m_idleDeadline, m_frameDeadline, m_helloDeadline, m_closeDeadline}) {
+        if (deadline != 0 && (earliest == 0 || deadline < earliest))
+            earliest = deadline;
+    }
+    // Armed for the earliest or sooner: nothing to do (firing early only re-arms). Deadlines
+    // that went away leave the timer running; it fires once, finds nothing due and stops.
+    if (earliest == 0 || (m_timerArmedFor != 0 && m_timerArmedFor <= earliest))
+        return;
+    m_timerArmedFor = earliest;
+    m_deadlineTimer.start(static_cast<int>(qMax<qint64>(0, earliest - nowMs())));
+}
+
+void Session::onDeadlineTimer()
+{
+    m_timerArmedFor = 0;
+    const qint64 now = nowMs();
+    auto due = [now](qint64 deadline) { return deadline != 0 && deadline <= now; };
+    if (due(m_closeDeadline)) {
+        m_closeDeadline = 0;
+        abort();
+        return;
+    }
+    if (due(m_helloDeadline)) {
+        fail(protocol::ErrorCode::Timeout,
+            QStringLiteral("no HELLO within %1 ms of connecting").arg(m_limits.helloTimeoutMs));
+        return;
+    }
+    if (due(m_frameDeadline)) {
+        fail(protocol::ErrorCode::Timeout,
+            QStringLiteral("frame not completed within %1 ms").arg(m_limits.frameTimeoutMs));
+        return;
+    }
+    if (due(m_idleDeadline)) {
+        fail(protocol::ErrorCode::Timeout,
+            QStringLiteral("no complete frame for %1 ms").arg(m_limits.idleTimeoutMs));
+        return;
+    }
+    armDeadlineTimer();
 }
 
 void Session::onDisconnected()
@@ -294,7 +335,9 @@ void Session::onDisconnected()
     }
     m_closing = true;
     updateTimers();
-    m_closeTimer.stop();
+    m_closeDeadline = 0;
+    m_deadlineTimer.stop();
+    m_timerArmedFor = 0;
     m_handler.sessionClosed(*this);
 }
 

@@ -35,14 +35,28 @@ public:
     virtual void winnersRequested(Session &session) = 0;
     // The socket is gone; the handler forgets the session and deletes it (later).
     virtual void sessionClosed(Session &session) = 0;
+    // The session sent ERROR(code) and is closing (for the operator's error counts).
+    virtual void sessionFailed(Session &session, protocol::ErrorCode code)
+    {
+        Q_UNUSED(session);
+        Q_UNUSED(code);
+    }
 };
 
+// The server's real limits (the timeouts are ServerConfig's defaults, which the server copies in).
 struct SessionLimits {
+    // Whole BATCH frames a session hands to one worker task (all covered by one commit). Bigger
+    // tasks mean fewer commits and wake-ups; 16 -> 64 (with agency windows of 128) cut 5x1M by
+    // ~25 % (docs/PERFORMANCE.md). 128 gained little more and raised peak memory by a third.
+    static constexpr int kMaxBatchesPerTask = 64;
+
     int idleTimeoutMs = 60000; // no complete frame for this long: Timeout
     int frameTimeoutMs = 10000; // a started frame must be whole within this
-    qint64 readBufferSize = 4 * 8192;
+    // The socket's read buffer: one task's worth of frames, so a session that is waiting pushes
+    // back over TCP.
+    qint64 readBufferSize = kMaxBatchesPerTask * protocol::kMaxFrameSize;
     // Whole BATCH frames already buffered that go to the same worker task, at most.
-    int maxBatchesPerTask = 16;
+    int maxBatchesPerTask = kMaxBatchesPerTask;
     // From the connection to a whole HELLO (a TLS handshake included): Timeout.
     int helloTimeoutMs = 10000;
 };
@@ -91,7 +105,12 @@ private:
     protocol::DecodeStatus nextFrame(protocol::RawFrame &frame);
     void dispatch(protocol::Message message);
     void failDecode(const protocol::DecodeError &error);
+    // Sets or clears the idle, frame and HELLO deadlines from the session's state.
     void updateTimers();
+    // One timer per session, armed for the earliest deadline; a deadline that moves later (the
+    // idle one, at every frame) costs nothing until the timer fires early and re-arms itself.
+    void armDeadlineTimer();
+    void onDeadlineTimer();
     void onDisconnected();
 
     const quint64 m_id;
@@ -105,10 +124,13 @@ private:
     // A frame taken from the splitter while gathering batches that was not a BATCH: it is the
     // next one to handle. Owned, because the splitter's views die at its next feed().
     std::optional<std::pair<std::uint8_t, std::string>> m_heldFrame;
-    QTimer m_idleTimer;
-    QTimer m_frameTimer;
-    QTimer m_helloTimer;
-    QTimer m_closeTimer;
+    // Monotonic milliseconds (QDeadlineTimer::current()), 0: not running.
+    qint64 m_idleDeadline = 0; // no complete frame until then: Timeout
+    qint64 m_frameDeadline = 0; // the started frame must be whole by then
+    qint64 m_helloDeadline = 0; // from the connection to a whole HELLO
+    qint64 m_closeDeadline = 0; // after ERROR: the peer's grace to take it, then abort
+    qint64 m_timerArmedFor = 0; // when m_deadlineTimer fires, 0: not armed
+    QTimer m_deadlineTimer;
     bool m_taskInFlight = false;
     bool m_waitingForDraw = false;
     bool m_stopped = false;

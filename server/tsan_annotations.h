@@ -5,12 +5,7 @@
 #pragma once
 
 #include <QMutex>
-#include <QRunnable>
-#include <QThreadPool>
 #include <QtCore/qtsan_impl.h>
-
-#include <functional>
-#include <utility>
 
 namespace lottery::server::tsan {
 
@@ -31,30 +26,6 @@ inline void *qtQueueKey()
 {
     static char key = 0;
     return &key;
-}
-
-// A pool task whose very first act is to take over what the starting thread wrote. (A lambda
-// given to QThreadPool::start() is read by Qt's std::function wrapper before its body runs.)
-class HandedOffTask : public QRunnable
-{
-public:
-    explicit HandedOffTask(std::function<void()> body) : m_body(std::move(body)) { }
-    void run() override
-    {
-        takeOver(qtQueueKey());
-        m_body();
-    }
-
-private:
-    std::function<void()> m_body;
-};
-
-// QThreadPool::start() for a function, with the hand-off stated.
-inline void startTask(QThreadPool &pool, std::function<void()> body)
-{
-    auto *task = new HandedOffTask(std::move(body));
-    handOff(qtQueueKey());
-    pool.start(task);
 }
 
 // Wraps a QWaitCondition::wait(): the library unlocks and relocks the mutex out of TSan's view.

@@ -1,17 +1,21 @@
 #include "server/worker_tasks.h"
 
+#include "lottery/protocol/bet_csv.h"
+
 #include <QDate>
-#include <QDeadlineTimer>
-#include <QElapsedTimer>
 
 #include <algorithm>
+#include <zlib.h>
 
 namespace lottery::server {
 
-namespace {
+protocol::CivilDate currentCivilDate()
+{
+    const QDate today = QDate::currentDate();
+    return protocol::CivilDate {today.year(), today.month(), today.day()};
+}
 
-// How long a batch waits for a superseded session's batch of the same agency to finish.
-constexpr int kClaimWaitMs = 30000;
+namespace {
 
 protocol::Reject makeReject(quint64 sequence, protocol::ErrorCode code, const std::string &reason,
     quint16 betIndex = protocol::kNoBetIndex)
@@ -24,43 +28,23 @@ protocol::Reject makeReject(quint64 sequence, protocol::ErrorCode code, const st
     return reject;
 }
 
-QString claimError(LotteryState::ClaimResult result)
+quint32 crc32Of(std::string_view bytes)
 {
-    return result == LotteryState::ClaimResult::Stopped
-        ? QStringLiteral("server is shutting down")
-        : QStringLiteral("timed out waiting for another write of the same agency");
+    return static_cast<quint32>(::crc32(
+        0L, reinterpret_cast<const Bytef *>(bytes.data()), static_cast<uInt>(bytes.size())));
 }
-
-} // namespace
-
-protocol::CivilDate currentCivilDate()
-{
-    const QDate today = QDate::currentDate();
-    return protocol::CivilDate {today.year(), today.month(), today.day()};
-}
-
-BatchOutcome processBatch(const std::string &body, quint32 agency, const protocol::CivilDate &today,
-    BetStorage &storage, LotteryState &state)
-{
-    return processBatches({std::string_view(body)}, agency, today, storage, state).front();
-}
-
-namespace {
 
 // One BATCH body decoded, validated and already in its bets.csv form.
 struct PreparedBatch {
     quint64 sequence = 0;
     quint32 betCount = 0;
+    quint32 crc = 0; // of its rows
     std::size_t csvOffset = 0; // where its rows start in the task's CSV buffer
     std::size_t csvLength = 0;
+    std::vector<protocol::BetView> bets; // views into the body
     std::vector<std::string> winners; // documents of its winning bets
 };
 
-// Decodes, validates and encodes one body in a single pass, each bet a view into the body: no
-// lock needed, and an invalid batch is refused whatever its sequence. A malformed body is
-// reported as malformed even when an earlier bet of it was invalid, as a whole-frame decode
-// would. The rows are appended to `csv`; on failure `csv` is left as it was and `outcome` says
-// why (Malformed or Rejected).
 // The rows of a task's batches, back to back. Grows by doubling and writes rows in place: no
 // per-row resize (which zero-fills) or append.
 class CsvBuffer
@@ -88,6 +72,10 @@ private:
     std::size_t m_used = 0;
 };
 
+// Decodes, validates and encodes one body in a single pass, each bet a view into the body: an
+// invalid batch is refused whatever its sequence. A malformed body is reported as malformed even
+// when an earlier bet of it was invalid, as a whole-frame decode would. The rows are appended to
+// `csv`; on failure `csv` is left as it was and `outcome` says why (Malformed or Rejected).
 std::optional<PreparedBatch> prepareBatch(std::string_view body, quint32 agency,
     const protocol::CivilDate &today, CsvBuffer &csv, BatchOutcome &outcome)
 {
@@ -95,6 +83,7 @@ std::optional<PreparedBatch> prepareBatch(std::string_view body, quint32 agency,
     const std::size_t start = csv.size();
     PreparedBatch batch;
     batch.sequence = reader.sequence();
+    batch.bets.reserve(reader.count());
     std::optional<protocol::BetError> invalid;
     std::size_t invalidIndex = 0;
     std::size_t index = 0;
@@ -109,6 +98,7 @@ std::optional<PreparedBatch> prepareBatch(std::string_view body, quint32 agency,
             continue;
         }
         csv.append(protocol::StoredBetRow(agency, bet));
+        batch.bets.push_back(bet);
         if (protocol::isWinner(bet))
             batch.winners.emplace_back(bet.document);
     }
@@ -131,23 +121,59 @@ std::optional<PreparedBatch> prepareBatch(std::string_view body, quint32 agency,
     batch.betCount = reader.count();
     batch.csvOffset = start;
     batch.csvLength = csv.size() - start;
+    batch.crc = crc32Of(csv.view(start, batch.csvLength));
     return batch;
 }
 
-void setRejected(BatchOutcome &outcome, protocol::Reject reject)
+void setRejected(
+    BatchOutcome &outcome, quint64 sequence, protocol::ErrorCode code, const QString &reason)
 {
     outcome.kind = BatchOutcome::Kind::Rejected;
-    outcome.error = QString::fromStdString(reject.reason);
-    outcome.reject = std::move(reject);
+    outcome.error = reason;
+    outcome.reject = makeReject(sequence, code, reason.toStdString());
+}
+
+// The store's decision as the session answers it.
+void answer(BatchOutcome &outcome, const BatchToStore &batch, const BatchDecision &decision)
+{
+    using Kind = BatchDecision::Kind;
+    using protocol::ErrorCode;
+    const auto count = static_cast<quint16>(batch.betCount);
+    switch (decision.kind) {
+    case Kind::Stored:
+    case Kind::Duplicate:
+        outcome.kind = BatchOutcome::Kind::Acked;
+        outcome.ack = protocol::Ack {batch.sequence, count, decision.kind == Kind::Duplicate};
+        return;
+    case Kind::Conflict:
+        setRejected(outcome, batch.sequence, ErrorCode::SequenceConflict, decision.error);
+        return;
+    case Kind::ZeroSequence:
+    case Kind::Gap:
+        setRejected(outcome, batch.sequence, ErrorCode::SequenceGap, decision.error);
+        return;
+    case Kind::AfterDone:
+        setRejected(outcome, batch.sequence, ErrorCode::BatchAfterDone, decision.error);
+        return;
+    case Kind::Failed:
+        setRejected(outcome, batch.sequence, ErrorCode::StorageFailure, decision.error);
+        return;
+    case Kind::Stopped:
+        outcome.kind = BatchOutcome::Kind::Stopped;
+        outcome.error = decision.error;
+        return;
+    }
 }
 
 } // namespace
 
-std::vector<BatchOutcome> processBatches(const std::vector<std::string_view> &bodies,
-    quint32 agency, const protocol::CivilDate &today, BetStorage &storage, LotteryState &state)
+std::vector<BatchOutcome> storeBatches(const std::vector<std::string_view> &bodies, quint32 agency,
+    const protocol::CivilDate &today, BetStore &store, WriteTicket ticket)
 {
     std::vector<BatchOutcome> outcomes;
-    std::vector<std::optional<PreparedBatch>> batches;
+    outcomes.reserve(bodies.size());
+    std::vector<std::optional<PreparedBatch>> prepared;
+    prepared.reserve(bodies.size());
     // Every batch's rows in one buffer, back to back, so consecutive batches go out in one write.
     std::size_t bodyBytes = 0;
     for (std::string_view body : bodies)
@@ -155,121 +181,28 @@ std::vector<BatchOutcome> processBatches(const std::vector<std::string_view> &bo
     CsvBuffer csv(bodyBytes + bodyBytes / 4 + 256); // a row is ~10 % longer than its wire form
     for (std::string_view body : bodies) {
         outcomes.emplace_back();
-        batches.push_back(prepareBatch(body, agency, today, csv, outcomes.back()));
+        prepared.push_back(prepareBatch(body, agency, today, csv, outcomes.back()));
         if (outcomes.back().kind == BatchOutcome::Kind::Malformed)
             break;
     }
 
-    const auto claim = state.claimAgency(agency, QDeadlineTimer(kClaimWaitMs));
-    if (claim != LotteryState::ClaimResult::Claimed) {
-        for (std::size_t i = 0; i < outcomes.size(); ++i) {
-            if (!batches[i])
-                continue; // malformed or invalid: answered as such
-            outcomes[i].kind = BatchOutcome::Kind::Stopped;
-            outcomes[i].error = claimError(claim);
-        }
-        return outcomes;
+    // Views into `csv` only now that it has stopped growing.
+    std::vector<BatchToStore> batches;
+    std::vector<std::size_t> index; // outcome of each batch to store
+    for (std::size_t i = 0; i < prepared.size(); ++i) {
+        if (!prepared[i])
+            continue; // malformed or invalid: answered as such
+        PreparedBatch &batch = *prepared[i];
+        batches.push_back(BatchToStore {batch.sequence, batch.betCount, batch.crc,
+            csv.view(batch.csvOffset, batch.csvLength), std::move(batch.bets),
+            std::move(batch.winners)});
+        index.push_back(i);
     }
-    // What the agency's progress will be once the writes below are durable.
-    AgencyProgress progress = state.progress(agency);
-    quint64 storedBets = 0;
-    std::vector<BetStorage::EncodedBatch> toWrite;
-    std::vector<std::size_t> written; // indexes of the batches waiting for the sync
-    for (std::size_t i = 0; i < outcomes.size(); ++i) {
-        if (!batches[i])
-            continue;
-        PreparedBatch &batch = *batches[i];
-        BatchOutcome &outcome = outcomes[i];
-        if (progress.done) {
-            setRejected(outcome,
-                makeReject(batch.sequence, protocol::ErrorCode::BatchAfterDone,
-                    "agency " + std::to_string(agency) + " already sent DONE"));
-            continue;
-        }
-        if (batch.sequence <= progress.lastSequence) {
-            outcome.kind = BatchOutcome::Kind::Acked;
-            outcome.ack
-                = protocol::Ack {batch.sequence, static_cast<quint16>(batch.betCount), true};
-            continue;
-        }
-        if (batch.sequence != progress.lastSequence + 1) {
-            setRejected(outcome,
-                makeReject(batch.sequence, protocol::ErrorCode::SequenceGap,
-                    "expected sequence " + std::to_string(progress.lastSequence + 1) + ", got "
-                        + std::to_string(batch.sequence)));
-            continue;
-        }
-        progress.lastSequence = batch.sequence;
-        storedBets += batch.betCount;
-        toWrite.push_back(BetStorage::EncodedBatch {batch.sequence, batch.betCount,
-            csv.view(batch.csvOffset, batch.csvLength), std::move(batch.winners)});
-        outcome.kind = BatchOutcome::Kind::Acked;
-        outcome.ack = protocol::Ack {batch.sequence, static_cast<quint16>(batch.betCount), false};
-        written.push_back(i);
-    }
-    if (written.empty()) {
-        state.releaseAgency(agency);
-        return outcomes;
-    }
-    // Written but not yet known durable: none of them may be acknowledged if either step fails.
-    const auto refuseWritten = [&](const QString &reason) {
-        for (std::size_t i : written) {
-            setRejected(outcomes[i],
-                makeReject(outcomes[i].ack.sequence, protocol::ErrorCode::StorageFailure,
-                    reason.toStdString()));
-        }
-        state.releaseAgency(agency);
-        return outcomes;
-    };
-    const BetStorage::PendingWrite write = storage.writeBatches(agency, toWrite);
-    if (!write.ok)
-        return refuseWritten(write.error);
-    const BetStorage::WriteResult synced = storage.syncThrough(write.generation);
-    if (!synced.ok)
-        return refuseWritten(synced.error);
-    state.releaseAgency(agency, progress.lastSequence, storedBets);
+    // Called even with nothing to store: it settles the ticket.
+    const std::vector<BatchDecision> decisions = store.append(std::move(ticket), agency, batches);
+    for (std::size_t i = 0; i < batches.size(); ++i)
+        answer(outcomes[index[i]], batches[i], decisions[i]);
     return outcomes;
-}
-
-DoneOutcome processDone(quint32 agency, BetStorage &storage, LotteryState &state)
-{
-    DoneOutcome outcome;
-    const auto claim = state.claimAgency(agency, QDeadlineTimer(kClaimWaitMs));
-    if (claim != LotteryState::ClaimResult::Claimed) {
-        outcome.error = claimError(claim);
-        return outcome;
-    }
-    if (state.progress(agency).done) {
-        state.releaseAgency(agency);
-        outcome.ok = true;
-        outcome.repeated = true;
-        return outcome;
-    }
-    const BetStorage::WriteResult written = storage.appendDone(agency);
-    if (!written.ok) {
-        state.releaseAgency(agency);
-        outcome.error = written.error;
-        return outcome;
-    }
-    state.markDone(agency);
-    outcome.ok = true;
-    return outcome;
-}
-
-DrawOutcome runDraw(const BetStorage &storage)
-{
-    DrawOutcome outcome;
-    QElapsedTimer clock;
-    clock.start();
-    // The storage keeps the winners of what is durable as it becomes durable (and rebuilds them
-    // from the files at start), so the draw is a copy, not a read of the whole of bets.csv.
-    BetStorage::DurableWinners durable = storage.durableWinners();
-    outcome.winners = std::move(durable.winners);
-    outcome.betsRead = durable.bets;
-    outcome.winnerCount = durable.winnerCount;
-    outcome.elapsedMs = clock.elapsed();
-    outcome.ok = true;
-    return outcome;
 }
 
 } // namespace lottery::server

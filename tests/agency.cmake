@@ -2,3 +2,10 @@
 lottery_add_test(tst_bet_file_reader LIBS lottery::agency LABELS agency unit)
 lottery_add_test(tst_agency_config LIBS lottery::agency_cli_config LABELS agency unit)
 lottery_add_test(tst_agency_session LIBS lottery::agency LABELS agency integration TIMEOUT 120)
+# agency-cli on a pseudo-terminal (the progress bar) and on pipes (exactly the log lines).
+lottery_add_test(tst_agency_cli_terminal LIBS lottery_test_support LABELS agency integration
+    TIMEOUT 180)
+if(TARGET agency-cli AND TARGET lottery-server)
+    add_dependencies(tst_agency_cli_terminal agency-cli lottery-server)
+endif()
+lottery_add_test(tst_upload_pump LIBS lottery::agency LABELS agency unit TIMEOUT 60)

@@ -8,3 +8,9 @@ lottery_add_test(tst_end_to_end LIBS lottery_test_support LABELS integration con
 if(TARGET lottery-server AND TARGET agency-cli)
     add_dependencies(tst_end_to_end lottery-server agency-cli)
 endif()
+
+# Failover along a list of servers: a server down, one shutting down, one killed mid-upload.
+lottery_add_test(tst_failover LIBS lottery_test_support Qt6::Network LABELS integration TIMEOUT 400)
+if(TARGET lottery-server AND TARGET agency-cli)
+    add_dependencies(tst_failover lottery-server agency-cli)
+endif()

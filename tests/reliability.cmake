@@ -1,7 +1,8 @@
 # Reliability: the real programs under injected faults (kill -9, torn tails, SIGTERM under load,
-# a full disk, a failing fdatasync via strace, hostile peers, 1,000 agencies, EMFILE).
+# a full disk, a failing fdatasync through the store's sync function, hostile peers, 1,000
+# agencies, EMFILE).
 # The concurrent ones carry the concurrency label too, so they also run under ThreadSanitizer.
-lottery_add_test(tst_reliability LIBS lottery_test_support lottery::protocol Qt6::Network
+lottery_add_test(tst_reliability LIBS lottery_test_support lottery::server Qt6::Network
     LABELS reliability integration concurrency TIMEOUT 600)
 if(TARGET lottery-server AND TARGET agency-cli)
     add_dependencies(tst_reliability lottery-server agency-cli)

@@ -4,5 +4,20 @@ lottery_add_test(tst_storage LIBS lottery::server LABELS server concurrency)
 lottery_add_test(tst_server_config LIBS lottery::server LABELS server
     DEFINITIONS LOTTERY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 lottery_add_test(tst_server_session LIBS lottery::server LABELS server concurrency TIMEOUT 300)
+# The same suite on Qt's own event dispatcher (the first run uses the server's epoll one).
+add_test(NAME tst_server_session_qt_dispatcher COMMAND tst_server_session)
+set_tests_properties(tst_server_session_qt_dispatcher PROPERTIES TIMEOUT 300
+    LABELS "server;concurrency" ENVIRONMENT "QT_QPA_PLATFORM=offscreen;SERVER_EVENT_DISPATCHER=qt")
 lottery_add_test(tst_server_process LIBS lottery::server LABELS server TIMEOUT 120)
 add_dependencies(tst_server_process lottery-server)
+# lottery-server's sd_notify (READY/WATCHDOG/STOPPING) through a NOTIFY_SOCKET of the test's own.
+lottery_add_test(tst_server_systemd LIBS lottery_test_support Qt6::Network LABELS server integration TIMEOUT 120)
+add_dependencies(tst_server_systemd lottery-server)
+if(SYSTEMD_FOUND AND LOTTERY_SYSTEMD)
+    target_compile_definitions(tst_server_systemd PRIVATE LOTTERY_HAVE_SYSTEMD)
+endif()
+# The reconnect race: a quick reconnect (dropped or superseded session) resumes exactly once.
+lottery_add_test(tst_reconnect LIBS lottery::server LABELS server concurrency TIMEOUT 300)
+# The BetStore contract, run against every store in its factory list.
+find_package(ZLIB REQUIRED)
+lottery_add_test(tst_store_contract LIBS lottery::server ZLIB::ZLIB LABELS server concurrency)

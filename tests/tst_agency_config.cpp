@@ -34,6 +34,10 @@ private slots:
     void helpAndUnknownFlags();
     void reconnectTimeoutFromEachSource_data();
     void reconnectTimeoutFromEachSource();
+    void serverListFromEachSource_data();
+    void serverListFromEachSource();
+    void tokenFile_data();
+    void tokenFile();
 
 private:
     void writeFile(const QString &name, const QByteArray &content)
@@ -75,8 +79,8 @@ void TestAgencyConfig::defaults()
     QCOMPARE(load({"--agency", "3"}), AgencyConfigLoader::Status::Ok);
     const auto &c = m_loader.config();
     QCOMPARE(c.agency, 3u);
-    QCOMPARE(c.host, QStringLiteral("server"));
-    QCOMPARE(c.port, quint16(12345));
+    QCOMPARE(c.servers.constFirst().host, QStringLiteral("server"));
+    QCOMPARE(c.servers.constFirst().port, quint16(12345));
     QCOMPARE(lottery::toString(c.logLevel), lottery::toString(LogLevel::Info));
     QCOMPARE(c.batchMaxBets, 100);
     QCOMPARE(c.window, 128);
@@ -107,8 +111,8 @@ void TestAgencyConfig::yamlFromWorkingDirectory()
     QCOMPARE(load({}), AgencyConfigLoader::Status::Ok);
     const auto &c = m_loader.config();
     QCOMPARE(c.agency, 2u);
-    QCOMPARE(c.host, QStringLiteral("lottery.local"));
-    QCOMPARE(c.port, quint16(4000));
+    QCOMPARE(c.servers.constFirst().host, QStringLiteral("lottery.local"));
+    QCOMPARE(c.servers.constFirst().port, quint16(4000));
     QCOMPARE(lottery::toString(c.logLevel), lottery::toString(LogLevel::Debug));
     QCOMPARE(c.batchMaxBets, 50);
     QCOMPARE(c.dataFile, QStringLiteral("bets/two.csv"));
@@ -117,13 +121,13 @@ void TestAgencyConfig::yamlFromWorkingDirectory()
 
 void TestAgencyConfig::shippedConfigHasTheCourseDefaults()
 {
-    const QString shipped
-        = QFileInfo(QStringLiteral(__FILE__)).dir().filePath("../agency-cli/config.yaml");
+    // From the source tree (not __FILE__, which a compiler cache may make relative).
+    const QString shipped = QStringLiteral(LOTTERY_SOURCE_DIR "/agency-cli/config.yaml");
     QVERIFY2(QFile::exists(shipped), qPrintable(shipped));
     QCOMPARE(load({"--config", shipped, "--agency", "1"}), AgencyConfigLoader::Status::Ok);
     const auto &c = m_loader.config();
-    QCOMPARE(c.host, QStringLiteral("server"));
-    QCOMPARE(c.port, quint16(12345));
+    QCOMPARE(c.servers.constFirst().host, QStringLiteral("server"));
+    QCOMPARE(c.servers.constFirst().port, quint16(12345));
     QCOMPARE(lottery::toString(c.logLevel), lottery::toString(LogLevel::Info));
     QCOMPARE(c.batchMaxBets, 100);
     QCOMPARE(c.configFile, shipped);
@@ -144,8 +148,8 @@ void TestAgencyConfig::environmentOverridesYaml()
     QCOMPARE(load({}, env), AgencyConfigLoader::Status::Ok);
     const auto &c = m_loader.config();
     QCOMPARE(c.agency, 4u);
-    QCOMPARE(c.host, QStringLiteral("b"));
-    QCOMPARE(c.port, quint16(2));
+    QCOMPARE(c.servers.constFirst().host, QStringLiteral("b"));
+    QCOMPARE(c.servers.constFirst().port, quint16(2));
     QCOMPARE(lottery::toString(c.logLevel), lottery::toString(LogLevel::Warning));
     QCOMPARE(c.batchMaxBets, 60);
     QCOMPARE(c.dataFile, QStringLiteral("env.csv"));
@@ -168,8 +172,8 @@ void TestAgencyConfig::flagsOverrideEnvironment()
         AgencyConfigLoader::Status::Ok);
     const auto &c = m_loader.config();
     QCOMPARE(c.agency, 5u);
-    QCOMPARE(c.host, QStringLiteral("127.0.0.1"));
-    QCOMPARE(c.port, quint16(9000));
+    QCOMPARE(c.servers.constFirst().host, QStringLiteral("127.0.0.1"));
+    QCOMPARE(c.servers.constFirst().port, quint16(9000));
     QCOMPARE(c.dataFile, QStringLiteral("flag.csv"));
     QCOMPARE(c.batchMaxBets, 70);
     QCOMPARE(lottery::toString(c.logLevel), lottery::toString(LogLevel::Error));
@@ -184,8 +188,8 @@ void TestAgencyConfig::sessionOptionsCarryTheSettings()
         AgencyConfigLoader::Status::Ok);
     const auto options = m_loader.config().sessionOptions();
     QCOMPARE(options.agency, 7u);
-    QCOMPARE(options.host, QStringLiteral("::1"));
-    QCOMPARE(options.port, quint16(8000));
+    QCOMPARE(options.servers.constFirst().host, QStringLiteral("::1"));
+    QCOMPARE(options.servers.constFirst().port, quint16(8000));
     QCOMPARE(options.dataFile, QStringLiteral(".data/agency-7.csv"));
     QCOMPARE(options.batchMaxBets, 100);
     QCOMPARE(options.window, 128);
@@ -297,7 +301,7 @@ void TestAgencyConfig::emptyConfigFileMeansDefaults()
     writeFile("config.yaml", "");
     QCOMPARE(load({"--agency", "1"}), AgencyConfigLoader::Status::Ok);
     QCOMPARE(m_loader.config().batchMaxBets, 100);
-    QCOMPARE(m_loader.config().host, QStringLiteral("server"));
+    QCOMPARE(m_loader.config().servers.constFirst().host, QStringLiteral("server"));
 }
 
 void TestAgencyConfig::helpAndUnknownFlags()
@@ -342,6 +346,105 @@ void TestAgencyConfig::reconnectTimeoutFromEachSource()
     QCOMPARE(m_loader.config().reconnectTimeoutSeconds, seconds);
     QCOMPARE(m_loader.config().sessionOptions().reconnectTimeout,
         std::chrono::milliseconds(seconds * 1000));
+}
+
+void TestAgencyConfig::serverListFromEachSource_data()
+{
+    QTest::addColumn<QByteArray>("yaml");
+    QTest::addColumn<QString>("env");
+    QTest::addColumn<QStringList>("flags");
+    QTest::addColumn<QString>("servers"); // as serverAddress() shows them; empty: an error
+    QTest::addColumn<QString>("error");
+    QTest::newRow("yaml-list") << QByteArray("server:\n  address: \"a:12345,b:12345\"\n")
+                               << QString() << QStringList() << "a:12345,b:12345" << QString();
+    QTest::newRow("env-list-with-spaces")
+        << QByteArray() << "a:1, [::1]:2 ,c:3" << QStringList() << "a:1,[::1]:2,c:3" << QString();
+    QTest::newRow("flag-over-env")
+        << QByteArray() << "a:1,b:2" << QStringList {"--server", "c:3"} << "c:3" << QString();
+    QTest::newRow("empty-entry")
+        << QByteArray() << "a:1,,b:2" << QStringList() << QString()
+        << "environment CLI_SERVER_ADDRESS: 'a:1,,b:2' is not a HOST:PORT address or a list "
+           "a:PORT,b:PORT (an empty entry in the list)";
+    QTest::newRow("entry-without-port")
+        << QByteArray() << QString() << QStringList {"--server", "a:1,b"} << QString()
+        << "--server: 'a:1,b' is not a HOST:PORT address or a list a:PORT,b:PORT (expected "
+           "HOST:PORT)";
+    QTest::newRow("listed-twice")
+        << QByteArray() << QString() << QStringList {"--server", "a:1,a:1"} << QString()
+        << "--server: 'a:1,a:1' is not a HOST:PORT address or a list a:PORT,b:PORT (a:1 is "
+           "listed twice)";
+}
+
+void TestAgencyConfig::serverListFromEachSource()
+{
+    QFETCH(QByteArray, yaml);
+    QFETCH(QString, env);
+    QFETCH(QStringList, flags);
+    QFETCH(QString, servers);
+    QFETCH(QString, error);
+    if (!yaml.isEmpty())
+        writeFile("config.yaml", yaml);
+    QProcessEnvironment environment;
+    environment.insert("CLI_ID", "1");
+    if (!env.isEmpty())
+        environment.insert("CLI_SERVER_ADDRESS", env);
+    const auto status = load(flags, environment);
+    if (!error.isEmpty()) {
+        QCOMPARE(status, AgencyConfigLoader::Status::Error);
+        QCOMPARE(m_loader.errorString(), error);
+        return;
+    }
+    QCOMPARE(status, AgencyConfigLoader::Status::Ok);
+    QCOMPARE(m_loader.config().serverAddress(), servers);
+    QCOMPARE(lottery::agency::toString(m_loader.config().sessionOptions().servers), servers);
+}
+
+void TestAgencyConfig::tokenFile_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("token"); // empty: refused
+    QTest::addColumn<QString>("error"); // what the refusal says, after the file's name
+    QTest::newRow("plain") << QByteArray("s3cr3t") << "s3cr3t" << QString();
+    QTest::newRow("one-newline-trimmed") << QByteArray("s3cr3t\n") << "s3cr3t" << QString();
+    QTest::newRow("crlf-trimmed") << QByteArray("s3cr3t\r\n") << "s3cr3t" << QString();
+    QTest::newRow("accented") << QByteArray("contrase\xc3\xb1"
+                                            "a")
+                              << "contrase\u00f1a" << QString();
+    QTest::newRow("at-the-limit") << QByteArray(1024, 'k') << QString(1024, 'k') << QString();
+    QTest::newRow("empty") << QByteArray() << QString() << "the token is empty";
+    QTest::newRow("only-a-newline") << QByteArray("\n") << QString() << "the token is empty";
+    QTest::newRow("two-newlines") << QByteArray("s3cr3t\n\n") << QString()
+                                  << "the token holds a non-printable character (U+000A) at "
+                                     "character 7";
+    QTest::newRow("second-line") << QByteArray("a\nb\n") << QString()
+                                 << "the token holds a non-printable character (U+000A)";
+    QTest::newRow("tab") << QByteArray("a\tb") << QString()
+                         << "the token holds a non-printable character (U+0009)";
+    QTest::newRow("line-separator") << QByteArray("a\xe2\x80\xa8") << QString()
+                                    << "the token holds a non-printable character (U+2028)";
+    QTest::newRow("trailing-space")
+        << QByteArray("s3cr3t \n") << QString() << "the token has leading or trailing white space";
+    QTest::newRow("too-long") << QByteArray(1025, 'k') << QString()
+                              << "the token is longer than 1024 bytes";
+    QTest::newRow("bad-utf8") << QByteArray("\xc0\xaf") << QString()
+                              << "the token is not valid UTF-8";
+}
+
+void TestAgencyConfig::tokenFile()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QString, token);
+    QFETCH(QString, error);
+    writeFile("agency.token", content);
+    const auto status = load({"--agency", "1", "--token-file", "agency.token"});
+    if (!token.isEmpty()) {
+        QCOMPARE(status, AgencyConfigLoader::Status::Ok);
+        QCOMPARE(m_loader.config().token, token);
+        return;
+    }
+    QCOMPARE(status, AgencyConfigLoader::Status::Error);
+    const QString expected = "--token-file: token file 'agency.token': " + error;
+    QVERIFY2(m_loader.errorString().startsWith(expected), qPrintable(m_loader.errorString()));
 }
 
 QTEST_GUILESS_MAIN(TestAgencyConfig)

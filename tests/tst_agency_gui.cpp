@@ -280,7 +280,7 @@ void TestAgencyGui::serverDownShowsErrorThenRetrySucceeds()
         QStringLiteral("Server unreachable")));
     auto *upload = child<QPushButton>("uploadButton");
     QVERIFY(upload->isEnabled());
-    QCOMPARE(upload->text(), QStringLiteral("Retry"));
+    QCOMPARE(upload->text(), QStringLiteral("&Retry"));
     QVERIFY(child<QGroupBox>("settingsBox")->isEnabled());
 
     // The server comes up on that port; Retry completes and the error goes away.

@@ -215,6 +215,11 @@ private slots:
     void finalErrorsAreNotRetried();
     void givesUpAfterReconnectTimeout();
     void lostAcknowledgedBetsAreDetected();
+    void failsOverToTheNextServer_data();
+    void failsOverToTheNextServer();
+    void alwaysFailingStorageGivesUpWithTheCode();
+    void sequenceConflictResyncsBounded_data();
+    void sequenceConflictResyncsBounded();
 
 private:
     // A fake server that stores like the real one: WELCOME reports what was acknowledged.
@@ -266,8 +271,7 @@ private:
     AgencySessionOptions options(quint16 port, const QString &file) const
     {
         AgencySessionOptions o;
-        o.host = QStringLiteral("127.0.0.1");
-        o.port = port;
+        o.servers = {lottery::agency::ServerAddress {QStringLiteral("127.0.0.1"), port}};
         o.agency = 3;
         o.token = QStringLiteral("tok");
         o.dataFile = file;
@@ -526,7 +530,10 @@ void TestAgencySession::rejectFails()
     QCOMPARE(session.failureKind(), Kind::BatchRejected);
     QCOMPARE(session.lastErrorCode(), std::optional(protocol::ErrorCode::InvalidBet));
     QCOMPARE(session.rejectedSequence(), 2ull);
-    const QString message = failed.at(0).at(0).toString();
+    const auto error = failed.at(0).at(0).value<lottery::agency::UploadError>();
+    QCOMPARE(error.code, std::optional(protocol::ErrorCode::InvalidBet));
+    QCOMPARE(error.rejectedSequence, 2ull);
+    const QString message = error.message;
     QCOMPARE(message, session.errorString());
     // Batch 2 starts with bet 10, which is on line 12 (line 1 is invalid): its 2nd bet is line 13.
     QCOMPARE(message,
@@ -553,7 +560,7 @@ void TestAgencySession::serverErrorFails()
     QTRY_COMPARE(failed.count(), 1);
     QCOMPARE(session.failureKind(), Kind::ServerError);
     QCOMPARE(session.lastErrorCode(), std::optional(protocol::ErrorCode::UnsupportedVersion));
-    QCOMPARE(failed.at(0).at(0).toString(),
+    QCOMPARE(failed.at(0).at(0).value<lottery::agency::UploadError>().message,
         QStringLiteral("server error unsupported_version: this server speaks version 2"));
 }
 
@@ -576,8 +583,10 @@ void TestAgencySession::serverClosingMidUploadFails()
     session.start();
     QTRY_COMPARE(failed.count(), 1);
     QCOMPARE(session.failureKind(), Kind::ConnectionLost);
-    QVERIFY2(failed.at(0).at(0).toString().startsWith("connection to 127.0.0.1:"),
-        qPrintable(failed.at(0).at(0).toString()));
+    const auto error = failed.at(0).at(0).value<lottery::agency::UploadError>();
+    QVERIFY2(error.message.startsWith("connection to 127.0.0.1:"), qPrintable(error.message));
+    QCOMPARE(error.kind, Kind::ConnectionLost);
+    QCOMPARE(error.server, QStringLiteral("127.0.0.1:%1").arg(server.port()));
     QVERIFY(!session.lastErrorCode());
     QCOMPARE(session.betsAcknowledged(), 10);
 }
@@ -808,6 +817,7 @@ void TestAgencySession::transientServerErrorIsRetried_data()
     QTest::newRow("shutting-down") << protocol::ErrorCode::ShuttingDown;
     QTest::newRow("server-busy") << protocol::ErrorCode::ServerBusy;
     QTest::newRow("timeout") << protocol::ErrorCode::Timeout;
+    QTest::newRow("storage-failure") << protocol::ErrorCode::StorageFailure;
 }
 
 void TestAgencySession::transientServerErrorIsRetried()
@@ -839,7 +849,9 @@ void TestAgencySession::finalErrorsAreNotRetried_data()
     QTest::addColumn<bool>("reject");
     QTest::addColumn<protocol::ErrorCode>("code");
     QTest::newRow("reject-invalid-bet") << true << protocol::ErrorCode::InvalidBet;
-    QTest::newRow("reject-storage-failure") << true << protocol::ErrorCode::StorageFailure;
+    QTest::newRow("reject-batch-after-done") << true << protocol::ErrorCode::BatchAfterDone;
+    QTest::newRow("error-authentication") << false << protocol::ErrorCode::AuthenticationFailed;
+    QTest::newRow("error-internal") << false << protocol::ErrorCode::Internal;
     QTest::newRow("error-version") << false << protocol::ErrorCode::UnsupportedVersion;
     QTest::newRow("error-agency") << false << protocol::ErrorCode::InvalidAgency;
     QTest::newRow("error-superseded") << false << protocol::ErrorCode::Superseded;
@@ -927,10 +939,154 @@ void TestAgencySession::lostAcknowledgedBetsAreDetected()
     QSignalSpy failed(&session, &AgencySession::failed);
     session.start();
     QTRY_COMPARE(failed.count(), 1);
-    QCOMPARE(session.failureKind(), Kind::ProtocolViolation);
+    QCOMPARE(session.failureKind(), Kind::AcknowledgedBetsLost);
     QCOMPARE(session.errorString(),
         QStringLiteral("the server now stores 10 bets of agency 3 but had acknowledged 20: "
                        "acknowledged bets were lost"));
+}
+
+void TestAgencySession::failsOverToTheNextServer_data()
+{
+    QTest::addColumn<QString>("firstServer"); // how the first address of the list fails
+    QTest::newRow("nothing-listening") << "down";
+    QTest::newRow("error-shutting-down") << "shutting_down";
+    QTest::newRow("error-server-busy") << "server_busy";
+    QTest::newRow("reject-storage-failure") << "storage_failure";
+    QTest::newRow("connection-dropped") << "drop";
+}
+
+void TestAgencySession::failsOverToTheNextServer()
+{
+    QFETCH(QString, firstServer);
+    FakeServer first;
+    FakeServer second;
+    QVERIFY(second.listen());
+    quint16 firstPort = 0;
+    if (firstServer == "down") {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        firstPort = probe.serverPort();
+    } else {
+        QVERIFY(first.listen());
+        firstPort = first.port();
+        first.hook = [&first, firstServer](const protocol::Message &m) {
+            if (std::holds_alternative<protocol::Hello>(m) && firstServer != "storage_failure"
+                && firstServer != "drop") {
+                const auto code = firstServer == "shutting_down" ? protocol::ErrorCode::ShuttingDown
+                                                                 : protocol::ErrorCode::ServerBusy;
+                first.send(protocol::ErrorMessage {code, "go elsewhere"});
+                first.client->disconnectFromHost();
+                return true;
+            }
+            if (const auto *batch = std::get_if<protocol::Batch>(&m)) {
+                if (firstServer == "drop") {
+                    first.client->abort();
+                } else {
+                    first.send(protocol::Reject {batch->sequence,
+                        protocol::ErrorCode::StorageFailure, protocol::kNoBetIndex, "disk"});
+                }
+                return true;
+            }
+            return false;
+        };
+    }
+    auto o = options(second.port(), writeBets(30));
+    o.servers = {lottery::agency::ServerAddress {QStringLiteral("127.0.0.1"), firstPort},
+        lottery::agency::ServerAddress {QStringLiteral("127.0.0.1"), second.port()}};
+    o.reconnectTimeout = std::chrono::milliseconds(5000);
+    AgencySession session(o);
+    QSignalSpy finished(&session, &AgencySession::finished);
+    QSignalSpy failed(&session, &AgencySession::failed);
+    QSignalSpy retries(&session, &AgencySession::connectRetry);
+    session.start();
+    QTRY_COMPARE(finished.count(), 1);
+    QCOMPARE(failed.count(), 0);
+    QCOMPARE(second.connections, 1);
+    QCOMPARE(session.currentServer().port, second.port());
+    // The next address at once: no backoff before trying the second server of the list.
+    QVERIFY(retries.count() >= 1);
+    QCOMPARE(retries.at(0).at(2).toInt(), 0);
+    QCOMPARE(allBets(second.batches()).size(), std::size_t(30));
+    QCOMPARE(session.betsAcknowledged(), 30);
+}
+
+void TestAgencySession::alwaysFailingStorageGivesUpWithTheCode()
+{
+    // The server welcomes every time, then refuses every batch: WELCOME alone does not end the
+    // outage (no restarted clock, no endless loop); the failure names storage_failure.
+    FakeServer server;
+    QVERIFY(server.listen());
+    server.hook = [&server](const protocol::Message &m) {
+        const auto *batch = std::get_if<protocol::Batch>(&m);
+        if (!batch)
+            return false;
+        server.send(protocol::Reject {
+            batch->sequence, protocol::ErrorCode::StorageFailure, protocol::kNoBetIndex, "EIO"});
+        return true;
+    };
+    auto o = options(server.port(), writeBets(5));
+    o.reconnectTimeout = std::chrono::milliseconds(400);
+    AgencySession session(o);
+    QSignalSpy failed(&session, &AgencySession::failed);
+    session.start();
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 10000);
+    QCOMPARE(session.reconnections(), 1);
+    QVERIFY(server.connections >= 2);
+    QCOMPARE(session.failureKind(), Kind::ConnectTimeout);
+    QCOMPARE(session.lastErrorCode(), std::optional(protocol::ErrorCode::StorageFailure));
+    QVERIFY2(session.errorString().contains("storage_failure"), qPrintable(session.errorString()));
+}
+
+void TestAgencySession::sequenceConflictResyncsBounded_data()
+{
+    QTest::addColumn<int>("conflicts"); // REJECT(sequence_conflict) answers before accepting
+    QTest::addColumn<bool>("succeeds");
+    QTest::newRow("once") << 1 << true;
+    QTest::newRow("at-the-limit") << lottery::agency::kMaxResyncs << true;
+    QTest::newRow("beyond-the-limit") << lottery::agency::kMaxResyncs + 1 << false;
+}
+
+void TestAgencySession::sequenceConflictResyncsBounded()
+{
+    QFETCH(int, conflicts);
+    QFETCH(bool, succeeds);
+    FakeServer server;
+    QVERIFY(server.listen());
+    int refused = 0;
+    int hellos = 0;
+    server.hook = [&](const protocol::Message &m) {
+        if (std::holds_alternative<protocol::Hello>(m))
+            ++hellos;
+        const auto *batch = std::get_if<protocol::Batch>(&m);
+        if (!batch || refused >= conflicts)
+            return false;
+        ++refused;
+        server.send(protocol::Reject {batch->sequence, protocol::ErrorCode::SequenceConflict,
+            protocol::kNoBetIndex, "stored with another CRC"});
+        return true;
+    };
+    auto o = options(server.port(), writeBets(12));
+    o.window = 1;
+    // reconnectTimeout 0: a resync is not an outage, it happens without failover too.
+    AgencySession session(o);
+    QSignalSpy finished(&session, &AgencySession::finished);
+    QSignalSpy failed(&session, &AgencySession::failed);
+    session.start();
+    if (succeeds) {
+        QTRY_COMPARE(finished.count(), 1);
+        QCOMPARE(hellos, conflicts + 1); // a new HELLO (and WELCOME) after each conflict
+        QCOMPARE(session.resyncs(), conflicts);
+        QCOMPARE(allBets(server.batches()).size(), std::size_t(12 + 12 * conflicts));
+        return;
+    }
+    QTRY_COMPARE(failed.count(), 1);
+    QCOMPARE(session.failureKind(), Kind::ResyncLimit);
+    QCOMPARE(session.lastErrorCode(), std::optional(protocol::ErrorCode::SequenceConflict));
+    QCOMPARE(hellos, lottery::agency::kMaxResyncs + 1);
+    QVERIFY2(
+        session.errorString().startsWith(
+            QStringLiteral("gave up after resuming %1 times").arg(lottery::agency::kMaxResyncs)),
+        qPrintable(session.errorString()));
 }
 
 QTEST_GUILESS_MAIN(TestAgencySession)

@@ -2,6 +2,7 @@
 // checks the winners itself. Only the shape and the correctness of the report are asserted.
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -19,6 +20,9 @@ private slots:
     void missingDatasetIsAClearError();
     void relativeDatasetPathIsResolved();
     void codecBenchTimesEveryStep();
+    void loadgenRunsTheCurveWithCorrectWinners_data();
+    void loadgenRunsTheCurveWithCorrectWinners();
+    void loadgenRefusesABadCurve();
 
 private:
     // Runs the bench with `arguments` and returns its exit code; stdout and stderr are kept.
@@ -181,6 +185,62 @@ void TestBenchSmoke::codecBenchTimesEveryStep()
     QVERIFY(missing.waitForFinished(10000));
     QCOMPARE(missing.exitCode(), 2);
     QVERIFY(missing.readAllStandardError().contains("cannot read"));
+}
+
+// lottery-loadgen: many sessions in one process against the real server; each point of the curve
+// completes, every agency gets exactly the winners of the bets it sent, the figures are there.
+void TestBenchSmoke::loadgenRunsTheCurveWithCorrectWinners_data()
+{
+    QTest::addColumn<QString>("curve");
+    QTest::addColumn<int>("betsPerAgency");
+    QTest::addColumn<int>("window");
+    // The winners (every 997th bet) are checked by the load generator against what it sent.
+    QTest::newRow("few agencies, many batches, small window") << "2,5" << 1200 << 4;
+    QTest::newRow("hundreds of agencies") << "300" << 30 << 128;
+}
+
+void TestBenchSmoke::loadgenRunsTheCurveWithCorrectWinners()
+{
+    QFETCH(QString, curve);
+    QFETCH(int, betsPerAgency);
+    QFETCH(int, window);
+    QTemporaryDir work;
+    QVERIFY(work.isValid());
+    QProcess loadgen;
+    loadgen.start(QStringLiteral(LOTTERY_BIN_DIR "/lottery-loadgen"),
+        {QStringLiteral("--curve"), curve, QStringLiteral("--bets"), QString::number(betsPerAgency),
+            QStringLiteral("--batch"), QStringLiteral("50"), QStringLiteral("--window"),
+            QString::number(window), QStringLiteral("--json"), QStringLiteral("--work"),
+            work.path(), QStringLiteral("--timeout"), QStringLiteral("200")});
+    QVERIFY(loadgen.waitForFinished(240000));
+    const QByteArray out = loadgen.readAllStandardOutput();
+    QVERIFY2(loadgen.exitCode() == 0, out + loadgen.readAllStandardError());
+    const QJsonObject report = QJsonDocument::fromJson(out.trimmed()).object();
+    QVERIFY2(report.value(QStringLiteral("all_correct")).toBool(), out.constData());
+    const QJsonArray points = report.value(QStringLiteral("points")).toArray();
+    const QStringList agencies = curve.split(QLatin1Char(','));
+    QCOMPARE(points.size(), agencies.size());
+    for (int i = 0; i < points.size(); ++i) {
+        const QJsonObject point = points.at(i).toObject();
+        QCOMPARE(point.value(QStringLiteral("agencies")).toInt(), agencies.at(i).toInt());
+        QCOMPARE(point.value(QStringLiteral("bets")).toInteger(),
+            qint64(agencies.at(i).toInt()) * betsPerAgency);
+        QVERIFY(point.value(QStringLiteral("winners_correct")).toBool());
+        QVERIFY(point.value(QStringLiteral("server_cpu_seconds")).toDouble() >= 0);
+        QVERIFY(point.value(QStringLiteral("server_peak_rss_kib")).toInteger() > 0);
+        QVERIFY(point.value(QStringLiteral("ack_p99_ms")).toDouble()
+            >= point.value(QStringLiteral("ack_p50_ms")).toDouble());
+    }
+}
+
+void TestBenchSmoke::loadgenRefusesABadCurve()
+{
+    QProcess loadgen;
+    loadgen.start(QStringLiteral(LOTTERY_BIN_DIR "/lottery-loadgen"),
+        {QStringLiteral("--curve"), QStringLiteral("5,0")});
+    QVERIFY(loadgen.waitForFinished(10000));
+    QCOMPARE(loadgen.exitCode(), 2);
+    QVERIFY(loadgen.readAllStandardError().contains("--curve: '0'"));
 }
 
 #include "tst_bench_smoke.moc"

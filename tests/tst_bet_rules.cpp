@@ -94,6 +94,17 @@ void TestBetRules::validBets_data()
                                                  << "B"
                                                  << "000123"
                                                  << "2000-01-01" << 1;
+    // What the text rules must not catch: the same characters where they are harmless.
+    QTest::newRow("inner no-break space, inner and trailing signs")
+        << QString::fromUtf8("Jean\u00a0Paul") << QString::fromUtf8("O'Neil-Smith+") << "5"
+        << "2000-01-01" << 1;
+    QTest::newRow("inner U+FEFF, e-mail-like inner @")
+        << QString::fromUtf8("Ana\ufeffMar") << "Lorca@home=1"
+        << "6"
+        << "2000-01-01" << 1;
+    QTest::newRow("U+00A1 and U+2027 (neighbours of the refused ranges)")
+        << QString::fromUtf8("\u00a1Ana") << QString::fromUtf8("Lor\u2027ca") << "8"
+        << "2000-01-01" << 1;
     QTest::newRow("inner spaces") << "Ana  María"
                                   << "de la Cruz"
                                   << "4"
@@ -131,6 +142,8 @@ void TestBetRules::validBets()
         birthdate.toStdString(), static_cast<std::uint16_t>(number)};
     const std::optional<BetError> error = validateBet(bet, kToday);
     QVERIFY2(!error, error ? error->toString().c_str() : "");
+    const std::optional<BetError> decoded = validateBet(bet, kToday, Utf8Check::AlreadyDone);
+    QVERIFY2(!decoded, decoded ? decoded->toString().c_str() : "");
 }
 
 void TestBetRules::brokenRules_data()
@@ -180,6 +193,54 @@ void TestBetRules::brokenRules_data()
     QTest::newRow("name only a space")
         << QByteArray(" ") << b << doc << date << 1 << BetField::FirstName
         << QByteArray("first_name has leading or trailing spaces");
+    // Text that breaks line-based tools or spreadsheets (docs/PROTOCOL.md, "Text rules").
+    QTest::newRow("first name C1 control U+0085 (NEL)")
+        << QByteArray("Ana\xc2\x85Mar") << b << doc << date << 1 << BetField::FirstName
+        << QByteArray("first_name contains a C1 control character (U+0080..U+009F)");
+    QTest::newRow("last name C1 control U+009F")
+        << a << QByteArray("Lorca\xc2\x9f") << doc << date << 1 << BetField::LastName
+        << QByteArray("last_name contains a C1 control character (U+0080..U+009F)");
+    QTest::newRow("first name U+2028 line separator")
+        << QByteArray("Ana\xe2\x80\xa8Mar") << b << doc << date << 1 << BetField::FirstName
+        << QByteArray("first_name contains a line or paragraph separator (U+2028/U+2029)");
+    QTest::newRow("last name U+2029 paragraph separator")
+        << a
+        << QByteArray("Lor\xe2\x80\xa9"
+                      "ca")
+        << doc << date << 1 << BetField::LastName
+        << QByteArray("last_name contains a line or paragraph separator (U+2028/U+2029)");
+    QTest::newRow("first name leading BOM")
+        << QByteArray("\xef\xbb\xbf"
+                      "Ana")
+        << b << doc << date << 1 << BetField::FirstName
+        << QByteArray("first_name begins with a byte order mark (U+FEFF)");
+    QTest::newRow("last name leading BOM")
+        << a << QByteArray("\xef\xbb\xbfLorca") << doc << date << 1 << BetField::LastName
+        << QByteArray("last_name begins with a byte order mark (U+FEFF)");
+    QTest::newRow("first name leading no-break space")
+        << QByteArray("\xc2\xa0"
+                      "Ana")
+        << b << doc << date << 1 << BetField::FirstName
+        << QByteArray("first_name has a leading or trailing no-break space (U+00A0)");
+    QTest::newRow("last name trailing no-break space")
+        << a << QByteArray("Lorca\xc2\xa0") << doc << date << 1 << BetField::LastName
+        << QByteArray("last_name has a leading or trailing no-break space (U+00A0)");
+    QTest::newRow("first name formula =")
+        << QByteArray("=HYPERLINK(\"x\")") << b << doc << date << 1 << BetField::FirstName
+        << QByteArray("first_name begins with '=': not a name (a spreadsheet would run it as a "
+                      "formula)");
+    QTest::newRow("last name formula +")
+        << a << QByteArray("+1+1") << doc << date << 1 << BetField::LastName
+        << QByteArray("last_name begins with '+': not a name (a spreadsheet would run it as a "
+                      "formula)");
+    QTest::newRow("first name formula @")
+        << QByteArray("@SUM(A1)") << b << doc << date << 1 << BetField::FirstName
+        << QByteArray("first_name begins with '@': not a name (a spreadsheet would run it as a "
+                      "formula)");
+    QTest::newRow("last name formula -")
+        << a << QByteArray("-2+3") << doc << date << 1 << BetField::LastName
+        << QByteArray("last_name begins with '-': not a name (a spreadsheet would run it as a "
+                      "formula)");
     QTest::newRow("document with letters")
         << a << b << QByteArray("30A04465") << date << 1 << BetField::Document
         << QByteArray("document must contain only digits");
@@ -248,6 +309,12 @@ void TestBetRules::brokenRules()
     QVERIFY(error.has_value());
     QCOMPARE(QString(toString(error->field)), QString(toString(field)));
     QCOMPARE(QByteArray::fromStdString(error->toString()), reason);
+    // The server's path (UTF-8 already checked by the decoder) gives the same verdict.
+    if (isValidUtf8(bet.firstName) && isValidUtf8(bet.lastName)) {
+        const std::optional<BetError> decoded = validateBet(bet, kToday, Utf8Check::AlreadyDone);
+        QVERIFY(decoded.has_value());
+        QCOMPARE(QByteArray::fromStdString(decoded->toString()), reason);
+    }
 }
 
 void TestBetRules::isoDates_data()

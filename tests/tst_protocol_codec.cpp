@@ -363,10 +363,13 @@ void TestProtocolCodec::decodeErrorWireCodes()
         DecodeError({DecodeErrorKind::InvalidUtf8, 9, ""}).wireCode(), ErrorCode::MalformedFrame);
     QCOMPARE(DecodeError({DecodeErrorKind::Truncated, 7, "agency"}).toString(),
         std::string("truncated field at byte 7: agency"));
-    for (std::uint16_t code = 1; code <= 16; ++code)
+    for (std::uint16_t code = 1; code <= 17; ++code) {
+        QVERIFY(isKnownErrorCode(code));
         QVERIFY(std::string(toString(static_cast<ErrorCode>(code))) != "unknown_error");
+    }
+    QCOMPARE(std::string(toString(ErrorCode::SequenceConflict)), std::string("sequence_conflict"));
     QVERIFY(!isKnownErrorCode(0));
-    QVERIFY(!isKnownErrorCode(17));
+    QVERIFY(!isKnownErrorCode(18));
 }
 
 void TestProtocolCodec::batchFrameEncoderMatchesEncodeFrame_data()

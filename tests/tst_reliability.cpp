@@ -1,8 +1,12 @@
 // Reliability of the real programs under injected faults: kill -9 at random points, torn tails,
-// SIGTERM under load, a full disk, a failing fdatasync, hostile peers, 1,000 agencies at once and
-// running out of file descriptors. Each test ends with the same exactly-once check: every valid
-// row of every agency file is in bets.csv exactly once, and bets.csv is still pure CSV.
+// SIGTERM under load, a full disk, a failing fdatasync (in process, through the store's sync
+// function), hostile peers, 1,000 agencies at once and running out of file descriptors. Each test
+// ends with the same exactly-once check: every valid row of every agency file is in bets.csv
+// exactly once, and bets.csv is still pure CSV.
+#include "server/file_bet_store.h"
+#include "server/lottery_server.h"
 #include "support/program_runner.h"
+#include "tst_server_client.h"
 
 #include "lottery/protocol/bet_csv.h"
 #include "lottery/protocol/codec.h"
@@ -23,6 +27,8 @@
 #include <QTest>
 #include <QTimer>
 
+#include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <map>
 #include <memory>
@@ -110,7 +116,7 @@ bool storedBets(const QString &path, BetMultiset *bets, QString *error)
 }
 
 // A lottery-server child on a fixed port, restartable on the same storage, optionally under a
-// wrapper (strace, a shell that lowers ulimit -n).
+// wrapper (a shell that lowers ulimit -n).
 class Server
 {
 public:
@@ -159,7 +165,7 @@ public:
     int count(const QByteArray &needle) const { return static_cast<int>(output().count(needle)); }
     QString address() const { return QStringLiteral("127.0.0.1:%1").arg(m_port); }
     quint16 port() const { return m_port; }
-    // The lottery-server itself: under strace it is the wrapper's child.
+    // The lottery-server itself: under a wrapper it is the wrapper's child.
     qint64 pid() const
     {
         if (!m_process)
@@ -570,7 +576,9 @@ void TestReliability::fullDiskRefusesAndKeepsAcknowledgedBets()
         Server server(smallStorage, 1);
         QVERIFY2(server.start(), server.output().constData());
         AgencyProcess agency;
-        agency.start(1, server.address(), files[0], agencyArguments(50, 4));
+        // storage_failure is retried (next server) for the reconnect timeout: keep it short.
+        agency.start(1, server.address(), files[0],
+            agencyArguments(50, 4) + QStringList {"--reconnect-timeout", "2"});
         QVERIFY(agency.waitForFinished(60000));
         const QByteArray agencyLog = agency.output();
         QCOMPARE(agency.exitCode(), 1);
@@ -616,44 +624,84 @@ void TestReliability::fullDiskRefusesAndKeepsAcknowledgedBets()
 
 void TestReliability::fdatasyncFailureStopsAcknowledging()
 {
-    const QString strace = QStandardPaths::findExecutable(QStringLiteral("strace"));
-    if (strace.isEmpty())
-        QSKIP("strace is not installed");
+    // The server runs in this process with a store whose sync function fails with EIO on its
+    // 13th call: the store's own seam, not a syscall counter per thread. Batches go one at a
+    // time (each is one commit: two syncs), so the 13th call is the bets.csv sync of batch 7.
+    constexpr int kFailingCall = 13;
+    constexpr int kBatchSize = 20;
     const QStringList files = writeFiles(1, 3000, 41);
-    // Each batch costs two fdatasync calls (bets.csv, journal): the 13th fails, in batch 7.
-    // strace counts calls per thread, so one worker makes every sync: with several, a batch whose
-    // task lands on another thread (a loaded machine) would shift the count.
+    std::vector<protocol::Bet> bets;
+    {
+        QFile file(files[0]);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        while (!file.atEnd()) {
+            const protocol::CsvBetResult row
+                = protocol::parseAgencyCsvLine(file.readLine().toStdString());
+            QVERIFY2(row.bet, row.error.c_str());
+            bets.push_back(*row.bet);
+        }
+    }
+    {
+        std::atomic<int> calls {0};
+        lottery::server::ServerConfig config;
+        config.ip = QStringLiteral("127.0.0.1");
+        config.port = 0;
+        config.agencies = 1;
+        config.storagePath = storage();
+        lottery::server::LotteryServer server(
+            config, [&calls](const lottery::server::ServerConfig &c) {
+                return std::make_unique<lottery::server::FileBetStore>(
+                    c.storagePath, c.agencies, [&calls](int fd) {
+                        if (++calls == kFailingCall) {
+                            errno = EIO;
+                            return -1;
+                        }
+                        return ::fdatasync(fd);
+                    });
+            });
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        TestClient client;
+        QVERIFY(client.connectTo(server.serverPort()));
+        client.send(protocol::Hello {protocol::kProtocolVersion, 1, {}});
+        QVERIFY(client.receiveAs<protocol::Welcome>());
+        QList<quint64> acked;
+        QList<quint64> refused;
+        for (quint64 sequence = 1; sequence <= 9; ++sequence) {
+            const auto from = bets.begin() + std::ptrdiff_t((sequence - 1) * kBatchSize);
+            client.send(protocol::Batch {sequence, {from, from + kBatchSize}});
+            const auto answer = client.receive();
+            QVERIFY(answer);
+            if (const auto *ack = std::get_if<protocol::Ack>(&*answer)) {
+                QCOMPARE(ack->sequence, sequence);
+                acked << sequence;
+                continue;
+            }
+            const auto *reject = std::get_if<protocol::Reject>(&*answer);
+            QVERIFY(reject);
+            QCOMPARE(reject->sequence, sequence);
+            QVERIFY2(reject->code == protocol::ErrorCode::StorageFailure, reject->reason.c_str());
+            // The failing one says why; every later one that the store refuses from now on.
+            const char *why = refused.isEmpty() ? "Input/output error" : "refuses";
+            QVERIFY2(QString::fromStdString(reject->reason).contains(QLatin1String(why)),
+                reject->reason.c_str());
+            refused << sequence;
+        }
+        QCOMPARE(acked, (QList<quint64> {1, 2, 3, 4, 5, 6}));
+        QCOMPARE(refused, (QList<quint64> {7, 8, 9}));
+        // DONE is refused too: the session ends with ERROR(StorageFailure).
+        client.send(protocol::Done {});
+        const auto error = client.receiveAs<protocol::ErrorMessage>();
+        QVERIFY(error);
+        QVERIFY(error->code == protocol::ErrorCode::StorageFailure);
+        QCOMPARE(calls.load(), kFailingCall); // no sync after the failure
+    }
+
+    // Restarted without the fault (the real program), nothing acknowledged is missing and the
+    // agency completes: batch 7 (written, never acknowledged) is either replayed or resent.
     Server server(storage(), 1);
-    server.setEnvironment(QStringLiteral("SERVER_WORKERS"), QStringLiteral("1"));
-    const QStringList wrapper {strace, QStringLiteral("-f"), QStringLiteral("-qq"),
-        QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-e"),
-        QStringLiteral("inject=fdatasync:error=EIO:when=13")};
-    if (!server.start(wrapper))
-        QSKIP(qPrintable(QStringLiteral("cannot run the server under strace (ptrace not "
-                                        "permitted?): %1")
-                             .arg(QString::fromUtf8(server.output().right(500)))));
-    AgencyProcess agency;
-    agency.start(1, server.address(), files[0], agencyArguments(20, 1));
-    QVERIFY(agency.waitForFinished(60000));
-    QCOMPARE(agency.exitCode(), 1);
-    QVERIFY2(agency.output().contains("codigo: storage_failure"), agency.output().constData());
-
-    const QByteArray log = server.output();
-    const qsizetype failure = log.indexOf("action: storage | result: fail");
-    QVERIFY2(failure >= 0, log.constData());
-    QVERIFY2(log.indexOf("all further writes refused", failure) > failure, log.constData());
-    QVERIFY2(log.indexOf("Input/output error", failure) > failure, log.constData());
-    // No batch is acknowledged after the failure.
-    QCOMPARE(log.indexOf("action: apuesta_recibida | result: success", failure), qsizetype(-1));
-    const qint64 acknowledgedBatches
-        = log.left(failure).count("action: apuesta_recibida | result: success");
-    QCOMPARE(acknowledgedBatches, qint64(6));
-    QVERIFY(server.terminate(10000));
-
-    // Restarted without the fault, nothing acknowledged is missing and the agency completes.
     QVERIFY2(server.start(), server.output().constData());
     std::vector<std::unique_ptr<AgencyProcess>> agencies;
-    startAgencies(agencies, files, server.address(), agencyArguments(20, 1));
+    startAgencies(agencies, files, server.address(), agencyArguments(kBatchSize, 1));
     expectAgenciesFinish(agencies, files, 60000);
     QVERIFY(server.terminate(10000));
     expectExactlyOnce(files, storage());

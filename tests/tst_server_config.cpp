@@ -24,10 +24,20 @@ private slots:
     void databaseSelection();
     void badValues_data();
     void badValues();
+    void listenHost_data();
+    void listenHost();
+    void chooseListenAddress_data();
+    void chooseListenAddress();
     void missingExplicitConfig();
     void malformedConfig();
     void unknownFlag();
     void help();
+    void adminOffByDefault();
+    void adminSettings_data();
+    void adminSettings();
+    void adminOffLoopbackNeedsToken_data();
+    void adminOffLoopbackNeedsToken();
+    void healthCheckMode();
 
 private:
     ConfigLoadResult load(
@@ -209,10 +219,36 @@ void TestServerConfig::badValues_data()
                                         << "log-level"
                                         << "LOUD"
                                         << "--log-level";
-    QTest::newRow("bad ip") << "file"
-                            << "SERVER_IP"
-                            << "not-an-ip"
-                            << "not an IP address";
+    QTest::newRow("ip neither address nor name") << "file"
+                                                 << "SERVER_IP"
+                                                 << "not an ip!"
+                                                 << "not an IP address or a host name";
+    QTest::newRow("ip out of range") << "env"
+                                     << "SERVER_IP"
+                                     << "10.0.0.300"
+                                     << "not an IP address";
+    QTest::newRow("ip bad ipv6") << "file"
+                                 << "SERVER_IP"
+                                 << "fe80::1::2"
+                                 << "not an IP address";
+    QTest::newRow("host label ends with dash") << "env"
+                                               << "SERVER_IP"
+                                               << "server-.local"
+                                               << "not an IP address or a host name";
+    QTest::newRow("ip empty") << "env"
+                              << "SERVER_IP"
+                              << " "
+                              << "empty";
+    // .invalid never resolves (RFC 6761): the error names the source and the name.
+    QTest::newRow("host unresolvable in env") << "env"
+                                              << "SERVER_IP"
+                                              << "no-such-host.invalid"
+                                              << "cannot resolve the host name "
+                                                 "'no-such-host.invalid'";
+    QTest::newRow("host unresolvable in file") << "file"
+                                               << "SERVER_IP"
+                                               << "no-such-host.invalid"
+                                               << "cannot resolve";
     QTest::newRow("backlog 0") << "env"
                                << "SERVER_LISTEN_BACKLOG"
                                << "0"
@@ -242,6 +278,22 @@ void TestServerConfig::badValues_data()
         << "database"
         << "postgresql://lottery:x@db/lottery"
         << "--database|contains a password";
+    QTest::newRow("admin port too big") << "env"
+                                        << "SERVER_ADMIN_PORT"
+                                        << "65536"
+                                        << "0..65535";
+    QTest::newRow("admin port not a number flag") << "flag"
+                                                  << "admin-port"
+                                                  << "metrics"
+                                                  << "--admin-port";
+    QTest::newRow("admin ip not an address") << "file"
+                                             << "SERVER_ADMIN_IP"
+                                             << "localhost"
+                                             << "not an IP address";
+    QTest::newRow("admin token file missing") << "env"
+                                              << "SERVER_ADMIN_TOKEN_FILE"
+                                              << "/nonexistent/admin.token"
+                                              << "not a readable file";
 }
 
 void TestServerConfig::badValues()
@@ -271,6 +323,97 @@ void TestServerConfig::badValues()
     for (const QString &part : expected.split(QLatin1Char('|')))
         QVERIFY2(result.text.contains(part), qPrintable(result.text));
     QCOMPARE(ConfigLoadResult::kExitConfigError, 2);
+}
+
+void TestServerConfig::listenHost_data()
+{
+    // SERVER_IP in the file, optionally overridden by the environment; what the loader made of it.
+    QTest::addColumn<QString>("fileValue");
+    QTest::addColumn<QString>("envValue"); // empty: not set
+    QTest::addColumn<QString>("ip");
+    QTest::addColumn<QString>("host");
+
+    QTest::newRow("an address stays as written") << "127.0.0.1"
+                                                 << ""
+                                                 << "127.0.0.1"
+                                                 << "";
+    QTest::newRow("ipv6 address") << "::1"
+                                  << ""
+                                  << "::1"
+                                  << "";
+    QTest::newRow("a name is resolved") << "localhost"
+                                        << ""
+                                        << "127.0.0.1"
+                                        << "localhost";
+    QTest::newRow("names are case-blind") << "LocalHost"
+                                          << ""
+                                          << "127.0.0.1"
+                                          << "LocalHost";
+    QTest::newRow("env address over file name") << "no-such-host.invalid"
+                                                << "0.0.0.0"
+                                                << "0.0.0.0"
+                                                << "";
+    QTest::newRow("env name over file address") << "0.0.0.0"
+                                                << "localhost"
+                                                << "127.0.0.1"
+                                                << "localhost";
+}
+
+void TestServerConfig::listenHost()
+{
+    QFETCH(QString, fileValue);
+    QFETCH(QString, envValue);
+    QFETCH(QString, ip);
+    QFETCH(QString, host);
+
+    static int fileNumber = 0;
+    const QString name = QStringLiteral("host_%1.ini").arg(++fileNumber);
+    writeFile(name, QStringLiteral("[DEFAULT]\nSERVER_IP = %1\n").arg(fileValue).toUtf8());
+    QProcessEnvironment env;
+    if (!envValue.isEmpty())
+        env.insert(QStringLiteral("SERVER_IP"), envValue);
+    const ConfigLoadResult result = load({QStringLiteral("--config"), name}, env);
+    QVERIFY2(result.status == ConfigLoadResult::Status::Ok, qPrintable(result.text));
+    QCOMPARE(result.config.ip, ip);
+    QCOMPARE(result.config.host, host);
+    if (host.isEmpty())
+        QVERIFY(result.config.hostAddresses.isEmpty());
+    else
+        QVERIFY(result.config.hostAddresses.contains(ip));
+}
+
+void TestServerConfig::chooseListenAddress_data()
+{
+    QTest::addColumn<QStringList>("addresses");
+    QTest::addColumn<QString>("expected"); // empty: none usable
+
+    QTest::newRow("one ipv4") << QStringList {"172.18.0.2"} << "172.18.0.2";
+    QTest::newRow("the first of several ipv4")
+        << QStringList {"10.0.0.7", "10.0.0.8"} << "10.0.0.7";
+    QTest::newRow("ipv4 preferred over an earlier ipv6")
+        << QStringList {"fd00::2", "::1", "172.18.0.2"} << "172.18.0.2";
+    QTest::newRow("ipv6 when there is no ipv4") << QStringList {"fd00::2", "::1"} << "fd00::2";
+    QTest::newRow("multicast skipped") << QStringList {"224.0.0.1", "10.0.0.1"} << "10.0.0.1";
+    QTest::newRow("broadcast skipped")
+        << QStringList {"255.255.255.255", "ff02::1", "::1"} << "::1";
+    QTest::newRow("only multicast") << QStringList {"239.1.1.1", "ff02::1"} << "";
+    QTest::newRow("nothing") << QStringList {} << "";
+}
+
+void TestServerConfig::chooseListenAddress()
+{
+    QFETCH(QStringList, addresses);
+    QFETCH(QString, expected);
+    QList<QHostAddress> list;
+    for (const QString &address : addresses)
+        list << QHostAddress(address);
+    const std::optional<QHostAddress> chosen = lottery::server::chooseListenAddress(list);
+    if (expected.isEmpty()) {
+        QVERIFY(!chosen);
+    } else {
+        QVERIFY(chosen);
+        QCOMPARE(chosen->toString(), expected);
+    }
 }
 
 void TestServerConfig::missingExplicitConfig()
@@ -303,6 +446,106 @@ void TestServerConfig::help()
     const ConfigLoadResult result = load({QStringLiteral("--help")});
     QVERIFY(result.status == ConfigLoadResult::Status::Help);
     QVERIFY(result.text.contains(QStringLiteral("--agencies")));
+}
+
+void TestServerConfig::adminOffByDefault()
+{
+    const ConfigLoadResult result = load({});
+    QVERIFY(result.status == ConfigLoadResult::Status::Ok);
+    QVERIFY(!result.config.adminEnabled());
+    QCOMPARE(result.config.adminIp, QStringLiteral("127.0.0.1"));
+    QVERIFY(result.config.adminTokenPath.isEmpty());
+}
+
+void TestServerConfig::adminSettings_data()
+{
+    // where: file, env or flag; port -1: off.
+    QTest::addColumn<QString>("where");
+    QTest::addColumn<int>("port");
+    QTest::addColumn<QString>("ip");
+    QTest::addColumn<bool>("withToken");
+
+    QTest::newRow("file, port 9090") << "file" << 9090 << "127.0.0.1" << false;
+    QTest::newRow("env, port 0 (kernel picks)") << "env" << 0 << "127.0.0.1" << false;
+    QTest::newRow("flag, IPv6 loopback") << "flag" << 8080 << "::1" << false;
+    QTest::newRow("env, any address with token") << "env" << 9090 << "0.0.0.0" << true;
+    QTest::newRow("flag, LAN address with token") << "flag" << 9443 << "10.1.2.3" << true;
+    QTest::newRow("file, loopback with token") << "file" << 9090 << "127.0.0.1" << true;
+}
+
+void TestServerConfig::adminSettings()
+{
+    QFETCH(QString, where);
+    QFETCH(int, port);
+    QFETCH(QString, ip);
+    QFETCH(bool, withToken);
+
+    const QString token = QDir::current().filePath(QStringLiteral("admin.token"));
+    if (withToken)
+        writeFile(QStringLiteral("admin.token"), "0123456789abcdef0123456789abcdef\n");
+    QProcessEnvironment env;
+    QStringList flags;
+    if (where == u"file") {
+        static int fileNumber = 0;
+        const QString name = QStringLiteral("admin_%1.ini").arg(++fileNumber);
+        QString text = QStringLiteral("[DEFAULT]\nSERVER_ADMIN_PORT = %1\nSERVER_ADMIN_IP = %2\n")
+                           .arg(port)
+                           .arg(ip);
+        if (withToken)
+            text += QStringLiteral("SERVER_ADMIN_TOKEN_FILE = %1\n").arg(token);
+        writeFile(name, text.toUtf8());
+        flags << QStringLiteral("--config") << name;
+    } else if (where == u"env") {
+        env.insert(QStringLiteral("SERVER_ADMIN_PORT"), QString::number(port));
+        env.insert(QStringLiteral("SERVER_ADMIN_IP"), ip);
+        if (withToken)
+            env.insert(QStringLiteral("SERVER_ADMIN_TOKEN_FILE"), token);
+    } else {
+        flags << QStringLiteral("--admin-port") << QString::number(port)
+              << QStringLiteral("--admin-ip") << ip;
+        if (withToken)
+            flags << QStringLiteral("--admin-token-file") << token;
+    }
+    const ConfigLoadResult result = load(flags, env);
+    QVERIFY2(result.status == ConfigLoadResult::Status::Ok, qPrintable(result.text));
+    QVERIFY(result.config.adminEnabled());
+    QCOMPARE(result.config.adminPort, port);
+    QCOMPARE(result.config.adminIp, ip);
+    QCOMPARE(result.config.adminTokenPath, withToken ? token : QString());
+}
+
+void TestServerConfig::adminOffLoopbackNeedsToken_data()
+{
+    QTest::addColumn<QString>("ip");
+    QTest::newRow("any IPv4") << "0.0.0.0";
+    QTest::newRow("any IPv6") << "::";
+    QTest::newRow("LAN address") << "192.168.1.10";
+}
+
+void TestServerConfig::adminOffLoopbackNeedsToken()
+{
+    QFETCH(QString, ip);
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("SERVER_ADMIN_PORT"), QStringLiteral("9090"));
+    env.insert(QStringLiteral("SERVER_ADMIN_IP"), ip);
+    const ConfigLoadResult result = load({}, env);
+    QVERIFY(result.status == ConfigLoadResult::Status::Error);
+    QVERIFY2(result.text.contains(QStringLiteral("needs a bearer token")), qPrintable(result.text));
+    QVERIFY2(
+        result.text.contains(QStringLiteral("SERVER_ADMIN_TOKEN_FILE")), qPrintable(result.text));
+    QVERIFY2(result.text.contains(ip), qPrintable(result.text));
+
+    // The admin endpoint off: the address alone does not matter.
+    env.remove(QStringLiteral("SERVER_ADMIN_PORT"));
+    QVERIFY(load({}, env).status == ConfigLoadResult::Status::Ok);
+}
+
+void TestServerConfig::healthCheckMode()
+{
+    const ConfigLoadResult result = load(
+        {QStringLiteral("--health-check"), QStringLiteral("--admin-port"), QStringLiteral("9090")});
+    QVERIFY2(result.status == ConfigLoadResult::Status::HealthCheck, qPrintable(result.text));
+    QCOMPARE(result.config.adminPort, 9090);
 }
 
 QTEST_GUILESS_MAIN(TestServerConfig)

@@ -22,6 +22,8 @@ private slots:
     void sigtermWhileAgencyWaitsForDraw();
     void badSettingExitsWithTwo_data();
     void badSettingExitsWithTwo();
+    void listensOnTheAddressOfAHostName();
+    void unresolvableHostExitsWithTwo();
 
 private:
     // Starts the server and returns the port from its `action: listen` line (0 on failure).
@@ -155,6 +157,46 @@ void TestServerProcess::badSettingExitsWithTwo()
     const QString output = QString::fromUtf8(process.readAll());
     QVERIFY2(output.contains(QStringLiteral("action: config | result: fail")), qPrintable(output));
     QVERIFY2(output.contains(expected), qPrintable(output));
+}
+
+// SERVER_IP = a host name (the course's compose file says `server`): resolved at start, and the
+// listen line names both the address and the name.
+void TestServerProcess::listensOnTheAddressOfAHostName()
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("SERVER_IP"), QStringLiteral("localhost"));
+    m_process.setProcessEnvironment(environment);
+    const quint16 port = startServer({"--agencies", "1"});
+    QVERIFY2(port != 0, qPrintable(m_output));
+    QVERIFY2(m_output.contains(QStringLiteral("action: listen | result: success | ip: 127.0.0.1 | "
+                                              "host: localhost | port: ")),
+        qPrintable(m_output));
+    QVERIFY2(m_output.contains(QStringLiteral("host: localhost | host_addresses: ")),
+        qPrintable(m_output));
+    TestClient client;
+    QVERIFY(client.connectTo(port));
+    client.send(Hello {kProtocolVersion, 1, {}});
+    QVERIFY(client.receiveAs<Welcome>());
+}
+
+void TestServerProcess::unresolvableHostExitsWithTwo()
+{
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.setWorkingDirectory(m_dir->path());
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    // .invalid never resolves (RFC 6761).
+    environment.insert(QStringLiteral("SERVER_IP"), QStringLiteral("no-such-host.invalid"));
+    process.setProcessEnvironment(environment);
+    process.start(QStringLiteral(LOTTERY_BIN_DIR "/lottery-server"), {"--port", "0"});
+    QVERIFY(process.waitForFinished(30000));
+    QCOMPARE(process.exitCode(), 2);
+    const QString output = QString::fromUtf8(process.readAll());
+    QVERIFY2(output.contains(QStringLiteral("action: config | result: fail | error: environment "
+                                            "variable SERVER_IP: cannot resolve the host name "
+                                            "'no-such-host.invalid'")),
+        qPrintable(output));
+    QVERIFY2(!output.contains(QStringLiteral("action: listen")), qPrintable(output));
 }
 
 QTEST_GUILESS_MAIN(TestServerProcess)

@@ -1,5 +1,6 @@
 // LotteryServer over real sockets on 127.0.0.1: the session semantics, malformed input,
 // timeouts, the draw, many agencies at once, and restart on the same storage.
+#include "server/epoll_event_dispatcher.h"
 #include "server/lottery_server.h"
 #include "tst_server_client.h"
 
@@ -54,6 +55,7 @@ private slots:
     void invalidBetRejectsWholeBatch();
     void duplicateSequenceAckedOnce();
     void sequenceGapRejected();
+    void sequenceZeroAndConflictingResendRefused();
     void protocolErrors_data();
     void protocolErrors();
     void frameSplitByteByByte();
@@ -209,6 +211,41 @@ void TestServerSession::sequenceGapRejected()
     QVERIFY(reject->code == ErrorCode::SequenceGap);
     QCOMPARE(reject->sequence, 2u);
     QVERIFY(storedCsv().isEmpty());
+}
+
+void TestServerSession::sequenceZeroAndConflictingResendRefused()
+{
+    QVERIFY(startServer(config()));
+    auto client = connectAgency(1);
+    QVERIFY(client);
+    client->send(Batch {0, {makeBet("Ana", "Gomez", "1", 1)}});
+    auto reject = client->receiveAs<Reject>();
+    QVERIFY(reject);
+    QVERIFY(reject->code == ErrorCode::SequenceGap);
+    QCOMPARE(reject->sequence, 0u);
+    QVERIFY2(QString::fromStdString(reject->reason).contains(QStringLiteral("sequence 0")),
+        reject->reason.c_str());
+
+    client->send(Batch {1, {makeBet("Ana", "Gomez", "1", 1), makeBet("Luis", "Diaz", "2", 2)}});
+    QCOMPARE(client->receiveAs<Ack>(), std::optional<Ack>(Ack {1, 2, false}));
+    // The same sequence with other content is not a duplicate: refused, nothing stored.
+    client->send(Batch {1, {makeBet("Eva", "Paz", "3", 3), makeBet("Luis", "Diaz", "2", 2)}});
+    reject = client->receiveAs<Reject>();
+    QVERIFY(reject);
+    QVERIFY2(reject->code == ErrorCode::SequenceConflict, reject->reason.c_str());
+    QCOMPARE(reject->sequence, 1u);
+    client->send(Batch {1, {makeBet("Ana", "Gomez", "1", 1)}});
+    reject = client->receiveAs<Reject>();
+    QVERIFY(reject);
+    QVERIFY(reject->code == ErrorCode::SequenceConflict);
+    QCOMPARE(storedCsv(), QByteArray("1,Ana,Gomez,1,1990-05-17,1\n1,Luis,Diaz,2,1990-05-17,2\n"));
+
+    // The session goes on: the agency reconnects and resumes from WELCOME.
+    client.reset();
+    Welcome welcome;
+    auto again = connectAgency(1, &welcome);
+    QVERIFY(again);
+    QCOMPARE(welcome, (Welcome {kProtocolVersion, 1, 2}));
 }
 
 void TestServerSession::protocolErrors_data()
@@ -544,5 +581,14 @@ void TestServerSession::shutdownWhileParked()
     QVERIFY(!late.connectTo(m_server->serverPort(), 1000));
 }
 
-QTEST_GUILESS_MAIN(TestServerSession)
+// The server's own main-thread dispatcher (lottery-server installs it the same way), or Qt's
+// with SERVER_EVENT_DISPATCHER=qt: CTest runs this suite under both.
+int main(int argc, char *argv[])
+{
+    lottery::server::installMainEventDispatcher();
+    QCoreApplication app(argc, argv);
+    TestServerSession test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_server_session.moc"

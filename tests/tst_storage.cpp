@@ -1,22 +1,27 @@
-// BetStorage: durable append, journal replay, torn-tail truncation, fsync failure handling,
-// plus the batch rules (duplicate, gap, invalid, after DONE) of the worker tasks over it;
-// writeBatches() and the durable winners kept for the draw (only once synced, rebuilt by open()).
-#include "server/bet_storage.h"
-#include "server/lottery_state.h"
+// FileBetStore as the server drives it: BATCH bodies through storeBatches() (decode, validate,
+// encode, CRC, then BetStore::append(), the production path) into bets.csv and its journal. The
+// file-specific parts: the exact bytes of bets.csv, journal replay and torn-tail truncation, the
+// group commit under concurrent writers, the wire answers of the batch rules, and a failed
+// fdatasync (injected through the store's sync function) never acknowledged. The store's general
+// semantics are in tst_store_contract.
+#include "server/file_bet_store.h"
 #include "server/worker_tasks.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 
-#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <unistd.h>
 
 using namespace lottery;
 using namespace lottery::server;
+using protocol::ErrorCode;
+
+Q_DECLARE_METATYPE(lottery::protocol::ErrorCode)
 
 namespace {
 
@@ -46,94 +51,31 @@ void appendToFile(const QString &path, const QByteArray &bytes)
     QCOMPARE(file.write(bytes), bytes.size());
 }
 
-std::string encodeBatch(quint64 sequence, std::vector<protocol::Bet> bets)
+// A BATCH frame's body, as the session cuts it out.
+std::string body(quint64 sequence, std::vector<protocol::Bet> bets)
 {
     const std::string frame = protocol::encodeFrame(protocol::Batch {sequence, std::move(bets)});
     return frame.substr(protocol::kFrameHeaderSize);
 }
 
-// The bets.csv rows of `bets` as the worker encodes them, and the documents of their winners.
-struct EncodedRows {
-    std::string csv;
-    std::vector<std::string> winners;
-    quint32 bets = 0;
-};
-
-EncodedRows encodeRows(quint32 agency, const std::vector<protocol::Bet> &bets)
+// What the server does with a session's batches: one task, one ticket.
+std::vector<BatchOutcome> store(
+    BetStore &store, quint32 agency, const std::vector<std::string> &bodies)
 {
-    EncodedRows rows;
-    for (const protocol::Bet &b : bets) {
-        protocol::appendStoredBetRow(rows.csv, agency, b);
-        if (protocol::isWinner(b))
-            rows.winners.push_back(b.document);
-    }
-    rows.bets = quint32(bets.size());
-    return rows;
+    std::vector<std::string_view> views(bodies.begin(), bodies.end());
+    return storeBatches(views, agency, currentCivilDate(), store, store.beginWrite(agency));
 }
 
-BetStorage::EncodedBatch encodedBatch(
-    quint64 sequence, const EncodedRows &rows, std::string_view csv)
+BatchOutcome storeOne(BetStore &target, quint32 agency, const std::string &batchBody)
 {
-    return BetStorage::EncodedBatch {sequence, rows.bets, csv, rows.winners};
+    return store(target, agency, {batchBody}).front();
 }
 
-QString describeWinners(const BetStorage::DurableWinners &durable)
+AgencyProgress progressOf(BetStore &store, quint32 agency)
 {
-    QStringList parts;
-    QList<quint32> agencies = durable.winners.keys();
-    std::sort(agencies.begin(), agencies.end());
-    for (quint32 agency : agencies) {
-        // An agency without winners may be absent or listed with none: the draw reads both as
-        // none (while writing, any agency with a durable batch gets an entry; open() only makes
-        // entries for winners).
-        if (durable.winners.value(agency).empty())
-            continue;
-        QStringList documents;
-        for (const std::string &document : durable.winners.value(agency))
-            documents << QString::fromStdString(document);
-        parts << QStringLiteral("%1=[%2]").arg(agency).arg(documents.join(','));
-    }
-    return QStringLiteral("bets %1, winners %2: %3")
-        .arg(durable.bets)
-        .arg(durable.winnerCount)
-        .arg(parts.join(' '));
-}
-
-// Durable winners as expected: per agency, in order; `bets` durable bets in all.
-QString describeExpected(
-    const QList<QPair<quint32, std::vector<std::string>>> &winners, quint64 bets)
-{
-    BetStorage::DurableWinners durable;
-    durable.bets = bets;
-    for (const auto &entry : winners) {
-        if (entry.second.empty())
-            continue;
-        durable.winners[entry.first] = entry.second;
-        durable.winnerCount += entry.second.size();
-    }
-    return describeWinners(durable);
-}
-
-std::vector<protocol::StoredBet> durableBets(const BetStorage &storage)
-{
-    std::vector<protocol::StoredBet> stored;
     QString error;
-    if (!storage.readDurableBets(&stored, &error))
-        qWarning("readDurableBets: %s", qPrintable(error));
-    return stored;
-}
-
-bool sameStored(const std::vector<protocol::StoredBet> &stored,
-    const QList<QPair<quint32, protocol::Bet>> &expected)
-{
-    if (stored.size() != std::size_t(expected.size()))
-        return false;
-    for (std::size_t i = 0; i < stored.size(); ++i) {
-        if (stored[i].agency != expected[qsizetype(i)].first
-            || !(stored[i].bet == expected[qsizetype(i)].second))
-            return false;
-    }
-    return true;
+    return store.welcome(agency, QDeadlineTimer(10000), &error)
+        .value_or(AgencyProgress {quint64(-1), quint64(-1), false});
 }
 
 } // namespace
@@ -143,70 +85,41 @@ class TestStorage : public QObject
     Q_OBJECT
 
 private slots:
-    void appendAndReadBack();
-    void recoveryRestoresSequencesAndDone();
+    void rowsAsStoredInBetsCsv();
     void tornTailIsTruncated_data();
     void tornTailIsTruncated();
-    void fsyncFailureRefusesLaterWrites();
-    void failedFsyncIsNeverAcknowledged();
-    void concurrentAppendsGroupCommit();
-    void batchRules();
-    void writeBatchesThenSyncThrough();
-    void syncCoversEveryEarlierWrite();
-    void durableWinnersSurviveReopen();
-    void failedSyncNeverShowsItsWinners_data();
-    void failedSyncNeverShowsItsWinners();
+    void concurrentWritersGroupCommit();
+    void batchRulesOnTheWire_data();
+    void batchRulesOnTheWire();
+    void malformedBodyEndsTheTask();
+    void failedSyncIsNeverAcknowledged_data();
+    void failedSyncIsNeverAcknowledged();
 
 private:
     QTemporaryDir m_dir;
 };
 
-void TestStorage::appendAndReadBack()
+void TestStorage::rowsAsStoredInBetsCsv()
 {
-    const QString path = m_dir.filePath(QStringLiteral("read_back.csv"));
-    BetStorage storage(path);
-    QVERIFY2(storage.open(), qPrintable(storage.errorString()));
-    QCOMPARE(storage.recovery().records, 0u);
-
-    const std::vector<protocol::Bet> bets = {bet("Juan, Jr", "123", 7574), bet("Ana", "456", 1)};
-    const auto result = storage.appendBatch(3, 1, bets);
-    QVERIFY2(result.ok, qPrintable(result.error));
+    const QString path = m_dir.filePath(QStringLiteral("rows.csv"));
+    FileBetStore files(path, 3);
+    QVERIFY2(files.open(), qPrintable(files.errorString()));
+    // Two batches in one task: one write, one commit, one journal record each.
+    const auto outcomes = store(files, 3,
+        {body(1, {bet("Juan, Jr", "123", 7574), bet("Ana", "456", 1)}),
+            body(2, {bet("O\"Neil", "789", 2)})});
+    QCOMPARE(outcomes.size(), std::size_t(2));
+    QCOMPARE(outcomes[0].kind, BatchOutcome::Kind::Acked);
+    QCOMPARE(outcomes[0].ack, (protocol::Ack {1, 2, false}));
+    QCOMPARE(outcomes[1].ack, (protocol::Ack {2, 1, false}));
     QCOMPARE(fileContent(path),
-        QByteArray("3,\"Juan, Jr\",Gomez,123,1990-05-17,7574\n3,Ana,Gomez,456,1990-05-17,1\n"));
-    QCOMPARE(QFileInfo(storage.journalPath()).size(), qint64(BetStorage::kJournalRecordSize));
-
-    std::vector<protocol::StoredBet> stored;
-    QString error;
-    QVERIFY2(storage.readDurableBets(&stored, &error), qPrintable(error));
-    QCOMPARE(stored.size(), std::size_t(2));
-    QCOMPARE(stored[0].agency, 3u);
-    QVERIFY(stored[0].bet == bets[0]);
-    QVERIFY(stored[1].bet == bets[1]);
-}
-
-void TestStorage::recoveryRestoresSequencesAndDone()
-{
-    const QString path = m_dir.filePath(QStringLiteral("recover.csv"));
-    {
-        BetStorage storage(path);
-        QVERIFY(storage.open());
-        QVERIFY(storage.appendBatch(1, 1, {bet("A", "1", 1), bet("B", "2", 2)}).ok);
-        QVERIFY(storage.appendBatch(2, 1, {bet("C", "3", 3)}).ok);
-        QVERIFY(storage.appendBatch(1, 2, {bet("D", "4", 4)}).ok);
-        QVERIFY(storage.appendDone(1).ok);
-    }
-    BetStorage storage(path);
-    QVERIFY(storage.open());
-    const StorageRecovery recovery = storage.recovery();
-    QCOMPARE(recovery.records, 4u);
-    QCOMPARE(recovery.truncatedBytes, 0u);
-    QCOMPARE(recovery.bets, 4u);
-    QCOMPARE(recovery.agencies.value(1).lastSequence, 2u);
-    QCOMPARE(recovery.agencies.value(1).storedBets, 3u);
-    QVERIFY(recovery.agencies.value(1).done);
-    QCOMPARE(recovery.agencies.value(2).lastSequence, 1u);
-    QCOMPARE(recovery.agencies.value(2).storedBets, 1u);
-    QVERIFY(!recovery.agencies.value(2).done);
+        QByteArray("3,\"Juan, Jr\",Gomez,123,1990-05-17,7574\n3,Ana,Gomez,456,1990-05-17,1\n"
+                   "3,\"O\"\"Neil\",Gomez,789,1990-05-17,2\n"));
+    QCOMPARE(QFileInfo(path + QStringLiteral(".journal")).size(),
+        qint64(2 * FileBetStore::kJournalRecordSize));
+    QCOMPARE(files.stats().commits, quint64(1));
+    QCOMPARE(files.stats().batches, quint64(2));
+    QCOMPARE(files.stats().bets, quint64(3));
 }
 
 void TestStorage::tornTailIsTruncated_data()
@@ -240,12 +153,13 @@ void TestStorage::tornTailIsTruncated()
     QList<qint64> csvSizes {0};
     QList<qint64> journalSizes {0};
     {
-        BetStorage storage(path);
-        QVERIFY(storage.open());
+        FileBetStore files(path, 7);
+        QVERIFY(files.open());
         for (quint64 sequence = 1; sequence <= 3; ++sequence) {
             const std::string document = std::to_string(sequence * 11);
-            QVERIFY(
-                storage.appendBatch(7, sequence, {bet("N", document, 10), bet("M", "9", 9)}).ok);
+            QCOMPARE(
+                storeOne(files, 7, body(sequence, {bet("N", document, 10), bet("M", "9", 9)})).kind,
+                BatchOutcome::Kind::Acked);
             csvSizes << QFileInfo(path).size();
             journalSizes << QFileInfo(journal).size();
         }
@@ -275,88 +189,48 @@ void TestStorage::tornTailIsTruncated()
         QVERIFY(file.open(QIODevice::WriteOnly));
         file.write(bytes);
     }
+    const qint64 damagedSize = QFileInfo(path).size() + QFileInfo(journal).size();
 
     {
-        BetStorage storage(path);
-        QVERIFY2(storage.open(), qPrintable(storage.errorString()));
-        const StorageRecovery recovery = storage.recovery();
-        QCOMPARE(recovery.agencies.value(7).lastSequence, expectedSequence);
-        QCOMPARE(recovery.agencies.value(7).storedBets, expectedSequence * 2);
-        QCOMPARE(recovery.truncatedBytes > 0, truncates);
+        FileBetStore files(path, 7);
+        QVERIFY2(files.open(), qPrintable(files.errorString()));
+        const AgencyProgress progress = progressOf(files, 7);
+        QCOMPARE(progress.lastSequence, expectedSequence);
+        QCOMPARE(progress.storedBets, expectedSequence * 2);
         // The good prefix is exactly what the surviving batches wrote.
         QCOMPARE(QFileInfo(path).size(), csvSizes.at(int(expectedSequence)));
         QCOMPARE(QFileInfo(journal).size(), journalSizes.at(int(expectedSequence)));
+        QCOMPARE(QFileInfo(path).size() + QFileInfo(journal).size() < damagedSize, truncates);
 
-        // And the storage carries on from there.
-        QVERIFY(storage.appendBatch(7, expectedSequence + 1, {bet("Z", "1", 1)}).ok);
+        // And the store carries on from there.
+        QCOMPARE(storeOne(files, 7, body(expectedSequence + 1, {bet("Z", "1", 1)})).ack,
+            (protocol::Ack {expectedSequence + 1, 1, false}));
     }
-    BetStorage reopened(path);
+    FileBetStore reopened(path, 7);
     QVERIFY(reopened.open());
-    QCOMPARE(reopened.recovery().truncatedBytes, 0u);
-    QCOMPARE(reopened.recovery().agencies.value(7).lastSequence, expectedSequence + 1);
+    QCOMPARE(progressOf(reopened, 7).lastSequence, expectedSequence + 1);
 }
 
-void TestStorage::fsyncFailureRefusesLaterWrites()
-{
-    const QString path = m_dir.filePath(QStringLiteral("fsyncgate.csv"));
-    BetStorage storage(path);
-    QVERIFY(storage.open());
-    QVERIFY(storage.appendBatch(1, 1, {bet("A", "1", 1)}).ok);
-
-    storage.setSyncFunctionForTesting([](int) {
-        errno = EIO;
-        return -1;
-    });
-    const auto failed = storage.appendBatch(1, 2, {bet("B", "2", 2)});
-    QVERIFY(!failed.ok);
-    QVERIFY2(failed.error.contains(QStringLiteral("fdatasync")), qPrintable(failed.error));
-    QVERIFY(storage.hasFailed());
-
-    // Even with a healthy disk again, nothing more is accepted: the pages may be gone.
-    storage.setSyncFunctionForTesting([](int) { return 0; });
-    const auto refused = storage.appendBatch(1, 2, {bet("B", "2", 2)});
-    QVERIFY(!refused.ok);
-    QVERIFY2(refused.error.contains(QStringLiteral("refuses")), qPrintable(refused.error));
-    QVERIFY(!storage.appendDone(1).ok);
-}
-
-void TestStorage::failedFsyncIsNeverAcknowledged()
-{
-    // Through the worker task: a batch whose sync fails is rejected and not counted as stored.
-    const QString path = m_dir.filePath(QStringLiteral("reject_on_fsync.csv"));
-    BetStorage storage(path);
-    QVERIFY(storage.open());
-    LotteryState state(1);
-    storage.setSyncFunctionForTesting([](int) {
-        errno = EIO;
-        return -1;
-    });
-    const BatchOutcome outcome
-        = processBatch(encodeBatch(1, {bet("A", "1", 1)}), 1, currentCivilDate(), storage, state);
-    QVERIFY(outcome.kind == BatchOutcome::Kind::Rejected);
-    QVERIFY(outcome.reject.code == protocol::ErrorCode::StorageFailure);
-    QCOMPARE(state.progress(1).lastSequence, 0u);
-}
-
-void TestStorage::concurrentAppendsGroupCommit()
+void TestStorage::concurrentWritersGroupCommit()
 {
     const QString path = m_dir.filePath(QStringLiteral("group.csv"));
     constexpr int kThreads = 8;
     constexpr int kBatches = 40;
     std::atomic<int> syncs {0};
     {
-        BetStorage storage(path);
-        QVERIFY(storage.open());
-        storage.setSyncFunctionForTesting([&syncs](int fd) {
+        FileBetStore files(path, kThreads, [&syncs](int fd) {
             ++syncs;
             return ::fdatasync(fd);
         });
+        QVERIFY(files.open());
         std::atomic<int> failures {0};
         QList<QThread *> threads;
         for (int t = 1; t <= kThreads; ++t) {
-            threads << QThread::create([&storage, &failures, t] {
+            threads << QThread::create([&files, &failures, t] {
                 for (int s = 1; s <= kBatches; ++s) {
-                    if (!storage.appendBatch(quint32(t), quint64(s), {bet("A", "1", 1)}).ok)
+                    const auto outcome = storeOne(files, quint32(t),
+                        body(quint64(s), {bet("A", std::to_string(t * 1000 + s), 1)}));
+                    if (outcome.kind != BatchOutcome::Kind::Acked || outcome.ack.duplicate)
                         ++failures;
                 }
             });
@@ -367,312 +241,147 @@ void TestStorage::concurrentAppendsGroupCommit()
             delete thread;
         }
         QCOMPARE(failures.load(), 0);
+        // Two descriptors per commit; never more commits than batches.
+        QCOMPARE(quint64(syncs.load()), files.stats().syncs);
+        QVERIFY(files.stats().commits <= quint64(kThreads * kBatches));
     }
-    // Two descriptors per sync round; never more rounds than batches.
-    QVERIFY(syncs.load() <= 2 * kThreads * kBatches);
-    BetStorage reopened(path);
+    FileBetStore reopened(path, kThreads);
     QVERIFY(reopened.open());
-    QCOMPARE(reopened.recovery().truncatedBytes, 0u);
     for (quint32 t = 1; t <= kThreads; ++t)
-        QCOMPARE(reopened.recovery().agencies.value(t).lastSequence, quint64(kBatches));
+        QCOMPARE(progressOf(reopened, t).lastSequence, quint64(kBatches));
+    QCOMPARE(fileContent(path).count('\n'), kThreads * kBatches);
 }
 
-void TestStorage::batchRules()
+void TestStorage::batchRulesOnTheWire_data()
 {
-    const QString path = m_dir.filePath(QStringLiteral("rules.csv"));
-    BetStorage storage(path);
-    QVERIFY(storage.open());
-    LotteryState state(2);
-    const auto today = currentCivilDate();
-    const std::string first = encodeBatch(1, {bet("A", "1", 1), bet("B", "2", 2)});
-
-    BatchOutcome outcome = processBatch(first, 1, today, storage, state);
-    QVERIFY(outcome.kind == BatchOutcome::Kind::Acked);
-    QVERIFY(!outcome.ack.duplicate);
-    QCOMPARE(outcome.ack.count, 2);
-
-    outcome = processBatch(first, 1, today, storage, state);
-    QVERIFY(outcome.kind == BatchOutcome::Kind::Acked);
-    QVERIFY(outcome.ack.duplicate);
-    QCOMPARE(state.progress(1).storedBets, 2u);
-
-    outcome = processBatch(encodeBatch(3, {bet("C", "3", 3)}), 1, today, storage, state);
-    QVERIFY(outcome.kind == BatchOutcome::Kind::Rejected);
-    QVERIFY(outcome.reject.code == protocol::ErrorCode::SequenceGap);
+    // After batch 1 (2 bets) of agency 1 is stored, one more body; how it is answered.
+    QTest::addColumn<QByteArray>("offered");
+    QTest::addColumn<bool>("acked");
+    QTest::addColumn<bool>("duplicate");
+    QTest::addColumn<ErrorCode>("code");
+    QTest::addColumn<int>("betIndex");
+    QTest::addColumn<QString>("reasonHas");
 
     protocol::Bet future = bet("D", "4", 4);
     future.birthdate = "2999-01-01";
-    outcome = processBatch(encodeBatch(2, {bet("C", "3", 3), future}), 1, today, storage, state);
-    QVERIFY(outcome.kind == BatchOutcome::Kind::Rejected);
-    QVERIFY(outcome.reject.code == protocol::ErrorCode::InvalidBet);
-    QCOMPARE(outcome.reject.betIndex, 1);
-    QVERIFY(QString::fromStdString(outcome.reject.reason).contains(QStringLiteral("birthdate")));
-    QCOMPARE(state.progress(1).lastSequence, 1u);
-
-    QVERIFY(processDone(1, storage, state).ok);
-    QVERIFY(processDone(1, storage, state).repeated);
-    outcome = processBatch(encodeBatch(2, {bet("C", "3", 3)}), 1, today, storage, state);
-    QVERIFY(outcome.reject.code == protocol::ErrorCode::BatchAfterDone);
-
-    outcome = processBatch(std::string("\x00\x00", 2), 2, today, storage, state);
-    QVERIFY(outcome.kind == BatchOutcome::Kind::Malformed);
-
-    QVERIFY(!state.tryStartDraw());
-    QVERIFY(processDone(2, storage, state).ok);
-    QVERIFY(state.tryStartDraw());
-    QVERIFY(!state.tryStartDraw());
-    const DrawOutcome draw = runDraw(storage);
-    QVERIFY(draw.ok);
-    QCOMPARE(draw.betsRead, 2u);
-    QCOMPARE(draw.winnerCount, 0u);
+    const auto bytes = [](const std::string &s) { return QByteArray::fromStdString(s); };
+    const std::vector<protocol::Bet> first = {bet("A", "1", 1), bet("B", "2", 2)};
+    QTest::newRow("next") << bytes(body(2, {bet("C", "3", 3)})) << true << false
+                          << ErrorCode::Internal << -1 << QString();
+    QTest::newRow("same batch again")
+        << bytes(body(1, first)) << true << true << ErrorCode::Internal << -1 << QString();
+    QTest::newRow("sequence 1 with other bets")
+        << bytes(body(1, {bet("A", "1", 1), bet("B", "3", 2)})) << false << false
+        << ErrorCode::SequenceConflict << -1 << QStringLiteral("other content");
+    QTest::newRow("sequence 1 with fewer bets")
+        << bytes(body(1, {bet("A", "1", 1)})) << false << false << ErrorCode::SequenceConflict << -1
+        << QStringLiteral("expected 2");
+    QTest::newRow("sequence 0") << bytes(body(0, first)) << false << false << ErrorCode::SequenceGap
+                                << -1 << QStringLiteral("sequence 0");
+    QTest::newRow("gap") << bytes(body(3, {bet("C", "3", 3)})) << false << false
+                         << ErrorCode::SequenceGap << -1 << QStringLiteral("expected sequence 2");
+    QTest::newRow("invalid bet") << bytes(body(2, {bet("C", "3", 3), future})) << false << false
+                                 << ErrorCode::InvalidBet << 1 << QStringLiteral("birthdate");
 }
 
-// Several batches in one writeBatches() call, their rows back to back in one buffer and then
-// scattered (out of order in memory, with bytes between them): nothing is durable, and no winner
-// shows, until syncThrough(); then the rows read back in batch order and the journal replays to
-// the same per-agency progress.
-void TestStorage::writeBatchesThenSyncThrough()
+void TestStorage::batchRulesOnTheWire()
 {
-    const QString path = m_dir.filePath(QStringLiteral("write_batches.csv"));
-    const quint32 agency = 5;
-    const std::vector<std::vector<protocol::Bet>> bets = {
-        {bet("A", "11", protocol::kWinningNumber), bet("B", "12", 1)},
-        {bet("C", "21", 2), bet("Juan, Jr", "22", protocol::kWinningNumber), bet("D", "23", 3)},
-        {bet("O\"Neil", "31", protocol::kWinningNumber)},
-        {bet("E", "41", 4), bet("F", "42", protocol::kWinningNumber)},
-        {bet("G", "51", protocol::kWinningNumber), bet("H, \"el\" Grande", "52", 5)},
-    };
-    std::vector<EncodedRows> rows;
-    for (const auto &batch : bets)
-        rows.push_back(encodeRows(agency, batch));
-    QList<QPair<quint32, protocol::Bet>> expectedStored;
+    QFETCH(QByteArray, offered);
+    QFETCH(bool, acked);
+    QFETCH(bool, duplicate);
+    QFETCH(ErrorCode, code);
+    QFETCH(int, betIndex);
+    QFETCH(QString, reasonHas);
 
-    BetStorage storage(path);
-    QVERIFY2(storage.open(), qPrintable(storage.errorString()));
-    QCOMPARE(describeWinners(storage.durableWinners()), describeExpected({}, 0));
+    const QString path = m_dir.filePath(
+        QStringLiteral("rules_%1.csv")
+            .arg(QString::fromLatin1(QTest::currentDataTag()).replace(u' ', u'_')));
+    FileBetStore files(path, 2);
+    QVERIFY(files.open());
+    QVERIFY(storeOne(files, 1, body(1, {bet("A", "1", 1), bet("B", "2", 2)})).kind
+        == BatchOutcome::Kind::Acked);
+    const QByteArray before = fileContent(path);
 
-    // Batches 1-3: one buffer, rows back to back.
-    const std::string contiguous = rows[0].csv + rows[1].csv + rows[2].csv;
-    const std::string_view all(contiguous);
-    const std::vector<BetStorage::EncodedBatch> first = {
-        encodedBatch(1, rows[0], all.substr(0, rows[0].csv.size())),
-        encodedBatch(2, rows[1], all.substr(rows[0].csv.size(), rows[1].csv.size())),
-        encodedBatch(3, rows[2], all.substr(rows[0].csv.size() + rows[1].csv.size())),
-    };
-    const BetStorage::PendingWrite written = storage.writeBatches(agency, first);
-    QVERIFY2(written.ok, qPrintable(written.error));
-    QVERIFY(written.generation > 0);
-    // Written, not durable: neither readable as durable nor counted among the winners.
-    QCOMPARE(describeWinners(storage.durableWinners()), describeExpected({}, 0));
-    QVERIFY(durableBets(storage).empty());
-    QCOMPARE(fileContent(path), QByteArray::fromStdString(contiguous));
-    QCOMPARE(QFileInfo(storage.journalPath()).size(), qint64(3 * BetStorage::kJournalRecordSize));
-
-    const BetStorage::WriteResult synced = storage.syncThrough(written.generation);
-    QVERIFY2(synced.ok, qPrintable(synced.error));
-    for (std::size_t i = 0; i < 3; ++i) {
-        for (const protocol::Bet &b : bets[i])
-            expectedStored << qMakePair(agency, b);
+    const BatchOutcome outcome = storeOne(files, 1, offered.toStdString());
+    if (acked) {
+        QCOMPARE(outcome.kind, BatchOutcome::Kind::Acked);
+        QCOMPARE(outcome.ack.duplicate, duplicate);
+        QCOMPARE(fileContent(path).size() > before.size(), !duplicate);
+        return;
     }
-    QVERIFY(sameStored(durableBets(storage), expectedStored));
-    QCOMPARE(describeWinners(storage.durableWinners()),
-        describeExpected({{agency, {"11", "22", "31"}}}, 6));
-
-    // Batches 4 and 5: in memory 5 comes first, and there are bytes between them that are not
-    // rows: only the batches' own bytes may reach bets.csv, in batch order.
-    const std::string scattered = rows[4].csv + "NOT A ROW\n" + rows[3].csv;
-    const std::string_view view(scattered);
-    const std::vector<BetStorage::EncodedBatch> second = {
-        encodedBatch(4, rows[3], view.substr(rows[4].csv.size() + 10)),
-        encodedBatch(5, rows[4], view.substr(0, rows[4].csv.size())),
-    };
-    const BetStorage::PendingWrite written2 = storage.writeBatches(agency, second);
-    QVERIFY2(written2.ok, qPrintable(written2.error));
-    QVERIFY(written2.generation > written.generation);
-    QCOMPARE(describeWinners(storage.durableWinners()),
-        describeExpected({{agency, {"11", "22", "31"}}}, 6));
-    QVERIFY(storage.syncThrough(written2.generation).ok);
-    for (std::size_t i = 3; i < 5; ++i) {
-        for (const protocol::Bet &b : bets[i])
-            expectedStored << qMakePair(agency, b);
-    }
-    QCOMPARE(fileContent(path), QByteArray::fromStdString(contiguous + rows[3].csv + rows[4].csv));
-    QVERIFY(sameStored(durableBets(storage), expectedStored));
-    const QString expectedWinners
-        = describeExpected({{agency, {"11", "22", "31", "42", "51"}}}, 10);
-    QCOMPARE(describeWinners(storage.durableWinners()), expectedWinners);
-    QCOMPARE(storage.stats().batches, 5u);
-    QCOMPARE(storage.stats().bets, 10u);
-
-    // Nothing to write is refused, and changes nothing.
-    QVERIFY(!storage.writeBatches(agency, {}).ok);
-    QCOMPARE(describeWinners(storage.durableWinners()), expectedWinners);
-
-    storage.close();
-    BetStorage reopened(path);
-    QVERIFY2(reopened.open(), qPrintable(reopened.errorString()));
-    const StorageRecovery recovery = reopened.recovery();
-    QCOMPARE(recovery.records, 5u); // one journal record per batch, not per call
-    QCOMPARE(recovery.truncatedBytes, 0u);
-    QCOMPARE(recovery.bets, 10u);
-    QCOMPARE(recovery.agencies.size(), 1);
-    QCOMPARE(recovery.agencies.value(agency).lastSequence, 5u);
-    QCOMPARE(recovery.agencies.value(agency).storedBets, 10u);
-    QVERIFY(!recovery.agencies.value(agency).done);
-    QCOMPARE(describeWinners(reopened.durableWinners()), expectedWinners);
-    QVERIFY(sameStored(durableBets(reopened), expectedStored));
+    QCOMPARE(outcome.kind, BatchOutcome::Kind::Rejected);
+    QCOMPARE(outcome.reject.code, code);
+    if (betIndex >= 0)
+        QCOMPARE(int(outcome.reject.betIndex), betIndex);
+    QVERIFY2(QString::fromStdString(outcome.reject.reason).contains(reasonHas),
+        outcome.reject.reason.c_str());
+    QCOMPARE(fileContent(path), before); // nothing stored
+    // A refused batch uses up nothing: the next sequence is still 2.
+    QCOMPARE(storeOne(files, 1, body(2, {bet("C", "3", 3)})).ack, (protocol::Ack {2, 1, false}));
 }
 
-// syncThrough() of an earlier write runs one sync covering every write made so far: the winners
-// of all of them become durable together, in write order.
-void TestStorage::syncCoversEveryEarlierWrite()
+void TestStorage::malformedBodyEndsTheTask()
 {
-    const QString path = m_dir.filePath(QStringLiteral("sync_covers.csv"));
-    BetStorage storage(path);
-    QVERIFY(storage.open());
-    const EncodedRows a = encodeRows(1, {bet("A", "100", protocol::kWinningNumber)});
-    const EncodedRows b
-        = encodeRows(2, {bet("B", "200", protocol::kWinningNumber), bet("C", "1", 1)});
-    const EncodedRows c = encodeRows(1, {bet("D", "101", protocol::kWinningNumber)});
-    const auto first = storage.writeBatches(1, {encodedBatch(1, a, a.csv)});
-    const auto second = storage.writeBatches(2, {encodedBatch(1, b, b.csv)});
-    const auto third = storage.writeBatches(1, {encodedBatch(2, c, c.csv)});
-    QVERIFY(first.ok && second.ok && third.ok);
-    QVERIFY(first.generation < second.generation && second.generation < third.generation);
-    QCOMPARE(describeWinners(storage.durableWinners()), describeExpected({}, 0));
-
-    QVERIFY(storage.syncThrough(first.generation).ok);
-    const QString all = describeExpected({{1, {"100", "101"}}, {2, {"200"}}}, 4);
-    QCOMPARE(describeWinners(storage.durableWinners()), all);
-    // Already covered: nothing changes, nothing is counted twice.
-    QVERIFY(storage.syncThrough(third.generation).ok);
-    QVERIFY(storage.syncThrough(second.generation).ok);
-    QCOMPARE(describeWinners(storage.durableWinners()), all);
-
-    // A write without winners still counts its bets; DONE counts none.
-    const EncodedRows d = encodeRows(2, {bet("E", "3", 3), bet("F", "4", 4)});
-    const auto fourth = storage.writeBatches(2, {encodedBatch(2, d, d.csv)});
-    QVERIFY(storage.syncThrough(fourth.generation).ok);
-    QVERIFY(storage.appendDone(2).ok);
-    const QString withD = describeExpected({{1, {"100", "101"}}, {2, {"200"}}}, 6);
-    QCOMPARE(describeWinners(storage.durableWinners()), withD);
-    storage.close();
-
-    BetStorage reopened(path);
-    QVERIFY(reopened.open());
-    QCOMPARE(describeWinners(reopened.durableWinners()), withD);
-    QVERIFY(reopened.recovery().agencies.value(2).done);
+    FileBetStore files(m_dir.filePath(QStringLiteral("malformed.csv")), 2);
+    QVERIFY(files.open());
+    const auto outcomes = store(files, 2,
+        {body(1, {bet("A", "1", 1)}), std::string("\x00\x00", 2), body(2, {bet("B", "2", 1)})});
+    // The valid batch before it is stored; the task ends at the malformed body.
+    QCOMPARE(outcomes.size(), std::size_t(2));
+    QCOMPARE(outcomes[0].kind, BatchOutcome::Kind::Acked);
+    QCOMPARE(outcomes[1].kind, BatchOutcome::Kind::Malformed);
+    QVERIFY(!files.hasUnsettledWrites(2));
+    QCOMPARE(progressOf(files, 2).lastSequence, quint64(1));
+    QVERIFY(files.markDone(2).ok);
+    QCOMPARE(
+        storeOne(files, 2, body(2, {bet("C", "3", 3)})).reject.code, ErrorCode::BatchAfterDone);
 }
 
-// The winners rebuilt by open() from the files are exactly those kept while writing, whatever the
-// rows hold: quoted names with commas, doubled quotes, several winners of several agencies, over
-// several reopen-and-append rounds, through writeBatches() and appendBatch() alike.
-void TestStorage::durableWinnersSurviveReopen()
+void TestStorage::failedSyncIsNeverAcknowledged_data()
 {
-    const QString path = m_dir.filePath(QStringLiteral("winners_reopen.csv"));
-    const quint16 win = protocol::kWinningNumber;
-    const std::vector<std::pair<quint32, std::vector<protocol::Bet>>> rounds[] = {
-        {
-            {1,
-                {bet("Juan, Jr", "1001", win), bet("Ana", "1002", 1),
-                    bet("\"Tito\"", "1003", win)}},
-            {2, {bet("O\"Neil, Mary", "2001", win)}},
-        },
-        {
-            {1, {bet("Plain", "1004", win), bet("a,b,c", "1005", 2)}},
-            {3, {bet("x", "3001", 3)}},
-            {2, {bet("\"\"", "2002", win), bet("\",\"", "2003", win)}},
-        },
-        {
-            {3, {bet("Z\xc3\xa9, \"Z\"", "3002", win), bet("W", "3003", win)}},
-        },
-    };
-    QMap<quint32, quint64> sequences;
-    QString expected = describeExpected({}, 0);
-    for (std::size_t round = 0; round < std::size(rounds); ++round) {
-        BetStorage storage(path);
-        QVERIFY2(storage.open(), qPrintable(storage.errorString()));
-        // Recovered exactly as it was before the close.
-        QCOMPARE(describeWinners(storage.durableWinners()), expected);
-        std::size_t i = 0;
-        for (const auto &[agency, bets] : rounds[round]) {
-            const quint64 sequence = ++sequences[agency];
-            if (i++ % 2 == 0) {
-                const EncodedRows rows = encodeRows(agency, bets);
-                const auto written
-                    = storage.writeBatches(agency, {encodedBatch(sequence, rows, rows.csv)});
-                QVERIFY(written.ok);
-                QVERIFY(storage.syncThrough(written.generation).ok);
-            } else {
-                QVERIFY(storage.appendBatch(agency, sequence, bets).ok);
-            }
-        }
-        expected = describeWinners(storage.durableWinners());
-        storage.close();
-    }
-    QCOMPARE(expected,
-        describeExpected(
-            {{1, {"1001", "1003", "1004"}}, {2, {"2001", "2002", "2003"}}, {3, {"3002", "3003"}}},
-            11));
-    BetStorage storage(path);
-    QVERIFY(storage.open());
-    QCOMPARE(describeWinners(storage.durableWinners()), expected);
-    QCOMPARE(storage.recovery().agencies.value(1).lastSequence, 2u);
-    QCOMPARE(storage.recovery().agencies.value(2).lastSequence, 2u);
-    QCOMPARE(storage.recovery().agencies.value(3).lastSequence, 2u);
-}
-
-void TestStorage::failedSyncNeverShowsItsWinners_data()
-{
-    QTest::addColumn<int>("failingCall"); // which sync call of the round fails: 1 csv, 2 journal
+    QTest::addColumn<int>("failingCall"); // which sync call fails: 1 bets.csv, 2 journal
     QTest::newRow("bets.csv sync fails") << 1;
     QTest::newRow("journal sync fails") << 2;
 }
 
-// A write whose sync fails never becomes durable for this storage: its winners and its rows never
-// show, not even after the disk is healthy again (every later write is refused).
-void TestStorage::failedSyncNeverShowsItsWinners()
+void TestStorage::failedSyncIsNeverAcknowledged()
 {
     QFETCH(int, failingCall);
-    const QString path
-        = m_dir.filePath(QStringLiteral("eio_winners_%1.csv").arg(QTest::currentDataTag()));
-    BetStorage storage(path);
-    QVERIFY(storage.open());
-    const EncodedRows good = encodeRows(1, {bet("A", "1", protocol::kWinningNumber)});
-    const auto first = storage.writeBatches(1, {encodedBatch(1, good, good.csv)});
-    QVERIFY(first.ok);
-    QVERIFY(storage.syncThrough(first.generation).ok);
-    const QString before = describeExpected({{1, {"1"}}}, 1);
-    QCOMPARE(describeWinners(storage.durableWinners()), before);
-
-    int calls = 0;
-    storage.setSyncFunctionForTesting([&calls, failingCall](int fd) {
-        if (++calls == failingCall) {
+    const QString path = m_dir.filePath(QStringLiteral("eio_%1.csv").arg(failingCall));
+    std::atomic<int> calls {0};
+    std::atomic<bool> armed {false};
+    FileBetStore files(path, 1, [&](int fd) {
+        if (armed && ++calls == failingCall) {
             errno = EIO;
             return -1;
         }
         return ::fdatasync(fd);
     });
-    const EncodedRows lost = encodeRows(1,
-        {bet("B", "2", protocol::kWinningNumber), bet("C, \"c\"", "3", protocol::kWinningNumber)});
-    const auto second = storage.writeBatches(1, {encodedBatch(2, lost, lost.csv)});
-    QVERIFY(second.ok); // the write itself succeeded
-    QCOMPARE(describeWinners(storage.durableWinners()), before);
-    const BetStorage::WriteResult synced = storage.syncThrough(second.generation);
-    QVERIFY(!synced.ok);
-    QVERIFY2(synced.error.contains(QStringLiteral("fdatasync")), qPrintable(synced.error));
-    QVERIFY(storage.hasFailed());
-    QCOMPARE(describeWinners(storage.durableWinners()), before);
-    QCOMPARE(durableBets(storage).size(), std::size_t(1));
+    QVERIFY(files.open());
+    QCOMPARE(storeOne(files, 1, body(1, {bet("A", "1", protocol::kWinningNumber)})).kind,
+        BatchOutcome::Kind::Acked);
 
-    // A healthy disk again changes nothing: later writes are refused, the lost ones stay lost.
-    storage.setSyncFunctionForTesting([](int fd) { return ::fdatasync(fd); });
-    QVERIFY(!storage.syncThrough(second.generation).ok);
-    const EncodedRows later = encodeRows(1, {bet("D", "4", protocol::kWinningNumber)});
-    QVERIFY(!storage.writeBatches(1, {encodedBatch(3, later, later.csv)}).ok);
-    QVERIFY(!storage.appendBatch(1, 3, {bet("E", "5", protocol::kWinningNumber)}).ok);
-    QCOMPARE(describeWinners(storage.durableWinners()), before);
-    QCOMPARE(durableBets(storage).size(), std::size_t(1));
+    armed = true;
+    const BatchOutcome lost
+        = storeOne(files, 1, body(2, {bet("B", "2", protocol::kWinningNumber)}));
+    QCOMPARE(lost.kind, BatchOutcome::Kind::Rejected);
+    QCOMPARE(lost.reject.code, ErrorCode::StorageFailure);
+    QVERIFY2(QString::fromStdString(lost.reject.reason).contains(QStringLiteral("fdatasync")),
+        lost.reject.reason.c_str());
+    QVERIFY(files.hasFailed());
+
+    // The disk is healthy again (only one call failed): nothing more is acknowledged anyway, as
+    // the kernel may have dropped the pages. Not a resend of batch 1, not DONE, not the draw.
+    for (const std::string &offered : {body(1, {bet("A", "1", protocol::kWinningNumber)}),
+             body(2, {bet("B", "2", protocol::kWinningNumber)}), body(3, {bet("C", "3", 3)})}) {
+        const BatchOutcome refused = storeOne(files, 1, offered);
+        QCOMPARE(refused.kind, BatchOutcome::Kind::Rejected);
+        QCOMPARE(refused.reject.code, ErrorCode::StorageFailure);
+        QVERIFY2(QString::fromStdString(refused.reject.reason).contains(QStringLiteral("refuses")),
+            refused.reject.reason.c_str());
+    }
+    QVERIFY(!files.markDone(1).ok);
+    QVERIFY(!files.draw().completed);
 }
 
 QTEST_GUILESS_MAIN(TestStorage)

@@ -13,7 +13,8 @@ QStringView failureAction(AgencySession::FailureKind kind)
     using Kind = AgencySession::FailureKind;
     switch (kind) {
     case Kind::InvalidOptions: return u"config";
-    case Kind::FileError: return u"lectura_apuestas";
+    case Kind::FileError:
+    case Kind::WrongFile: return u"lectura_apuestas";
     case Kind::ConnectTimeout: return u"conexion";
     case Kind::BatchRejected: return u"apuesta_enviada";
     case Kind::TlsError: return u"tls";
@@ -21,7 +22,10 @@ QStringView failureAction(AgencySession::FailureKind kind)
     case Kind::ServerError:
     case Kind::ProtocolViolation:
     case Kind::ConnectionLost:
-    case Kind::ResponseTimeout: break;
+    case Kind::ResponseTimeout:
+    case Kind::VersionMismatch:
+    case Kind::AcknowledgedBetsLost:
+    case Kind::ResyncLimit: break;
     }
     return u"sesion";
 }
@@ -40,6 +44,7 @@ SessionLogger::SessionLogger(AgencySession *session, QObject *parent) : QObject(
     connect(session, &AgencySession::reconnecting, this,
         [session](const QString &reason, int timeoutMs) {
             LogLine(LogLevel::Warning, u"reconexion", LogResult::InProgress)
+                .field(u"server", session->currentServer().toString())
                 .field(u"error", reason)
                 .field(u"apuestas_confirmadas", static_cast<long long>(session->betsAcknowledged()))
                 .field(u"limite_ms", timeoutMs);
@@ -47,10 +52,7 @@ SessionLogger::SessionLogger(AgencySession *session, QObject *parent) : QObject(
     connect(session, &AgencySession::welcomed, this,
         [session](quint64 lastSequence, quint64 storedBets) {
             LogLine(LogLevel::Info, u"conexion", LogResult::Success)
-                .field(u"server",
-                    QStringLiteral("%1:%2")
-                        .arg(session->options().host)
-                        .arg(session->options().port))
+                .field(u"server", session->currentServer().toString())
                 .field(u"intentos", session->connectAttempts())
                 .field(u"ultima_secuencia", static_cast<unsigned long long>(lastSequence))
                 .field(u"apuestas_guardadas", static_cast<unsigned long long>(storedBets));
@@ -82,11 +84,13 @@ SessionLogger::SessionLogger(AgencySession *session, QObject *parent) : QObject(
         for (const QString &document : documents)
             LogLine(LogLevel::Debug, u"ganador", LogResult::Success).field(u"documento", document);
     });
-    connect(session, &AgencySession::failed, this, [session](const QString &message) {
-        LogLine line(LogLevel::Error, failureAction(session->failureKind()), LogResult::Fail);
-        if (const auto code = session->lastErrorCode())
-            line.field(u"codigo", protocol::toString(*code));
-        line.field(u"error", message);
+    connect(session, &AgencySession::failed, this, [](const UploadError &error) {
+        LogLine line(LogLevel::Error, failureAction(error.kind), LogResult::Fail);
+        if (error.code)
+            line.field(u"codigo", protocol::toString(*error.code));
+        if (!error.server.isEmpty())
+            line.field(u"server", error.server);
+        line.field(u"error", error.message);
     });
 }
 

@@ -9,18 +9,24 @@
 # Installs docker.io, docker-compose and debootstrap when missing, and starts dockerd in the
 # background when no engine answers (and stops it again at the end). Uses what users type:
 # ./generar-compose.sh and make docker-compose-up / docker-compose-down.
-# It owns the containers `server` and `client1`..`client5`, the volume `loteria-bets` (removed at
-# the start and at the end) and .data/agency-{1..5}.csv (overwritten). Logs of every container
-# go to out/docker-tests/. LOTTERY_DOCKER_TEST_DATA=generated uses generated files even when the
-# course dataset is there. Last line: `N passed, M failed`; exit status non-zero on any failure.
+# It owns the containers `server` and `client1`..`client5`, the volume `<project>-test-bets`
+# (removed at the start and at the end) and .data/agency-{1..5}.csv (overwritten). Logs of every
+# container go to out/docker-tests/. LOTTERY_DOCKER_TEST_DATA=generated uses generated files even
+# when the course dataset is there. Then it runs tests/docker/course-flow.sh (the course's own
+# flow, bets gone with `down`) and tests/docker/readme-commands.sh (the README's commands in a
+# fresh Debian 12 container; LOTTERY_SKIP_README_TEST=1 skips it).
+# Last line: `N passed, M failed`; exit status non-zero on any failure.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 readonly ROOT
 readonly AGENCIES=5
 readonly WINNING_NUMBER=7574
-readonly VOLUME=loteria-bets
-readonly PROJECT=loteria
+# Compose names the project after the checkout (docker/compose.sh project), and the kept-bets
+# volume of this test after the project: two checkouts never share one.
+PROJECT=$("$ROOT/docker/compose.sh" project)
+readonly PROJECT
+readonly VOLUME=$PROJECT-test-bets
 readonly CLIENT_TIMEOUT_SECONDS=300
 readonly OUT=$ROOT/out/docker-tests
 
@@ -163,6 +169,28 @@ all_action_lines_parse() {
     grep -q 'action:' "$log"
 }
 
+# GET PATH on the server's admin endpoint from the host's loopback, as an operator would: the
+# token from ./secrets/admin.token, TLS verified against ./secrets/ca.crt when COMPOSE_FILE
+# gives the server a certificate. Prints the body.
+admin_get() {
+    local file=$1 path=$2 scheme=http tls=()
+    if grep -q SERVER_TLS_CERT "$file"; then
+        scheme=https
+        tls=(--cacert secrets/ca.crt)
+    fi
+    curl -fsS --max-time 5 "${tls[@]}" -H "Authorization: Bearer $(cat secrets/admin.token)" \
+        "$scheme://localhost:9180$path"
+}
+
+# The admin endpoint answers on the host's loopback with the run's counts.
+admin_reports_done() {
+    local file=$1 metrics
+    metrics=$(admin_get "$file" /metrics) || return 1
+    grep -qx "lottery_agencies_done $AGENCIES" <<<"$metrics" &&
+        grep -qx 'lottery_draw_completed 1' <<<"$metrics" &&
+        admin_get "$file" /api/status | grep -q '"state":"completed"'
+}
+
 wait_for_health() {
     local container=$1 seconds=$2 status=
     for _ in $(seq 1 "$seconds"); do
@@ -236,6 +264,8 @@ run_agencies() {
         "$(grep -c 'action: sorteo |' "$OUT/$tag-server.log")"
     check "$tag: server log lines parse" all_action_lines_parse "$OUT/$tag-server.log"
     check "$tag: server container is healthy" wait_for_health server 30
+    check "$tag: admin endpoint on the host's loopback reports every agency done and the draw" \
+        admin_reports_done "$file"
     expect_eq "$tag: rows in $VOLUME:bets.csv" "$expected_rows" "$(bets_rows_in_volume)"
 
     step_start=$SECONDS
@@ -245,13 +275,15 @@ run_agencies() {
         tail -n 20 "$OUT/$tag-down.log"
         fail "$tag: make docker-compose-down"
     fi
-    check "$tag: $VOLUME survives docker-compose-down" quiet docker volume inspect "$VOLUME"
+    check "$tag: $VOLUME (--keep-bets) survives docker-compose-down" \
+        quiet docker volume inspect "$VOLUME"
 }
 
 scenario_dataset() {
     say "1. $AGENCIES agencies end to end"
     local file=$work/docker-compose-agencies.yaml
-    check "generar-compose.sh writes $file" quiet ./generar-compose.sh "$file" "$AGENCIES"
+    check "generar-compose.sh --keep-bets $VOLUME writes $file" \
+        quiet ./generar-compose.sh "$file" "$AGENCIES" --keep-bets "$VOLUME"
     local services expected
     services=$(docker/compose.sh services "$file" 2>/dev/null)
     expected=$(printf 'client%s\n' $(seq 1 "$AGENCIES"); echo server)
@@ -275,7 +307,7 @@ scenario_dataset() {
 # --- 2. graceful stop -------------------------------------------------------------------------
 scenario_graceful_stop() {
     say "2. the server alone, stopped with docker stop -t 10"
-    docker volume rm "$VOLUME" >/dev/null 2>&1
+    check "stop: the kept-bets volume $VOLUME can be removed" quiet docker volume rm "$VOLUME"
     local file=$work/docker-compose-server.yaml
     check "generar-compose.sh with N=0" quiet ./generar-compose.sh "$file" 0
     expect_eq "N=0 compose file has only the server" server \
@@ -337,7 +369,37 @@ scenario_teardown() {
         "$(docker network ls -q --filter "label=com.docker.compose.project=$PROJECT")"
     local volumes
     volumes=$(comm -13 <(echo "$volumes_before") <(docker volume ls -q | sort) | tr '\n' ' ')
-    expect_eq "the only new volume is $VOLUME" "$VOLUME " "$volumes"
+    # The kept-bets volume went at the start of step 2; nothing else ever makes one.
+    expect_eq "no new volume left" "" "$volumes"
+    expect_eq "no volume of project $PROJECT left" "" \
+        "$(docker volume ls -q --filter "label=com.docker.compose.project=$PROJECT")"
+}
+
+# --- 4. the course's own flow, and the README on a fresh Debian 12 ---------------------------------
+scenario_course_flow() {
+    say "4. the course's flow (tests/docker/course-flow.sh)"
+    local run
+    for run in 1 2; do
+        # Twice: a second lottery on the same engine must find nothing of the first.
+        if "$ROOT/tests/docker/course-flow.sh" >"$OUT/course-flow-$run.log" 2>&1; then
+            pass "course flow, run $run: $(tail -n 1 "$OUT/course-flow-$run.log")"
+        else
+            grep -E '^FAIL' "$OUT/course-flow-$run.log" | head -n 20
+            fail "course flow, run $run: $(tail -n 1 "$OUT/course-flow-$run.log") (log: $OUT/course-flow-$run.log)"
+        fi
+    done
+}
+
+scenario_readme() {
+    [[ "${LOTTERY_SKIP_README_TEST:-0}" == 1 ]] && return
+    [[ -x "$ROOT/tests/docker/readme-commands.sh" ]] || return
+    say "5. the README's commands on a fresh Debian 12 (tests/docker/readme-commands.sh)"
+    if "$ROOT/tests/docker/readme-commands.sh" >"$OUT/readme-commands.log" 2>&1; then
+        pass "README commands: $(tail -n 1 "$OUT/readme-commands.log")"
+    else
+        grep -E '^FAIL' "$OUT/readme-commands.log" | head -n 20
+        fail "README commands: $(tail -n 1 "$OUT/readme-commands.log") (log: $OUT/readme-commands.log)"
+    fi
 }
 
 build_images() {
@@ -361,4 +423,9 @@ scenario_dataset
 scenario_images
 scenario_graceful_stop
 scenario_teardown
+scenario_course_flow
+scenario_readme
+# The Debian packages in a clean container of the same base image (its own PASS/FAIL lines).
+check "Debian packages: install and run (tests/docker/test-packages.sh)" \
+    "$ROOT/tests/docker/test-packages.sh" "${LOTTERY_BUILD_DIR:-$ROOT/build}"
 finish 0

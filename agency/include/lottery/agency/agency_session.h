@@ -1,18 +1,24 @@
-// One agency's upload: connect (with bounded retries), HELLO/WELCOME, resume after what the server
-// already stored, stream the bet file as numbered BATCHes with a window of unacknowledged batches,
-// DONE, then ask for and collect the agency's winners.
+// One agency's upload: connect (with bounded retries, failing over along a list of servers),
+// HELLO/WELCOME, resume after what the server already stored, stream the bet file as numbered
+// BATCHes with a window of unacknowledged batches, DONE, then ask for and collect the agency's
+// winners.
+//
+// Two parts with one job each, joined here: ServerConnection (src/server_connection.h: sockets,
+// TLS, backoff, failover, frame decoding) and UploadPump (upload_pump.h: the conversation and the
+// file, no socket). This class applies the retry rules (upload_error.h, retryRuleFor) between them.
 //
 // Non-blocking and signal based: the session lives in the thread that creates it and never blocks
 // its event loop; the file is read in small steps between socket events. Memory does not grow with
 // the file: at most `window` batches are in flight and only their sequence and size are kept.
 #pragma once
 
+#include "lottery/agency/server_address.h"
+#include "lottery/agency/upload_error.h"
 #include "lottery/protocol/errors.h"
 #include "lottery/protocol/messages.h"
 
-#include <QAbstractSocket>
 #include <QDate>
-#include <QElapsedTimer>
+#include <QList>
 #include <QObject>
 #include <QString>
 #include <QStringList>
@@ -22,18 +28,18 @@
 #include <memory>
 #include <optional>
 
-class QSslSocket;
-class QTcpSocket;
-
 namespace lottery::agency {
 
+class ServerConnection;
+class UploadPump;
+
 struct AgencySessionOptions {
-    QString host = QStringLiteral("127.0.0.1");
-    quint16 port = 12345;
+    // Tried in order; on a lost connection or a retryable ERROR the next one (wrapping).
+    QList<ServerAddress> servers {ServerAddress {QStringLiteral("127.0.0.1"), 12345}};
     quint32 agency = 0; // 1..N, required
     QString token; // sent in HELLO; empty when the server runs without credentials
     // PEM CA certificate(s) the server's certificate must chain to; set: TLS, verified against
-    // these only (not the system's CAs), and the server's name must match `host`. Empty: plain
+    // these only (not the system's CAs), and the server's name must match its host. Empty: plain
     // TCP. A certificate that does not verify is never ignored.
     QString caFile;
     QString dataFile; // required
@@ -44,16 +50,18 @@ struct AgencySessionOptions {
     // (docs/PERFORMANCE.md: 8 -> 32 cut 5x1M by ~30 %, 32 -> 128 with 64-batch tasks by ~25 %).
     int window = 128;
 
-    // Connection attempts back off from initialRetryDelay, doubling up to maxRetryDelay, until
-    // connectTimeout has passed since start().
+    // Connection attempts go along the list, backing off after each full round from
+    // initialRetryDelay, doubling up to maxRetryDelay, until connectTimeout has passed.
     std::chrono::milliseconds connectTimeout {30000};
     std::chrono::milliseconds initialRetryDelay {100};
     std::chrono::milliseconds maxRetryDelay {2000};
 
-    // After a lost connection, a server restart, ERROR(ShuttingDown / ServerBusy / Timeout) or a
-    // silent server, reconnect with the same backoff and resume from the next WELCOME, giving up
-    // once this long has passed without a WELCOME. Zero: no reconnection, such a loss fails the
-    // session. REJECTs and every other ERROR (version, agency, token...) are never retried.
+    // After a lost connection, a silent server or an ERROR/REJECT whose rule is NextServer
+    // (retryRuleFor: storage_failure, server_busy, shutting_down, timeout), reconnect to the next
+    // server and resume from its WELCOME, giving up once this long has passed without a WELCOME.
+    // Zero: no failover, such a loss fails the session. A Resync code (sequence_gap,
+    // sequence_conflict) reconnects to the same server at most kMaxResyncs times, within this
+    // timeout (or connectTimeout when it is zero).
     std::chrono::milliseconds reconnectTimeout {0};
 
     // Longest silence from the server while an answer is due (WELCOME, ACK, DONE_ACK).
@@ -76,24 +84,12 @@ public:
         Sending, // streaming batches, then DONE
         WaitingForDraw, // DONE acknowledged, GET_WINNERS sent
         Done, // winners received (final state)
-        Failed, // see errorString(), failureKind(), lastErrorCode() (final state)
+        Failed, // see error() (final state)
         Cancelled, // cancel() was called (final state)
     };
     Q_ENUM(Phase)
 
-    enum class FailureKind {
-        None,
-        InvalidOptions, // bad AgencySessionOptions
-        FileError, // the data file cannot be opened or read
-        ConnectTimeout, // no connection within connectTimeout
-        ServerError, // the server sent ERROR: lastErrorCode()
-        BatchRejected, // the server sent REJECT: lastErrorCode(), rejectedSequence()
-        ProtocolViolation, // malformed frame or unexpected message from the server
-        ConnectionLost, // the server closed the connection or a socket error
-        ResponseTimeout, // the server did not answer within responseTimeout / drawTimeout
-        TlsError, // the CA file is unusable, or the server failed TLS verification (not retried)
-    };
-    Q_ENUM(FailureKind)
+    using FailureKind = UploadError::Kind;
 
     explicit AgencySession(const AgencySessionOptions &options, QObject *parent = nullptr);
     ~AgencySession() override;
@@ -112,35 +108,39 @@ public:
     bool isRunning() const;
 
     // Counters (this session only).
-    qint64 rowsSkipped() const { return m_rowsSkipped; } // valid rows already stored (resume)
-    qint64 betsSent() const { return m_betsSent; }
-    qint64 betsAcknowledged() const { return m_betsAcknowledged; }
-    qint64 invalidRows() const { return m_invalidRows; }
-    qint64 batchesSent() const { return m_batchesSent; }
-    qint64 batchesAcknowledged() const { return m_batchesAcknowledged; }
-    qint64 duplicateBatches() const { return m_duplicateBatches; }
-    int batchesInFlight() const { return m_inFlightCount; }
-    int connectAttempts() const { return m_connectAttempts; }
+    qint64 rowsSkipped() const; // valid rows already stored (resume)
+    qint64 betsSent() const;
+    qint64 betsAcknowledged() const;
+    qint64 invalidRows() const;
+    qint64 batchesSent() const;
+    qint64 batchesAcknowledged() const;
+    qint64 duplicateBatches() const;
+    int batchesInFlight() const;
+    int connectAttempts() const;
     int reconnections() const { return m_reconnections; } // outages ridden out so far
+    int resyncs() const { return m_resyncs; } // Resync codes answered with a new HELLO
     qint64 bytesRead() const; // progress through the data file
     qint64 fileSize() const;
+    ServerAddress currentServer() const; // the one connected to, or being tried
 
-    quint64 serverLastSequence() const { return m_serverLastSequence; } // from WELCOME
-    quint64 serverStoredBets() const { return m_serverStoredBets; } // from WELCOME
-    QStringList winners() const { return m_winners; }
+    quint64 serverLastSequence() const; // from the last WELCOME
+    quint64 serverStoredBets() const; // from the last WELCOME
+    QStringList winners() const;
 
     // Failure details (meaningful in phase Failed).
-    QString errorString() const { return m_errorString; }
-    FailureKind failureKind() const { return m_failureKind; }
+    const UploadError &error() const { return m_error; }
+    QString errorString() const { return m_error.message; }
+    FailureKind failureKind() const { return m_error.kind; }
     // The code of the server's ERROR or REJECT, when that is what ended the session.
-    std::optional<protocol::ErrorCode> lastErrorCode() const { return m_lastErrorCode; }
-    quint64 rejectedSequence() const { return m_rejectedSequence; }
+    std::optional<protocol::ErrorCode> lastErrorCode() const { return m_error.code; }
+    quint64 rejectedSequence() const { return m_error.rejectedSequence; }
 
 signals:
     void phaseChanged(lottery::agency::AgencySession::Phase phase);
     void connectRetry(int attempt, const QString &error, int delayMs);
-    // The connection was lost (reason); reconnecting for at most timeoutMs. Then connectRetry
-    // for each failed attempt, and welcomed() once resumed.
+    // The connection was lost or refused (reason); reconnecting for at most timeoutMs, to the
+    // next server of the list. Then connectRetry for each failed attempt, and welcomed() once
+    // resumed.
     void reconnecting(const QString &reason, int timeoutMs);
     void connected();
     void welcomed(quint64 lastSequence, quint64 storedBets);
@@ -149,80 +149,42 @@ signals:
     void batchAcknowledged(quint64 sequence, int count, qint64 totalAcknowledged, bool duplicate);
     void uploadCompleted(); // DONE acknowledged: every valid bet is stored
     void winnersReceived(const QStringList &documents);
-    void failed(const QString &message);
+    void failed(const lottery::agency::UploadError &error);
     void finished();
 
 private:
-    class Private;
+    enum class Recovery { None, NextServer, SameServer };
+
     QString validateOptions() const;
     void begin();
     void setPhase(Phase phase);
-    void fail(FailureKind kind, const QString &message,
-        std::optional<protocol::ErrorCode> code = std::nullopt);
-    void protocolViolation(protocol::ErrorCode code, const QString &message);
+    void handle(int status, bool wasAwaitingWelcome); // an UploadPump::Status
+    void handleFailure(UploadError error);
+    Recovery recoveryFor(const UploadError &error) const;
+    void recover(const UploadError &cause, bool nextServer);
+    void settle(); // the server made progress: the next loss starts a new outage
+    void finishFailed(const UploadError &error);
     void closeEverything(bool graceful);
-    bool shouldReconnect(FailureKind kind, std::optional<protocol::ErrorCode> code) const;
-    void reconnectAfter(const QString &reason);
-    void resetUploadState();
-    qint64 connectLimitMs() const;
 
-    QSslSocket *createTlsSocket(); // null after fail()
-    void attemptConnect();
-    void onConnectFailure(const QString &error);
-    void onConnected();
-    void onSocketError(QAbstractSocket::SocketError error);
-    void onDisconnected();
-
-    void send(const protocol::Message &message);
-    void onReadyRead();
-    void handleMessage(const protocol::Message &message);
-    void handleWelcome(const protocol::Welcome &welcome);
-    void handleAck(const protocol::Ack &ack);
-    void handleReject(const protocol::Reject &reject);
-    void handleDoneAck();
-    void handleWinners(const protocol::Winners &winners);
-    QString awaitingText() const;
-
+    void onEstablished();
+    void onMessage(const protocol::Message &message);
+    void runPump();
     void armResponseTimer();
     void onResponseTimeout();
-    bool canSendBatch() const;
-    void pump();
-    void sendBatch();
-    void sendDone();
 
     AgencySessionOptions m_options;
-    std::unique_ptr<Private> d;
-    QTcpSocket *m_socket = nullptr;
-    QTimer m_retryTimer;
-    QTimer m_attemptTimer;
+    std::unique_ptr<ServerConnection> m_connection;
+    std::unique_ptr<UploadPump> m_pump;
     QTimer m_responseTimer;
     QTimer m_pumpTimer;
-    QElapsedTimer m_connectClock;
 
     Phase m_phase = Phase::Idle;
-    FailureKind m_failureKind = FailureKind::None;
-    QString m_errorString;
-    std::optional<protocol::ErrorCode> m_lastErrorCode;
-    quint64 m_rejectedSequence = 0;
-
-    int m_connectAttempts = 0;
+    bool m_started = false;
+    UploadError m_error;
     int m_reconnections = 0;
-    bool m_reconnecting = false; // between a lost connection and the next WELCOME
-    int m_nextRetryDelayMs = 0;
-    QString m_lastConnectError;
-    QString m_tlsErrors; // why the server's certificate was refused, this attempt
-
-    quint64 m_serverLastSequence = 0;
-    quint64 m_serverStoredBets = 0;
-    qint64 m_rowsSkipped = 0;
-    qint64 m_betsSent = 0;
-    qint64 m_betsAcknowledged = 0;
-    qint64 m_invalidRows = 0;
-    qint64 m_batchesSent = 0;
-    qint64 m_batchesAcknowledged = 0;
-    qint64 m_duplicateBatches = 0;
-    int m_inFlightCount = 0;
-    QStringList m_winners;
+    int m_resyncs = 0;
+    bool m_reconnecting = false; // between a loss and the next progress (ACK, DONE_ACK)
+    UploadError m_outageCause; // what started the current outage
 };
 
 } // namespace lottery::agency

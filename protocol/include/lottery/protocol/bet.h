@@ -90,6 +90,24 @@ enum class Utf8Check { Needed, AlreadyDone };
 
 namespace detail {
 
+inline bool startsWith(std::string_view value, std::string_view prefix)
+{
+    return value.size() >= prefix.size() && value.substr(0, prefix.size()) == prefix;
+}
+
+inline bool endsWith(std::string_view value, std::string_view suffix)
+{
+    return value.size() >= suffix.size() && value.substr(value.size() - suffix.size()) == suffix;
+}
+
+// A name's first character that a spreadsheet opening bets.csv would run as a formula
+// (CSV injection): '=', '+', '-', '@'. No real name begins with one ("Pérez-Gómez" has its
+// hyphen inside), so they are refused as not being names rather than escaped.
+inline bool isFormulaStart(char c)
+{
+    return c == '=' || c == '+' || c == '-' || c == '@';
+}
+
 inline std::optional<BetError> checkName(std::string_view value, BetField field, Utf8Check utf8)
 {
     // The field's name as a string only for an error: valid names (nearly all) need no copy.
@@ -99,17 +117,33 @@ inline std::optional<BetError> checkName(std::string_view value, BetField field,
     if (value.size() > kMaxBetFieldBytes)
         return BetError {
             field, name() + " is longer than " + std::to_string(kMaxBetFieldBytes) + " bytes"};
-    const TextScan scan = utf8 == Utf8Check::Needed ? scanText(value)
-        : hasControlCharacter(value)                ? TextScan::ControlCharacter
-                                                    : TextScan::Ok;
+    const TextScan scan = utf8 == Utf8Check::Needed ? scanText(value) : scanValidText(value);
     switch (scan) {
     case TextScan::Ok: break;
     case TextScan::InvalidUtf8: return BetError {field, name() + " is not valid UTF-8"};
     case TextScan::ControlCharacter:
         return BetError {field, name() + " contains a control character"};
+    case TextScan::C1Control:
+        return BetError {field, name() + " contains a C1 control character (U+0080..U+009F)"};
+    case TextScan::LineSeparator:
+        return BetError {field, name() + " contains a line or paragraph separator (U+2028/U+2029)"};
     }
     if (value.front() == ' ' || value.back() == ' ')
         return BetError {field, name() + " has leading or trailing spaces"};
+    // Byte tests first: a valid name (nearly every one) costs two comparisons here.
+    const auto first = static_cast<unsigned char>(value.front());
+    if (first >= 0x80 || isFormulaStart(value.front())) {
+        if (startsWith(value, "\xef\xbb\xbf")) // U+FEFF
+            return BetError {field, name() + " begins with a byte order mark (U+FEFF)"};
+        if (startsWith(value, "\xc2\xa0")) // U+00A0
+            return BetError {field, name() + " has a leading or trailing no-break space (U+00A0)"};
+        if (isFormulaStart(value.front()))
+            return BetError {field,
+                name() + " begins with '" + std::string(1, value.front())
+                    + "': not a name (a spreadsheet would run it as a formula)"};
+    }
+    if (value.back() == '\xa0' && endsWith(value, "\xc2\xa0"))
+        return BetError {field, name() + " has a leading or trailing no-break space (U+00A0)"};
     return std::nullopt;
 }
 

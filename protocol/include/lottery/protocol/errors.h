@@ -26,6 +26,7 @@ enum class ErrorCode : std::uint16_t {
     Timeout = 14, // the peer was too slow (idle, or a frame not completed in time)
     Superseded = 15, // a newer session for the same agency replaced this one
     Internal = 16, // a bug on the sending side
+    SequenceConflict = 17, // a stored sequence resent with other content (bet count or CRC)
 };
 
 inline const char *toString(ErrorCode code)
@@ -47,13 +48,14 @@ inline const char *toString(ErrorCode code)
     case ErrorCode::Timeout: return "timeout";
     case ErrorCode::Superseded: return "superseded";
     case ErrorCode::Internal: return "internal";
+    case ErrorCode::SequenceConflict: return "sequence_conflict";
     }
     return "unknown_error";
 }
 
 inline bool isKnownErrorCode(std::uint16_t value)
 {
-    return value >= 1 && value <= static_cast<std::uint16_t>(ErrorCode::Internal);
+    return value >= 1 && value <= static_cast<std::uint16_t>(ErrorCode::SequenceConflict);
 }
 
 // Why a frame failed to decode. Local only: the peer gets ErrorCode::MalformedFrame with the text.

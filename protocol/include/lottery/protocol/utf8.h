@@ -87,15 +87,37 @@ inline bool hasControlCharacter(std::string_view text)
     return control;
 }
 
-enum class TextScan { Ok, InvalidUtf8, ControlCharacter };
+enum class TextScan {
+    Ok,
+    InvalidUtf8,
+    ControlCharacter, // C0 (U+0000..U+001F) or DEL
+    C1Control, // U+0080..U+009F
+    LineSeparator, // U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR
+};
 
-// isValidUtf8() and a search for control characters (C0 and DEL) in one pass: the two byte
-// rules of a name. Invalid UTF-8 wins when both are broken.
+namespace detail {
+
+// What a valid multi-byte sequence of `length` bytes at `s` breaks, if anything: only C1
+// controls (c2 80..c2 9f) and U+2028/U+2029 (e2 80 a8, e2 80 a9) matter to a name.
+inline TextScan classifySequence(const unsigned char *s, std::size_t length)
+{
+    if (length == 2 && s[0] == 0xC2 && s[1] < 0xA0)
+        return TextScan::C1Control;
+    if (length == 3 && s[0] == 0xE2 && s[1] == 0x80 && (s[2] == 0xA8 || s[2] == 0xA9))
+        return TextScan::LineSeparator;
+    return TextScan::Ok;
+}
+
+} // namespace detail
+
+// isValidUtf8() and a search for control characters (C0, DEL, C1) and line separators in one
+// pass: the byte rules of a name. Invalid UTF-8 wins over the others, then the first found.
 inline TextScan scanText(std::string_view text)
 {
     const auto *s = reinterpret_cast<const unsigned char *>(text.data());
     const std::size_t n = text.size();
     bool control = false;
+    TextScan other = TextScan::Ok;
     std::size_t i = 0;
     while (i < n) {
         const unsigned char c = s[i];
@@ -107,9 +129,27 @@ inline TextScan scanText(std::string_view text)
         const std::size_t length = detail::utf8SequenceLength(s + i, n - i);
         if (length == 0)
             return TextScan::InvalidUtf8;
+        if ((c == 0xC2 || c == 0xE2) && other == TextScan::Ok) // lead bytes of what is refused
+            other = detail::classifySequence(s + i, length);
         i += length;
     }
-    return control ? TextScan::ControlCharacter : TextScan::Ok;
+    return control ? TextScan::ControlCharacter : other;
+}
+
+// scanText() for text already known to be valid UTF-8 (decoded from a frame): one vectorisable
+// pass; the sequences are looked at only when a lead byte of a refused one (c2: U+0080..U+00BF,
+// e2: U+2000..U+2FFF) appears, which accented letters (c3 xx) never are.
+inline TextScan scanValidText(std::string_view text)
+{
+    // One accumulator: anything suspicious sends the text to the exact (slower) scan below.
+    bool suspect = false;
+    for (char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        suspect |= (u < 0x20) | (u == 0x7F) | ((u | 0x20) == 0xE2); // c2, e2 differ in bit 0x20
+    }
+    if (!suspect)
+        return TextScan::Ok;
+    return scanText(text);
 }
 
 } // namespace lottery::protocol

@@ -35,11 +35,11 @@ private:
     qint64 m_max = 0;
 };
 
-class UploadStats : public QObject
+class UploadSummary : public QObject
 {
     Q_OBJECT
 public:
-    explicit UploadStats(AgencySession *session, QObject *parent = nullptr);
+    explicit UploadSummary(AgencySession *session, QObject *parent = nullptr);
 
     const LatencyHistogram &ackLatency() const { return m_latency; }
     // Writes `action: resumen | result: success | ...`.

@@ -1,4 +1,4 @@
-#include "upload_stats.h"
+#include "upload_summary.h"
 
 #include "common/log.h"
 #include "common/process_stats.h"
@@ -43,7 +43,7 @@ double LatencyHistogram::percentileMicros(double fraction) const
     return static_cast<double>(m_max);
 }
 
-UploadStats::UploadStats(AgencySession *session, QObject *parent)
+UploadSummary::UploadSummary(AgencySession *session, QObject *parent)
     : QObject(parent), m_session(session)
 {
     m_clock.start();
@@ -64,7 +64,7 @@ UploadStats::UploadStats(AgencySession *session, QObject *parent)
         });
 }
 
-void UploadStats::logSummary() const
+void UploadSummary::logSummary() const
 {
     auto millis = [](double micros) { return std::round(micros / 10.0) / 100.0; };
     LOTTERY_LOG_SUCCESS("resumen")

@@ -1,8 +1,9 @@
-#include "server/bet_storage.h"
+#include "server/file_bet_store.h"
 #include "server/tsan_annotations.h"
 
 #include "common/log.h"
 #include "lottery/protocol/bet.h"
+#include "lottery/protocol/bet_csv.h"
 #include "lottery/protocol/byte_order.h"
 
 #include <QDeadlineTimer>
@@ -23,7 +24,7 @@ namespace lottery::server {
 namespace {
 
 constexpr quint32 kJournalMagic = 0x4C544A31; // "LTJ1"
-constexpr std::size_t kRecordCrcOffset = BetStorage::kJournalRecordSize - 4;
+constexpr std::size_t kRecordCrcOffset = FileBetStore::kJournalRecordSize - 4;
 // A batch is one frame of bets: its CSV form cannot be anywhere near this. Larger means garbage.
 constexpr quint64 kMaxBatchCsvBytes = 1u << 20;
 
@@ -179,17 +180,18 @@ bool collectWinners(std::string_view rows, WinnersByAgency &winners, quint64 &wi
 
 } // namespace
 
-BetStorage::BetStorage(const QString &csvPath)
-    : m_csvPath(csvPath), m_sync([](int fd) { return ::fdatasync(fd); })
+FileBetStore::FileBetStore(const QString &csvPath, quint32 expectedAgencies, SyncFunction sync)
+    : m_csvPath(csvPath), m_expectedAgencies(expectedAgencies),
+      m_sync(sync ? std::move(sync) : SyncFunction([](int fd) { return ::fdatasync(fd); }))
 {
 }
 
-BetStorage::~BetStorage()
+FileBetStore::~FileBetStore()
 {
     close();
 }
 
-std::string BetStorage::encodeRecord(const JournalRecord &record)
+std::string FileBetStore::encodeRecord(const JournalRecord &record)
 {
     std::string out;
     out.reserve(kJournalRecordSize);
@@ -206,7 +208,7 @@ std::string BetStorage::encodeRecord(const JournalRecord &record)
     return out;
 }
 
-bool BetStorage::decodeRecord(const char *bytes, JournalRecord *record)
+bool FileBetStore::decodeRecord(const char *bytes, JournalRecord *record)
 {
     if (protocol::loadU32(bytes) != kJournalMagic)
         return false;
@@ -226,7 +228,7 @@ bool BetStorage::decodeRecord(const char *bytes, JournalRecord *record)
     return true;
 }
 
-bool BetStorage::open()
+bool FileBetStore::open()
 {
     QMutexLocker locker(&m_mutex);
     const bool existed = QFileInfo::exists(m_csvPath) && QFileInfo::exists(journalPath());
@@ -247,7 +249,7 @@ bool BetStorage::open()
     return replayJournal();
 }
 
-bool BetStorage::replayJournal()
+bool FileBetStore::replayJournal()
 {
     const auto journalSize = fileSize(m_journalFd);
     const auto csvSize = fileSize(m_csvFd);
@@ -261,8 +263,11 @@ bool BetStorage::replayJournal()
         return false;
     }
 
-    StorageRecovery recovery;
-    DurableWinners winners;
+    QHash<quint32, AgencyState> agencies;
+    WinnersByAgency winners;
+    quint64 winnerCount = 0;
+    quint64 bets = 0;
+    quint64 records = 0;
     quint64 goodJournal = 0;
     quint64 goodCsv = 0;
     std::string csvBytes;
@@ -271,16 +276,19 @@ bool BetStorage::replayJournal()
         JournalRecord record;
         if (!decodeRecord(journal.data() + goodJournal, &record))
             break;
+        AgencyState &agency = agencies[record.agency];
         if (record.kind == RecordKind::Batch) {
-            // Batches are contiguous in bets.csv; anything else means the tail is not ours.
+            // Batches are contiguous in bets.csv, and each agency's sequences run 1, 2, 3...:
+            // anything else means the tail is not ours.
             if (record.csvOffset != goodCsv || record.csvLength > kMaxBatchCsvBytes
-                || record.csvOffset + record.csvLength > *csvSize)
+                || record.csvOffset + record.csvLength > *csvSize
+                || record.sequence != agency.batches.size() + 1)
                 break;
             if (!readAll(m_csvFd, &csvBytes, record.csvOffset, record.csvLength, &readError))
                 break;
             if (crc32Of(csvBytes.data(), csvBytes.size()) != record.csvCrc)
                 break;
-            if (!collectWinners(csvBytes, winners.winners, winners.winnerCount)) {
+            if (!collectWinners(csvBytes, winners, winnerCount)) {
                 // Checksummed, so written by us as it is: not a torn tail but a defect. Refuse to
                 // start rather than run a draw over rows we cannot read.
                 m_error = QStringLiteral("%1: the batch at offset %2 has a row that is not a bet")
@@ -288,20 +296,19 @@ bool BetStorage::replayJournal()
                               .arg(record.csvOffset);
                 return false;
             }
-            AgencyProgress &progress = recovery.agencies[record.agency];
-            progress.lastSequence = record.sequence;
-            progress.storedBets += record.betCount;
-            recovery.bets += record.betCount;
+            agency.batches.push_back(BatchPrint {record.betCount, record.csvCrc});
+            agency.storedBets += record.betCount;
+            bets += record.betCount;
             goodCsv += record.csvLength;
         } else {
-            recovery.agencies[record.agency].done = true;
+            agency.done = true;
         }
-        ++recovery.records;
+        ++records;
         goodJournal += kJournalRecordSize;
     }
 
-    recovery.truncatedBytes = (*journalSize - goodJournal) + (*csvSize - goodCsv);
-    if (recovery.truncatedBytes > 0) {
+    const quint64 truncatedBytes = (*journalSize - goodJournal) + (*csvSize - goodCsv);
+    if (truncatedBytes > 0) {
         // A crash mid-write leaves a torn tail: keep the last complete, checksummed batch.
         if (::ftruncate(m_journalFd, static_cast<off_t>(goodJournal)) != 0
             || ::ftruncate(m_csvFd, static_cast<off_t>(goodCsv)) != 0 || m_sync(m_csvFd) != 0
@@ -311,138 +318,294 @@ bool BetStorage::replayJournal()
             return false;
         }
     }
-    recovery.csvSize = goodCsv;
-    recovery.journalSize = goodJournal;
-    m_csvEnd = m_durableCsvEnd = goodCsv;
+    m_csvEnd = goodCsv;
     m_journalEnd = goodJournal;
-    m_recovery = recovery;
-    winners.bets = recovery.bets;
+    m_agencies = std::move(agencies);
     m_durableWinners = std::move(winners);
+    m_durableBets = bets;
+    m_durableWinnerCount = winnerCount;
 
     LOTTERY_LOG_SUCCESS("recuperacion")
         .field(u"storage", m_csvPath)
-        .field(u"records", recovery.records)
-        .field(u"bets", recovery.bets)
-        .field(u"agencies", recovery.agencies.size())
-        .field(u"truncated_bytes", recovery.truncatedBytes)
+        .field(u"records", records)
+        .field(u"bets", bets)
+        .field(u"agencies", m_agencies.size())
+        .field(u"truncated_bytes", truncatedBytes)
         .field(u"offset", goodCsv)
         .field(u"journal_offset", goodJournal);
     return true;
 }
 
-QString BetStorage::errorString() const
+QString FileBetStore::errorString() const
 {
     QMutexLocker locker(&m_mutex);
     return m_error;
 }
 
-StorageRecovery BetStorage::recovery() const
+QString FileBetStore::describe() const
+{
+    return QStringLiteral("file:%1").arg(m_csvPath);
+}
+
+WriteTicket FileBetStore::beginWrite(quint32 agency)
 {
     QMutexLocker locker(&m_mutex);
-    return m_recovery;
+    ++m_agencies[agency].unsettledWrites;
+    return WriteTicket(this, agency);
 }
 
-BetStorage::WriteResult BetStorage::appendBatch(
-    quint32 agency, quint64 sequence, const std::vector<protocol::Bet> &bets)
+void FileBetStore::releaseWrite(quint32 agency)
 {
-    const PendingWrite written = writeBatch(agency, sequence, bets);
-    if (!written.ok)
-        return {false, written.error};
-    return syncThrough(written.generation);
+    QMutexLocker locker(&m_mutex);
+    --m_agencies[agency].unsettledWrites;
+    m_settled.wakeAll();
 }
 
-BetStorage::PendingWrite BetStorage::writeBatch(
-    quint32 agency, quint64 sequence, const std::vector<protocol::Bet> &bets)
+bool FileBetStore::hasUnsettledWrites(quint32 agency) const
 {
-    std::string csv;
-    csv.reserve(bets.size() * 64);
-    EncodedBatch batch;
-    batch.sequence = sequence;
-    batch.betCount = static_cast<quint32>(bets.size());
-    for (const protocol::Bet &bet : bets) {
-        protocol::appendStoredBetRow(csv, agency, bet);
-        if (protocol::isWinner(bet))
-            batch.winners.push_back(bet.document);
+    QMutexLocker locker(&m_mutex);
+    const auto it = m_agencies.constFind(agency);
+    return it != m_agencies.constEnd() && it->unsettledWrites > 0;
+}
+
+QString FileBetStore::refusalLocked() const
+{
+    if (m_failed)
+        return m_failure;
+    if (m_stopping)
+        return QStringLiteral("storage is shutting down");
+    if (m_csvFd < 0 || m_journalFd < 0)
+        return QStringLiteral("storage is not open");
+    return QString();
+}
+
+std::optional<AgencyProgress> FileBetStore::welcome(
+    quint32 agency, QDeadlineTimer deadline, QString *error)
+{
+    QMutexLocker locker(&m_mutex);
+    // Every write of this agency is either synced or has latched the store by the time its
+    // ticket settles, so once none is unsettled the state below is the durable one.
+    while (true) {
+        if (const QString refusal = refusalLocked(); !refusal.isEmpty()) {
+            *error = refusal;
+            return std::nullopt;
+        }
+        const auto it = m_agencies.constFind(agency);
+        if (it == m_agencies.constEnd())
+            return AgencyProgress {};
+        if (it->unsettledWrites == 0)
+            return AgencyProgress {it->batches.size(), it->storedBets, it->done};
+        if (deadline.hasExpired()) {
+            *error = QStringLiteral("a write of agency %1 did not settle in time").arg(agency);
+            return std::nullopt;
+        }
+        tsan::WaitAnnotation annotation(&m_mutex);
+        m_settled.wait(&m_mutex, deadline);
     }
-    batch.csv = csv;
-    return writeBatches(agency, {std::move(batch)});
 }
 
-BetStorage::PendingWrite BetStorage::writeBatches(
-    quint32 agency, const std::vector<EncodedBatch> &batches)
+QHash<quint32, AgencyProgress> FileBetStore::durableProgress() const
 {
+    QMutexLocker locker(&m_mutex);
+    QHash<quint32, AgencyProgress> progress;
+    // Called at start, before any write: everything recorded is durable (recovered).
+    for (auto it = m_agencies.cbegin(); it != m_agencies.cend(); ++it)
+        progress.insert(it.key(), AgencyProgress {it->batches.size(), it->storedBets, it->done});
+    return progress;
+}
+
+std::vector<BatchDecision> FileBetStore::append(
+    WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches)
+{
+    using Kind = BatchDecision::Kind;
+    std::vector<BatchDecision> decisions(batches.size());
+    QMutexLocker locker(&m_mutex);
+    if (const QString refusal = refusalLocked(); !refusal.isEmpty()) {
+        for (BatchDecision &decision : decisions) {
+            decision.kind = m_failed ? Kind::Failed : Kind::Stopped;
+            decision.error = refusal;
+        }
+        locker.unlock();
+        ticket.release();
+        return decisions;
+    }
+
+    AgencyState &state = m_agencies[agency];
+    const std::size_t batchesBefore = state.batches.size();
+    const quint64 betsBefore = state.storedBets;
     std::vector<JournalRecord> records;
-    records.reserve(batches.size());
+    std::vector<std::size_t> stored; // indexes of the batches written now
     PendingWinners winners;
     winners.agency = agency;
-    // One contiguous write when the rows already lie back to back (the worker encodes them so).
     bool contiguous = true;
     std::size_t totalBytes = 0;
+    const char *previousEnd = nullptr;
     for (std::size_t i = 0; i < batches.size(); ++i) {
-        const EncodedBatch &batch = batches[i];
-        if (i > 0 && batches[i - 1].csv.data() + batches[i - 1].csv.size() != batch.csv.data())
-            contiguous = false;
-        totalBytes += batch.csv.size();
-        JournalRecord record;
-        record.kind = RecordKind::Batch;
-        record.agency = agency;
-        record.sequence = batch.sequence;
-        record.betCount = batch.betCount;
-        record.csvLength = batch.csv.size();
-        record.csvCrc = crc32Of(batch.csv.data(), batch.csv.size());
-        records.push_back(record);
-        winners.bets += batch.betCount;
-        winners.documents.insert(
-            winners.documents.end(), batch.winners.begin(), batch.winners.end());
+        const BatchToStore &batch = batches[i];
+        BatchDecision &decision = decisions[i];
+        const quint64 next = state.batches.size() + 1;
+        if (batch.sequence == 0) {
+            decision.kind = Kind::ZeroSequence;
+            decision.expectedSequence = next;
+            decision.error = QStringLiteral("sequence 0 is not a batch sequence (they start at "
+                                            "1); expected %1")
+                                 .arg(next);
+        } else if (state.done) {
+            decision.kind = Kind::AfterDone;
+            decision.error = QStringLiteral("agency %1 already sent DONE").arg(agency);
+        } else if (batch.sequence < next) {
+            const BatchPrint &print = state.batches[batch.sequence - 1];
+            if (print.betCount == batch.betCount && print.crc == batch.crc) {
+                decision.kind = Kind::Duplicate;
+            } else {
+                decision.kind = Kind::Conflict;
+                decision.expectedSequence = next;
+                decision.error = QStringLiteral("sequence %1 is stored with other content (%2 "
+                                                "bets, CRC %3; this one: %4 bets, CRC %5); "
+                                                "expected %6")
+                                     .arg(batch.sequence)
+                                     .arg(print.betCount)
+                                     .arg(print.crc, 8, 16, QLatin1Char('0'))
+                                     .arg(batch.betCount)
+                                     .arg(batch.crc, 8, 16, QLatin1Char('0'))
+                                     .arg(next);
+            }
+        } else if (batch.sequence != next) {
+            decision.kind = Kind::Gap;
+            decision.expectedSequence = next;
+            decision.error
+                = QStringLiteral("expected sequence %1, got %2").arg(next).arg(batch.sequence);
+        } else {
+            decision.kind = Kind::Stored;
+            state.batches.push_back(BatchPrint {batch.betCount, batch.crc});
+            state.storedBets += batch.betCount;
+            JournalRecord record;
+            record.kind = RecordKind::Batch;
+            record.agency = agency;
+            record.sequence = batch.sequence;
+            record.betCount = batch.betCount;
+            record.csvLength = batch.csvRows.size();
+            record.csvCrc = batch.crc;
+            records.push_back(record);
+            if (previousEnd && previousEnd != batch.csvRows.data())
+                contiguous = false;
+            previousEnd = batch.csvRows.data() + batch.csvRows.size();
+            totalBytes += batch.csvRows.size();
+            winners.bets += batch.betCount;
+            winners.documents.insert(
+                winners.documents.end(), batch.winners.begin(), batch.winners.end());
+            stored.push_back(i);
+        }
     }
-    if (batches.empty())
-        return {false, QStringLiteral("no batch to write"), 0};
-    if (contiguous)
-        return write(std::move(records), std::string_view(batches.front().csv.data(), totalBytes),
-            std::move(winners));
-    std::string joined;
-    joined.reserve(totalBytes);
-    for (const EncodedBatch &batch : batches)
-        joined.append(batch.csv);
-    return write(std::move(records), joined, std::move(winners));
+
+    if (!stored.empty()) {
+        WriteOutcome written;
+        // One contiguous write when the rows already lie back to back (the worker encodes so).
+        if (contiguous) {
+            const std::string_view bytes(batches[stored.front()].csvRows.data(), totalBytes);
+            written = write(std::move(records), bytes, std::move(winners));
+        } else {
+            std::string joined;
+            joined.reserve(totalBytes);
+            for (std::size_t i : stored)
+                joined.append(batches[i].csvRows);
+            written = write(std::move(records), joined, std::move(winners));
+        }
+        if (written.ok) {
+            state.lastWriteGeneration = written.generation;
+        } else {
+            // Nothing of it counts: the next resend of these sequences is stored afresh.
+            state.batches.resize(batchesBefore);
+            state.storedBets = betsBefore;
+            for (std::size_t i : stored) {
+                decisions[i].kind = Kind::Failed;
+                decisions[i].error = written.error;
+            }
+        }
+    }
+
+    // Stored and Duplicate answers are acknowledgements: they wait until what they vouch for
+    // (this write, or the earlier, maybe not yet synced write of the same agency) is durable.
+    QString syncError;
+    if (!waitDurable(locker, m_agencies[agency].lastWriteGeneration, &syncError)) {
+        const Kind instead = m_failed ? Kind::Failed : Kind::Stopped;
+        for (BatchDecision &decision : decisions) {
+            if (decision.kind == Kind::Stored || decision.kind == Kind::Duplicate) {
+                decision.kind = instead;
+                decision.error = syncError;
+            }
+        }
+    }
+    locker.unlock();
+    ticket.release();
+    return decisions;
 }
 
-BetStorage::WriteResult BetStorage::syncThrough(quint64 generation)
+DoneDecision FileBetStore::markDone(quint32 agency)
 {
+    DoneDecision decision;
     QMutexLocker locker(&m_mutex);
-    return waitDurable(locker, generation);
+    if (const QString refusal = refusalLocked(); !refusal.isEmpty()) {
+        decision.error = refusal;
+        return decision;
+    }
+    AgencyState &state = m_agencies[agency];
+    if (!state.done) {
+        JournalRecord record;
+        record.kind = RecordKind::Done;
+        record.agency = agency;
+        record.csvCrc = crc32Of(nullptr, 0);
+        const WriteOutcome written = write({record}, std::string_view(), PendingWinners {});
+        if (!written.ok) {
+            decision.error = written.error;
+            return decision;
+        }
+        state.done = true;
+        state.lastWriteGeneration = written.generation;
+        decision.firstTime = true;
+    }
+    if (!waitDurable(locker, m_agencies[agency].lastWriteGeneration, &decision.error))
+        return decision;
+    decision.ok = true;
+    decision.allDone = allDoneLocked();
+    return decision;
 }
 
-BetStorage::WriteResult BetStorage::appendDone(quint32 agency)
+bool FileBetStore::allDoneLocked() const
 {
-    JournalRecord record;
-    record.kind = RecordKind::Done;
-    record.agency = agency;
-    record.csvCrc = crc32Of(nullptr, 0);
-    return append(record, std::string());
+    for (quint32 agency = 1; agency <= m_expectedAgencies; ++agency) {
+        const auto it = m_agencies.constFind(agency);
+        if (it == m_agencies.constEnd() || !it->done)
+            return false;
+    }
+    return true;
 }
 
-BetStorage::WriteResult BetStorage::append(const JournalRecord &base, const std::string &csvBytes)
+DrawResult FileBetStore::draw()
 {
-    JournalRecord record = base;
-    record.csvLength = csvBytes.size();
-    const PendingWrite written = write({record}, csvBytes, PendingWinners {});
-    if (!written.ok)
-        return {false, written.error};
-    return syncThrough(written.generation);
+    DrawResult result;
+    QMutexLocker locker(&m_mutex);
+    if (const QString refusal = refusalLocked(); !refusal.isEmpty()) {
+        result.error = refusal;
+        return result;
+    }
+    if (!allDoneLocked())
+        return result;
+    // Every agency is done, so nothing more is written: once all of it is durable the winners
+    // are final. They are kept as writes become durable (and rebuilt by open()), so the draw is
+    // a copy, not a read of the whole of bets.csv.
+    if (!waitDurable(locker, m_writeGeneration, &result.error))
+        return result;
+    result.completed = true;
+    result.winners = m_durableWinners;
+    result.bets = m_durableBets;
+    result.winnerCount = m_durableWinnerCount;
+    return result;
 }
 
-BetStorage::PendingWrite BetStorage::write(
+FileBetStore::WriteOutcome FileBetStore::write(
     std::vector<JournalRecord> records, std::string_view csvBytes, PendingWinners winners)
 {
-    QMutexLocker locker(&m_mutex);
-    if (m_failed)
-        return {false, m_failure, 0};
-    if (m_stopping)
-        return {false, QStringLiteral("storage is shutting down"), 0};
-    if (m_csvFd < 0 || m_journalFd < 0)
-        return {false, QStringLiteral("storage is not open"), 0};
-
     std::string journalBytes;
     journalBytes.reserve(records.size() * kJournalRecordSize);
     quint64 offset = m_csvEnd;
@@ -478,40 +641,41 @@ BetStorage::PendingWrite BetStorage::write(
     return {true, QString(), generation};
 }
 
-BetStorage::WriteResult BetStorage::waitDurable(QMutexLocker<QMutex> &locker, quint64 generation)
+bool FileBetStore::waitDurable(QMutexLocker<QMutex> &locker, quint64 generation, QString *error)
 {
     const QDeadlineTimer deadline(kSyncWaitMs);
     while (m_syncedGeneration < generation) {
-        if (m_failed)
-            return {false, m_failure};
-        if (m_stopping)
-            return {false, QStringLiteral("storage stopped before the write was synced")};
+        if (m_failed) {
+            *error = m_failure;
+            return false;
+        }
+        if (m_stopping) {
+            *error = QStringLiteral("storage stopped before the write was synced");
+            return false;
+        }
         if (!m_syncInProgress) {
             // Lead a sync that covers every write made so far, including other workers'.
             m_syncInProgress = true;
             const quint64 target = m_writeGeneration;
-            const quint64 csvEnd = m_csvEnd;
             const int csvFd = m_csvFd;
             const int journalFd = m_journalFd;
-            const SyncFunction sync = m_sync;
             locker.unlock();
-            QString error;
-            if (sync(csvFd) != 0)
-                error
+            QString syncError;
+            if (m_sync(csvFd) != 0)
+                syncError
                     = QStringLiteral("fdatasync of %1 failed: %2").arg(m_csvPath, errnoText(errno));
-            else if (sync(journalFd) != 0)
-                error = QStringLiteral("fdatasync of %1 failed: %2")
-                            .arg(journalPath(), errnoText(errno));
+            else if (m_sync(journalFd) != 0)
+                syncError = QStringLiteral("fdatasync of %1 failed: %2")
+                                .arg(journalPath(), errnoText(errno));
             locker.relock();
             m_syncInProgress = false;
             ++m_stats.commits;
-            m_stats.fdatasyncs += 2;
-            if (error.isEmpty()) {
+            m_stats.syncs += 2;
+            if (syncError.isEmpty()) {
                 m_syncedGeneration = qMax(m_syncedGeneration, target);
-                m_durableCsvEnd = qMax(m_durableCsvEnd, csvEnd);
                 promoteWinnersThrough(target);
             } else {
-                markFailed(error);
+                markFailed(syncError);
             }
             m_syncDone.wakeAll();
             continue;
@@ -520,40 +684,35 @@ BetStorage::WriteResult BetStorage::waitDurable(QMutexLocker<QMutex> &locker, qu
             // Our bytes are in the files and may yet become durable (a restart replays them):
             // appending this sequence again later would store it twice. Refuse all writes.
             markFailed(QStringLiteral("fdatasync did not complete within %1 ms").arg(kSyncWaitMs));
-            return {false, m_failure};
+            *error = m_failure;
+            return false;
         }
         tsan::WaitAnnotation annotation(&m_mutex);
         m_syncDone.wait(&m_mutex, deadline);
     }
-    return {true, QString()};
+    return true;
 }
 
 // Called with the lock held, once a sync covering `generation` has succeeded.
-void BetStorage::promoteWinnersThrough(quint64 generation)
+void FileBetStore::promoteWinnersThrough(quint64 generation)
 {
     std::size_t promoted = 0;
     for (PendingWinners &pending : m_pendingWinners) {
         if (pending.generation > generation)
             break;
         if (!pending.documents.empty()) { // as after open(): only agencies with winners appear
-            std::vector<std::string> &documents = m_durableWinners.winners[pending.agency];
+            std::vector<std::string> &documents = m_durableWinners[pending.agency];
             for (std::string &document : pending.documents)
                 documents.push_back(std::move(document));
         }
-        m_durableWinners.bets += pending.bets;
-        m_durableWinners.winnerCount += pending.documents.size();
+        m_durableBets += pending.bets;
+        m_durableWinnerCount += pending.documents.size();
         ++promoted;
     }
     m_pendingWinners.erase(m_pendingWinners.begin(), m_pendingWinners.begin() + promoted);
 }
 
-BetStorage::DurableWinners BetStorage::durableWinners() const
-{
-    QMutexLocker locker(&m_mutex);
-    return m_durableWinners;
-}
-
-void BetStorage::markFailed(const QString &reason)
+void FileBetStore::markFailed(const QString &reason)
 {
     if (m_failed)
         return;
@@ -564,63 +723,31 @@ void BetStorage::markFailed(const QString &reason)
         .field(u"storage", m_csvPath)
         .field(u"error", reason)
         .field(u"consequence", "all further writes refused");
+    m_syncDone.wakeAll();
+    m_settled.wakeAll();
 }
 
-bool BetStorage::readDurableBets(std::vector<protocol::StoredBet> *bets, QString *error) const
-{
-    QMutexLocker locker(&m_mutex);
-    if (m_csvFd < 0) {
-        *error = QStringLiteral("storage is not open");
-        return false;
-    }
-    std::string content;
-    if (!readAll(m_csvFd, &content, 0, m_durableCsvEnd, error)) {
-        *error = QStringLiteral("cannot read %1: %2").arg(m_csvPath, *error);
-        return false;
-    }
-    locker.unlock();
-    bets->clear();
-    std::size_t start = 0;
-    quint64 lineNumber = 0;
-    while (start < content.size()) {
-        std::size_t end = content.find('\n', start);
-        if (end == std::string::npos)
-            end = content.size();
-        ++lineNumber;
-        const std::string_view line(content.data() + start, end - start);
-        auto row = protocol::parseStoredBetRow(line);
-        if (!row) {
-            *error = QStringLiteral("%1 line %2 is not a valid bet row")
-                         .arg(m_csvPath)
-                         .arg(lineNumber);
-            return false;
-        }
-        bets->push_back(std::move(*row));
-        start = end + 1;
-    }
-    return true;
-}
-
-BetStorage::Stats BetStorage::stats() const
+BetStore::Stats FileBetStore::stats() const
 {
     QMutexLocker locker(&m_mutex);
     return m_stats;
 }
 
-bool BetStorage::hasFailed() const
+bool FileBetStore::hasFailed() const
 {
     QMutexLocker locker(&m_mutex);
     return m_failed;
 }
 
-void BetStorage::requestStop()
+void FileBetStore::requestStop()
 {
     QMutexLocker locker(&m_mutex);
     m_stopping = true;
     m_syncDone.wakeAll();
+    m_settled.wakeAll();
 }
 
-void BetStorage::close()
+void FileBetStore::close()
 {
     QMutexLocker locker(&m_mutex);
     // A leader syncs without the lock, on copies of the descriptors: let it finish first.
@@ -634,12 +761,6 @@ void BetStorage::close()
     if (m_journalFd >= 0)
         ::close(m_journalFd);
     m_csvFd = m_journalFd = -1;
-}
-
-void BetStorage::setSyncFunctionForTesting(SyncFunction function)
-{
-    QMutexLocker locker(&m_mutex);
-    m_sync = std::move(function);
 }
 
 } // namespace lottery::server

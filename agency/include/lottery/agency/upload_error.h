@@ -1,0 +1,86 @@
+// Why an upload ended without the winners, and what the agency does on each server error code.
+// A failure is a kind (a local cause, or "the server said so") plus, when the server said so, its
+// protocol::ErrorCode: callers map those to their own messages and never parse `message`.
+#pragma once
+
+#include "lottery/protocol/errors.h"
+
+#include <QAbstractSocket>
+#include <QMetaType>
+#include <QString>
+
+#include <optional>
+
+namespace lottery::agency {
+
+struct UploadError {
+    Q_GADGET
+public:
+    enum class Kind {
+        None,
+        InvalidOptions, // bad AgencySessionOptions (or token)
+        FileError, // the data file cannot be opened or read
+        WrongFile, // the server stores more of this agency's bets than the file has valid rows
+        ConnectTimeout, // no server of the list answered within the connect / reconnect timeout
+        TlsError, // the CA file is unusable, or a server failed TLS verification (not retried)
+        ConnectionLost, // a server closed the connection, or a socket error after connecting
+        ResponseTimeout, // a server did not answer within responseTimeout / drawTimeout
+        ProtocolViolation, // malformed frame or unexpected message from the server
+        VersionMismatch, // the server speaks another protocol version (WELCOME or ERROR 4)
+        AcknowledgedBetsLost, // a WELCOME with fewer bets than were acknowledged
+        ServerError, // the server sent ERROR: code
+        BatchRejected, // the server sent REJECT: code, rejectedSequence
+        ResyncLimit, // resynchronised from WELCOME kMaxResyncs times and still conflicting: code
+    };
+    Q_ENUM(Kind)
+
+    Kind kind = Kind::None;
+    std::optional<protocol::ErrorCode> code; // the server's code (ServerError, BatchRejected...)
+    QString message; // technical detail for logs; never parsed
+    quint64 rejectedSequence = 0; // BatchRejected
+    QString server; // "host:port" the failure concerns, empty when none
+    // ConnectTimeout: the last socket error (ConnectionRefusedError, HostNotFoundError...).
+    QAbstractSocket::SocketError socketError = QAbstractSocket::UnknownSocketError;
+
+    bool isError() const { return kind != Kind::None; }
+};
+
+// What the agency does when the server sends `code` in an ERROR or a REJECT (docs/PROTOCOL.md,
+// "What the agency does on each code").
+enum class RetryRule {
+    Fail, // the same request would get the same answer: report it
+    NextServer, // a transient server state: reconnect to the next address and resume
+    Resync, // our view of what is stored is stale: new HELLO to the same server, resume
+};
+
+inline RetryRule retryRuleFor(protocol::ErrorCode code)
+{
+    using protocol::ErrorCode;
+    switch (code) {
+    case ErrorCode::StorageFailure:
+    case ErrorCode::ServerBusy:
+    case ErrorCode::ShuttingDown:
+    case ErrorCode::Timeout: return RetryRule::NextServer;
+    case ErrorCode::SequenceGap:
+    case ErrorCode::SequenceConflict: return RetryRule::Resync;
+    case ErrorCode::MalformedFrame:
+    case ErrorCode::FrameTooLarge:
+    case ErrorCode::UnknownMessageType:
+    case ErrorCode::UnsupportedVersion:
+    case ErrorCode::UnexpectedMessage:
+    case ErrorCode::InvalidAgency:
+    case ErrorCode::InvalidBet:
+    case ErrorCode::BatchAfterDone:
+    case ErrorCode::AuthenticationFailed:
+    case ErrorCode::Superseded:
+    case ErrorCode::Internal: return RetryRule::Fail;
+    }
+    return RetryRule::Fail;
+}
+
+// Resynchronisations (RetryRule::Resync) allowed in one upload before it fails (ResyncLimit).
+constexpr int kMaxResyncs = 3;
+
+} // namespace lottery::agency
+
+Q_DECLARE_METATYPE(lottery::agency::UploadError)

@@ -1,0 +1,338 @@
+#include "lottery/agency/upload_pump.h"
+
+#include "lottery/protocol/codec.h"
+
+#include <algorithm>
+
+namespace lottery::agency {
+
+namespace {
+
+QString fromStd(const std::string &text)
+{
+    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
+}
+
+} // namespace
+
+UploadPump::UploadPump(const UploadPumpOptions &options, FrameSink sink, QObject *parent)
+    : QObject(parent), m_options(options), m_sink(std::move(sink)),
+      m_encoder(static_cast<std::size_t>(std::clamp(options.batchMaxBets, 1, 0xFFFF)))
+{
+    m_reader.setToday(options.today);
+}
+
+UploadPump::~UploadPump() = default;
+
+bool UploadPump::openFile()
+{
+    if (m_reader.open(m_options.dataFile))
+        return true;
+    fail(UploadError::Kind::FileError, m_reader.errorString());
+    return false;
+}
+
+void UploadPump::closeFile()
+{
+    m_reader.close();
+    m_awaiting = Awaiting::Nothing; // ends any step() loop in progress
+}
+
+bool UploadPump::startConnection()
+{
+    // Unacknowledged batches are forgotten: the next WELCOME says what the server stored, and the
+    // file is read again from the top, skipping that many valid rows.
+    if (!m_encoder.empty())
+        m_encoder.finish(0); // dropped
+    m_encoderLines.clear();
+    m_pendingBet.reset();
+    m_inFlight.clear();
+    m_toSkip = 0;
+    m_fileExhausted = false;
+    m_doneSent = false;
+    m_winnerChunks.clear();
+    m_failure = UploadError {};
+    m_awaiting = Awaiting::Nothing;
+    if (!openFile())
+        return false;
+    protocol::Hello hello;
+    hello.version = protocol::kProtocolVersion;
+    hello.agency = m_options.agency;
+    hello.token = m_options.token.toUtf8().toStdString();
+    send(hello);
+    m_awaiting = Awaiting::Welcome;
+    return true;
+}
+
+void UploadPump::send(const protocol::Message &message)
+{
+    m_frame.clear();
+    protocol::appendFrame(m_frame, message);
+    m_sink(m_frame);
+}
+
+UploadPump::Status UploadPump::fail(
+    UploadError::Kind kind, const QString &message, std::optional<protocol::ErrorCode> code)
+{
+    m_failure.kind = kind;
+    m_failure.message = message;
+    m_failure.code = code;
+    m_awaiting = Awaiting::Nothing;
+    return Status::Failed;
+}
+
+UploadPump::Status UploadPump::protocolViolation(
+    protocol::ErrorCode code, const QString &message, UploadError::Kind kind)
+{
+    send(protocol::ErrorMessage {code, message.toUtf8().toStdString()});
+    return fail(kind, message);
+}
+
+UploadPump::Status UploadPump::readyOrWaiting() const
+{
+    return m_awaiting == Awaiting::Acks && !m_doneSent ? Status::Ready : Status::Waiting;
+}
+
+QString UploadPump::awaitingText() const
+{
+    switch (m_awaiting) {
+    case Awaiting::Nothing: return QStringLiteral("expecting nothing");
+    case Awaiting::Welcome: return QStringLiteral("waiting for WELCOME");
+    case Awaiting::Acks:
+        return m_inFlight.empty()
+            ? QStringLiteral("no batch is unacknowledged")
+            : QStringLiteral("waiting for ACK of batch %1").arg(m_inFlight.front().sequence);
+    case Awaiting::DoneAck: return QStringLiteral("waiting for DONE_ACK");
+    case Awaiting::Winners: return QStringLiteral("waiting for WINNERS");
+    }
+    return {};
+}
+
+UploadPump::Status UploadPump::receive(const protocol::Message &message)
+{
+    if (const auto *error = std::get_if<protocol::ErrorMessage>(&message)) {
+        return fail(UploadError::Kind::ServerError,
+            QStringLiteral("server error %1: %2")
+                .arg(QLatin1String(protocol::toString(error->code)), fromStd(error->message)),
+            error->code);
+    }
+    if (const auto *reject = std::get_if<protocol::Reject>(&message))
+        return handleReject(*reject);
+    switch (m_awaiting) {
+    case Awaiting::Welcome:
+        if (const auto *welcome = std::get_if<protocol::Welcome>(&message))
+            return handleWelcome(*welcome);
+        break;
+    case Awaiting::Acks:
+        if (const auto *ack = std::get_if<protocol::Ack>(&message))
+            return handleAck(*ack);
+        break;
+    case Awaiting::DoneAck:
+        if (std::holds_alternative<protocol::DoneAck>(message)) {
+            send(protocol::GetWinners {});
+            m_awaiting = Awaiting::Winners;
+            emit uploadCompleted();
+            return Status::Waiting;
+        }
+        break;
+    case Awaiting::Winners:
+        if (const auto *winners = std::get_if<protocol::Winners>(&message))
+            return handleWinners(*winners);
+        break;
+    case Awaiting::Nothing: break;
+    }
+    return protocolViolation(protocol::ErrorCode::UnexpectedMessage,
+        QStringLiteral("unexpected %1 from the server while %2")
+            .arg(QLatin1String(protocol::toString(protocol::typeOf(message))), awaitingText()));
+}
+
+UploadPump::Status UploadPump::handleWelcome(const protocol::Welcome &welcome)
+{
+    if (welcome.version != protocol::kProtocolVersion) {
+        return protocolViolation(protocol::ErrorCode::UnsupportedVersion,
+            QStringLiteral("server speaks protocol version %1, this agency %2")
+                .arg(welcome.version)
+                .arg(protocol::kProtocolVersion),
+            UploadError::Kind::VersionMismatch);
+    }
+    const bool firstWelcome = !m_welcomedBefore;
+    if (firstWelcome) {
+        m_firstStoredBets = welcome.storedBets;
+    } else {
+        // Resumed: what we saw acknowledged must still be there. Bets stored whose ACK was lost
+        // with the connection are confirmed by this WELCOME.
+        const quint64 known = m_firstStoredBets + static_cast<quint64>(m_betsAcknowledged);
+        if (welcome.storedBets < known) {
+            return protocolViolation(protocol::ErrorCode::UnexpectedMessage,
+                QStringLiteral("the server now stores %1 bets of agency %2 but had acknowledged "
+                               "%3: acknowledged bets were lost")
+                    .arg(welcome.storedBets)
+                    .arg(m_options.agency)
+                    .arg(known),
+                UploadError::Kind::AcknowledgedBetsLost);
+        }
+        m_betsAcknowledged += static_cast<qint64>(welcome.storedBets - known);
+    }
+    m_welcomedBefore = true;
+    // Rows skipped after a reconnection were sent (and counted) by this upload before.
+    m_countSkips = firstWelcome;
+    m_serverLastSequence = welcome.lastSequence;
+    m_serverStoredBets = welcome.storedBets;
+    m_nextSequence = welcome.lastSequence + 1;
+    m_toSkip = welcome.storedBets;
+    m_awaiting = Awaiting::Acks;
+    emit welcomed(welcome.lastSequence, welcome.storedBets);
+    return readyOrWaiting();
+}
+
+UploadPump::Status UploadPump::handleAck(const protocol::Ack &ack)
+{
+    if (m_inFlight.empty() || ack.sequence != m_inFlight.front().sequence
+        || ack.count != m_inFlight.front().lines.size()) {
+        const QString expected = m_inFlight.empty() ? QStringLiteral("none is unacknowledged")
+                                                    : QStringLiteral("expected batch %1 of %2 bets")
+                                                          .arg(m_inFlight.front().sequence)
+                                                          .arg(m_inFlight.front().lines.size());
+        return protocolViolation(protocol::ErrorCode::UnexpectedMessage,
+            QStringLiteral("ACK of batch %1 (%2 bets) out of order: %3")
+                .arg(ack.sequence)
+                .arg(ack.count)
+                .arg(expected));
+    }
+    m_inFlight.pop_front();
+    ++m_batchesAcknowledged;
+    m_betsAcknowledged += ack.count;
+    if (ack.duplicate)
+        ++m_duplicateBatches;
+    emit batchAcknowledged(ack.sequence, ack.count, m_betsAcknowledged, ack.duplicate);
+    return readyOrWaiting();
+}
+
+UploadPump::Status UploadPump::handleReject(const protocol::Reject &reject)
+{
+    QString where;
+    for (const InFlight &batch : m_inFlight) {
+        if (batch.sequence == reject.sequence && reject.betIndex < batch.lines.size()) {
+            where = QStringLiteral(", bet %1 (line %2)")
+                        .arg(reject.betIndex + 1)
+                        .arg(batch.lines[reject.betIndex]);
+        }
+    }
+    m_failure.rejectedSequence = reject.sequence;
+    return fail(UploadError::Kind::BatchRejected,
+        QStringLiteral("batch %1 rejected by the server: %2%3: %4")
+            .arg(reject.sequence)
+            .arg(QLatin1String(protocol::toString(reject.code)), where, fromStd(reject.reason)),
+        reject.code);
+}
+
+UploadPump::Status UploadPump::handleWinners(const protocol::Winners &winners)
+{
+    for (const std::string &document : winners.documents)
+        m_winnerChunks.append(fromStd(document));
+    if (!winners.final)
+        return Status::Waiting;
+    m_winners = m_winnerChunks;
+    closeFile();
+    emit winnersReceived(m_winners);
+    return Status::Finished;
+}
+
+bool UploadPump::windowHasRoom() const
+{
+    return static_cast<int>(m_inFlight.size()) < m_options.window;
+}
+
+void UploadPump::sendBatch()
+{
+    const quint64 sequence = m_nextSequence++;
+    const int count = static_cast<int>(m_encoder.size());
+    m_sink(m_encoder.finish(sequence));
+    m_inFlight.push_back(InFlight {sequence, std::move(m_encoderLines)});
+    m_encoderLines = std::vector<qint64>();
+    // The next batch's lines in one allocation, not a regrowth every few bets.
+    m_encoderLines.reserve(
+        std::min<std::size_t>(static_cast<std::size_t>(m_options.batchMaxBets), 1024));
+    ++m_batchesSent;
+    m_betsSent += count;
+    emit batchSent(sequence, count);
+}
+
+UploadPump::Status UploadPump::step(int rowBudget)
+{
+    BetRowView row;
+    while (m_awaiting == Awaiting::Acks && !m_doneSent) {
+        if (m_pendingBet) {
+            if (m_encoder.add(*m_pendingBet)) {
+                m_encoderLines.push_back(m_pendingLine);
+                m_pendingBet.reset();
+            } else {
+                if (!windowHasRoom())
+                    return Status::Waiting; // the next ACK makes room
+                sendBatch();
+                continue;
+            }
+        }
+        if (m_encoder.full()) {
+            if (!windowHasRoom())
+                return Status::Waiting;
+            sendBatch();
+            continue;
+        }
+        if (m_fileExhausted) {
+            if (!m_encoder.empty()) {
+                if (!windowHasRoom())
+                    return Status::Waiting;
+                sendBatch();
+                continue;
+            }
+            return m_inFlight.empty() ? sendDone() : Status::Waiting;
+        }
+        if (rowBudget-- <= 0)
+            return Status::Ready; // let socket events (and a cancel) in before reading on
+        if (!m_reader.readNextView(row)) {
+            if (m_reader.hasError())
+                return fail(UploadError::Kind::FileError, m_reader.errorString());
+            m_fileExhausted = true;
+            continue;
+        }
+        if (!row.isValid()) {
+            if (row.line > m_lastReportedInvalidLine) {
+                m_lastReportedInvalidLine = row.line;
+                ++m_invalidRows;
+                emit invalidRow(row.line, row.error);
+            }
+            continue;
+        }
+        if (m_toSkip > 0) {
+            --m_toSkip; // already stored by the server in an earlier session
+            if (m_countSkips)
+                ++m_rowsSkipped;
+            continue;
+        }
+        m_pendingBet = row.bet;
+        m_pendingLine = row.line;
+    }
+    return m_awaiting == Awaiting::Nothing && m_failure.isError() ? Status::Failed
+                                                                  : Status::Waiting;
+}
+
+UploadPump::Status UploadPump::sendDone()
+{
+    if (m_toSkip > 0) {
+        return fail(UploadError::Kind::WrongFile,
+            QStringLiteral("the server already stores %1 bets of agency %2 but %3 has only %4 "
+                           "valid rows: is it the right file?")
+                .arg(m_serverStoredBets)
+                .arg(m_options.agency)
+                .arg(m_options.dataFile)
+                .arg(m_serverStoredBets - m_toSkip));
+    }
+    m_doneSent = true;
+    m_reader.close();
+    send(protocol::Done {});
+    m_awaiting = Awaiting::DoneAck;
+    return Status::Waiting;
+}
+
+} // namespace lottery::agency

@@ -1,0 +1,224 @@
+#include "server/admin/metrics_formatter.h"
+
+#include <QList>
+
+#include <algorithm>
+#include <cmath>
+
+namespace lottery::server {
+
+void MetricsFormatter::family(const char *name, const char *type, const char *help)
+{
+    m_text += "# HELP ";
+    m_text += name;
+    m_text += ' ';
+    // HELP text escapes backslash and newline only.
+    QByteArray escaped(help);
+    escaped.replace("\\", "\\\\").replace("\n", "\\n");
+    m_text += escaped;
+    m_text += "\n# TYPE ";
+    m_text += name;
+    m_text += ' ';
+    m_text += type;
+    m_text += '\n';
+}
+
+QByteArray MetricsFormatter::escapeLabelValue(const QString &value)
+{
+    QByteArray out;
+    const QByteArray utf8 = value.toUtf8();
+    out.reserve(utf8.size());
+    for (const char c : utf8) {
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
+    }
+    return out;
+}
+
+QByteArray MetricsFormatter::formatDouble(double value)
+{
+    if (std::isnan(value))
+        return QByteArrayLiteral("NaN");
+    if (std::isinf(value))
+        return value > 0 ? QByteArrayLiteral("+Inf") : QByteArrayLiteral("-Inf");
+    return QByteArray::number(value, 'g', 15);
+}
+
+void MetricsFormatter::writeLabels(
+    Labels labels, const char *extraName, const QByteArray &extraValue)
+{
+    if (labels.size() == 0 && !extraName)
+        return;
+    m_text += '{';
+    bool first = true;
+    for (const auto &[name, value] : labels) {
+        if (!first)
+            m_text += ',';
+        first = false;
+        m_text += name;
+        m_text += "=\"";
+        m_text += escapeLabelValue(value);
+        m_text += '"';
+    }
+    if (extraName) {
+        if (!first)
+            m_text += ',';
+        m_text += extraName;
+        m_text += "=\"";
+        m_text += extraValue;
+        m_text += '"';
+    }
+    m_text += '}';
+}
+
+void MetricsFormatter::sample(const char *name, Labels labels, double value)
+{
+    m_text += name;
+    writeLabels(labels);
+    m_text += ' ';
+    m_text += formatDouble(value);
+    m_text += '\n';
+}
+
+void MetricsFormatter::sample(const char *name, Labels labels, quint64 value)
+{
+    m_text += name;
+    writeLabels(labels);
+    m_text += ' ';
+    m_text += QByteArray::number(value);
+    m_text += '\n';
+}
+
+void MetricsFormatter::histogram(const char *name, const double *bounds, const quint64 *counts,
+    std::size_t buckets, quint64 overflow, double sum)
+{
+    const QByteArray bucketName = QByteArray(name) + "_bucket";
+    quint64 cumulative = 0;
+    for (std::size_t i = 0; i < buckets; ++i) {
+        cumulative += counts[i];
+        m_text += bucketName;
+        writeLabels({}, "le", formatDouble(bounds[i]));
+        m_text += ' ';
+        m_text += QByteArray::number(cumulative);
+        m_text += '\n';
+    }
+    cumulative += overflow;
+    m_text += bucketName;
+    writeLabels({}, "le", "+Inf");
+    m_text += ' ';
+    m_text += QByteArray::number(cumulative);
+    m_text += '\n';
+    m_text += name;
+    m_text += "_sum ";
+    m_text += formatDouble(sum);
+    m_text += "\n";
+    m_text += name;
+    m_text += "_count ";
+    m_text += QByteArray::number(cumulative);
+    m_text += '\n';
+}
+
+QByteArray formatServerMetrics(const StatusSnapshot &status, const ServerMetrics::Snapshot &metrics,
+    const ProcessMetrics &process, quint64 storageBytes)
+{
+    MetricsFormatter out;
+    QList<quint32> agencies = metrics.agencies.keys();
+    std::sort(agencies.begin(), agencies.end());
+
+    out.family("lottery_bets_stored_total", "counter",
+        "Bets durably stored per agency (those recovered at start included).");
+    for (quint32 agency : agencies) {
+        out.sample("lottery_bets_stored_total", {{"agency", QString::number(agency)}},
+            metrics.agencies.value(agency).betsStored);
+    }
+    out.family("lottery_batches_total", "counter",
+        "BATCH frames handled since start, by result (stored, duplicate resend, rejected, "
+        "malformed, stopped by shutdown).");
+    for (int i = 0; i < ServerMetrics::kBatchResults; ++i) {
+        out.sample("lottery_batches_total",
+            {{"result", ServerMetrics::toString(static_cast<ServerMetrics::BatchResult>(i))}},
+            metrics.batches[static_cast<std::size_t>(i)]);
+    }
+    out.family("lottery_batch_rejections_total", "counter",
+        "Batches refused with REJECT since start, by protocol error code.");
+    for (auto it = metrics.rejectionsByCode.cbegin(); it != metrics.rejectionsByCode.cend(); ++it)
+        out.sample("lottery_batch_rejections_total", {{"code", it.key()}}, it.value());
+    out.family("lottery_session_errors_total", "counter",
+        "ERROR frames sent to peers (each closes its connection) since start, by code.");
+    for (auto it = metrics.errorsByCode.cbegin(); it != metrics.errorsByCode.cend(); ++it)
+        out.sample("lottery_session_errors_total", {{"code", it.key()}}, it.value());
+
+    out.family("lottery_commit_duration_seconds", "histogram",
+        "Time a worker task takes to validate, write and fdatasync its batches (one group "
+        "commit), until they may be acknowledged.");
+    const ServerMetrics::Histogram &commit = metrics.commit;
+    quint64 inBuckets = 0;
+    for (quint64 count : commit.buckets)
+        inBuckets += count;
+    out.histogram("lottery_commit_duration_seconds", ServerMetrics::kCommitBuckets.data(),
+        commit.buckets.data(), commit.buckets.size(), commit.count - inBuckets, commit.sum);
+
+    out.family("lottery_sessions", "gauge", "Open agency connections by state.");
+    out.sample("lottery_sessions", {{"state", QStringLiteral("handshake")}},
+        static_cast<quint64>(status.sessionsHandshake));
+    out.sample("lottery_sessions", {{"state", QStringLiteral("active")}},
+        static_cast<quint64>(status.sessionsActive));
+    out.sample("lottery_sessions", {{"state", QStringLiteral("waiting_for_draw")}},
+        static_cast<quint64>(status.sessionsWaitingForDraw));
+    out.family("lottery_tasks_in_flight", "gauge", "Batch and DONE tasks in the worker pool.");
+    out.sample("lottery_tasks_in_flight", static_cast<quint64>(status.tasksInFlight));
+
+    quint64 done = 0;
+    for (const ServerMetrics::Agency &agency : metrics.agencies)
+        done += agency.done ? 1 : 0;
+    out.family(
+        "lottery_agencies_expected", "gauge", "Agencies that must send DONE before the draw.");
+    out.sample("lottery_agencies_expected", static_cast<quint64>(status.agenciesExpected));
+    out.family("lottery_agencies_done", "gauge", "Agencies whose DONE is durably recorded.");
+    out.sample("lottery_agencies_done", done);
+    out.family("lottery_draw_completed", "gauge", "1 once the draw has completed, else 0.");
+    out.sample("lottery_draw_completed",
+        static_cast<quint64>(metrics.draw == ServerMetrics::DrawState::Completed ? 1 : 0));
+    out.family("lottery_draw_winners", "gauge", "Winning bets found by the draw (0 before it).");
+    out.sample("lottery_draw_winners", metrics.drawWinners);
+    out.family("lottery_storage_bytes", "gauge", "Size of bets.csv and its journal.");
+    out.sample("lottery_storage_bytes", storageBytes);
+    out.family("lottery_storage_failed", "gauge",
+        "1 after a storage failure (the server refuses every later write), else 0.");
+    out.sample(
+        "lottery_storage_failed", static_cast<quint64>(metrics.storageFailure.isEmpty() ? 0 : 1));
+    out.family("lottery_up", "gauge", "1 while the server takes agencies (not shutting down).");
+    out.sample("lottery_up", static_cast<quint64>(status.shuttingDown ? 0 : 1));
+
+    out.family(
+        "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+    out.sample("process_cpu_seconds_total", process.cpuSeconds);
+    out.family("process_start_time_seconds", "gauge",
+        "Start time of the process since unix epoch in seconds.");
+    out.sample("process_start_time_seconds", static_cast<double>(metrics.startedAtMs) / 1000.0);
+    if (process.residentBytes >= 0) {
+        out.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+        out.sample("process_resident_memory_bytes", static_cast<quint64>(process.residentBytes));
+    }
+    if (process.virtualBytes >= 0) {
+        out.family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+        out.sample("process_virtual_memory_bytes", static_cast<quint64>(process.virtualBytes));
+    }
+    if (process.openFds >= 0) {
+        out.family("process_open_fds", "gauge", "Number of open file descriptors.");
+        out.sample("process_open_fds", static_cast<quint64>(process.openFds));
+    }
+    if (process.maxFds >= 0) {
+        out.family("process_max_fds", "gauge", "Maximum number of open file descriptors.");
+        out.sample("process_max_fds", static_cast<quint64>(process.maxFds));
+    }
+    return out.text();
+}
+
+} // namespace lottery::server

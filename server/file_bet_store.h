@@ -1,0 +1,150 @@
+// The embedded BetStore: `bets.csv` (pure CSV, the course's layout) and `bets.csv.journal` beside
+// it, one fixed-size checksummed record per stored batch (agency, sequence, offset, length, bet
+// count, CRC-32 of its rows) and per DONE.
+//
+// Write order per append: CSV bytes, journal records, fdatasync CSV, fdatasync journal; only then
+// does append() answer Stored. Workers commit as a group: whoever needs a sync either runs one
+// fdatasync pair covering everything written so far or waits for the one in progress to cover it.
+// After a failed fdatasync the kernel may have dropped the dirty pages, so the store refuses every
+// later write rather than acknowledge data it cannot vouch for.
+//
+// Every agency's state (the (count, CRC) of each stored sequence, stored bets, DONE, writes not
+// yet settled) lives under one mutex with the files' ends, so each decision is taken atomically
+// with the write that makes it true.
+#pragma once
+
+#include "server/bet_store.h"
+
+#include <QMutex>
+#include <QString>
+#include <QWaitCondition>
+
+#include <functional>
+#include <vector>
+
+namespace lottery::server {
+
+class FileBetStore final : public BetStore
+{
+public:
+    // Makes written bytes durable: 0, or -1 with errno set, like fdatasync(2) (which is the
+    // default). Part of the constructor so that a deployment can choose another (e.g. fsync on a
+    // file system whose fdatasync is unreliable) and tests can inject EIO through the real path.
+    using SyncFunction = std::function<int(int fd)>;
+
+    // Fixed size of a journal record on disk.
+    static constexpr std::size_t kJournalRecordSize = 48;
+    // How long a writer waits for someone else's fdatasync before the store gives up.
+    static constexpr int kSyncWaitMs = 30000;
+
+    // `expectedAgencies`: agencies 1..N must all say DONE before draw() completes.
+    FileBetStore(const QString &csvPath, quint32 expectedAgencies, SyncFunction sync = {});
+    ~FileBetStore() override;
+    FileBetStore(const FileBetStore &) = delete;
+    FileBetStore &operator=(const FileBetStore &) = delete;
+
+    bool open() override;
+    QString errorString() const override;
+    QString describe() const override;
+
+    WriteTicket beginWrite(quint32 agency) override;
+    bool hasUnsettledWrites(quint32 agency) const override;
+    // Waits until no write of `agency` is unsettled (a superset of "claimed before this call";
+    // the same for the server, which claims nothing for an agency while its HELLO waits).
+    std::optional<AgencyProgress> welcome(
+        quint32 agency, QDeadlineTimer deadline, QString *error) override;
+    std::vector<BatchDecision> append(
+        WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches) override;
+    QHash<quint32, AgencyProgress> durableProgress() const override;
+    DoneDecision markDone(quint32 agency) override;
+    DrawResult draw() override;
+    bool hasFailed() const override;
+    void requestStop() override;
+    void close() override;
+    Stats stats() const override;
+
+protected:
+    void releaseWrite(quint32 agency) override;
+
+private:
+    QString journalPath() const { return m_csvPath + QStringLiteral(".journal"); }
+
+    enum class RecordKind : quint8 { Batch = 1, Done = 2 };
+    struct JournalRecord {
+        RecordKind kind = RecordKind::Batch;
+        quint32 agency = 0;
+        quint64 sequence = 0;
+        quint64 csvOffset = 0;
+        quint64 csvLength = 0;
+        quint32 betCount = 0;
+        quint32 csvCrc = 0;
+    };
+    // What identifies a stored batch besides its sequence: a resend must match both.
+    struct BatchPrint {
+        quint32 betCount = 0;
+        quint32 crc = 0;
+    };
+    // One agency as written (durable once no write of it is unsettled and the store has not
+    // failed: every write is synced or latches the store before its ticket settles).
+    struct AgencyState {
+        std::vector<BatchPrint> batches; // index: sequence - 1
+        quint64 storedBets = 0;
+        bool done = false;
+        int unsettledWrites = 0; // tickets not yet settled
+        quint64 lastWriteGeneration = 0; // the write a decision about this agency depends on
+    };
+    // Winners written but not yet covered by a sync.
+    struct PendingWinners {
+        quint64 generation = 0;
+        quint64 bets = 0;
+        quint32 agency = 0;
+        std::vector<std::string> documents;
+    };
+    struct WriteOutcome {
+        bool ok = false;
+        QString error;
+        quint64 generation = 0;
+    };
+
+    static std::string encodeRecord(const JournalRecord &record);
+    static bool decodeRecord(const char *bytes, JournalRecord *record);
+
+    bool replayJournal();
+    // Appends `csvBytes` and `records` (whose csvLength values add up to its size) under one
+    // generation. Lock held.
+    WriteOutcome write(
+        std::vector<JournalRecord> records, std::string_view csvBytes, PendingWinners winners);
+    // Waits (lock held, released while syncing or waiting) until `generation` is durable.
+    bool waitDurable(QMutexLocker<QMutex> &locker, quint64 generation, QString *error);
+    void promoteWinnersThrough(quint64 generation);
+    void markFailed(const QString &reason);
+    bool allDoneLocked() const;
+    // Why a write cannot start now, or empty.
+    QString refusalLocked() const;
+
+    const QString m_csvPath;
+    const quint32 m_expectedAgencies;
+    mutable QMutex m_mutex;
+    QWaitCondition m_syncDone; // a sync finished
+    QWaitCondition m_settled; // a ticket settled
+    int m_csvFd = -1;
+    int m_journalFd = -1;
+    quint64 m_csvEnd = 0;
+    quint64 m_journalEnd = 0;
+    quint64 m_writeGeneration = 0; // writes made so far
+    quint64 m_syncedGeneration = 0; // writes covered by a completed sync
+    bool m_syncInProgress = false;
+    bool m_failed = false;
+    bool m_stopping = false;
+    QString m_failure;
+    QString m_error;
+    QHash<quint32, AgencyState> m_agencies;
+    WinnersByAgency m_durableWinners;
+    quint64 m_durableBets = 0;
+    quint64 m_durableWinnerCount = 0;
+    std::vector<PendingWinners> m_pendingWinners; // in generation order
+    const SyncFunction m_sync;
+    Stats m_stats;
+};
+
+} // namespace lottery::server

@@ -1,0 +1,26 @@
+# Issue 13: the admin HTTP endpoint. Its parts alone (text format, counting, readiness, tokens):
+lottery_add_test(tst_admin_metrics LIBS lottery::admin LABELS admin unit)
+# The endpoint of the real programs (metrics, health, status, dashboard):
+lottery_add_test(tst_admin_http LIBS lottery_test_support Qt6::Network LABELS admin integration
+    TIMEOUT 600 DEFINITIONS LOTTERY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+if(TARGET lottery-server AND TARGET agency-cli)
+    add_dependencies(tst_admin_http lottery-server agency-cli lottery-credentials)
+endif()
+
+# The dashboard in a real browser: Debian's chromium driven by playwright-core (tests/browser,
+# `npm ci --prefix tests/browser`, which `make test` runs). Skipped (exit 77) without chromium.
+find_program(LOTTERY_NODE node)
+if(LOTTERY_NODE)
+    add_test(NAME tst_admin_dashboard_browser
+        COMMAND ${LOTTERY_NODE} ${CMAKE_SOURCE_DIR}/tests/browser/dashboard.test.mjs
+            --bin ${CMAKE_BINARY_DIR}/bin --data ${CMAKE_SOURCE_DIR}/../shared/data
+            --screenshot ${CMAKE_BINARY_DIR}/admin-dashboard.png)
+else()
+    add_test(NAME tst_admin_dashboard_browser
+        COMMAND sh -c "echo 'SKIP: node is not installed (scripts/install-deps.sh --with-tools)'; exit 77")
+endif()
+set_tests_properties(tst_admin_dashboard_browser PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 400
+    LABELS "admin;integration;browser")
+if(TARGET lottery-server AND TARGET agency-cli)
+    add_dependencies(tst_admin_http lottery-datagen)
+endif()

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Helpers run through check(); shellcheck thinks them unreachable after abort()'s exit.
+# shellcheck disable=SC2317
+# The commands run in the container are single-quoted on purpose (they expand there).
+# shellcheck disable=SC2016
+# The README's commands on a fresh Debian 12: a container of the local base image debian:bookworm
+# (nothing installed but the base system) with the repository copied in, as root:
+#
+#   tests/docker/readme-commands.sh      (as root, with a running Docker engine; from run-docker-tests.sh)
+#
+#   apt-get install make, make build, make demo   (make installs the rest: scripts/install-deps.sh)
+#   ./generar-compose.sh docker-compose-dev.yaml 2, make docker-compose-up, make docker-compose-logs,
+#   make docker-compose-down              (a host with Docker: the container gets Debian's docker.io
+#                                         and docker-compose and talks to this machine's engine)
+#   a host with Docker but no debootstrap, whose base images are missing: docker/compose.sh
+#   installs debootstrap (scripts/install-deps.sh --debootstrap) before it makes them (here the
+#   engine is a stand-in that reports the images missing, and the bootstrap a stand-in that
+#   records what it found: the real one is tested by the CI's first image build)
+# `make test` is left out (the whole suite: CI runs it on the host).
+#
+# Speed, not content: the container's apt downloads and ccache live in /var/cache/loteria-readme
+# on this machine, so a second run downloads and compiles little (they change nothing the commands
+# do; ccache is put in by this script, the README does not need it). The repository copy sits at
+# the same path inside and outside the container, because the compose file's bind mounts are
+# resolved by this machine's engine. Logs in out/readme-commands/. Last line: `N passed, M failed`.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+readonly ROOT
+readonly BASE_IMAGE=debian:bookworm
+readonly CACHE=/var/cache/loteria-readme
+# Compose names the project after this folder: readme-checkout.
+readonly COPY=/var/tmp/loteria-readme/readme-checkout
+readonly OUT=$ROOT/out/readme-commands
+readonly CONTAINER=loteria-readme-$$
+export LOTTERY_IMAGE_TAG=readme-$$
+
+mkdir -p "$OUT" "$CACHE/apt/archives/partial" "$CACHE/apt/lists/partial" "$CACHE/ccache" \
+    "$(dirname "$COPY")"
+rm -f "$OUT"/*.log
+passed=0
+failed=0
+t0=$SECONDS
+
+say() { echo "[readme-commands $((SECONDS - t0))s] $*"; }
+pass() { passed=$((passed + 1)); echo "PASS: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+check() {
+    local description=$1
+    shift
+    if "$@"; then pass "$description"; else fail "$description"; fi
+}
+
+finish() {
+    docker rm -f "$CONTAINER" >/dev/null 2>&1
+    docker image rm "loteria-server:$LOTTERY_IMAGE_TAG" "loteria-agency:$LOTTERY_IMAGE_TAG" \
+        >/dev/null 2>&1
+    rm -rf "$COPY"
+    say "done in $((SECONDS - t0)) s"
+    echo "$passed passed, $failed failed"
+    [[ $failed -eq 0 && $1 -eq 0 ]]
+    exit
+}
+abort() {
+    fail "$*"
+    finish 1
+}
+trap 'abort "interrupted"' INT TERM
+
+# Runs a shell command in the container, in the repository copy, output to OUT/NAME.log.
+in_container() {
+    local name=$1
+    shift
+    docker exec -w "$COPY" -e DEBIAN_FRONTEND=noninteractive -e LOTTERY_IMAGE_TAG \
+        -e CMAKE_CXX_COMPILER_LAUNCHER=ccache -e CCACHE_DIR=/var/cache/ccache \
+        -e CCACHE_COMPILERCHECK=content -e CCACHE_BASEDIR="$COPY" -e CCACHE_NOHASHDIR=1 \
+        "$CONTAINER" bash -c "$*" >"$OUT/$name.log" 2>&1
+}
+# check + in_container, the time it took in the description, the log's tail on failure.
+step() {
+    local name=$1 description=$2 start=$SECONDS
+    shift 2
+    if in_container "$name" "$@"; then
+        pass "$description ($((SECONDS - start)) s)"
+    else
+        tail -n 25 "$OUT/$name.log"
+        fail "$description (log: $OUT/$name.log)"
+        return 1
+    fi
+}
+
+[[ $(id -u) -eq 0 ]] || abort "must run as root"
+docker info >/dev/null 2>&1 || abort "no Docker engine answers 'docker info'"
+docker image inspect "$BASE_IMAGE" >/dev/null 2>&1 ||
+    abort "no $BASE_IMAGE image (docker/bootstrap-base-images.sh makes it)"
+# One run at a time: the copy's path is fixed (so that ccache finds its earlier compilations).
+exec 9>"$(dirname "$COPY")/lock"
+flock -w 1800 9 || abort "another readme-commands run holds $(dirname "$COPY")/lock"
+
+say "copying the repository to $COPY (the files git knows, as a fresh clone has them)"
+rm -rf "$COPY"
+mkdir -p "$COPY"
+if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+    (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard |
+        xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
+        tar --null -T - -c) | tar -x -C "$COPY" || abort "copying the repository"
+else
+    tar -C "$ROOT" --exclude='./build*' --exclude=./out --exclude=./.data --exclude=./secrets \
+        -c . | tar -x -C "$COPY" || abort "copying the repository"
+fi
+
+docker run -d --name "$CONTAINER" --network bridge \
+    -v /var/run/docker.sock:/var/run/docker.sock \
+    -v "$COPY:$COPY" \
+    -v "$CACHE/apt/archives:/var/cache/apt/archives" \
+    -v "$CACHE/apt/lists:/var/lib/apt/lists" \
+    -v "$CACHE/ccache:/var/cache/ccache" \
+    "$BASE_IMAGE" sleep infinity >/dev/null || abort "starting a $BASE_IMAGE container"
+pass "fresh $BASE_IMAGE container $CONTAINER"
+# Keep the downloaded packages in the mounted cache (the base image deletes them after each
+# install, as the official images do).
+in_container apt-cache 'rm -f /etc/apt/apt.conf.d/docker-clean' || abort "apt cache setup"
+check "the container starts without the project's tools" \
+    in_container fresh '! command -v cmake && ! command -v g++ && ! command -v debootstrap &&
+        ! command -v docker'
+# ccache only speeds the build up (CMake takes CMAKE_CXX_COMPILER_LAUNCHER from the environment).
+in_container ccache 'apt-get update -qq && apt-get install -y -qq --no-install-recommends ccache' ||
+    abort "installing ccache (log: $OUT/ccache.log)"
+
+say "the README's first commands: make itself, make build, make demo"
+step make-install "apt-get update && apt-get install -y make" \
+    'apt-get update && apt-get install -y make' || finish 1
+step make-build "make build" 'make build' || finish 1
+step make-demo "make demo" 'make demo'
+check "make demo printed 5 agencies' winners" \
+    test "$(grep -c '^agency [1-5]: consulta_ganadores | result: success | cant_ganadores: ' \
+        "$OUT/make-demo.log")" -eq 5
+
+say "the Docker targets, from a host with Docker"
+step docker-install "install Docker (the README's prerequisite: docker.io, docker-compose)" \
+    'apt-get install -y -qq --no-install-recommends docker.io docker-compose >/dev/null' || finish 1
+step generar-compose "./generar-compose.sh docker-compose-dev.yaml 2" \
+    'mkdir -p .data && build/bin/lottery-datagen --out .data --agencies 2 --bets 500 --seed 7 &&
+     ./generar-compose.sh docker-compose-dev.yaml 2'
+step compose-up "make docker-compose-up" 'make docker-compose-up' || {
+    in_container compose-down-after-failure 'make docker-compose-down'
+    finish 1
+}
+# The agencies finish, then the logs hold their winners (follow for a bounded time).
+check "make docker-compose-logs shows both agencies' winners" in_container compose-logs '
+    for _ in $(seq 1 120); do
+        n=$(timeout 5 make -s docker-compose-logs 2>/dev/null |
+            grep -c "action: consulta_ganadores | result: success | cant_ganadores: ")
+        [ "$n" -ge 2 ] && exit 0
+        sleep 1
+    done
+    exit 1'
+step compose-down "make docker-compose-down" 'make docker-compose-down'
+check "make docker-compose-down left no container or network of the project" test -z \
+    "$(docker ps -aq --filter label=com.docker.compose.project=readme-checkout
+       docker network ls -q --filter label=com.docker.compose.project=readme-checkout)"
+
+say "a host with Docker but no debootstrap, whose base images are missing"
+# A stand-in engine (the base images missing, everything else as the real one answers) and a
+# stand-in bootstrap that records what it found; the real install runs.
+in_container probe-setup "
+    mkdir -p /tmp/probe/bin &&
+    cat >/tmp/probe/bin/docker <<'EOF'
+#!/bin/sh
+case \"\$1 \$2\" in
+    'image inspect') exit 1 ;;
+    'info '*|info) exit 0 ;;
+esac
+echo \"stand-in docker: unexpected \$*\" >&2
+exit 1
+EOF
+    chmod +x /tmp/probe/bin/docker" || abort "probe setup"
+step no-debootstrap "docker/compose.sh installs debootstrap before making the base images" '
+    ! command -v debootstrap || { echo "debootstrap is already installed"; exit 1; }
+    cp docker/bootstrap-base-images.sh /tmp/probe/bootstrap.saved
+    printf "#!/bin/sh\necho \"bootstrap stand-in: debootstrap at \$(command -v debootstrap)\"\n" \
+        >docker/bootstrap-base-images.sh
+    PATH=/tmp/probe/bin:$PATH docker/compose.sh image; status=$?
+    cp /tmp/probe/bootstrap.saved docker/bootstrap-base-images.sh
+    command -v debootstrap && exit 0
+    echo "compose.sh exited $status and debootstrap is still missing"; exit 1'
+check "compose.sh said it installs debootstrap, then bootstrapped with it" \
+    grep -q 'bootstrap stand-in: debootstrap at /usr/sbin/debootstrap' "$OUT/no-debootstrap.log"
+finish 0

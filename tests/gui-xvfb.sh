@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# agency-gui as a real X11 window (QT_QPA_PLATFORM=xcb under xvfb-run) against a real
+# lottery-server: scripts/make-gui-screenshot.sh's upload, in each language, must receive the
+# winners and save a non-empty PNG. Exit 77 (CTest: skipped) when xvfb-run is not installed.
+#   tests/gui-xvfb.sh BIN_DIR
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+if ! command -v xvfb-run >/dev/null; then
+    echo "SKIP: xvfb-run is not installed (apt-get install xvfb xauth)"
+    exit 77
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for lang in es en; do
+    GUI_SCREENSHOT_PLATFORM=xvfb GUI_SCREENSHOT_LANG=$lang \
+        "$root/scripts/make-gui-screenshot.sh" "$1" "$work/$lang.png"
+    [[ -s "$work/$lang.png" ]] || { echo "FAIL: no $lang screenshot"; exit 1; }
+    echo "PASS: real window under Xvfb, --lang $lang, winners received"
+done

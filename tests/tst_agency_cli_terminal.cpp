@@ -1,0 +1,350 @@
+// agency-cli as a person at a terminal sees it and as Docker or a pipe sees it: the real program
+// against a real lottery-server on loopback, its stderr (and stdout) on a pseudo-terminal made
+// with openpty(), or on pipes. With a terminal: one progress line redrawn in place (\r, clear to
+// the end of the line), never wider than the terminal, then the translated summary. Without one,
+// or with --no-progress: nothing but the log lines, the same as always.
+#include "support/program_runner.h"
+
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSocketNotifier>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <pty.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+using namespace lottery::testing;
+
+namespace {
+
+constexpr int kTimeoutMs = 60000;
+const QRegularExpression kLogLine(
+    QStringLiteral("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [A-Z]+ action: [a-z_]+ \\| result: "
+                   "(success|fail|in_progress)( \\| [A-Za-z0-9_]+: [^|]*)*$"));
+
+// A pseudo-terminal of `columns` columns; the child gets the slave side, the test reads the master.
+class Pty
+{
+public:
+    explicit Pty(int columns)
+    {
+        winsize size {};
+        size.ws_col = static_cast<unsigned short>(columns);
+        size.ws_row = 24;
+        m_ok = ::openpty(&m_master, &m_slave, nullptr, nullptr, &size) == 0;
+        if (m_ok)
+            ::fcntl(m_master, F_SETFL, ::fcntl(m_master, F_GETFL) | O_NONBLOCK);
+    }
+    ~Pty()
+    {
+        if (m_ok) {
+            ::close(m_master);
+            if (m_slave >= 0)
+                ::close(m_slave);
+        }
+    }
+    bool ok() const { return m_ok; }
+    int slave() const { return m_slave; }
+    int master() const { return m_master; }
+    void closeSlave()
+    {
+        ::close(m_slave);
+        m_slave = -1;
+    }
+    void drain()
+    {
+        char buffer[4096];
+        for (;;) {
+            const ssize_t n = ::read(m_master, buffer, sizeof buffer);
+            if (n > 0) {
+                m_output.append(buffer, n);
+                continue;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            return; // EAGAIN: nothing now; EIO: the child side is closed
+        }
+    }
+    QByteArray output() const { return m_output; }
+
+private:
+    int m_master = -1;
+    int m_slave = -1;
+    bool m_ok = false;
+    QByteArray m_output;
+};
+
+struct Run {
+    int exitCode = -1;
+    QByteArray stdoutBytes; // the pipe, when stdout was not the terminal
+    QByteArray stderrBytes; // the pipe, when stderr was not the terminal
+    QByteArray terminal; // what the terminal received
+};
+
+enum class Wiring { Pipes, StderrOnTerminal, BothOnTerminal };
+
+Run runAgency(const QStringList &arguments, Wiring wiring, int columns = 80)
+{
+    Run run;
+    Pty pty(columns);
+    if (wiring != Wiring::Pipes && !pty.ok())
+        return run;
+    QProcess process;
+    process.setProgram(binaryPath(QStringLiteral("agency-cli")));
+    process.setArguments(arguments);
+    const int slave = pty.slave();
+    if (wiring != Wiring::Pipes) {
+        process.setChildProcessModifier([slave, wiring] {
+            ::dup2(slave, STDERR_FILENO);
+            if (wiring == Wiring::BothOnTerminal)
+                ::dup2(slave, STDOUT_FILENO);
+        });
+    }
+    std::unique_ptr<QSocketNotifier> notifier;
+    if (wiring != Wiring::Pipes) {
+        notifier = std::make_unique<QSocketNotifier>(pty.master(), QSocketNotifier::Read);
+        QObject::connect(notifier.get(), &QSocketNotifier::activated, [&pty] { pty.drain(); });
+    }
+    process.start();
+    if (!process.waitForStarted(kTimeoutMs))
+        return run;
+    if (wiring != Wiring::Pipes)
+        pty.closeSlave(); // only the child holds it now: EIO once it exits
+    QDeadlineTimer deadline(kTimeoutMs);
+    while (process.state() != QProcess::NotRunning && !deadline.hasExpired())
+        QTest::qWait(20); // the notifier drains the terminal meanwhile
+    if (wiring != Wiring::Pipes) {
+        notifier.reset();
+        pty.drain();
+    }
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    run.stdoutBytes = process.readAllStandardOutput();
+    run.stderrBytes = process.readAllStandardError();
+    run.terminal = pty.output();
+    return run;
+}
+
+// The lines of `bytes`; with `onlyLogLines`, fails unless every one is a log line.
+QStringList lines(const QByteArray &bytes)
+{
+    QStringList result = QString::fromUtf8(bytes).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    for (QString &line : result)
+        line.remove(QLatin1Char('\r'));
+    return result;
+}
+
+bool allLogLines(const QByteArray &bytes, QString *bad)
+{
+    for (const QString &line : lines(bytes)) {
+        if (!kLogLine.match(line).hasMatch()) {
+            *bad = line;
+            return false;
+        }
+    }
+    return true;
+}
+
+// Every redraw of the progress line: "\r", the text, "clear to the end of the line".
+QStringList redraws(const QByteArray &terminal)
+{
+    static const QRegularExpression redraw(QStringLiteral("\r([^\r\n\x1b]*)\x1b\\[K"));
+    QStringList result;
+    auto it = redraw.globalMatch(QString::fromUtf8(terminal));
+    while (it.hasNext()) {
+        const QString text = it.next().captured(1);
+        if (!text.isEmpty())
+            result << text;
+    }
+    return result;
+}
+
+// Log lines without their timestamps and the summary's timing fields, to compare two runs.
+QStringList comparable(const QByteArray &bytes)
+{
+    static const QRegularExpression varying(QStringLiteral(
+        "\\| (ack_p50_ms|ack_p99_ms|ack_max_ms|segundos|vmhwm_kib|port|pid|elapsed_ms|ms|"
+        "duracion_ms|latencia_ms): [^|]*"));
+    QStringList result;
+    for (QString line : lines(bytes)) {
+        line = line.mid(20); // "YYYY-MM-DD HH:MM:SS "
+        line.replace(varying, QStringLiteral("| \\1: X"));
+        result << line;
+    }
+    return result;
+}
+
+} // namespace
+
+class TestAgencyCliTerminal : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void progressOnTerminal_data();
+    void progressOnTerminal();
+    void withoutTerminalOnlyLogLines_data();
+    void withoutTerminalOnlyLogLines();
+    void badSettingsOnTerminalAreTranslated();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_file;
+    int m_winners = 0;
+};
+
+void TestAgencyCliTerminal::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_file = m_dir.filePath(QStringLiteral("agency-1.csv"));
+    writeAgencyFile(m_file, 1, 20000, 97);
+    m_winners = countWinnersInFile(m_file);
+    QVERIFY(m_winners > 0);
+}
+
+void TestAgencyCliTerminal::progressOnTerminal_data()
+{
+    QTest::addColumn<QString>("language");
+    QTest::addColumn<int>("columns");
+    QTest::addColumn<bool>("stdoutOnTerminal");
+    QTest::addColumn<QString>("rateWord");
+    QTest::addColumn<QString>("summaryWord");
+
+    QTest::newRow("spanish, 80 columns, log to a pipe") << "es" << 80 << false << "apuestas/s"
+                                                        << "ganadores";
+    QTest::newRow("english, 80 columns, log to a pipe") << "en" << 80 << false << "bets/s"
+                                                        << "winners";
+    QTest::newRow("spanish, 40 columns, both on the terminal") << "es" << 40 << true << "apuestas/s"
+                                                               << "ganadores";
+}
+
+void TestAgencyCliTerminal::progressOnTerminal()
+{
+    QFETCH(QString, language);
+    QFETCH(int, columns);
+    QFETCH(bool, stdoutOnTerminal);
+    QFETCH(QString, rateWord);
+    QFETCH(QString, summaryWord);
+
+    ServerProcess server;
+    QVERIFY(server.start(
+        1, m_dir.filePath(QStringLiteral("bets-%1-%2.csv").arg(language).arg(columns))));
+    // Small batches and window: the upload lasts several redraws.
+    const Run run = runAgency(
+        {QStringLiteral("--agency"), QStringLiteral("1"), QStringLiteral("--server"),
+            server.address(), QStringLiteral("--file"), m_file, QStringLiteral("--batch-max"),
+            QStringLiteral("5"), QStringLiteral("--window"), QStringLiteral("2"),
+            QStringLiteral("--lang"), language},
+        stdoutOnTerminal ? Wiring::BothOnTerminal : Wiring::StderrOnTerminal, columns);
+    QCOMPARE(run.exitCode, 0);
+
+    // The bar is redrawn in place: carriage returns and clear-to-end-of-line, no scrolling.
+    QVERIFY2(run.terminal.contains("\r"), run.terminal.constData());
+    QVERIFY2(run.terminal.contains("\x1b[K"), run.terminal.constData());
+    const QStringList shown = redraws(run.terminal);
+    int barLines = 0;
+    for (const QString &line : shown) {
+        QVERIFY2(line.size() < columns,
+            qPrintable(QStringLiteral("wider than %1: '%2'").arg(columns).arg(line)));
+        if (line.contains(rateWord))
+            ++barLines;
+        // A person's terminal never gets a log line when the bar is on it.
+        QVERIFY2(!line.contains(QLatin1String("action: ")), qPrintable(line));
+    }
+    QVERIFY2(barLines >= 1, run.terminal.constData());
+    // The summary names the winners in the chosen language.
+    QVERIFY2(QString::fromUtf8(run.terminal).contains(summaryWord), run.terminal.constData());
+    QVERIFY2(QString::fromUtf8(run.terminal).contains(QString::number(m_winners)),
+        run.terminal.constData());
+
+    if (stdoutOnTerminal) {
+        QVERIFY(run.stdoutBytes.isEmpty());
+    } else {
+        // The log still goes where stdout points (a file, a pipe), whole and unchanged.
+        QString bad;
+        QVERIFY2(allLogLines(run.stdoutBytes, &bad), qPrintable(bad));
+        QVERIFY(run.stdoutBytes.contains(
+            QStringLiteral("action: consulta_ganadores | result: success | cant_ganadores: %1")
+                .arg(m_winners)
+                .toUtf8()));
+    }
+    QVERIFY(server.terminate());
+}
+
+void TestAgencyCliTerminal::withoutTerminalOnlyLogLines_data()
+{
+    QTest::addColumn<bool>("terminalWithNoProgress");
+    QTest::newRow("pipes (Docker, a pipe)") << false;
+    QTest::newRow("stderr on a terminal, --no-progress") << true;
+}
+
+void TestAgencyCliTerminal::withoutTerminalOnlyLogLines()
+{
+    QFETCH(bool, terminalWithNoProgress);
+
+    // The reference: exactly what the program wrote before it knew about terminals, the log
+    // lines on stdout and nothing on stderr, in English even when the system is Spanish.
+    ServerProcess reference;
+    QVERIFY(reference.start(
+        1, m_dir.filePath(QStringLiteral("ref-%1.csv").arg(terminalWithNoProgress))));
+    qputenv("LANG", "es_AR.UTF-8");
+    QStringList arguments {QStringLiteral("--agency"), QStringLiteral("1"),
+        QStringLiteral("--server"), reference.address(), QStringLiteral("--file"), m_file};
+    const Run piped = runAgency(arguments, Wiring::Pipes);
+    QVERIFY(reference.terminate());
+
+    ServerProcess server;
+    QVERIFY(server.start(
+        1, m_dir.filePath(QStringLiteral("other-%1.csv").arg(terminalWithNoProgress))));
+    arguments[3] = server.address();
+    if (terminalWithNoProgress)
+        arguments << QStringLiteral("--no-progress");
+    const Run run
+        = runAgency(arguments, terminalWithNoProgress ? Wiring::StderrOnTerminal : Wiring::Pipes);
+    qunsetenv("LANG");
+    QVERIFY(server.terminate());
+
+    QCOMPARE(run.exitCode, 0);
+    QVERIFY2(run.stderrBytes.isEmpty(), run.stderrBytes.constData());
+    QVERIFY2(run.terminal.isEmpty(), run.terminal.constData());
+    QString bad;
+    QVERIFY2(allLogLines(run.stdoutBytes, &bad), qPrintable(bad));
+    QVERIFY(run.stdoutBytes.contains(
+        QStringLiteral("action: consulta_ganadores | result: success | cant_ganadores: %1")
+            .arg(m_winners)
+            .toUtf8()));
+    // The same lines, in the same order, as the plain piped run.
+    QCOMPARE(comparable(run.stdoutBytes).size(), comparable(piped.stdoutBytes).size());
+    QCOMPARE(comparable(run.stdoutBytes).filter(QStringLiteral("action: config")).size(), 1);
+    QVERIFY(piped.stderrBytes.isEmpty());
+}
+
+void TestAgencyCliTerminal::badSettingsOnTerminalAreTranslated()
+{
+    const Run spanish = runAgency({QStringLiteral("--agency"), QStringLiteral("0"),
+                                      QStringLiteral("--lang"), QStringLiteral("es")},
+        Wiring::StderrOnTerminal);
+    QCOMPARE(spanish.exitCode, 2);
+    QVERIFY2(QString::fromUtf8(spanish.terminal)
+                 .contains(QString::fromUtf8("no es un número de agencia")),
+        spanish.terminal.constData());
+    // The log line keeps its English text: it is an interface.
+    QVERIFY2(spanish.stdoutBytes.contains(
+                 "action: config | result: fail | error: --agency: '0' is not an agency number"),
+        spanish.stdoutBytes.constData());
+
+    const Run piped = runAgency({QStringLiteral("--agency"), QStringLiteral("0"),
+                                    QStringLiteral("--lang"), QStringLiteral("es")},
+        Wiring::Pipes);
+    QCOMPARE(piped.exitCode, 2);
+    QVERIFY(piped.stderrBytes.isEmpty());
+    QString bad;
+    QVERIFY2(allLogLines(piped.stdoutBytes, &bad), qPrintable(bad));
+}
+
+QTEST_GUILESS_MAIN(TestAgencyCliTerminal)
+#include "tst_agency_cli_terminal.moc"
