@@ -1,4 +1,6 @@
 #include "server/lottery_server.h"
+#include "server/bet_store_factory.h"
+#include "server/draw_notifier.h"
 
 #include "common/log.h"
 #include "common/process_stats.h"
@@ -66,7 +68,7 @@ LotteryServer::~LotteryServer()
 
 std::unique_ptr<BetStore> LotteryServer::makeDefaultStore(const ServerConfig &config)
 {
-    return std::make_unique<FileBetStore>(config.storagePath, config.agencies);
+    return makeBetStore(config);
 }
 
 bool LotteryServer::start()
@@ -106,9 +108,23 @@ bool LotteryServer::start()
     m_store = m_storeFactory(m_config);
     if (!m_store || !m_store->open()) {
         m_error = m_store ? m_store->errorString() : QStringLiteral("no store to open");
+        m_storeFailed = true;
+        LOTTERY_LOG_FAIL("almacenamiento")
+            .field(u"store", m_store ? m_store->describe() : QString())
+            .field(u"error", m_error);
         return false;
     }
     LOTTERY_LOG_SUCCESS("almacenamiento").field(u"store", m_store->describe());
+    if (m_config.usesDatabase()) {
+        // Another instance may record the draw: its NOTIFY (or the poll) wakes our held
+        // GET_WINNERS. startDraw() is idempotent and reads the draw from the database.
+        m_drawNotifier = std::make_unique<DrawNotifier>(m_config.database);
+        connect(m_drawNotifier.get(), &DrawNotifier::drawRecorded, this, [this] {
+            if (!m_winners)
+                startDraw();
+        });
+        m_drawNotifier->start();
+    }
     const QHash<quint32, AgencyProgress> recovered = m_store->durableProgress();
     for (auto it = recovered.cbegin(); it != recovered.cend(); ++it)
         m_metrics.restoreAgency(it.key(), it->storedBets, it->lastSequence, it->done);

@@ -32,6 +32,8 @@
 
 namespace lottery::server {
 
+class DrawNotifier;
+
 // Builds the store the server opens at start(). The default builds the embedded FileBetStore on
 // config.storagePath; another store (or a FileBetStore with another sync function) comes in here.
 using BetStoreFactory = std::function<std::unique_ptr<BetStore>(const ServerConfig &config)>;
@@ -56,6 +58,8 @@ public:
 
     int sessionCount() const { return static_cast<int>(m_sessions.size()); }
     bool drawCompleted() const { return m_winners.has_value(); }
+    // start() failed because the store could not be opened (the program exits with 2).
+    bool storeFailed() const { return m_storeFailed; }
 
     // For the admin endpoint (same thread): counters, and what only the main thread knows.
     const ServerMetrics &metrics() const { return m_metrics; }
@@ -114,6 +118,8 @@ private:
     QThreadPool m_authPool;
     PoolDispatcher m_authWorkers {m_authPool, m_results};
     std::unique_ptr<BetStore> m_store;
+    std::unique_ptr<DrawNotifier> m_drawNotifier; // PostgreSQL store only
+    bool m_storeFailed = false;
     QHash<quint64, Session *> m_sessions;
     QHash<quint32, quint64> m_sessionByAgency; // live session of each agency
     // HELLOs (by agency: only the newest session) waiting, without a thread, for writes of a

@@ -115,6 +115,12 @@ int main(int argc, char *argv[])
     QObject::connect(
         &server, &lottery::server::LotteryServer::finished, &app, &QCoreApplication::quit);
     if (!server.start()) {
+        if (server.storeFailed()) {
+            // Logged as `action: almacenamiento | result: fail`; like a configuration error, a
+            // database that cannot be reached, refuses the password or has a newer schema is
+            // not something a restart fixes by itself.
+            return ConfigLoadResult::kExitConfigError;
+        }
         LOTTERY_LOG_FAIL("listen").field(u"error", server.errorString());
         return 1;
     }

@@ -329,6 +329,32 @@ std::optional<AgencyProgress> PostgresBetStore::welcome(
     return progress;
 }
 
+QHash<quint32, AgencyProgress> PostgresBetStore::durableProgress() const
+{
+    QHash<quint32, AgencyProgress> progress;
+    QString error;
+    // The per-thread connection cache is not the store's logical state; reading through it
+    // changes nothing a caller can see.
+    PostgresConnection *db = const_cast<PostgresBetStore *>(this)->connection(&error);
+    if (!db) {
+        LOTTERY_LOG_FAIL("durable_progress").field(u"error", error);
+        return progress;
+    }
+    // Every instance's committed rows: the counts also cover what other instances stored.
+    PgResult rows = db->query(
+        "SELECT agency, last_sequence, stored_bets, done FROM agencies ORDER BY agency", {});
+    if (!rows.ok()) {
+        LOTTERY_LOG_FAIL("durable_progress").field(u"error", db->lastError());
+        return progress;
+    }
+    for (int row = 0; row < rows.rows(); ++row) {
+        progress.insert(static_cast<quint32>(rows.unsignedInteger(row, 0)),
+            AgencyProgress {
+                rows.unsignedInteger(row, 1), rows.unsignedInteger(row, 2), rows.boolean(row, 3)});
+    }
+    return progress;
+}
+
 std::vector<BatchDecision> PostgresBetStore::append(
     WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches)
 {

@@ -64,6 +64,7 @@ public:
         quint32 agency, QDeadlineTimer deadline, QString *error) override;
     std::vector<BatchDecision> append(
         WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches) override;
+    QHash<quint32, AgencyProgress> durableProgress() const override;
     DoneDecision markDone(quint32 agency) override;
     DrawResult draw() override;
 

@@ -17,9 +17,10 @@ lottery_add_test(tst_postgres_failover
     LIBS lottery::postgres_store lottery_postgres_test_support ZLIB::ZLIB
     LABELS postgres long TIMEOUT 300)
 
-# tst_postgres_servers.cpp (two real lottery-server instances on one database, agency-cli
-# failing over between them: kill -9 of one instance mid-upload at seeded points, restart -m
-# immediate mid-upload, start-up errors exit 2) is registered once the server wiring lands:
-# it needs LotteryServer on the store seam (branch `store`) and the agencies' address lists.
-# lottery_add_test(tst_postgres_servers
-#     LIBS lottery_test_support lottery_postgres_test_support LABELS postgres long TIMEOUT 300)
+# Two real lottery-server instances on one database and agency-cli processes: kill -9 of one
+# instance mid-upload at seeded points, restart -m immediate mid-upload, start-up errors exit 2.
+lottery_add_test(tst_postgres_servers
+    LIBS lottery_test_support lottery_postgres_test_support LABELS postgres long TIMEOUT 300)
+if(TARGET lottery-server AND TARGET agency-cli)
+    add_dependencies(tst_postgres_servers lottery-server agency-cli)
+endif()

@@ -20,4 +20,7 @@ endif()
 lottery_add_test(tst_reconnect LIBS lottery::server LABELS server concurrency TIMEOUT 300)
 # The BetStore contract, run against every store in its factory list.
 find_package(ZLIB REQUIRED)
-lottery_add_test(tst_store_contract LIBS lottery::server ZLIB::ZLIB LABELS server concurrency)
+# Both stores: the file store, and the PostgreSQL one on a cluster it starts itself (postgres.cmake's
+# harness library; CMake resolves the target at generation time).
+lottery_add_test(tst_store_contract LIBS lottery::server lottery_postgres_test_support ZLIB::ZLIB
+    LABELS server concurrency postgres)
