@@ -28,8 +28,9 @@
 # Two server instances (`server1`, `server2`) on one PostgreSQL (`database`, image built from
 # docker/postgres/Dockerfile on the local Debian base, data on the compose project's volume
 # `pgdata`), and N agencies spread over both: odd agencies list server1 first, even ones server2,
-# each listing both (CLI_SERVER_ADDRESS=a:12345,b:12345) and failing over in order. The database
-# password is made once in ./secrets/db-password; the servers get it as PGPASSWORD from
+# each listing both (CLI_SERVER_ADDRESS=a:12345,b:12345) and failing over in order. server1's
+# admin endpoint is on 127.0.0.1:${LOTTERY_ADMIN_PORT:-9180}, server2's on the next port. The
+# database password is made once in ./secrets/db-password; the servers get it as PGPASSWORD from
 # ./secrets/database.env (an env_file: never in the compose file, never on a command line).
 # See docs/OPERATIONS.md.
 set -euo pipefail
@@ -123,6 +124,9 @@ fi
 admin_port=${LOTTERY_ADMIN_PORT:-9180}
 if ! [[ "$admin_port" =~ ^[0-9]+$ ]] || ((10#$admin_port < 1 || 10#$admin_port > 65535)); then
     fail "LOTTERY_ADMIN_PORT must be a port number, got '$admin_port'"
+fi
+if ((postgres && 10#$admin_port == 65535)); then
+    fail "LOTTERY_ADMIN_PORT: --postgres publishes two admin ports, $admin_port and the next one"
 fi
 # The admin token: off the container's loopback the server requires one. Kept when present.
 if [[ ! -s ./secrets/admin.token ]]; then
@@ -251,6 +255,9 @@ services:
 EOF
     local server
     for server in 1 2; do
+        # Each instance its own admin endpoint on the host's loopback: server1 on the admin
+        # port, server2 on the next one.
+        local port=$((10#$admin_port + server - 1))
         cat <<EOF
 
   server$server:
@@ -258,10 +265,16 @@ EOF
     image: loteria-server:$image_tag
     environment:
 $agencies_line$server_secrets      - SERVER_DATABASE=host=database port=5432 dbname=lottery user=lottery
+      - SERVER_ADMIN_PORT=$port
+      - SERVER_ADMIN_IP=0.0.0.0
+      - SERVER_ADMIN_TOKEN_FILE=/run/secrets/admin.token
     env_file:
       - ./secrets/database.env
+    ports:
+      - "127.0.0.1:$port:$port"
     volumes:
       - ./server/config.ini:/app/config.ini:ro
+      - ./secrets/admin.token:/run/secrets/admin.token:ro
 $server_volumes    networks:
       - testing_net
     depends_on:
