@@ -319,6 +319,7 @@ private slots:
 
 private:
     QString storage() const { return m_dir->filePath(QStringLiteral("bets.csv")); }
+    // The agency files, or an empty list when one cannot be written: the caller QVERIFYs it.
     QStringList writeFiles(int agencies, int bets, int winnerEvery);
     // Starts one agency-cli per file (agency i+1 for files[i]).
     void startAgencies(std::vector<std::unique_ptr<AgencyProcess>> &agencies,
@@ -344,7 +345,8 @@ QStringList TestReliability::writeFiles(int agencies, int bets, int winnerEvery)
     QStringList files;
     for (int agency = 1; agency <= agencies; ++agency) {
         files << m_dir->filePath(QStringLiteral("agency-%1.csv").arg(agency));
-        writeAgencyFile(files.back(), agency, bets + agency * 17, winnerEvery + agency);
+        if (!writeAgencyFile(files.back(), agency, bets + agency * 17, winnerEvery + agency))
+            return {};
     }
     return files;
 }
@@ -413,6 +415,7 @@ void TestReliability::killNineAtRandomPointsStoresEachBetOnce()
     QRandomGenerator random(seed);
 
     const QStringList files = writeFiles(4, 30000, 97);
+    QVERIFY(!files.isEmpty());
     Server server(storage(), 4);
     QVERIFY2(server.start(), server.output().constData());
     std::vector<std::unique_ptr<AgencyProcess>> agencies;
@@ -468,6 +471,7 @@ void TestReliability::tornTailIsTruncatedOnRestart()
     QFETCH(int, journalTail);
     QFETCH(int, journalCut);
     const QStringList files = writeFiles(2, 400, 37);
+    QVERIFY(!files.isEmpty());
     const QString journal = storage() + QStringLiteral(".journal");
     Server server(storage(), 2);
     QVERIFY2(server.start(), server.output().constData());
@@ -517,6 +521,7 @@ void TestReliability::tornTailIsTruncatedOnRestart()
 void TestReliability::sigtermUnderLoadLosesNothing()
 {
     const QStringList files = writeFiles(3, 8000, 113);
+    QVERIFY(!files.isEmpty());
     Server server(storage(), 3);
     QVERIFY2(server.start(), server.output().constData());
     std::vector<std::unique_ptr<AgencyProcess>> agencies;
@@ -571,6 +576,7 @@ void TestReliability::fullDiskRefusesAndKeepsAcknowledgedBets()
         = qScopeGuard([mountPoint] { QProcess::execute(QStringLiteral("umount"), {mountPoint}); });
 
     const QStringList files = writeFiles(1, 8000, 50); // about 500 KB of CSV: does not fit
+    QVERIFY(!files.isEmpty());
     const QString smallStorage = mountPoint + QStringLiteral("/bets.csv");
     {
         Server server(smallStorage, 1);
@@ -628,6 +634,7 @@ void TestReliability::fdatasyncFailureStopsAcknowledging()
     constexpr int kFailingCall = 13;
     constexpr int kBatchSize = 20;
     const QStringList files = writeFiles(1, 3000, 41);
+    QVERIFY(!files.isEmpty());
     std::vector<protocol::Bet> bets;
     {
         QFile file(files[0]);
@@ -710,6 +717,7 @@ void TestReliability::hostilePeersWhileAgenciesRun()
     using protocol::ErrorCode;
     // Agencies 1..3 are real; agency 4 is played by the test, so the draw also waits for it.
     const QStringList files = writeFiles(3, 4000, 71);
+    QVERIFY(!files.isEmpty());
     constexpr int kMaxConnections = 40;
     Server server(storage(), 4);
     server.setEnvironment(QStringLiteral("SERVER_FRAME_TIMEOUT_MS"), QStringLiteral("500"));
@@ -999,6 +1007,7 @@ void TestReliability::acceptResumesAfterRunningOutOfDescriptors()
     QSKIP("descriptor exhaustion breaks UBSan's own vptr probe; runs in the normal build");
 #endif
     const QStringList files = writeFiles(1, 300, 29);
+    QVERIFY(!files.isEmpty());
     Server server(storage(), 1);
     // bash's `ulimit -n` sets the hard limit too: the server cannot raise it back.
     const QStringList wrapper {QStringLiteral("bash"), QStringLiteral("-c"),
