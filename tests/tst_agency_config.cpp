@@ -384,7 +384,7 @@ void TestAgencyConfig::serverListFromEachSource()
     QFETCH(QString, servers);
     QFETCH(QString, error);
     if (!yaml.isEmpty())
-        writeFile("config.yaml", yaml);
+        QVERIFY(writeFile("config.yaml", yaml));
     QProcessEnvironment environment;
     environment.insert("CLI_ID", "1");
     if (!env.isEmpty())
@@ -436,7 +436,7 @@ void TestAgencyConfig::tokenFile()
     QFETCH(QByteArray, content);
     QFETCH(QString, token);
     QFETCH(QString, error);
-    writeFile("agency.token", content);
+    QVERIFY(writeFile("agency.token", content));
     const auto status = load({"--agency", "1", "--token-file", "agency.token"});
     if (!token.isEmpty()) {
         QCOMPARE(status, AgencyConfigLoader::Status::Ok);
