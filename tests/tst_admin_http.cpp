@@ -310,12 +310,14 @@ private slots:
 
 private:
     QString path(const QString &name) const { return m_dir->filePath(name); }
+    // The agency files, or an empty list when one cannot be written: the caller QVERIFYs it.
     QStringList writeFiles(int agencies, int bets)
     {
         QStringList files;
         for (int agency = 1; agency <= agencies; ++agency) {
             const QString file = path(QStringLiteral("agency-%1.csv").arg(agency));
-            writeAgencyFile(file, agency, bets, kWinnerEvery);
+            if (!writeAgencyFile(file, agency, bets, kWinnerEvery))
+                return {};
             files << file;
         }
         return files;
@@ -363,6 +365,7 @@ void TestAdminHttp::everyEndpointDuringARealRun()
     constexpr int kAgencies = 3;
     constexpr int kBets = 1500;
     const QStringList files = writeFiles(kAgencies, kBets);
+    QVERIFY(!files.isEmpty());
     Server server;
     const QString storage = path(QStringLiteral("bets.csv"));
     QVERIFY2(server.start({"--agencies", QString::number(kAgencies), "--storage", storage,
@@ -642,6 +645,7 @@ void TestAdminHttp::answersDuringAStalledFdatasync()
     if (strace.isEmpty())
         QSKIP("strace is not installed");
     const QStringList files = writeFiles(1, 400);
+    QVERIFY(!files.isEmpty());
     Server server;
     // Every fdatasync takes 4 s: a batch task holds its worker for 8 s.
     const QStringList wrapper {strace, QStringLiteral("-f"), QStringLiteral("-qq"),
@@ -683,6 +687,7 @@ void TestAdminHttp::notReadyAfterAStorageFailure()
     if (strace.isEmpty())
         QSKIP("strace is not installed");
     const QStringList files = writeFiles(1, 3000);
+    QVERIFY(!files.isEmpty());
     Server server;
     // One worker, so strace's per-thread count is the server's: the 13th fdatasync fails (EIO).
     server.setEnvironment(QStringLiteral("SERVER_WORKERS"), QStringLiteral("1"));
@@ -744,6 +749,7 @@ void TestAdminHttp::concurrentScrapesWhileAgenciesUpload()
     constexpr int kBets = 20000;
     constexpr int kScrapes = 200;
     const QStringList files = writeFiles(kAgencies, kBets);
+    QVERIFY(!files.isEmpty());
     Server server;
     QVERIFY2(server.start({"--agencies", QString::number(kAgencies), "--storage",
                  path(QStringLiteral("bets.csv")), "--admin-port", "0"}),
@@ -818,6 +824,7 @@ void TestAdminHttp::idleConnectionFloodIsCapped()
     // (which share the process's descriptors) are served, and the console answers once they go.
     constexpr int kFlood = 600;
     const QStringList files = writeFiles(1, 500);
+    QVERIFY(!files.isEmpty());
     Server server;
     QVERIFY2(server.start({"--agencies", "1", "--storage", path(QStringLiteral("bets.csv")),
                  "--admin-port", "0"}),

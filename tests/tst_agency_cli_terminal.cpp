@@ -201,7 +201,7 @@ void TestAgencyCliTerminal::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     m_file = m_dir.filePath(QStringLiteral("agency-1.csv"));
-    writeAgencyFile(m_file, 1, 20000, 97);
+    QVERIFY(writeAgencyFile(m_file, 1, 20000, 97));
     m_winners = countWinnersInFile(m_file);
     QVERIFY(m_winners > 0);
 }

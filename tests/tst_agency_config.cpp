@@ -40,11 +40,12 @@ private slots:
     void tokenFile();
 
 private:
-    void writeFile(const QString &name, const QByteArray &content)
+    // False when the file cannot be written: the caller QVERIFYs it.
+    [[nodiscard]] bool writeFile(const QString &name, const QByteArray &content)
     {
         QFile file(m_dir->filePath(name));
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        QCOMPARE(file.write(content), content.size());
+        return file.open(QIODevice::WriteOnly) && file.write(content) == content.size()
+            && file.flush();
     }
 
     AgencyConfigLoader::Status load(
@@ -101,13 +102,13 @@ void TestAgencyConfig::agencyIsRequired()
 
 void TestAgencyConfig::yamlFromWorkingDirectory()
 {
-    writeFile("config.yaml",
+    QVERIFY(writeFile("config.yaml",
         "id: 2\n"
         "server:\n  address: \"lottery.local:4000\"\n"
         "log:\n  level: debug\n"
         "batch:\n  maxAmount: 50\n"
         "data:\n  file: bets/two.csv\n"
-        "loop:\n  period: 5s\n"); // keys we do not use are ignored
+        "loop:\n  period: 5s\n")); // keys we do not use are ignored
     QCOMPARE(load({}), AgencyConfigLoader::Status::Ok);
     const auto &c = m_loader.config();
     QCOMPARE(c.agency, 2u);
@@ -135,9 +136,9 @@ void TestAgencyConfig::shippedConfigHasTheCourseDefaults()
 
 void TestAgencyConfig::environmentOverridesYaml()
 {
-    writeFile("config.yaml",
+    QVERIFY(writeFile("config.yaml",
         "id: 2\nserver:\n  address: a:1\nlog:\n  level: DEBUG\n"
-        "batch:\n  maxAmount: 50\ndata:\n  file: y.csv\n");
+        "batch:\n  maxAmount: 50\ndata:\n  file: y.csv\n"));
     QProcessEnvironment env;
     env.insert("CLI_ID", "4");
     env.insert("CLI_SERVER_ADDRESS", "b:2");
@@ -158,7 +159,7 @@ void TestAgencyConfig::environmentOverridesYaml()
 
 void TestAgencyConfig::flagsOverrideEnvironment()
 {
-    writeFile("other.yaml", "id: 2\nbatch:\n  maxAmount: 50\n");
+    QVERIFY(writeFile("other.yaml", "id: 2\nbatch:\n  maxAmount: 50\n"));
     QProcessEnvironment env;
     env.insert("CLI_ID", "4");
     env.insert("CLI_SERVER_ADDRESS", "b:2");
@@ -264,7 +265,7 @@ void TestAgencyConfig::badValue()
     QFETCH(QStringList, flags);
     QFETCH(QString, error);
     if (!yaml.isEmpty())
-        writeFile("config.yaml", yaml);
+        QVERIFY(writeFile("config.yaml", yaml));
     QProcessEnvironment environment;
     environment.insert("CLI_ID", "1");
     if (!env.isEmpty())
@@ -290,7 +291,7 @@ void TestAgencyConfig::badConfigFile()
     QFETCH(QByteArray, content);
     QFETCH(QString, error);
     if (!content.isNull())
-        writeFile("missing.yaml", content);
+        QVERIFY(writeFile("missing.yaml", content));
     QCOMPARE(
         load({"--config", "missing.yaml", "--agency", "1"}), AgencyConfigLoader::Status::Error);
     QVERIFY2(m_loader.errorString().startsWith(error), qPrintable(m_loader.errorString()));
@@ -298,7 +299,7 @@ void TestAgencyConfig::badConfigFile()
 
 void TestAgencyConfig::emptyConfigFileMeansDefaults()
 {
-    writeFile("config.yaml", "");
+    QVERIFY(writeFile("config.yaml", ""));
     QCOMPARE(load({"--agency", "1"}), AgencyConfigLoader::Status::Ok);
     QCOMPARE(m_loader.config().batchMaxBets, 100);
     QCOMPARE(m_loader.config().servers.constFirst().host, QStringLiteral("server"));
@@ -337,7 +338,7 @@ void TestAgencyConfig::reconnectTimeoutFromEachSource()
     QFETCH(QStringList, flags);
     QFETCH(int, seconds);
     if (!yaml.isEmpty())
-        writeFile("config.yaml", yaml);
+        QVERIFY(writeFile("config.yaml", yaml));
     QProcessEnvironment environment;
     environment.insert("CLI_ID", "1");
     if (!env.isEmpty())
@@ -383,7 +384,7 @@ void TestAgencyConfig::serverListFromEachSource()
     QFETCH(QString, servers);
     QFETCH(QString, error);
     if (!yaml.isEmpty())
-        writeFile("config.yaml", yaml);
+        QVERIFY(writeFile("config.yaml", yaml));
     QProcessEnvironment environment;
     environment.insert("CLI_ID", "1");
     if (!env.isEmpty())
@@ -435,7 +436,7 @@ void TestAgencyConfig::tokenFile()
     QFETCH(QByteArray, content);
     QFETCH(QString, token);
     QFETCH(QString, error);
-    writeFile("agency.token", content);
+    QVERIFY(writeFile("agency.token", content));
     const auto status = load({"--agency", "1", "--token-file", "agency.token"});
     if (!token.isEmpty()) {
         QCOMPARE(status, AgencyConfigLoader::Status::Ok);

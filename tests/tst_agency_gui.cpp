@@ -189,19 +189,23 @@ void TestAgencyGui::cleanup()
 void TestAgencyGui::uploadShowsProgressAndWinners()
 {
     QVERIFY(startServer());
-    lottery::testing::writeAgencyFile(dataPath(), 1, 3000, 250);
+    QVERIFY(lottery::testing::writeAgencyFile(dataPath(), 1, 3000, 250));
     const int winners = lottery::testing::countWinnersInFile(dataPath());
     QCOMPARE(winners, 12);
 
     fillFields(m_server->serverPort(), dataPath(), 100);
     QSignalSpy phases(m_window->controller(), &UploadController::phaseChanged);
     clickUpload();
+    if (QTest::currentTestFailed())
+        return;
 
     auto *progress = child<QProgressBar>("progressBar");
     QTRY_COMPARE_WITH_TIMEOUT(progress->value(), progress->maximum(), kLongWaitMs);
     QVERIFY(progress->text().contains(QStringLiteral("3,000 of 3,000")));
     QTRY_COMPARE_WITH_TIMEOUT(m_window->controller()->phase(), Phase::Done, kLongWaitMs);
     expectWinnersOf(dataPath());
+    if (QTest::currentTestFailed())
+        return;
     QCOMPARE(m_window->controller()->acknowledged(), 3000);
 
     // Every phase was shown, in order.
@@ -264,12 +268,14 @@ void TestAgencyGui::invalidRowsPreview()
 
 void TestAgencyGui::serverDownShowsErrorThenRetrySucceeds()
 {
-    lottery::testing::writeAgencyFile(dataPath(), 1, 500, 100);
+    QVERIFY(lottery::testing::writeAgencyFile(dataPath(), 1, 500, 100));
     const quint16 port = unusedPort();
     QVERIFY(port != 0);
     m_window->controller()->setConnectTimeout(std::chrono::milliseconds(500));
     fillFields(port, dataPath(), 50);
     clickUpload();
+    if (QTest::currentTestFailed())
+        return;
 
     auto *error = child<QLabel>("errorLabel");
     QTRY_VERIFY_WITH_TIMEOUT(error->isVisible(), kLongWaitMs);
@@ -286,6 +292,8 @@ void TestAgencyGui::serverDownShowsErrorThenRetrySucceeds()
     // The server comes up on that port; Retry completes and the error goes away.
     QVERIFY(startServer(port));
     clickUpload();
+    if (QTest::currentTestFailed())
+        return;
     QTRY_COMPARE_WITH_TIMEOUT(m_window->controller()->phase(), Phase::Done, kLongWaitMs);
     QVERIFY(!error->isVisible());
     expectWinnersOf(dataPath());
@@ -304,9 +312,11 @@ void TestAgencyGui::versionMismatchShowsError()
             socket->write(frame.data(), static_cast<qint64>(frame.size()));
         });
     });
-    lottery::testing::writeAgencyFile(dataPath(), 1, 10, 5);
+    QVERIFY(lottery::testing::writeAgencyFile(dataPath(), 1, 10, 5));
     fillFields(fake.serverPort(), dataPath(), 50);
     clickUpload();
+    if (QTest::currentTestFailed())
+        return;
 
     auto *error = child<QLabel>("errorLabel");
     QTRY_VERIFY_WITH_TIMEOUT(error->isVisible(), kLongWaitMs);
@@ -319,7 +329,7 @@ void TestAgencyGui::cancelMidUploadThenRetryStoresEveryRowOnce()
 {
     QVERIFY(startServer());
     constexpr int kBets = 20000;
-    lottery::testing::writeAgencyFile(dataPath(), 1, kBets, 997);
+    QVERIFY(lottery::testing::writeAgencyFile(dataPath(), 1, kBets, 997));
     fillFields(m_server->serverPort(), dataPath(), 10);
 
     // Cancel as a user would, while batches are in flight: a click once some are acknowledged.
@@ -331,6 +341,8 @@ void TestAgencyGui::cancelMidUploadThenRetryStoresEveryRowOnce()
                 QTest::mouseClick(cancel, Qt::LeftButton);
         });
     clickUpload();
+    if (QTest::currentTestFailed())
+        return;
     QTRY_COMPARE_WITH_TIMEOUT(controller->phase(), Phase::Cancelled, kLongWaitMs);
     disconnect(cancelOnce);
     const qint64 acknowledgedAtCancel = controller->acknowledged();
@@ -345,11 +357,15 @@ void TestAgencyGui::cancelMidUploadThenRetryStoresEveryRowOnce()
 
     // Retry resumes after what the server stored and completes.
     clickUpload();
+    if (QTest::currentTestFailed())
+        return;
     auto *progress = child<QProgressBar>("progressBar");
     QTRY_COMPARE_WITH_TIMEOUT(controller->phase(), Phase::Done, kLongWaitMs);
     QCOMPARE(progress->value(), progress->maximum());
     QVERIFY(child<QPlainTextEdit>("logView")->toPlainText().contains(QStringLiteral("resuming")));
     expectWinnersOf(dataPath());
+    if (QTest::currentTestFailed())
+        return;
 
     // Exactly the file's rows, each once.
     const QStringList stored = storedDocuments(storagePath());
@@ -359,7 +375,7 @@ void TestAgencyGui::cancelMidUploadThenRetryStoresEveryRowOnce()
 
 void TestAgencyGui::fieldsRememberedBetweenRuns()
 {
-    lottery::testing::writeAgencyFile(dataPath(), 3, 10, 5);
+    QVERIFY(lottery::testing::writeAgencyFile(dataPath(), 3, 10, 5));
     child<QLineEdit>("hostEdit")->setText(QStringLiteral("lottery.example"));
     child<QSpinBox>("portSpin")->setValue(4242);
     child<QSpinBox>("agencySpin")->setValue(3);
@@ -382,7 +398,7 @@ void TestAgencyGui::fieldsRememberedBetweenRuns()
 
 void TestAgencyGui::droppedCsvBecomesTheFile()
 {
-    lottery::testing::writeAgencyFile(dataPath(), 1, 25, 5);
+    QVERIFY(lottery::testing::writeAgencyFile(dataPath(), 1, 25, 5));
     QMimeData mime;
     mime.setUrls({QUrl::fromLocalFile(dataPath())});
     const QPoint at(m_window->width() / 2, m_window->height() / 2);
@@ -407,7 +423,7 @@ void TestAgencyGui::droppedCsvBecomesTheFile()
 void TestAgencyGui::programStartsAndSavesScreenshot()
 {
     QVERIFY(startServer());
-    lottery::testing::writeAgencyFile(dataPath(), 1, 1000, 200);
+    QVERIFY(lottery::testing::writeAgencyFile(dataPath(), 1, 1000, 200));
     const QString png = m_dir->filePath(QStringLiteral("shot.png"));
     QProcess gui;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();

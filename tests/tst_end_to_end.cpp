@@ -1,8 +1,12 @@
 // The real lottery-server and real agency-cli processes over real loopback sockets.
 #include "support/program_runner.h"
 
+#include "lottery/protocol/bet_csv.h"
+
 #include <QDir>
 #include <QFile>
+#include <QRegularExpression>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -15,6 +19,18 @@ using lottery::testing::countWinnersInFile;
 using lottery::testing::ServerProcess;
 using lottery::testing::winnerDocumentsInFile;
 using lottery::testing::writeAgencyFile;
+
+namespace {
+
+// A stored row's fields as text, for comparing with what the agency file says.
+QStringList storedFields(quint32 agency, const lottery::protocol::Bet &bet)
+{
+    return {QString::number(agency), QString::fromStdString(bet.firstName),
+        QString::fromStdString(bet.lastName), QString::fromStdString(bet.document),
+        QString::fromStdString(bet.birthdate), QString::number(bet.number)};
+}
+
+} // namespace
 
 class TestEndToEnd : public QObject
 {
@@ -35,6 +51,8 @@ private:
     // Runs one agency per file against `server` and checks every exit code and winner count.
     void runAgencies(ServerProcess &server, const QStringList &files, int timeoutMs);
     QString storagePath() const { return m_dir->filePath(QStringLiteral("bets.csv")); }
+    // The agencies whose GET_WINNERS the server has parked until the draw (its log says so).
+    static QSet<int> heldForTheDraw(ServerProcess &server);
     std::unique_ptr<QTemporaryDir> m_dir;
 };
 
@@ -42,6 +60,17 @@ void TestEndToEnd::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
+}
+
+QSet<int> TestEndToEnd::heldForTheDraw(ServerProcess &server)
+{
+    static const QRegularExpression held(
+        QStringLiteral("action: consulta_ganadores \\| result: in_progress \\| agency: (\\d+) .*"
+                       "\\| waiting_for: sorteo"));
+    QSet<int> agencies;
+    for (auto it = held.globalMatch(QString::fromUtf8(server.output())); it.hasNext();)
+        agencies.insert(it.next().captured(1).toInt());
+    return agencies;
 }
 
 void TestEndToEnd::runAgencies(ServerProcess &server, const QStringList &files, int timeoutMs)
@@ -70,22 +99,42 @@ void TestEndToEnd::fiveAgenciesGetTheirOwnWinners()
     QStringList files;
     for (int agency = 1; agency <= 5; ++agency) {
         files << m_dir->filePath(QStringLiteral("agency-%1.csv").arg(agency));
-        writeAgencyFile(files.back(), agency, 500 + agency * 137, 40 + agency);
+        QVERIFY(writeAgencyFile(files.back(), agency, 500 + agency * 137, 40 + agency));
     }
     ServerProcess server;
     QVERIFY2(server.start(5, storagePath()), server.output().constData());
     runAgencies(server, files, 60000);
+    if (QTest::currentTestFailed())
+        return;
 
-    // Every bet is stored once, in the course's layout.
+    // Every bet is stored once, field for field, in the stored layout (bet_csv.h): agency, then
+    // the agency file's five fields, one LF-terminated row each, no header.
+    QMultiMap<QString, QStringList> expected;
+    for (int i = 0; i < files.size(); ++i) {
+        QFile file(files[i]);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        while (!file.atEnd()) {
+            const auto row = lottery::protocol::parseAgencyCsvLine(file.readLine().toStdString());
+            QVERIFY2(row.bet, row.error.c_str());
+            expected.insert(
+                QString::fromStdString(row.bet->document), storedFields(i + 1, *row.bet));
+        }
+    }
     QFile stored(storagePath());
     QVERIFY(stored.open(QIODevice::ReadOnly));
-    int rows = 0;
+    QMultiMap<QString, QStringList> actual;
+    int lineNumber = 0;
     while (!stored.atEnd()) {
         const QByteArray line = stored.readLine();
-        QCOMPARE(line.count(',') >= 5, true);
-        ++rows;
+        ++lineNumber;
+        QVERIFY2(line.endsWith('\n') && !line.endsWith("\r\n"), line.constData());
+        const auto row = lottery::protocol::parseStoredBetRow(line.toStdString());
+        QVERIFY2(row, qPrintable(QStringLiteral("line %1: %2").arg(lineNumber).arg(line)));
+        actual.insert(
+            QString::fromStdString(row->bet.document), storedFields(row->agency, row->bet));
     }
-    QCOMPARE(rows, 5 * 500 + 137 * 15);
+    QCOMPARE(lineNumber, 5 * 500 + 137 * 15);
+    QCOMPARE(actual, expected);
     QVERIFY(server.terminate());
     QCOMPARE(server.exitCode(), 0);
 }
@@ -101,6 +150,8 @@ void TestEndToEnd::courseDatasetEndToEnd()
     ServerProcess server;
     QVERIFY2(server.start(5, storagePath()), server.output().constData());
     runAgencies(server, files, 120000);
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(server.terminate());
     QCOMPARE(server.exitCode(), 0);
 }
@@ -111,13 +162,15 @@ void TestEndToEnd::fiftyAgenciesOnTenWorkers()
     QStringList files;
     for (int agency = 1; agency <= kAgencies; ++agency) {
         files << m_dir->filePath(QStringLiteral("agency-%1.csv").arg(agency));
-        writeAgencyFile(files.back(), agency, 200, 30 + agency % 7);
+        QVERIFY(writeAgencyFile(files.back(), agency, 200, 30 + agency % 7));
     }
     ServerProcess server;
     QVERIFY2(
         server.start(kAgencies, storagePath(), {QStringLiteral("--workers"), QStringLiteral("10")}),
         server.output().constData());
     runAgencies(server, files, 120000);
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(server.terminate());
     QCOMPARE(server.exitCode(), 0);
 }
@@ -125,7 +178,7 @@ void TestEndToEnd::fiftyAgenciesOnTenWorkers()
 void TestEndToEnd::invalidRowIsSkippedAndReported()
 {
     const QString file = m_dir->filePath(QStringLiteral("agency-1.csv"));
-    writeAgencyFile(file, 1, 100, 10);
+    QVERIFY(writeAgencyFile(file, 1, 100, 10));
     {
         QFile append(file);
         QVERIFY(append.open(QIODevice::Append));
@@ -153,35 +206,48 @@ void TestEndToEnd::getWinnersIsHeldUntilTheLastAgencyIsDone()
     QStringList files;
     for (int agency = 1; agency <= 3; ++agency) {
         files << m_dir->filePath(QStringLiteral("agency-%1.csv").arg(agency));
-        writeAgencyFile(files.back(), agency, 300, 50);
+        QVERIFY(writeAgencyFile(files.back(), agency, 300, 50));
     }
     ServerProcess server;
     QVERIFY2(server.start(3, storagePath()), server.output().constData());
     AgencyProcess first, second, third;
-    first.start(1, server.address(), files[0]);
-    second.start(2, server.address(), files[1]);
-    QTRY_COMPARE_WITH_TIMEOUT(
-        server.countLines("action: agencia_finalizada | result: success"), 2, 60000);
-    // Both have said DONE and asked for winners; with agency 3 missing nobody may be answered.
+    const QStringList debug {QStringLiteral("--log-level"), QStringLiteral("DEBUG")}; // winners
+    first.start(1, server.address(), files[0], debug);
+    second.start(2, server.address(), files[1], debug);
+    // The server logs `waiting_for: sorteo` when it parks a GET_WINNERS: once both lines are
+    // there, both requests have provably reached the server and are held by it.
+    // (A draw that runs too early ends the wait at once instead of after the timeout.)
+    QTRY_VERIFY_WITH_TIMEOUT(
+        heldForTheDraw(server) == (QSet<int> {1, 2}) || server.countLines("action: sorteo") > 0,
+        60000);
+    QCOMPARE(heldForTheDraw(server), (QSet<int> {1, 2}));
+    // With agency 3 missing, nobody may be answered and no draw may have run.
+    QCOMPARE(server.countLines("action: sorteo"), 0);
+    QCOMPARE(server.countLines("action: consulta_ganadores | result: success"), 0);
     QVERIFY(first.isRunning());
     QVERIFY(second.isRunning());
-    QCOMPARE(server.countLines("action: sorteo"), 0);
     QCOMPARE(first.reportedWinners(), -1);
+    QCOMPARE(second.reportedWinners(), -1);
 
-    third.start(3, server.address(), files[2]);
-    for (AgencyProcess *agency : {&first, &second, &third}) {
-        QVERIFY(agency->waitForFinished(60000));
-        QCOMPARE(agency->exitCode(), 0);
+    // The last agency's DONE releases everyone, each with its own winners.
+    third.start(3, server.address(), files[2], debug);
+    const QList<AgencyProcess *> agencies {&first, &second, &third};
+    for (int i = 0; i < agencies.size(); ++i) {
+        AgencyProcess &agency = *agencies[i];
+        QVERIFY2(agency.waitForFinished(60000), agency.output().right(2000).constData());
+        QCOMPARE(agency.exitCode(), 0);
+        QCOMPARE(agency.reportedWinners(), countWinnersInFile(files[i]));
+        for (const QString &document : winnerDocumentsInFile(files[i]))
+            QVERIFY2(agency.output().contains(document.toUtf8()), qPrintable(document));
     }
-    QCOMPARE(first.reportedWinners(), countWinnersInFile(files[0]));
-    QCOMPARE(third.reportedWinners(), countWinnersInFile(files[2]));
     QTRY_COMPARE(server.countLines("action: sorteo | result: success"), 1);
+    QCOMPARE(server.countLines("action: consulta_ganadores | result: success"), 3);
 }
 
 void TestEndToEnd::sigtermStopsServerWhileAgenciesWait()
 {
     const QString file = m_dir->filePath(QStringLiteral("agency-1.csv"));
-    writeAgencyFile(file, 1, 200, 20);
+    QVERIFY(writeAgencyFile(file, 1, 200, 20));
     ServerProcess server;
     QVERIFY2(server.start(2, storagePath()), server.output().constData());
     AgencyProcess waiting;
@@ -206,7 +272,7 @@ void TestEndToEnd::sigtermStopsServerWhileAgenciesWait()
 void TestEndToEnd::sigtermStopsAgencyCleanly()
 {
     const QString file = m_dir->filePath(QStringLiteral("agency-1.csv"));
-    writeAgencyFile(file, 1, 50, 10);
+    QVERIFY(writeAgencyFile(file, 1, 50, 10));
     ServerProcess server;
     QVERIFY2(server.start(2, storagePath()), server.output().constData());
     AgencyProcess agency;
@@ -226,12 +292,14 @@ void TestEndToEnd::restartAfterDrawGivesTheSameWinners()
     QStringList files;
     for (int agency = 1; agency <= 2; ++agency) {
         files << m_dir->filePath(QStringLiteral("agency-%1.csv").arg(agency));
-        writeAgencyFile(files.back(), agency, 250, 25);
+        QVERIFY(writeAgencyFile(files.back(), agency, 250, 25));
     }
     {
         ServerProcess server;
         QVERIFY2(server.start(2, storagePath()), server.output().constData());
         runAgencies(server, files, 60000);
+        if (QTest::currentTestFailed())
+            return;
         QVERIFY(server.terminate());
     }
     // Same storage: everything is already stored and DONE, so re-running the agencies sends nothing
@@ -240,6 +308,8 @@ void TestEndToEnd::restartAfterDrawGivesTheSameWinners()
     ServerProcess server;
     QVERIFY2(server.start(2, storagePath()), server.output().constData());
     runAgencies(server, files, 60000);
+    if (QTest::currentTestFailed())
+        return;
     QCOMPARE(QFileInfo(storagePath()).size(), sizeBefore);
     QVERIFY(server.terminate());
 }

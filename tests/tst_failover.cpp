@@ -74,7 +74,7 @@ void TestFailover::expectWinners(AgencyProcess &agency, const QString &file)
 void TestFailover::firstServerDownBeforeTheUpload()
 {
     const QString file = m_dir->filePath(QStringLiteral("agency-1.csv"));
-    writeAgencyFile(file, 1, 300, 30);
+    QVERIFY(writeAgencyFile(file, 1, 300, 30));
     const quint16 dead = unusedPort();
     QVERIFY(dead != 0);
     ServerProcess server;
@@ -104,7 +104,7 @@ void TestFailover::shuttingDownServerFailsOverToTheNext()
     QStringList files;
     for (int agency = 1; agency <= 2; ++agency) {
         files << m_dir->filePath(QStringLiteral("agency-%1.csv").arg(agency));
-        writeAgencyFile(files.back(), agency, 400, 25);
+        QVERIFY(writeAgencyFile(files.back(), agency, 400, 25));
     }
     const quint16 portB = unusedPort();
     QVERIFY(portB != 0);
@@ -149,7 +149,7 @@ void TestFailover::killedMidUploadResumesExactlyOnceOnTheNext()
     // one A saw stored (36 -> resumed numbering is by bets, not batches): every row exactly once.
     const QString file = m_dir->filePath(QStringLiteral("agency-1.csv"));
     constexpr int kBets = 60000;
-    writeAgencyFile(file, 1, kBets, 997);
+    QVERIFY(writeAgencyFile(file, 1, kBets, 997));
     const quint16 portB = unusedPort();
     QVERIFY(portB != 0);
     auto a = std::make_unique<ServerProcess>();

@@ -81,7 +81,7 @@ void PostgresServersTest::startAgencies(int count, int bets, const QStringList &
 {
     for (int agency = 1; agency <= count; ++agency) {
         const QString file = m_dir->filePath(QStringLiteral("agency-%1.csv").arg(agency));
-        writeAgencyFile(file, agency, bets, 97);
+        QVERIFY2(writeAgencyFile(file, agency, bets, 97), qPrintable(file));
         m_files.append(file);
         auto process = std::make_unique<AgencyProcess>();
         process->start(agency, orders[agency % orders.size()], file);
@@ -127,6 +127,8 @@ void PostgresServersTest::killOneOfTwoServersMidUpload()
     // Half the agencies start on A, half on B; each lists both.
     startAgencies(
         kAgencies, kBets, {b.address() + u',' + a.address(), a.address() + u',' + b.address()});
+    if (QTest::currentTestFailed())
+        return;
     // Kill A once a seeded share of the bets is stored (somewhere between 5 % and 85 %).
     const qint64 threshold = qint64(kAgencies) * kBets * (5 + random.bounded(80)) / 100;
     QTRY_VERIFY_WITH_TIMEOUT(
@@ -143,6 +145,8 @@ void PostgresServersTest::killOneOfTwoServersMidUpload()
         threshold, onAStillRunning);
     QVERIFY(onAStillRunning > 0);
     expectEverythingOnce(kAgencies, kBets);
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(b.isRunning());
 }
 
@@ -156,6 +160,8 @@ void PostgresServersTest::databaseRestartedMidUpload()
     QVERIFY2(startServer(b, kAgencies), b.output().constData());
     // Each agency on one server: the servers, not a failover, must ride out the restart.
     startAgencies(kAgencies, kBets, {b.address(), a.address()});
+    if (QTest::currentTestFailed())
+        return;
     QTRY_VERIFY_WITH_TIMEOUT(
         sql(QStringLiteral("SELECT coalesce(sum(stored_bets), 0) FROM agencies")).toLongLong()
             >= kAgencies * kBets / 3,
@@ -169,6 +175,8 @@ void PostgresServersTest::databaseRestartedMidUpload()
     QVERIFY(stillUploading() > 0); // the restart lands mid-upload
     QVERIFY2(m_cluster->restartImmediate(), qPrintable(m_cluster->lastError()));
     expectEverythingOnce(kAgencies, kBets);
+    if (QTest::currentTestFailed())
+        return;
     // The servers held the batches across the restart (reconnecting), and said so.
     const QByteArray held("action: almacenamiento | result: in_progress");
     QVERIFY2(

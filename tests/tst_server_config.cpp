@@ -46,11 +46,12 @@ private:
         return ServerConfigLoader::load(
             QStringList {QStringLiteral("lottery-server")} + flags, env);
     }
-    void writeFile(const QString &name, const QByteArray &content)
+    // False when the file cannot be written: the caller QVERIFYs it.
+    [[nodiscard]] bool writeFile(const QString &name, const QByteArray &content)
     {
         QFile file(QDir::current().filePath(name));
-        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        file.write(content);
+        return file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+            && file.write(content) == content.size() && file.flush();
     }
 
     QTemporaryDir m_dir;
@@ -100,13 +101,13 @@ void TestServerConfig::shippedFileHasTheDefaults()
 
 void TestServerConfig::fileValues()
 {
-    writeFile(QStringLiteral("config.ini"),
+    QVERIFY(writeFile(QStringLiteral("config.ini"),
         "[DEFAULT]\nSERVER_PORT = 4000\nSERVER_IP = 127.0.0.1\n"
         "SERVER_LISTEN_BACKLOG = 50\nLOGGING_LEVEL = DEBUG\n"
         "SERVER_AGENCIES = 7\nSERVER_STORAGE = /tmp/x.csv\n"
         "SERVER_WORKERS = 3\nSERVER_IDLE_TIMEOUT_MS = 500\n"
         "SERVER_FRAME_TIMEOUT_MS = 200\n"
-        "SERVER_MAX_CONNECTIONS = 9\n");
+        "SERVER_MAX_CONNECTIONS = 9\n"));
     const ConfigLoadResult result = load({});
     QVERIFY(result.status == ConfigLoadResult::Status::Ok);
     const ServerConfig &c = result.config;
@@ -124,7 +125,8 @@ void TestServerConfig::fileValues()
 
 void TestServerConfig::environmentOverridesFile()
 {
-    writeFile(QStringLiteral("config.ini"), "[DEFAULT]\nSERVER_PORT = 4000\nSERVER_WORKERS = 3\n");
+    QVERIFY(writeFile(
+        QStringLiteral("config.ini"), "[DEFAULT]\nSERVER_PORT = 4000\nSERVER_WORKERS = 3\n"));
     QProcessEnvironment env;
     env.insert(QStringLiteral("SERVER_PORT"), QStringLiteral("5000"));
     env.insert(QStringLiteral("LOGGING_LEVEL"), QStringLiteral("warning"));
@@ -137,7 +139,8 @@ void TestServerConfig::environmentOverridesFile()
 
 void TestServerConfig::flagsOverrideEnvironment()
 {
-    writeFile(QStringLiteral("other.ini"), "[DEFAULT]\nSERVER_PORT = 4000\nSERVER_AGENCIES = 2\n");
+    QVERIFY(writeFile(
+        QStringLiteral("other.ini"), "[DEFAULT]\nSERVER_PORT = 4000\nSERVER_AGENCIES = 2\n"));
     QProcessEnvironment env;
     env.insert(QStringLiteral("SERVER_PORT"), QStringLiteral("5000"));
     env.insert(QStringLiteral("SERVER_WORKERS"), QStringLiteral("4"));
@@ -309,7 +312,7 @@ void TestServerConfig::badValues()
         // A fresh name per row: QSettings caches files by path, size and modification time.
         static int fileNumber = 0;
         const QString name = QStringLiteral("bad_%1.ini").arg(++fileNumber);
-        writeFile(name, QStringLiteral("[DEFAULT]\n%1 = %2\n").arg(key, value).toUtf8());
+        QVERIFY(writeFile(name, QStringLiteral("[DEFAULT]\n%1 = %2\n").arg(key, value).toUtf8()));
         flags << QStringLiteral("--config") << name;
         expected += QStringLiteral("|") + name;
     } else if (where == u"env") {
@@ -368,7 +371,7 @@ void TestServerConfig::listenHost()
 
     static int fileNumber = 0;
     const QString name = QStringLiteral("host_%1.ini").arg(++fileNumber);
-    writeFile(name, QStringLiteral("[DEFAULT]\nSERVER_IP = %1\n").arg(fileValue).toUtf8());
+    QVERIFY(writeFile(name, QStringLiteral("[DEFAULT]\nSERVER_IP = %1\n").arg(fileValue).toUtf8()));
     QProcessEnvironment env;
     if (!envValue.isEmpty())
         env.insert(QStringLiteral("SERVER_IP"), envValue);
@@ -426,7 +429,7 @@ void TestServerConfig::missingExplicitConfig()
 
 void TestServerConfig::malformedConfig()
 {
-    writeFile(QStringLiteral("broken.ini"), "[DEFAULT\nSERVER_PORT = 1\n");
+    QVERIFY(writeFile(QStringLiteral("broken.ini"), "[DEFAULT\nSERVER_PORT = 1\n"));
     const ConfigLoadResult result
         = load({QStringLiteral("--config"), QStringLiteral("broken.ini")});
     QVERIFY(result.status == ConfigLoadResult::Status::Error);
@@ -482,7 +485,7 @@ void TestServerConfig::adminSettings()
 
     const QString token = QDir::current().filePath(QStringLiteral("admin.token"));
     if (withToken)
-        writeFile(QStringLiteral("admin.token"), "0123456789abcdef0123456789abcdef\n");
+        QVERIFY(writeFile(QStringLiteral("admin.token"), "0123456789abcdef0123456789abcdef\n"));
     QProcessEnvironment env;
     QStringList flags;
     if (where == u"file") {
@@ -493,7 +496,7 @@ void TestServerConfig::adminSettings()
                            .arg(ip);
         if (withToken)
             text += QStringLiteral("SERVER_ADMIN_TOKEN_FILE = %1\n").arg(token);
-        writeFile(name, text.toUtf8());
+        QVERIFY(writeFile(name, text.toUtf8()));
         flags << QStringLiteral("--config") << name;
     } else if (where == u"env") {
         env.insert(QStringLiteral("SERVER_ADMIN_PORT"), QString::number(port));

@@ -38,17 +38,17 @@ QByteArray fileContent(const QString &path)
     return file.readAll();
 }
 
-void resizeFile(const QString &path, qint64 size)
+// These return false when the file cannot be changed: the caller QVERIFYs it.
+[[nodiscard]] bool resizeFile(const QString &path, qint64 size)
 {
     QFile file(path);
-    QVERIFY(file.resize(size));
+    return file.resize(size);
 }
 
-void appendToFile(const QString &path, const QByteArray &bytes)
+[[nodiscard]] bool appendToFile(const QString &path, const QByteArray &bytes)
 {
     QFile file(path);
-    QVERIFY(file.open(QIODevice::Append));
-    QCOMPARE(file.write(bytes), bytes.size());
+    return file.open(QIODevice::Append) && file.write(bytes) == bytes.size() && file.flush();
 }
 
 // A BATCH frame's body, as the session cuts it out.
@@ -168,19 +168,19 @@ void TestStorage::tornTailIsTruncated()
     const qint64 csvFull = csvSizes.last();
     const qint64 journalFull = journalSizes.last();
     if (damage == u"journal-1")
-        resizeFile(journal, journalFull - 1);
+        QVERIFY(resizeFile(journal, journalFull - 1));
     else if (damage == u"journal-24")
-        resizeFile(journal, journalFull - 24);
+        QVERIFY(resizeFile(journal, journalFull - 24));
     else if (damage == u"journal-48")
-        resizeFile(journal, journalFull - 48);
+        QVERIFY(resizeFile(journal, journalFull - 48));
     else if (damage == u"journal-all")
-        resizeFile(journal, 0);
+        QVERIFY(resizeFile(journal, 0));
     else if (damage == u"csv-1")
-        resizeFile(path, csvFull - 1);
+        QVERIFY(resizeFile(path, csvFull - 1));
     else if (damage == u"journal+garbage")
-        appendToFile(journal, QByteArray(48, '\x5A'));
+        QVERIFY(appendToFile(journal, QByteArray(48, '\x5A')));
     else if (damage == u"csv+garbage")
-        appendToFile(path, QByteArray("8,half a ro"));
+        QVERIFY(appendToFile(path, QByteArray("8,half a ro")));
     else if (damage == u"csv-flip" || damage == u"journal-flip") {
         const QString target = damage == u"csv-flip" ? path : journal;
         QByteArray bytes = fileContent(target);

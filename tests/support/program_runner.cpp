@@ -200,12 +200,15 @@ int countWinnersInFile(const QString &path)
     return static_cast<int>(winnerDocumentsInFile(path).size());
 }
 
-void writeAgencyFile(const QString &path, int agency, int bets, int winnerEvery)
+bool writeAgencyFile(const QString &path, int agency, int bets, int winnerEvery)
 {
     static const char *const kFirstNames[] = {"José", "María", "Ñandú", "Zoë", "Ana Lía"};
     static const char *const kLastNames[] = {"Núñez", "Muñoz", "Pérez", "O'Brien", "Gómez"};
     QFile file(path);
-    QVERIFY2(file.open(QIODevice::WriteOnly | QIODevice::Truncate), qPrintable(path));
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        qWarning("cannot write %s: %s", qPrintable(path), qPrintable(file.errorString()));
+        return false;
+    }
     for (int i = 0; i < bets; ++i) {
         const int number = (winnerEvery > 0 && i % winnerEvery == winnerEvery - 1) ? 7574
             : (i * 37 + agency) % 10000 == 7574                                    ? 7575
@@ -214,8 +217,12 @@ void writeAgencyFile(const QString &path, int agency, int bets, int winnerEvery)
             + QByteArray::number(agency * 10000000 + i) + ',' + QByteArray::number(1950 + i % 50)
             + "-0" + QByteArray::number(1 + i % 9) + "-1" + QByteArray::number(i % 9) + ','
             + QByteArray::number(number) + "\r\n";
-        file.write(row);
+        if (file.write(row) != row.size()) {
+            qWarning("cannot write %s: %s", qPrintable(path), qPrintable(file.errorString()));
+            return false;
+        }
     }
+    return file.flush();
 }
 
 } // namespace lottery::testing

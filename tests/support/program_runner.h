@@ -72,6 +72,7 @@ int countWinnersInFile(const QString &path);
 QStringList winnerDocumentsInFile(const QString &path);
 
 // Writes a deterministic agency file of `bets` valid rows (CRLF), every `winnerEvery`th a winner.
-void writeAgencyFile(const QString &path, int agency, int bets, int winnerEvery);
+// False (with a warning) when the file cannot be written: the caller QVERIFYs it.
+[[nodiscard]] bool writeAgencyFile(const QString &path, int agency, int bets, int winnerEvery);
 
 } // namespace lottery::testing
