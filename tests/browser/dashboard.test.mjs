@@ -89,6 +89,16 @@ async function waitFor(what, predicate, timeoutMs = TIMEOUT_MS) {
   }
 }
 
+// /api/status as this test sees it (loopback, no token needed), or null while it cannot be read.
+async function apiStatus(port) {
+  try {
+    const reply = await fetch(`http://127.0.0.1:${port}/api/status`);
+    return reply.ok ? await reply.json() : null;
+  } catch {
+    return null;
+  }
+}
+
 function winnersInFile(file) {
   return fs.readFileSync(file, 'utf8').split(/\r?\n/)
     .filter((line) => line.trim().split(',')[4] === '7574').length;
@@ -163,6 +173,23 @@ for (let agency = 1; agency <= AGENCIES; ++agency) {
     String(agency), '--server', `127.0.0.1:${ports.agencies}`, '--file', file,
     '--batch-max', '10', '--window', '1', '--log-level', 'INFO']));
   let uploading = false;
+  if (agency === 1) {
+    // Made deterministic, not left to the page's 1 s refresh racing a short upload: once the
+    // server has stored some of agency 1's bets, the agency is paused (SIGSTOP: its connection
+    // stays open, mid-upload) until the page shows it uploading, then resumed.
+    await waitFor('agency 1 to have stored bets', async () => {
+      const status = await apiStatus(ports.admin);
+      const row = status && status.agencies.find((a) => a.agency === 1);
+      return row && row.bets_stored > 0 && !row.done;
+    }, 30000);
+    agencies[0].kill('SIGSTOP');
+    await waitFor('the page to show agency 1 uploading', async () => {
+      const row = (await pageState(page)).rows[0];
+      return row.state === 'uploading' && row.bets !== '0';
+    }, 30000);
+    uploading = true;
+    agencies[0].kill('SIGCONT');
+  }
   state = await waitFor(`agency ${agency} to show done`, async () => {
     const s = await pageState(page);
     const row = s.rows[agency - 1];
