@@ -87,6 +87,9 @@ struct DrawResult {
 // (its append() returned or the ticket was dropped unused). Move-only; releases on destruction.
 class WriteTicket;
 
+struct StoreRequest;
+struct StoreAnswer;
+
 class BetStore
 {
 public:
@@ -116,6 +119,13 @@ public:
     virtual std::vector<BatchDecision> append(
         WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches)
         = 0;
+
+    // Blocking. Several agencies' requests (batches or DONE, at most a few per agency, in order),
+    // each decided as append() / markDone() would, with as few commits as the store can make:
+    // the server hands the pool one job for the requests of many sessions, so that with
+    // thousands of agencies connected the commits, wake-ups and system calls per bet do not grow
+    // with them. One answer per request, in order. This default makes one call per request.
+    virtual std::vector<StoreAnswer> apply(std::vector<StoreRequest> requests);
 
     // Blocking. Every agency's durable progress (agencies with nothing stored may be absent):
     // the operator's counts at start, after a restart.
@@ -183,5 +193,32 @@ private:
     BetStore *m_store = nullptr;
     quint32 m_agency = 0;
 };
+
+// One request of a store job: an agency's consecutive batches (settling `ticket`), or its DONE.
+struct StoreRequest {
+    quint32 agency = 0;
+    bool done = false; // DONE instead of batches
+    WriteTicket ticket; // batches only
+    std::vector<BatchToStore> batches;
+};
+
+struct StoreAnswer {
+    std::vector<BatchDecision> batches; // one per batch of the request
+    DoneDecision done; // a DONE request's
+};
+
+inline std::vector<StoreAnswer> BetStore::apply(std::vector<StoreRequest> requests)
+{
+    std::vector<StoreAnswer> answers(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        StoreRequest &request = requests[i];
+        if (request.done)
+            answers[i].done = markDone(request.agency);
+        else
+            answers[i].batches
+                = append(std::move(request.ticket), request.agency, request.batches);
+    }
+    return answers;
+}
 
 } // namespace lottery::server

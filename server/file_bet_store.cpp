@@ -268,6 +268,7 @@ bool FileBetStore::replayJournal()
     quint64 winnerCount = 0;
     quint64 bets = 0;
     quint64 records = 0;
+    quint32 doneAgencies = 0;
     quint64 goodJournal = 0;
     quint64 goodCsv = 0;
     std::string csvBytes;
@@ -300,8 +301,10 @@ bool FileBetStore::replayJournal()
             agency.storedBets += record.betCount;
             bets += record.betCount;
             goodCsv += record.csvLength;
-        } else {
+        } else if (!agency.done) {
             agency.done = true;
+            if (record.agency >= 1 && record.agency <= m_expectedAgencies)
+                ++doneAgencies;
         }
         ++records;
         goodJournal += kJournalRecordSize;
@@ -321,6 +324,7 @@ bool FileBetStore::replayJournal()
     m_csvEnd = goodCsv;
     m_journalEnd = goodJournal;
     m_agencies = std::move(agencies);
+    m_doneAgencies = doneAgencies;
     m_durableWinners = std::move(winners);
     m_durableBets = bets;
     m_durableWinnerCount = winnerCount;
@@ -417,31 +421,30 @@ QHash<quint32, AgencyProgress> FileBetStore::durableProgress() const
 std::vector<BatchDecision> FileBetStore::append(
     WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches)
 {
-    using Kind = BatchDecision::Kind;
-    std::vector<BatchDecision> decisions(batches.size());
-    QMutexLocker locker(&m_mutex);
-    if (const QString refusal = refusalLocked(); !refusal.isEmpty()) {
-        for (BatchDecision &decision : decisions) {
-            decision.kind = m_failed ? Kind::Failed : Kind::Stopped;
-            decision.error = refusal;
-        }
-        locker.unlock();
-        ticket.release();
-        return decisions;
-    }
+    std::vector<StoreRequest> requests(1);
+    requests[0].agency = agency;
+    requests[0].ticket = std::move(ticket);
+    requests[0].batches = batches;
+    return std::move(apply(std::move(requests)).front().batches);
+}
 
-    AgencyState &state = m_agencies[agency];
-    const std::size_t batchesBefore = state.batches.size();
-    const quint64 betsBefore = state.storedBets;
-    std::vector<JournalRecord> records;
-    std::vector<std::size_t> stored; // indexes of the batches written now
+DoneDecision FileBetStore::markDone(quint32 agency)
+{
+    std::vector<StoreRequest> requests(1);
+    requests[0].agency = agency;
+    requests[0].done = true;
+    return apply(std::move(requests)).front().done;
+}
+
+void FileBetStore::decideBatchesLocked(
+    AgencyState &state, quint32 agency, const StoreRequest &request, PendingWrite &write,
+    std::vector<BatchDecision> &decisions)
+{
+    using Kind = BatchDecision::Kind;
     PendingWinners winners;
     winners.agency = agency;
-    bool contiguous = true;
-    std::size_t totalBytes = 0;
-    const char *previousEnd = nullptr;
-    for (std::size_t i = 0; i < batches.size(); ++i) {
-        const BatchToStore &batch = batches[i];
+    for (std::size_t i = 0; i < request.batches.size(); ++i) {
+        const BatchToStore &batch = request.batches[i];
         BatchDecision &decision = decisions[i];
         const quint64 next = state.batches.size() + 1;
         if (batch.sequence == 0) {
@@ -486,50 +489,130 @@ std::vector<BatchDecision> FileBetStore::append(
             record.betCount = batch.betCount;
             record.csvLength = batch.csvRows.size();
             record.csvCrc = batch.crc;
-            records.push_back(record);
-            if (previousEnd && previousEnd != batch.csvRows.data())
-                contiguous = false;
-            previousEnd = batch.csvRows.data() + batch.csvRows.size();
-            totalBytes += batch.csvRows.size();
+            write.records.push_back(record);
+            write.rows.push_back(batch.csvRows);
             winners.bets += batch.betCount;
             winners.documents.insert(
                 winners.documents.end(), batch.winners.begin(), batch.winners.end());
-            stored.push_back(i);
+            write.stored.push_back(&decision);
+        }
+    }
+    if (winners.bets > 0)
+        write.winners.push_back(std::move(winners));
+}
+
+std::vector<StoreAnswer> FileBetStore::apply(std::vector<StoreRequest> requests)
+{
+    using Kind = BatchDecision::Kind;
+    std::vector<StoreAnswer> answers(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i)
+        answers[i].batches.resize(requests[i].batches.size());
+    // Tickets settle after the lock is released (releaseWrite() takes it).
+    const auto settle = [&requests] {
+        for (StoreRequest &request : requests)
+            request.ticket.release();
+    };
+    QMutexLocker locker(&m_mutex);
+    if (const QString refusal = refusalLocked(); !refusal.isEmpty()) {
+        for (StoreAnswer &answer : answers) {
+            for (BatchDecision &decision : answer.batches) {
+                decision.kind = m_failed ? Kind::Failed : Kind::Stopped;
+                decision.error = refusal;
+            }
+            answer.done.error = refusal;
+        }
+        locker.unlock();
+        settle();
+        return answers;
+    }
+
+    // Every request is decided against the state as the earlier ones of this job left it; one
+    // write then makes all of them durable, and one sync (shared with other workers) covers it.
+    // By agency, not by reference: inserting into m_agencies may move its entries.
+    struct Undo {
+        quint32 agency;
+        std::size_t batches;
+        quint64 storedBets;
+        bool done;
+    };
+    std::vector<Undo> undo;
+    undo.reserve(requests.size());
+    PendingWrite write;
+    std::vector<std::size_t> recordedDone; // requests whose DONE this job records
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        const StoreRequest &request = requests[i];
+        AgencyState &state = m_agencies[request.agency];
+        undo.push_back(Undo {request.agency, state.batches.size(), state.storedBets, state.done});
+        if (!request.done) {
+            decideBatchesLocked(state, request.agency, request, write, answers[i].batches);
+        } else if (!state.done) {
+            JournalRecord record;
+            record.kind = RecordKind::Done;
+            record.agency = request.agency;
+            record.csvCrc = crc32Of(nullptr, 0);
+            write.records.push_back(record);
+            setDoneLocked(request.agency, state);
+            recordedDone.push_back(i);
         }
     }
 
-    if (!stored.empty()) {
-        WriteOutcome written;
-        // One contiguous write when the rows already lie back to back (the worker encodes so).
-        if (contiguous) {
-            const std::string_view bytes(batches[stored.front()].csvRows.data(), totalBytes);
-            written = write(std::move(records), bytes, std::move(winners));
-        } else {
-            std::string joined;
-            joined.reserve(totalBytes);
-            for (std::size_t i : stored)
-                joined.append(batches[i].csvRows);
-            written = write(std::move(records), joined, std::move(winners));
-        }
+    if (!write.records.empty()) {
+        const WriteOutcome written = writeLocked(std::move(write.records), write.rows,
+            std::move(write.winners));
         if (written.ok) {
-            state.lastWriteGeneration = written.generation;
+            for (const Undo &entry : undo) {
+                AgencyState &state = m_agencies[entry.agency];
+                if (state.batches.size() != entry.batches || state.done != entry.done)
+                    state.lastWriteGeneration = written.generation;
+            }
         } else {
             // Nothing of it counts: the next resend of these sequences is stored afresh.
-            state.batches.resize(batchesBefore);
-            state.storedBets = betsBefore;
-            for (std::size_t i : stored) {
-                decisions[i].kind = Kind::Failed;
-                decisions[i].error = written.error;
+            for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+                AgencyState &state = m_agencies[it->agency];
+                state.batches.resize(it->batches);
+                state.storedBets = it->storedBets;
+                if (state.done && !it->done)
+                    unsetDoneLocked(it->agency, state);
             }
+            for (BatchDecision *decision : write.stored) {
+                decision->kind = Kind::Failed;
+                decision->error = written.error;
+            }
+            for (std::size_t i : recordedDone)
+                answers[i].done.error = written.error;
+            recordedDone.clear();
         }
     }
+    for (std::size_t i : recordedDone)
+        answers[i].done.firstTime = true;
 
-    // Stored and Duplicate answers are acknowledgements: they wait until what they vouch for
-    // (this write, or the earlier, maybe not yet synced write of the same agency) is durable.
+    // Stored and Duplicate answers and DONE are acknowledgements: they wait until what they
+    // vouch for (this write, or an earlier, maybe not yet synced write of the same agency) is
+    // durable.
+    quint64 needed = 0;
+    for (const StoreRequest &request : requests)
+        needed = qMax(needed, m_agencies[request.agency].lastWriteGeneration);
     QString syncError;
-    if (!waitDurable(locker, m_agencies[agency].lastWriteGeneration, &syncError)) {
-        const Kind instead = m_failed ? Kind::Failed : Kind::Stopped;
-        for (BatchDecision &decision : decisions) {
+    const bool durable = waitDurable(locker, needed, &syncError);
+    const Kind instead = m_failed ? Kind::Failed : Kind::Stopped;
+    const bool allDone = allDoneLocked();
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        StoreAnswer &answer = answers[i];
+        if (requests[i].done) {
+            if (!answer.done.error.isEmpty())
+                continue;
+            if (!durable) {
+                answer.done.error = syncError;
+                answer.done.firstTime = false;
+                continue;
+            }
+            answer.done.ok = true;
+            answer.done.allDone = allDone;
+            continue;
+        }
+        if (durable)
+            continue;
+        for (BatchDecision &decision : answer.batches) {
             if (decision.kind == Kind::Stored || decision.kind == Kind::Duplicate) {
                 decision.kind = instead;
                 decision.error = syncError;
@@ -537,48 +620,27 @@ std::vector<BatchDecision> FileBetStore::append(
         }
     }
     locker.unlock();
-    ticket.release();
-    return decisions;
+    settle();
+    return answers;
 }
 
-DoneDecision FileBetStore::markDone(quint32 agency)
+void FileBetStore::setDoneLocked(quint32 agency, AgencyState &state)
 {
-    DoneDecision decision;
-    QMutexLocker locker(&m_mutex);
-    if (const QString refusal = refusalLocked(); !refusal.isEmpty()) {
-        decision.error = refusal;
-        return decision;
-    }
-    AgencyState &state = m_agencies[agency];
-    if (!state.done) {
-        JournalRecord record;
-        record.kind = RecordKind::Done;
-        record.agency = agency;
-        record.csvCrc = crc32Of(nullptr, 0);
-        const WriteOutcome written = write({record}, std::string_view(), PendingWinners {});
-        if (!written.ok) {
-            decision.error = written.error;
-            return decision;
-        }
-        state.done = true;
-        state.lastWriteGeneration = written.generation;
-        decision.firstTime = true;
-    }
-    if (!waitDurable(locker, m_agencies[agency].lastWriteGeneration, &decision.error))
-        return decision;
-    decision.ok = true;
-    decision.allDone = allDoneLocked();
-    return decision;
+    state.done = true;
+    if (agency >= 1 && agency <= m_expectedAgencies)
+        ++m_doneAgencies;
+}
+
+void FileBetStore::unsetDoneLocked(quint32 agency, AgencyState &state)
+{
+    state.done = false;
+    if (agency >= 1 && agency <= m_expectedAgencies)
+        --m_doneAgencies;
 }
 
 bool FileBetStore::allDoneLocked() const
 {
-    for (quint32 agency = 1; agency <= m_expectedAgencies; ++agency) {
-        const auto it = m_agencies.constFind(agency);
-        if (it == m_agencies.constEnd() || !it->done)
-            return false;
-    }
-    return true;
+    return m_doneAgencies >= m_expectedAgencies;
 }
 
 DrawResult FileBetStore::draw()
@@ -603,8 +665,8 @@ DrawResult FileBetStore::draw()
     return result;
 }
 
-FileBetStore::WriteOutcome FileBetStore::write(
-    std::vector<JournalRecord> records, std::string_view csvBytes, PendingWinners winners)
+FileBetStore::WriteOutcome FileBetStore::writeLocked(std::vector<JournalRecord> records,
+    const std::vector<std::string_view> &rows, std::vector<PendingWinners> winners)
 {
     std::string journalBytes;
     journalBytes.reserve(records.size() * kJournalRecordSize);
@@ -613,6 +675,24 @@ FileBetStore::WriteOutcome FileBetStore::write(
         record.csvOffset = offset;
         offset += record.csvLength;
         journalBytes += encodeRecord(record);
+    }
+    // One write when the rows already lie back to back (a worker encodes a job's rows so).
+    std::size_t csvSize = 0;
+    bool contiguous = true;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        csvSize += rows[i].size();
+        if (i > 0 && rows[i - 1].data() + rows[i - 1].size() != rows[i].data())
+            contiguous = false;
+    }
+    std::string joined;
+    std::string_view csvBytes;
+    if (contiguous && !rows.empty()) {
+        csvBytes = std::string_view(rows.front().data(), csvSize);
+    } else if (!rows.empty()) {
+        joined.reserve(csvSize);
+        for (std::string_view piece : rows)
+            joined.append(piece);
+        csvBytes = joined;
     }
     QString error;
     const bool written = writeAll(m_csvFd, csvBytes, m_csvEnd, &error)
@@ -634,9 +714,9 @@ FileBetStore::WriteOutcome FileBetStore::write(
         }
     }
     const quint64 generation = ++m_writeGeneration;
-    if (winners.bets > 0) {
-        winners.generation = generation;
-        m_pendingWinners.push_back(std::move(winners));
+    for (PendingWinners &pending : winners) {
+        pending.generation = generation;
+        m_pendingWinners.push_back(std::move(pending));
     }
     return {true, QString(), generation};
 }

@@ -55,6 +55,8 @@ public:
         quint32 agency, QDeadlineTimer deadline, QString *error) override;
     std::vector<BatchDecision> append(
         WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches) override;
+    // One write and one (group) commit for every request of the job.
+    std::vector<StoreAnswer> apply(std::vector<StoreRequest> requests) override;
     QHash<quint32, AgencyProgress> durableProgress() const override;
     DoneDecision markDone(quint32 agency) override;
     DrawResult draw() override;
@@ -100,6 +102,13 @@ private:
         quint32 agency = 0;
         std::vector<std::string> documents;
     };
+    // What the requests of one apply() will write, gathered under the lock.
+    struct PendingWrite {
+        std::vector<JournalRecord> records;
+        std::vector<std::string_view> rows; // the stored batches' rows, in record order
+        std::vector<PendingWinners> winners;
+        std::vector<BatchDecision *> stored; // decisions that become Failed if the write fails
+    };
     struct WriteOutcome {
         bool ok = false;
         QString error;
@@ -110,10 +119,15 @@ private:
     static bool decodeRecord(const char *bytes, JournalRecord *record);
 
     bool replayJournal();
-    // Appends `csvBytes` and `records` (whose csvLength values add up to its size) under one
-    // generation. Lock held.
-    WriteOutcome write(
-        std::vector<JournalRecord> records, std::string_view csvBytes, PendingWinners winners);
+    // Decides one request's batches against `state`, adding the ones to store to `write`.
+    static void decideBatchesLocked(AgencyState &state, quint32 agency,
+        const StoreRequest &request, PendingWrite &write, std::vector<BatchDecision> &decisions);
+    // Appends `rows` (in the order of the batch records, whose csvLength values they match) and
+    // `records` under one generation. Lock held.
+    WriteOutcome writeLocked(std::vector<JournalRecord> records,
+        const std::vector<std::string_view> &rows, std::vector<PendingWinners> winners);
+    void setDoneLocked(quint32 agency, AgencyState &state);
+    void unsetDoneLocked(quint32 agency, AgencyState &state);
     // Waits (lock held, released while syncing or waiting) until `generation` is durable.
     bool waitDurable(QMutexLocker<QMutex> &locker, quint64 generation, QString *error);
     void promoteWinnersThrough(quint64 generation);
@@ -139,6 +153,7 @@ private:
     QString m_failure;
     QString m_error;
     QHash<quint32, AgencyState> m_agencies;
+    quint32 m_doneAgencies = 0; // of agencies 1..m_expectedAgencies: allDoneLocked() in O(1)
     WinnersByAgency m_durableWinners;
     quint64 m_durableBets = 0;
     quint64 m_durableWinnerCount = 0;
