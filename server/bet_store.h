@@ -126,6 +126,8 @@ public:
     // thousands of agencies connected the commits, wake-ups and system calls per bet do not grow
     // with them. One answer per request, in order. This default makes one call per request.
     virtual std::vector<StoreAnswer> apply(std::vector<StoreRequest> requests);
+    // apply() makes one commit for all its requests (worth gathering many into one call).
+    virtual bool combinesRequests() const { return false; }
 
     // Blocking. Every agency's durable progress (agencies with nothing stored may be absent):
     // the operator's counts at start, after a restart.
@@ -215,8 +217,7 @@ inline std::vector<StoreAnswer> BetStore::apply(std::vector<StoreRequest> reques
         if (request.done)
             answers[i].done = markDone(request.agency);
         else
-            answers[i].batches
-                = append(std::move(request.ticket), request.agency, request.batches);
+            answers[i].batches = append(std::move(request.ticket), request.agency, request.batches);
     }
     return answers;
 }

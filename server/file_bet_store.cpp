@@ -436,9 +436,8 @@ DoneDecision FileBetStore::markDone(quint32 agency)
     return apply(std::move(requests)).front().done;
 }
 
-void FileBetStore::decideBatchesLocked(
-    AgencyState &state, quint32 agency, const StoreRequest &request, PendingWrite &write,
-    std::vector<BatchDecision> &decisions)
+void FileBetStore::decideBatchesLocked(AgencyState &state, quint32 agency,
+    const StoreRequest &request, PendingWrite &write, std::vector<BatchDecision> &decisions)
 {
     using Kind = BatchDecision::Kind;
     PendingWinners winners;
@@ -557,8 +556,8 @@ std::vector<StoreAnswer> FileBetStore::apply(std::vector<StoreRequest> requests)
     }
 
     if (!write.records.empty()) {
-        const WriteOutcome written = writeLocked(std::move(write.records), write.rows,
-            std::move(write.winners));
+        const WriteOutcome written
+            = writeLocked(std::move(write.records), write.rows, std::move(write.winners));
         if (written.ok) {
             for (const Undo &entry : undo) {
                 AgencyState &state = m_agencies[entry.agency];

@@ -57,6 +57,7 @@ public:
         WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches) override;
     // One write and one (group) commit for every request of the job.
     std::vector<StoreAnswer> apply(std::vector<StoreRequest> requests) override;
+    bool combinesRequests() const override { return true; }
     QHash<quint32, AgencyProgress> durableProgress() const override;
     DoneDecision markDone(quint32 agency) override;
     DrawResult draw() override;
@@ -120,8 +121,8 @@ private:
 
     bool replayJournal();
     // Decides one request's batches against `state`, adding the ones to store to `write`.
-    static void decideBatchesLocked(AgencyState &state, quint32 agency,
-        const StoreRequest &request, PendingWrite &write, std::vector<BatchDecision> &decisions);
+    static void decideBatchesLocked(AgencyState &state, quint32 agency, const StoreRequest &request,
+        PendingWrite &write, std::vector<BatchDecision> &decisions);
     // Appends `rows` (in the order of the batch records, whose csvLength values they match) and
     // `records` under one generation. Lock held.
     WriteOutcome writeLocked(std::vector<JournalRecord> records,

@@ -115,6 +115,10 @@ bool LotteryServer::start()
         return false;
     }
     LOTTERY_LOG_SUCCESS("almacenamiento").field(u"store", m_store->describe());
+    StoreJobQueue::Limits jobLimits;
+    jobLimits.maxJobsInFlight = m_pool.maxThreadCount();
+    m_storeJobs.setLimits(jobLimits);
+    m_storeJobs.setStore(m_store.get(), m_store->combinesRequests());
     if (m_config.usesDatabase()) {
         // Another instance may record the draw: its NOTIFY (or the poll) wakes our held
         // GET_WINNERS. startDraw() is idempotent and reads the draw from the database.
@@ -319,22 +323,16 @@ void LotteryServer::batchesReceived(Session &session, ReceivedBatches batches)
     const quint64 id = session.id();
     const quint32 agency = session.agency();
     const QString peer = session.peer();
-    const protocol::CivilDate today = currentCivilDate();
-    BetStore *store = m_store.get();
+    StoreJobItem item;
+    item.agency = agency;
+    item.batches = std::move(batches);
     // Claimed here, on the main thread, before any later HELLO of this agency can ask for a
     // welcome: that welcome then waits for this write.
-    WriteTicket ticket = store->beginWrite(agency);
-    m_workers.run(
-        [agency, today, store, batches = std::move(batches), ticket = std::move(ticket)]() mutable {
-            QElapsedTimer clock;
-            clock.start();
-            std::vector<BatchOutcome> outcomes
-                = storeBatches(batches.views(), agency, today, *store, std::move(ticket));
-            return std::make_pair(std::move(outcomes), clock.nsecsElapsed());
-        },
-        [this, id, peer, agency](const std::pair<std::vector<BatchOutcome>, qint64> &result) {
-            m_metrics.recordBatches(agency, result.first, result.second);
-            finishBatches(id, peer, agency, result.first);
+    item.ticket = m_store->beginWrite(agency);
+    m_storeJobs.submit(
+        std::move(item), [this, id, peer, agency](StoreJobOutput &&output, qint64 jobNs) {
+            m_metrics.recordBatches(agency, output.outcomes, jobNs);
+            finishBatches(id, peer, agency, output.outcomes);
         });
 }
 
@@ -400,9 +398,12 @@ void LotteryServer::doneReceived(Session &session)
     ++m_tasksInFlight;
     const quint64 id = session.id();
     const quint32 agency = session.agency();
-    BetStore *store = m_store.get();
-    m_workers.run([store, agency] { return store->markDone(agency); },
-        [this, id, agency](const DoneDecision &decision) { finishDone(id, agency, decision); });
+    StoreJobItem item;
+    item.agency = agency;
+    item.done = true;
+    m_storeJobs.submit(std::move(item), [this, id, agency](StoreJobOutput &&output, qint64) {
+        finishDone(id, agency, output.done);
+    });
 }
 
 void LotteryServer::finishDone(quint64 sessionId, quint32 agency, const DoneDecision &decision)

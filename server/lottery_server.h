@@ -18,6 +18,7 @@
 #include "server/result_queue.h"
 #include "server/server_config.h"
 #include "server/session.h"
+#include "server/store_job_queue.h"
 #include "server/worker_tasks.h"
 
 #include <QHash>
@@ -118,6 +119,9 @@ private:
     QThreadPool m_authPool;
     PoolDispatcher m_authWorkers {m_authPool, m_results};
     std::unique_ptr<BetStore> m_store;
+    // Batches and DONEs on their way to the store, many sessions' to a job. Declared after
+    // m_store: the tickets of requests still queued settle before the store goes.
+    StoreJobQueue m_storeJobs {m_workers};
     std::unique_ptr<DrawNotifier> m_drawNotifier; // PostgreSQL store only
     bool m_storeFailed = false;
     QHash<quint64, Session *> m_sessions;

@@ -134,29 +134,28 @@ void setRejected(
 }
 
 // The store's decision as the session answers it.
-void answer(BatchOutcome &outcome, const BatchToStore &batch, const BatchDecision &decision)
+void answer(
+    BatchOutcome &outcome, quint64 sequence, quint32 betCount, const BatchDecision &decision)
 {
     using Kind = BatchDecision::Kind;
     using protocol::ErrorCode;
-    const auto count = static_cast<quint16>(batch.betCount);
+    const auto count = static_cast<quint16>(betCount);
     switch (decision.kind) {
     case Kind::Stored:
     case Kind::Duplicate:
         outcome.kind = BatchOutcome::Kind::Acked;
-        outcome.ack = protocol::Ack {batch.sequence, count, decision.kind == Kind::Duplicate};
+        outcome.ack = protocol::Ack {sequence, count, decision.kind == Kind::Duplicate};
         return;
     case Kind::Conflict:
-        setRejected(outcome, batch.sequence, ErrorCode::SequenceConflict, decision.error);
+        setRejected(outcome, sequence, ErrorCode::SequenceConflict, decision.error);
         return;
     case Kind::ZeroSequence:
-    case Kind::Gap:
-        setRejected(outcome, batch.sequence, ErrorCode::SequenceGap, decision.error);
-        return;
+    case Kind::Gap: setRejected(outcome, sequence, ErrorCode::SequenceGap, decision.error); return;
     case Kind::AfterDone:
-        setRejected(outcome, batch.sequence, ErrorCode::BatchAfterDone, decision.error);
+        setRejected(outcome, sequence, ErrorCode::BatchAfterDone, decision.error);
         return;
     case Kind::Failed:
-        setRejected(outcome, batch.sequence, ErrorCode::StorageFailure, decision.error);
+        setRejected(outcome, sequence, ErrorCode::StorageFailure, decision.error);
         return;
     case Kind::Stopped:
         outcome.kind = BatchOutcome::Kind::Stopped;
@@ -167,42 +166,72 @@ void answer(BatchOutcome &outcome, const BatchToStore &batch, const BatchDecisio
 
 } // namespace
 
-std::vector<BatchOutcome> storeBatches(const std::vector<std::string_view> &bodies, quint32 agency,
-    const protocol::CivilDate &today, BetStore &store, WriteTicket ticket)
+std::vector<StoreJobOutput> runStoreJob(
+    std::vector<StoreJobInput> inputs, const protocol::CivilDate &today, BetStore &store)
 {
-    std::vector<BatchOutcome> outcomes;
-    outcomes.reserve(bodies.size());
-    std::vector<std::optional<PreparedBatch>> prepared;
-    prepared.reserve(bodies.size());
-    // Every batch's rows in one buffer, back to back, so consecutive batches go out in one write.
+    std::vector<StoreJobOutput> outputs(inputs.size());
+    std::vector<std::vector<std::optional<PreparedBatch>>> prepared(inputs.size());
+    // Every batch's rows in one buffer, back to back, so that they go out in one write.
     std::size_t bodyBytes = 0;
-    for (std::string_view body : bodies)
-        bodyBytes += body.size();
+    for (const StoreJobInput &input : inputs) {
+        for (std::string_view body : input.bodies)
+            bodyBytes += body.size();
+    }
     CsvBuffer csv(bodyBytes + bodyBytes / 4 + 256); // a row is ~10 % longer than its wire form
-    for (std::string_view body : bodies) {
-        outcomes.emplace_back();
-        prepared.push_back(prepareBatch(body, agency, today, csv, outcomes.back()));
-        if (outcomes.back().kind == BatchOutcome::Kind::Malformed)
-            break;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        std::vector<BatchOutcome> &outcomes = outputs[i].outcomes;
+        outcomes.reserve(inputs[i].bodies.size());
+        prepared[i].reserve(inputs[i].bodies.size());
+        for (std::string_view body : inputs[i].bodies) {
+            outcomes.emplace_back();
+            prepared[i].push_back(
+                prepareBatch(body, inputs[i].agency, today, csv, outcomes.back()));
+            if (outcomes.back().kind == BatchOutcome::Kind::Malformed)
+                break;
+        }
     }
 
     // Views into `csv` only now that it has stopped growing.
-    std::vector<BatchToStore> batches;
-    std::vector<std::size_t> index; // outcome of each batch to store
-    for (std::size_t i = 0; i < prepared.size(); ++i) {
-        if (!prepared[i])
-            continue; // malformed or invalid: answered as such
-        PreparedBatch &batch = *prepared[i];
-        batches.push_back(BatchToStore {batch.sequence, batch.betCount, batch.crc,
-            csv.view(batch.csvOffset, batch.csvLength), std::move(batch.bets),
-            std::move(batch.winners)});
-        index.push_back(i);
+    std::vector<StoreRequest> requests(inputs.size());
+    std::vector<std::vector<std::size_t>> index(inputs.size()); // outcome of each batch to store
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        StoreRequest &request = requests[i];
+        request.agency = inputs[i].agency;
+        request.done = inputs[i].done;
+        request.ticket = std::move(inputs[i].ticket); // settled by apply(), even with no batch
+        for (std::size_t b = 0; b < prepared[i].size(); ++b) {
+            if (!prepared[i][b])
+                continue; // malformed or invalid: answered as such
+            PreparedBatch &batch = *prepared[i][b];
+            request.batches.push_back(BatchToStore {batch.sequence, batch.betCount, batch.crc,
+                csv.view(batch.csvOffset, batch.csvLength), std::move(batch.bets),
+                std::move(batch.winners)});
+            index[i].push_back(b);
+        }
     }
-    // Called even with nothing to store: it settles the ticket.
-    const std::vector<BatchDecision> decisions = store.append(std::move(ticket), agency, batches);
-    for (std::size_t i = 0; i < batches.size(); ++i)
-        answer(outcomes[index[i]], batches[i], decisions[i]);
-    return outcomes;
+    std::vector<StoreAnswer> answers = store.apply(std::move(requests));
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (inputs[i].done) {
+            outputs[i].done = std::move(answers[i].done);
+            continue;
+        }
+        for (std::size_t b = 0; b < index[i].size(); ++b) {
+            const PreparedBatch &batch = *prepared[i][index[i][b]];
+            answer(outputs[i].outcomes[index[i][b]], batch.sequence, batch.betCount,
+                answers[i].batches[b]);
+        }
+    }
+    return outputs;
+}
+
+std::vector<BatchOutcome> storeBatches(const std::vector<std::string_view> &bodies, quint32 agency,
+    const protocol::CivilDate &today, BetStore &store, WriteTicket ticket)
+{
+    std::vector<StoreJobInput> inputs(1);
+    inputs[0].agency = agency;
+    inputs[0].bodies = bodies;
+    inputs[0].ticket = std::move(ticket);
+    return std::move(runStoreJob(std::move(inputs), today, store).front().outcomes);
 }
 
 } // namespace lottery::server

@@ -26,6 +26,26 @@ struct BatchOutcome {
     QString error; // Rejected or Stopped: for the log
 };
 
+// One request of a store job as a worker gets it: a session's consecutive BATCH bodies (in
+// order, settling `ticket`), or its DONE.
+struct StoreJobInput {
+    quint32 agency = 0;
+    bool done = false;
+    std::vector<std::string_view> bodies;
+    WriteTicket ticket;
+};
+
+struct StoreJobOutput {
+    std::vector<BatchOutcome> outcomes; // batches: as storeBatches() answers them
+    DoneDecision done; // DONE
+};
+
+// A worker's job: every request's bodies decoded, validated and encoded into one buffer (so
+// that the store can write all their rows at once), then one BetStore::apply() for all of them.
+// One output per input, in order.
+std::vector<StoreJobOutput> runStoreJob(
+    std::vector<StoreJobInput> inputs, const protocol::CivilDate &today, BetStore &store);
+
 // Consecutive BATCH bodies of one session, in order; `today` bounds birthdates. Every valid batch
 // goes to one store.append() (one commit), which settles `ticket`. One outcome per body, in
 // order, ending at the first Malformed body (the session closes there).

@@ -179,6 +179,10 @@ private slots:
     void reopenRecoversEverything();
     void welcomeWaitsForClaimedWrite_data();
     void welcomeWaitsForClaimedWrite();
+    void applyDecidesManyAgenciesInOneJob_data();
+    void applyDecidesManyAgenciesInOneJob();
+    void applyFailureAcknowledgesNothing_data();
+    void applyFailureAcknowledgesNothing();
     void failureLatches_data();
     void failureLatches();
     void stopRefusesWhatFollows_data();
@@ -476,6 +480,135 @@ void TestStoreContract::welcomeWaitsForClaimedWrite()
         QVERIFY(store->hasUnsettledWrites(1));
     }
     QVERIFY(!store->hasUnsettledWrites(1));
+}
+
+// A job as the server's StoreJobQueue makes it: several agencies' batches and DONEs in one
+// apply(), each decided as its own append() / markDone() would be, in order.
+StoreRequest batchesRequest(
+    BetStore &store, quint32 agency, const std::vector<std::shared_ptr<TestBatch>> &batches)
+{
+    StoreRequest request;
+    request.agency = agency;
+    request.ticket = store.beginWrite(agency);
+    for (const auto &batch : batches)
+        request.batches.push_back(batch->toStore);
+    return request;
+}
+
+StoreRequest doneRequest(quint32 agency)
+{
+    StoreRequest request;
+    request.agency = agency;
+    request.done = true;
+    return request;
+}
+
+void TestStoreContract::applyDecidesManyAgenciesInOneJob_data()
+{
+    addStoreRows();
+}
+
+void TestStoreContract::applyDecidesManyAgenciesInOneJob()
+{
+    OPEN_STORE(store, 3);
+    QCOMPARE(appendOne(*store, 3, *makeBatch(3, 1, 2, 0, 1))[0].kind, Kind::Stored);
+    const auto a1 = makeBatch(1, 1, 4, 0, 1);
+    const auto a2 = makeBatch(1, 2, 3, 0, 2);
+    const auto b1 = makeBatch(2, 1, 5);
+    std::vector<StoreRequest> job;
+    job.push_back(batchesRequest(*store, 1, {a1, a2, makeBatch(1, 2, 3, 0, 2)}));
+    job.push_back(batchesRequest(*store, 2, {makeBatch(2, 2, 1), b1, makeBatch(2, 0, 1)}));
+    job.push_back(batchesRequest(*store, 3, {makeBatch(3, 1, 2, 1, 1), makeBatch(3, 1, 2, 0, 1)}));
+    job.push_back(doneRequest(3));
+    QVERIFY(store->hasUnsettledWrites(1));
+    const std::vector<StoreAnswer> answers = store->apply(std::move(job));
+    QCOMPARE(answers.size(), std::size_t(4));
+    // The tickets of the job have settled: a welcome does not wait.
+    QVERIFY(!store->hasUnsettledWrites(1));
+    QVERIFY(!store->hasUnsettledWrites(2));
+
+    const std::vector<Kind> agency1 = {Kind::Stored, Kind::Stored, Kind::Duplicate};
+    const std::vector<Kind> agency2 = {Kind::Gap, Kind::Stored, Kind::ZeroSequence};
+    const std::vector<Kind> agency3 = {Kind::Conflict, Kind::Duplicate};
+    const std::vector<std::vector<Kind>> expected = {agency1, agency2, agency3};
+    for (std::size_t r = 0; r < expected.size(); ++r) {
+        QCOMPARE(answers[r].batches.size(), expected[r].size());
+        for (std::size_t b = 0; b < expected[r].size(); ++b) {
+            QVERIFY2(answers[r].batches[b].kind == expected[r][b],
+                qPrintable(QStringLiteral("request %1 batch %2: %3")
+                               .arg(r)
+                               .arg(b)
+                               .arg(answers[r].batches[b].error)));
+        }
+    }
+    QVERIFY2(answers[3].done.ok, qPrintable(answers[3].done.error));
+    QVERIFY(answers[3].done.firstTime);
+    QVERIFY(!answers[3].done.allDone);
+
+    QCOMPARE(progressOf(*store, 1).lastSequence, quint64(2));
+    QCOMPARE(progressOf(*store, 1).storedBets, quint64(7));
+    QCOMPARE(progressOf(*store, 2).storedBets, quint64(5));
+    QVERIFY(progressOf(*store, 3).done);
+
+    // The last two DONEs in one job: both recorded, and the job tells the draw can be read.
+    std::vector<StoreRequest> last;
+    last.push_back(doneRequest(1));
+    last.push_back(doneRequest(2));
+    last.push_back(batchesRequest(*store, 1, {makeBatch(1, 3, 1)}));
+    const std::vector<StoreAnswer> finished = store->apply(std::move(last));
+    QVERIFY(finished[0].done.ok && finished[0].done.firstTime);
+    QVERIFY(finished[1].done.ok && finished[1].done.allDone);
+    QCOMPARE(finished[2].batches[0].kind, Kind::AfterDone);
+    const DrawResult draw = store->draw();
+    QVERIFY2(draw.completed, qPrintable(draw.error));
+    QCOMPARE(draw.bets, quint64(14));
+    QCOMPARE(draw.winnerCount, quint64(4));
+    std::vector<std::string> winners1 = a1->toStore.winners;
+    winners1.insert(winners1.end(), a2->toStore.winners.begin(), a2->toStore.winners.end());
+    QCOMPARE(draw.winners.value(1), winners1);
+
+    // And all of it survives a reopen.
+    OPEN_STORE(again, 3);
+    QCOMPARE(progressOf(*again, 1).storedBets, quint64(7));
+    QCOMPARE(progressOf(*again, 2).lastSequence, quint64(1));
+    QVERIFY(progressOf(*again, 2).done);
+    QVERIFY(again->draw().completed);
+}
+
+void TestStoreContract::applyFailureAcknowledgesNothing_data()
+{
+    addStoreRows();
+}
+
+void TestStoreContract::applyFailureAcknowledgesNothing()
+{
+    OPEN_STORE(store, 2);
+    if (!m_current.breakStorage)
+        QSKIP("this store's failures are tested in tst_postgres_store and tst_postgres_failover");
+    QCOMPARE(appendOne(*store, 1, *makeBatch(1, 1, 2))[0].kind, Kind::Stored);
+    m_current.breakStorage();
+    std::vector<StoreRequest> job;
+    job.push_back(batchesRequest(*store, 1, {makeBatch(1, 1, 2), makeBatch(1, 2, 2)}));
+    job.push_back(batchesRequest(*store, 2, {makeBatch(2, 1, 3)}));
+    job.push_back(doneRequest(2));
+    const std::vector<StoreAnswer> answers = store->apply(std::move(job));
+    // Not even the duplicate: its ACK would vouch for a store that can vouch for nothing now.
+    QCOMPARE(answers[0].batches[0].kind, Kind::Failed);
+    QCOMPARE(answers[0].batches[1].kind, Kind::Failed);
+    QCOMPARE(answers[1].batches[0].kind, Kind::Failed);
+    QVERIFY(!answers[2].done.ok);
+    QVERIFY(!answers[2].done.error.isEmpty());
+    QVERIFY(store->hasFailed());
+    QVERIFY(!store->hasUnsettledWrites(1));
+
+    // After a restart on healthy storage, only the batch acknowledged before the failure is
+    // certain; the failed job's batches are stored again (or found durable) on resend.
+    OPEN_STORE(again, 2);
+    const AgencyProgress progress = progressOf(*again, 1);
+    QVERIFY(progress.lastSequence >= 1);
+    const auto resent = appendOne(*again, 1, *makeBatch(1, 2, 2));
+    QVERIFY(resent[0].kind == Kind::Stored || resent[0].kind == Kind::Duplicate);
+    QCOMPARE(progressOf(*again, 1).storedBets, quint64(4));
 }
 
 void TestStoreContract::failureLatches_data()

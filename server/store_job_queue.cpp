@@ -1,0 +1,103 @@
+#include "server/store_job_queue.h"
+
+#include <QElapsedTimer>
+
+#include <memory>
+
+namespace lottery::server {
+
+StoreJobQueue::StoreJobQueue(PoolDispatcher &workers, QObject *parent)
+    : QObject(parent), m_workers(workers)
+{
+}
+
+void StoreJobQueue::setStore(BetStore *store, bool combines)
+{
+    m_store = store;
+    m_combines = combines;
+}
+
+void StoreJobQueue::submit(StoreJobItem item, Completion completion)
+{
+    Queued queued;
+    // A BATCH body is at most one frame of ~100-byte bets: its size bounds its bet count well
+    // enough to size a job, without decoding here.
+    quint64 bytes = 0;
+    for (const auto &[offset, size] : item.batches.bodies) {
+        Q_UNUSED(offset);
+        bytes += size;
+    }
+    queued.bets = item.done ? 1 : qMax<quint64>(1, bytes / 40);
+    queued.item = std::move(item);
+    queued.completion = std::move(completion);
+    m_queue.push_back(std::move(queued));
+    scheduleDispatch();
+}
+
+void StoreJobQueue::scheduleDispatch()
+{
+    if (m_dispatchScheduled)
+        return;
+    m_dispatchScheduled = true;
+    // After the events of this loop iteration: the other sessions read in it join the job.
+    QMetaObject::invokeMethod(this, &StoreJobQueue::dispatch, Qt::QueuedConnection);
+}
+
+void StoreJobQueue::dispatch()
+{
+    m_dispatchScheduled = false;
+    while (!m_queue.empty() && m_jobsInFlight < m_limits.maxJobsInFlight) {
+        std::vector<Queued> job;
+        quint64 bets = 0;
+        const std::size_t maxRequests = m_combines ? std::size_t(m_limits.maxRequestsPerJob) : 1;
+        while (!m_queue.empty() && job.size() < maxRequests
+            && (job.empty() || bets + m_queue.front().bets <= m_limits.maxBetsPerJob)) {
+            bets += m_queue.front().bets;
+            job.push_back(std::move(m_queue.front()));
+            m_queue.pop_front();
+        }
+        runJob(std::move(job));
+    }
+}
+
+void StoreJobQueue::runJob(std::vector<Queued> job)
+{
+    ++m_jobsInFlight;
+    // The requests' bytes and tickets go to the worker; the completions stay here.
+    auto items = std::make_shared<std::vector<StoreJobItem>>();
+    auto completions = std::make_shared<std::vector<Completion>>();
+    items->reserve(job.size());
+    completions->reserve(job.size());
+    for (Queued &queued : job) {
+        items->push_back(std::move(queued.item));
+        completions->push_back(std::move(queued.completion));
+    }
+    BetStore *store = m_store;
+    const protocol::CivilDate today = currentCivilDate();
+    m_workers.run(
+        [items = std::move(items), store, today]() {
+            QElapsedTimer clock;
+            clock.start();
+            std::vector<StoreJobInput> inputs(items->size());
+            for (std::size_t i = 0; i < items->size(); ++i) {
+                StoreJobItem &item = (*items)[i];
+                inputs[i].agency = item.agency;
+                inputs[i].done = item.done;
+                inputs[i].bodies = item.batches.views();
+                inputs[i].ticket = std::move(item.ticket);
+            }
+            std::vector<StoreJobOutput> outputs = runStoreJob(std::move(inputs), today, *store);
+            // The bytes the outputs no longer need are freed here, not on the main thread.
+            items->clear();
+            return std::make_pair(std::move(outputs), clock.nsecsElapsed());
+        },
+        [this, completions = std::move(completions)](
+            std::pair<std::vector<StoreJobOutput>, qint64> result) {
+            --m_jobsInFlight;
+            for (std::size_t i = 0; i < completions->size(); ++i)
+                (*completions)[i](std::move(result.first[i]), result.second);
+            dispatch();
+        });
+}
+
+} // namespace lottery::server
