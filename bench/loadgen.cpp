@@ -1,7 +1,8 @@
 // lottery-loadgen: many agencies at once from ONE process, against the real lottery-server.
 //
 //   lottery-loadgen [--curve 5,100,1000,2500,5000,10000] [--total-bets T | --bets M]
-//                   [--window 128] [--batch 100] [--workers W] [--bin DIR] [--work DIR] [--json]
+//                   [--window 128] [--batch 100] [--workers W] [--rounds R] [--bin DIR]
+//                   [--work DIR] [--json]
 //
 // For each point of the curve it starts a fresh lottery-server (port 0, SERVER_MAX_CONNECTIONS and
 // SERVER_LISTEN_BACKLOG raised for the run), connects N sessions (HELLO, WELCOME), then lets every
@@ -53,6 +54,9 @@ struct Options {
     std::string binDir;
     std::string workDir;
     bool json = false;
+    // The curve this many times, interleaved (every point once per round); each point reports
+    // its run of median server CPU, so one noisy run does not make the ratio.
+    int rounds = 1;
 };
 
 double now()
@@ -256,6 +260,7 @@ bool Run::startServer(std::string *error)
     ::unlink(storage.c_str());
     ::unlink((storage + ".journal").c_str());
     m_log = m_options.workDir + "/server-" + std::to_string(m_count) + ".log";
+    ::unlink(m_log.c_str()); // a previous round's log would give its port away
     const std::string binary = m_options.binDir + "/lottery-server";
     std::vector<std::string> args {
         binary, "--port", "0", "--agencies", std::to_string(m_count), "--storage", storage};
@@ -707,12 +712,23 @@ bool parse(int argc, char **argv, Options &options, std::string *error)
             if (!text)
                 return false;
             options.workDir = text;
+        } else if (arg == "--rounds") {
+            const char *text = value();
+            if (!text)
+                return false;
+            char *end = nullptr;
+            const long rounds = std::strtol(text, &end, 10);
+            if (!end || *end != '\0' || rounds < 1 || rounds > 99) {
+                *error = std::string("--rounds: '") + text + "' is not a number in 1..99";
+                return false;
+            }
+            options.rounds = static_cast<int>(rounds);
         } else if (arg == "--json") {
             options.json = true;
         } else if (arg == "--help" || arg == "-h") {
             *error = "usage: lottery-loadgen [--curve N1,N2,..] [--total-bets T | --bets M] "
-                     "[--window W] [--batch B] [--workers K] [--timeout S] [--bin DIR] "
-                     "[--work DIR] [--json]";
+                     "[--window W] [--batch B] [--workers K] [--timeout S] [--rounds R] "
+                     "[--bin DIR] [--work DIR] [--json]";
             return false;
         } else {
             *error = "unknown option " + arg;
@@ -763,19 +779,41 @@ int main(int argc, char **argv)
 
     std::vector<PointResult> results;
     bool allCorrect = true;
-    if (!options.json)
-        std::printf("%8s %9s %8s %10s %9s %11s %7s %9s %9s %10s %9s %10s\n", "agencies",
+    // runs[i]: every round's result of point i.
+    std::vector<std::vector<PointResult>> runs(options.curve.size());
+    for (int round = 0; round < options.rounds; ++round) {
+        for (std::size_t i = 0; i < options.curve.size(); ++i) {
+            const int agencies = options.curve[i];
+            const long long bets = options.betsPerAgency > 0
+                ? options.betsPerAgency
+                : std::max<long long>(1, options.totalBets / agencies);
+            const Workload workload = buildWorkload(bets, options.batch);
+            Run run(options, agencies, workload);
+            PointResult point = run.execute();
+            allCorrect = allCorrect && point.correct;
+            runs[i].push_back(point);
+            if (options.rounds > 1 && !options.json) {
+                std::fprintf(stderr, "round %d/%d: %d agencies: server CPU %.2f s%s\n", round + 1,
+                    options.rounds, agencies, point.serverCpu, point.correct ? "" : " WRONG");
+            }
+        }
+    }
+    std::vector<std::pair<double, double>> cpuRange; // min, max server CPU of each point
+    for (std::vector<PointResult> &pointRuns : runs) {
+        std::sort(pointRuns.begin(), pointRuns.end(),
+            [](const PointResult &a, const PointResult &b) { return a.serverCpu < b.serverCpu; });
+        results.push_back(pointRuns[pointRuns.size() / 2]);
+        cpuRange.emplace_back(pointRuns.front().serverCpu, pointRuns.back().serverCpu);
+    }
+    if (!options.json) {
+        std::printf("%8s %9s %8s %10s %9s %11s %7s %9s %9s %10s %9s %10s%s\n", "agencies",
             "bets/agcy", "wall s", "bets/s", "srv cpu s", "srv us/bet", "ratio", "ack p99",
-            "peak RSS", "KiB/agency", "gen cpu s", "connect s");
-    for (const int agencies : options.curve) {
-        const long long bets = options.betsPerAgency > 0
-            ? options.betsPerAgency
-            : std::max<long long>(1, options.totalBets / agencies);
-        const Workload workload = buildWorkload(bets, options.batch);
-        Run run(options, agencies, workload);
-        PointResult point = run.execute();
-        allCorrect = allCorrect && point.correct;
-        results.push_back(point);
+            "peak RSS", "KiB/agency", "gen cpu s", "connect s",
+            options.rounds > 1 ? "  srv cpu min-max" : "");
+    }
+    for (std::size_t i = 0; i < results.size() && !options.json; ++i) {
+        const PointResult &point = results[i];
+        const int agencies = point.agencies;
         const PointResult &base = results.front();
         const double perBet = point.bets > 0 ? point.serverCpu * 1e6 / point.bets : 0;
         const double basePerBet = base.bets > 0 ? base.serverCpu * 1e6 / base.bets : 0;
@@ -783,18 +821,19 @@ int main(int argc, char **argv)
             ? static_cast<double>(point.serverHwmKib - base.serverHwmKib)
                 / (agencies - base.agencies)
             : 0;
-        if (!options.json) {
-            std::printf("%8d %9lld %8.2f %10.0f %9.2f %11.3f %6.2fx %7.1fms %7.1fMiB %10.1f "
-                        "%9.2f %10.2f%s\n",
-                agencies, bets, point.seconds,
-                point.seconds > 0 ? static_cast<double>(point.bets) / point.seconds : 0,
-                point.serverCpu, perBet, basePerBet > 0 ? perBet / basePerBet : 0, point.ackP99Ms,
-                static_cast<double>(point.serverHwmKib) / 1024.0, kibPerAgency, point.loadgenCpu,
-                point.connectSeconds, point.correct ? "" : "  WRONG");
-            if (!point.error.empty())
-                std::printf("  %s\n", point.error.c_str());
-            std::fflush(stdout);
-        }
+        std::printf("%8d %9lld %8.2f %10.0f %9.2f %11.3f %6.2fx %7.1fms %7.1fMiB %10.1f "
+                    "%9.2f %10.2f",
+            agencies, point.betsPerAgency, point.seconds,
+            point.seconds > 0 ? static_cast<double>(point.bets) / point.seconds : 0,
+            point.serverCpu, perBet, basePerBet > 0 ? perBet / basePerBet : 0, point.ackP99Ms,
+            static_cast<double>(point.serverHwmKib) / 1024.0, kibPerAgency, point.loadgenCpu,
+            point.connectSeconds);
+        if (options.rounds > 1)
+            std::printf("  %.2f-%.2f s", cpuRange[i].first, cpuRange[i].second);
+        std::printf("%s\n", point.correct ? "" : "  WRONG");
+        if (!point.error.empty())
+            std::printf("  %s\n", point.error.c_str());
+        std::fflush(stdout);
     }
     if (options.json) {
         const PointResult &base = results.front();
@@ -812,12 +851,13 @@ int main(int argc, char **argv)
                         "\"ack_p50_ms\":%.3f,\"ack_p99_ms\":%.3f,\"server_peak_rss_kib\":%lld,"
                         "\"loadgen_cpu_seconds\":%.3f,\"connect_seconds\":%.3f,"
                         "\"connect_server_cpu_seconds\":%.3f,\"winners_correct\":%s,"
-                        "\"error\":\"%s\"}",
+                        "\"rounds\":%d,\"server_cpu_min_seconds\":%.3f,"
+                        "\"server_cpu_max_seconds\":%.3f,\"error\":\"%s\"}",
                 i ? "," : "", p.agencies, p.betsPerAgency, p.bets, p.seconds,
                 p.seconds > 0 ? static_cast<double>(p.bets) / p.seconds : 0, p.serverCpu, perBet,
                 basePerBet > 0 ? perBet / basePerBet : 0, p.ackP50Ms, p.ackP99Ms, p.serverHwmKib,
                 p.loadgenCpu, p.connectSeconds, p.connectServerCpu, p.correct ? "true" : "false",
-                escaped.c_str());
+                options.rounds, cpuRange[i].first, cpuRange[i].second, escaped.c_str());
         }
         std::printf("],\"all_correct\":%s}\n", allCorrect ? "true" : "false");
     }

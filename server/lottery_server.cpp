@@ -40,6 +40,7 @@ LotteryServer::LotteryServer(
       m_storeFactory(storeFactory ? std::move(storeFactory) : BetStoreFactory(makeDefaultStore))
 {
     m_pool.setMaxThreadCount(qBound(1, m_config.workers, ServerConfig::kMaxWorkers));
+    m_uploadSlots.setCapacity(m_config.uploadSlots);
     m_authPool.setMaxThreadCount(kAuthThreads);
     m_listener.setConnectionLimit(m_config.maxConnections, [this] { return m_sessions.size(); });
     connect(&m_listener, &ConnectionListener::connectionReady, this, &LotteryServer::startSession);
@@ -529,12 +530,32 @@ void LotteryServer::sessionClosed(Session &session)
     const quint64 id = session.id();
     m_sessions.remove(id);
     m_waitingForDraw.remove(id);
+    if (session.isWaitingForUploadSlot())
+        m_uploadSlots.forget(id);
     // A parked HELLO whose session is gone: resumeParkedHello() finds no session and drops it.
     if (session.hasAgency() && m_sessionByAgency.value(session.agency()) == id)
         m_sessionByAgency.remove(session.agency());
     session.deleteLater();
     if (m_phase == ShutdownPhase::ClosingSockets && m_sessions.isEmpty())
         finishClosingSockets();
+}
+
+bool LotteryServer::acquireUploadSlot(Session &session)
+{
+    return m_uploadSlots.acquire(session.id());
+}
+
+void LotteryServer::releaseUploadSlot(Session &session)
+{
+    Q_UNUSED(session);
+    // The slot passes to the first waiting session still there and still waiting.
+    while (const quint64 next = m_uploadSlots.release()) {
+        Session *waiting = findSession(next);
+        if (waiting && waiting->isWaitingForUploadSlot()) {
+            waiting->uploadSlotGranted();
+            return;
+        }
+    }
 }
 
 void LotteryServer::sessionFailed(Session &session, protocol::ErrorCode code)

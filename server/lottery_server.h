@@ -19,6 +19,7 @@
 #include "server/server_config.h"
 #include "server/session.h"
 #include "server/store_job_queue.h"
+#include "server/upload_slots.h"
 #include "server/worker_tasks.h"
 
 #include <QHash>
@@ -90,6 +91,9 @@ private:
     void winnersRequested(Session &session) override;
     void sessionClosed(Session &session) override;
     void sessionFailed(Session &session, protocol::ErrorCode code) override;
+    bool acquireUploadSlot(Session &session) override;
+    void releaseUploadSlot(Session &session) override;
+    bool uploadSlotsContended() const override { return m_uploadSlots.contended(); }
 
     void finishBatches(quint64 sessionId, const QString &peer, quint32 agency,
         const std::vector<BatchOutcome> &outcomes);
@@ -130,6 +134,7 @@ private:
     // previous session of the same agency to settle.
     QHash<quint32, quint64> m_parkedHellos;
     QSet<quint64> m_waitingForDraw; // sessions holding a GET_WINNERS
+    UploadSlots m_uploadSlots;
     bool m_drawRunning = false;
     bool m_drawAgain = false; // an agency became the last one done while a draw was running
     std::optional<WinnersByAgency> m_winners; // set once the draw has completed

@@ -161,6 +161,11 @@ bool applySetting(ServerConfig &config, const QString &key, const QString &value
         if (!v)
             return false;
         config.maxConnections = static_cast<int>(*v);
+    } else if (key == u"SERVER_UPLOAD_SLOTS") {
+        const auto v = integer(1, 1000000);
+        if (!v)
+            return false;
+        config.uploadSlots = static_cast<int>(*v);
     } else if (key == u"SERVER_HELLO_TIMEOUT_MS") {
         const auto v = integer(1, 24LL * 3600 * 1000);
         if (!v)
@@ -218,6 +223,7 @@ const QStringList &settingKeys()
         QStringLiteral("SERVER_IDLE_TIMEOUT_MS"),
         QStringLiteral("SERVER_FRAME_TIMEOUT_MS"),
         QStringLiteral("SERVER_MAX_CONNECTIONS"),
+        QStringLiteral("SERVER_UPLOAD_SLOTS"),
         QStringLiteral("SERVER_HELLO_TIMEOUT_MS"),
         QStringLiteral("SERVER_TLS_CERT"),
         QStringLiteral("SERVER_TLS_KEY"),
@@ -443,6 +449,7 @@ void logConfig(const ServerConfig &config)
         .field(u"idle_timeout_ms", config.idleTimeoutMs)
         .field(u"frame_timeout_ms", config.frameTimeoutMs)
         .field(u"max_connections", config.maxConnections)
+        .field(u"upload_slots", config.uploadSlots)
         .field(u"hello_timeout_ms", config.helloTimeoutMs)
         .field(u"tls", config.tlsEnabled() ? "on" : "off")
         .field(u"auth", config.authEnabled() ? "on" : "off")

@@ -32,6 +32,10 @@ struct ServerConfig {
     int idleTimeoutMs = 60000;
     int frameTimeoutMs = 10000;
     int maxConnections = 1024;
+    // Sessions reading BATCH frames at once (docs/PERFORMANCE.md): the others wait with their
+    // batches in the kernel, so a flood of agencies cannot make the server hold more bets than
+    // it can store. One slot is one session's task (up to 64 frames) and its read buffer.
+    int uploadSlots = 256;
     // From accepting a connection to a whole HELLO, the TLS handshake included.
     int helloTimeoutMs = 10000;
     // TLS: both set, or neither (plain TCP). PEM files.

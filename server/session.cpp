@@ -30,7 +30,8 @@ Session::Session(quint64 id, QTcpSocket *socket, const SessionLimits &limits,
 {
     m_socket->setParent(this);
     m_peer = m_socket->peerAddress().toString();
-    m_socket->setReadBufferSize(m_limits.readBufferSize);
+    // Small until the session holds an upload slot (haveUploadSlot()).
+    m_socket->setReadBufferSize(m_limits.controlReadBufferSize);
     // Acknowledgements are small and the agency's window waits for them: no Nagle delay.
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_deadlineTimer.setSingleShot(true);
@@ -90,10 +91,54 @@ void Session::holdForTask()
 void Session::taskFinished()
 {
     m_taskInFlight = false;
+    if (std::exchange(m_taskIsUpload, false) && m_hasUploadSlot && m_handler.uploadSlotsContended())
+        yieldUploadSlot(); // back in the queue if more batches follow: the others go first
     if (m_closing || m_stopped)
         return;
     readAvailable();
     processFrames();
+}
+
+bool Session::haveUploadSlot()
+{
+    if (m_hasUploadSlot)
+        return true;
+    if (m_waitingForUploadSlot)
+        return false;
+    if (!m_handler.acquireUploadSlot(*this)) {
+        m_waitingForUploadSlot = true;
+        return false;
+    }
+    m_hasUploadSlot = true;
+    if (m_socket)
+        m_socket->setReadBufferSize(m_limits.readBufferSize);
+    return true;
+}
+
+void Session::uploadSlotGranted()
+{
+    m_waitingForUploadSlot = false;
+    m_hasUploadSlot = true;
+    if (m_closing || m_stopped || !m_socket) {
+        yieldUploadSlot();
+        return;
+    }
+    m_socket->setReadBufferSize(m_limits.readBufferSize);
+    if (m_taskInFlight)
+        return;
+    readAvailable();
+    processFrames();
+}
+
+void Session::yieldUploadSlot()
+{
+    if (!m_hasUploadSlot)
+        return;
+    m_hasUploadSlot = false;
+    // What is buffered already stays; no more is read until the next slot.
+    if (m_socket)
+        m_socket->setReadBufferSize(m_limits.controlReadBufferSize);
+    m_handler.releaseUploadSlot(*this);
 }
 
 void Session::setWaitingForDraw(bool waiting)
@@ -118,7 +163,7 @@ void Session::abort()
 
 void Session::onReadyRead()
 {
-    if (m_taskInFlight || m_closing || m_stopped)
+    if (m_taskInFlight || m_closing || m_stopped || m_waitingForUploadSlot)
         return;
     readAvailable();
     processFrames();
@@ -129,9 +174,27 @@ void Session::readAvailable()
     if (!m_socket)
         return;
     // Straight into the splitter: no transient copy of up to a whole read buffer per read.
-    const qint64 available = m_socket->bytesAvailable();
+    qint64 available = m_socket->bytesAvailable();
+    const int nextType = m_splitter.nextFrameType();
+    if (!m_hasUploadSlot && hasAgency()
+        && (nextType < 0 || nextType == static_cast<int>(protocol::MessageType::Batch))) {
+        // Without a slot, a BATCH's bytes stay in the socket (and, once its small buffer is
+        // full, in the kernel); before a frame's type is known, at most the control buffer.
+        const auto pending = static_cast<qint64>(m_splitter.pendingBytes());
+        available = nextType < 0
+            ? qMin(available, qMax<qint64>(0, m_limits.controlReadBufferSize - pending))
+            : 0;
+    }
     if (available <= 0)
         return;
+    if (available == m_socket->bytesAvailable()) {
+        // All of it, as Qt's own buffer chunk: taking the chunk (QIODevice hands a whole chunk
+        // over without copying) leaves the socket no buffer to keep. Reading into our memory
+        // instead would leave each idle socket holding a chunk of up to 16 KiB.
+        const QByteArray chunk = m_socket->read(available);
+        m_splitter.feed(chunk.constData(), static_cast<std::size_t>(chunk.size()));
+        return;
+    }
     char *into = m_splitter.prepareFeed(static_cast<std::size_t>(available));
     const qint64 read = m_socket->read(into, available);
     m_splitter.commitFeed(read > 0 ? static_cast<std::size_t>(read) : 0);
@@ -148,11 +211,23 @@ protocol::DecodeStatus Session::nextFrame(protocol::RawFrame &frame)
 
 void Session::processFrames()
 {
+    const auto batchType = static_cast<std::uint8_t>(protocol::MessageType::Batch);
     while (!m_taskInFlight && !m_closing && !m_stopped) {
+        // A BATCH (whole or started) needs an upload slot before its bytes are taken.
+        if (!m_heldFrame && m_splitter.nextFrameType() == batchType && hasAgency()
+            && !haveUploadSlot())
+            break;
         protocol::RawFrame frame;
         const protocol::DecodeStatus status = nextFrame(frame);
-        if (status == protocol::DecodeStatus::Incomplete)
+        if (status == protocol::DecodeStatus::Incomplete) {
+            // Reading was capped before the frame's type was known, or before the slot: the
+            // rest may be in the socket's buffer already.
+            const std::size_t before = m_splitter.pendingBytes();
+            readAvailable();
+            if (m_splitter.pendingBytes() > before)
+                continue;
             break;
+        }
         if (status == protocol::DecodeStatus::Malformed) {
             failDecode(m_splitter.error());
             return;
@@ -160,7 +235,6 @@ void Session::processFrames()
         // A whole frame: the idle and frame clocks start again from here.
         m_idleDeadline = 0;
         m_frameDeadline = 0;
-        const auto batchType = static_cast<std::uint8_t>(protocol::MessageType::Batch);
         if (frame.type == batchType && hasAgency()) {
             // Decoding and validating the bets is a worker's job. Every whole BATCH already
             // here goes along, so one fdatasync covers them all (they stay in order). The task
@@ -180,6 +254,7 @@ void Session::processFrames()
             }
             batches.bytes = m_splitter.takeReturnedFrames();
             m_taskInFlight = true;
+            m_taskIsUpload = true;
             m_handler.batchesReceived(*this, std::move(batches));
             continue;
         }
@@ -233,6 +308,7 @@ void Session::dispatch(protocol::Message message)
     }
     switch (type) {
     case MessageType::Done:
+        yieldUploadSlot(); // no more batches from this agency
         m_taskInFlight = true;
         m_handler.doneReceived(*this);
         return;
@@ -253,7 +329,7 @@ void Session::updateTimers()
 {
     if (m_closing)
         m_helloDeadline = 0; // a closing session owes nothing more, HELLO included
-    if (m_closing || m_stopped || m_taskInFlight) {
+    if (m_closing || m_stopped || m_taskInFlight || m_waitingForUploadSlot) {
         // The peer is not the one keeping us waiting now.
         m_idleDeadline = 0;
         m_frameDeadline = 0;
@@ -338,6 +414,7 @@ void Session::onDisconnected()
     m_closeDeadline = 0;
     m_deadlineTimer.stop();
     m_timerArmedFor = 0;
+    yieldUploadSlot();
     m_handler.sessionClosed(*this);
 }
 

@@ -35,6 +35,17 @@ public:
     virtual void winnersRequested(Session &session) = 0;
     // The socket is gone; the handler forgets the session and deletes it (later).
     virtual void sessionClosed(Session &session) = 0;
+    // Upload admission: a session reads the bytes of a BATCH frame only while it holds an upload
+    // slot, so that a flood of agencies leaves its batches in the kernel, not in the server's
+    // memory. True: granted now. False: the session is queued and uploadSlotGranted() follows.
+    virtual bool acquireUploadSlot(Session &session)
+    {
+        Q_UNUSED(session);
+        return true;
+    }
+    virtual void releaseUploadSlot(Session &session) { Q_UNUSED(session); }
+    // Some session waits for a slot: one whose task has finished gives its slot back.
+    virtual bool uploadSlotsContended() const { return false; }
     // The session sent ERROR(code) and is closing (for the operator's error counts).
     virtual void sessionFailed(Session &session, protocol::ErrorCode code)
     {
@@ -55,6 +66,9 @@ struct SessionLimits {
     // The socket's read buffer: one task's worth of frames, so a session that is waiting pushes
     // back over TCP.
     qint64 readBufferSize = kMaxBatchesPerTask * protocol::kMaxFrameSize;
+    // The read buffer of a session without an upload slot: enough for the small frames (HELLO,
+    // DONE, GET_WINNERS) and the header of a BATCH, which then waits for a slot.
+    qint64 controlReadBufferSize = 512;
     // Whole BATCH frames already buffered that go to the same worker task, at most.
     int maxBatchesPerTask = kMaxBatchesPerTask;
     // From the connection to a whole HELLO (a TLS handshake included): Timeout.
@@ -87,6 +101,11 @@ public:
     void taskFinished();
     bool hasTaskInFlight() const { return m_taskInFlight; }
 
+    // The handler granted the slot this session waited for: it reads its batches now.
+    void uploadSlotGranted();
+    bool hasUploadSlot() const { return m_hasUploadSlot; }
+    bool isWaitingForUploadSlot() const { return m_waitingForUploadSlot; }
+
     // A GET_WINNERS is parked until the draw: the idle timeout does not apply meanwhile.
     void setWaitingForDraw(bool waiting);
     bool isWaitingForDraw() const { return m_waitingForDraw; }
@@ -104,6 +123,10 @@ private:
     // Cuts the next frame: the held one first, then from the splitter.
     protocol::DecodeStatus nextFrame(protocol::RawFrame &frame);
     void dispatch(protocol::Message message);
+    // The next frame is a BATCH: true once the session holds an upload slot (asking for one).
+    bool haveUploadSlot();
+    // Gives the slot back (the task finished and others wait, or the uploads are over).
+    void yieldUploadSlot();
     void failDecode(const protocol::DecodeError &error);
     // Sets or clears the idle, frame and HELLO deadlines from the session's state.
     void updateTimers();
@@ -132,6 +155,9 @@ private:
     qint64 m_timerArmedFor = 0; // when m_deadlineTimer fires, 0: not armed
     QTimer m_deadlineTimer;
     bool m_taskInFlight = false;
+    bool m_taskIsUpload = false; // the task in flight is batches
+    bool m_hasUploadSlot = false;
+    bool m_waitingForUploadSlot = false;
     bool m_waitingForDraw = false;
     bool m_stopped = false;
     bool m_closing = false;

@@ -603,6 +603,15 @@ public:
     // Bytes received but not yet returned as frames: a started frame, when non-zero.
     std::size_t pendingBytes() const { return m_buffer.size() - m_consumed; }
 
+    // The type byte of the next frame, once its header has arrived (the frame may still be
+    // incomplete); -1 before. Lets a reader decide whether to take the rest of the frame.
+    int nextFrameType() const
+    {
+        if (m_error || pendingBytes() < kFrameHeaderSize)
+            return -1;
+        return static_cast<std::uint8_t>(m_buffer[m_consumed + kLengthFieldSize]);
+    }
+
     // Where the body of `frame` (returned by next() since the last feed()) lies in the buffer:
     // the offset of those bytes in the string takeReturnedFrames() gives.
     std::size_t bodyOffset(const RawFrame &frame) const
