@@ -195,6 +195,8 @@ private slots:
     void withoutTerminalOnlyLogLines_data();
     void withoutTerminalOnlyLogLines();
     void badSettingsOnTerminalAreTranslated();
+    void failureOnTerminalIsTranslated_data();
+    void failureOnTerminalIsTranslated();
     void helpIsForAPersonEvenOnAPipe_data();
     void helpIsForAPersonEvenOnAPipe();
     void invalidRowsInTheLanguage_data();
@@ -353,6 +355,44 @@ void TestAgencyCliTerminal::badSettingsOnTerminalAreTranslated()
     QVERIFY(piped.stderrBytes.isEmpty());
     QString bad;
     QVERIFY2(allLogLines(piped.stdoutBytes, &bad), qPrintable(bad));
+}
+
+void TestAgencyCliTerminal::failureOnTerminalIsTranslated_data()
+{
+    QTest::addColumn<QString>("language");
+    QTest::addColumn<QString>("title");
+    QTest::addColumn<QString>("explanation");
+    QTest::newRow("spanish") << "es_AR"
+                             << QString::fromUtf8("Falló la subida: No se llega al servidor.")
+                             << QString::fromUtf8("El servidor no responde. Revise la dirección y "
+                                                  "el puerto, y que el servidor esté funcionando.");
+    QTest::newRow("english") << "en"
+                             << "The upload failed: Server unreachable."
+                             << "The server does not answer. Check the address and port, and that "
+                                "the server is running.";
+}
+
+// The summary of a failed upload: the agency library's title and sentence for the failure (the
+// same as agency-gui's), then the library's English detail for whoever supports the agency.
+void TestAgencyCliTerminal::failureOnTerminalIsTranslated()
+{
+    QFETCH(QString, language);
+    QFETCH(QString, title);
+    QFETCH(QString, explanation);
+    // Nothing listens on port 1 of the loopback: refused until the connect timeout.
+    const Run run
+        = runAgency({QStringLiteral("--agency"), QStringLiteral("1"), QStringLiteral("--server"),
+                        QStringLiteral("127.0.0.1:1"), QStringLiteral("--file"), m_file,
+                        QStringLiteral("--connect-timeout"), QStringLiteral("1"),
+                        QStringLiteral("--lang"), language},
+            Wiring::StderrOnTerminal);
+    QCOMPARE(run.exitCode, 1);
+    const QString terminal = QString::fromUtf8(run.terminal);
+    QVERIFY2(terminal.contains(title + QLatin1String("\r\n") + explanation + QLatin1String("\r\n")),
+        qPrintable(terminal));
+    QVERIFY2(terminal.contains(
+                 QLatin1String(language == QLatin1String("en") ? "Detail: " : "Detalle: ")),
+        qPrintable(terminal));
 }
 
 void TestAgencyCliTerminal::helpIsForAPersonEvenOnAPipe_data()
