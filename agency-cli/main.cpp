@@ -16,6 +16,7 @@
 #include "common/unix_signal_watcher.h"
 #include "lottery/agency/agency_session.h"
 #include "lottery/agency/session_logger.h"
+#include "lottery/agency/user_messages.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -34,16 +35,18 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationName(QStringLiteral("agency-cli"));
 
     // Decided before anything is printed. Without a person (Docker, pipes, --no-progress) the
-    // program writes exactly its log lines and nothing is translated.
+    // program writes exactly its log lines and nothing is translated. The help is always for a
+    // person, wherever it goes (`docker run ... --help`, `| less`).
     const QStringList arguments = QCoreApplication::arguments();
     const bool person = TerminalProgress::isTerminal(STDERR_FILENO)
         && !arguments.contains(QStringLiteral("--no-progress"));
-    if (person) {
+    const bool help
+        = arguments.contains(QStringLiteral("--help")) || arguments.contains(QStringLiteral("-h"));
+    if (person || help)
         installTranslations(parseLanguage(languageArgument(arguments)).value_or(systemLanguage()),
-            {QStringLiteral("agency_cli")});
-        if (TerminalProgress::isTerminal(STDOUT_FILENO))
-            setLogOutputEnabled(false); // the same terminal: the bar replaces the log lines
-    }
+            {QStringLiteral("agency_cli"), UserMessages::catalog()});
+    if (person && TerminalProgress::isTerminal(STDOUT_FILENO))
+        setLogOutputEnabled(false); // the same terminal: the bar replaces the log lines
 
     AgencyConfigLoader loader;
     switch (loader.load(arguments, QProcessEnvironment::systemEnvironment())) {

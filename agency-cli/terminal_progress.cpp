@@ -1,5 +1,8 @@
 #include "terminal_progress.h"
 
+#include "lottery/agency/duration_text.h"
+#include "lottery/agency/user_messages.h"
+
 #include <QLocale>
 #include <QStringList>
 
@@ -17,19 +20,6 @@ constexpr int kMaxWinnersListed = 20;
 constexpr int kMinBarWidth = 10;
 constexpr int kMaxBarWidth = 30;
 
-QString durationText(qint64 seconds)
-{
-    const qint64 h = seconds / 3600;
-    const qint64 m = seconds / 60 % 60;
-    const qint64 s = seconds % 60;
-    if (h > 0)
-        return QStringLiteral("%1:%2:%3")
-            .arg(h)
-            .arg(m, 2, 10, QLatin1Char('0'))
-            .arg(s, 2, 10, QLatin1Char('0'));
-    return QStringLiteral("%1:%2").arg(m).arg(s, 2, 10, QLatin1Char('0'));
-}
-
 QString bar(double fraction, int width)
 {
     const int filled = std::clamp(static_cast<int>(fraction * width + 0.5), 0, width);
@@ -38,29 +28,6 @@ QString bar(double fraction, int width)
 }
 
 } // namespace
-
-QString TerminalProgress::failureTitle(AgencySession::FailureKind kind)
-{
-    using Kind = AgencySession::FailureKind;
-    switch (kind) {
-    case Kind::InvalidOptions: return tr("invalid settings");
-    case Kind::FileError: return tr("cannot read the bets file");
-    case Kind::ConnectTimeout: return tr("the server does not answer");
-    case Kind::ServerError: return tr("the server reported an error");
-    case Kind::BatchRejected: return tr("the server refused a batch");
-    case Kind::ProtocolViolation: return tr("unexpected answer from the server");
-    case Kind::ConnectionLost: return tr("the connection was lost");
-    case Kind::ResponseTimeout: return tr("the server stopped answering");
-    case Kind::TlsError: return tr("the secure connection failed");
-    case Kind::WrongFile: return tr("the server holds more bets of this agency than the file has");
-    case Kind::VersionMismatch: return tr("the server speaks another protocol version");
-    case Kind::AcknowledgedBetsLost: return tr("the server lost bets it had confirmed");
-    case Kind::ResyncLimit:
-        return tr("the server's stored batches keep disagreeing with this file");
-    case Kind::None: break;
-    }
-    return tr("unknown error");
-}
 
 TerminalProgress::TerminalProgress(AgencySession *session, int fd, QObject *parent)
     : QObject(parent), m_session(session), m_fd(fd)
@@ -79,16 +46,17 @@ TerminalProgress::TerminalProgress(AgencySession *session, int fd, QObject *pare
         }
     });
     connect(session, &AgencySession::connectRetry, this, &TerminalProgress::redraw);
-    connect(
-        session, &AgencySession::reconnecting, this, [this](const QString &reason, int timeoutMs) {
-            printLine(tr("Upload interrupted (%1); reconnecting, to the next server of the list "
-                         "if there is one, for up to %2 s...")
-                          .arg(reason)
-                          .arg(timeoutMs / 1000));
-        });
+    // The person reads the translated cause; the library's English detail is in the log lines.
+    connect(session, &AgencySession::reconnecting, this, [this](const QString &, int timeoutMs) {
+        printLine(tr("Upload interrupted (%1); reconnecting, to the next server of the list "
+                     "if there is one, for up to %2 s...")
+                      .arg(UserMessages::forError(m_session->outageCause()).title)
+                      .arg(timeoutMs / 1000));
+    });
     connect(session, &AgencySession::invalidRow, this, [this](qint64 line, const QString &reason) {
         if (++m_invalidShown <= kMaxInvalidRowsListed)
-            printLine(tr("Line %1 not sent: %2").arg(line).arg(reason));
+            printLine(
+                tr("Line %1 not sent: %2").arg(line).arg(UserMessages::forInvalidRow(reason)));
     });
 }
 
@@ -253,14 +221,17 @@ void TerminalProgress::finish()
         }
         break;
     }
-    case AgencySession::Phase::Failed:
-        // The library's detail stays as it is (it names files, addresses and codes).
-        lines << tr("The upload failed: %1 (%2).")
-                     .arg(failureTitle(s.failureKind()), s.errorString());
+    case AgencySession::Phase::Failed: {
+        // The same title and sentence as agency-gui's; the library's detail stays as it is (it
+        // names files, addresses and codes) for whoever supports the agency.
+        const UserMessage message = UserMessages::forError(s.error());
+        lines << tr("The upload failed: %1.").arg(message.title) << message.explanation
+              << tr("Detail: %1").arg(s.errorString());
         if (stored > 0)
             lines << tr("The server keeps the %1 bets it stored; running again resumes after them.")
                          .arg(locale.toString(stored));
         break;
+    }
     case AgencySession::Phase::Cancelled:
         lines << tr("Stopped. The server keeps the %1 bets it stored; running again resumes after "
                     "them.")

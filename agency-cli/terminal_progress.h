@@ -43,7 +43,6 @@ public:
     // The line for `snapshot`, at most `width - 1` characters (the last column stays free so
     // the terminal never wraps).
     static QString render(const Snapshot &snapshot, int width);
-    static QString failureTitle(AgencySession::FailureKind kind);
 
     // Prints `text` on a line of its own above the progress line.
     void printLine(const QString &text);

@@ -1,6 +1,6 @@
 #include "agency_window.h"
 
-#include "user_messages.h"
+#include "lottery/agency/duration_text.h"
 
 #include <QCloseEvent>
 #include <QComboBox>
@@ -36,19 +36,6 @@ namespace {
 // The progress bar counts in tenths of a percent, whatever the number of bets.
 constexpr int kProgressSteps = 1000;
 constexpr int kMaxLogLines = 5000;
-
-QString durationText(qint64 seconds)
-{
-    const qint64 h = seconds / 3600;
-    const qint64 m = seconds / 60 % 60;
-    const qint64 s = seconds % 60;
-    if (h > 0)
-        return QStringLiteral("%1:%2:%3")
-            .arg(h)
-            .arg(m, 2, 10, QLatin1Char('0'))
-            .arg(s, 2, 10, QLatin1Char('0'));
-    return QStringLiteral("%1:%2").arg(m).arg(s, 2, 10, QLatin1Char('0'));
-}
 
 QTableView *makeTable(QAbstractItemModel *model, const QString &name)
 {
@@ -492,8 +479,8 @@ void AgencyWindow::onSpeed(double betsPerSecond, qint64 secondsLeft)
         m_speedLabel->setText(tr("%1 on average").arg(rate));
         return;
     }
-    const QString left
-        = secondsLeft < 0 ? tr("time left unknown") : tr("%1 left").arg(durationText(secondsLeft));
+    const QString left = secondsLeft < 0 ? tr("time left unknown")
+                                         : tr("%1 left").arg(agency::durationText(secondsLeft));
     m_speedLabel->setText(rate + QStringLiteral("  ·  ") + left);
 }
 

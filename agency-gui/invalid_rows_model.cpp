@@ -1,6 +1,6 @@
 #include "invalid_rows_model.h"
 
-#include "user_messages.h"
+#include "lottery/agency/user_messages.h"
 
 namespace lottery::gui {
 
@@ -30,7 +30,7 @@ QVariant InvalidRowsModel::data(const QModelIndex &index, int role) const
         if (index.column() == LineColumn)
             return row.line;
         if (index.column() == ReasonColumn)
-            return UserMessages::forInvalidRow(row.reason);
+            return agency::UserMessages::forInvalidRow(row.reason);
     }
     if (role == Qt::TextAlignmentRole && index.column() == LineColumn)
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);

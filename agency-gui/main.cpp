@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "common/translations.h"
+#include "lottery/agency/user_messages.h"
 
 #include <QApplication>
 #include <QPixmap>
@@ -61,7 +62,7 @@ int main(int argc, char **argv)
     const auto language = parseLanguage(
         requested.isEmpty() ? settings.value(QStringLiteral("ui/language")).toString() : requested)
                               .value_or(systemLanguage());
-    installTranslations(language, {QStringLiteral("agency")});
+    installTranslations(language, {QStringLiteral("agency"), agency::UserMessages::catalog()});
 
     const GuiCommandLine commandLine = GuiCommandLine::parse(QApplication::arguments());
     switch (commandLine.status) {

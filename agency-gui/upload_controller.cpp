@@ -1,6 +1,6 @@
 #include "upload_controller.h"
 
-#include "user_messages.h"
+#include "lottery/agency/user_messages.h"
 #include "winner_lookup.h"
 
 #include "lottery/agency/token_file.h"
@@ -169,7 +169,7 @@ void UploadController::startSession()
     if (!servers) {
         agency::UploadError invalid;
         invalid.kind = agency::UploadError::Kind::InvalidOptions;
-        failWith(userMessageFor(invalid).title, addressError);
+        failWith(agency::UserMessages::forError(invalid).title, addressError);
         return;
     }
     options.servers = *servers;
@@ -271,7 +271,7 @@ void UploadController::onSessionFailed(const agency::UploadError &error)
     // server's code; the library's English detail is for the log pane (and the log lines).
     m_lastError = error;
     emit logMessage(tr("Details: %1").arg(error.message));
-    const UserMessage message = userMessageFor(error);
+    const agency::UserMessage message = agency::UserMessages::forError(error);
     failWith(message.title, message.explanation);
 }
 

@@ -36,15 +36,30 @@ usage() {
     exit 2
 }
 
-# Sets the array `compose` to the compose command this host has.
-find_compose() {
+# Sets the array `compose` to the compose command this host has (empty when none): v2's plugin
+# first, else `docker-compose` (v1, or v2's standalone binary under the old name).
+detect_compose() {
+    compose=()
     if docker compose version >/dev/null 2>&1; then
         compose=(docker compose)
     elif command -v docker-compose >/dev/null 2>&1; then
         compose=(docker-compose)
-    else
-        die "neither 'docker compose' nor 'docker-compose' is installed"
     fi
+}
+
+find_compose() {
+    detect_compose
+    [[ ${#compose[@]} -gt 0 ]] || die "neither 'docker compose' nor 'docker-compose' is installed"
+}
+
+# The major version of that compose (1 or 2; 1 when there is none).
+compose_major() {
+    local compose version
+    detect_compose
+    [[ ${#compose[@]} -gt 0 ]] || { echo 1; return; }
+    version=$("${compose[@]}" version --short 2>/dev/null || echo 1)
+    version=${version#v}
+    echo "${version%%.*}"
 }
 
 ensure_base_images() {
@@ -100,11 +115,15 @@ build_images() {
     log "images ready: loteria-server:$IMAGE_TAG loteria-agency:$IMAGE_TAG"
 }
 
-# The name compose gives the project (both versions): COMPOSE_PROJECT_NAME, else the project
-# folder's name, lower-cased, keeping only a-z, 0-9, '-' and '_'.
+# The name compose gives the project: COMPOSE_PROJECT_NAME, else the project folder's name,
+# lower-cased, keeping only a-z, 0-9, '-' and '_'; v2 (compose-go's NormalizeProjectName) also
+# drops leading '-' and '_', v1 keeps them.
 project_name() {
     local name=${COMPOSE_PROJECT_NAME:-$(basename "$ROOT")}
     name=$(echo "$name" | tr '[:upper:]' '[:lower:]' | tr -cd 'a-z0-9_-')
+    if [[ $(compose_major) -ge 2 ]]; then
+        name=$(echo "$name" | sed 's/^[-_]*//')
+    fi
     echo "$name"
 }
 

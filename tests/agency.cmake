@@ -8,4 +8,6 @@ lottery_add_test(tst_agency_cli_terminal LIBS lottery_test_support LABELS agency
 if(TARGET agency-cli AND TARGET lottery-server)
     add_dependencies(tst_agency_cli_terminal agency-cli lottery-server)
 endif()
+# The messages both programs show a person (upload errors, the server's codes, invalid rows).
+lottery_add_test(tst_agency_user_messages LIBS lottery::agency LABELS agency unit)
 lottery_add_test(tst_upload_pump LIBS lottery::agency LABELS agency unit TIMEOUT 60)

@@ -2,7 +2,10 @@
 // against a real lottery-server on loopback, its stderr (and stdout) on a pseudo-terminal made
 // with openpty(), or on pipes. With a terminal: one progress line redrawn in place (\r, clear to
 // the end of the line), never wider than the terminal, then the translated summary. Without one,
-// or with --no-progress: nothing but the log lines, the same as always.
+// or with --no-progress: nothing but the log lines, the same as always. Every reason a row of
+// the file is not sent reaches the person in their language (the agency library's catalog),
+// the log lines keep it in English.
+#include "support/invalid_rows.h"
 #include "support/program_runner.h"
 
 #include <QProcess>
@@ -87,7 +90,8 @@ struct Run {
 
 enum class Wiring { Pipes, StderrOnTerminal, BothOnTerminal };
 
-Run runAgency(const QStringList &arguments, Wiring wiring, int columns = 80)
+Run runAgency(const QStringList &arguments, Wiring wiring, int columns = 80,
+    const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
 {
     Run run;
     Pty pty(columns);
@@ -96,6 +100,7 @@ Run runAgency(const QStringList &arguments, Wiring wiring, int columns = 80)
     QProcess process;
     process.setProgram(binaryPath(QStringLiteral("agency-cli")));
     process.setArguments(arguments);
+    process.setProcessEnvironment(environment);
     const int slave = pty.slave();
     if (wiring != Wiring::Pipes) {
         process.setChildProcessModifier([slave, wiring] {
@@ -190,6 +195,12 @@ private slots:
     void withoutTerminalOnlyLogLines_data();
     void withoutTerminalOnlyLogLines();
     void badSettingsOnTerminalAreTranslated();
+    void failureOnTerminalIsTranslated_data();
+    void failureOnTerminalIsTranslated();
+    void helpIsForAPersonEvenOnAPipe_data();
+    void helpIsForAPersonEvenOnAPipe();
+    void invalidRowsInTheLanguage_data();
+    void invalidRowsInTheLanguage();
 
 private:
     QTemporaryDir m_dir;
@@ -344,6 +355,160 @@ void TestAgencyCliTerminal::badSettingsOnTerminalAreTranslated()
     QVERIFY(piped.stderrBytes.isEmpty());
     QString bad;
     QVERIFY2(allLogLines(piped.stdoutBytes, &bad), qPrintable(bad));
+}
+
+void TestAgencyCliTerminal::failureOnTerminalIsTranslated_data()
+{
+    QTest::addColumn<QString>("language");
+    QTest::addColumn<QString>("title");
+    QTest::addColumn<QString>("explanation");
+    QTest::newRow("spanish") << "es_AR"
+                             << QString::fromUtf8("Falló la subida: No se llega al servidor.")
+                             << QString::fromUtf8("El servidor no responde. Revise la dirección y "
+                                                  "el puerto, y que el servidor esté funcionando.");
+    QTest::newRow("english") << "en"
+                             << "The upload failed: Server unreachable."
+                             << "The server does not answer. Check the address and port, and that "
+                                "the server is running.";
+}
+
+// The summary of a failed upload: the agency library's title and sentence for the failure (the
+// same as agency-gui's), then the library's English detail for whoever supports the agency.
+void TestAgencyCliTerminal::failureOnTerminalIsTranslated()
+{
+    QFETCH(QString, language);
+    QFETCH(QString, title);
+    QFETCH(QString, explanation);
+    // Nothing listens on port 1 of the loopback: refused until the connect timeout.
+    const Run run
+        = runAgency({QStringLiteral("--agency"), QStringLiteral("1"), QStringLiteral("--server"),
+                        QStringLiteral("127.0.0.1:1"), QStringLiteral("--file"), m_file,
+                        QStringLiteral("--connect-timeout"), QStringLiteral("1"),
+                        QStringLiteral("--lang"), language},
+            Wiring::StderrOnTerminal);
+    QCOMPARE(run.exitCode, 1);
+    const QString terminal = QString::fromUtf8(run.terminal);
+    QVERIFY2(terminal.contains(title + QLatin1String("\r\n") + explanation + QLatin1String("\r\n")),
+        qPrintable(terminal));
+    QVERIFY2(terminal.contains(
+                 QLatin1String(language == QLatin1String("en") ? "Detail: " : "Detalle: ")),
+        qPrintable(terminal));
+}
+
+void TestAgencyCliTerminal::helpIsForAPersonEvenOnAPipe_data()
+{
+    QTest::addColumn<QString>("language");
+    QTest::addColumn<QString>("usage"); // Qt's own string (qtbase_es.qm)
+    QTest::addColumn<QString>("option"); // the program's
+    QTest::newRow("spanish") << "es_AR"
+                             << "Uso: "
+                             << "Muestra esta ayuda.";
+    QTest::newRow("english") << "en"
+                             << "Usage: "
+                             << "Show this help.";
+}
+
+// `docker run ... --help` and `agency-cli --help | less` have no terminal on stderr.
+void TestAgencyCliTerminal::helpIsForAPersonEvenOnAPipe()
+{
+    QFETCH(QString, language);
+    QFETCH(QString, usage);
+    QFETCH(QString, option);
+    const Run run
+        = runAgency({QStringLiteral("--lang"), language, QStringLiteral("--help")}, Wiring::Pipes);
+    QCOMPARE(run.exitCode, 0);
+    const QString help = QString::fromUtf8(run.stdoutBytes);
+    QVERIFY2(help.startsWith(usage), qPrintable(help));
+    QVERIFY2(help.contains(option), qPrintable(help));
+    QVERIFY(run.stderrBytes.isEmpty());
+}
+
+void TestAgencyCliTerminal::invalidRowsInTheLanguage_data()
+{
+    QTest::addColumn<QString>("langArgument"); // empty: none
+    QTest::addColumn<QString>("langVariable");
+    QTest::addColumn<bool>("spanish");
+    QTest::addColumn<int>("first"); // of invalidRowCases()
+    QTest::addColumn<int>("count");
+
+    // The terminal lists the first 10 invalid rows of a run: the cases in runs of at most 10,
+    // of more than one each (the summary's plural form).
+    const int cases = static_cast<int>(invalidRowCases().size());
+    const int kListed = (cases + 2) / 3;
+    QVERIFY(kListed <= 10 && cases % kListed != 1);
+    struct Language {
+        const char *name;
+        const char *argument;
+        const char *variable;
+        bool spanish;
+    };
+    for (const Language &language : {Language {"--lang es_AR", "es_AR", "C.UTF-8", true},
+             Language {"LANG=es_AR.UTF-8", "", "es_AR.UTF-8", true},
+             Language {"--lang en on a Spanish system", "en", "es_AR.UTF-8", false}}) {
+        for (int first = 0; first < cases; first += kListed) {
+            const int count = std::min(kListed, cases - first);
+            QTest::addRow("%s, cases %d-%d", language.name, first + 1, first + count)
+                << QString::fromLatin1(language.argument) << QString::fromLatin1(language.variable)
+                << language.spanish << first << count;
+        }
+    }
+}
+
+void TestAgencyCliTerminal::invalidRowsInTheLanguage()
+{
+    QFETCH(QString, langArgument);
+    QFETCH(QString, langVariable);
+    QFETCH(bool, spanish);
+    QFETCH(int, first);
+    QFETCH(int, count);
+
+    const QList<InvalidRowCase> cases = invalidRowCases().mid(first, count);
+    const QString file = m_dir.filePath(QStringLiteral("invalid-%1.csv").arg(first));
+    QVERIFY(writeInvalidRowsFile(file, cases));
+    ServerProcess server;
+    QVERIFY(server.start(1,
+        m_dir.filePath(QStringLiteral("bets-invalid-%1-%2-%3.csv")
+                           .arg(langArgument, langVariable)
+                           .arg(first))));
+    QStringList arguments {QStringLiteral("--agency"), QStringLiteral("1"),
+        QStringLiteral("--server"), server.address(), QStringLiteral("--file"), file};
+    if (!langArgument.isEmpty())
+        arguments << QStringLiteral("--lang") << langArgument;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    for (const char *name : {"LANGUAGE", "LC_ALL", "LC_MESSAGES"})
+        environment.remove(QString::fromLatin1(name));
+    environment.insert(QStringLiteral("LANG"), langVariable);
+    const Run run = runAgency(arguments, Wiring::StderrOnTerminal, 200, environment);
+    QVERIFY(server.terminate());
+    QCOMPARE(run.exitCode, 2); // some rows were invalid, everything else succeeded
+
+    const QString terminal = QString::fromUtf8(run.terminal);
+    const QString lineText = spanish ? QString::fromUtf8("Línea %1 no enviada: %2")
+                                     : QStringLiteral("Line %1 not sent: %2");
+    for (int i = 0; i < cases.size(); ++i) {
+        const InvalidRowCase &c = cases.at(i);
+        const qint64 line = i + 2; // after the file's first, valid row
+        const QString shown = lineText.arg(line).arg(spanish ? c.spanish : c.english);
+        QVERIFY2(terminal.contains(shown + QLatin1String("\r\n")),
+            qPrintable(QStringLiteral("'%1' not in:\n%2").arg(shown, terminal)));
+        if (spanish) {
+            // Neither the library's English reason nor its English sentence.
+            QVERIFY2(!terminal.contains(c.reason), qPrintable(c.reason));
+            QVERIFY2(!terminal.contains(c.english), qPrintable(c.english));
+        }
+        // The log line is an interface: the reason in English, as always.
+        const QString logged
+            = QStringLiteral("action: apuesta_invalida | result: fail | linea: %1 | error: %2")
+                  .arg(line)
+                  .arg(c.reason);
+        QVERIFY2(QString::fromUtf8(run.stdoutBytes).contains(logged), qPrintable(logged));
+    }
+    const QString summary = spanish
+        ? QString::fromUtf8("%1 filas inválidas del archivo no se enviaron").arg(cases.size())
+        : QStringLiteral("%1 invalid rows of the file were not sent").arg(cases.size());
+    QVERIFY2(terminal.contains(summary), qPrintable(terminal));
+    QString bad;
+    QVERIFY2(allLogLines(run.stdoutBytes, &bad), qPrintable(bad));
 }
 
 QTEST_GUILESS_MAIN(TestAgencyCliTerminal)

@@ -1,11 +1,15 @@
-// agency-gui in each language: the window built in English, then in Spanish (the catalog from the
-// program's resources, as main() installs it), every visible text compared widget by widget. In
-// Spanish no text may be its English source (numbers and a few names excepted); both .ts files
-// are complete (no unfinished or vanished entry); every server error code has its own message.
+// agency-gui in each language: the window built in English, then in Spanish (the catalogs from
+// the program's resources, as main() installs them), every visible text compared widget by
+// widget. In Spanish no text may be its English source (numbers and a few names excepted); the
+// .ts files of agency-gui, agency-cli and the agency library are complete (every message
+// translated and finished, none left as its English source); every server error code and every
+// invalid row's reason (the library's messages, shown by the window) has its Spanish sentence.
 #include "agency_window.h"
-#include "user_messages.h"
+#include "invalid_rows_model.h"
+#include "support/invalid_rows.h"
 
 #include "common/translations.h"
+#include "lottery/agency/user_messages.h"
 
 #include <QAbstractButton>
 #include <QApplication>
@@ -20,8 +24,10 @@
 #include <QTableView>
 #include <QTest>
 #include <QTranslator>
+#include <QXmlStreamReader>
 
 using namespace lottery;
+using lottery::agency::UserMessages;
 using lottery::gui::AgencyWindow;
 
 namespace {
@@ -79,6 +85,51 @@ bool allowedUntranslated(const QString &text)
     return text.trimmed().isEmpty() || numeric.match(text).hasMatch() || names.contains(text);
 }
 
+// The catalogs agency-gui installs (main.cpp).
+QStringList guiCatalogs()
+{
+    return {QStringLiteral("agency"), UserMessages::catalog()};
+}
+
+struct TsProblem {
+    QString source;
+    QString what;
+};
+
+// Every <message> of a .ts whose translation is missing, empty, not finished (unfinished,
+// vanished, obsolete) or its English source word for word.
+QList<TsProblem> tsProblems(QIODevice *device, int *messages)
+{
+    // Spanish spells these the same.
+    static const QStringList sameInSpanish {QStringLiteral("Error: %1: %2")};
+    QList<TsProblem> problems;
+    QXmlStreamReader xml(device);
+    QString source;
+    *messages = 0;
+    while (!xml.atEnd()) {
+        if (xml.readNext() != QXmlStreamReader::StartElement)
+            continue;
+        if (xml.name() == QLatin1String("message")) {
+            ++*messages;
+        } else if (xml.name() == QLatin1String("source")) {
+            source = xml.readElementText();
+        } else if (xml.name() == QLatin1String("translation")) {
+            const QString type = xml.attributes().value(QLatin1String("type")).toString();
+            // A plural message keeps its forms in <numerusform> children.
+            const QString text = xml.readElementText(QXmlStreamReader::IncludeChildElements);
+            if (!type.isEmpty() && type != QLatin1String("finished"))
+                problems.append({source, QStringLiteral("type=\"%1\"").arg(type)});
+            else if (text.trimmed().isEmpty())
+                problems.append({source, QStringLiteral("empty translation")});
+            else if (text == source && !sameInSpanish.contains(source))
+                problems.append({source, QStringLiteral("left in English")});
+        }
+    }
+    if (xml.hasError())
+        problems.append({xml.errorString(), QStringLiteral("not a valid .ts")});
+    return problems;
+}
+
 } // namespace
 
 class TestAgencyGuiI18n : public QObject
@@ -102,6 +153,8 @@ void TestAgencyGuiI18n::tsFilesComplete_data()
     QTest::addColumn<QString>("path");
     QTest::newRow("agency-gui") << QStringLiteral("agency-gui/translations/agency_es_AR.ts");
     QTest::newRow("agency-cli") << QStringLiteral("agency-cli/translations/agency_cli_es_AR.ts");
+    QTest::newRow("agency library")
+        << QStringLiteral("agency/translations/lottery_agency_es_AR.ts");
 }
 
 void TestAgencyGuiI18n::tsFilesComplete()
@@ -113,13 +166,19 @@ void TestAgencyGuiI18n::tsFilesComplete()
     QVERIFY(ts.contains("language=\"es_AR\""));
     QVERIFY2(!ts.contains("type=\"unfinished\""), "run lupdate, then translate the new entries");
     QVERIFY2(!ts.contains("type=\"vanished\""), "stale entries: lupdate -no-obsolete");
-    QVERIFY(ts.count("<message") > 50);
+    QVERIFY(file.seek(0));
+    int messages = 0;
+    QStringList problems;
+    for (const TsProblem &problem : tsProblems(&file, &messages))
+        problems << QStringLiteral("%1: '%2'").arg(problem.what, problem.source);
+    QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1Char('\n'))));
+    QVERIFY(messages > 50);
 }
 
 void TestAgencyGuiI18n::spanishWindowHasNoEnglishLeft()
 {
     const QMap<QString, QString> english = visibleTexts();
-    QVERIFY(installTranslations(Language::Spanish, {QStringLiteral("agency")}));
+    QVERIFY(installTranslations(Language::Spanish, guiCatalogs()));
     const QMap<QString, QString> spanish = visibleTexts();
     QCOMPARE(spanish.keys(), english.keys());
     QStringList untranslated;
@@ -134,7 +193,7 @@ void TestAgencyGuiI18n::spanishWindowHasNoEnglishLeft()
 
 void TestAgencyGuiI18n::englishWindowIsTheSource()
 {
-    QVERIFY(installTranslations(Language::English, {QStringLiteral("agency")}));
+    QVERIFY(installTranslations(Language::English, guiCatalogs()));
     QCOMPARE(visibleTexts().value(QStringLiteral("windowTitle")),
         QString::fromUtf8("Lotería: agency upload"));
 }
@@ -150,14 +209,14 @@ void TestAgencyGuiI18n::everyErrorCodeHasItsOwnMessage()
 {
     QFETCH(int, code);
     const auto errorCode = static_cast<protocol::ErrorCode>(code);
-    const QString english = gui::userMessageFor(errorCode);
+    const QString english = UserMessages::forErrorCode(errorCode);
     QVERIFY(!english.contains(QLatin1String("unknown error")));
     for (int other = 1; other <= 17; ++other) {
         if (other != code)
-            QVERIFY(gui::userMessageFor(static_cast<protocol::ErrorCode>(other)) != english);
+            QVERIFY(UserMessages::forErrorCode(static_cast<protocol::ErrorCode>(other)) != english);
     }
-    installTranslations(Language::Spanish, {QStringLiteral("agency")});
-    const QString spanish = gui::userMessageFor(errorCode);
+    installTranslations(Language::Spanish, guiCatalogs());
+    const QString spanish = UserMessages::forErrorCode(errorCode);
     QVERIFY2(spanish != english, qPrintable(english));
 }
 
@@ -165,24 +224,19 @@ void TestAgencyGuiI18n::invalidRowReasonsTranslated_data()
 {
     QTest::addColumn<QString>("reason");
     QTest::addColumn<QString>("spanish");
-    QTest::newRow("empty name") << "first_name is empty"
-                                << "falta el nombre";
-    QTest::newRow("digits") << "document has more than 12 digits"
-                            << QString::fromUtf8("el documento tiene más de 12 dígitos");
-    QTest::newRow("future") << "birthdate is in the future"
-                            << QString::fromUtf8("la fecha de nacimiento está en el futuro");
-    QTest::newRow("fields") << "expected 5 fields, found 4"
-                            << "se esperaban 5 campos y hay 4";
-    QTest::newRow("unknown stays") << "something new"
-                                   << "something new";
+    for (const lottery::testing::InvalidRowCase &c : lottery::testing::invalidRowCases())
+        QTest::newRow(c.name) << c.reason << c.spanish;
 }
 
+// What the window's table of invalid rows shows (its reason column), in Spanish.
 void TestAgencyGuiI18n::invalidRowReasonsTranslated()
 {
     QFETCH(QString, reason);
     QFETCH(QString, spanish);
-    installTranslations(Language::Spanish, {QStringLiteral("agency")});
-    QCOMPARE(gui::UserMessages::forInvalidRow(reason), spanish);
+    QVERIFY(installTranslations(Language::Spanish, guiCatalogs()));
+    gui::InvalidRowsModel model;
+    model.setRows({agency::InvalidRow {7, reason}});
+    QCOMPARE(model.data(model.index(0, gui::InvalidRowsModel::ReasonColumn)).toString(), spanish);
 }
 
 QTEST_MAIN(TestAgencyGuiI18n)

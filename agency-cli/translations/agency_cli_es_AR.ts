@@ -178,86 +178,7 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
     </message>
 </context>
 <context>
-    <name>lottery::agency::ServerAddress</name>
-    <message>
-        <source>bad server address &apos;%1&apos;: %2</source>
-        <translation>dirección de servidor incorrecta &apos;%1&apos;: %2</translation>
-    </message>
-    <message>
-        <source>unclosed &apos;[&apos; around an IPv6 address</source>
-        <translation>falta cerrar el &apos;[&apos; de una dirección IPv6</translation>
-    </message>
-    <message>
-        <source>expected HOST:PORT</source>
-        <translation>se esperaba HOST:PUERTO</translation>
-    </message>
-    <message>
-        <source>write an IPv6 address in brackets, [::1]:PORT</source>
-        <translation>escriba una dirección IPv6 entre corchetes, [::1]:PUERTO</translation>
-    </message>
-    <message>
-        <source>the host is empty</source>
-        <translation>falta el host</translation>
-    </message>
-    <message>
-        <source>the host contains a space or a comma</source>
-        <translation>el host tiene un espacio o una coma</translation>
-    </message>
-    <message>
-        <source>the port must be a number in 1..65535</source>
-        <translation>el puerto debe ser un número entre 1 y 65535</translation>
-    </message>
-    <message>
-        <source>an empty entry in the list</source>
-        <translation>la lista tiene una entrada vacía</translation>
-    </message>
-    <message>
-        <source>%1 is listed twice</source>
-        <translation>%1 está dos veces en la lista</translation>
-    </message>
-</context>
-<context>
     <name>lottery::agency::TerminalProgress</name>
-    <message>
-        <source>invalid settings</source>
-        <translation>configuración inválida</translation>
-    </message>
-    <message>
-        <source>cannot read the bets file</source>
-        <translation>no se puede leer el archivo de apuestas</translation>
-    </message>
-    <message>
-        <source>the server does not answer</source>
-        <translation>el servidor no responde</translation>
-    </message>
-    <message>
-        <source>the server reported an error</source>
-        <translation>el servidor informó un error</translation>
-    </message>
-    <message>
-        <source>the server refused a batch</source>
-        <translation>el servidor rechazó un lote</translation>
-    </message>
-    <message>
-        <source>unexpected answer from the server</source>
-        <translation>respuesta inesperada del servidor</translation>
-    </message>
-    <message>
-        <source>the connection was lost</source>
-        <translation>se perdió la conexión</translation>
-    </message>
-    <message>
-        <source>the server stopped answering</source>
-        <translation>el servidor dejó de responder</translation>
-    </message>
-    <message>
-        <source>the secure connection failed</source>
-        <translation>falló la conexión segura</translation>
-    </message>
-    <message>
-        <source>unknown error</source>
-        <translation>error desconocido</translation>
-    </message>
     <message>
         <source>Line %1 not sent: %2</source>
         <translation>Línea %1 no enviada: %2</translation>
@@ -315,10 +236,6 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
         <translation>y %1 más</translation>
     </message>
     <message>
-        <source>The upload failed: %1 (%2).</source>
-        <translation>La subida falló: %1 (%2).</translation>
-    </message>
-    <message>
         <source>The server keeps the %1 bets it stored; running again resumes after them.</source>
         <translation>El servidor conserva las %1 apuestas que guardó; al volver a ejecutar se sigue después de ellas.</translation>
     </message>
@@ -355,51 +272,16 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
         <translation>%1 apuestas/s</translation>
     </message>
     <message>
-        <source>the server holds more bets of this agency than the file has</source>
-        <translation>el servidor tiene más apuestas de esta agencia que el archivo</translation>
-    </message>
-    <message>
-        <source>the server speaks another protocol version</source>
-        <translation>el servidor usa otra versión del protocolo</translation>
-    </message>
-    <message>
-        <source>the server lost bets it had confirmed</source>
-        <translation>el servidor perdió apuestas que había confirmado</translation>
-    </message>
-    <message>
-        <source>the server&apos;s stored batches keep disagreeing with this file</source>
-        <translation>los lotes que guardó el servidor no coinciden con este archivo</translation>
-    </message>
-    <message>
         <source>Upload interrupted (%1); reconnecting, to the next server of the list if there is one, for up to %2 s...</source>
         <translation>Subida interrumpida (%1); se intenta reconectar, al siguiente servidor de la lista si lo hay, durante hasta %2 s...</translation>
     </message>
-</context>
-<context>
-    <name>lottery::agency::TokenFile</name>
     <message>
-        <source>the token is empty</source>
-        <translation>el token está vacío</translation>
+        <source>The upload failed: %1.</source>
+        <translation>Falló la subida: %1.</translation>
     </message>
     <message>
-        <source>the token is longer than %1 bytes (%2)</source>
-        <translation>el token tiene más de %1 bytes (%2)</translation>
-    </message>
-    <message>
-        <source>the token is not valid UTF-8</source>
-        <translation>el token no es UTF-8 válido</translation>
-    </message>
-    <message>
-        <source>the token holds a non-printable character (U+%1) at character %2</source>
-        <translation>el token tiene un carácter no imprimible (U+%1) en el carácter %2</translation>
-    </message>
-    <message>
-        <source>the token has leading or trailing white space</source>
-        <translation>el token tiene espacios en blanco al principio o al final</translation>
-    </message>
-    <message>
-        <source>token file &apos;%1&apos;</source>
-        <translation>archivo del token &apos;%1&apos;</translation>
+        <source>Detail: %1</source>
+        <translation>Detalle: %1</translation>
     </message>
 </context>
 </TS>

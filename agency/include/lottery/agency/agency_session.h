@@ -134,6 +134,8 @@ public:
     // The code of the server's ERROR or REJECT, when that is what ended the session.
     std::optional<protocol::ErrorCode> lastErrorCode() const { return m_error.code; }
     quint64 rejectedSequence() const { return m_error.rejectedSequence; }
+    // What started the current outage (during reconnecting(), for a message to a person).
+    const UploadError &outageCause() const { return m_outageCause; }
 
 signals:
     void phaseChanged(lottery::agency::AgencySession::Phase phase);

@@ -1,8 +1,11 @@
-#include "user_messages.h"
+#include "lottery/agency/user_messages.h"
 
 #include <QRegularExpression>
 
-namespace lottery::gui {
+#include <array>
+#include <vector>
+
+namespace lottery::agency {
 
 QString UserMessages::forErrorCode(protocol::ErrorCode code)
 {
@@ -21,7 +24,7 @@ QString UserMessages::forErrorCode(protocol::ErrorCode code)
         return tr("This app and the server speak different protocol versions. Install the "
                   "version of the app the lottery asks for.");
     case ErrorCode::UnexpectedMessage:
-        return tr("The server received a message at the wrong moment. Press Retry; if it keeps "
+        return tr("The server received a message at the wrong moment. Try again; if it keeps "
                   "happening, tell the lottery's support.");
     case ErrorCode::InvalidAgency:
         return tr("The server does not know this agency number. Check the agency number.");
@@ -44,7 +47,7 @@ QString UserMessages::forErrorCode(protocol::ErrorCode code)
         return tr("The server is shutting down. Try again in a few minutes.");
     case ErrorCode::Timeout:
         return tr("The server closed the connection because this app was too slow. Check the "
-                  "network and press Retry.");
+                  "network and try again.");
     case ErrorCode::Superseded: return tr("Another upload of the same agency replaced this one.");
     case ErrorCode::Internal:
         return tr("The server had an internal error. Tell the lottery's support.");
@@ -81,9 +84,9 @@ QString UserMessages::titleForErrorCode(protocol::ErrorCode code)
     return tr("Error from the server");
 }
 
-UserMessage UserMessages::forError(const agency::UploadError &error)
+UserMessage UserMessages::forError(const UploadError &error)
 {
-    using Kind = agency::UploadError::Kind;
+    using Kind = UploadError::Kind;
     const auto fromCode = [](protocol::ErrorCode code) {
         return UserMessage {titleForErrorCode(code), forErrorCode(code)};
     };
@@ -112,11 +115,11 @@ UserMessage UserMessages::forError(const agency::UploadError &error)
                "file, or the CA file is not usable.")};
     case Kind::ConnectionLost:
         return {tr("Connection lost"),
-            tr("The connection to the server was lost. Press Retry: the upload resumes where "
-               "it stopped.")};
+            tr("The connection to the server was lost. Try again: the upload resumes where it "
+               "stopped.")};
     case Kind::ResponseTimeout:
         return {tr("The server stopped answering"),
-            tr("The server stopped answering. Press Retry: the upload resumes where it "
+            tr("The server stopped answering. Try again: the upload resumes where it "
                "stopped.")};
     case Kind::ProtocolViolation:
         return {tr("Unexpected answer from the server"),
@@ -141,63 +144,124 @@ UserMessage UserMessages::forError(const agency::UploadError &error)
     return {tr("Upload failed"), tr("The upload failed.")};
 }
 
-QString UserMessages::forInvalidRow(const QString &reason)
+namespace {
+
+// Each reason the bet rules, the CSV parser and the file reader give (English sentences, kept
+// as they are for the log lines) and its translation source. A field rule's reason is
+// "<field> <rule>": its translation gets the field's name as %1, then the rule's captures.
+struct ReasonRule {
+    const char *pattern; // of the whole reason, or of the rule after the field's name
+    const char *source; // QT_TRANSLATE_NOOP, for lupdate
+};
+
+constexpr const char *kContext = "UserMessages";
+
+constexpr std::array kRowRules {
+    ReasonRule {"malformed CSV quoting", QT_TRANSLATE_NOOP("UserMessages", "badly placed quotes")},
+    ReasonRule {"expected 5 fields, found (\\d+)",
+        QT_TRANSLATE_NOOP("UserMessages", "expected 5 fields, found %1")},
+    ReasonRule {"line is longer than (\\d+) bytes",
+        QT_TRANSLATE_NOOP("UserMessages", "the line is longer than %1 bytes")},
+};
+
+constexpr std::array kFieldRules {
+    ReasonRule {"is empty", QT_TRANSLATE_NOOP("UserMessages", "%1 is empty")},
+    ReasonRule {"is longer than (\\d+) bytes",
+        QT_TRANSLATE_NOOP("UserMessages", "%1 is longer than %2 bytes")},
+    ReasonRule {
+        "is not valid UTF-8", QT_TRANSLATE_NOOP("UserMessages", "%1 is not valid UTF-8 text")},
+    ReasonRule {"contains a control character",
+        QT_TRANSLATE_NOOP("UserMessages", "%1 contains a control character")},
+    ReasonRule {"contains a C1 control character \\(U\\+0080\\.\\.U\\+009F\\)",
+        QT_TRANSLATE_NOOP(
+            "UserMessages", "%1 contains an invisible control character (U+0080 to U+009F)")},
+    ReasonRule {"contains a line or paragraph separator \\(U\\+2028/U\\+2029\\)",
+        QT_TRANSLATE_NOOP(
+            "UserMessages", "%1 contains a line or paragraph separator (U+2028/U+2029)")},
+    ReasonRule {"has leading or trailing spaces",
+        QT_TRANSLATE_NOOP("UserMessages", "%1 has spaces at the start or the end")},
+    ReasonRule {"begins with a byte order mark \\(U\\+FEFF\\)",
+        QT_TRANSLATE_NOOP("UserMessages", "%1 begins with an invisible byte order mark (U+FEFF)")},
+    ReasonRule {"has a leading or trailing no-break space \\(U\\+00A0\\)",
+        QT_TRANSLATE_NOOP(
+            "UserMessages", "%1 has a no-break space (U+00A0) at the start or the end")},
+    ReasonRule {"begins with '(.)': not a name \\(a spreadsheet would run it as a formula\\)",
+        QT_TRANSLATE_NOOP(
+            "UserMessages", "%1 begins with '%2', which a spreadsheet would run as a formula")},
+    ReasonRule {"has more than (\\d+) digits",
+        QT_TRANSLATE_NOOP("UserMessages", "%1 has more than %2 digits")},
+    ReasonRule {"must contain only digits",
+        QT_TRANSLATE_NOOP("UserMessages", "%1 must contain only digits")},
+    ReasonRule {"is not a real date in YYYY-MM-DD form",
+        QT_TRANSLATE_NOOP("UserMessages", "%1 is not a real date in YYYY-MM-DD form")},
+    ReasonRule {"is before (\\d+)", QT_TRANSLATE_NOOP("UserMessages", "%1 is before %2")},
+    ReasonRule {"is in the future", QT_TRANSLATE_NOOP("UserMessages", "%1 is in the future")},
+    ReasonRule {"is above (\\d+)", QT_TRANSLATE_NOOP("UserMessages", "%1 is above %2")},
+    ReasonRule {"is not an integer", QT_TRANSLATE_NOOP("UserMessages", "%1 is not a whole number")},
+};
+
+struct CompiledRule {
+    QRegularExpression pattern;
+    const char *source;
+};
+
+template<std::size_t N> std::vector<CompiledRule> compiled(const std::array<ReasonRule, N> &rules)
 {
-    // The reasons are English sentences built in protocol/bet.h and bet_csv.h: `<field> <rule>`,
-    // some with a number. Matched here once, translated part by part.
-    static const QRegularExpression nameRule(
-        QStringLiteral("^(first_name|last_name|document|birthdate|number|field) (.*)$"));
-    static const QRegularExpression number(QStringLiteral("(\\d+)"));
-    const auto fieldName = [](const QString &field) {
-        if (field == QLatin1String("first_name"))
-            return tr("first name");
-        if (field == QLatin1String("last_name"))
-            return tr("last name");
-        if (field == QLatin1String("document"))
-            return tr("document");
-        if (field == QLatin1String("birthdate"))
-            return tr("birthdate");
-        if (field == QLatin1String("number"))
-            return tr("number");
-        return tr("field");
-    };
-    const QString n = number.match(reason).captured(1);
-    if (reason == QLatin1String("malformed CSV quoting"))
-        return tr("badly placed quotes");
-    if (reason.startsWith(QLatin1String("expected 5 fields, found ")))
-        return tr("expected 5 fields, found %1").arg(reason.section(QLatin1Char(' '), -1));
-    if (reason.startsWith(QLatin1String("line is longer than ")))
-        return tr("the line is longer than %1 bytes").arg(n);
-    const QRegularExpressionMatch match = nameRule.match(reason);
-    if (!match.hasMatch())
-        return reason;
-    const QString field = fieldName(match.captured(1));
-    const QString rule = match.captured(2);
-    if (rule == QLatin1String("is empty"))
-        return tr("%1 is empty").arg(field);
-    if (rule.startsWith(QLatin1String("is longer than ")))
-        return tr("%1 is longer than %2 bytes").arg(field, n);
-    if (rule == QLatin1String("is not valid UTF-8"))
-        return tr("%1 is not valid UTF-8 text").arg(field);
-    if (rule == QLatin1String("contains a control character"))
-        return tr("%1 contains a control character").arg(field);
-    if (rule == QLatin1String("has leading or trailing spaces"))
-        return tr("%1 has spaces at the start or the end").arg(field);
-    if (rule.startsWith(QLatin1String("has more than ")))
-        return tr("%1 has more than %2 digits").arg(field, n);
-    if (rule == QLatin1String("must contain only digits"))
-        return tr("%1 must contain only digits").arg(field);
-    if (rule == QLatin1String("is not a real date in YYYY-MM-DD form"))
-        return tr("%1 is not a real date in YYYY-MM-DD form").arg(field);
-    if (rule.startsWith(QLatin1String("is before ")))
-        return tr("%1 is before %2").arg(field, n);
-    if (rule == QLatin1String("is in the future"))
-        return tr("%1 is in the future").arg(field);
-    if (rule.startsWith(QLatin1String("is above ")))
-        return tr("%1 is above %2").arg(field, n);
-    if (rule == QLatin1String("is not an integer"))
-        return tr("%1 is not a whole number").arg(field);
-    return reason;
+    std::vector<CompiledRule> result;
+    for (const ReasonRule &rule : rules)
+        result.push_back({QRegularExpression(QRegularExpression::anchoredPattern(
+                              QString::fromLatin1(rule.pattern))),
+            rule.source});
+    return result;
 }
 
-} // namespace lottery::gui
+// The translation of the first of `rules` whose pattern is the whole of `text`, its captures
+// filled in after `field` (when there is one); a null string when none matches.
+QString translated(
+    const std::vector<CompiledRule> &rules, const QString &text, const QString &field = {})
+{
+    for (const CompiledRule &rule : rules) {
+        const QRegularExpressionMatch match = rule.pattern.match(text);
+        if (!match.hasMatch())
+            continue;
+        QString result = QCoreApplication::translate(kContext, rule.source);
+        if (!field.isNull())
+            result = result.arg(field);
+        for (int i = 1; i <= match.lastCapturedIndex(); ++i)
+            result = result.arg(match.captured(i));
+        return result;
+    }
+    return {};
+}
+
+} // namespace
+
+QString UserMessages::forInvalidRow(const QString &reason)
+{
+    static const std::vector<CompiledRule> rowRules = compiled(kRowRules);
+    static const std::vector<CompiledRule> fieldRules = compiled(kFieldRules);
+    if (const QString text = translated(rowRules, reason); !text.isNull())
+        return text;
+    // protocol::toString(BetField) names the field first.
+    static const QRegularExpression fieldRule(
+        QStringLiteral("^(first_name|last_name|document|birthdate|number) (.*)$"));
+    const QRegularExpressionMatch match = fieldRule.match(reason);
+    if (!match.hasMatch())
+        return reason;
+    const QString name = match.captured(1);
+    QString field;
+    if (name == QLatin1String("first_name"))
+        field = tr("first name");
+    else if (name == QLatin1String("last_name"))
+        field = tr("last name");
+    else if (name == QLatin1String("document"))
+        field = tr("document");
+    else if (name == QLatin1String("birthdate"))
+        field = tr("birthdate");
+    else
+        field = tr("number");
+    const QString text = translated(fieldRules, match.captured(2), field);
+    return text.isNull() ? reason : text;
+}
+
+} // namespace lottery::agency

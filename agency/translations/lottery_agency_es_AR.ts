@@ -1,0 +1,393 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="es_AR">
+<context>
+    <name>UserMessages</name>
+    <message>
+        <source>The server could not understand what this app sent. Update the app; if it keeps happening, tell the lottery&apos;s support.</source>
+        <translation>El servidor no pudo entender lo que envió esta aplicación. Actualice la aplicación; si sigue pasando, avise al soporte de la lotería.</translation>
+    </message>
+    <message>
+        <source>The app sent a message larger than the server accepts. Try a smaller batch size.</source>
+        <translation>La aplicación envió un mensaje más grande de lo que acepta el servidor. Pruebe con lotes más chicos.</translation>
+    </message>
+    <message>
+        <source>The server does not know a message this app sent: the app and the server are of different versions.</source>
+        <translation>El servidor no conoce un mensaje que envió esta aplicación: la aplicación y el servidor son de versiones distintas.</translation>
+    </message>
+    <message>
+        <source>This app and the server speak different protocol versions. Install the version of the app the lottery asks for.</source>
+        <translation>Esta aplicación y el servidor usan versiones distintas del protocolo. Instale la versión de la aplicación que pide la lotería.</translation>
+    </message>
+    <message>
+        <source>The server received a message at the wrong moment. Try again; if it keeps happening, tell the lottery&apos;s support.</source>
+        <translation>El servidor recibió un mensaje en un momento equivocado. Vuelva a intentarlo; si sigue pasando, avise al soporte de la lotería.</translation>
+    </message>
+    <message>
+        <source>The server does not know this agency number. Check the agency number.</source>
+        <translation>El servidor no conoce este número de agencia. Revise el número de agencia.</translation>
+    </message>
+    <message>
+        <source>The server refused a bet of the file. Check the file&apos;s invalid rows.</source>
+        <translation>El servidor rechazó una apuesta del archivo. Revise las filas inválidas del archivo.</translation>
+    </message>
+    <message>
+        <source>The server kept missing a batch of this upload, even after starting again from what it stored. Tell the lottery&apos;s support.</source>
+        <translation>Al servidor le siguió faltando un lote de esta subida, aun después de volver a empezar desde lo que tenía guardado. Avise al soporte de la lotería.</translation>
+    </message>
+    <message>
+        <source>This agency already finished its upload; the server takes no more bets from it.</source>
+        <translation>Esta agencia ya terminó de subir; el servidor no acepta más apuestas de ella.</translation>
+    </message>
+    <message>
+        <source>The server could not store the bets safely; nothing of the failed batch was kept. Try again later.</source>
+        <translation>El servidor no pudo guardar las apuestas de forma segura; no se guardó nada del lote fallido. Vuelva a intentar más tarde.</translation>
+    </message>
+    <message>
+        <source>The server refused the agency&apos;s token. Check the token file.</source>
+        <translation>El servidor rechazó el token de la agencia. Revise el archivo del token.</translation>
+    </message>
+    <message>
+        <source>The server is busy with too many agencies. Try again in a few minutes.</source>
+        <translation>El servidor está ocupado con demasiadas agencias. Vuelva a intentar en unos minutos.</translation>
+    </message>
+    <message>
+        <source>The server is shutting down. Try again in a few minutes.</source>
+        <translation>El servidor se está apagando. Vuelva a intentar en unos minutos.</translation>
+    </message>
+    <message>
+        <source>The server closed the connection because this app was too slow. Check the network and try again.</source>
+        <translation>El servidor cerró la conexión porque esta aplicación tardó demasiado. Revise la red y vuelva a intentarlo.</translation>
+    </message>
+    <message>
+        <source>Another upload of the same agency replaced this one.</source>
+        <translation>Otra subida de la misma agencia reemplazó a esta.</translation>
+    </message>
+    <message>
+        <source>The server had an internal error. Tell the lottery&apos;s support.</source>
+        <translation>El servidor tuvo un error interno. Avise al soporte de la lotería.</translation>
+    </message>
+    <message>
+        <source>The server holds other bets under this upload&apos;s batch numbers, even after starting again from what it stored. Check that this is the file that was uploaded, then tell the lottery&apos;s support.</source>
+        <translation>El servidor tiene otras apuestas con los números de lote de esta subida, aun después de volver a empezar desde lo que tenía guardado. Revise que sea el archivo que se subió y avise al soporte de la lotería.</translation>
+    </message>
+    <message>
+        <source>The server reported an unknown error (code %1).</source>
+        <translation>El servidor informó un error desconocido (código %1).</translation>
+    </message>
+    <message>
+        <source>The server did not understand this agency</source>
+        <translation>El servidor no entendió a esta agencia</translation>
+    </message>
+    <message>
+        <source>Protocol version mismatch</source>
+        <translation>Versión de protocolo distinta</translation>
+    </message>
+    <message>
+        <source>Agency refused by the server</source>
+        <translation>El servidor rechazó la agencia</translation>
+    </message>
+    <message>
+        <source>Batch rejected by the server</source>
+        <translation>El servidor rechazó un lote</translation>
+    </message>
+    <message>
+        <source>The server&apos;s record of this agency changed</source>
+        <translation>Cambió lo que el servidor tiene guardado de esta agencia</translation>
+    </message>
+    <message>
+        <source>This agency&apos;s upload is already closed</source>
+        <translation>La subida de esta agencia ya está cerrada</translation>
+    </message>
+    <message>
+        <source>The server could not store the bets</source>
+        <translation>El servidor no pudo guardar las apuestas</translation>
+    </message>
+    <message>
+        <source>Agency token refused</source>
+        <translation>Token de la agencia rechazado</translation>
+    </message>
+    <message>
+        <source>The server is busy</source>
+        <translation>El servidor está ocupado</translation>
+    </message>
+    <message>
+        <source>The server is stopping</source>
+        <translation>El servidor se está apagando</translation>
+    </message>
+    <message>
+        <source>The server gave up waiting</source>
+        <translation>El servidor dejó de esperar</translation>
+    </message>
+    <message>
+        <source>Another upload of this agency took over</source>
+        <translation>Otra subida de esta agencia tomó su lugar</translation>
+    </message>
+    <message>
+        <source>Error in the server</source>
+        <translation>Error en el servidor</translation>
+    </message>
+    <message>
+        <source>Error from the server</source>
+        <translation>Error del servidor</translation>
+    </message>
+    <message>
+        <source>Invalid settings</source>
+        <translation>Datos inválidos</translation>
+    </message>
+    <message>
+        <source>Some settings are not valid. Check them.</source>
+        <translation>Algunos datos de configuración no son válidos. Revíselos.</translation>
+    </message>
+    <message>
+        <source>Cannot read the bets file</source>
+        <translation>No se puede leer el archivo de apuestas</translation>
+    </message>
+    <message>
+        <source>The bets file cannot be read. Check that it exists.</source>
+        <translation>No se puede leer el archivo de apuestas. Revise que exista.</translation>
+    </message>
+    <message>
+        <source>Wrong bets file</source>
+        <translation>Archivo de apuestas equivocado</translation>
+    </message>
+    <message>
+        <source>The server already holds more bets of this agency than this file has. Check the agency number and the file.</source>
+        <translation>El servidor ya tiene más apuestas de esta agencia que las que hay en este archivo. Revise el número de agencia y el archivo.</translation>
+    </message>
+    <message>
+        <source>Server unreachable</source>
+        <translation>No se llega al servidor</translation>
+    </message>
+    <message>
+        <source>The server&apos;s name is unknown. Check the server address.</source>
+        <translation>No se conoce el nombre del servidor. Revise la dirección del servidor.</translation>
+    </message>
+    <message>
+        <source>The server does not answer. Check the address and port, and that the server is running.</source>
+        <translation>El servidor no responde. Revise la dirección y el puerto, y que el servidor esté funcionando.</translation>
+    </message>
+    <message>
+        <source>Secure connection failed</source>
+        <translation>Falló la conexión segura</translation>
+    </message>
+    <message>
+        <source>The secure connection failed: the server&apos;s certificate does not match the CA file, or the CA file is not usable.</source>
+        <translation>Falló la conexión segura: el certificado del servidor no coincide con el archivo de la CA, o el archivo de la CA no sirve.</translation>
+    </message>
+    <message>
+        <source>Connection lost</source>
+        <translation>Se perdió la conexión</translation>
+    </message>
+    <message>
+        <source>The connection to the server was lost. Try again: the upload resumes where it stopped.</source>
+        <translation>Se perdió la conexión con el servidor. Vuelva a intentarlo: la subida sigue donde quedó.</translation>
+    </message>
+    <message>
+        <source>The server stopped answering</source>
+        <translation>El servidor dejó de responder</translation>
+    </message>
+    <message>
+        <source>The server stopped answering. Try again: the upload resumes where it stopped.</source>
+        <translation>El servidor dejó de responder. Vuelva a intentarlo: la subida sigue donde quedó.</translation>
+    </message>
+    <message>
+        <source>Unexpected answer from the server</source>
+        <translation>Respuesta inesperada del servidor</translation>
+    </message>
+    <message>
+        <source>The server answered something this app does not understand: they may be of different versions.</source>
+        <translation>El servidor respondió algo que esta aplicación no entiende: pueden ser de versiones distintas.</translation>
+    </message>
+    <message>
+        <source>The server lost confirmed bets</source>
+        <translation>El servidor perdió apuestas confirmadas</translation>
+    </message>
+    <message>
+        <source>The server now holds fewer bets than it had confirmed. Tell the lottery&apos;s support before retrying.</source>
+        <translation>El servidor ahora tiene menos apuestas que las que había confirmado. Avise al soporte de la lotería antes de reintentar.</translation>
+    </message>
+    <message>
+        <source>The server reported an error.</source>
+        <translation>El servidor informó un error.</translation>
+    </message>
+    <message>
+        <source>The server refused a batch of bets.</source>
+        <translation>El servidor rechazó un lote de apuestas.</translation>
+    </message>
+    <message>
+        <source>Upload failed</source>
+        <translation>Falló la subida</translation>
+    </message>
+    <message>
+        <source>The upload failed.</source>
+        <translation>La subida falló.</translation>
+    </message>
+    <message>
+        <source>badly placed quotes</source>
+        <translation>comillas mal puestas</translation>
+    </message>
+    <message>
+        <source>expected 5 fields, found %1</source>
+        <translation>se esperaban 5 campos y hay %1</translation>
+    </message>
+    <message>
+        <source>the line is longer than %1 bytes</source>
+        <translation>la línea tiene más de %1 bytes</translation>
+    </message>
+    <message>
+        <source>%1 is empty</source>
+        <translation>falta %1</translation>
+    </message>
+    <message>
+        <source>%1 is longer than %2 bytes</source>
+        <translation>%1 tiene más de %2 bytes</translation>
+    </message>
+    <message>
+        <source>%1 is not valid UTF-8 text</source>
+        <translation>%1 no es texto UTF-8 válido</translation>
+    </message>
+    <message>
+        <source>%1 contains a control character</source>
+        <translation>%1 tiene un carácter de control</translation>
+    </message>
+    <message>
+        <source>%1 contains an invisible control character (U+0080 to U+009F)</source>
+        <translation>%1 tiene un carácter de control invisible (U+0080 a U+009F)</translation>
+    </message>
+    <message>
+        <source>%1 contains a line or paragraph separator (U+2028/U+2029)</source>
+        <translation>%1 tiene un separador de línea o de párrafo (U+2028/U+2029)</translation>
+    </message>
+    <message>
+        <source>%1 has spaces at the start or the end</source>
+        <translation>%1 tiene espacios al principio o al final</translation>
+    </message>
+    <message>
+        <source>%1 begins with an invisible byte order mark (U+FEFF)</source>
+        <translation>%1 empieza con una marca de orden de bytes invisible (U+FEFF)</translation>
+    </message>
+    <message>
+        <source>%1 has a no-break space (U+00A0) at the start or the end</source>
+        <translation>%1 tiene un espacio de no separación (U+00A0) al principio o al final</translation>
+    </message>
+    <message>
+        <source>%1 begins with &apos;%2&apos;, which a spreadsheet would run as a formula</source>
+        <translation>%1 empieza con &apos;%2&apos;, que una planilla de cálculo ejecutaría como fórmula</translation>
+    </message>
+    <message>
+        <source>%1 has more than %2 digits</source>
+        <translation>%1 tiene más de %2 dígitos</translation>
+    </message>
+    <message>
+        <source>%1 must contain only digits</source>
+        <translation>%1 debe tener solo dígitos</translation>
+    </message>
+    <message>
+        <source>%1 is not a real date in YYYY-MM-DD form</source>
+        <translation>%1 no es una fecha real con la forma AAAA-MM-DD</translation>
+    </message>
+    <message>
+        <source>%1 is before %2</source>
+        <translation>%1 es anterior a %2</translation>
+    </message>
+    <message>
+        <source>%1 is in the future</source>
+        <translation>%1 está en el futuro</translation>
+    </message>
+    <message>
+        <source>%1 is above %2</source>
+        <translation>%1 es mayor que %2</translation>
+    </message>
+    <message>
+        <source>%1 is not a whole number</source>
+        <translation>%1 no es un número entero</translation>
+    </message>
+    <message>
+        <source>first name</source>
+        <translation>el nombre</translation>
+    </message>
+    <message>
+        <source>last name</source>
+        <translation>el apellido</translation>
+    </message>
+    <message>
+        <source>document</source>
+        <translation>el documento</translation>
+    </message>
+    <message>
+        <source>birthdate</source>
+        <translation>la fecha de nacimiento</translation>
+    </message>
+    <message>
+        <source>number</source>
+        <translation>el número</translation>
+    </message>
+</context>
+<context>
+    <name>lottery::agency::ServerAddress</name>
+    <message>
+        <source>bad server address &apos;%1&apos;: %2</source>
+        <translation>dirección de servidor incorrecta &apos;%1&apos;: %2</translation>
+    </message>
+    <message>
+        <source>unclosed &apos;[&apos; around an IPv6 address</source>
+        <translation>falta cerrar el &apos;[&apos; de una dirección IPv6</translation>
+    </message>
+    <message>
+        <source>expected HOST:PORT</source>
+        <translation>se esperaba HOST:PUERTO</translation>
+    </message>
+    <message>
+        <source>write an IPv6 address in brackets, [::1]:PORT</source>
+        <translation>escriba una dirección IPv6 entre corchetes, [::1]:PUERTO</translation>
+    </message>
+    <message>
+        <source>the host is empty</source>
+        <translation>falta el host</translation>
+    </message>
+    <message>
+        <source>the host contains a space or a comma</source>
+        <translation>el host tiene un espacio o una coma</translation>
+    </message>
+    <message>
+        <source>the port must be a number in 1..65535</source>
+        <translation>el puerto debe ser un número entre 1 y 65535</translation>
+    </message>
+    <message>
+        <source>an empty entry in the list</source>
+        <translation>la lista tiene una entrada vacía</translation>
+    </message>
+    <message>
+        <source>%1 is listed twice</source>
+        <translation>%1 está dos veces en la lista</translation>
+    </message>
+</context>
+<context>
+    <name>lottery::agency::TokenFile</name>
+    <message>
+        <source>the token is empty</source>
+        <translation>el token está vacío</translation>
+    </message>
+    <message>
+        <source>the token is longer than %1 bytes (%2)</source>
+        <translation>el token tiene más de %1 bytes (%2)</translation>
+    </message>
+    <message>
+        <source>the token is not valid UTF-8</source>
+        <translation>el token no es UTF-8 válido</translation>
+    </message>
+    <message>
+        <source>the token holds a non-printable character (U+%1) at character %2</source>
+        <translation>el token tiene un carácter no imprimible (U+%1) en el carácter %2</translation>
+    </message>
+    <message>
+        <source>the token has leading or trailing white space</source>
+        <translation>el token tiene espacios en blanco al principio o al final</translation>
+    </message>
+    <message>
+        <source>token file &apos;%1&apos;</source>
+        <translation>archivo del token &apos;%1&apos;</translation>
+    </message>
+</context>
+</TS>
