@@ -542,7 +542,15 @@ void LotteryServer::sessionClosed(Session &session)
 
 bool LotteryServer::acquireUploadSlot(Session &session)
 {
-    return m_uploadSlots.acquire(session.id());
+    if (m_uploadSlots.acquire(session.id()))
+        return true;
+    // DEBUG only: with thousands of agencies at once most of them wait here once.
+    LogLine(LogLevel::Debug, u"upload_slot", LogResult::InProgress)
+        .field(u"agency", session.agency())
+        .field(u"ip", session.peer())
+        .field(u"waiting", m_uploadSlots.waiting())
+        .field(u"slots", m_uploadSlots.capacity());
+    return false;
 }
 
 void LotteryServer::releaseUploadSlot(Session &session)
@@ -571,6 +579,8 @@ StatusSnapshot LotteryServer::statusSnapshot() const
     snapshot.listening = m_listener.isListening();
     snapshot.shuttingDown = m_phase != ShutdownPhase::Running;
     snapshot.tasksInFlight = m_tasksInFlight;
+    snapshot.uploadSlotsInUse = m_uploadSlots.inUse();
+    snapshot.uploadSlotsWaiting = m_uploadSlots.waiting();
     if (m_store) {
         // The file store's files (lottery_storage_bytes); a database store has none here.
         snapshot.storagePath = m_config.storagePath;

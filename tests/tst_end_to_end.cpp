@@ -8,6 +8,7 @@
 #include <QRegularExpression>
 #include <QSet>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -41,6 +42,7 @@ private slots:
     void fiveAgenciesGetTheirOwnWinners();
     void courseDatasetEndToEnd();
     void fiftyAgenciesOnTenWorkers();
+    void uploadSlotsQueueAgenciesWithoutLosingAny();
     void invalidRowIsSkippedAndReported();
     void getWinnersIsHeldUntilTheLastAgencyIsDone();
     void sigtermStopsServerWhileAgenciesWait();
@@ -172,6 +174,70 @@ void TestEndToEnd::fiftyAgenciesOnTenWorkers()
     if (QTest::currentTestFailed())
         return;
     QVERIFY(server.terminate());
+    QCOMPARE(server.exitCode(), 0);
+}
+
+void TestEndToEnd::uploadSlotsQueueAgenciesWithoutLosingAny()
+{
+    // One upload slot, and every fdatasync takes 1.5 s (strace): while one agency's task waits
+    // for its sync, the others wait for the slot with their batches unread, far longer than
+    // their idle timeout (300 ms). A waiting session must not be closed for being idle, and
+    // each must get the slot in turn: all finish with their own winners, every bet stored once.
+    const QString strace = QStandardPaths::findExecutable(QStringLiteral("strace"));
+    if (strace.isEmpty())
+        QSKIP("strace is not installed");
+    constexpr int kAgencies = 5;
+    QStringList files;
+    int rows = 0;
+    for (int agency = 1; agency <= kAgencies; ++agency) {
+        files << m_dir->filePath(QStringLiteral("agency-%1.csv").arg(agency));
+        const int bets = 400 + agency * 23;
+        QVERIFY(writeAgencyFile(files.back(), agency, bets, 20 + agency % 5));
+        rows += bets;
+    }
+    qputenv("SERVER_UPLOAD_SLOTS", "1");
+    qputenv("SERVER_IDLE_TIMEOUT_MS", "300");
+    ServerProcess server;
+    server.setWrapper({strace, QStringLiteral("-f"), QStringLiteral("-qq"), QStringLiteral("-o"),
+        QStringLiteral("/dev/null"), QStringLiteral("-e"),
+        QStringLiteral("inject=fdatasync:delay_enter=1500000")});
+    const bool started = server.start(kAgencies, storagePath(), {"--log-level", "DEBUG"});
+    qunsetenv("SERVER_UPLOAD_SLOTS");
+    qunsetenv("SERVER_IDLE_TIMEOUT_MS");
+    if (!started && !server.output().contains("listen"))
+        QSKIP(qPrintable(QStringLiteral("cannot run the server under strace: %1")
+                             .arg(QString::fromUtf8(server.output().right(500)))));
+    QVERIFY2(server.output().contains("upload_slots: 1"), server.output().constData());
+
+    std::vector<std::unique_ptr<AgencyProcess>> agencies;
+    for (int i = 0; i < kAgencies; ++i) {
+        agencies.push_back(std::make_unique<AgencyProcess>());
+        agencies.back()->start(i + 1, server.address(), files[i]);
+    }
+    for (int i = 0; i < kAgencies; ++i) {
+        AgencyProcess &agency = *agencies[std::size_t(i)];
+        QVERIFY2(agency.waitForFinished(180000), agency.output().right(2000).constData());
+        QVERIFY2(agency.exitStatus() == QProcess::NormalExit && agency.exitCode() == 0,
+            agency.output().right(2000).constData());
+        QCOMPARE(agency.reportedWinners(), countWinnersInFile(files[i]));
+    }
+    // They did wait (each for at least one 1.5 s sync of another's task)...
+    QVERIFY2(server.countLines("action: upload_slot | result: in_progress") >= kAgencies - 1,
+        server.output().right(3000).constData());
+    // ...and none was closed for it.
+    QCOMPARE(server.countLines("code: timeout"), 0);
+    QTRY_COMPARE(server.countLines("action: sorteo | result: success"), 1);
+    QFile stored(storagePath());
+    QVERIFY(stored.open(QIODevice::ReadOnly));
+    QSet<QByteArray> unique;
+    int lines = 0;
+    while (!stored.atEnd()) {
+        unique.insert(stored.readLine());
+        ++lines;
+    }
+    QCOMPARE(lines, rows);
+    QCOMPARE(unique.size(), rows);
+    QVERIFY(server.terminate(20000));
     QCOMPARE(server.exitCode(), 0);
 }
 

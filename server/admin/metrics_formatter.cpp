@@ -173,6 +173,12 @@ QByteArray formatServerMetrics(const StatusSnapshot &status, const ServerMetrics
         static_cast<quint64>(status.sessionsWaitingForDraw));
     out.family("lottery_tasks_in_flight", "gauge", "Batch and DONE tasks in the worker pool.");
     out.sample("lottery_tasks_in_flight", static_cast<quint64>(status.tasksInFlight));
+    out.family("lottery_upload_slots_in_use", "gauge",
+        "Sessions reading batches now (at most SERVER_UPLOAD_SLOTS).");
+    out.sample("lottery_upload_slots_in_use", static_cast<quint64>(status.uploadSlotsInUse));
+    out.family("lottery_upload_slots_waiting", "gauge",
+        "Sessions whose batches wait in the kernel for an upload slot.");
+    out.sample("lottery_upload_slots_waiting", static_cast<quint64>(status.uploadSlotsWaiting));
 
     quint64 done = 0;
     for (const ServerMetrics::Agency &agency : metrics.agencies)

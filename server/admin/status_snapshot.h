@@ -15,6 +15,8 @@ struct StatusSnapshot {
     bool listening = false;
     bool shuttingDown = false;
     int tasksInFlight = 0; // batch and DONE tasks in the pool
+    int uploadSlotsInUse = 0; // sessions allowed to read batches now (SERVER_UPLOAD_SLOTS)
+    int uploadSlotsWaiting = 0; // sessions whose batches wait in the kernel for a slot
     QString storagePath; // bets.csv; its journal is beside it
     QString journalPath;
 

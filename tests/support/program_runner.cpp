@@ -51,7 +51,13 @@ bool ServerProcess::start(int agencies, const QString &storagePath, const QStrin
         QStringLiteral("--agencies"), QString::number(agencies), QStringLiteral("--storage"),
         storagePath};
     arguments += extra;
-    m_process.start(binaryPath(QStringLiteral("lottery-server")), arguments);
+    if (m_wrapper.isEmpty()) {
+        m_process.start(binaryPath(QStringLiteral("lottery-server")), arguments);
+    } else {
+        const QStringList wrapped = m_wrapper.mid(1)
+            + QStringList {binaryPath(QStringLiteral("lottery-server"))} + arguments;
+        m_process.start(m_wrapper.front(), wrapped);
+    }
     if (!m_process.waitForStarted(10000))
         return false;
     static const QRegularExpression listenLine(
@@ -80,11 +86,24 @@ int ServerProcess::countLines(const QByteArray &needle)
     return static_cast<int>(output().count(needle));
 }
 
+qint64 ServerProcess::serverPid() const
+{
+    const qint64 pid = m_process.processId();
+    if (m_wrapper.isEmpty())
+        return pid;
+    QFile children(QStringLiteral("/proc/%1/task/%1/children").arg(pid));
+    if (!children.open(QIODevice::ReadOnly))
+        return pid;
+    const qint64 child = children.readAll().trimmed().split(' ').value(0).toLongLong();
+    return child > 0 ? child : pid;
+}
+
 bool ServerProcess::terminate(int timeoutMs)
 {
     if (m_process.state() == QProcess::NotRunning)
         return true;
-    ::kill(static_cast<pid_t>(m_process.processId()), SIGTERM);
+    // Under a wrapper (strace) the server's own exit status becomes the wrapper's.
+    ::kill(static_cast<pid_t>(serverPid()), SIGTERM);
     const bool finished = m_process.waitForFinished(timeoutMs);
     output();
     return finished;
@@ -92,6 +111,8 @@ bool ServerProcess::terminate(int timeoutMs)
 
 void ServerProcess::kill()
 {
+    if (!m_wrapper.isEmpty() && m_process.state() != QProcess::NotRunning)
+        ::kill(static_cast<pid_t>(serverPid()), SIGKILL);
     m_process.kill();
     m_process.waitForFinished(10000);
     output();

@@ -23,6 +23,9 @@ public:
 
     // Starts the server and waits for its `action: listen` line. Extra arguments go last.
     bool start(int agencies, const QString &storagePath, const QStringList &extraArguments = {});
+    // Runs the server under `wrapper` (e.g. strace with fault injection), set before start().
+    // terminate() and kill() then signal the server itself, the wrapper's child.
+    void setWrapper(const QStringList &wrapper) { m_wrapper = wrapper; }
     quint16 port() const { return m_port; }
     QString address() const { return QStringLiteral("127.0.0.1:%1").arg(m_port); }
 
@@ -37,7 +40,11 @@ public:
     QProcess::ExitStatus exitStatus() const;
 
 private:
+    // The server's pid: the wrapper's child when there is a wrapper.
+    qint64 serverPid() const;
+
     QProcess m_process;
+    QStringList m_wrapper;
     QTemporaryFile m_log; // output goes to a file: a full pipe would block the child
     quint16 m_port = 0;
 };
