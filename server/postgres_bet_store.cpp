@@ -600,6 +600,24 @@ bool PostgresBetStore::insertBets(
             std::string(birthdates.finish()), std::string(numbers.finish())});
 }
 
+void PostgresBetStore::appendCopyRow(std::string &out, std::string_view agencyAndSequence,
+    std::size_t ordinal, const protocol::BetView &bet)
+{
+    out += agencyAndSequence;
+    out += std::to_string(ordinal);
+    out += '\t';
+    appendCopyField(out, bet.firstName);
+    out += '\t';
+    appendCopyField(out, bet.lastName);
+    out += '\t';
+    appendCopyField(out, bet.document);
+    out += '\t';
+    appendCopyField(out, bet.birthdate);
+    out += '\t';
+    out += std::to_string(bet.number);
+    out += '\n';
+}
+
 // Every stored batch's bets of one append() in one COPY (text format), inside its transaction.
 bool PostgresBetStore::copyBets(PostgresConnection &db, quint32 agency,
     const std::vector<BatchToStore> &batches, const std::vector<std::size_t> &toStore)
@@ -612,28 +630,12 @@ bool PostgresBetStore::copyBets(PostgresConnection &db, quint32 agency,
     const std::string prefix = std::to_string(agency) + '\t';
     for (std::size_t i : toStore) {
         const BatchToStore &batch = batches[i];
-        const std::string sequence = std::to_string(batch.sequence) + '\t';
+        const std::string batchPrefix = prefix + std::to_string(batch.sequence) + '\t';
         std::size_t ordinal = 0;
-        for (const protocol::BetView &bet : batch.bets) {
-            rows += prefix;
-            rows += sequence;
-            rows += std::to_string(++ordinal);
-            rows += '\t';
-            appendCopyField(rows, bet.firstName);
-            rows += '\t';
-            appendCopyField(rows, bet.lastName);
-            rows += '\t';
-            appendCopyField(rows, bet.document);
-            rows += '\t';
-            appendCopyField(rows, bet.birthdate);
-            rows += '\t';
-            rows += std::to_string(bet.number);
-            rows += '\n';
-        }
+        for (const protocol::BetView &bet : batch.bets)
+            appendCopyRow(rows, batchPrefix, ++ordinal, bet);
     }
-    return db.copyIn("COPY bets (agency, sequence, ordinal, first_name, last_name, document,"
-                     " birthdate, number) FROM STDIN",
-        rows);
+    return db.copyIn(kCopyBetsStatement, rows);
 }
 
 DoneDecision PostgresBetStore::markDone(quint32 agency)
