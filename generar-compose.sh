@@ -240,7 +240,7 @@ version: "3.9"
 services:
   database:
     container_name: database
-    image: loteria-postgres:latest
+    image: loteria-postgres:$image_tag
     build:
       context: .
       dockerfile: docker/postgres/Dockerfile

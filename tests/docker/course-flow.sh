@@ -86,6 +86,7 @@ finish() {
         dc down -v --remove-orphans >/dev/null 2>&1
     fi
     docker image rm "loteria-server:$LOTTERY_IMAGE_TAG" "loteria-agency:$LOTTERY_IMAGE_TAG" \
+        "loteria-postgres:$LOTTERY_IMAGE_TAG" \
         >/dev/null 2>&1
     rm -rf "$work"
     say "done in $((SECONDS - t0)) s"

@@ -54,6 +54,7 @@ check() {
 finish() {
     docker rm -f "$CONTAINER" >/dev/null 2>&1
     docker image rm "loteria-server:$LOTTERY_IMAGE_TAG" "loteria-agency:$LOTTERY_IMAGE_TAG" \
+        "loteria-postgres:$LOTTERY_IMAGE_TAG" \
         >/dev/null 2>&1
     rm -rf "$COPY"
     say "done in $((SECONDS - t0)) s"

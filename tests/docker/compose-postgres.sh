@@ -1,0 +1,323 @@
+#!/usr/bin/env bash
+# Helpers run through check(); shellcheck thinks them unreachable after abort()'s exit.
+# shellcheck disable=SC2317
+# `./generar-compose.sh FILE N --postgres` brought up for real: PostgreSQL, two lottery-server
+# instances on it and N agencies spread over both (docs/OPERATIONS.md).
+#
+#   tests/docker/compose-postgres.sh     (as root, with a running Docker engine; from run-docker-tests.sh)
+#
+# In a fresh copy of the files the deployment uses (a temporary folder: compose names the project
+# after it, and this tree is never written), with images of a tag of its own (LOTTERY_IMAGE_TAG,
+# built from this tree by docker/compose.sh image, so other work on the same engine cannot swap
+# them):
+#   1. .data/agency-{1..5}.csv: the course dataset (../shared/data) when present, else generated;
+#      ./generar-compose.sh docker-compose-dev.yaml 5 --postgres, then the copy's
+#      docker/compose.sh up (LOTTERY_DOCKER_BUILD=0: the images just built);
+#   2. every agency container exits 0 and logs `consulta_ganadores | result: success` with its
+#      file's count of 7574; both servers carried agencies; exactly one instance recorded the draw
+#      (`sorteo_registrado`, and one row in the draw table); in the database (psql in the
+#      database container) as many bets as input rows, no (agency, document, number) more often
+#      than in the files;
+#   3. docker/compose.sh down keeps the database's volume; `down -v` leaves nothing of the project;
+#   4. a second round on larger generated files: `docker kill server1` mid-upload; the agencies
+#      that were on it fail over to server2, finish with the right winners, every bet stored
+#      exactly once; `down -v`, nothing left.
+# It owns the containers `database`, `server1`, `server2` and `client1`..`client5` while it runs.
+# Logs go to out/compose-postgres/. Last line: `N passed, M failed`; non-zero exit on a failure.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+readonly ROOT
+readonly AGENCIES=5
+readonly WINNING_NUMBER=7574
+readonly WAIT_SECONDS=300
+readonly OUT=$ROOT/out/compose-postgres
+# Round 2: rows per generated file, enough for an upload that a kill can land inside.
+readonly FAILOVER_ROWS=120000
+
+mkdir -p "$OUT"
+rm -f "$OUT"/*.log
+work=$(mktemp -d /tmp/loteria-pg.XXXXXX)
+suffix=$(basename "$work" | sed 's/.*\.//' | tr '[:upper:]' '[:lower:]' | tr -cd 'a-z0-9')
+checkout=$work/tp0-pg-$suffix
+readonly PROJECT=tp0-pg-$suffix
+export LOTTERY_IMAGE_TAG=pg-$suffix
+readonly CONTAINERS="database server1 server2 $(seq -s ' ' -f 'client%g' 1 "$AGENCIES")"
+passed=0
+failed=0
+t0=$SECONDS
+
+say() { echo "[compose-postgres $((SECONDS - t0))s] $*"; }
+pass() { passed=$((passed + 1)); echo "PASS: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+check() {
+    local description=$1
+    shift
+    if "$@"; then pass "$description"; else fail "$description"; fi
+}
+expect_eq() {
+    if [[ "$2" == "$3" ]]; then pass "$1 ($3)"; else fail "$1: expected '$2', got '$3'"; fi
+}
+
+if docker compose version >/dev/null 2>&1; then
+    compose=(docker compose)
+elif command -v docker-compose >/dev/null 2>&1; then
+    compose=(docker-compose)
+else
+    echo "compose-postgres: neither 'docker compose' nor 'docker-compose' is installed" >&2
+    exit 1
+fi
+dc() { (cd "$checkout" && "${compose[@]}" -f docker-compose-dev.yaml "$@"); }
+
+finish() {
+    if [[ -f "$checkout/docker-compose-dev.yaml" ]]; then
+        dc down -v --remove-orphans >/dev/null 2>&1
+    fi
+    docker image rm "loteria-server:$LOTTERY_IMAGE_TAG" "loteria-agency:$LOTTERY_IMAGE_TAG" \
+        "loteria-postgres:$LOTTERY_IMAGE_TAG" >/dev/null 2>&1
+    rm -rf "$work"
+    say "done in $((SECONDS - t0)) s"
+    echo "$passed passed, $failed failed"
+    [[ $failed -eq 0 && $1 -eq 0 ]]
+    exit
+}
+abort() {
+    fail "$*"
+    finish 1
+}
+trap 'abort "interrupted"' INT TERM
+
+# --- data ---------------------------------------------------------------------------------------
+# Agency K gets `rows + K * 1000` generated rows (the course's layout, CRLF), a winner every 23rd.
+generate_files() {
+    local rows=$1 seed=$2 id
+    mkdir -p "$checkout/.data"
+    for id in $(seq 1 "$AGENCIES"); do
+        awk -v agency="$id" -v rows=$((rows + id * 1000)) -v seed="$seed" \
+            -v winner="$WINNING_NUMBER" 'BEGIN {
+            split("Santiago,Valentina,Mateo,Sofía,Benjamín", first, ",")
+            split("González,Rodríguez,Fernández,López,Martínez", last, ",")
+            for (i = 0; i < rows; ++i) {
+                number = ((i + seed) % 23 == 0) ? winner : (i * 53 + agency + seed) % 10000
+                if (number == winner && (i + seed) % 23 != 0) number = winner - 1
+                printf "%s,%s,%d,%d-%02d-%02d,%d\r\n", first[(i + seed) % 5 + 1],
+                    last[int(i / 5) % 5 + 1], seed * 100000000 + agency * 1000000 + i,
+                    1940 + i % 60, 1 + i % 12, 1 + i % 28, number
+            }
+        }' >"$checkout/.data/agency-$id.csv" || return 1
+        chmod 644 "$checkout/.data/agency-$id.csv"
+    done
+}
+
+course_or_generated_files() {
+    local shared=$ROOT/../shared/data id
+    if [[ -f "$shared/agency-1.csv" ]]; then
+        say "data: the course dataset from $shared"
+        mkdir -p "$checkout/.data"
+        for id in $(seq 1 "$AGENCIES"); do
+            install -m 644 "$shared/agency-$id.csv" "$checkout/.data/agency-$id.csv" || return 1
+        done
+    else
+        say "data: generated (no course dataset beside the repository)"
+        generate_files 2000 1
+    fi
+}
+
+winners_in_file() {
+    awk -F, -v winner="$WINNING_NUMBER" '{ sub(/\r$/, "") } $5 == winner { n++ } END { print n + 0 }' \
+        "$1"
+}
+rows_in_files() { cat "$checkout"/.data/agency-*.csv | grep -cv '^[[:space:]]*$'; }
+# (agency, document, number) combinations that occur more than once in the files (the document
+# is the third field; a quoted name with a comma would shift it, the course's files have none).
+doubled_in_files() {
+    local id
+    for id in $(seq 1 "$AGENCIES"); do
+        awk -F, -v agency="$id" '{ sub(/\r$/, "") } NF { print agency "," $3 "," $5 }' \
+            "$checkout/.data/agency-$id.csv"
+    done | sort | uniq -d | wc -l
+}
+
+# --- the database -------------------------------------------------------------------------------
+psql_db() {
+    docker exec -e PGPASSWORD="$(cat "$checkout/secrets/db-password")" database \
+        psql -h 127.0.0.1 -U lottery -d lottery -X -A -t -c "$1"
+}
+stored_bets() { psql_db "SELECT count(*) FROM bets"; }
+doubled_in_db() {
+    psql_db "SELECT count(*) FROM (SELECT 1 FROM bets GROUP BY agency, document, number
+             HAVING count(*) > 1) AS d"
+}
+
+# --- the containers -----------------------------------------------------------------------------
+# Waits until every agency container has exited; prints the ones that have not.
+wait_for_agencies() {
+    local deadline=$((SECONDS + WAIT_SECONDS)) id running
+    while ((SECONDS < deadline)); do
+        running=
+        for id in $(seq 1 "$AGENCIES"); do
+            [[ $(docker inspect -f '{{.State.Status}}' "client$id" 2>/dev/null) == exited ]] ||
+                running+="client$id "
+        done
+        [[ -z "$running" ]] && return 0
+        sleep 1
+    done
+    echo "still running after $WAIT_SECONDS s: $running"
+    return 1
+}
+
+save_logs() {
+    local tag=$1 name
+    for name in $CONTAINERS; do
+        docker logs "$name" >"$OUT/$tag-$name.log" 2>&1
+    done
+}
+
+# The server agency K first connected to (`conexion | result: success | server: ...`).
+first_server() {
+    sed -n 's/.*action: conexion | result: success | server: \([a-z0-9]*\):.*/\1/p' \
+        "$OUT/$1-client$2.log" | head -n 1
+}
+
+project_containers() { docker ps -aq --filter "label=com.docker.compose.project=$PROJECT"; }
+project_networks() { docker network ls -q --filter "label=com.docker.compose.project=$PROJECT"; }
+project_volumes() { docker volume ls -q --filter "label=com.docker.compose.project=$PROJECT"; }
+
+down_all() {
+    local tag=$1 step_start=$SECONDS
+    if dc down -v --remove-orphans >"$OUT/$tag-down.log" 2>&1; then
+        pass "$tag: docker compose down -v ($((SECONDS - step_start)) s)"
+    else
+        tail -n 20 "$OUT/$tag-down.log"
+        fail "$tag: docker compose down -v"
+    fi
+    expect_eq "$tag: no container of project $PROJECT" "" "$(project_containers | tr '\n' ' ')"
+    expect_eq "$tag: no network of project $PROJECT" "" "$(project_networks | tr '\n' ' ')"
+    expect_eq "$tag: no volume of project $PROJECT" "" "$(project_volumes | tr '\n' ' ')"
+}
+
+up() {
+    local tag=$1 step_start=$SECONDS
+    if ! (cd "$checkout" && LOTTERY_DOCKER_BUILD=0 docker/compose.sh up docker-compose-dev.yaml) \
+        >"$OUT/$tag-up.log" 2>&1; then
+        tail -n 30 "$OUT/$tag-up.log"
+        fail "$tag: docker/compose.sh up"
+        return 1
+    fi
+    pass "$tag: docker/compose.sh up ($((SECONDS - step_start)) s)"
+    expect_eq "$tag: compose named the project after the checkout" "$PROJECT" \
+        "$(docker inspect -f '{{index .Config.Labels "com.docker.compose.project"}}' server1)"
+}
+
+# Every agency exited 0 with its file's winners; exactly one draw recorded; every bet once.
+check_lottery() {
+    local tag=$1 id expected got total=0
+    for id in $(seq 1 "$AGENCIES"); do
+        expect_eq "$tag: client$id exited 0" 0 \
+            "$(docker inspect -f '{{.State.ExitCode}}' "client$id")"
+        expected=$(winners_in_file "$checkout/.data/agency-$id.csv")
+        got=$(sed -n 's/.*action: consulta_ganadores | result: success | cant_ganadores: \([0-9]*\).*/\1/p' \
+            "$OUT/$tag-client$id.log" | tail -n 1)
+        expect_eq "$tag: client$id cant_ganadores equals awk's count of $WINNING_NUMBER" \
+            "$expected" "$got"
+        total=$((total + expected))
+    done
+    check "$tag: the lottery had winners" test "$total" -gt 0
+    expect_eq "$tag: instances that recorded the draw (sorteo_registrado)" 1 \
+        "$(cat "$OUT/$tag-server1.log" "$OUT/$tag-server2.log" |
+            grep -c 'action: sorteo_registrado | result: success')"
+    expect_eq "$tag: rows in the draw table" 1 "$(psql_db 'SELECT count(*) FROM draw')"
+    expect_eq "$tag: bets in the database equal the input rows" "$(rows_in_files)" "$(stored_bets)"
+    expect_eq "$tag: (agency, document, number) doubled in the database as in the files" \
+        "$(doubled_in_files)" "$(doubled_in_db)"
+    expect_eq "$tag: batches' bet counts add up to the bets" "$(stored_bets)" \
+        "$(psql_db 'SELECT coalesce(sum(bet_count), 0) FROM batches')"
+}
+
+# --- the flow -----------------------------------------------------------------------------------
+[[ $(id -u) -eq 0 ]] || abort "must run as root"
+docker info >/dev/null 2>&1 || abort "no Docker engine answers 'docker info'"
+for name in $CONTAINERS; do
+    owner=$(docker inspect -f '{{index .Config.Labels "com.docker.compose.project"}}' "$name" 2>/dev/null) ||
+        continue
+    # Ours from an interrupted run: remove. Anyone else's: do not touch it.
+    if [[ "$owner" == tp0-pg-* ]]; then
+        docker rm -f "$name" >/dev/null
+    else
+        abort "a container named $name exists (project '$owner'): stop that deployment first"
+    fi
+done
+
+say "building the images (tag $LOTTERY_IMAGE_TAG)"
+if ! "$ROOT/docker/compose.sh" image >"$OUT/image.log" 2>&1; then
+    tail -n 30 "$OUT/image.log"
+    abort "docker/compose.sh image"
+fi
+pass "images built, loteria-postgres included ($((SECONDS - t0)) s)"
+
+mkdir -p "$checkout"
+(cd "$ROOT" && cp --parents generar-compose.sh scripts/make-credentials.sh server/config.ini \
+    agency-cli/config.yaml docker/compose.sh docker/postgres/Dockerfile \
+    docker/postgres/entrypoint.sh "$checkout/") || abort "copying the checkout"
+
+say "1. the course's files on two servers and PostgreSQL"
+course_or_generated_files || abort "preparing the agency files"
+check "./generar-compose.sh docker-compose-dev.yaml $AGENCIES --postgres" \
+    bash -c "cd '$checkout' && ./generar-compose.sh docker-compose-dev.yaml $AGENCIES --postgres \
+        >'$OUT/generar-compose.log' 2>&1"
+check "the compose file parses (docker/compose.sh services)" \
+    bash -c "cd '$checkout' && docker/compose.sh services docker-compose-dev.yaml >'$OUT/services.log'"
+up first || abort "the first round did not start"
+check "first: every agency container exited" wait_for_agencies
+save_logs first
+check_lottery first
+servers_used=
+for id in $(seq 1 "$AGENCIES"); do
+    servers_used+="$(first_server first "$id") "
+done
+check "first: both servers carried agencies (first connections: $servers_used)" \
+    bash -c "[[ '$servers_used' == *server1* && '$servers_used' == *server2* ]]"
+check "first: no server logged a failure" \
+    bash -c "! grep -h 'result: fail' '$OUT/first-server1.log' '$OUT/first-server2.log'"
+
+say "1b. docker/compose.sh down keeps the database volume; down -v removes it"
+(cd "$checkout" && docker/compose.sh down docker-compose-dev.yaml) >"$OUT/first-compose-down.log" 2>&1 ||
+    fail "first: docker/compose.sh down"
+expect_eq "first: no container left after docker/compose.sh down" "" \
+    "$(project_containers | tr '\n' ' ')"
+check "first: the database volume outlives docker/compose.sh down" \
+    test -n "$(project_volumes)"
+down_all first
+
+say "2. kill server1 mid-upload ($FAILOVER_ROWS+ rows per agency)"
+generate_files "$FAILOVER_ROWS" 2 || abort "generating the agency files"
+total_rows=$(rows_in_files)
+up second || abort "the second round did not start"
+killed=0
+deadline=$((SECONDS + 120))
+while ((SECONDS < deadline)); do
+    stored=$(stored_bets 2>/dev/null) || stored=0
+    # A tenth in: every agency is uploading, none has finished.
+    if [[ "$stored" =~ ^[0-9]+$ ]] && ((stored > total_rows / 10)); then
+        docker kill server1 >/dev/null && killed=1
+        say "killed server1 with $stored of $total_rows bets stored"
+        break
+    fi
+    sleep 0.2
+done
+check "second: server1 killed mid-upload" test "$killed" -eq 1
+check "second: every agency container exited" wait_for_agencies
+save_logs second
+check_lottery second
+moved=0
+for id in $(seq 1 2 "$AGENCIES"); do
+    # Odd agencies list server1 first: each must have gone on on server2.
+    grep -q 'action: conexion | result: success | server: server2:' "$OUT/second-client$id.log" &&
+        moved=$((moved + 1))
+done
+expect_eq "second: the agencies that were on server1 failed over to server2" \
+    $(((AGENCIES + 1) / 2)) "$moved"
+check "second: an agency logged the lost connection (reconexion)" \
+    bash -c "grep -q 'action: reconexion' '$OUT'/second-client*.log"
+down_all second
+finish 0
