@@ -19,6 +19,8 @@
 #include "raw_floor.h"
 #include "system_run.h"
 
+#include "common/log.h"
+
 #ifdef LOTTERY_BENCH_SCRATCH_CLUSTER
 #include "support/postgres_cluster.h"
 #endif
@@ -325,6 +327,9 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("lottery-bench"));
+    // stdout is the report: the store the PostgreSQL run makes its schema with logs nothing
+    // there (its errors come back through errorString()).
+    lottery::setLogOutputEnabled(false);
     BenchOptions options;
     QString error;
     if (!parseOptions(options, &error))

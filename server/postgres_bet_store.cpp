@@ -1,4 +1,6 @@
 #include "server/postgres_bet_store.h"
+
+#include "server/batch_rules.h"
 #include "server/postgres_connection.h"
 #include "server/tsan_annotations.h"
 
@@ -442,11 +444,7 @@ void PostgresBetStore::appendOnce(quint32 agency, const std::vector<BatchToStore
     const bool done = row.boolean(0, 2);
 
     // The fingerprints of the stored sequences this call resends, in one query.
-    struct Print {
-        quint32 count = 0;
-        quint32 crc = 0;
-    };
-    QHash<quint64, Print> prints;
+    QHash<quint64, BatchPrint> prints;
     ArrayLiteral resent(64);
     for (const BatchToStore &batch : batches) {
         if (batch.sequence != 0 && batch.sequence <= lastSequence)
@@ -462,7 +460,7 @@ void PostgresBetStore::appendOnce(quint32 agency, const std::vector<BatchToStore
         }
         for (int i = 0; i < stored.rows(); ++i) {
             prints.insert(stored.unsignedInteger(i, 0),
-                Print {static_cast<quint32>(stored.unsignedInteger(i, 1)),
+                BatchPrint {static_cast<quint32>(stored.unsignedInteger(i, 1)),
                     static_cast<quint32>(stored.unsignedInteger(i, 2))});
         }
     }
@@ -472,47 +470,14 @@ void PostgresBetStore::appendOnce(quint32 agency, const std::vector<BatchToStore
         const BatchToStore &batch = batches[i];
         BatchDecision &decision = decisions[i];
         const quint64 next = lastSequence + 1;
-        if (batch.sequence == 0) {
-            decision.kind = Kind::ZeroSequence;
-            decision.expectedSequence = next;
-            decision.error = QStringLiteral("sequence 0 is not a batch sequence (they start at "
-                                            "1); expected %1")
-                                 .arg(next);
-        } else if (done) {
-            decision.kind = Kind::AfterDone;
-            decision.error = QStringLiteral("agency %1 already sent DONE").arg(agency);
-        } else if (batch.sequence < next) {
-            const auto print = prints.constFind(batch.sequence);
-            if (print != prints.constEnd() && print->count == batch.betCount
-                && print->crc == batch.crc) {
-                decision.kind = Kind::Duplicate;
-            } else {
-                decision.kind = Kind::Conflict;
-                decision.expectedSequence = next;
-                decision.error = print == prints.constEnd()
-                    ? QStringLiteral("sequence %1 is below the next expected %2 but has no "
-                                     "stored batch")
-                          .arg(batch.sequence)
-                          .arg(next)
-                    : QStringLiteral("sequence %1 is stored with other content (%2 bets, CRC %3; "
-                                     "this one: %4 bets, CRC %5); expected %6")
-                          .arg(batch.sequence)
-                          .arg(print->count)
-                          .arg(print->crc, 8, 16, QLatin1Char('0'))
-                          .arg(batch.betCount)
-                          .arg(batch.crc, 8, 16, QLatin1Char('0'))
-                          .arg(next);
-            }
-        } else if (batch.sequence != next) {
-            decision.kind = Kind::Gap;
-            decision.expectedSequence = next;
-            decision.error
-                = QStringLiteral("expected sequence %1, got %2").arg(next).arg(batch.sequence);
-        } else {
-            decision.kind = Kind::Stored; // once COMMIT has returned
+        std::optional<BatchPrint> print;
+        if (const auto found = prints.constFind(batch.sequence); found != prints.constEnd())
+            print = *found;
+        decision = decideBatch(agency, batch, next, done, print);
+        if (decision.kind == Kind::Stored) { // acknowledged once COMMIT has returned
             lastSequence = batch.sequence;
             storedBets += batch.betCount;
-            prints.insert(batch.sequence, Print {batch.betCount, batch.crc});
+            prints.insert(batch.sequence, BatchPrint {batch.betCount, batch.crc});
             toStore.push_back(i);
         }
     }
