@@ -1,11 +1,8 @@
 #include "postgres_floor.h"
 
+#include "common/process_stats.h"
 #include "server/postgres_bet_store.h"
 
-#include "lottery/protocol/bet.h"
-#include "lottery/protocol/bet_csv.h"
-
-#include <QDate>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QThread>
@@ -54,53 +51,27 @@ Result exec(const Connection &connection, const char *sql)
 bool copyRows(
     const AgencyFile &file, int batchBets, std::string &rows, qint64 &count, QString *error)
 {
-    QFile input(file.path);
-    if (!input.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot open %1: %2").arg(file.path, input.errorString());
-        return false;
-    }
-    const QDate now = QDate::currentDate();
-    const protocol::CivilDate today {now.year(), now.month(), now.day()};
     rows.reserve(static_cast<std::size_t>(file.bytes) * 6 / 5);
     const std::string agency = std::to_string(file.agency) + '\t';
     std::string prefix;
     qint64 valid = 0;
-    bool first = true;
-    while (!input.atEnd()) {
-        const QByteArray raw = input.readLine();
-        std::string_view line(raw.constData(), static_cast<std::size_t>(raw.size()));
-        if (first && line.substr(0, 3) == "\xEF\xBB\xBF")
-            line.remove_prefix(3);
-        first = false;
-        if (line.find_first_not_of(" \t\r\n") == std::string_view::npos)
-            continue;
-        const protocol::CsvBetResult parsed = protocol::parseAgencyCsvLine(line);
-        if (!parsed.bet || protocol::validateBet(*parsed.bet, today))
-            continue;
-        const qint64 ordinal = valid % batchBets + 1;
-        if (ordinal == 1)
-            prefix = agency + std::to_string(valid / batchBets + 1) + '\t';
-        server::PostgresBetStore::appendCopyRow(
-            rows, prefix, static_cast<std::size_t>(ordinal), protocol::BetView(*parsed.bet));
-        ++valid;
-    }
+    qint64 invalid = 0;
+    const bool read = forEachValidBet(
+        file.path,
+        [&](const protocol::BetView &bet) {
+            const qint64 ordinal = valid % batchBets + 1;
+            if (ordinal == 1)
+                prefix = agency + std::to_string(valid / batchBets + 1) + '\t';
+            server::PostgresBetStore::appendCopyRow(
+                rows, prefix, static_cast<std::size_t>(ordinal), bet);
+            ++valid;
+        },
+        &invalid, error);
     count = valid;
-    return true;
+    return read;
 }
 
 } // namespace
-
-qint64 peakRssKib(qint64 pid)
-{
-    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmHWM:"))
-            return line.mid(6).trimmed().split(' ').constFirst().toLongLong();
-    }
-    return -1;
-}
 
 bool recreateDatabase(const QString &adminConninfo, const QString &name, QString *error)
 {
@@ -158,7 +129,7 @@ std::vector<BackendMemory> clientBackends(const QString &conninfo, QString *erro
     }
     for (int row = 0; row < PQntuples(result.get()); ++row) {
         const qint64 pid = QByteArray(PQgetvalue(result.get(), row, 0)).toLongLong();
-        backends.push_back(BackendMemory {pid, peakRssKib(pid)});
+        backends.push_back(BackendMemory {pid, lottery::peakResidentKib(pid)});
     }
     return backends;
 }
@@ -221,7 +192,7 @@ CopyFloorResult measureCopyFloor(const QString &conninfo, const Dataset &dataset
     result.seconds = static_cast<double>(clock.nsecsElapsed()) / 1e9;
     for (const auto &connection : connections) {
         const qint64 pid = PQbackendPID(connection->get());
-        result.backends.push_back(BackendMemory {pid, peakRssKib(pid)});
+        result.backends.push_back(BackendMemory {pid, lottery::peakResidentKib(pid)});
     }
     connections.clear();
     for (const QString &failure : errors) {

@@ -45,7 +45,4 @@ std::optional<qint64> committedTransactions(const QString &conninfo, QString *er
 // The peak RSS of every other client backend connected to the database `conninfo` names.
 std::vector<BackendMemory> clientBackends(const QString &conninfo, QString *error);
 
-// VmHWM of a process, in KiB, or -1.
-qint64 peakRssKib(qint64 pid);
-
 } // namespace lottery::bench

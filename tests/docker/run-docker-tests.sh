@@ -13,8 +13,9 @@
 # (removed at the start and at the end) and .data/agency-{1..5}.csv (overwritten). Logs of every
 # container go to out/docker-tests/. LOTTERY_DOCKER_TEST_DATA=generated uses generated files even
 # when the course dataset is there. Then it runs tests/docker/course-flow.sh (the course's own
-# flow, bets gone with `down`) and tests/docker/readme-commands.sh (the README's commands in a
-# fresh Debian 12 container; LOTTERY_SKIP_README_TEST=1 skips it).
+# flow, bets gone with `down`), tests/docker/compose-postgres.sh (`./generar-compose.sh --postgres`:
+# two servers on PostgreSQL, one killed mid-upload) and tests/docker/readme-commands.sh (the
+# README's commands in a fresh Debian 12 container; LOTTERY_SKIP_README_TEST=1 skips it).
 # Last line: `N passed, M failed`; exit status non-zero on any failure.
 set -uo pipefail
 
@@ -376,30 +377,38 @@ scenario_teardown() {
 }
 
 # --- 4. the course's own flow, and the README on a fresh Debian 12 ---------------------------------
+# run_suite NAME LOG SCRIPT: runs another of these scripts; one PASS or FAIL line with its
+# `N passed, M failed`, and its FAIL lines when it failed.
+run_suite() {
+    local name=$1 log=$OUT/$2 script=$3
+    if "$script" >"$log" 2>&1; then
+        pass "$name: $(tail -n 1 "$log")"
+    else
+        grep -E '^FAIL' "$log" | head -n 20
+        fail "$name: $(tail -n 1 "$log") (log: $log)"
+    fi
+}
+
 scenario_course_flow() {
     say "4. the course's flow (tests/docker/course-flow.sh)"
     local run
     for run in 1 2; do
         # Twice: a second lottery on the same engine must find nothing of the first.
-        if "$ROOT/tests/docker/course-flow.sh" >"$OUT/course-flow-$run.log" 2>&1; then
-            pass "course flow, run $run: $(tail -n 1 "$OUT/course-flow-$run.log")"
-        else
-            grep -E '^FAIL' "$OUT/course-flow-$run.log" | head -n 20
-            fail "course flow, run $run: $(tail -n 1 "$OUT/course-flow-$run.log") (log: $OUT/course-flow-$run.log)"
-        fi
+        run_suite "course flow, run $run" "course-flow-$run.log" "$ROOT/tests/docker/course-flow.sh"
     done
+}
+
+# --- 4b. ./generar-compose.sh --postgres: two servers on PostgreSQL, one killed mid-upload -------
+scenario_compose_postgres() {
+    say "4b. two servers on PostgreSQL (tests/docker/compose-postgres.sh)"
+    run_suite "compose --postgres" compose-postgres.log "$ROOT/tests/docker/compose-postgres.sh"
 }
 
 scenario_readme() {
     [[ "${LOTTERY_SKIP_README_TEST:-0}" == 1 ]] && return
     [[ -x "$ROOT/tests/docker/readme-commands.sh" ]] || return
     say "5. the README's commands on a fresh Debian 12 (tests/docker/readme-commands.sh)"
-    if "$ROOT/tests/docker/readme-commands.sh" >"$OUT/readme-commands.log" 2>&1; then
-        pass "README commands: $(tail -n 1 "$OUT/readme-commands.log")"
-    else
-        grep -E '^FAIL' "$OUT/readme-commands.log" | head -n 20
-        fail "README commands: $(tail -n 1 "$OUT/readme-commands.log") (log: $OUT/readme-commands.log)"
-    fi
+    run_suite "README commands" readme-commands.log "$ROOT/tests/docker/readme-commands.sh"
 }
 
 build_images() {
@@ -424,6 +433,7 @@ scenario_images
 scenario_graceful_stop
 scenario_teardown
 scenario_course_flow
+scenario_compose_postgres
 scenario_readme
 # The Debian packages in a clean container of the same base image (its own PASS/FAIL lines).
 check "Debian packages: install and run (tests/docker/test-packages.sh)" \
