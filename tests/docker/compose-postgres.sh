@@ -29,7 +29,6 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 readonly ROOT
 readonly AGENCIES=5
-readonly WINNING_NUMBER=7574
 readonly WAIT_SECONDS=300
 readonly OUT=$ROOT/out/compose-postgres
 # Round 2: rows per generated file, enough for an upload that a kill can land inside.
@@ -42,31 +41,12 @@ suffix=$(basename "$work" | sed 's/.*\.//' | tr '[:upper:]' '[:lower:]' | tr -cd
 checkout=$work/tp0-pg-$suffix
 readonly PROJECT=tp0-pg-$suffix
 export LOTTERY_IMAGE_TAG=pg-$suffix
-readonly CONTAINERS="database server1 server2 $(seq -s ' ' -f 'client%g' 1 "$AGENCIES")"
-passed=0
-failed=0
-t0=$SECONDS
-
-say() { echo "[compose-postgres $((SECONDS - t0))s] $*"; }
-pass() { passed=$((passed + 1)); echo "PASS: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() {
-    local description=$1
-    shift
-    if "$@"; then pass "$description"; else fail "$description"; fi
-}
-expect_eq() {
-    if [[ "$2" == "$3" ]]; then pass "$1 ($3)"; else fail "$1: expected '$2', got '$3'"; fi
-}
-
-if docker compose version >/dev/null 2>&1; then
-    compose=(docker compose)
-elif command -v docker-compose >/dev/null 2>&1; then
-    compose=(docker-compose)
-else
-    echo "compose-postgres: neither 'docker compose' nor 'docker-compose' is installed" >&2
-    exit 1
-fi
+CONTAINERS="database server1 server2 $(seq -s ' ' -f 'client%g' 1 "$AGENCIES")"
+readonly CONTAINERS
+SUITE="compose-postgres"
+# shellcheck source=tests/docker/lib.sh
+source "$ROOT/tests/docker/lib.sh"
+find_compose || { rm -rf "$work"; exit 1; }
 dc() { (cd "$checkout" && "${compose[@]}" -f docker-compose-dev.yaml "$@"); }
 
 finish() {
@@ -88,26 +68,8 @@ abort() {
 trap 'abort "interrupted"' INT TERM
 
 # --- data ---------------------------------------------------------------------------------------
-# Agency K gets `rows + K * 1000` generated rows (the course's layout, CRLF), a winner every 23rd.
-generate_files() {
-    local rows=$1 seed=$2 id
-    mkdir -p "$checkout/.data"
-    for id in $(seq 1 "$AGENCIES"); do
-        awk -v agency="$id" -v rows=$((rows + id * 1000)) -v seed="$seed" \
-            -v winner="$WINNING_NUMBER" 'BEGIN {
-            split("Santiago,Valentina,Mateo,Sofía,Benjamín", first, ",")
-            split("González,Rodríguez,Fernández,López,Martínez", last, ",")
-            for (i = 0; i < rows; ++i) {
-                number = ((i + seed) % 23 == 0) ? winner : (i * 53 + agency + seed) % 10000
-                if (number == winner && (i + seed) % 23 != 0) number = winner - 1
-                printf "%s,%s,%d,%d-%02d-%02d,%d\r\n", first[(i + seed) % 5 + 1],
-                    last[int(i / 5) % 5 + 1], seed * 100000000 + agency * 1000000 + i,
-                    1940 + i % 60, 1 + i % 12, 1 + i % 28, number
-            }
-        }' >"$checkout/.data/agency-$id.csv" || return 1
-        chmod 644 "$checkout/.data/agency-$id.csv"
-    done
-}
+# Agency K gets `rows + K * 1000` generated rows, a winner every 23rd.
+generate_files() { generate_agency_files "$checkout/.data" "$AGENCIES" "$1" 1000 23 "$2"; }
 
 course_or_generated_files() {
     local shared=$ROOT/../shared/data id
@@ -123,10 +85,6 @@ course_or_generated_files() {
     fi
 }
 
-winners_in_file() {
-    awk -F, -v winner="$WINNING_NUMBER" '{ sub(/\r$/, "") } $5 == winner { n++ } END { print n + 0 }' \
-        "$1"
-}
 rows_in_files() { cat "$checkout"/.data/agency-*.csv | grep -cv '^[[:space:]]*$'; }
 # (agency, document, number) combinations that occur more than once in the files (the document
 # is the third field; a quoted name with a comma would shift it, the course's files have none).
@@ -179,10 +137,6 @@ first_server() {
         "$OUT/$1-client$2.log" | head -n 1
 }
 
-project_containers() { docker ps -aq --filter "label=com.docker.compose.project=$PROJECT"; }
-project_networks() { docker network ls -q --filter "label=com.docker.compose.project=$PROJECT"; }
-project_volumes() { docker volume ls -q --filter "label=com.docker.compose.project=$PROJECT"; }
-
 down_all() {
     local tag=$1 step_start=$SECONDS
     if dc down -v --remove-orphans >"$OUT/$tag-down.log" 2>&1; then
@@ -218,7 +172,7 @@ check_lottery() {
         expected=$(winners_in_file "$checkout/.data/agency-$id.csv")
         got=$(sed -n 's/.*action: consulta_ganadores | result: success | cant_ganadores: \([0-9]*\).*/\1/p' \
             "$OUT/$tag-client$id.log" | tail -n 1)
-        expect_eq "$tag: client$id cant_ganadores equals awk's count of $WINNING_NUMBER" \
+        expect_eq "$tag: client$id cant_ganadores equals awk's count of 7574" \
             "$expected" "$got"
         total=$((total + expected))
     done

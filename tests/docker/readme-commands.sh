@@ -38,18 +38,9 @@ export LOTTERY_IMAGE_TAG=readme-$$
 mkdir -p "$OUT" "$CACHE/apt/archives/partial" "$CACHE/apt/lists/partial" "$CACHE/ccache" \
     "$(dirname "$COPY")"
 rm -f "$OUT"/*.log
-passed=0
-failed=0
-t0=$SECONDS
-
-say() { echo "[readme-commands $((SECONDS - t0))s] $*"; }
-pass() { passed=$((passed + 1)); echo "PASS: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() {
-    local description=$1
-    shift
-    if "$@"; then pass "$description"; else fail "$description"; fi
-}
+SUITE="readme-commands"
+# shellcheck source=tests/docker/lib.sh
+source "$ROOT/tests/docker/lib.sh"
 
 finish() {
     docker rm -f "$CONTAINER" >/dev/null 2>&1

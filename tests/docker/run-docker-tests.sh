@@ -35,25 +35,11 @@ cd "$ROOT" || exit 1
 mkdir -p "$OUT"
 work=$(mktemp -d)
 started_dockerd_pid=
-passed=0
-failed=0
-t0=$SECONDS
-
-say() { echo "[docker-tests $((SECONDS - t0))s] $*"; }
-pass() { passed=$((passed + 1)); echo "PASS: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-# check "description" command...: passes when the command succeeds.
-check() {
-    local description=$1
-    shift
-    if "$@"; then pass "$description"; else fail "$description"; fi
-}
+SUITE="docker-tests"
+# shellcheck source=tests/docker/lib.sh
+source "$ROOT/tests/docker/lib.sh"
 # Runs a command without its standard output (inside check, so check's own line still shows).
 quiet() { "$@" >/dev/null; }
-# expect_eq "description" expected actual
-expect_eq() {
-    if [[ "$2" == "$3" ]]; then pass "$1 ($3)"; else fail "$1: expected '$2', got '$3'"; fi
-}
 
 finish() {
     local status=$1
@@ -145,11 +131,6 @@ generate_data() {
         }' >".data/agency-$id.csv" || return 1
         chmod 644 ".data/agency-$id.csv"
     done
-}
-
-winners_in_file() {
-    awk -F, -v winner="$WINNING_NUMBER" '{ sub(/\r$/, "") } $5 == winner { n++ } END { print n + 0 }' \
-        "$1"
 }
 
 rows_in_files() {
