@@ -133,6 +133,12 @@ bool parseOptions(BenchOptions &options, QString *error)
     }
     options.postgres = parser.isSet(postgres) || parser.isSet(database);
     options.database = parser.value(database);
+    // The bench appends dbname=... for its own databases: that needs the keyword form.
+    if (options.database.startsWith(QLatin1String("postgres"))) {
+        *error = QStringLiteral("--database: give the keyword=value form (host=... user=...), "
+                                "not a URI: the bench adds dbname= for its own databases");
+        return false;
+    }
     options.servers = static_cast<int>(instances);
     if (parser.isSet(servers) && !options.postgres) {
         *error = QStringLiteral("--servers: several instances need --postgres or --database");

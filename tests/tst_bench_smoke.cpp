@@ -11,6 +11,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <memory>
+
 class TestBenchSmoke : public QObject
 {
     Q_OBJECT
@@ -139,24 +141,46 @@ void TestBenchSmoke::postgresRunAgainstTheCopyFloor_data()
 {
     QTest::addColumn<int>("servers");
     QTest::addColumn<int>("agencies");
-    QTest::newRow("two instances, three agencies spread over both") << 2 << 3;
-    QTest::newRow("one instance") << 1 << 2;
+    QTest::addColumn<bool>("givenCluster"); // --database on the test's own cluster
+    QTest::newRow("two instances, three agencies spread over both") << 2 << 3 << false;
+    QTest::newRow("one instance") << 1 << 2 << false;
+    QTest::newRow("--database: a cluster the bench did not start") << 2 << 2 << true;
 }
 
 void TestBenchSmoke::postgresRunAgainstTheCopyFloor()
 {
     QFETCH(int, servers);
     QFETCH(int, agencies);
+    QFETCH(bool, givenCluster);
     QString why;
     if (!lottery::testing::PostgresCluster::available(&why))
         QSKIP(qPrintable(why));
     QTemporaryDir work;
     QVERIFY(work.isValid());
-    const int exitCode = runBench({QStringLiteral("--postgres"), QStringLiteral("--servers"),
-        QString::number(servers), QStringLiteral("--agencies"), QString::number(agencies),
-        QStringLiteral("--bets"), QStringLiteral("2500"), QStringLiteral("--json"),
-        QStringLiteral("--work"), work.path()});
+    QStringList arguments {QStringLiteral("--postgres")};
+    std::unique_ptr<lottery::testing::PostgresCluster> cluster;
+    if (givenCluster) {
+        cluster = std::make_unique<lottery::testing::PostgresCluster>();
+        QVERIFY2(cluster->initPrimary(), qPrintable(cluster->lastError()));
+        // The password as an operator gives it: a pass file in the environment.
+        qputenv("PGPASSFILE", cluster->passFile().toLocal8Bit());
+        arguments
+            = {QStringLiteral("--database"), cluster->connectionString(QStringLiteral("postgres"))};
+    }
+    const int exitCode = runBench(arguments
+        + QStringList {QStringLiteral("--servers"), QString::number(servers),
+            QStringLiteral("--agencies"), QString::number(agencies), QStringLiteral("--bets"),
+            QStringLiteral("2500"), QStringLiteral("--json"), QStringLiteral("--work"),
+            work.path()});
+    if (givenCluster)
+        qunsetenv("PGPASSFILE");
     QVERIFY2(exitCode == 0, m_stdout + m_stderr);
+    if (givenCluster) {
+        // The bench's databases are on the given cluster, the bets in the system one.
+        QCOMPARE(cluster->psql(QStringLiteral("SELECT count(*) FROM bets"),
+                     QStringLiteral("lottery_bench_system")),
+            QByteArray::number(2500 * agencies));
+    }
     const QJsonObject report = jsonReport();
     QVERIFY(report.value(QStringLiteral("winners_correct")).toBool()); // the file store's run
     const QJsonObject pg = report.value(QStringLiteral("postgres")).toObject();
@@ -209,6 +233,9 @@ void TestBenchSmoke::postgresOptionsAreChecked_data()
     QTest::newRow("a scratch cluster or this one, not both") << QStringList {
         QStringLiteral("--postgres"), QStringLiteral("--database"),
         QStringLiteral("host=127.0.0.1")} << QStringLiteral("exclude each other");
+    QTest::newRow("a URI cannot take the bench's dbname")
+        << QStringList {QStringLiteral("--database"), QStringLiteral("postgresql://127.0.0.1/x")}
+        << QStringLiteral("give the keyword=value form");
     QTest::newRow("servers out of range") << QStringList {QStringLiteral("--postgres"),
         QStringLiteral("--servers"),
         QStringLiteral("0")} << QStringLiteral("--servers: '0' is not a number in 1..8");
