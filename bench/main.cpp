@@ -140,6 +140,13 @@ bool parseOptions(BenchOptions &options, QString *error)
         return false;
     }
     options.servers = static_cast<int>(instances);
+#ifndef LOTTERY_BENCH_SCRATCH_CLUSTER
+    if (parser.isSet(postgres)) {
+        *error = QStringLiteral("--postgres needs a build with the tests (it starts a scratch "
+                                "cluster with their harness): give --database CONNINFO");
+        return false;
+    }
+#endif
     if (parser.isSet(servers) && !options.postgres) {
         *error = QStringLiteral("--servers: several instances need --postgres or --database");
         return false;
@@ -230,7 +237,7 @@ QString backendsText(const std::vector<BackendMemory> &backends)
     qint64 largest = -1;
     for (const BackendMemory &backend : backends)
         largest = std::max(largest, backend.peakRssKib);
-    return QStringLiteral("%1 backends, largest %2").arg(backends.size()).arg(kib(largest));
+    return QStringLiteral("%1 (largest %2)").arg(backends.size()).arg(kib(largest));
 }
 
 // The PostgreSQL part of the report: the COPY floor, the instances, the database's own checks.
@@ -313,8 +320,8 @@ void printPostgres(QTextStream &out, const Dataset &dataset, const PostgresRunRe
     for (const AgencyResult &agency : pg.run.agencies)
         agencyRss << kib(agency.peakRssKib);
     out << QStringLiteral("agencies peak RSS  %1\n").arg(agencyRss.join(QStringLiteral(", ")));
-    out << QStringLiteral("postgres backends  servers: %1; floor: %2 (VmHWM, shared buffers "
-                          "included)\n")
+    out << QStringLiteral("postgres backends  of the servers: %1; of the floor: %2 (VmHWM, shared "
+                          "buffers included)\n")
                .arg(backendsText(pg.backends), backendsText(pg.floor.backends));
     out << QStringLiteral("database           %1 bets stored, %2 doubled, %3 draw row(s)\n")
                .arg(pg.storedBets)
@@ -384,10 +391,6 @@ int main(int argc, char *argv[])
         err << "lottery-bench: scratch cluster on " << cluster->host() << ':' << cluster->port()
             << Qt::endl;
     }
-#else
-    if (options.postgres && adminConninfo.isEmpty())
-        return fail(QStringLiteral("--postgres needs a build with the tests (it starts a scratch "
-                                   "cluster with their harness): give --database CONNINFO"));
 #endif
 
     // The floor first: it also brings the files into the page cache for the real run.
