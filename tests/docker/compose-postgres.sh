@@ -53,19 +53,10 @@ finish() {
     if [[ -f "$checkout/docker-compose-dev.yaml" ]]; then
         dc down -v --remove-orphans >/dev/null 2>&1
     fi
-    docker image rm "loteria-server:$LOTTERY_IMAGE_TAG" "loteria-agency:$LOTTERY_IMAGE_TAG" \
-        "loteria-postgres:$LOTTERY_IMAGE_TAG" >/dev/null 2>&1
+    remove_tagged_images
     rm -rf "$work"
-    say "done in $((SECONDS - t0)) s"
-    echo "$passed passed, $failed failed"
-    [[ $failed -eq 0 && $1 -eq 0 ]]
-    exit
+    end_suite "$1"
 }
-abort() {
-    fail "$*"
-    finish 1
-}
-trap 'abort "interrupted"' INT TERM
 
 # --- data ---------------------------------------------------------------------------------------
 # Agency K gets `rows + K * 1000` generated rows, a winner every 23rd.
@@ -203,25 +194,10 @@ check_lottery() {
 }
 
 # --- the flow -----------------------------------------------------------------------------------
-[[ $(id -u) -eq 0 ]] || abort "must run as root"
-docker info >/dev/null 2>&1 || abort "no Docker engine answers 'docker info'"
-for name in $CONTAINERS; do
-    owner=$(docker inspect -f '{{index .Config.Labels "com.docker.compose.project"}}' "$name" 2>/dev/null) ||
-        continue
-    # Ours from an interrupted run: remove. Anyone else's: do not touch it.
-    if [[ "$owner" == tp0-pg-* ]]; then
-        docker rm -f "$name" >/dev/null
-    else
-        abort "a container named $name exists (project '$owner'): stop that deployment first"
-    fi
-done
-
-say "building the images (tag $LOTTERY_IMAGE_TAG)"
-if ! "$ROOT/docker/compose.sh" image >"$OUT/image.log" 2>&1; then
-    tail -n 30 "$OUT/image.log"
-    abort "docker/compose.sh image"
-fi
-pass "images built, loteria-postgres included ($((SECONDS - t0)) s)"
+require_root_and_engine
+# shellcheck disable=SC2086 # the names are words
+claim_containers 'tp0-pg-*' $CONTAINERS
+build_tagged_images
 
 mkdir -p "$checkout"
 (cd "$ROOT" && cp --parents generar-compose.sh scripts/make-credentials.sh server/config.ini \

@@ -1,13 +1,19 @@
 # shellcheck shell=bash
 # Sourced by the Docker test scripts (tests/docker/*.sh): their PASS/FAIL bookkeeping, the compose
 # command, the agency files they generate and count, and a compose project's resources. The
-# script sets SUITE (its name in `say` lines) before sourcing, and PROJECT before the project_*
-# helpers run.
+# script sets SUITE (its name in `say` lines) before sourcing, defines finish STATUS (clean up,
+# then end_suite), and sets PROJECT before the project_* helpers run.
 passed=0
 failed=0
 t0=$SECONDS
 
 say() { echo "[$SUITE $((SECONDS - t0))s] $*"; }
+# A failure that ends the run: the sourcing script's finish STATUS cleans up and reports.
+abort() {
+    fail "$*"
+    finish 1
+}
+trap 'abort "interrupted"' INT TERM
 pass() { passed=$((passed + 1)); echo "PASS: $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
 # check "description" command...: passes when the command succeeds.
@@ -65,3 +71,50 @@ winners_in_file() {
 project_containers() { docker ps -aq --filter "label=com.docker.compose.project=$PROJECT"; }
 project_networks() { docker network ls -q --filter "label=com.docker.compose.project=$PROJECT"; }
 project_volumes() { docker volume ls -q --filter "label=com.docker.compose.project=$PROJECT"; }
+
+# Root and a Docker engine, or abort (the sourcing script's: it cleans up and reports).
+require_root_and_engine() {
+    [[ $(id -u) -eq 0 ]] || abort "must run as root"
+    docker info >/dev/null 2>&1 || abort "no Docker engine answers 'docker info'"
+}
+
+# claim_containers PATTERN NAME...: the fixed container names this suite uses. One left by an
+# interrupted run of this suite (its compose project matches PATTERN) is removed; anyone else's
+# aborts the run untouched.
+claim_containers() {
+    local pattern=$1 name owner
+    shift
+    for name in "$@"; do
+        owner=$(docker inspect -f '{{index .Config.Labels "com.docker.compose.project"}}' \
+            "$name" 2>/dev/null) || continue
+        # shellcheck disable=SC2053 # PATTERN is a glob on purpose
+        if [[ "$owner" == $pattern ]]; then
+            docker rm -f "$name" >/dev/null
+        else
+            abort "a container named $name exists (project '$owner'): stop that deployment first"
+        fi
+    done
+}
+
+# The images of LOTTERY_IMAGE_TAG, built from this tree by docker/compose.sh (log: OUT/image.log).
+build_tagged_images() {
+    say "building the images loteria-{server,agency,postgres}:$LOTTERY_IMAGE_TAG"
+    if ! "$ROOT/docker/compose.sh" image >"$OUT/image.log" 2>&1; then
+        tail -n 30 "$OUT/image.log"
+        abort "docker/compose.sh image"
+    fi
+    pass "images built ($((SECONDS - t0)) s)"
+}
+
+remove_tagged_images() {
+    docker image rm "loteria-server:$LOTTERY_IMAGE_TAG" "loteria-agency:$LOTTERY_IMAGE_TAG" \
+        "loteria-postgres:$LOTTERY_IMAGE_TAG" >/dev/null 2>&1
+}
+
+# The last lines of every suite, and its exit status: non-zero when a check failed or STATUS is.
+end_suite() {
+    say "done in $((SECONDS - t0)) s"
+    echo "$passed passed, $failed failed"
+    [[ $failed -eq 0 && $1 -eq 0 ]]
+    exit
+}
