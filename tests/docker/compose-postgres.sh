@@ -236,34 +236,51 @@ down_all first
 
 say "2. kill server1 mid-upload ($FAILOVER_ROWS+ rows per agency)"
 generate_files "$FAILOVER_ROWS" 2 || abort "generating the agency files"
-up second || abort "the second round did not start"
 # Odd agencies list server1 first. The kill waits until server1 has welcomed each of them (a
 # loaded machine can take a second per TLS handshake and token check), so that every one of
-# them is on server1 when it goes: mid-upload, or done and waiting for the draw.
+# them is on server1 when it goes: mid-upload, or done and waiting for the draw. It watches from
+# before `up`, which returns only after the last container started, when the first agencies may
+# be well into their upload.
 welcomed_by_server1() {
     local id
+    # Every agency container started first: compose starts none after its server is gone.
+    for id in $(seq 1 "$AGENCIES"); do
+        [[ $(docker inspect -f '{{.State.Status}}' "client$id" 2>/dev/null) =~ ^(running|exited)$ ]] ||
+            return 1
+    done
     for id in $(seq 1 2 "$AGENCIES"); do
         # No grep -q: an early exit would fail the pipe (pipefail) with the match found.
         docker logs "client$id" 2>&1 |
             grep 'action: conexion | result: success | server: server1:' >/dev/null || return 1
     done
 }
+# In the background: writes the odd agencies' stored bets at the kill to $work/killed.
+kill_server1_when_welcomed() {
+    local deadline=$((SECONDS + 180)) stored
+    while ((SECONDS < deadline)); do
+        if welcomed_by_server1; then
+            stored=$(psql_db "SELECT count(*) FROM bets WHERE agency % 2 = 1")
+            docker kill server1 >/dev/null && echo "$stored" >"$work/killed"
+            return
+        fi
+        sleep 0.2
+    done
+}
 odd_rows=0
 for id in $(seq 1 2 "$AGENCIES"); do
     odd_rows=$((odd_rows + $(grep -cv '^[[:space:]]*$' "$checkout/.data/agency-$id.csv")))
 done
+kill_server1_when_welcomed &
+watcher=$!
+up second || { kill "$watcher" 2>/dev/null; abort "the second round did not start"; }
+wait "$watcher"
 killed=0
 odd_stored=
-deadline=$((SECONDS + 120))
-while ((SECONDS < deadline)); do
-    if welcomed_by_server1; then
-        odd_stored=$(psql_db "SELECT count(*) FROM bets WHERE agency % 2 = 1")
-        docker kill server1 >/dev/null && killed=1
-        say "killed server1 with $odd_stored of the odd agencies' $odd_rows bets stored"
-        break
-    fi
-    sleep 0.2
-done
+if [[ -s "$work/killed" ]]; then
+    killed=1
+    odd_stored=$(cat "$work/killed")
+    say "killed server1 with $odd_stored of the odd agencies' $odd_rows bets stored"
+fi
 check "second: server1 killed once it had welcomed agencies 1, 3, 5" test "$killed" -eq 1
 check "second: it came mid-upload ($odd_stored of agencies 1, 3, 5's $odd_rows bets stored)" \
     test "${odd_stored:-$odd_rows}" -lt "$odd_rows"
