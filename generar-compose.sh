@@ -28,7 +28,8 @@
 # Two server instances (`server1`, `server2`) on one PostgreSQL (`database`, image built from
 # docker/postgres/Dockerfile on the local Debian base, data on the compose project's volume
 # `pgdata`), and N agencies spread over both: odd agencies list server1 first, even ones server2,
-# each listing both (CLI_SERVER_ADDRESS=a:12345,b:12345) and failing over in order. server1's
+# each listing both (CLI_SERVER_ADDRESS=a:12345,b:12345) and failing over in order. The servers
+# start once the database is healthy, the agencies once both servers are. server1's
 # admin endpoint is on 127.0.0.1:${LOTTERY_ADMIN_PORT:-9180}, server2's on the next port. The
 # database password is made once in ./secrets/db-password; the servers get it as PGPASSWORD from
 # ./secrets/database.env (an env_file: never in the compose file, never on a command line).
@@ -240,7 +241,7 @@ emit_postgres() {
 services:
   database:
     container_name: database
-    image: loteria-postgres:latest
+    image: loteria-postgres:$image_tag
     build:
       context: .
       dockerfile: docker/postgres/Dockerfile
@@ -277,9 +278,11 @@ $agencies_line$server_secrets      - SERVER_DATABASE=host=database port=5432 dbn
       - ./secrets/admin.token:/run/secrets/admin.token:ro
 $server_volumes    networks:
       - testing_net
+    # Started once the database answers (its image's HEALTHCHECK, pg_isready). Should it go
+    # away later, the server exits 2 and compose starts it again.
     depends_on:
-      - database
-    # Exit code 2 while the database is still starting: compose starts it again.
+      database:
+        condition: service_healthy
     restart: on-failure
     stop_grace_period: 10s
 EOF
@@ -312,9 +315,13 @@ EOF
       - ./.data:/app/.data:ro$agency_volumes
     networks:
       - testing_net
+    # Started once both servers are ready (their HEALTHCHECK: the store open, listening), so
+    # that each agency begins on the server it lists first and both carry load.
     depends_on:
-      - server1
-      - server2
+      server1:
+        condition: service_healthy
+      server2:
+        condition: service_healthy
     stop_grace_period: 10s
 EOF
     done

@@ -18,16 +18,36 @@ bool isBlank(std::string_view line)
     return line.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-// Counts the file as the agency reads it: a UTF-8 BOM and blank lines are skipped, every other
-// row is parsed and validated against today's date.
-bool countFile(AgencyFile &file, const protocol::CivilDate &today, QString *error)
+// Counts the file as the agency reads it.
+bool countFile(AgencyFile &file, QString *error)
 {
-    QFile input(file.path);
+    file.bytes = QFileInfo(file.path).size();
+    return forEachValidBet(
+        file.path,
+        [&](const protocol::BetView &bet) {
+            ++file.validBets;
+            if (protocol::isWinner(bet))
+                ++file.winners;
+        },
+        &file.invalidRows, error);
+}
+
+} // namespace
+
+bool forEachValidBet(const QString &path,
+    const std::function<void(const protocol::BetView &)> &onValid, qint64 *invalidRows,
+    QString *error)
+{
+    QFile input(path);
     if (!input.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot open %1: %2").arg(file.path, input.errorString());
+        *error = QStringLiteral("cannot open %1: %2").arg(path, input.errorString());
         return false;
     }
-    file.bytes = input.size();
+    const QDate date = QDate::currentDate();
+    const protocol::CivilDate today {date.year(), date.month(), date.day()};
+    protocol::CsvRowScratch scratch;
+    protocol::BetView bet;
+    std::string parseError;
     bool first = true;
     while (!input.atEnd()) {
         const QByteArray raw = input.readLine();
@@ -37,19 +57,15 @@ bool countFile(AgencyFile &file, const protocol::CivilDate &today, QString *erro
         first = false;
         if (isBlank(line))
             continue;
-        const protocol::CsvBetResult parsed = protocol::parseAgencyCsvLine(line);
-        if (!parsed.bet || protocol::validateBet(*parsed.bet, today)) {
-            ++file.invalidRows;
+        if (!protocol::parseAgencyCsvRow(line, scratch, bet, parseError)
+            || protocol::validateBet(bet, today)) {
+            ++*invalidRows;
             continue;
         }
-        ++file.validBets;
-        if (protocol::isWinner(*parsed.bet))
-            ++file.winners;
+        onValid(bet);
     }
     return true;
 }
-
-} // namespace
 
 qint64 Dataset::totalBytes() const
 {
@@ -78,8 +94,6 @@ QStringList Dataset::paths() const
 Dataset scanDataset(const QString &dir, int agencies)
 {
     Dataset dataset;
-    const QDate date = QDate::currentDate();
-    const protocol::CivilDate today {date.year(), date.month(), date.day()};
     for (int agency = 1; agencies == 0 || agency <= agencies; ++agency) {
         const QString path = QDir(dir).filePath(QStringLiteral("agency-%1.csv").arg(agency));
         if (!QFileInfo::exists(path)) {
@@ -91,7 +105,7 @@ Dataset scanDataset(const QString &dir, int agencies)
         AgencyFile file;
         file.agency = static_cast<quint32>(agency);
         file.path = path;
-        if (!countFile(file, today, &dataset.error))
+        if (!countFile(file, &dataset.error))
             return dataset;
         dataset.files.push_back(file);
     }

@@ -2,9 +2,12 @@
 // programs under test, so the benchmark can check the winners they report.
 #pragma once
 
+#include "lottery/protocol/messages.h"
+
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <vector>
 
 namespace lottery::bench {
@@ -27,6 +30,13 @@ struct Dataset {
     qint64 totalValidBets() const;
     QStringList paths() const;
 };
+
+// Reads an agency file as the agency does: a UTF-8 BOM and blank lines skipped, every other row
+// parsed and checked against the bet rules (today's date); `onValid` gets each valid bet in order
+// (its views last until it returns), the others are counted in *invalidRows.
+bool forEachValidBet(const QString &path,
+    const std::function<void(const protocol::BetView &)> &onValid, qint64 *invalidRows,
+    QString *error);
 
 // DIR/agency-1.csv .. DIR/agency-K.csv; with agencies == 0, as many as exist from 1 on.
 Dataset scanDataset(const QString &dir, int agencies);

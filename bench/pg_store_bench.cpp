@@ -9,6 +9,7 @@
 // (one transaction per task), once with the bets as one COPY per task (the default) and once
 // as one INSERT ... unnest(arrays) per batch. Each on a fresh database. Without
 // --database it starts a scratch cluster (tests/support/postgres_cluster) with fsync on.
+#include "common/process_stats.h"
 #include "server/postgres_bet_store.h"
 #include "support/postgres_cluster.h"
 
@@ -63,27 +64,6 @@ std::vector<AgencyData> generate(int agencies, qint64 bets)
     return data;
 }
 
-qint64 peakRssKib()
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmHWM:"))
-            return line.mid(6).trimmed().split(' ').constFirst().toLongLong();
-    }
-    return -1;
-}
-
-void appendCopyField(std::string &out, std::string_view field)
-{
-    for (const char c : field) {
-        if (c == '\\' || c == '\t' || c == '\n' || c == '\r')
-            out += '\\';
-        out += c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : c;
-    }
-}
-
 struct Result {
     QString error;
     double seconds = 0;
@@ -113,9 +93,7 @@ Result copyFloor(const QString &conninfo, const std::vector<AgencyData> &data, i
             }
             PQclear(PQexec(pg, "SET synchronous_commit = on"));
             PQclear(PQexec(pg, "BEGIN"));
-            PGresult *copy = PQexec(pg,
-                "COPY bets (agency, sequence, ordinal, first_name, last_name, document,"
-                " birthdate, number) FROM STDIN");
+            PGresult *copy = PQexec(pg, PostgresBetStore::kCopyBetsStatement);
             const bool started = PQresultStatus(copy) == PGRES_COPY_IN;
             PQclear(copy);
             if (!started) {
@@ -126,21 +104,13 @@ Result copyFloor(const QString &conninfo, const std::vector<AgencyData> &data, i
             std::string chunk;
             const std::string agency = std::to_string(data[a].agency);
             const auto &bets = data[a].bets;
+            const std::size_t perBatch = static_cast<std::size_t>(batch);
+            std::string prefix;
             for (std::size_t i = 0; i < bets.size(); ++i) {
-                chunk += agency;
-                chunk += '\t';
-                chunk += std::to_string(i / static_cast<std::size_t>(batch) + 1);
-                chunk += '\t';
-                chunk += std::to_string(i % static_cast<std::size_t>(batch) + 1);
-                for (std::string_view field :
-                    {std::string_view(bets[i].firstName), std::string_view(bets[i].lastName),
-                        std::string_view(bets[i].document), std::string_view(bets[i].birthdate)}) {
-                    chunk += '\t';
-                    appendCopyField(chunk, field);
-                }
-                chunk += '\t';
-                chunk += std::to_string(bets[i].number);
-                chunk += '\n';
+                if (i % perBatch == 0)
+                    prefix = agency + '\t' + std::to_string(i / perBatch + 1) + '\t';
+                PostgresBetStore::appendCopyRow(
+                    chunk, prefix, i % perBatch + 1, protocol::BetView(bets[i]));
                 if (chunk.size() > (1 << 16)) {
                     PQputCopyData(pg, chunk.data(), static_cast<int>(chunk.size()));
                     chunk.clear();
@@ -333,7 +303,7 @@ int main(int argc, char *argv[])
     }
 
     const std::vector<AgencyData> data = generate(k, m);
-    const qint64 rssAfterData = peakRssKib();
+    const qint64 rssAfterData = lottery::peakResidentKib();
     const Result floor = copyFloor(floorInfo, data, n);
     if (!floor.error.isEmpty())
         return fail(QStringLiteral("floor: %1").arg(floor.error));
@@ -365,7 +335,7 @@ int main(int argc, char *argv[])
             {QStringLiteral("unnest_seconds"), unnest.seconds},
             {QStringLiteral("unnest_ratio_to_floor"), unnest.seconds / floor.seconds},
             {QStringLiteral("unnest_append_p99_ms"), unnest.p99Ms},
-            {QStringLiteral("bench_peak_rss_kib"), peakRssKib()},
+            {QStringLiteral("bench_peak_rss_kib"), lottery::peakResidentKib()},
             {QStringLiteral("bench_rss_after_data_kib"), rssAfterData}};
         out << QJsonDocument(object).toJson(QJsonDocument::Compact) << Qt::endl;
     } else {
@@ -393,7 +363,7 @@ int main(int argc, char *argv[])
                    .arg(unnest.seconds / floor.seconds, 0, 'f', 2)
                    .arg(unnest.p99Ms, 0, 'f', 1);
         out << QStringLiteral("bench peak RSS     %1 MiB (data alone %2 MiB)\n")
-                   .arg(peakRssKib() / 1024.0, 0, 'f', 1)
+                   .arg(lottery::peakResidentKib() / 1024.0, 0, 'f', 1)
                    .arg(rssAfterData / 1024.0, 0, 'f', 1);
     }
     return 0;

@@ -81,49 +81,91 @@ double childrenCpuSeconds()
 
 } // namespace
 
+namespace {
+
+// Stops a server with SIGTERM (it logs its statistics on the way out), or kills it.
+void stopServer(QProcess &server)
+{
+    server.terminate();
+    if (!server.waitForFinished(15000)) {
+        server.kill();
+        server.waitForFinished();
+    }
+}
+
+QString serverLogName(int index, int servers)
+{
+    return servers == 1 ? QStringLiteral("server.log")
+                        : QStringLiteral("server-%1.log").arg(index + 1);
+}
+
+} // namespace
+
 SystemResult runSystem(const Dataset &dataset, const SystemOptions &options)
 {
     SystemResult result;
     const QDir work(options.workDir);
-    const QString serverLog = work.filePath(QStringLiteral("server.log"));
+    const int serverCount = qMax(1, options.servers);
+    if (options.database.isEmpty() && serverCount > 1) {
+        result.error = QStringLiteral("several instances need a database (--database)");
+        return result;
+    }
     QFile::remove(work.filePath(QStringLiteral("bets.csv")));
     QFile::remove(work.filePath(QStringLiteral("bets.csv.journal")));
 
     const double cpuBefore = childrenCpuSeconds();
-    QProcess server;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(QStringLiteral("SERVER_IP"), QStringLiteral("127.0.0.1"));
-    server.setProcessEnvironment(environment);
-    server.setWorkingDirectory(options.workDir); // no config.ini there: defaults and flags only
-    server.setStandardOutputFile(serverLog);
-    server.setStandardErrorFile(serverLog, QIODevice::Append);
-    QStringList serverArgs {QStringLiteral("--port"), QStringLiteral("0"),
-        QStringLiteral("--agencies"), QString::number(dataset.files.size()),
-        QStringLiteral("--storage"), work.filePath(QStringLiteral("bets.csv"))};
-    if (options.workers > 0)
-        serverArgs << QStringLiteral("--workers") << QString::number(options.workers);
-    server.start(QDir(options.binDir).filePath(QStringLiteral("lottery-server")), serverArgs);
-    const quint16 port = waitForPort(serverLog, server, 10000);
-    if (port == 0) {
-        server.kill();
-        server.waitForFinished();
-        result.error
-            = QStringLiteral("the server did not report its port:\n%1").arg(tail(serverLog));
-        return result;
+    std::vector<std::unique_ptr<QProcess>> servers;
+    QStringList addresses;
+    for (int i = 0; i < serverCount; ++i) {
+        const QString serverLog = work.filePath(serverLogName(i, serverCount));
+        auto server = std::make_unique<QProcess>();
+        server->setProcessEnvironment(environment);
+        server->setWorkingDirectory(options.workDir); // no config.ini there: defaults and flags
+        server->setStandardOutputFile(serverLog);
+        server->setStandardErrorFile(serverLog, QIODevice::Append);
+        QStringList serverArgs {QStringLiteral("--port"), QStringLiteral("0"),
+            QStringLiteral("--agencies"), QString::number(dataset.files.size())};
+        if (options.database.isEmpty())
+            serverArgs << QStringLiteral("--storage") << work.filePath(QStringLiteral("bets.csv"));
+        else
+            serverArgs << QStringLiteral("--database") << options.database;
+        if (options.workers > 0)
+            serverArgs << QStringLiteral("--workers") << QString::number(options.workers);
+        server->start(QDir(options.binDir).filePath(QStringLiteral("lottery-server")), serverArgs);
+        // The database's schema is created by the first instance to get its lock: allow for it.
+        const quint16 port = waitForPort(serverLog, *server, 30000);
+        servers.push_back(std::move(server));
+        if (port == 0) {
+            for (auto &started : servers)
+                stopServer(*started);
+            result.error = QStringLiteral("server %1 did not report its port:\n%2")
+                               .arg(i + 1)
+                               .arg(tail(serverLog));
+            return result;
+        }
+        addresses << QStringLiteral("127.0.0.1:%1").arg(port);
     }
 
     std::vector<std::unique_ptr<QProcess>> agencies;
     QElapsedTimer clock;
     clock.start();
-    for (const AgencyFile &file : dataset.files) {
+    for (std::size_t index = 0; index < dataset.files.size(); ++index) {
+        const AgencyFile &file = dataset.files[index];
         auto agency = std::make_unique<QProcess>();
         const QString log = work.filePath(QStringLiteral("agency-%1.log").arg(file.agency));
         agency->setWorkingDirectory(options.workDir);
         agency->setStandardOutputFile(log);
         agency->setStandardErrorFile(log, QIODevice::Append);
+        // Every agency lists every instance, each starting with another: all carry load.
+        QStringList order;
+        for (int i = 0; i < serverCount; ++i)
+            order << addresses[static_cast<int>(
+                (index + static_cast<std::size_t>(i)) % static_cast<std::size_t>(serverCount))];
         QStringList args {QStringLiteral("--agency"), QString::number(file.agency),
-            QStringLiteral("--server"), QStringLiteral("127.0.0.1:%1").arg(port),
-            QStringLiteral("--file"), file.path};
+            QStringLiteral("--server"), order.join(QLatin1Char(',')), QStringLiteral("--file"),
+            file.path};
         if (options.window > 0)
             args << QStringLiteral("--window") << QString::number(options.window);
         if (options.batchMax > 0)
@@ -144,11 +186,10 @@ SystemResult runSystem(const Dataset &dataset, const SystemOptions &options)
             agency->waitForFinished();
         }
     }
-    server.terminate(); // SIGTERM: the server logs its statistics on the way out
-    if (!server.waitForFinished(15000)) {
-        server.kill();
-        server.waitForFinished();
-    }
+    if (options.beforeServersStop)
+        options.beforeServersStop();
+    for (auto &server : servers)
+        stopServer(*server);
 
     result.cpuSeconds = childrenCpuSeconds() - cpuBefore;
     for (std::size_t i = 0; i < dataset.files.size(); ++i) {
@@ -167,26 +208,48 @@ SystemResult runSystem(const Dataset &dataset, const SystemOptions &options)
         }
         result.agencies.push_back(agency);
     }
-    if (const auto stats = lastSuccess(serverLog, QStringLiteral("estadisticas"))) {
-        result.batches = stats->value(QStringLiteral("batches")).toLongLong();
-        result.bets = stats->value(QStringLiteral("bets")).toLongLong();
-        result.commits = stats->value(QStringLiteral("commits")).toLongLong();
-        result.fsyncs = stats->value(QStringLiteral("fsyncs")).toLongLong();
-        result.serverPeakRssKib = stats->value(QStringLiteral("vmhwm_kib")).toLongLong();
-    }
-    if (const auto draw = lastSuccess(serverLog, QStringLiteral("sorteo"))) {
-        result.drawBets = draw->value(QStringLiteral("cantidad")).toLongLong();
-        if (draw->contains(QStringLiteral("duracion_ms")))
-            result.drawSeconds = draw->value(QStringLiteral("duracion_ms")).toDouble() / 1000.0;
+    QString missingStatistics;
+    for (int i = 0; i < serverCount; ++i) {
+        const QString serverLog = work.filePath(serverLogName(i, serverCount));
+        ServerResult server;
+        if (const auto stats = lastSuccess(serverLog, QStringLiteral("estadisticas"))) {
+            server.batches = stats->value(QStringLiteral("batches")).toLongLong();
+            server.bets = stats->value(QStringLiteral("bets")).toLongLong();
+            server.commits = stats->value(QStringLiteral("commits")).toLongLong();
+            server.fsyncs = stats->value(QStringLiteral("fsyncs")).toLongLong();
+            server.peakRssKib = stats->value(QStringLiteral("vmhwm_kib")).toLongLong();
+        } else if (missingStatistics.isEmpty()) {
+            missingStatistics = QStringLiteral("server %1 logged no statistics at shutdown:\n%2")
+                                    .arg(i + 1)
+                                    .arg(tail(serverLog));
+        }
+        // The file store's server logs `sorteo`; with a database, every instance reads the
+        // winners (`sorteo`) and the one whose transaction recorded the draw says so once.
+        const QString recorded = options.database.isEmpty() ? QStringLiteral("sorteo")
+                                                            : QStringLiteral("sorteo_registrado");
+        server.ranDraw = lastSuccess(serverLog, recorded).has_value();
+        if (server.ranDraw)
+            ++result.draws;
+        if (const auto draw = lastSuccess(serverLog, QStringLiteral("sorteo"))) {
+            result.drawBets = draw->value(QStringLiteral("cantidad")).toLongLong();
+            if (draw->contains(QStringLiteral("duracion_ms")))
+                result.drawSeconds = qMax(result.drawSeconds,
+                    draw->value(QStringLiteral("duracion_ms")).toDouble() / 1000.0);
+        }
+        result.batches += server.batches;
+        result.bets += server.bets;
+        result.commits += server.commits;
+        result.fsyncs += server.fsyncs;
+        result.serverPeakRssKib = qMax(result.serverPeakRssKib, server.peakRssKib);
+        result.servers.push_back(server);
     }
     if (!allFinished) {
         result.error
             = QStringLiteral("agencies still running after %1 s").arg(options.timeoutMs / 1000);
         return result;
     }
-    if (result.serverPeakRssKib < 0) {
-        result.error = QStringLiteral("the server logged no statistics at shutdown:\n%1")
-                           .arg(tail(serverLog));
+    if (!missingStatistics.isEmpty()) {
+        result.error = missingStatistics;
         return result;
     }
     result.ok = true;

@@ -5,10 +5,12 @@
 
 namespace lottery {
 
-long long peakResidentKib()
+namespace {
+
+long long peakResidentKibOf(const char *statusPath)
 {
     // Plain stdio: this runs at exit, where the Qt objects may already be gone.
-    std::FILE *status = std::fopen("/proc/self/status", "r");
+    std::FILE *status = std::fopen(statusPath, "r");
     if (!status)
         return -1;
     long long kib = -1;
@@ -22,6 +24,20 @@ long long peakResidentKib()
     }
     std::fclose(status);
     return kib;
+}
+
+} // namespace
+
+long long peakResidentKib()
+{
+    return peakResidentKibOf("/proc/self/status");
+}
+
+long long peakResidentKib(long long pid)
+{
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%lld/status", pid);
+    return peakResidentKibOf(path);
 }
 
 } // namespace lottery

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The Makefile's docker-* targets. Works with `docker compose` (v2) or `docker-compose` (v1).
 #
-#   docker/compose.sh image                  build loteria-server and loteria-agency
+#   docker/compose.sh image                  build loteria-server, loteria-agency and
+#                                            loteria-postgres (./generar-compose.sh --postgres)
 #   docker/compose.sh up   [COMPOSE_FILE]    build the images, then start everything detached
 #   docker/compose.sh logs [COMPOSE_FILE]    follow every container's log
 #   docker/compose.sh down [COMPOSE_FILE]    stop (10 s grace), then remove containers and network
 #                                            (and with them bets kept in the server container; a
-#                                            --keep-bets volume is kept)
+#                                            --keep-bets volume and --postgres's database volume
+#                                            are kept: `docker compose down -v` removes them)
 #   docker/compose.sh services [COMPOSE_FILE]  list the file's services (checks that it parses)
 #   docker/compose.sh project                print the compose project's name
 #
@@ -102,17 +104,21 @@ build_images() {
     docker info >/dev/null 2>&1 || die "no Docker engine answers 'docker info' (is dockerd running?)"
     ensure_base_images
     local target
-    for target in server agency; do
+    for target in server agency postgres; do
         log "building loteria-$target"
-        local build_log=${TMPDIR:-/tmp}/loteria-docker-build-$target.log
+        local build_log=${TMPDIR:-/tmp}/loteria-docker-build-$target-$IMAGE_TAG.log
+        local build=(-f "$ROOT/docker/Dockerfile" --target "$target")
+        # The database of `./generar-compose.sh FILE N --postgres` has a Dockerfile of its own.
+        [[ $target == postgres ]] && build=(-f "$ROOT/docker/postgres/Dockerfile")
         # The classic builder: it needs no buildx plugin and is what every Docker engine has.
-        if ! DOCKER_BUILDKIT=0 docker build -f "$ROOT/docker/Dockerfile" --target "$target" \
-            -t "loteria-$target:$IMAGE_TAG" "$ROOT" >"$build_log" 2>&1; then
+        if ! DOCKER_BUILDKIT=0 docker build "${build[@]}" -t "loteria-$target:$IMAGE_TAG" "$ROOT" \
+            >"$build_log" 2>&1; then
             tail -n 40 "$build_log" >&2
             die "building loteria-$target failed (whole log: $build_log)"
         fi
     done
-    log "images ready: loteria-server:$IMAGE_TAG loteria-agency:$IMAGE_TAG"
+    log "images ready: loteria-server:$IMAGE_TAG loteria-agency:$IMAGE_TAG" \
+        "loteria-postgres:$IMAGE_TAG"
 }
 
 # The name compose gives the project: COMPOSE_PROJECT_NAME, else the project folder's name,

@@ -446,39 +446,11 @@ void FileBetStore::decideBatchesLocked(AgencyState &state, quint32 agency,
         const BatchToStore &batch = request.batches[i];
         BatchDecision &decision = decisions[i];
         const quint64 next = state.batches.size() + 1;
-        if (batch.sequence == 0) {
-            decision.kind = Kind::ZeroSequence;
-            decision.expectedSequence = next;
-            decision.error = QStringLiteral("sequence 0 is not a batch sequence (they start at "
-                                            "1); expected %1")
-                                 .arg(next);
-        } else if (state.done) {
-            decision.kind = Kind::AfterDone;
-            decision.error = QStringLiteral("agency %1 already sent DONE").arg(agency);
-        } else if (batch.sequence < next) {
-            const BatchPrint &print = state.batches[batch.sequence - 1];
-            if (print.betCount == batch.betCount && print.crc == batch.crc) {
-                decision.kind = Kind::Duplicate;
-            } else {
-                decision.kind = Kind::Conflict;
-                decision.expectedSequence = next;
-                decision.error = QStringLiteral("sequence %1 is stored with other content (%2 "
-                                                "bets, CRC %3; this one: %4 bets, CRC %5); "
-                                                "expected %6")
-                                     .arg(batch.sequence)
-                                     .arg(print.betCount)
-                                     .arg(print.crc, 8, 16, QLatin1Char('0'))
-                                     .arg(batch.betCount)
-                                     .arg(batch.crc, 8, 16, QLatin1Char('0'))
-                                     .arg(next);
-            }
-        } else if (batch.sequence != next) {
-            decision.kind = Kind::Gap;
-            decision.expectedSequence = next;
-            decision.error
-                = QStringLiteral("expected sequence %1, got %2").arg(next).arg(batch.sequence);
-        } else {
-            decision.kind = Kind::Stored;
+        std::optional<BatchPrint> print;
+        if (batch.sequence != 0 && batch.sequence < next)
+            print = state.batches[batch.sequence - 1];
+        decision = decideBatch(agency, batch, next, state.done, print);
+        if (decision.kind == Kind::Stored) {
             state.batches.push_back(BatchPrint {batch.betCount, batch.crc});
             state.storedBets += batch.betCount;
             JournalRecord record;

@@ -13,6 +13,7 @@
 // with the write that makes it true.
 #pragma once
 
+#include "server/batch_rules.h"
 #include "server/bet_store.h"
 
 #include <QMutex>
@@ -81,11 +82,6 @@ private:
         quint64 csvLength = 0;
         quint32 betCount = 0;
         quint32 csvCrc = 0;
-    };
-    // What identifies a stored batch besides its sequence: a resend must match both.
-    struct BatchPrint {
-        quint32 betCount = 0;
-        quint32 crc = 0;
     };
     // One agency as written (durable once no write of it is unsettled and the store has not
     // failed: every write is synced or latches the store before its ticket settles).

@@ -1,4 +1,6 @@
 #include "server/postgres_bet_store.h"
+
+#include "server/batch_rules.h"
 #include "server/postgres_connection.h"
 #include "server/tsan_annotations.h"
 
@@ -442,11 +444,7 @@ void PostgresBetStore::appendOnce(quint32 agency, const std::vector<BatchToStore
     const bool done = row.boolean(0, 2);
 
     // The fingerprints of the stored sequences this call resends, in one query.
-    struct Print {
-        quint32 count = 0;
-        quint32 crc = 0;
-    };
-    QHash<quint64, Print> prints;
+    QHash<quint64, BatchPrint> prints;
     ArrayLiteral resent(64);
     for (const BatchToStore &batch : batches) {
         if (batch.sequence != 0 && batch.sequence <= lastSequence)
@@ -462,7 +460,7 @@ void PostgresBetStore::appendOnce(quint32 agency, const std::vector<BatchToStore
         }
         for (int i = 0; i < stored.rows(); ++i) {
             prints.insert(stored.unsignedInteger(i, 0),
-                Print {static_cast<quint32>(stored.unsignedInteger(i, 1)),
+                BatchPrint {static_cast<quint32>(stored.unsignedInteger(i, 1)),
                     static_cast<quint32>(stored.unsignedInteger(i, 2))});
         }
     }
@@ -472,47 +470,14 @@ void PostgresBetStore::appendOnce(quint32 agency, const std::vector<BatchToStore
         const BatchToStore &batch = batches[i];
         BatchDecision &decision = decisions[i];
         const quint64 next = lastSequence + 1;
-        if (batch.sequence == 0) {
-            decision.kind = Kind::ZeroSequence;
-            decision.expectedSequence = next;
-            decision.error = QStringLiteral("sequence 0 is not a batch sequence (they start at "
-                                            "1); expected %1")
-                                 .arg(next);
-        } else if (done) {
-            decision.kind = Kind::AfterDone;
-            decision.error = QStringLiteral("agency %1 already sent DONE").arg(agency);
-        } else if (batch.sequence < next) {
-            const auto print = prints.constFind(batch.sequence);
-            if (print != prints.constEnd() && print->count == batch.betCount
-                && print->crc == batch.crc) {
-                decision.kind = Kind::Duplicate;
-            } else {
-                decision.kind = Kind::Conflict;
-                decision.expectedSequence = next;
-                decision.error = print == prints.constEnd()
-                    ? QStringLiteral("sequence %1 is below the next expected %2 but has no "
-                                     "stored batch")
-                          .arg(batch.sequence)
-                          .arg(next)
-                    : QStringLiteral("sequence %1 is stored with other content (%2 bets, CRC %3; "
-                                     "this one: %4 bets, CRC %5); expected %6")
-                          .arg(batch.sequence)
-                          .arg(print->count)
-                          .arg(print->crc, 8, 16, QLatin1Char('0'))
-                          .arg(batch.betCount)
-                          .arg(batch.crc, 8, 16, QLatin1Char('0'))
-                          .arg(next);
-            }
-        } else if (batch.sequence != next) {
-            decision.kind = Kind::Gap;
-            decision.expectedSequence = next;
-            decision.error
-                = QStringLiteral("expected sequence %1, got %2").arg(next).arg(batch.sequence);
-        } else {
-            decision.kind = Kind::Stored; // once COMMIT has returned
+        std::optional<BatchPrint> print;
+        if (const auto found = prints.constFind(batch.sequence); found != prints.constEnd())
+            print = *found;
+        decision = decideBatch(agency, batch, next, done, print);
+        if (decision.kind == Kind::Stored) { // acknowledged once COMMIT has returned
             lastSequence = batch.sequence;
             storedBets += batch.betCount;
-            prints.insert(batch.sequence, Print {batch.betCount, batch.crc});
+            prints.insert(batch.sequence, BatchPrint {batch.betCount, batch.crc});
             toStore.push_back(i);
         }
     }
@@ -600,6 +565,24 @@ bool PostgresBetStore::insertBets(
             std::string(birthdates.finish()), std::string(numbers.finish())});
 }
 
+void PostgresBetStore::appendCopyRow(std::string &out, std::string_view agencyAndSequence,
+    std::size_t ordinal, const protocol::BetView &bet)
+{
+    out += agencyAndSequence;
+    out += std::to_string(ordinal);
+    out += '\t';
+    appendCopyField(out, bet.firstName);
+    out += '\t';
+    appendCopyField(out, bet.lastName);
+    out += '\t';
+    appendCopyField(out, bet.document);
+    out += '\t';
+    appendCopyField(out, bet.birthdate);
+    out += '\t';
+    out += std::to_string(bet.number);
+    out += '\n';
+}
+
 // Every stored batch's bets of one append() in one COPY (text format), inside its transaction.
 bool PostgresBetStore::copyBets(PostgresConnection &db, quint32 agency,
     const std::vector<BatchToStore> &batches, const std::vector<std::size_t> &toStore)
@@ -612,28 +595,12 @@ bool PostgresBetStore::copyBets(PostgresConnection &db, quint32 agency,
     const std::string prefix = std::to_string(agency) + '\t';
     for (std::size_t i : toStore) {
         const BatchToStore &batch = batches[i];
-        const std::string sequence = std::to_string(batch.sequence) + '\t';
+        const std::string batchPrefix = prefix + std::to_string(batch.sequence) + '\t';
         std::size_t ordinal = 0;
-        for (const protocol::BetView &bet : batch.bets) {
-            rows += prefix;
-            rows += sequence;
-            rows += std::to_string(++ordinal);
-            rows += '\t';
-            appendCopyField(rows, bet.firstName);
-            rows += '\t';
-            appendCopyField(rows, bet.lastName);
-            rows += '\t';
-            appendCopyField(rows, bet.document);
-            rows += '\t';
-            appendCopyField(rows, bet.birthdate);
-            rows += '\t';
-            rows += std::to_string(bet.number);
-            rows += '\n';
-        }
+        for (const protocol::BetView &bet : batch.bets)
+            appendCopyRow(rows, batchPrefix, ++ordinal, bet);
     }
-    return db.copyIn("COPY bets (agency, sequence, ordinal, first_name, last_name, document,"
-                     " birthdate, number) FROM STDIN",
-        rows);
+    return db.copyIn(kCopyBetsStatement, rows);
 }
 
 DoneDecision PostgresBetStore::markDone(quint32 agency)

@@ -26,6 +26,8 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
+#include <string_view>
 
 namespace lottery::server {
 
@@ -83,6 +85,15 @@ public:
     static QString normalizedConnectOptions(const QString &conninfo, QString *error);
     // The conninfo without its password, for logs.
     static QString redacted(const QString &conninfo);
+
+    // The statement and the row format append() loads the bets with (COPY's text format), for
+    // the benchmark's floor, which loads the same rows into the same table without the store.
+    static constexpr const char *kCopyBetsStatement
+        = "COPY bets (agency, sequence, ordinal, first_name, last_name, document, birthdate,"
+          " number) FROM STDIN";
+    // One row; `agencyAndSequence` is "<agency>\t<sequence>\t".
+    static void appendCopyRow(std::string &out, std::string_view agencyAndSequence,
+        std::size_t ordinal, const protocol::BetView &bet);
 
 protected:
     void releaseWrite(quint32 agency) override;

@@ -18,6 +18,8 @@ if(SYSTEMD_FOUND AND LOTTERY_SYSTEMD)
 endif()
 # The reconnect race: a quick reconnect (dropped or superseded session) resumes exactly once.
 lottery_add_test(tst_reconnect LIBS lottery::server LABELS server concurrency TIMEOUT 300)
+# The batch rules both stores apply (server/batch_rules.h), case by case.
+lottery_add_test(tst_batch_rules LIBS lottery::server LABELS server)
 # The BetStore contract, run against every store in its factory list.
 find_package(ZLIB REQUIRED)
 # Both stores: the file store, and the PostgreSQL one on a cluster it starts itself (postgres.cmake's

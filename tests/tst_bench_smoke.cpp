@@ -1,5 +1,7 @@
 // lottery-bench on tiny data: it runs the real programs, reports a ratio to the raw floor and
 // checks the winners itself. Only the shape and the correctness of the report are asserted.
+#include "support/postgres_cluster.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -8,6 +10,8 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <memory>
 
 class TestBenchSmoke : public QObject
 {
@@ -18,6 +22,10 @@ private slots:
     void datasetWithAnInvalidRowIsCountedFromTheFiles();
     void courseDataset();
     void missingDatasetIsAClearError();
+    void postgresRunAgainstTheCopyFloor_data();
+    void postgresRunAgainstTheCopyFloor();
+    void postgresOptionsAreChecked_data();
+    void postgresOptionsAreChecked();
     void relativeDatasetPathIsResolved();
     void codecBenchTimesEveryStep();
     void loadgenRunsTheCurveWithCorrectWinners_data();
@@ -125,6 +133,120 @@ void TestBenchSmoke::missingDatasetIsAClearError()
         QStringLiteral("2"), QStringLiteral("--work"), work.path()});
     QCOMPARE(exitCode, 1);
     QVERIFY2(m_stderr.contains("agency-1.csv does not exist"), m_stderr.constData());
+}
+
+// --postgres: a scratch cluster, the COPY floor and N instances on one database in the same run
+// as the file store; every figure of the report is there and the database holds every bet once.
+void TestBenchSmoke::postgresRunAgainstTheCopyFloor_data()
+{
+    QTest::addColumn<int>("servers");
+    QTest::addColumn<int>("agencies");
+    QTest::addColumn<bool>("givenCluster"); // --database on the test's own cluster
+    QTest::newRow("two instances, three agencies spread over both") << 2 << 3 << false;
+    QTest::newRow("one instance") << 1 << 2 << false;
+    QTest::newRow("--database: a cluster the bench did not start") << 2 << 2 << true;
+}
+
+void TestBenchSmoke::postgresRunAgainstTheCopyFloor()
+{
+    QFETCH(int, servers);
+    QFETCH(int, agencies);
+    QFETCH(bool, givenCluster);
+    QString why;
+    if (!lottery::testing::PostgresCluster::available(&why))
+        QSKIP(qPrintable(why));
+    QTemporaryDir work;
+    QVERIFY(work.isValid());
+    QStringList arguments {QStringLiteral("--postgres")};
+    std::unique_ptr<lottery::testing::PostgresCluster> cluster;
+    if (givenCluster) {
+        cluster = std::make_unique<lottery::testing::PostgresCluster>();
+        QVERIFY2(cluster->initPrimary(), qPrintable(cluster->lastError()));
+        // The password as an operator gives it: a pass file in the environment.
+        qputenv("PGPASSFILE", cluster->passFile().toLocal8Bit());
+        arguments
+            = {QStringLiteral("--database"), cluster->connectionString(QStringLiteral("postgres"))};
+    }
+    const int exitCode = runBench(arguments
+        + QStringList {QStringLiteral("--servers"), QString::number(servers),
+            QStringLiteral("--agencies"), QString::number(agencies), QStringLiteral("--bets"),
+            QStringLiteral("2500"), QStringLiteral("--json"), QStringLiteral("--work"),
+            work.path()});
+    if (givenCluster)
+        qunsetenv("PGPASSFILE");
+    QVERIFY2(exitCode == 0, m_stdout + m_stderr);
+    if (givenCluster) {
+        // The bench's databases are on the given cluster, the bets in the system one.
+        QCOMPARE(cluster->psql(QStringLiteral("SELECT count(*) FROM bets"),
+                     QStringLiteral("lottery_bench_system")),
+            QByteArray::number(2500 * agencies));
+    }
+    const QJsonObject report = jsonReport();
+    QVERIFY(report.value(QStringLiteral("winners_correct")).toBool()); // the file store's run
+    const QJsonObject pg = report.value(QStringLiteral("postgres")).toObject();
+    QVERIFY2(!pg.isEmpty(), m_stdout.constData());
+    QVERIFY2(pg.value(QStringLiteral("correct")).toBool(), m_stdout.constData());
+    const qint64 bets = 2500LL * agencies;
+    QCOMPARE(pg.value(QStringLiteral("stored_bets")).toInteger(), bets);
+    QCOMPARE(pg.value(QStringLiteral("doubled_bets")).toInteger(), 0);
+    QCOMPARE(pg.value(QStringLiteral("draws")).toInteger(), 1);
+    QCOMPARE(pg.value(QStringLiteral("copy_floor_commits")).toInteger(), agencies);
+    for (const char *field : {"copy_floor_seconds", "copy_floor_bets_per_second", "seconds",
+             "bets_per_second", "ratio_to_copy_floor", "ack_p99_ms"})
+        QVERIFY2(pg.value(QLatin1String(field)).toDouble() > 0, field);
+    // At least one transaction per agency's batches, and the database counted them too.
+    QVERIFY(pg.value(QStringLiteral("store_commits")).toInteger() >= agencies);
+    QVERIFY(pg.value(QStringLiteral("database_commits")).toInteger()
+        >= pg.value(QStringLiteral("store_commits")).toInteger());
+    const QJsonArray instances = pg.value(QStringLiteral("servers")).toArray();
+    QCOMPARE(instances.size(), servers);
+    qint64 stored = 0;
+    int drew = 0;
+    for (const QJsonValue &value : instances) {
+        const QJsonObject instance = value.toObject();
+        // Every instance carried agencies: each agency starts with another one.
+        QVERIFY(instance.value(QStringLiteral("bets")).toInteger() > 0);
+        QVERIFY(instance.value(QStringLiteral("peak_rss_kib")).toInteger() > 0);
+        stored += instance.value(QStringLiteral("bets")).toInteger();
+        drew += instance.value(QStringLiteral("recorded_draw")).toBool() ? 1 : 0;
+    }
+    QCOMPARE(stored, bets);
+    QCOMPARE(drew, 1);
+    const QJsonArray agencyRss = pg.value(QStringLiteral("agency_peak_rss_kib")).toArray();
+    QCOMPARE(agencyRss.size(), agencies);
+    for (const QJsonValue &value : agencyRss)
+        QVERIFY(value.toInteger() > 0);
+    const QJsonArray backends = pg.value(QStringLiteral("backends")).toArray();
+    QVERIFY(backends.size() >= servers);
+    for (const QJsonValue &value : backends)
+        QVERIFY(value.toObject().value(QStringLiteral("peak_rss_kib")).toInteger() > 0);
+    QCOMPARE(pg.value(QStringLiteral("copy_floor_backends")).toArray().size(), agencies);
+}
+
+void TestBenchSmoke::postgresOptionsAreChecked_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("several servers need a database")
+        << QStringList {QStringLiteral("--servers"), QStringLiteral("2")}
+        << QStringLiteral("--servers: several instances need --postgres or --database");
+    QTest::newRow("a scratch cluster or this one, not both") << QStringList {
+        QStringLiteral("--postgres"), QStringLiteral("--database"),
+        QStringLiteral("host=127.0.0.1")} << QStringLiteral("exclude each other");
+    QTest::newRow("a URI cannot take the bench's dbname")
+        << QStringList {QStringLiteral("--database"), QStringLiteral("postgresql://127.0.0.1/x")}
+        << QStringLiteral("give the keyword=value form");
+    QTest::newRow("servers out of range") << QStringList {QStringLiteral("--postgres"),
+        QStringLiteral("--servers"),
+        QStringLiteral("0")} << QStringLiteral("--servers: '0' is not a number in 1..8");
+}
+
+void TestBenchSmoke::postgresOptionsAreChecked()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, error);
+    QCOMPARE(runBench(arguments), 1);
+    QVERIFY2(m_stderr.contains(error.toUtf8()), m_stderr.constData());
 }
 
 QTEST_GUILESS_MAIN(TestBenchSmoke)

@@ -32,7 +32,6 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 readonly ROOT
 readonly AGENCIES=5
-readonly WINNING_NUMBER=7574
 readonly WAIT_SECONDS=240
 readonly OUT=$ROOT/out/course-flow
 
@@ -44,31 +43,11 @@ suffix=$(basename "$work" | sed 's/.*\.//' | tr '[:upper:]' '[:lower:]' | tr -cd
 checkout=$work/tp0-course-$suffix
 readonly PROJECT=tp0-course-$suffix
 export LOTTERY_IMAGE_TAG=course-$suffix
-passed=0
-failed=0
-t0=$SECONDS
 logs_pid=
-
-say() { echo "[course-flow $((SECONDS - t0))s] $*"; }
-pass() { passed=$((passed + 1)); echo "PASS: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() {
-    local description=$1
-    shift
-    if "$@"; then pass "$description"; else fail "$description"; fi
-}
-expect_eq() {
-    if [[ "$2" == "$3" ]]; then pass "$1 ($3)"; else fail "$1: expected '$2', got '$3'"; fi
-}
-
-if docker compose version >/dev/null 2>&1; then
-    compose=(docker compose)
-elif command -v docker-compose >/dev/null 2>&1; then
-    compose=(docker-compose)
-else
-    echo "course-flow: neither 'docker compose' nor 'docker-compose' is installed" >&2
-    exit 1
-fi
+SUITE="course-flow"
+# shellcheck source=tests/docker/lib.sh
+source "$ROOT/tests/docker/lib.sh"
+find_compose || { rm -rf "$work"; exit 1; }
 # What the suite types, in the checkout: `docker compose -f docker-compose-dev.yaml ...`.
 dc() { (cd "$checkout" && "${compose[@]}" -f docker-compose-dev.yaml "$@"); }
 
@@ -85,19 +64,10 @@ finish() {
     if [[ -f "$checkout/docker-compose-dev.yaml" ]]; then
         dc down -v --remove-orphans >/dev/null 2>&1
     fi
-    docker image rm "loteria-server:$LOTTERY_IMAGE_TAG" "loteria-agency:$LOTTERY_IMAGE_TAG" \
-        >/dev/null 2>&1
+    remove_tagged_images
     rm -rf "$work"
-    say "done in $((SECONDS - t0)) s"
-    echo "$passed passed, $failed failed"
-    [[ $failed -eq 0 && $1 -eq 0 ]]
-    exit
+    end_suite "$1"
 }
-abort() {
-    fail "$*"
-    finish 1
-}
-trap 'abort "interrupted"' INT TERM
 
 # --- the suite's side: files it writes ---------------------------------------------------------
 # The course's server/config.ini: SERVER_IP is the compose service's name.
@@ -126,32 +96,9 @@ batch:
 EOF
 }
 
-# Agency K gets `base + K * step` rows in the course's layout (CRLF), a winner every `every`th
-# row; `seed` varies names and numbers between lotteries.
-write_agency_files() {
-    local base=$1 step=$2 every=$3 seed=$4 id
-    mkdir -p "$checkout/.data"
-    for id in $(seq 1 "$AGENCIES"); do
-        awk -v agency="$id" -v rows=$((base + id * step)) -v every="$every" -v seed="$seed" \
-            -v winner="$WINNING_NUMBER" 'BEGIN {
-            split("Santiago,Valentina,Mateo,Sofía,Benjamín", first, ",")
-            split("González,Rodríguez,Fernández,López,Martínez", last, ",")
-            for (i = 0; i < rows; ++i) {
-                number = ((i + seed) % every == 0) ? winner : (i * 53 + agency + seed) % 10000
-                if (number == winner && (i + seed) % every != 0) number = winner - 1
-                printf "%s,%s,%d,%d-%02d-%02d,%d\r\n", first[(i + seed) % 5 + 1],
-                    last[int(i / 5) % 5 + 1], seed * 100000000 + agency * 1000000 + i,
-                    1940 + i % 60, 1 + i % 12, 1 + i % 28, number
-            }
-        }' >"$checkout/.data/agency-$id.csv" || return 1
-        chmod 644 "$checkout/.data/agency-$id.csv"
-    done
-}
-
-winners_in_file() {
-    awk -F, -v winner="$WINNING_NUMBER" '{ sub(/\r$/, "") } $5 == winner { n++ } END { print n + 0 }' \
-        "$1"
-}
+# Agency K gets `base + K * step` rows, a winner every `every`th row; `seed` varies names and
+# numbers between lotteries.
+write_agency_files() { generate_agency_files "$checkout/.data" "$AGENCIES" "$@"; }
 
 # --- reading the merged log --------------------------------------------------------------------
 # The last cant_ganadores agency K logged in the merged log (lines `clientK  | ... action: ...`).
@@ -193,10 +140,6 @@ rows_in_data() {
 }
 
 # --- the project's resources --------------------------------------------------------------------
-project_containers() { docker ps -aq --filter "label=com.docker.compose.project=$PROJECT"; }
-project_networks() { docker network ls -q --filter "label=com.docker.compose.project=$PROJECT"; }
-project_volumes() { docker volume ls -q --filter "label=com.docker.compose.project=$PROJECT"; }
-
 nothing_left() {
     local tag=$1 leftovers
     expect_eq "$tag: no container of project $PROJECT" "" "$(project_containers | tr '\n' ' ')"
@@ -237,7 +180,7 @@ run_lottery() {
     for id in $(seq 1 "$AGENCIES"); do
         expected=$(winners_in_file "$checkout/.data/agency-$id.csv")
         got=$(winners_logged "$OUT/$tag-logs.log" "$id")
-        expect_eq "$tag: client$id cant_ganadores equals awk's count of $WINNING_NUMBER" \
+        expect_eq "$tag: client$id cant_ganadores equals awk's count of 7574" \
             "$expected" "$got"
         total=$((total + expected))
     done
@@ -293,25 +236,10 @@ down() {
 }
 
 # --- the flow -----------------------------------------------------------------------------------
-[[ $(id -u) -eq 0 ]] || abort "must run as root"
-docker info >/dev/null 2>&1 || abort "no Docker engine answers 'docker info'"
-for name in server $(seq -f 'client%g' 1 "$AGENCIES"); do
-    owner=$(docker inspect -f '{{index .Config.Labels "com.docker.compose.project"}}' "$name" 2>/dev/null) ||
-        continue
-    # Ours from an interrupted run: remove. Anyone else's: do not touch it.
-    if [[ "$owner" == tp0-course-* ]]; then
-        docker rm -f "$name" >/dev/null
-    else
-        abort "a container named $name exists (project '$owner'): stop that deployment first"
-    fi
-done
-
-say "building the images loteria-server:$LOTTERY_IMAGE_TAG and loteria-agency:$LOTTERY_IMAGE_TAG"
-if ! "$ROOT/docker/compose.sh" image >"$OUT/image.log" 2>&1; then
-    tail -n 30 "$OUT/image.log"
-    abort "docker/compose.sh image"
-fi
-pass "images built ($((SECONDS - t0)) s)"
+require_root_and_engine
+# shellcheck disable=SC2046 # the names are words
+claim_containers 'tp0-course-*' server $(seq -f 'client%g' 1 "$AGENCIES")
+build_tagged_images
 
 # A fresh checkout as the suite sees it: only what the flow needs.
 mkdir -p "$checkout"

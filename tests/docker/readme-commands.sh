@@ -38,34 +38,16 @@ export LOTTERY_IMAGE_TAG=readme-$$
 mkdir -p "$OUT" "$CACHE/apt/archives/partial" "$CACHE/apt/lists/partial" "$CACHE/ccache" \
     "$(dirname "$COPY")"
 rm -f "$OUT"/*.log
-passed=0
-failed=0
-t0=$SECONDS
-
-say() { echo "[readme-commands $((SECONDS - t0))s] $*"; }
-pass() { passed=$((passed + 1)); echo "PASS: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() {
-    local description=$1
-    shift
-    if "$@"; then pass "$description"; else fail "$description"; fi
-}
+SUITE="readme-commands"
+# shellcheck source=tests/docker/lib.sh
+source "$ROOT/tests/docker/lib.sh"
 
 finish() {
     docker rm -f "$CONTAINER" >/dev/null 2>&1
-    docker image rm "loteria-server:$LOTTERY_IMAGE_TAG" "loteria-agency:$LOTTERY_IMAGE_TAG" \
-        >/dev/null 2>&1
+    remove_tagged_images
     rm -rf "$COPY"
-    say "done in $((SECONDS - t0)) s"
-    echo "$passed passed, $failed failed"
-    [[ $failed -eq 0 && $1 -eq 0 ]]
-    exit
+    end_suite "$1"
 }
-abort() {
-    fail "$*"
-    finish 1
-}
-trap 'abort "interrupted"' INT TERM
 
 # Runs a shell command in the container, in the repository copy, output to OUT/NAME.log.
 in_container() {
@@ -89,8 +71,7 @@ step() {
     fi
 }
 
-[[ $(id -u) -eq 0 ]] || abort "must run as root"
-docker info >/dev/null 2>&1 || abort "no Docker engine answers 'docker info'"
+require_root_and_engine
 docker image inspect "$BASE_IMAGE" >/dev/null 2>&1 ||
     abort "no $BASE_IMAGE image (docker/bootstrap-base-images.sh makes it)"
 # One run at a time: the copy's path is fixed (so that ccache finds its earlier compilations).

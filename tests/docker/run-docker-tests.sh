@@ -13,8 +13,9 @@
 # (removed at the start and at the end) and .data/agency-{1..5}.csv (overwritten). Logs of every
 # container go to out/docker-tests/. LOTTERY_DOCKER_TEST_DATA=generated uses generated files even
 # when the course dataset is there. Then it runs tests/docker/course-flow.sh (the course's own
-# flow, bets gone with `down`) and tests/docker/readme-commands.sh (the README's commands in a
-# fresh Debian 12 container; LOTTERY_SKIP_README_TEST=1 skips it).
+# flow, bets gone with `down`), tests/docker/compose-postgres.sh (`./generar-compose.sh --postgres`:
+# two servers on PostgreSQL, one killed mid-upload) and tests/docker/readme-commands.sh (the
+# README's commands in a fresh Debian 12 container; LOTTERY_SKIP_README_TEST=1 skips it).
 # Last line: `N passed, M failed`; exit status non-zero on any failure.
 set -uo pipefail
 
@@ -34,25 +35,11 @@ cd "$ROOT" || exit 1
 mkdir -p "$OUT"
 work=$(mktemp -d)
 started_dockerd_pid=
-passed=0
-failed=0
-t0=$SECONDS
-
-say() { echo "[docker-tests $((SECONDS - t0))s] $*"; }
-pass() { passed=$((passed + 1)); echo "PASS: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-# check "description" command...: passes when the command succeeds.
-check() {
-    local description=$1
-    shift
-    if "$@"; then pass "$description"; else fail "$description"; fi
-}
+SUITE="docker-tests"
+# shellcheck source=tests/docker/lib.sh
+source "$ROOT/tests/docker/lib.sh"
 # Runs a command without its standard output (inside check, so check's own line still shows).
 quiet() { "$@" >/dev/null; }
-# expect_eq "description" expected actual
-expect_eq() {
-    if [[ "$2" == "$3" ]]; then pass "$1 ($3)"; else fail "$1: expected '$2', got '$3'"; fi
-}
 
 finish() {
     local status=$1
@@ -73,10 +60,6 @@ finish() {
     exit 0
 }
 
-abort() {
-    fail "$*"
-    finish 1
-}
 
 # --- 0. tools and engine ------------------------------------------------------------------
 setup() {
@@ -144,11 +127,6 @@ generate_data() {
         }' >".data/agency-$id.csv" || return 1
         chmod 644 ".data/agency-$id.csv"
     done
-}
-
-winners_in_file() {
-    awk -F, -v winner="$WINNING_NUMBER" '{ sub(/\r$/, "") } $5 == winner { n++ } END { print n + 0 }' \
-        "$1"
 }
 
 rows_in_files() {
@@ -376,30 +354,38 @@ scenario_teardown() {
 }
 
 # --- 4. the course's own flow, and the README on a fresh Debian 12 ---------------------------------
+# run_suite NAME LOG SCRIPT: runs another of these scripts; one PASS or FAIL line with its
+# `N passed, M failed`, and its FAIL lines when it failed.
+run_suite() {
+    local name=$1 log=$OUT/$2 script=$3
+    if "$script" >"$log" 2>&1; then
+        pass "$name: $(tail -n 1 "$log")"
+    else
+        grep -E '^FAIL' "$log" | head -n 20
+        fail "$name: $(tail -n 1 "$log") (log: $log)"
+    fi
+}
+
 scenario_course_flow() {
     say "4. the course's flow (tests/docker/course-flow.sh)"
     local run
     for run in 1 2; do
         # Twice: a second lottery on the same engine must find nothing of the first.
-        if "$ROOT/tests/docker/course-flow.sh" >"$OUT/course-flow-$run.log" 2>&1; then
-            pass "course flow, run $run: $(tail -n 1 "$OUT/course-flow-$run.log")"
-        else
-            grep -E '^FAIL' "$OUT/course-flow-$run.log" | head -n 20
-            fail "course flow, run $run: $(tail -n 1 "$OUT/course-flow-$run.log") (log: $OUT/course-flow-$run.log)"
-        fi
+        run_suite "course flow, run $run" "course-flow-$run.log" "$ROOT/tests/docker/course-flow.sh"
     done
+}
+
+# --- 4b. ./generar-compose.sh --postgres: two servers on PostgreSQL, one killed mid-upload -------
+scenario_compose_postgres() {
+    say "4b. two servers on PostgreSQL (tests/docker/compose-postgres.sh)"
+    run_suite "compose --postgres" compose-postgres.log "$ROOT/tests/docker/compose-postgres.sh"
 }
 
 scenario_readme() {
     [[ "${LOTTERY_SKIP_README_TEST:-0}" == 1 ]] && return
     [[ -x "$ROOT/tests/docker/readme-commands.sh" ]] || return
     say "5. the README's commands on a fresh Debian 12 (tests/docker/readme-commands.sh)"
-    if "$ROOT/tests/docker/readme-commands.sh" >"$OUT/readme-commands.log" 2>&1; then
-        pass "README commands: $(tail -n 1 "$OUT/readme-commands.log")"
-    else
-        grep -E '^FAIL' "$OUT/readme-commands.log" | head -n 20
-        fail "README commands: $(tail -n 1 "$OUT/readme-commands.log") (log: $OUT/readme-commands.log)"
-    fi
+    run_suite "README commands" readme-commands.log "$ROOT/tests/docker/readme-commands.sh"
 }
 
 build_images() {
@@ -424,6 +410,7 @@ scenario_images
 scenario_graceful_stop
 scenario_teardown
 scenario_course_flow
+scenario_compose_postgres
 scenario_readme
 # The Debian packages in a clean container of the same base image (its own PASS/FAIL lines).
 check "Debian packages: install and run (tests/docker/test-packages.sh)" \
