@@ -484,14 +484,18 @@ void TestStoreContract::welcomeWaitsForClaimedWrite()
 
 // A job as the server's StoreJobQueue makes it: several agencies' batches and DONEs in one
 // apply(), each decided as its own append() / markDone() would be, in order.
-StoreRequest batchesRequest(
-    BetStore &store, quint32 agency, const std::vector<std::shared_ptr<TestBatch>> &batches)
+// The request's batches are views into the TestBatches: `keep` holds them for the test's length.
+StoreRequest batchesRequest(BetStore &store, quint32 agency,
+    const std::vector<std::shared_ptr<TestBatch>> &batches,
+    std::vector<std::shared_ptr<TestBatch>> &keep)
 {
     StoreRequest request;
     request.agency = agency;
     request.ticket = store.beginWrite(agency);
-    for (const auto &batch : batches)
+    for (const auto &batch : batches) {
         request.batches.push_back(batch->toStore);
+        keep.push_back(batch);
+    }
     return request;
 }
 
@@ -511,14 +515,16 @@ void TestStoreContract::applyDecidesManyAgenciesInOneJob_data()
 void TestStoreContract::applyDecidesManyAgenciesInOneJob()
 {
     OPEN_STORE(store, 3);
+    std::vector<std::shared_ptr<TestBatch>> keep;
     QCOMPARE(appendOne(*store, 3, *makeBatch(3, 1, 2, 0, 1))[0].kind, Kind::Stored);
     const auto a1 = makeBatch(1, 1, 4, 0, 1);
     const auto a2 = makeBatch(1, 2, 3, 0, 2);
     const auto b1 = makeBatch(2, 1, 5);
     std::vector<StoreRequest> job;
-    job.push_back(batchesRequest(*store, 1, {a1, a2, makeBatch(1, 2, 3, 0, 2)}));
-    job.push_back(batchesRequest(*store, 2, {makeBatch(2, 2, 1), b1, makeBatch(2, 0, 1)}));
-    job.push_back(batchesRequest(*store, 3, {makeBatch(3, 1, 2, 1, 1), makeBatch(3, 1, 2, 0, 1)}));
+    job.push_back(batchesRequest(*store, 1, {a1, a2, makeBatch(1, 2, 3, 0, 2)}, keep));
+    job.push_back(batchesRequest(*store, 2, {makeBatch(2, 2, 1), b1, makeBatch(2, 0, 1)}, keep));
+    job.push_back(
+        batchesRequest(*store, 3, {makeBatch(3, 1, 2, 1, 1), makeBatch(3, 1, 2, 0, 1)}, keep));
     job.push_back(doneRequest(3));
     QVERIFY(store->hasUnsettledWrites(1));
     const std::vector<StoreAnswer> answers = store->apply(std::move(job));
@@ -554,7 +560,7 @@ void TestStoreContract::applyDecidesManyAgenciesInOneJob()
     std::vector<StoreRequest> last;
     last.push_back(doneRequest(1));
     last.push_back(doneRequest(2));
-    last.push_back(batchesRequest(*store, 1, {makeBatch(1, 3, 1)}));
+    last.push_back(batchesRequest(*store, 1, {makeBatch(1, 3, 1)}, keep));
     const std::vector<StoreAnswer> finished = store->apply(std::move(last));
     QVERIFY(finished[0].done.ok && finished[0].done.firstTime);
     QVERIFY(finished[1].done.ok && finished[1].done.allDone);
@@ -583,13 +589,14 @@ void TestStoreContract::applyFailureAcknowledgesNothing_data()
 void TestStoreContract::applyFailureAcknowledgesNothing()
 {
     OPEN_STORE(store, 2);
+    std::vector<std::shared_ptr<TestBatch>> keep;
     if (!m_current.breakStorage)
         QSKIP("this store's failures are tested in tst_postgres_store and tst_postgres_failover");
     QCOMPARE(appendOne(*store, 1, *makeBatch(1, 1, 2))[0].kind, Kind::Stored);
     m_current.breakStorage();
     std::vector<StoreRequest> job;
-    job.push_back(batchesRequest(*store, 1, {makeBatch(1, 1, 2), makeBatch(1, 2, 2)}));
-    job.push_back(batchesRequest(*store, 2, {makeBatch(2, 1, 3)}));
+    job.push_back(batchesRequest(*store, 1, {makeBatch(1, 1, 2), makeBatch(1, 2, 2)}, keep));
+    job.push_back(batchesRequest(*store, 2, {makeBatch(2, 1, 3)}, keep));
     job.push_back(doneRequest(2));
     const std::vector<StoreAnswer> answers = store->apply(std::move(job));
     // Not even the duplicate: its ACK would vouch for a store that can vouch for nothing now.
