@@ -3,6 +3,7 @@
 // One line per event, written whole (thread-safe) to stdout and flushed, so `docker logs` sees it.
 #pragma once
 
+#include <QByteArray>
 #include <QString>
 #include <QStringView>
 
@@ -58,9 +59,12 @@ public:
     LogLine &field(QStringView key, double value);
 
 private:
+    // Appends " | key: " to a line that is written; false for one that is not.
+    bool startField(QStringView key);
+
     bool m_enabled;
     LogLevel m_level;
-    QString m_text;
+    QByteArray m_text; // UTF-8, from "action: " on
 };
 
 // Within its scope the lines this thread logs are collected and written together when it ends:
