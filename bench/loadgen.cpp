@@ -2,16 +2,18 @@
 //
 //   lottery-loadgen [--curve 5,100,1000,2500,5000,10000] [--total-bets T | --bets M]
 //                   [--window 128] [--batch 100] [--workers W] [--rounds R] [--bin DIR]
-//                   [--work DIR] [--json]
+//                   [--work DIR] [--strict] [--json]
 //
 // For each point of the curve it starts a fresh lottery-server (port 0, SERVER_MAX_CONNECTIONS and
 // SERVER_LISTEN_BACKLOG raised for the run), connects N sessions (HELLO, WELCOME), then lets every
-// session upload at once: BATCH frames of `batch` bets with up to `window` unacknowledged, DONE,
-// GET_WINNERS, and checks each agency's WINNERS against the bets it sent. It is a lean client of
-// the protocol (epoll, one thread, every frame encoded once before the clock starts and shared by
-// the agencies, which all send the same bets), so that its own CPU, printed beside the server's,
-// stays well below the server's. Figures are of the upload phase (all sessions welcomed -> the last
-// one has its winners); the connection phase is reported apart.
+// session upload at once: BATCH frames of `batch` bets with up to `window` unacknowledged, DONE and
+// GET_WINNERS right behind the last BATCH (as the agency library sends them; --strict: DONE after
+// the last ACK, GET_WINNERS after DONE_ACK, three round trips), and checks each agency's WINNERS
+// against the bets it sent. It is a lean client of the protocol (epoll, one thread, every frame
+// encoded once before the clock starts and shared by the agencies, which all send the same bets),
+// so that its own CPU, printed beside the server's, stays well below the server's. Figures are of
+// the upload phase (all sessions welcomed -> the last one has its winners); the connection phase is
+// reported apart.
 #include "lottery/protocol/codec.h"
 
 #include <algorithm>
@@ -54,6 +56,7 @@ struct Options {
     std::string binDir;
     std::string workDir;
     bool json = false;
+    bool strict = false; // DONE only after the last ACK, GET_WINNERS only after DONE_ACK
     // The curve this many times, interleaved (every point once per round); each point reports
     // its run of median server CPU, so one noisy run does not make the ratio.
     int rounds = 1;
@@ -116,13 +119,15 @@ void raiseOpenFileLimit()
 
 // The bets every agency sends (the same for all: one encoding, shared), and their winners.
 struct Workload {
-    std::string stream; // every BATCH frame, in order, sequences 1..batches
+    std::string stream; // every BATCH frame, in order, sequences 1..batches; then the trailer
     std::vector<std::size_t> frameEnd; // frameEnd[b]: end of frame b in `stream`
+    // Pipelined: DONE and GET_WINNERS follow the last BATCH in `stream` (sent with it).
+    bool pipelined = false;
     std::vector<std::string> winners; // documents numbered kWinningNumber, in order
     long long bets = 0;
 };
 
-Workload buildWorkload(long long bets, int batchSize)
+Workload buildWorkload(long long bets, int batchSize, bool pipelined)
 {
     static const char *const kFirst[] = {"Ana", "Luis", "María José", "Santiago", "Valentina"};
     static const char *const kLast[] = {"Pérez", "Gómez", "Fernández", "Lorca", "Díaz Vélez"};
@@ -150,6 +155,11 @@ Workload buildWorkload(long long bets, int batchSize)
         workload.frameEnd.push_back(workload.stream.size());
     }
     std::sort(workload.winners.begin(), workload.winners.end());
+    workload.pipelined = pipelined;
+    if (pipelined) {
+        protocol::appendFrame(workload.stream, protocol::Done {});
+        protocol::appendFrame(workload.stream, protocol::GetWinners {});
+    }
     return workload;
 }
 
@@ -405,9 +415,11 @@ void Run::flush(Agency &agency)
     const std::size_t window = static_cast<std::size_t>(m_options.window);
     while (true) {
         const std::size_t allowed = std::min(frames, agency.acked + window);
-        if (agency.framesSent >= allowed)
+        // The whole window; the last frame carries the DONE and GET_WINNERS behind it.
+        const std::size_t end
+            = allowed == frames ? m_workload.stream.size() : m_workload.frameEnd[allowed - 1];
+        if (agency.sent >= end)
             return;
-        const std::size_t end = m_workload.frameEnd[allowed - 1];
         const ssize_t n = ::send(
             agency.fd, m_workload.stream.data() + agency.sent, end - agency.sent, MSG_NOSIGNAL);
         if (n < 0) {
@@ -488,7 +500,8 @@ void Run::handle(Agency &agency, const protocol::Message &message)
         ++agency.acked;
         if (agency.acked == m_workload.frameEnd.size()) {
             agency.phase = Phase::Done;
-            sendSmall(agency, protocol::Done {});
+            if (!m_workload.pipelined)
+                sendSmall(agency, protocol::Done {});
         } else {
             flush(agency);
         }
@@ -500,7 +513,8 @@ void Run::handle(Agency &agency, const protocol::Message &message)
             return;
         }
         agency.phase = Phase::Winners;
-        sendSmall(agency, protocol::GetWinners {});
+        if (!m_workload.pipelined)
+            sendSmall(agency, protocol::GetWinners {});
         return;
     case MessageType::Winners: {
         const auto &winners = std::get<protocol::Winners>(message);
@@ -686,6 +700,8 @@ bool parse(int argc, char **argv, Options &options, std::string *error)
         } else if (arg == "--bets") {
             if (!number(1, 100000000, options.betsPerAgency))
                 return false;
+        } else if (arg == "--strict") {
+            options.strict = true;
         } else if (arg == "--window") {
             if (!number(1, 1024, n))
                 return false;
@@ -727,7 +743,7 @@ bool parse(int argc, char **argv, Options &options, std::string *error)
             options.json = true;
         } else if (arg == "--help" || arg == "-h") {
             *error = "usage: lottery-loadgen [--curve N1,N2,..] [--total-bets T | --bets M] "
-                     "[--window W] [--batch B] [--workers K] [--timeout S] [--rounds R] "
+                     "[--window W] [--batch B] [--workers K] [--timeout S] [--rounds R] [--strict] "
                      "[--bin DIR] [--work DIR] [--json]";
             return false;
         } else {
@@ -787,7 +803,7 @@ int main(int argc, char **argv)
             const long long bets = options.betsPerAgency > 0
                 ? options.betsPerAgency
                 : std::max<long long>(1, options.totalBets / agencies);
-            const Workload workload = buildWorkload(bets, options.batch);
+            const Workload workload = buildWorkload(bets, options.batch, !options.strict);
             Run run(options, agencies, workload);
             PointResult point = run.execute();
             allCorrect = allCorrect && point.correct;

@@ -326,28 +326,48 @@ void LotteryServer::batchesReceived(Session &session, ReceivedBatches batches)
     const QString peer = session.peer();
     StoreJobItem item;
     item.agency = agency;
+    const bool doneFollows = batches.doneFollows;
     item.batches = std::move(batches);
     // Claimed here, on the main thread, before any later HELLO of this agency can ask for a
     // welcome: that welcome then waits for this write.
     item.ticket = m_store->beginWrite(agency);
-    m_storeJobs.submit(
-        std::move(item), [this, id, peer, agency](StoreJobOutput &&output, qint64 jobNs) {
+    m_storeJobs.submit(std::move(item),
+        [this, id, peer, agency, doneFollows](StoreJobOutput &&output, qint64 jobNs) {
             m_metrics.recordBatches(agency, output.outcomes, jobNs);
-            finishBatches(id, peer, agency, output.outcomes);
+            if (doneFollows && !output.doneAttempted) {
+                output.done.ok = false;
+                output.done.error = QStringLiteral(
+                    "DONE right behind a batch that was not acknowledged: not recorded");
+            }
+            finishBatches(id, peer, agency, output);
         });
 }
 
-void LotteryServer::finishBatches(quint64 sessionId, const QString &peer, quint32 agency,
-    const std::vector<BatchOutcome> &outcomes)
+void LotteryServer::finishBatches(
+    quint64 sessionId, const QString &peer, quint32 agency, const StoreJobOutput &output)
 {
     Session *session = findSession(sessionId);
-    // In order, all at once: the acks leave in one write. A superseded session's socket is
-    // closing already: its batches are stored if valid, but it gets no answer.
-    for (const BatchOutcome &outcome : outcomes)
+    // In order, all at once: the acks (and the DONE_ACK of a DONE that rode behind them) leave
+    // in one write. A superseded session's socket is closing already: its batches are stored
+    // if valid, but it gets no answer.
+    for (const BatchOutcome &outcome : output.outcomes)
         answerBatch(session, peer, agency, outcome);
+    bool drawDue = false;
+    if (output.doneAttempted) {
+        drawDue = answerDone(session, agency, output.done);
+    } else if (!output.done.error.isEmpty()) {
+        // The agency pipelined DONE behind a batch the server refused: its REJECT went first.
+        LOTTERY_LOG_FAIL("agencia_finalizada")
+            .field(u"agency", agency)
+            .field(u"error", output.done.error);
+        if (session)
+            session->refuseDone();
+    }
     if (session)
         session->taskFinished();
     resumeParkedHello(agency);
+    if (drawDue)
+        startDraw();
     taskDone();
 }
 
@@ -373,8 +393,10 @@ void LotteryServer::answerBatch(
             .field(u"code", protocol::toString(outcome.reject.code))
             .field(u"error", outcome.error)
             .field(u"ip", peer);
-        if (session)
+        if (session) {
+            session->noteBatchRejected();
             session->send(outcome.reject);
+        }
         break;
     case BatchOutcome::Kind::Malformed:
         if (session) {
@@ -409,8 +431,18 @@ void LotteryServer::doneReceived(Session &session)
 
 void LotteryServer::finishDone(quint64 sessionId, quint32 agency, const DoneDecision &decision)
 {
-    m_metrics.recordDone(agency, decision.ok ? QString() : decision.error);
     Session *session = findSession(sessionId);
+    const bool drawDue = answerDone(session, agency, decision);
+    if (session)
+        session->taskFinished();
+    if (drawDue)
+        startDraw();
+    taskDone();
+}
+
+bool LotteryServer::answerDone(Session *session, quint32 agency, const DoneDecision &decision)
+{
+    m_metrics.recordDone(agency, decision.ok ? QString() : decision.error);
     if (decision.ok) {
         LOTTERY_LOG_SUCCESS("agencia_finalizada")
             .field(u"agency", agency)
@@ -427,11 +459,7 @@ void LotteryServer::finishDone(quint64 sessionId, quint32 agency, const DoneDeci
                 decision.error);
         }
     }
-    if (session)
-        session->taskFinished();
-    if (decision.ok && decision.allDone)
-        startDraw();
-    taskDone();
+    return decision.ok && decision.allDone;
 }
 
 void LotteryServer::taskDone()

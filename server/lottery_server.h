@@ -95,11 +95,13 @@ private:
     void releaseUploadSlot(Session &session) override;
     bool uploadSlotsContended() const override { return m_uploadSlots.contended(); }
 
-    void finishBatches(quint64 sessionId, const QString &peer, quint32 agency,
-        const std::vector<BatchOutcome> &outcomes);
+    void finishBatches(
+        quint64 sessionId, const QString &peer, quint32 agency, const StoreJobOutput &output);
     void answerBatch(
         Session *session, const QString &peer, quint32 agency, const BatchOutcome &outcome);
     void finishDone(quint64 sessionId, quint32 agency, const DoneDecision &decision);
+    // Logs and answers a decided DONE; true when it was the last agency's (the draw is due).
+    bool answerDone(Session *session, quint32 agency, const DoneDecision &decision);
     void taskDone();
     void startDraw();
     void finishDraw(const DrawResult &result, qint64 elapsedMs);

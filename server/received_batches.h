@@ -14,6 +14,9 @@ namespace lottery::server {
 struct ReceivedBatches {
     std::string bytes;
     std::vector<std::pair<std::size_t, std::size_t>> bodies; // offset and size in `bytes`
+    // The agency sent DONE right behind these batches (without waiting for their ACKs): it is
+    // recorded in the same job if, and only if, every one of them is acknowledged.
+    bool doneFollows = false;
 
     std::vector<std::string_view> views() const
     {

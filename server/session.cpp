@@ -91,6 +91,8 @@ void Session::holdForTask()
 void Session::taskFinished()
 {
     m_taskInFlight = false;
+    if (std::exchange(m_taskCarriesDone, false))
+        yieldUploadSlot(); // the agency said DONE: no more batches
     if (std::exchange(m_taskIsUpload, false) && m_hasUploadSlot && m_handler.uploadSlotsContended())
         yieldUploadSlot(); // back in the queue if more batches follow: the others go first
     if (m_closing || m_stopped)
@@ -113,6 +115,13 @@ bool Session::haveUploadSlot()
     if (m_socket)
         m_socket->setReadBufferSize(m_limits.readBufferSize);
     return true;
+}
+
+void Session::refuseDone()
+{
+    fail(protocol::ErrorCode::UnexpectedMessage,
+        QStringLiteral("DONE after a rejected BATCH on this connection: not recorded; reconnect, "
+                       "resume from WELCOME, then send DONE"));
 }
 
 void Session::uploadSlotGranted()
@@ -252,6 +261,16 @@ void Session::processFrames()
                 }
                 batches.bodies.emplace_back(m_splitter.bodyOffset(more), more.body.size());
             }
+            // A DONE right behind the batches (the agency did not wait for their ACKs) rides
+            // along: the store records it after them, in the same job, if they are all
+            // acknowledged; one write answers both. Not after a REJECT on this connection.
+            if (m_heldFrame
+                && m_heldFrame->first == static_cast<std::uint8_t>(protocol::MessageType::Done)
+                && m_heldFrame->second.empty() && !m_batchRejected) {
+                m_heldFrame.reset();
+                batches.doneFollows = true;
+                m_taskCarriesDone = true;
+            }
             batches.bytes = m_splitter.takeReturnedFrames();
             m_taskInFlight = true;
             m_taskIsUpload = true;
@@ -308,6 +327,10 @@ void Session::dispatch(protocol::Message message)
     }
     switch (type) {
     case MessageType::Done:
+        if (m_batchRejected) {
+            refuseDone();
+            return;
+        }
         yieldUploadSlot(); // no more batches from this agency
         m_taskInFlight = true;
         m_handler.doneReceived(*this);

@@ -101,6 +101,13 @@ public:
     void taskFinished();
     bool hasTaskInFlight() const { return m_taskInFlight; }
 
+    // The server answered one of this connection's batches with REJECT: a DONE sent behind it
+    // (pipelined) must not close the agency's upload.
+    void noteBatchRejected() { m_batchRejected = true; }
+    // Answers a DONE that came after a REJECT on this connection: ERROR(UnexpectedMessage),
+    // close. The agency resumes from a new WELCOME (PROTOCOL.md, section 7).
+    void refuseDone();
+
     // The handler granted the slot this session waited for: it reads its batches now.
     void uploadSlotGranted();
     bool hasUploadSlot() const { return m_hasUploadSlot; }
@@ -156,6 +163,8 @@ private:
     QTimer m_deadlineTimer;
     bool m_taskInFlight = false;
     bool m_taskIsUpload = false; // the task in flight is batches
+    bool m_taskCarriesDone = false; // ... with the agency's DONE behind them
+    bool m_batchRejected = false; // a REJECT was sent on this connection
     bool m_hasUploadSlot = false;
     bool m_waitingForUploadSlot = false;
     bool m_waitingForDraw = false;

@@ -83,6 +83,7 @@ void StoreJobQueue::runJob(std::vector<Queued> job)
                 StoreJobItem &item = (*items)[i];
                 inputs[i].agency = item.agency;
                 inputs[i].done = item.done;
+                inputs[i].doneAfterBatches = item.batches.doneFollows;
                 inputs[i].bodies = item.batches.views();
                 inputs[i].ticket = std::move(item.ticket);
             }

@@ -25,7 +25,8 @@ namespace lottery::server {
 struct StoreJobItem {
     quint32 agency = 0;
     bool done = false; // DONE instead of batches
-    ReceivedBatches batches;
+    ReceivedBatches batches; // batches.doneFollows: a DONE rides behind them
+
     WriteTicket ticket; // batches: taken on the main thread when handed over
 };
 

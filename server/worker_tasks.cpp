@@ -221,6 +221,34 @@ std::vector<StoreJobOutput> runStoreJob(
                 answers[i].batches[b]);
         }
     }
+
+    // The DONEs that rode behind their batches, once those are decided: one more apply() (one
+    // commit) for all of them. A DONE behind a batch that was not acknowledged is not recorded:
+    // the agency would otherwise be closed with bets it still has to send.
+    std::vector<StoreRequest> dones;
+    std::vector<std::size_t> doneOf;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (!inputs[i].doneAfterBatches)
+            continue;
+        const std::vector<BatchOutcome> &outcomes = outputs[i].outcomes;
+        const bool allAcked = outcomes.size() == inputs[i].bodies.size()
+            && std::all_of(outcomes.begin(), outcomes.end(),
+                [](const BatchOutcome &o) { return o.kind == BatchOutcome::Kind::Acked; });
+        if (!allAcked)
+            continue;
+        StoreRequest request;
+        request.agency = inputs[i].agency;
+        request.done = true;
+        dones.push_back(std::move(request));
+        doneOf.push_back(i);
+    }
+    if (!dones.empty()) {
+        std::vector<StoreAnswer> doneAnswers = store.apply(std::move(dones));
+        for (std::size_t d = 0; d < doneOf.size(); ++d) {
+            outputs[doneOf[d]].done = std::move(doneAnswers[d].done);
+            outputs[doneOf[d]].doneAttempted = true;
+        }
+    }
     return outputs;
 }
 

@@ -31,13 +31,18 @@ struct BatchOutcome {
 struct StoreJobInput {
     quint32 agency = 0;
     bool done = false;
+    // Batches with the agency's DONE behind them (pipelined): recorded after the batches,
+    // and only if every one of them was acknowledged.
+    bool doneAfterBatches = false;
     std::vector<std::string_view> bodies;
     WriteTicket ticket;
 };
 
 struct StoreJobOutput {
     std::vector<BatchOutcome> outcomes; // batches: as storeBatches() answers them
-    DoneDecision done; // DONE
+    DoneDecision done; // DONE, or the DONE behind the batches if doneAttempted
+    // doneAfterBatches: false when a batch was not acknowledged, so the DONE was not recorded.
+    bool doneAttempted = false;
 };
 
 // A worker's job: every request's bodies decoded, validated and encoded into one buffer (so

@@ -61,6 +61,12 @@ public:
     {
         ack(pendingAcks.front());
         pendingAcks.pop_front();
+        // As the real server: what came behind the batches is answered after them, in order.
+        while (pendingAcks.empty() && !heldBehindAcks.empty()) {
+            const protocol::Message next = heldBehindAcks.front();
+            heldBehindAcks.pop_front();
+            answer(next);
+        }
     }
 
     QList<protocol::Batch> batches() const
@@ -88,6 +94,7 @@ public:
 
     std::vector<protocol::Message> received;
     std::deque<protocol::Batch> pendingAcks;
+    std::deque<protocol::Message> heldBehindAcks; // DONE / GET_WINNERS sent before the ACKs
     QList<int> frameSizes; // of every BATCH frame
     int unacked = 0;
     int maxUnacked = 0;
@@ -124,6 +131,15 @@ private:
         }
         if (hook && hook(message))
             return;
+        if (!pendingAcks.empty() && !std::holds_alternative<protocol::Batch>(message)) {
+            heldBehindAcks.push_back(message);
+            return;
+        }
+        answer(message);
+    }
+
+    void answer(const protocol::Message &message)
+    {
         if (std::holds_alternative<protocol::Hello>(message)) {
             send(welcome);
         } else if (const auto *batch = std::get_if<protocol::Batch>(&message)) {

@@ -62,6 +62,10 @@ private slots:
     void severalFramesInOneWrite();
     void halfFrameThenClose();
     void doneTwiceAndBatchAfterDone();
+    void pipelinedDoneRidesBehindItsBatches();
+    void pipelinedDoneBehindARejectIsNotRecorded_data();
+    void pipelinedDoneBehindARejectIsNotRecorded();
+    void doneAfterARejectOnTheConnectionIsRefused();
     void winnersHeldUntilLastDone();
     void newSessionSupersedesOld();
     void connectionCap();
@@ -362,6 +366,95 @@ void TestServerSession::doneTwiceAndBatchAfterDone()
     QVERIFY(reject);
     QVERIFY(reject->code == ErrorCode::BatchAfterDone);
     QVERIFY(storedCsv().isEmpty());
+}
+
+// An agency may send DONE and GET_WINNERS right behind its last BATCH, without waiting for the
+// ACKs (PROTOCOL.md, section 7): the DONE is recorded after the batches, in order.
+void TestServerSession::pipelinedDoneRidesBehindItsBatches()
+{
+    QVERIFY(startServer(config(1)));
+    QSignalSpy drawSpy(m_server.get(), &LotteryServer::drawFinished);
+    auto client = connectAgency(1);
+    QVERIFY(client);
+    client->sendRaw(frameBytes(Batch {1, {makeBet("A", "B", "11", 7574)}})
+        + frameBytes(Batch {2, {makeBet("C", "D", "22", 1), makeBet("E", "F", "33", 7574)}})
+        + frameBytes(Done {}) + frameBytes(GetWinners {}));
+    QCOMPARE(client->receiveAs<Ack>(), std::optional<Ack>(Ack {1, 1, false}));
+    QCOMPARE(client->receiveAs<Ack>(), std::optional<Ack>(Ack {2, 2, false}));
+    QVERIFY(client->receiveAs<DoneAck>());
+    const auto winners = client->receiveAs<Winners>();
+    QVERIFY(winners);
+    QCOMPARE(winners->documents, (std::vector<std::string> {"11", "33"}));
+    QVERIFY(winners->final);
+    QCOMPARE(drawSpy.count(), 1);
+    QCOMPARE(storedCsv(),
+        QByteArray("1,A,B,11,1990-05-17,7574\n1,C,D,22,1990-05-17,1\n1,E,F,33,1990-05-17,7574\n"));
+}
+
+// A DONE pipelined behind a batch the server refuses must not close the agency's upload: the
+// agency still has to send those bets. Refused by the worker (a bad bet) or by the store (a gap).
+void TestServerSession::pipelinedDoneBehindARejectIsNotRecorded_data()
+{
+    QTest::addColumn<quint64>("secondSequence");
+    QTest::addColumn<QString>("secondDocument");
+    QTest::addColumn<ErrorCode>("code");
+    QTest::newRow("invalid bet") << quint64(2) << QStringLiteral("12a") << ErrorCode::InvalidBet;
+    QTest::newRow("sequence gap") << quint64(3) << QStringLiteral("12") << ErrorCode::SequenceGap;
+}
+
+void TestServerSession::pipelinedDoneBehindARejectIsNotRecorded()
+{
+    QFETCH(quint64, secondSequence);
+    QFETCH(QString, secondDocument);
+    QFETCH(ErrorCode, code);
+    QVERIFY(startServer(config(1)));
+    QSignalSpy drawSpy(m_server.get(), &LotteryServer::drawFinished);
+    auto client = connectAgency(1);
+    QVERIFY(client);
+    client->sendRaw(frameBytes(Batch {1, {makeBet("A", "B", "11", 7574)}})
+        + frameBytes(Batch {secondSequence, {makeBet("C", "D", secondDocument.toStdString(), 1)}})
+        + frameBytes(Done {}) + frameBytes(GetWinners {}));
+    QCOMPARE(client->receiveAs<Ack>(), std::optional<Ack>(Ack {1, 1, false}));
+    const auto reject = client->receiveAs<Reject>();
+    QVERIFY(reject);
+    QVERIFY(reject->code == code);
+    const auto error = client->receiveAs<ErrorMessage>();
+    QVERIFY(error);
+    QVERIFY(error->code == ErrorCode::UnexpectedMessage);
+    QVERIFY2(QString::fromStdString(error->message)
+                 .contains(QStringLiteral("DONE after a rejected BATCH")),
+        error->message.c_str());
+    QVERIFY(client->waitForDisconnected());
+    QCOMPARE(drawSpy.count(), 0);
+    QVERIFY(!m_server->drawCompleted());
+
+    // The agency resumes on a new connection and closes its upload properly.
+    auto again = connectAgency(1);
+    QVERIFY(again);
+    again->send(Batch {2, {makeBet("C", "D", "12", 1)}});
+    QCOMPARE(again->receiveAs<Ack>(), std::optional<Ack>(Ack {2, 1, false}));
+    again->send(Done {});
+    QVERIFY(again->receiveAs<DoneAck>());
+    QTRY_COMPARE(drawSpy.count(), 1);
+    QCOMPARE(storedCsv(), QByteArray("1,A,B,11,1990-05-17,7574\n1,C,D,12,1990-05-17,1\n"));
+}
+
+// The same rule when the DONE comes in a later read than the batch it follows.
+void TestServerSession::doneAfterARejectOnTheConnectionIsRefused()
+{
+    QVERIFY(startServer(config(1)));
+    auto client = connectAgency(1);
+    QVERIFY(client);
+    client->send(Batch {2, {makeBet("A", "B", "11", 1)}});
+    const auto reject = client->receiveAs<Reject>();
+    QVERIFY(reject);
+    QVERIFY(reject->code == ErrorCode::SequenceGap);
+    client->send(Done {});
+    const auto error = client->receiveAs<ErrorMessage>();
+    QVERIFY(error);
+    QVERIFY(error->code == ErrorCode::UnexpectedMessage);
+    QVERIFY(client->waitForDisconnected());
+    QVERIFY(!m_server->drawCompleted());
 }
 
 void TestServerSession::winnersHeldUntilLastDone()

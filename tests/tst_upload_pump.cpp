@@ -100,6 +100,8 @@ private slots:
     void endings_data();
     void endings();
     void windowBoundsBatchesInFlight();
+    void doneAndGetWinnersFollowTheLastBatch();
+    void rejectAfterThePipelinedDoneFails();
 
 private:
     // `count` valid bets, with an invalid row before each bet index in `invalidBefore`.
@@ -148,11 +150,12 @@ void TestUploadPump::wholeConversation()
     QCOMPARE(batches[2].sequence, 3ull);
     QCOMPARE(batches[2].bets.size(), std::size_t(5));
     QCOMPARE(h.taken<protocol::Done>().size(), std::size_t(1));
+    QCOMPARE(h.taken<protocol::GetWinners>().size(), std::size_t(1));
     QCOMPARE(h.pump->awaiting(), UploadPump::Awaiting::DoneAck);
 
     QCOMPARE(h.pump->receive(protocol::DoneAck {}), Status::Waiting);
     QCOMPARE(completed.count(), 1);
-    QCOMPARE(h.taken<protocol::GetWinners>().size(), std::size_t(1));
+    QVERIFY(h.sent.empty()); // GET_WINNERS went out behind DONE already
     QCOMPARE(h.pump->receive(protocol::Winners {false, {"1"}}), Status::Waiting);
     QCOMPARE(h.pump->receive(protocol::Winners {true, {"2"}}), Status::Finished);
     QCOMPARE(h.pump->winners(), (QStringList {"1", "2"}));
@@ -349,6 +352,58 @@ void TestUploadPump::windowBoundsBatchesInFlight()
     const auto next = h.taken<protocol::Batch>();
     QCOMPARE(next.size(), std::size_t(1));
     QCOMPARE(next[0].sequence, 4ull);
+}
+
+// DONE and GET_WINNERS leave right behind the last batch, before any ACK; the pump then still
+// expects the ACKs in order, then DONE_ACK, then WINNERS.
+void TestUploadPump::doneAndGetWinnersFollowTheLastBatch()
+{
+    Harness h(options(writeBets(25), 10, 4));
+    QSignalSpy completed(h.pump.get(), &UploadPump::uploadCompleted);
+    QVERIFY(h.pump->startConnection());
+    h.sent.clear();
+    QCOMPARE(h.pump->receive(protocol::Welcome {protocol::kProtocolVersion, 0, 0}), Status::Ready);
+    QCOMPARE(h.drain(), Status::Waiting);
+    QCOMPARE(h.sent.size(), std::size_t(5));
+    for (std::size_t i = 0; i < 3; ++i)
+        QVERIFY(std::holds_alternative<protocol::Batch>(h.sent[i]));
+    QVERIFY(std::holds_alternative<protocol::Done>(h.sent[3]));
+    QVERIFY(std::holds_alternative<protocol::GetWinners>(h.sent[4]));
+    h.sent.clear();
+    QCOMPARE(h.pump->awaiting(), UploadPump::Awaiting::Acks);
+    QCOMPARE(h.pump->batchesInFlight(), 3);
+
+    // DONE_ACK before the last ACK is out of order.
+    QCOMPARE(h.pump->receive(protocol::Ack {1, 10, false}), Status::Waiting);
+    QCOMPARE(h.pump->receive(protocol::Ack {2, 10, false}), Status::Waiting);
+    QCOMPARE(h.pump->awaiting(), UploadPump::Awaiting::Acks);
+    QCOMPARE(h.pump->receive(protocol::Ack {3, 5, false}), Status::Waiting);
+    QCOMPARE(h.pump->awaiting(), UploadPump::Awaiting::DoneAck);
+    QCOMPARE(completed.count(), 0);
+    QCOMPARE(h.pump->receive(protocol::DoneAck {}), Status::Waiting);
+    QCOMPARE(completed.count(), 1);
+    QCOMPARE(h.pump->awaiting(), UploadPump::Awaiting::Winners);
+    QCOMPARE(h.pump->receive(protocol::Winners {true, {"9"}}), Status::Finished);
+    QVERIFY(h.sent.empty());
+    QCOMPARE(h.pump->betsAcknowledged(), 25);
+}
+
+// A REJECT of a batch the DONE was pipelined behind fails the upload like any REJECT (the
+// session then resyncs or stops by its code); the server does not record that DONE.
+void TestUploadPump::rejectAfterThePipelinedDoneFails()
+{
+    Harness h(options(writeBets(25), 10, 4));
+    QVERIFY(h.pump->startConnection());
+    h.pump->receive(protocol::Welcome {protocol::kProtocolVersion, 0, 0});
+    QCOMPARE(h.drain(), Status::Waiting);
+    QCOMPARE(h.taken<protocol::Done>().size(), std::size_t(1));
+    QCOMPARE(h.pump->receive(protocol::Ack {1, 10, false}), Status::Waiting);
+    QCOMPARE(h.pump->receive(protocol::Reject {2, protocol::ErrorCode::SequenceGap, 0xffff, "gap"}),
+        Status::Failed);
+    QCOMPARE(h.pump->failure().kind, Kind::BatchRejected);
+    QCOMPARE(h.pump->failure().rejectedSequence, 2ull);
+    // A DONE_ACK here would be a protocol violation: the pump expects nothing more.
+    QCOMPARE(h.pump->awaiting(), UploadPump::Awaiting::Nothing);
 }
 
 QTEST_GUILESS_MAIN(TestUploadPump)
