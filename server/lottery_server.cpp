@@ -41,6 +41,7 @@ LotteryServer::LotteryServer(
 {
     m_pool.setMaxThreadCount(qBound(1, m_config.workers, ServerConfig::kMaxWorkers));
     m_uploadSlots.setCapacity(m_config.uploadSlots);
+    m_uploadSlots.setBudget(static_cast<qint64>(m_config.uploadBufferMiB) << 20);
     m_authPool.setMaxThreadCount(kAuthThreads);
     m_listener.setConnectionLimit(m_config.maxConnections, [this] { return m_sessions.size(); });
     connect(&m_listener, &ConnectionListener::connectionReady, this, &LotteryServer::startSession);
@@ -568,29 +569,52 @@ void LotteryServer::sessionClosed(Session &session)
         finishClosingSockets();
 }
 
-bool LotteryServer::acquireUploadSlot(Session &session)
+bool LotteryServer::acquireUploadSlot(Session &session, qint64 bytes)
 {
-    if (m_uploadSlots.acquire(session.id()))
+    if (m_uploadSlots.acquire(session.id(), bytes))
         return true;
-    // DEBUG only: with thousands of agencies at once most of them wait here once.
+    // DEBUG only: with thousands of agencies at once many of them wait here once.
     LogLine(LogLevel::Debug, u"upload_slot", LogResult::InProgress)
         .field(u"agency", session.agency())
         .field(u"ip", session.peer())
         .field(u"waiting", m_uploadSlots.waiting())
-        .field(u"slots", m_uploadSlots.capacity());
+        .field(u"slots", m_uploadSlots.capacity())
+        .field(u"bytes", bytes)
+        .field(u"reserved", m_uploadSlots.bytesReserved());
     return false;
+}
+
+bool LotteryServer::resizeUploadSlot(Session &session, qint64 from, qint64 to)
+{
+    Q_UNUSED(session);
+    const bool resized = m_uploadSlots.resize(from, to);
+    if (resized && to < from)
+        grantWaitingUploadSlots();
+    return resized;
 }
 
 void LotteryServer::releaseUploadSlot(Session &session)
 {
-    Q_UNUSED(session);
-    // The slot passes to the first waiting session still there and still waiting.
-    while (const quint64 next = m_uploadSlots.release()) {
+    m_uploadSlots.release(session.uploadReservation());
+    grantWaitingUploadSlots();
+}
+
+void LotteryServer::grantWaitingUploadSlots()
+{
+    // Each granted session's reservation is asked at its turn: its batches have kept arriving
+    // while it waited. Sessions that went away, or stopped waiting, are skipped.
+    while (const quint64 next = m_uploadSlots.firstWaiting()) {
         Session *waiting = findSession(next);
-        if (waiting && waiting->isWaitingForUploadSlot()) {
-            waiting->uploadSlotGranted();
-            return;
+        if (!waiting || !waiting->isWaitingForUploadSlot()) {
+            m_uploadSlots.dropFirstWaiting();
+            continue;
         }
+        const qint64 bytes = waiting->uploadBytesWanted();
+        if (!m_uploadSlots.fits(bytes))
+            return;
+        m_uploadSlots.dropFirstWaiting();
+        m_uploadSlots.take(bytes);
+        waiting->uploadSlotGranted(bytes);
     }
 }
 

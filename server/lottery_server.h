@@ -91,8 +91,11 @@ private:
     void winnersRequested(Session &session) override;
     void sessionClosed(Session &session) override;
     void sessionFailed(Session &session, protocol::ErrorCode code) override;
-    bool acquireUploadSlot(Session &session) override;
+    bool acquireUploadSlot(Session &session, qint64 bytes) override;
+    bool resizeUploadSlot(Session &session, qint64 from, qint64 to) override;
     void releaseUploadSlot(Session &session) override;
+    // Grants slots to the waiting sessions, in order, while the first one fits.
+    void grantWaitingUploadSlots();
     bool uploadSlotsContended() const override { return m_uploadSlots.contended(); }
 
     void finishBatches(

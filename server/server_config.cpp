@@ -166,6 +166,11 @@ bool applySetting(ServerConfig &config, const QString &key, const QString &value
         if (!v)
             return false;
         config.uploadSlots = static_cast<int>(*v);
+    } else if (key == u"SERVER_UPLOAD_BUFFER_MB") {
+        const auto v = integer(1, 65536);
+        if (!v)
+            return false;
+        config.uploadBufferMiB = static_cast<int>(*v);
     } else if (key == u"SERVER_HELLO_TIMEOUT_MS") {
         const auto v = integer(1, 24LL * 3600 * 1000);
         if (!v)
@@ -224,6 +229,7 @@ const QStringList &settingKeys()
         QStringLiteral("SERVER_FRAME_TIMEOUT_MS"),
         QStringLiteral("SERVER_MAX_CONNECTIONS"),
         QStringLiteral("SERVER_UPLOAD_SLOTS"),
+        QStringLiteral("SERVER_UPLOAD_BUFFER_MB"),
         QStringLiteral("SERVER_HELLO_TIMEOUT_MS"),
         QStringLiteral("SERVER_TLS_CERT"),
         QStringLiteral("SERVER_TLS_KEY"),
@@ -450,6 +456,7 @@ void logConfig(const ServerConfig &config)
         .field(u"frame_timeout_ms", config.frameTimeoutMs)
         .field(u"max_connections", config.maxConnections)
         .field(u"upload_slots", config.uploadSlots)
+        .field(u"upload_buffer_mb", config.uploadBufferMiB)
         .field(u"hello_timeout_ms", config.helloTimeoutMs)
         .field(u"tls", config.tlsEnabled() ? "on" : "off")
         .field(u"auth", config.authEnabled() ? "on" : "off")

@@ -32,10 +32,12 @@ struct ServerConfig {
     int idleTimeoutMs = 60000;
     int frameTimeoutMs = 10000;
     int maxConnections = 1024;
-    // Sessions reading BATCH frames at once (docs/PERFORMANCE.md): the others wait with their
-    // batches in the kernel, so a flood of agencies cannot make the server hold more bets than
-    // it can store. One slot is one session's task (up to 64 frames) and its read buffer.
-    int uploadSlots = 256;
+    // Sessions reading BATCH frames at once, and the read buffer they hold together
+    // (docs/PERFORMANCE.md): the others wait with their batches in the kernel, so a flood of
+    // agencies cannot make the server hold more bets than it can store. A slot's buffer is what
+    // its session has waiting, from one frame (8 KiB) to one task's worth (64 frames).
+    int uploadSlots = 4096;
+    int uploadBufferMiB = 32;
     // From accepting a connection to a whole HELLO, the TLS handshake included.
     int helloTimeoutMs = 10000;
     // TLS: both set, or neither (plain TCP). PEM files.

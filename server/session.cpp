@@ -5,6 +5,8 @@
 #include <QDeadlineTimer>
 #include <QTcpSocket>
 
+#include <sys/ioctl.h>
+
 namespace lottery::server {
 
 namespace {
@@ -97,6 +99,9 @@ void Session::taskFinished()
         yieldUploadSlot(); // back in the queue if more batches follow: the others go first
     if (m_closing || m_stopped)
         return;
+    if (m_hasUploadSlot && m_socket)
+        m_socket->setReadBufferSize(m_uploadReservation); // the task's share is free again
+    growUploadSlot();
     readAvailable();
     processFrames();
 }
@@ -107,14 +112,57 @@ bool Session::haveUploadSlot()
         return true;
     if (m_waitingForUploadSlot)
         return false;
-    if (!m_handler.acquireUploadSlot(*this)) {
+    const qint64 wanted = uploadBytesWanted();
+    if (!m_handler.acquireUploadSlot(*this, wanted)) {
         m_waitingForUploadSlot = true;
         return false;
     }
-    m_hasUploadSlot = true;
-    if (m_socket)
-        m_socket->setReadBufferSize(m_limits.readBufferSize);
+    takeUploadSlot(wanted);
     return true;
+}
+
+qint64 Session::uploadBytesWanted() const
+{
+    qint64 waiting = 0;
+    if (m_socket) {
+        waiting = m_socket->bytesAvailable();
+        // What the kernel holds for this socket beyond Qt's buffer: one ioctl per slot request.
+        int inKernel = 0;
+        const qintptr fd = m_socket->socketDescriptor();
+        if (fd >= 0 && ::ioctl(static_cast<int>(fd), FIONREAD, &inKernel) == 0)
+            waiting += inKernel;
+    }
+    // At least a whole frame, so that a session holding a slot can always complete the frame it
+    // has started (its header told it the type).
+    return qBound<qint64>(
+        static_cast<qint64>(protocol::kMaxFrameSize), waiting, maxUploadReservation());
+}
+
+qint64 Session::maxUploadReservation() const
+{
+    // One task's frames in a worker and as many read ahead meanwhile.
+    return 2 * qMax<qint64>(m_limits.readBufferSize, protocol::kMaxFrameSize);
+}
+
+void Session::takeUploadSlot(qint64 bytes)
+{
+    m_hasUploadSlot = true;
+    m_uploadReservation = bytes;
+    if (m_socket)
+        m_socket->setReadBufferSize(bytes);
+}
+
+void Session::growUploadSlot()
+{
+    if (!m_hasUploadSlot || m_uploadReservation >= maxUploadReservation())
+        return;
+    const qint64 wanted = uploadBytesWanted();
+    if (wanted <= m_uploadReservation
+        || !m_handler.resizeUploadSlot(*this, m_uploadReservation, wanted))
+        return;
+    m_uploadReservation = wanted;
+    if (m_socket)
+        m_socket->setReadBufferSize(wanted);
 }
 
 void Session::refuseDone()
@@ -124,15 +172,14 @@ void Session::refuseDone()
                        "resume from WELCOME, then send DONE"));
 }
 
-void Session::uploadSlotGranted()
+void Session::uploadSlotGranted(qint64 bytes)
 {
     m_waitingForUploadSlot = false;
-    m_hasUploadSlot = true;
+    takeUploadSlot(bytes);
     if (m_closing || m_stopped || !m_socket) {
         yieldUploadSlot();
         return;
     }
-    m_socket->setReadBufferSize(m_limits.readBufferSize);
     if (m_taskInFlight)
         return;
     readAvailable();
@@ -148,6 +195,7 @@ void Session::yieldUploadSlot()
     if (m_socket)
         m_socket->setReadBufferSize(m_limits.controlReadBufferSize);
     m_handler.releaseUploadSlot(*this);
+    m_uploadReservation = 0;
 }
 
 void Session::setWaitingForDraw(bool waiting)
@@ -272,6 +320,12 @@ void Session::processFrames()
                 m_taskCarriesDone = true;
             }
             batches.bytes = m_splitter.takeReturnedFrames();
+            // The slot's reservation covers the task's bytes and what the socket reads ahead
+            // meanwhile, together.
+            if (m_hasUploadSlot && m_socket) {
+                m_socket->setReadBufferSize(qMax<qint64>(m_limits.controlReadBufferSize,
+                    m_uploadReservation - static_cast<qint64>(batches.bytes.size())));
+            }
             m_taskInFlight = true;
             m_taskIsUpload = true;
             m_handler.batchesReceived(*this, std::move(batches));

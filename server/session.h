@@ -37,10 +37,20 @@ public:
     virtual void sessionClosed(Session &session) = 0;
     // Upload admission: a session reads the bytes of a BATCH frame only while it holds an upload
     // slot, so that a flood of agencies leaves its batches in the kernel, not in the server's
-    // memory. True: granted now. False: the session is queued and uploadSlotGranted() follows.
-    virtual bool acquireUploadSlot(Session &session)
+    // memory. `bytes`: the read buffer the slot gives (Session::uploadBytesWanted()). True:
+    // granted now. False: the session is queued and uploadSlotGranted() follows.
+    virtual bool acquireUploadSlot(Session &session, qint64 bytes)
     {
         Q_UNUSED(session);
+        Q_UNUSED(bytes);
+        return true;
+    }
+    // A holder wants a bigger buffer (more of its batches have arrived): true if granted.
+    virtual bool resizeUploadSlot(Session &session, qint64 from, qint64 to)
+    {
+        Q_UNUSED(session);
+        Q_UNUSED(from);
+        Q_UNUSED(to);
         return true;
     }
     virtual void releaseUploadSlot(Session &session) { Q_UNUSED(session); }
@@ -108,9 +118,15 @@ public:
     // close. The agency resumes from a new WELCOME (PROTOCOL.md, section 7).
     void refuseDone();
 
-    // The handler granted the slot this session waited for: it reads its batches now.
-    void uploadSlotGranted();
+    // The handler granted the slot this session waited for: it reads its batches now, up to
+    // `bytes` buffered.
+    void uploadSlotGranted(qint64 bytes);
     bool hasUploadSlot() const { return m_hasUploadSlot; }
+    // The bytes an upload slot should give this session now: what it has waiting (in its socket
+    // and in the kernel), at least one whole frame, at most two tasks' worth (one in a worker,
+    // one read ahead). The task in flight and the socket's read buffer share them.
+    qint64 uploadBytesWanted() const;
+    qint64 uploadReservation() const { return m_uploadReservation; }
     bool isWaitingForUploadSlot() const { return m_waitingForUploadSlot; }
 
     // A GET_WINNERS is parked until the draw: the idle timeout does not apply meanwhile.
@@ -134,6 +150,10 @@ private:
     bool haveUploadSlot();
     // Gives the slot back (the task finished and others wait, or the uploads are over).
     void yieldUploadSlot();
+    void takeUploadSlot(qint64 bytes);
+    qint64 maxUploadReservation() const;
+    // Between tasks: a slot taken when little had arrived grows to what waits now.
+    void growUploadSlot();
     void failDecode(const protocol::DecodeError &error);
     // Sets or clears the idle, frame and HELLO deadlines from the session's state.
     void updateTimers();
@@ -166,6 +186,7 @@ private:
     bool m_taskCarriesDone = false; // ... with the agency's DONE behind them
     bool m_batchRejected = false; // a REJECT was sent on this connection
     bool m_hasUploadSlot = false;
+    qint64 m_uploadReservation = 0; // the slot's read buffer, while held
     bool m_waitingForUploadSlot = false;
     bool m_waitingForDraw = false;
     bool m_stopped = false;

@@ -26,3 +26,5 @@ find_package(ZLIB REQUIRED)
 # harness library; CMake resolves the target at generation time).
 lottery_add_test(tst_store_contract LIBS lottery::server lottery_postgres_test_support ZLIB::ZLIB
     LABELS server concurrency postgres)
+# Upload admission (server/upload_slots.h): sessions and bytes.
+lottery_add_test(tst_upload_slots LIBS lottery::server LABELS server unit)
