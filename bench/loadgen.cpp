@@ -854,7 +854,8 @@ int main(int argc, char **argv)
     if (options.json) {
         const PointResult &base = results.front();
         const double basePerBet = base.bets > 0 ? base.serverCpu * 1e6 / base.bets : 0;
-        std::printf("{\"points\":[");
+        std::printf(
+            "{\"conversation\":\"%s\",\"points\":[", options.strict ? "strict" : "pipelined");
         for (std::size_t i = 0; i < results.size(); ++i) {
             const PointResult &p = results[i];
             const double perBet = p.bets > 0 ? p.serverCpu * 1e6 / p.bets : 0;

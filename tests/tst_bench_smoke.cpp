@@ -316,9 +316,11 @@ void TestBenchSmoke::loadgenRunsTheCurveWithCorrectWinners_data()
     QTest::addColumn<QString>("curve");
     QTest::addColumn<int>("betsPerAgency");
     QTest::addColumn<int>("window");
+    QTest::addColumn<bool>("strict"); // DONE after the last ACK instead of pipelined behind it
     // The winners (every 997th bet) are checked by the load generator against what it sent.
-    QTest::newRow("few agencies, many batches, small window") << "2,5" << 1200 << 4;
-    QTest::newRow("hundreds of agencies") << "300" << 30 << 128;
+    QTest::newRow("few agencies, many batches, small window") << "2,5" << 1200 << 4 << false;
+    QTest::newRow("hundreds of agencies") << "300" << 30 << 128 << false;
+    QTest::newRow("hundreds of agencies, strict conversation") << "300" << 30 << 128 << true;
 }
 
 void TestBenchSmoke::loadgenRunsTheCurveWithCorrectWinners()
@@ -326,19 +328,24 @@ void TestBenchSmoke::loadgenRunsTheCurveWithCorrectWinners()
     QFETCH(QString, curve);
     QFETCH(int, betsPerAgency);
     QFETCH(int, window);
+    QFETCH(bool, strict);
     QTemporaryDir work;
     QVERIFY(work.isValid());
     QProcess loadgen;
-    loadgen.start(QStringLiteral(LOTTERY_BIN_DIR "/lottery-loadgen"),
-        {QStringLiteral("--curve"), curve, QStringLiteral("--bets"), QString::number(betsPerAgency),
-            QStringLiteral("--batch"), QStringLiteral("50"), QStringLiteral("--window"),
-            QString::number(window), QStringLiteral("--json"), QStringLiteral("--work"),
-            work.path(), QStringLiteral("--timeout"), QStringLiteral("200")});
+    QStringList arguments {QStringLiteral("--curve"), curve, QStringLiteral("--bets"),
+        QString::number(betsPerAgency), QStringLiteral("--batch"), QStringLiteral("50"),
+        QStringLiteral("--window"), QString::number(window), QStringLiteral("--json"),
+        QStringLiteral("--work"), work.path(), QStringLiteral("--timeout"), QStringLiteral("200")};
+    if (strict)
+        arguments << QStringLiteral("--strict");
+    loadgen.start(QStringLiteral(LOTTERY_BIN_DIR "/lottery-loadgen"), arguments);
     QVERIFY(loadgen.waitForFinished(240000));
     const QByteArray out = loadgen.readAllStandardOutput();
     QVERIFY2(loadgen.exitCode() == 0, out + loadgen.readAllStandardError());
     const QJsonObject report = QJsonDocument::fromJson(out.trimmed()).object();
     QVERIFY2(report.value(QStringLiteral("all_correct")).toBool(), out.constData());
+    QCOMPARE(report.value(QStringLiteral("conversation")).toString(),
+        strict ? QStringLiteral("strict") : QStringLiteral("pipelined"));
     const QJsonArray points = report.value(QStringLiteral("points")).toArray();
     const QStringList agencies = curve.split(QLatin1Char(','));
     QCOMPARE(points.size(), agencies.size());
