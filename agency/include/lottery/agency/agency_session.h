@@ -82,7 +82,7 @@ public:
         Idle, // not started
         Connecting, // connecting (with retries) and HELLO/WELCOME
         Sending, // streaming batches, then DONE
-        WaitingForDraw, // DONE acknowledged, GET_WINNERS sent
+        WaitingForDraw, // DONE acknowledged (GET_WINNERS went out behind it)
         Done, // winners received (final state)
         Failed, // see error() (final state)
         Cancelled, // cancel() was called (final state)

@@ -1,6 +1,6 @@
 // The upload's conversation with one server, without a socket: HELLO, resume from WELCOME,
-// the bet file streamed as numbered BATCHes within a window of unacknowledged ones, DONE,
-// GET_WINNERS and the WINNERS chunks. Fed decoded messages (receive()), it hands the frames it
+// the bet file streamed as numbered BATCHes within a window of unacknowledged ones, DONE and
+// GET_WINNERS behind the last one, and the WINNERS chunks. Fed decoded messages (receive()), it hands the frames it
 // wants sent to a sink, so it is tested by feeding it messages and collecting frames.
 //
 // What survives a new connection (startConnection()): the counters, what was acknowledged, the
@@ -65,8 +65,9 @@ public:
     bool startConnection();
     // One message from the server. Ready: call step() (the window has room).
     Status receive(const protocol::Message &message);
-    // Reads up to `rowBudget` rows and sends the batches that fit in the window, then DONE once
-    // the file is exhausted and every batch is acknowledged. Ready: the budget ran out.
+    // Reads up to `rowBudget` rows and sends the batches that fit in the window, then DONE and
+    // GET_WINNERS right behind the last batch once the file is exhausted (not waiting for its
+    // ACKs: PROTOCOL.md, "Pipelining DONE"). Ready: the budget ran out.
     Status step(int rowBudget = kRowsPerStep);
     // Tells the server why we hang up (ERROR) and fails with ProtocolViolation.
     Status protocolViolation(protocol::ErrorCode code, const QString &message,
