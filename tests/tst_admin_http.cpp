@@ -659,12 +659,13 @@ void TestAdminHttp::answersDuringAStalledFdatasync()
     AgencyProcess agency;
     agency.start(1, server.address(), files[0], agencyArguments(20, 1));
 
-    // Wait until a task is in the pool (its fdatasync is stalled), then ask everything.
+    // Wait until a task is in the pool (its fdatasync is stalled), then ask everything. Generous:
+    // under strace -f on a loaded machine the server and the agency start slowly.
     QJsonObject first;
     QTRY_VERIFY_WITH_TIMEOUT(
         (first = status(server))[QLatin1String("server")][QLatin1String("tasks_in_flight")].toInt()
             == 1,
-        30000);
+        90000);
     QCOMPARE(httpGet(m_http, url(server, "/healthz")).status, 200);
     QCOMPARE(httpGet(m_http, url(server, "/readyz")).status, 200);
     const Reply metrics = httpGet(m_http, url(server, "/metrics"));
