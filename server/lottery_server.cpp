@@ -633,6 +633,8 @@ StatusSnapshot LotteryServer::statusSnapshot() const
     snapshot.tasksInFlight = m_tasksInFlight;
     snapshot.uploadSlotsInUse = m_uploadSlots.inUse();
     snapshot.uploadSlotsWaiting = m_uploadSlots.waiting();
+    snapshot.uploadBufferBytes = m_uploadSlots.bytesReserved();
+    snapshot.uploadBufferLimitBytes = m_uploadSlots.budget();
     if (m_store) {
         // The file store's files (lottery_storage_bytes); a database store has none here.
         snapshot.storagePath = m_config.storagePath;

@@ -671,6 +671,9 @@ void TestAdminHttp::answersDuringAStalledFdatasync()
     const Reply metrics = httpGet(m_http, url(server, "/metrics"));
     QCOMPARE(metrics.status, 200);
     QCOMPARE(metricValue(metrics.body, "lottery_tasks_in_flight"), 1.0);
+    // The uploading session holds a slot: at least one frame's worth of the 32 MiB budget.
+    QVERIFY(metricValue(metrics.body, "lottery_upload_buffer_bytes") >= 8192.0);
+    QCOMPARE(metricValue(metrics.body, "lottery_upload_buffer_limit_bytes"), double(32 << 20));
     const QJsonObject second = status(server);
     // Still inside the same stalled commit: nothing was stored in between.
     QCOMPARE(second[QLatin1String("server")][QLatin1String("tasks_in_flight")].toInt(), 1);

@@ -179,6 +179,13 @@ QByteArray formatServerMetrics(const StatusSnapshot &status, const ServerMetrics
     out.family("lottery_upload_slots_waiting", "gauge",
         "Sessions whose batches wait in the kernel for an upload slot.");
     out.sample("lottery_upload_slots_waiting", static_cast<quint64>(status.uploadSlotsWaiting));
+    out.family("lottery_upload_buffer_bytes", "gauge",
+        "Read buffer reserved by the sessions reading batches now.");
+    out.sample("lottery_upload_buffer_bytes", static_cast<quint64>(status.uploadBufferBytes));
+    out.family("lottery_upload_buffer_limit_bytes", "gauge",
+        "The most they may reserve together (SERVER_UPLOAD_BUFFER_MB).");
+    out.sample(
+        "lottery_upload_buffer_limit_bytes", static_cast<quint64>(status.uploadBufferLimitBytes));
 
     quint64 done = 0;
     for (const ServerMetrics::Agency &agency : metrics.agencies)

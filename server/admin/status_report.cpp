@@ -112,6 +112,7 @@ QJsonObject statusDocument(const StatusSnapshot &status, const ServerMetrics::Sn
     server.insert(QStringLiteral("tasks_in_flight"), status.tasksInFlight);
     server.insert(QStringLiteral("upload_slots_in_use"), status.uploadSlotsInUse);
     server.insert(QStringLiteral("upload_slots_waiting"), status.uploadSlotsWaiting);
+    server.insert(QStringLiteral("upload_buffer_bytes"), status.uploadBufferBytes);
     server.insert(QStringLiteral("started_at"), isoTime(metrics.startedAtMs));
     server.insert(QStringLiteral("uptime_seconds"),
         static_cast<double>(metrics.takenAtMs - metrics.startedAtMs) / 1000.0);

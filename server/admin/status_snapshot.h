@@ -17,6 +17,8 @@ struct StatusSnapshot {
     int tasksInFlight = 0; // batch and DONE tasks in the pool
     int uploadSlotsInUse = 0; // sessions allowed to read batches now (SERVER_UPLOAD_SLOTS)
     int uploadSlotsWaiting = 0; // sessions whose batches wait in the kernel for a slot
+    qint64 uploadBufferBytes = 0; // read buffer the slot holders reserve together
+    qint64 uploadBufferLimitBytes = 0; // SERVER_UPLOAD_BUFFER_MB
     QString storagePath; // bets.csv; its journal is beside it
     QString journalPath;
 
