@@ -192,6 +192,7 @@ private:
     bool m_stopped = false;
     bool m_closing = false;
     bool m_closedReported = false;
+    bool m_writesStraightToKernel = false; // a plain TCP socket: send() may skip Qt's buffer
 };
 
 } // namespace lottery::server

@@ -28,3 +28,5 @@ lottery_add_test(tst_store_contract LIBS lottery::server lottery_postgres_test_s
     LABELS server concurrency postgres)
 # Upload admission (server/upload_slots.h): sessions and bytes.
 lottery_add_test(tst_upload_slots LIBS lottery::server LABELS server unit)
+# Session::send straight into the kernel, and through Qt's buffer once the kernel's is full.
+lottery_add_test(tst_session_writes LIBS lottery::server LABELS server unit)

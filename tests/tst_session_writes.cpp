@@ -1,0 +1,118 @@
+// Session::send over a real loopback connection: an answer goes straight into the kernel while
+// Qt's write buffer is empty (no 32 KiB chunk kept per socket), and when the kernel's buffer is
+// full the rest queues in Qt's buffer, every byte in order.
+#include "server/session.h"
+
+#include "lottery/protocol/codec.h"
+
+#include <QElapsedTimer>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+#include <sys/socket.h>
+
+#include <memory>
+#include <string>
+
+using namespace lottery;
+using lottery::server::Session;
+using lottery::server::SessionHandler;
+using lottery::server::SessionLimits;
+
+namespace {
+
+// The session only writes here: nothing it receives is answered.
+class SilentHandler : public SessionHandler
+{
+public:
+    void helloReceived(Session &, const protocol::Hello &) override { }
+    void batchesReceived(Session &, server::ReceivedBatches) override { }
+    void doneReceived(Session &) override { }
+    void winnersRequested(Session &) override { }
+    void sessionClosed(Session &) override { }
+};
+
+struct Connection {
+    QTcpServer listener;
+    QTcpSocket client;
+    QTcpSocket *serverSide = nullptr;
+
+    bool open()
+    {
+        if (!listener.listen(QHostAddress::LocalHost, 0))
+            return false;
+        client.connectToHost(QHostAddress::LocalHost, listener.serverPort());
+        if (!client.waitForConnected(5000) || !listener.waitForNewConnection(5000))
+            return false;
+        serverSide = listener.nextPendingConnection();
+        return serverSide != nullptr;
+    }
+};
+
+std::string ackFrame(std::uint64_t sequence)
+{
+    return protocol::encodeFrame(protocol::Ack {sequence, 100, false});
+}
+
+} // namespace
+
+class TestSessionWrites : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void anAnswerSkipsQtsWriteBuffer()
+    {
+        Connection connection;
+        QVERIFY(connection.open());
+        SilentHandler handler;
+        Session session(1, connection.serverSide, SessionLimits {}, handler);
+        session.send(protocol::Ack {7, 100, false});
+        // Through Qt's buffer the frame would wait there until the event loop ran again.
+        QCOMPARE(connection.serverSide->bytesToWrite(), qint64(0));
+        const std::string expected = ackFrame(7);
+        QTRY_COMPARE(connection.client.bytesAvailable(), qint64(expected.size()));
+        QCOMPARE(connection.client.readAll().toStdString(), expected);
+    }
+
+    void aFullKernelBufferQueuesTheRestInOrder()
+    {
+        Connection connection;
+        QVERIFY(connection.open());
+        // Small kernel buffers on both ends, and a peer that reads nothing yet: they fill up.
+        const int small = 4096;
+        const int serverFd = static_cast<int>(connection.serverSide->socketDescriptor());
+        const int clientFd = static_cast<int>(connection.client.socketDescriptor());
+        QCOMPARE(::setsockopt(serverFd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
+        QCOMPARE(::setsockopt(clientFd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+        connection.client.setReadBufferSize(1); // Qt on the peer's side must not drain it either
+        SilentHandler handler;
+        Session session(1, connection.serverSide, SessionLimits {}, handler);
+
+        std::string expected;
+        constexpr std::uint64_t kFrames = 20000;
+        bool queued = false;
+        for (std::uint64_t sequence = 1; sequence <= kFrames; ++sequence) {
+            session.send(protocol::Ack {sequence, 100, false});
+            expected += ackFrame(sequence);
+            queued = queued || connection.serverSide->bytesToWrite() > 0;
+        }
+        QVERIFY2(queued, "the kernel took every frame: the test's buffers were not small enough");
+
+        connection.client.setReadBufferSize(0);
+        std::string received;
+        QElapsedTimer clock;
+        clock.start();
+        while (received.size() < expected.size() && clock.elapsed() < 30000) {
+            QTest::qWait(5);
+            received += connection.client.readAll().toStdString();
+        }
+        QCOMPARE(received.size(), expected.size());
+        QVERIFY(received == expected);
+        QCOMPARE(connection.serverSide->bytesToWrite(), qint64(0));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSessionWrites)
+#include "tst_session_writes.moc"
