@@ -351,6 +351,8 @@ void LotteryServer::finishBatches(
     // In order, all at once: the acks (and the DONE_ACK of a DONE that rode behind them) leave
     // in one write. A superseded session's socket is closing already: its batches are stored
     // if valid, but it gets no answer.
+    if (session)
+        session->holdAnswers();
     for (const BatchOutcome &outcome : output.outcomes)
         answerBatch(session, peer, agency, outcome);
     bool drawDue = false;
@@ -364,8 +366,10 @@ void LotteryServer::finishBatches(
         if (session)
             session->refuseDone();
     }
-    if (session)
+    if (session) {
+        session->releaseAnswers();
         session->taskFinished();
+    }
     resumeParkedHello(agency);
     if (drawDue)
         startDraw();
@@ -546,8 +550,10 @@ void LotteryServer::winnersRequested(Session &session)
 void LotteryServer::sendWinners(Session &session)
 {
     const std::vector<std::string> documents = m_winners->value(session.agency());
+    session.holdAnswers();
     for (const protocol::Winners &chunk : protocol::chunkWinners(documents))
         session.send(chunk);
+    session.releaseAnswers();
     LOTTERY_LOG_SUCCESS("consulta_ganadores")
         .field(u"agency", session.agency())
         .field(u"cant_ganadores", static_cast<unsigned long long>(documents.size()))

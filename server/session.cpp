@@ -62,7 +62,37 @@ void Session::send(const protocol::Message &message)
 {
     if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
         return;
-    const std::string bytes = protocol::encodeFrame(message);
+    if (m_answersHeld > 0) {
+        protocol::appendFrame(m_heldAnswers, message);
+        return;
+    }
+    writeOut(protocol::encodeFrame(message));
+}
+
+void Session::holdAnswers()
+{
+    ++m_answersHeld;
+}
+
+void Session::releaseAnswers()
+{
+    if (m_answersHeld > 0 && --m_answersHeld == 0)
+        flushHeldAnswers();
+}
+
+void Session::flushHeldAnswers()
+{
+    m_answersHeld = 0;
+    if (m_heldAnswers.empty())
+        return;
+    std::string bytes;
+    bytes.swap(m_heldAnswers);
+    if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState)
+        writeOut(bytes);
+}
+
+void Session::writeOut(const std::string &bytes)
+{
     const char *data = bytes.data();
     auto size = static_cast<qint64>(bytes.size());
     if (m_writesStraightToKernel && m_socket->bytesToWrite() == 0) {
@@ -97,6 +127,7 @@ void Session::fail(protocol::ErrorCode code, const QString &message)
             line.field(u"agency", m_agency);
         line.field(u"code", protocol::toString(code)).field(u"error", message);
     }
+    flushHeldAnswers(); // what was answered before the error still goes first
     send(protocol::ErrorMessage {code, message.toStdString()});
     m_handler.sessionFailed(*this, code);
     m_closing = true;

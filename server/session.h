@@ -101,6 +101,10 @@ public:
 
     void start();
     void send(const protocol::Message &message);
+    // Answers sent between these two leave in one write (nesting counts): the acks of one task,
+    // its DONE_ACK, the WINNERS chunks. An ERROR sends the held ones first.
+    void holdAnswers();
+    void releaseAnswers();
     // Sends ERROR(code, message), logs it and closes the connection.
     void fail(protocol::ErrorCode code, const QString &message);
 
@@ -154,6 +158,8 @@ private:
     qint64 maxUploadReservation() const;
     // Between tasks: a slot taken when little had arrived grows to what waits now.
     void growUploadSlot();
+    void writeOut(const std::string &bytes);
+    void flushHeldAnswers();
     void failDecode(const protocol::DecodeError &error);
     // Sets or clears the idle, frame and HELLO deadlines from the session's state.
     void updateTimers();
@@ -193,6 +199,8 @@ private:
     bool m_closing = false;
     bool m_closedReported = false;
     bool m_writesStraightToKernel = false; // a plain TCP socket: send() may skip Qt's buffer
+    int m_answersHeld = 0; // holdAnswers() depth
+    std::string m_heldAnswers; // encoded frames waiting for releaseAnswers()
 };
 
 } // namespace lottery::server

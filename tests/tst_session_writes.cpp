@@ -1,6 +1,6 @@
 // Session::send over a real loopback connection: an answer goes straight into the kernel while
-// Qt's write buffer is empty (no 32 KiB chunk kept per socket), and when the kernel's buffer is
-// full the rest queues in Qt's buffer, every byte in order.
+// Qt's write buffer is empty (no 32 KiB chunk kept per socket); held answers leave together, and
+// before an ERROR; when the kernel's buffer is full the rest queues in Qt's buffer, in order.
 #include "server/session.h"
 
 #include "lottery/protocol/codec.h"
@@ -72,6 +72,44 @@ private slots:
         // Through Qt's buffer the frame would wait there until the event loop ran again.
         QCOMPARE(connection.serverSide->bytesToWrite(), qint64(0));
         const std::string expected = ackFrame(7);
+        QTRY_COMPARE(connection.client.bytesAvailable(), qint64(expected.size()));
+        QCOMPARE(connection.client.readAll().toStdString(), expected);
+    }
+
+    void heldAnswersLeaveTogetherOnRelease()
+    {
+        Connection connection;
+        QVERIFY(connection.open());
+        SilentHandler handler;
+        Session session(1, connection.serverSide, SessionLimits {}, handler);
+        session.holdAnswers();
+        session.holdAnswers(); // nested: the outer release sends
+        std::string expected;
+        for (std::uint64_t sequence = 1; sequence <= 3; ++sequence) {
+            session.send(protocol::Ack {sequence, 100, false});
+            expected += ackFrame(sequence);
+        }
+        session.releaseAnswers();
+        QTest::qWait(50);
+        QCOMPARE(connection.client.bytesAvailable(), qint64(0)); // not written at all yet
+        session.releaseAnswers();
+        QTRY_COMPARE(connection.client.bytesAvailable(), qint64(expected.size()));
+        QCOMPARE(connection.client.readAll().toStdString(), expected);
+    }
+
+    void anErrorSendsTheHeldAnswersFirst()
+    {
+        Connection connection;
+        QVERIFY(connection.open());
+        SilentHandler handler;
+        Session session(1, connection.serverSide, SessionLimits {}, handler);
+        session.holdAnswers();
+        session.send(protocol::Ack {1, 100, false});
+        session.fail(protocol::ErrorCode::ShuttingDown, QStringLiteral("stopping"));
+        session.releaseAnswers(); // after the error: nothing more to send
+        const std::string expected = ackFrame(1)
+            + protocol::encodeFrame(
+                protocol::ErrorMessage {protocol::ErrorCode::ShuttingDown, "stopping"});
         QTRY_COMPARE(connection.client.bytesAvailable(), qint64(expected.size()));
         QCOMPARE(connection.client.readAll().toStdString(), expected);
     }
