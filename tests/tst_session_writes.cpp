@@ -33,10 +33,14 @@ public:
     void sessionClosed(Session &) override { }
 };
 
+// A loopback connection whose server side is a Session (declared last: it goes first, and
+// takes its socket with it).
 struct Connection {
     QTcpServer listener;
     QTcpSocket client;
     QTcpSocket *serverSide = nullptr;
+    SilentHandler handler;
+    std::unique_ptr<Session> session;
 
     bool open()
     {
@@ -46,7 +50,10 @@ struct Connection {
         if (!client.waitForConnected(5000) || !listener.waitForNewConnection(5000))
             return false;
         serverSide = listener.nextPendingConnection();
-        return serverSide != nullptr;
+        if (!serverSide)
+            return false;
+        session = std::make_unique<Session>(1, serverSide, SessionLimits {}, handler);
+        return true;
     }
 };
 
@@ -66,9 +73,7 @@ private slots:
     {
         Connection connection;
         QVERIFY(connection.open());
-        SilentHandler handler;
-        Session session(1, connection.serverSide, SessionLimits {}, handler);
-        session.send(protocol::Ack {7, 100, false});
+        connection.session->send(protocol::Ack {7, 100, false});
         // Through Qt's buffer the frame would wait there until the event loop ran again.
         QCOMPARE(connection.serverSide->bytesToWrite(), qint64(0));
         const std::string expected = ackFrame(7);
@@ -80,19 +85,17 @@ private slots:
     {
         Connection connection;
         QVERIFY(connection.open());
-        SilentHandler handler;
-        Session session(1, connection.serverSide, SessionLimits {}, handler);
-        session.holdAnswers();
-        session.holdAnswers(); // nested: the outer release sends
+        connection.session->holdAnswers();
+        connection.session->holdAnswers(); // nested: the outer release sends
         std::string expected;
         for (std::uint64_t sequence = 1; sequence <= 3; ++sequence) {
-            session.send(protocol::Ack {sequence, 100, false});
+            connection.session->send(protocol::Ack {sequence, 100, false});
             expected += ackFrame(sequence);
         }
-        session.releaseAnswers();
+        connection.session->releaseAnswers();
         QTest::qWait(50);
         QCOMPARE(connection.client.bytesAvailable(), qint64(0)); // not written at all yet
-        session.releaseAnswers();
+        connection.session->releaseAnswers();
         QTRY_COMPARE(connection.client.bytesAvailable(), qint64(expected.size()));
         QCOMPARE(connection.client.readAll().toStdString(), expected);
     }
@@ -101,12 +104,10 @@ private slots:
     {
         Connection connection;
         QVERIFY(connection.open());
-        SilentHandler handler;
-        Session session(1, connection.serverSide, SessionLimits {}, handler);
-        session.holdAnswers();
-        session.send(protocol::Ack {1, 100, false});
-        session.fail(protocol::ErrorCode::ShuttingDown, QStringLiteral("stopping"));
-        session.releaseAnswers(); // after the error: nothing more to send
+        connection.session->holdAnswers();
+        connection.session->send(protocol::Ack {1, 100, false});
+        connection.session->fail(protocol::ErrorCode::ShuttingDown, QStringLiteral("stopping"));
+        connection.session->releaseAnswers(); // after the error: nothing more to send
         const std::string expected = ackFrame(1)
             + protocol::encodeFrame(
                 protocol::ErrorMessage {protocol::ErrorCode::ShuttingDown, "stopping"});
@@ -125,14 +126,12 @@ private slots:
         QCOMPARE(::setsockopt(serverFd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
         QCOMPARE(::setsockopt(clientFd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
         connection.client.setReadBufferSize(1); // Qt on the peer's side must not drain it either
-        SilentHandler handler;
-        Session session(1, connection.serverSide, SessionLimits {}, handler);
 
         std::string expected;
         constexpr std::uint64_t kFrames = 20000;
         bool queued = false;
         for (std::uint64_t sequence = 1; sequence <= kFrames; ++sequence) {
-            session.send(protocol::Ack {sequence, 100, false});
+            connection.session->send(protocol::Ack {sequence, 100, false});
             expected += ackFrame(sequence);
             queued = queued || connection.serverSide->bytesToWrite() > 0;
         }
