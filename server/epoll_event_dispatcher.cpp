@@ -99,16 +99,48 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
     updateEpoll(fd, descriptor);
 }
 
+void EpollEventDispatcher::holdReads(QAbstractSocket *socket, bool held)
+{
+    const qintptr descriptorNumber = socket ? socket->socketDescriptor() : -1;
+    if (descriptorNumber < 0)
+        return; // closed: nothing to hold, and a hold it had no longer applies
+    const auto fd = static_cast<int>(descriptorNumber);
+    if (static_cast<std::size_t>(fd) >= m_descriptors.size())
+        m_descriptors.resize(static_cast<std::size_t>(fd) + 64);
+    Descriptor &descriptor = m_descriptors[static_cast<std::size_t>(fd)];
+    const bool wasHeld = descriptor.readsHeld(fd);
+    descriptor.readsHeldBy = held ? socket : nullptr;
+    if (wasHeld != held)
+        updateEpoll(fd, descriptor);
+}
+
+bool EpollEventDispatcher::readsHeld(const QAbstractSocket *socket) const
+{
+    const qintptr fd = socket ? socket->socketDescriptor() : -1;
+    if (fd < 0 || static_cast<std::size_t>(fd) >= m_descriptors.size())
+        return false;
+    const Descriptor &descriptor = m_descriptors[static_cast<std::size_t>(fd)];
+    return descriptor.readsHeldBy == socket && descriptor.readsHeld(static_cast<int>(fd));
+}
+
+EpollEventDispatcher *EpollEventDispatcher::ofCurrentThread()
+{
+    return qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
+}
+
 void EpollEventDispatcher::updateEpoll(int fd, Descriptor &descriptor)
 {
     quint32 events = 0;
-    if (descriptor.notifiers[QSocketNotifier::Read])
+    if (descriptor.notifiers[QSocketNotifier::Read] && !descriptor.readsHeld(fd))
         events |= EPOLLIN | EPOLLRDHUP;
     if (descriptor.notifiers[QSocketNotifier::Write] && !descriptor.writeDeferred)
         events |= EPOLLOUT;
     if (descriptor.notifiers[QSocketNotifier::Exception])
         events |= EPOLLPRI;
-    if (events == 0) {
+    // A held reader stays in the set with no events asked for: epoll still reports errors and
+    // hang-ups, so an agency that resets its connection while it waits does not keep its place.
+    const bool heldReader = descriptor.notifiers[QSocketNotifier::Read] && descriptor.readsHeld(fd);
+    if (events == 0 && !heldReader) {
         if (descriptor.inEpoll) {
             // The fd may be closed already (then the kernel dropped it itself): ignore errors.
             ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);

@@ -12,8 +12,10 @@
 #pragma once
 
 #include <QAbstractEventDispatcher>
+#include <QAbstractSocket>
 #include <QAtomicInt>
 #include <QMultiHash>
+#include <QPointer>
 
 #include <sys/epoll.h>
 
@@ -51,6 +53,19 @@ public:
     // Sockets with at least one enabled notifier (for tests and diagnostics).
     int watchedDescriptors() const { return m_watched; }
 
+    // Back-pressure below Qt: while a socket's reads are held, epoll stops watching it for
+    // input, so its read notifier is not activated, Qt reads nothing (and allocates no read
+    // buffer for it) and the peer's bytes wait in the kernel, which pushes back over TCP.
+    // Errors and hang-ups still wake the reader. Qt is not told: once the hold ends, a socket
+    // with bytes waiting is activated as usual (epoll is level-triggered). The hold belongs to
+    // the socket, not to its descriptor: once Qt has closed the socket (socketDescriptor() is
+    // then -1), another socket given the same number is not held.
+    void holdReads(QAbstractSocket *socket, bool held);
+    bool readsHeld(const QAbstractSocket *socket) const;
+
+    // The running thread's dispatcher if it is one of these, else nullptr.
+    static EpollEventDispatcher *ofCurrentThread();
+
 private:
     struct Descriptor {
         QSocketNotifier *notifiers[3] = {nullptr, nullptr, nullptr}; // Read, Write, Exception
@@ -59,6 +74,11 @@ private:
         // The write notifier is activated once without asking the kernel first (see
         // activateOptimisticWrites); only if it stays enabled does epoll watch for EPOLLOUT.
         bool writeDeferred = false;
+        QPointer<QAbstractSocket> readsHeldBy; // see holdReads()
+        bool readsHeld(int fd) const
+        {
+            return readsHeldBy && readsHeldBy->socketDescriptor() == fd;
+        }
     };
     struct Timer {
         QObject *object = nullptr;

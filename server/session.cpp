@@ -1,11 +1,14 @@
 #include "server/session.h"
 
 #include "common/log.h"
+#include "server/epoll_event_dispatcher.h"
 
 #include <QDeadlineTimer>
 #include <QSslSocket>
 #include <QTcpSocket>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -40,6 +43,7 @@ Session::Session(quint64 id, QTcpSocket *socket, const SessionLimits &limits,
     m_socket->setReadBufferSize(m_limits.controlReadBufferSize);
     // Acknowledgements are small and the agency's window waits for them: no Nagle delay.
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    m_dispatcher = EpollEventDispatcher::ofCurrentThread();
     m_deadlineTimer.setSingleShot(true);
     connect(&m_deadlineTimer, &QTimer::timeout, this, &Session::onDeadlineTimer);
     // Started here, not in start(): a TLS handshake that never ends must not hold the slot.
@@ -169,6 +173,7 @@ bool Session::haveUploadSlot()
     const qint64 wanted = uploadBytesWanted();
     if (!m_handler.acquireUploadSlot(*this, wanted)) {
         m_waitingForUploadSlot = true;
+        holdSocketReads();
         return false;
     }
     takeUploadSlot(wanted);
@@ -226,9 +231,45 @@ void Session::refuseDone()
                        "resume from WELCOME, then send DONE"));
 }
 
+void Session::holdSocketReads()
+{
+    if (!m_dispatcher || !m_socket || m_socketReadsHeld)
+        return;
+    m_dispatcher->holdReads(m_socket, true);
+    m_socketReadsHeld = true;
+    // Qt read at most the control buffer while this session had no slot: taking it all (the
+    // chunk itself, then copied) lets Qt free the chunk, of 16 KiB whatever it holds. With
+    // thousands of agencies queued for a slot, those chunks were most of the server's memory.
+    // The splitter then holds at most two control buffers' worth.
+    const qint64 buffered = m_socket->bytesAvailable();
+    if (buffered > 0 && buffered <= m_limits.controlReadBufferSize) {
+        const QByteArray chunk = m_socket->read(buffered);
+        m_splitter.feed(chunk.constData(), static_cast<std::size_t>(chunk.size()));
+    }
+}
+
+bool Session::connectionWasReset() const
+{
+    // TCP_INFO, not SO_ERROR: reading the pending error would clear it before Qt sees it.
+    tcp_info info {};
+    socklen_t length = sizeof info;
+    const auto fd = static_cast<int>(m_socket->socketDescriptor());
+    return fd >= 0 && ::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) == 0
+        && info.tcpi_state == TCP_CLOSE;
+}
+
+void Session::releaseSocketReads()
+{
+    if (!std::exchange(m_socketReadsHeld, false))
+        return;
+    if (m_dispatcher && m_socket)
+        m_dispatcher->holdReads(m_socket, false);
+}
+
 void Session::uploadSlotGranted(qint64 bytes)
 {
     m_waitingForUploadSlot = false;
+    releaseSocketReads();
     takeUploadSlot(bytes);
     if (m_closing || m_stopped || !m_socket) {
         yieldUploadSlot();
@@ -274,6 +315,14 @@ void Session::abort()
 
 void Session::onReadyRead()
 {
+    if (m_socketReadsHeld) {
+        // Held reads are woken only by an error or a hang-up. An agency that reset its
+        // connection while it waited for a slot leaves the queue now, not when its turn comes:
+        // its unacknowledged batches are its to send again.
+        if (m_socket && connectionWasReset())
+            m_socket->abort();
+        return;
+    }
     if (m_taskInFlight || m_closing || m_stopped || m_waitingForUploadSlot)
         return;
     readAvailable();

@@ -20,6 +20,7 @@ class QTcpSocket;
 
 namespace lottery::server {
 
+class EpollEventDispatcher;
 class Session;
 
 class SessionHandler
@@ -132,6 +133,9 @@ public:
     qint64 uploadBytesWanted() const;
     qint64 uploadReservation() const { return m_uploadReservation; }
     bool isWaitingForUploadSlot() const { return m_waitingForUploadSlot; }
+    // While it waits for a slot under the server's own dispatcher, Qt reads nothing from its
+    // socket (EpollEventDispatcher::holdReads): no read buffer is allocated for it.
+    bool areSocketReadsHeld() const { return m_socketReadsHeld; }
 
     // A GET_WINNERS is parked until the draw: the idle timeout does not apply meanwhile.
     void setWaitingForDraw(bool waiting);
@@ -155,6 +159,12 @@ private:
     // Gives the slot back (the task finished and others wait, or the uploads are over).
     void yieldUploadSlot();
     void takeUploadSlot(qint64 bytes);
+    // Waiting for a slot: Qt stops reading the socket and what it had read (its control
+    // buffer's worth at most) moves to the splitter, so that Qt frees its read chunk.
+    void holdSocketReads();
+    void releaseSocketReads();
+    // The peer reset the connection (the kernel closed it; Qt may not have read that far yet).
+    bool connectionWasReset() const;
     qint64 maxUploadReservation() const;
     // Between tasks: a slot taken when little had arrived grows to what waits now.
     void growUploadSlot();
@@ -194,6 +204,8 @@ private:
     bool m_hasUploadSlot = false;
     qint64 m_uploadReservation = 0; // the slot's read buffer, while held
     bool m_waitingForUploadSlot = false;
+    EpollEventDispatcher *m_dispatcher = nullptr; // the main thread's, if it is the server's own
+    bool m_socketReadsHeld = false;
     bool m_waitingForDraw = false;
     bool m_stopped = false;
     bool m_closing = false;

@@ -30,3 +30,4 @@ lottery_add_test(tst_store_contract LIBS lottery::server lottery_postgres_test_s
 lottery_add_test(tst_upload_slots LIBS lottery::server LABELS server unit)
 # Session::send straight into the kernel, and through Qt's buffer once the kernel's is full.
 lottery_add_test(tst_session_writes LIBS lottery::server LABELS server unit)
+lottery_add_test(tst_session_reads LIBS lottery::server LABELS server unit)

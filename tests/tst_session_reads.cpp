@@ -1,0 +1,241 @@
+// A session waiting for an upload slot, under the server's own event dispatcher, over a real
+// loopback connection: Qt reads nothing from its socket (no read buffer is kept for it), the
+// agency's bytes wait in the kernel and all arrive, in order, once the slot is granted; a reset
+// still reaches the held session; a hold belongs to its socket, not to the descriptor's number.
+#include "server/epoll_event_dispatcher.h"
+#include "server/session.h"
+
+#include "lottery/protocol/codec.h"
+
+#include <QCoreApplication>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace lottery;
+using lottery::server::EpollEventDispatcher;
+using lottery::server::Session;
+using lottery::server::SessionHandler;
+using lottery::server::SessionLimits;
+
+namespace {
+
+constexpr int kBatches = 20;
+constexpr int kBetsPerBatch = 40; // ~2 KiB per frame, ~40 KiB in all: well above 512 bytes
+
+// Accepts every HELLO, refuses upload slots until the test grants one, finishes each task on
+// the next loop iteration (as the server does, after a worker).
+class SlotKeeper : public SessionHandler
+{
+public:
+    void helloReceived(Session &session, const protocol::Hello &hello) override
+    {
+        session.setAgency(hello.agency);
+    }
+    void batchesReceived(Session &session, server::ReceivedBatches batches) override
+    {
+        for (const std::string_view body : batches.views())
+            bodies.emplace_back(body);
+        QMetaObject::invokeMethod(
+            &session, [&session] { session.taskFinished(); }, Qt::QueuedConnection);
+    }
+    void doneReceived(Session &) override { }
+    void winnersRequested(Session &) override { }
+    void sessionClosed(Session &) override { ++closed; }
+    bool acquireUploadSlot(Session &, qint64) override
+    {
+        ++slotRequests;
+        return false;
+    }
+
+    std::vector<std::string> bodies;
+    int slotRequests = 0;
+    int closed = 0;
+};
+
+struct Connection {
+    QTcpServer listener;
+    QTcpSocket client;
+    QTcpSocket *serverSide = nullptr;
+    SlotKeeper handler;
+    std::unique_ptr<Session> session;
+
+    bool open()
+    {
+        if (!listener.listen(QHostAddress::LocalHost, 0))
+            return false;
+        client.connectToHost(QHostAddress::LocalHost, listener.serverPort());
+        if (!client.waitForConnected(5000) || !listener.waitForNewConnection(5000))
+            return false;
+        serverSide = listener.nextPendingConnection();
+        if (!serverSide)
+            return false;
+        session = std::make_unique<Session>(1, serverSide, SessionLimits {}, handler);
+        session->start();
+        return true;
+    }
+
+    void send(const std::string &bytes)
+    {
+        client.write(bytes.data(), static_cast<qint64>(bytes.size()));
+        client.flush();
+    }
+};
+
+protocol::Batch makeBatch(std::uint64_t sequence)
+{
+    protocol::Batch batch;
+    batch.sequence = sequence;
+    for (int i = 0; i < kBetsPerBatch; ++i) {
+        batch.bets.push_back({"Santiago Lionel", "Lorca", std::to_string(30000000 + i),
+            "1999-03-17", static_cast<std::uint16_t>(i)});
+    }
+    return batch;
+}
+
+int bytesInKernel(const QTcpSocket *socket)
+{
+    int waiting = -1;
+    if (::ioctl(static_cast<int>(socket->socketDescriptor()), FIONREAD, &waiting) != 0)
+        return -1;
+    return waiting;
+}
+
+} // namespace
+
+class TestSessionReads : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY2(EpollEventDispatcher::ofCurrentThread() != nullptr,
+            "this suite runs under the server's own dispatcher");
+    }
+
+    void aWaitingSessionLeavesTheBytesInTheKernel()
+    {
+        Connection connection;
+        QVERIFY(connection.open());
+        std::string sent = protocol::encodeFrame(protocol::Hello {1, 7, {}});
+        std::vector<std::string> expected;
+        for (int sequence = 1; sequence <= kBatches; ++sequence) {
+            const std::string frame = protocol::encodeFrame(makeBatch(sequence));
+            expected.push_back(frame.substr(protocol::kFrameHeaderSize));
+            sent += frame;
+        }
+        connection.send(sent);
+        QTRY_COMPARE(connection.handler.slotRequests, 1);
+        QVERIFY(connection.session->isWaitingForUploadSlot());
+        QVERIFY(connection.session->areSocketReadsHeld());
+        // Let the loop run: a read notifier that fired would show up as bytes in Qt's buffer.
+        QTest::qWait(100);
+        // Without the hold, Qt keeps its control buffer's worth (512 bytes, in a 16 KiB chunk).
+        QCOMPARE(connection.serverSide->bytesAvailable(), qint64(0));
+        QVERIFY2(bytesInKernel(connection.serverSide) >= int(sent.size()) - 1024,
+            qPrintable(QStringLiteral("%1 of %2 bytes in the kernel")
+                           .arg(bytesInKernel(connection.serverSide))
+                           .arg(sent.size())));
+        QVERIFY(connection.handler.bodies.empty());
+
+        connection.session->uploadSlotGranted(1 << 20);
+        QVERIFY(!connection.session->areSocketReadsHeld());
+        QTRY_COMPARE(connection.handler.bodies.size(), expected.size());
+        for (std::size_t i = 0; i < expected.size(); ++i)
+            QVERIFY2(connection.handler.bodies[i] == expected[i], qPrintable(QString::number(i)));
+        QCOMPARE(connection.handler.closed, 0);
+    }
+
+    void aResetReachesAHeldSession()
+    {
+        Connection connection;
+        QVERIFY(connection.open());
+        connection.send(protocol::encodeFrame(protocol::Hello {1, 7, {}})
+            + protocol::encodeFrame(makeBatch(1)));
+        QTRY_VERIFY(connection.session->areSocketReadsHeld());
+        // An abortive close: the agency's host answers with RST.
+        const linger abortive {1, 0};
+        QCOMPARE(::setsockopt(static_cast<int>(connection.client.socketDescriptor()), SOL_SOCKET,
+                     SO_LINGER, &abortive, sizeof abortive),
+            0);
+        connection.client.abort();
+        QTRY_COMPARE(connection.handler.closed, 1);
+    }
+
+    void aHoldBelongsToItsSocketNotToTheNumber()
+    {
+        EpollEventDispatcher *dispatcher = EpollEventDispatcher::ofCurrentThread();
+        QTcpServer listener;
+        QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
+        QTcpSocket firstClient;
+        firstClient.connectToHost(QHostAddress::LocalHost, listener.serverPort());
+        QVERIFY(firstClient.waitForConnected(5000) && listener.waitForNewConnection(5000));
+        QTcpSocket *first = listener.nextPendingConnection();
+        QVERIFY(first);
+        const qintptr number = first->socketDescriptor();
+        dispatcher->holdReads(first, true);
+        QVERIFY(dispatcher->readsHeld(first));
+        firstClient.write("held");
+        QTest::qWait(50);
+        QCOMPARE(first->bytesAvailable(), qint64(0));
+
+        // The second client's own descriptor is taken first; then the first connection closes
+        // (Qt closes its descriptor; the object and its hold live on) and the accept that
+        // follows gets the lowest free number, the first one's.
+        QTcpSocket secondClient;
+        secondClient.connectToHost(QHostAddress::LocalHost, listener.serverPort());
+        QVERIFY(secondClient.waitForConnected(5000));
+        first->abort();
+        QVERIFY(!dispatcher->readsHeld(first));
+        QVERIFY(listener.waitForNewConnection(5000));
+        QTcpSocket *second = listener.nextPendingConnection();
+        QVERIFY(second);
+        if (second->socketDescriptor() != number)
+            QSKIP("the kernel gave the second connection another descriptor");
+        QVERIFY(!dispatcher->readsHeld(second));
+        secondClient.write("not held");
+        QTRY_COMPARE(second->bytesAvailable(), qint64(8));
+        QCOMPARE(second->readAll(), QByteArray("not held"));
+        delete first;
+        delete second;
+    }
+
+    void releasingAHoldDeliversWhatWaited()
+    {
+        EpollEventDispatcher *dispatcher = EpollEventDispatcher::ofCurrentThread();
+        QTcpServer listener;
+        QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
+        QTcpSocket client;
+        client.connectToHost(QHostAddress::LocalHost, listener.serverPort());
+        QVERIFY(client.waitForConnected(5000) && listener.waitForNewConnection(5000));
+        std::unique_ptr<QTcpSocket> socket(listener.nextPendingConnection());
+        QVERIFY(socket);
+        dispatcher->holdReads(socket.get(), true);
+        client.write("waited in the kernel");
+        client.flush();
+        QTest::qWait(50);
+        QCOMPARE(socket->bytesAvailable(), qint64(0));
+        dispatcher->holdReads(socket.get(), false);
+        QTRY_COMPARE(socket->bytesAvailable(), qint64(20));
+        QCOMPARE(socket->readAll(), QByteArray("waited in the kernel"));
+    }
+};
+
+// The dispatcher lottery-server installs, installed the same way (before the application).
+int main(int argc, char *argv[])
+{
+    QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
+    QCoreApplication app(argc, argv);
+    TestSessionReads test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
+#include "tst_session_reads.moc"
