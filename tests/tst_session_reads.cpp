@@ -4,12 +4,11 @@
 // still reaches the held session; a hold belongs to its socket, not to the descriptor's number.
 #include "server/epoll_event_dispatcher.h"
 #include "server/session.h"
+#include "support/loopback_pair.h"
 
 #include "lottery/protocol/codec.h"
 
 #include <QCoreApplication>
-#include <QTcpServer>
-#include <QTcpSocket>
 #include <QTest>
 
 #include <sys/ioctl.h>
@@ -60,22 +59,15 @@ public:
     int closed = 0;
 };
 
-struct Connection {
-    QTcpServer listener;
-    QTcpSocket client;
-    QTcpSocket *serverSide = nullptr;
+// A loopback connection whose server side is a started Session (declared last: it goes first,
+// and takes its socket with it).
+struct Connection : test::LoopbackPair {
     SlotKeeper handler;
     std::unique_ptr<Session> session;
 
     bool open()
     {
-        if (!listener.listen(QHostAddress::LocalHost, 0))
-            return false;
-        client.connectToHost(QHostAddress::LocalHost, listener.serverPort());
-        if (!client.waitForConnected(5000) || !listener.waitForNewConnection(5000))
-            return false;
-        serverSide = listener.nextPendingConnection();
-        if (!serverSide)
+        if (!LoopbackPair::open())
             return false;
         session = std::make_unique<Session>(1, serverSide, SessionLimits {}, handler);
         session->start();
@@ -173,54 +165,42 @@ private slots:
     void aHoldBelongsToItsSocketNotToTheNumber()
     {
         EpollEventDispatcher *dispatcher = EpollEventDispatcher::ofCurrentThread();
-        QTcpServer listener;
-        QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
-        QTcpSocket firstClient;
-        firstClient.connectToHost(QHostAddress::LocalHost, listener.serverPort());
-        QVERIFY(firstClient.waitForConnected(5000) && listener.waitForNewConnection(5000));
-        QTcpSocket *first = listener.nextPendingConnection();
-        QVERIFY(first);
+        test::LoopbackPair firstPair;
+        QVERIFY(firstPair.open());
+        std::unique_ptr<QTcpSocket> first(firstPair.serverSide);
         const qintptr number = first->socketDescriptor();
-        dispatcher->holdReads(first, true);
-        QVERIFY(dispatcher->readsHeld(first));
-        firstClient.write("held");
+        dispatcher->holdReads(first.get(), true);
+        QVERIFY(dispatcher->readsHeld(first.get()));
+        firstPair.client.write("held");
         QTest::qWait(50);
         QCOMPARE(first->bytesAvailable(), qint64(0));
 
         // The second client's own descriptor is taken first; then the first connection closes
         // (Qt closes its descriptor; the object and its hold live on) and the accept that
         // follows gets the lowest free number, the first one's.
-        QTcpSocket secondClient;
-        secondClient.connectToHost(QHostAddress::LocalHost, listener.serverPort());
-        QVERIFY(secondClient.waitForConnected(5000));
+        test::LoopbackPair secondPair;
+        QVERIFY(secondPair.connectClient());
         first->abort();
-        QVERIFY(!dispatcher->readsHeld(first));
-        QVERIFY(listener.waitForNewConnection(5000));
-        QTcpSocket *second = listener.nextPendingConnection();
-        QVERIFY(second);
+        QVERIFY(!dispatcher->readsHeld(first.get()));
+        QVERIFY(secondPair.acceptServerSide());
+        std::unique_ptr<QTcpSocket> second(secondPair.serverSide);
         if (second->socketDescriptor() != number)
             QSKIP("the kernel gave the second connection another descriptor");
-        QVERIFY(!dispatcher->readsHeld(second));
-        secondClient.write("not held");
+        QVERIFY(!dispatcher->readsHeld(second.get()));
+        secondPair.client.write("not held");
         QTRY_COMPARE(second->bytesAvailable(), qint64(8));
         QCOMPARE(second->readAll(), QByteArray("not held"));
-        delete first;
-        delete second;
     }
 
     void releasingAHoldDeliversWhatWaited()
     {
         EpollEventDispatcher *dispatcher = EpollEventDispatcher::ofCurrentThread();
-        QTcpServer listener;
-        QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
-        QTcpSocket client;
-        client.connectToHost(QHostAddress::LocalHost, listener.serverPort());
-        QVERIFY(client.waitForConnected(5000) && listener.waitForNewConnection(5000));
-        std::unique_ptr<QTcpSocket> socket(listener.nextPendingConnection());
-        QVERIFY(socket);
+        test::LoopbackPair pair;
+        QVERIFY(pair.open());
+        std::unique_ptr<QTcpSocket> socket(pair.serverSide);
         dispatcher->holdReads(socket.get(), true);
-        client.write("waited in the kernel");
-        client.flush();
+        pair.client.write("waited in the kernel");
+        pair.client.flush();
         QTest::qWait(50);
         QCOMPARE(socket->bytesAvailable(), qint64(0));
         dispatcher->holdReads(socket.get(), false);

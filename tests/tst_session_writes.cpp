@@ -2,12 +2,11 @@
 // Qt's write buffer is empty (no 32 KiB chunk kept per socket); held answers leave together, and
 // before an ERROR; when the kernel's buffer is full the rest queues in Qt's buffer, in order.
 #include "server/session.h"
+#include "support/loopback_pair.h"
 
 #include "lottery/protocol/codec.h"
 
 #include <QElapsedTimer>
-#include <QTcpServer>
-#include <QTcpSocket>
 #include <QTest>
 
 #include <sys/socket.h>
@@ -35,22 +34,13 @@ public:
 
 // A loopback connection whose server side is a Session (declared last: it goes first, and
 // takes its socket with it).
-struct Connection {
-    QTcpServer listener;
-    QTcpSocket client;
-    QTcpSocket *serverSide = nullptr;
+struct Connection : test::LoopbackPair {
     SilentHandler handler;
     std::unique_ptr<Session> session;
 
     bool open()
     {
-        if (!listener.listen(QHostAddress::LocalHost, 0))
-            return false;
-        client.connectToHost(QHostAddress::LocalHost, listener.serverPort());
-        if (!client.waitForConnected(5000) || !listener.waitForNewConnection(5000))
-            return false;
-        serverSide = listener.nextPendingConnection();
-        if (!serverSide)
+        if (!LoopbackPair::open())
             return false;
         session = std::make_unique<Session>(1, serverSide, SessionLimits {}, handler);
         return true;
