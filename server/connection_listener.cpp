@@ -22,15 +22,13 @@ constexpr int kBusyCloseMs = 2000;
 // Descriptors kept free for the storage files, the draw and Qt's own needs.
 constexpr qintptr kDescriptorReserve = 16;
 
-// Qt 6.4 does not report an accept() that fails with EMFILE (no acceptError: it retries at
-// once, spinning the event loop). The kernel hands out the lowest free descriptor, so a new
-// socket numbered near the limit means nearly every descriptor is in use: stop accepting first.
-bool nearDescriptorLimit(qintptr descriptor)
+// RLIMIT_NOFILE's soft limit, 0 when there is none.
+qintptr readDescriptorLimit()
 {
     rlimit limit {};
     if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
-        return false;
-    return descriptor + kDescriptorReserve >= static_cast<qintptr>(limit.rlim_cur);
+        return 0;
+    return static_cast<qintptr>(limit.rlim_cur);
 }
 
 } // namespace
@@ -86,6 +84,21 @@ void ConnectionListener::acceptPending()
             return;
         }
     }
+}
+
+// Qt 6.4 does not report an accept() that fails with EMFILE (no acceptError: it retries at
+// once, spinning the event loop). The kernel hands out the lowest free descriptor, so a new
+// socket numbered near the limit means nearly every descriptor is in use: stop accepting first.
+// The limit is read again only when a descriptor comes near the last value read, so that an
+// accept costs no getrlimit() while a limit raised meanwhile (prlimit) is still seen.
+bool ConnectionListener::nearDescriptorLimit(qintptr descriptor)
+{
+    const auto near = [descriptor](qintptr limit) {
+        return limit > 0 && descriptor + kDescriptorReserve >= limit;
+    };
+    if (m_descriptorLimit < 0 || near(m_descriptorLimit))
+        m_descriptorLimit = readDescriptorLimit();
+    return near(m_descriptorLimit);
 }
 
 void ConnectionListener::refuseBusy(QTcpSocket *socket)

@@ -54,11 +54,13 @@ private:
     void refuseBusy(QTcpSocket *socket);
     void onAcceptError(QAbstractSocket::SocketError error);
     void pauseForDescriptors();
+    bool nearDescriptorLimit(qintptr descriptor);
 
     QSslConfiguration m_configuration;
     bool m_tls = false;
     bool m_stopped = false;
     int m_maxConnections = 1024;
+    qintptr m_descriptorLimit = -1; // RLIMIT_NOFILE as last read (0: none), -1: not read yet
     std::function<qsizetype()> m_liveConnections;
     QTimer m_resumeTimer;
 };
