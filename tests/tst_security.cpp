@@ -179,6 +179,7 @@ private slots:
     void storeVerifiesTokens();
     void opensslHashesMatchTheServers();
 
+    void rightTokenEndToEnd_data();
     void rightTokenEndToEnd();
     void refusedHello_data();
     void refusedHello();
@@ -344,10 +345,37 @@ void TestSecurity::opensslHashesMatchTheServers()
     QVERIFY(!QFile::exists(dir.filePath("s/ca.key"))); // the CA key is not kept
 }
 
+void TestSecurity::rightTokenEndToEnd_data()
+{
+    QTest::addColumn<bool>("oneUploadSlot");
+    QTest::newRow("slots free") << false;
+    // One upload slot, and every fdatasync stalled 0.5 s (strace): while the first agency's
+    // task waits for its sync, the other waits for the slot with its TLS socket's reads held in
+    // the dispatcher (docs/DESIGN.md), then gets its turn.
+    QTest::newRow("one upload slot") << true;
+}
+
 void TestSecurity::rightTokenEndToEnd()
 {
     REQUIRE_OPENSSL();
-    QVERIFY(startSecureServer());
+    QFETCH(bool, oneUploadSlot);
+    QStringList extra;
+    if (oneUploadSlot) {
+        const QString strace = QStandardPaths::findExecutable(QStringLiteral("strace"));
+        if (strace.isEmpty())
+            QSKIP("strace is not installed");
+        m_server->setWrapper({strace, QStringLiteral("-f"), QStringLiteral("-qq"),
+            QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-e"),
+            QStringLiteral("inject=fdatasync:delay_enter=500000")});
+        const QString config = m_dir->filePath(QStringLiteral("one-slot.ini"));
+        QFile file(config);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        // DEBUG: the server logs each wait for a slot.
+        file.write("[DEFAULT]\nSERVER_UPLOAD_SLOTS = 1\nLOGGING_LEVEL = DEBUG\n");
+        file.close();
+        extra << QStringLiteral("--config") << config;
+    }
+    QVERIFY(startSecureServer(extra));
     QVERIFY(m_server->output().contains("tls: on | auth: on"));
     std::vector<std::unique_ptr<AgencyProcess>> agencies;
     for (int agency = 1; agency <= kAgencies; ++agency) {
@@ -369,6 +397,10 @@ void TestSecurity::rightTokenEndToEnd()
         QVERIFY(!process.output().contains(token(agency))); // the secret is never logged
     }
     QCOMPARE(m_server->countLines("action: autenticacion | result: success"), kAgencies);
+    QCOMPARE(m_server->countLines("action: sorteo | result: success"), 1);
+    if (oneUploadSlot) // an agency did wait for the slot (a DEBUG line per wait)
+        QVERIFY2(m_server->countLines("action: upload_slot | result: in_progress") >= 1,
+            m_server->output().right(3000).constData());
     QVERIFY(!m_server->output().contains(token(1)));
     QVERIFY(m_server->terminate());
 }
