@@ -37,10 +37,7 @@ public:
 
     LogLine &field(QStringView key, QStringView value);
     LogLine &field(QStringView key, const QString &value) { return field(key, QStringView(value)); }
-    LogLine &field(QStringView key, const char *value)
-    {
-        return field(key, QString::fromUtf8(value));
-    }
+    LogLine &field(QStringView key, const char *value); // UTF-8
     LogLine &field(QStringView key, long long value);
     LogLine &field(QStringView key, unsigned long long value);
     LogLine &field(QStringView key, int value) { return field(key, static_cast<long long>(value)); }

@@ -84,10 +84,13 @@ private slots:
         const QByteArray out = captureStdout([] {
             LogLine(LogLevel::Error, u"sesion", LogResult::Fail)
                 .field(u"error", QStringLiteral("a|b\nc\rd"))
-                .field(u"k|ey", u"v");
+                .field(u"k|ey", u"v")
+                .field(u"code", "x|y\r\nz") // a C string: UTF-8, the same rules
+                .field(u"none", static_cast<const char *>(nullptr));
         });
         QCOMPARE(withoutTimestamp(out),
-            QByteArray("ERROR action: sesion | result: fail | error: a/b c d | k/ey: v\n"));
+            QByteArray("ERROR action: sesion | result: fail | error: a/b c d | k/ey: v | code: "
+                       "x/y  z | none: \n"));
     }
 
     void nonAsciiIsUtf8AndSanitizedToo()
