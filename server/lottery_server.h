@@ -31,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace lottery::server {
 
@@ -110,6 +111,9 @@ private:
     void finishDraw(const DrawResult &result, qint64 elapsedMs);
     void sendWinners(Session &session);
     Session *findSession(quint64 id) const;
+    // A closed session leaves m_sessions and is deleted from the event loop.
+    void retireSession(Session *session);
+    void deleteRetiredSessions();
 
     void finishDraining();
     void finishClosingSockets();
@@ -133,7 +137,8 @@ private:
     StoreJobQueue m_storeJobs {m_workers};
     std::unique_ptr<DrawNotifier> m_drawNotifier; // PostgreSQL store only
     bool m_storeFailed = false;
-    QHash<quint64, Session *> m_sessions;
+    QHash<quint64, Session *> m_sessions; // owned
+    std::vector<Session *> m_retiredSessions; // closed, owned until deleteRetiredSessions()
     QHash<quint32, quint64> m_sessionByAgency; // live session of each agency
     // HELLOs (by agency: only the newest session) waiting, without a thread, for writes of a
     // previous session of the same agency to settle.
