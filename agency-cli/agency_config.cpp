@@ -30,6 +30,7 @@ const QString kReconnectTimeout = QStringLiteral("reconnect.timeout");
 const QString kToken = QStringLiteral("token");
 const QString kTokenFile = QStringLiteral("tokenFile");
 const QString kCa = QStringLiteral("ca");
+const QString kReceiptFile = QStringLiteral("receipt.file");
 
 struct EnvironmentName {
     const char *variable;
@@ -46,6 +47,7 @@ const EnvironmentName kEnvironment[] = {
     {"CLI_TOKEN_FILE", kTokenFile},
     {"CLI_CA", kCa},
     {"CLI_RECONNECT_TIMEOUT", kReconnectTimeout},
+    {"CLI_RECEIPT_FILE", kReceiptFile},
 };
 
 bool parseInteger(const QString &text, qint64 min, qint64 max, qint64 &value)
@@ -144,6 +146,10 @@ bool AgencyConfigLoader::apply(
             return bad(text(QT_TR_NOOP("a file path")));
         m_config.dataFile = value;
         m_dataFileSet = true;
+    } else if (key == kReceiptFile) {
+        if (value.trimmed().isEmpty())
+            return bad(text(QT_TR_NOOP("a file path")));
+        m_config.receiptFile = value;
     } else if (key == kWindow) {
         if (!parseInteger(value, 1, 1024, number))
             return bad(text(QT_TR_NOOP("a window from 1 to 1024 batches")));
@@ -258,6 +264,10 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
         tr("The agency's token (config token, CLI_TOKEN). Visible to other local "
            "users in `ps`: prefer --token-file."),
         tr("secret"));
+    const QCommandLineOption receipt(QStringLiteral("receipt"),
+        tr("Write the server's receipt for this agency's stored bets to this file "
+           "(config receipt.file, CLI_RECEIPT_FILE)."),
+        tr("file"));
     const QCommandLineOption noProgress(QStringLiteral("no-progress"),
         tr("Log lines only, also on a terminal (without it, a terminal on stderr shows a "
            "progress bar)."));
@@ -266,7 +276,7 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
            "are always the same."),
         QStringLiteral("es|en"));
     parser.addOptions({help, config, agency, server, file, batchMax, logLevel, connectTimeout,
-        reconnectTimeout, window, ca, tokenFile, token, noProgress, lang});
+        reconnectTimeout, window, ca, tokenFile, token, receipt, noProgress, lang});
     m_helpText = parser.helpText();
     if (!parser.parse(arguments)) {
         fail(plain(parser.errorText()));
@@ -317,6 +327,7 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
         {ca, kCa},
         {tokenFile, kTokenFile},
         {token, kToken},
+        {receipt, kReceiptFile},
     };
     for (const auto &[option, key] : flags) {
         if (!parser.isSet(option))

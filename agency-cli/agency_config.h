@@ -21,6 +21,7 @@ struct AgencyCliConfig {
     LogLevel logLevel = LogLevel::Info;
     int batchMaxBets = 100;
     QString dataFile; // default: .data/agency-{ID}.csv
+    QString receiptFile; // where the receipt goes at the end (protocol version 2); empty: none
     int window = 128;
     int connectTimeoutSeconds = 30;
     // After a lost connection or a server restart, keep reconnecting this long (0: never).

@@ -11,6 +11,7 @@
 #include "terminal_progress.h"
 #include "upload_summary.h"
 
+#include "common/bet_digest.h"
 #include "common/log.h"
 #include "common/translations.h"
 #include "common/unix_signal_watcher.h"
@@ -28,6 +29,41 @@
 
 using namespace lottery;
 using namespace lottery::agency;
+
+namespace {
+
+// The last receipt (protocol version 2): logged, written to `path` when one is given, and shown
+// to a person. False when the file could not be written.
+bool reportReceipt(const AgencySession &session, const QString &path, bool person)
+{
+    const AgencyReceipt &receipt = session.receipt();
+    if (!receipt.isValid())
+        return true; // version 1: the session logger said so at WELCOME
+    LOTTERY_LOG_SUCCESS("recibo")
+        .field(u"agency", receipt.agency)
+        .field(u"sequence", receipt.sequence)
+        .field(u"apuestas", receipt.storedBets)
+        .field(u"sha256", digestHex(receipt.digest));
+    if (person) {
+        const QString line = QCoreApplication::translate("AgencyCli",
+            "Receipt: %n bet(s) of agency %1 stored, SHA-256 %2\n", nullptr,
+            int(qMin<quint64>(receipt.storedBets, 0x7fffffff)))
+                                 .arg(receipt.agency)
+                                 .arg(digestHex(receipt.digest));
+        std::fputs(line.toUtf8().constData(), stderr);
+    }
+    if (path.isEmpty())
+        return true;
+    QString error;
+    if (!receipt.writeFile(path, &error)) {
+        LOTTERY_LOG_FAIL("recibo").field(u"file", path).field(u"error", error);
+        return false;
+    }
+    LOTTERY_LOG_SUCCESS("recibo_guardado").field(u"file", path);
+    return true;
+}
+
+} // namespace
 
 int main(int argc, char **argv)
 {
@@ -98,8 +134,10 @@ int main(int argc, char **argv)
     QObject::connect(&session, &AgencySession::failed, &app, [] { QCoreApplication::exit(1); });
 
     session.start();
-    const int exitCode = QCoreApplication::exec();
+    int exitCode = QCoreApplication::exec();
     summary.logSummary();
+    if (!reportReceipt(session, config.receiptFile, person) && exitCode == 0)
+        exitCode = 1;
     if (progress)
         progress->finish();
     return exitCode;

@@ -18,6 +18,6 @@ endif()
 # Protocol version 2: receipts, the resume that compares content, version 1 kept as it was.
 lottery_add_test(tst_receipts LIBS lottery_test_support lottery::agency Qt6::Network
     LABELS integration TIMEOUT 300)
-if(TARGET lottery-server)
-    add_dependencies(tst_receipts lottery-server)
+if(TARGET lottery-server AND TARGET agency-cli)
+    add_dependencies(tst_receipts lottery-server agency-cli)
 endif()

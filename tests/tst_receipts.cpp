@@ -3,6 +3,8 @@
 // and agency-gui run) or a raw client where the test must control each frame. Digests are
 // recomputed here with Qt's own SHA-256 over the wire encodings (docs/AUDIT.md), independently
 // of common/bet_digest.
+#include "common/agency_receipt.h"
+#include "common/bet_digest.h"
 #include "lottery/agency/agency_session.h"
 #include "lottery/protocol/bet_csv.h"
 #include "lottery/protocol/codec.h"
@@ -100,6 +102,7 @@ private slots:
     void resumeWithAnotherFileStopsBeforeSendingAnything();
     void resumeWithTheSameFileIsVerifiedAndFinishes();
     void versionOneAgenciesGetVersionOneFrames();
+    void agencyCliWritesItsReceipt();
 };
 
 void TestReceipts::receiptsMatchTheFileAndSurviveARestart()
@@ -243,6 +246,30 @@ void TestReceipts::versionOneAgenciesGetVersionOneFrames()
     QCOMPARE(session.protocolVersion(), kProtocolVersion1);
     QVERIFY(!session.receipt().isValid());
     QCOMPARE(rowsIn(storage), 200);
+}
+
+void TestReceipts::agencyCliWritesItsReceipt()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath("agency-1.csv");
+    const QString receiptPath = dir.filePath("recibo.txt");
+    QVERIFY(writeFile(file, 500));
+    ServerProcess server;
+    QVERIFY(server.start(1, dir.filePath("bets.csv")));
+    lottery::testing::AgencyProcess agencyCli;
+    agencyCli.start(1, server.address(), file, {QStringLiteral("--receipt"), receiptPath});
+    QVERIFY(agencyCli.waitForFinished(60000));
+    QCOMPARE(agencyCli.exitCode(), 0);
+    QVERIFY(agencyCli.output().contains("action: protocolo | result: success | version: 2"));
+    QString error;
+    const auto receipt = AgencyReceipt::readFile(receiptPath, &error);
+    QVERIFY2(receipt, qPrintable(error));
+    QCOMPARE(receipt->agency, quint32(1));
+    QCOMPARE(receipt->storedBets, quint64(500));
+    QVERIFY(receipt->digest == expectedDigest(500));
+    QVERIFY(agencyCli.output().contains("action: recibo | result: success | agency: 1 | sequence: "
+        + QByteArray::number(receipt->sequence)
+        + " | apuestas: 500 | sha256: " + digestHex(receipt->digest).toLatin1()));
 }
 
 QTEST_GUILESS_MAIN(TestReceipts)

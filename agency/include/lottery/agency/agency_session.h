@@ -153,7 +153,7 @@ signals:
     void welcomed(quint64 lastSequence, quint64 storedBets);
     void protocolAgreed(quint16 version, quint16 offered);
     void storedBetsVerified(quint64 storedBets);
-    void receiptReceived(const lottery::agency::UploadReceipt &receipt);
+    void receiptReceived(const lottery::AgencyReceipt &receipt);
     void invalidRow(qint64 line, const QString &reason);
     void batchSent(quint64 sequence, int count);
     void batchAcknowledged(quint64 sequence, int count, qint64 totalAcknowledged, bool duplicate);

@@ -10,6 +10,7 @@
 // WELCOME's storedBets valid rows).
 #pragma once
 
+#include "common/agency_receipt.h"
 #include "common/bet_digest.h"
 #include "lottery/agency/bet_file_reader.h"
 #include "lottery/agency/upload_error.h"
@@ -40,14 +41,8 @@ struct UploadPumpOptions {
 };
 
 // The agency's proof of what the server stores for it (protocol version 2): the last RECEIPT,
-// checked against the file. docs/AUDIT.md gives its file form.
-struct UploadReceipt {
-    quint32 agency = 0;
-    quint64 sequence = 0; // the batch it acknowledged (0: from WELCOME, nothing sent here)
-    quint64 storedBets = 0;
-    protocol::Digest digest {};
-    bool isValid() const { return storedBets > 0 || sequence > 0; }
-};
+// checked against the file (common/agency_receipt.h; docs/AUDIT.md gives its file form).
+using UploadReceipt = AgencyReceipt;
 
 class UploadPump : public QObject
 {
@@ -118,7 +113,7 @@ signals:
     void protocolAgreed(quint16 version, quint16 offered);
     // Version 2: the server's stored bets were checked against the file's first valid rows.
     void storedBetsVerified(quint64 storedBets);
-    void receiptReceived(const lottery::agency::UploadReceipt &receipt);
+    void receiptReceived(const lottery::AgencyReceipt &receipt);
     void invalidRow(qint64 line, const QString &reason);
     void batchSent(quint64 sequence, int count);
     void batchAcknowledged(quint64 sequence, int count, qint64 totalAcknowledged, bool duplicate);
