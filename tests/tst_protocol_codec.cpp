@@ -102,6 +102,16 @@ const std::vector<Golden> &goldens()
             "00 00 00 34 | 0b | 00 00 00 00 00 00 00 01 | 00 02 | 00 | 00 00 00 00 00 00 00 02"
             "| 78 9a 88 cf 70 ad bb 56 21 96 9f 29 fc 30 2a e3 fa ab 33 62 0f 26 65 9b c4 9d cf e9"
             "  b9 6b c0 53"},
+        {"sealed/operator close, agency 1 of the worked example",
+            Sealed {0x0000019AF3C2E400ULL, CloseReason::Operator, 5, kDigestOfNothing, 2,
+                kDigestOfWorkedExample},
+            "00 00 00 5a | 0c | 00 00 01 9a f3 c2 e4 00 | 03 | 00 00 00 00 00 00 00 05"
+            "| e3 b0 c4 42 98 fc 1c 14 9a fb f4 c8 99 6f b9 24 27 ae 41 e4 64 9b 93 4c a4 95 99 1b"
+            "  78 52 b8 55 | 00 00 00 00 00 00 00 02"
+            "| 78 9a 88 cf 70 ad bb 56 21 96 9f 29 fc 30 2a e3 fa ab 33 62 0f 26 65 9b c4 9d cf e9"
+            "  b9 6b c0 53"},
+        {"reject/sales closed", Reject {7, ErrorCode::SalesClosed, kNoBetIndex, ""},
+            "00 00 00 0f | 05 | 00 00 00 00 00 00 00 07 | 00 12 | ff ff | 00 00"},
         {"reject/invalid bet 1", Reject {2, ErrorCode::InvalidBet, 1, "bad"},
             "00 00 00 12 | 05 | 00 00 00 00 00 00 00 02 | 00 07 | 00 01 | 00 03 62 61 64"},
         {"reject/whole batch, empty reason", Reject {9, ErrorCode::SequenceGap, kNoBetIndex, ""},
@@ -392,13 +402,14 @@ void TestProtocolCodec::decodeErrorWireCodes()
         DecodeError({DecodeErrorKind::InvalidUtf8, 9, ""}).wireCode(), ErrorCode::MalformedFrame);
     QCOMPARE(DecodeError({DecodeErrorKind::Truncated, 7, "agency"}).toString(),
         std::string("truncated field at byte 7: agency"));
-    for (std::uint16_t code = 1; code <= 17; ++code) {
+    for (std::uint16_t code = 1; code <= 18; ++code) {
         QVERIFY(isKnownErrorCode(code));
         QVERIFY(std::string(toString(static_cast<ErrorCode>(code))) != "unknown_error");
     }
     QCOMPARE(std::string(toString(ErrorCode::SequenceConflict)), std::string("sequence_conflict"));
     QVERIFY(!isKnownErrorCode(0));
-    QVERIFY(!isKnownErrorCode(18));
+    QCOMPARE(std::string(toString(ErrorCode::SalesClosed)), std::string("sales_closed"));
+    QVERIFY(!isKnownErrorCode(19));
 }
 
 void TestProtocolCodec::batchFrameEncoderMatchesEncodeFrame_data()

@@ -79,6 +79,7 @@ UploadPump::Status UploadPump::fail(
     m_failure.kind = kind;
     m_failure.message = message;
     m_failure.code = code;
+    m_failure.storedBets = m_firstStoredBets + static_cast<quint64>(m_betsAcknowledged);
     m_awaiting = Awaiting::Nothing;
     return Status::Failed;
 }

@@ -55,6 +55,9 @@ QString UserMessages::forErrorCode(protocol::ErrorCode code)
         return tr("The server holds other bets under this upload's batch numbers, even after "
                   "starting again from what it stored. Check that this is the file that was "
                   "uploaded, then tell the lottery's support.");
+    case ErrorCode::SalesClosed:
+        return tr("Sales closed before this upload finished: the bets the server stored "
+                  "before the close count and are in the draw; the rest were not stored.");
     }
     return tr("The server reported an unknown error (code %1).").arg(static_cast<int>(code));
 }
@@ -80,6 +83,7 @@ QString UserMessages::titleForErrorCode(protocol::ErrorCode code)
     case ErrorCode::Timeout: return tr("The server gave up waiting");
     case ErrorCode::Superseded: return tr("Another upload of this agency took over");
     case ErrorCode::Internal: return tr("Error in the server");
+    case ErrorCode::SalesClosed: return tr("Sales are closed");
     }
     return tr("Error from the server");
 }
@@ -145,6 +149,14 @@ UserMessage UserMessages::forError(const UploadError &error)
             return fromCode(*error.code);
         return {tr("Error from the server"), tr("The server reported an error.")};
     case Kind::BatchRejected:
+        if (error.code == protocol::ErrorCode::SalesClosed) {
+            return {titleForErrorCode(*error.code),
+                tr("Sales closed before this upload finished. %n bet(s) of this agency were "
+                   "stored before the close: those count and are in the draw. The rest of the "
+                   "file was not stored.",
+                    nullptr, int(qMin<quint64>(error.storedBets, 0x7fffffff)))};
+        }
+        Q_FALLTHROUGH();
     case Kind::ResyncLimit:
         if (error.code)
             return fromCode(*error.code);

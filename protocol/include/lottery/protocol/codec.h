@@ -105,6 +105,16 @@ inline void appendBody(std::string &out, const Receipt &m)
     appendDigest(out, m.digest);
 }
 
+inline void appendBody(std::string &out, const Sealed &m)
+{
+    appendU64(out, m.closedAtMs);
+    appendU8(out, static_cast<std::uint8_t>(m.reason));
+    appendU64(out, m.totalBets);
+    appendDigest(out, m.root);
+    appendU64(out, m.agencyBets);
+    appendDigest(out, m.agencyDigest);
+}
+
 inline void appendBody(std::string &out, const Reject &m)
 {
     appendU64(out, m.sequence);
@@ -460,6 +470,23 @@ inline Receipt readReceipt(BodyReader &r)
     return m;
 }
 
+inline Sealed readSealed(BodyReader &r)
+{
+    Sealed m;
+    m.closedAtMs = r.u64("closed at");
+    const std::size_t reasonOffset = r.position();
+    const std::uint8_t reason = r.u8("reason");
+    if (!r.failed() && !isKnownCloseReason(reason))
+        r.failAt(reasonOffset, DecodeErrorKind::InvalidValue,
+            "unknown close reason " + std::to_string(reason));
+    m.reason = static_cast<CloseReason>(reason);
+    m.totalBets = r.u64("total bets");
+    readDigest(r, m.root, "root");
+    m.agencyBets = r.u64("agency bets");
+    readDigest(r, m.agencyDigest, "agency digest");
+    return m;
+}
+
 inline ErrorCode readErrorCode(BodyReader &r)
 {
     const std::size_t offset = r.position();
@@ -540,6 +567,7 @@ inline FrameDecodeResult decodeFrame(const RawFrame &frame)
     case MessageType::Winners: message = detail::readWinners(r); break;
     case MessageType::Error: message = detail::readError(r); break;
     case MessageType::Receipt: message = detail::readReceipt(r); break;
+    case MessageType::Sealed: message = detail::readSealed(r); break;
     }
     detail::failOnTrailingBytes(r, static_cast<MessageType>(frame.type));
     if (r.failed())

@@ -26,6 +26,7 @@ enum class MessageType : std::uint8_t {
     Winners = 0x09, // server -> agency: a chunk of winner documents
     Error = 0x0A, // either way: fatal for the session, the sender closes after it
     Receipt = 0x0B, // server -> agency, version 2: ACK plus the agency's running digest
+    Sealed = 0x0C, // server -> agency, version 2: the close of sales and its seal, before WINNERS
 };
 
 inline const char *toString(MessageType type)
@@ -42,13 +43,14 @@ inline const char *toString(MessageType type)
     case MessageType::Winners: return "WINNERS";
     case MessageType::Error: return "ERROR";
     case MessageType::Receipt: return "RECEIPT";
+    case MessageType::Sealed: return "SEALED";
     }
     return "UNKNOWN";
 }
 
 inline bool isKnownMessageType(std::uint8_t value)
 {
-    return value >= 0x01 && value <= 0x0B;
+    return value >= 0x01 && value <= 0x0C;
 }
 
 // One bet as it travels. Text is UTF-8; birthdate is "YYYY-MM-DD".
@@ -110,7 +112,8 @@ using Digest = std::array<std::uint8_t, kDigestSize>;
 struct Welcome {
     // WELCOME flags (version 2).
     static constexpr std::uint8_t kDoneFlag = 0x01; // DONE is recorded for this agency
-    static constexpr std::uint8_t kKnownFlags = kDoneFlag;
+    static constexpr std::uint8_t kSalesClosedFlag = 0x02; // sales are closed: no BATCH is stored
+    static constexpr std::uint8_t kKnownFlags = kDoneFlag | kSalesClosedFlag;
 
     std::uint16_t version = 0;
     std::uint64_t lastSequence
@@ -159,6 +162,35 @@ struct Receipt {
     }
 };
 
+// Why sales closed (SEALED, the store's close record, the log's `motivo`).
+enum class CloseReason : std::uint8_t {
+    AllAgenciesDone = 1, // the last expected agency's DONE
+    Schedule = 2, // SERVER_SALES_CLOSE
+    Operator = 3, // the operator console / POST /api/sales/close
+};
+
+inline bool isKnownCloseReason(std::uint8_t value)
+{
+    return value >= 1 && value <= 3;
+}
+
+// Version 2: sent once, right before the first WINNERS frame: the close of sales and the seal of
+// the bets the draw ran over (docs/AUDIT.md), and this agency's own head, which its last
+// receipt must equal.
+struct Sealed {
+    std::uint64_t closedAtMs = 0; // milliseconds since 1970-01-01T00:00:00Z
+    CloseReason reason = CloseReason::AllAgenciesDone;
+    std::uint64_t totalBets = 0; // every agency's sealed bets
+    Digest root {}; // the seal
+    std::uint64_t agencyBets = 0; // this agency's sealed bets
+    Digest agencyDigest {}; // their running digest
+    bool operator==(const Sealed &o) const
+    {
+        return closedAtMs == o.closedAtMs && reason == o.reason && totalBets == o.totalBets
+            && root == o.root && agencyBets == o.agencyBets && agencyDigest == o.agencyDigest;
+    }
+};
+
 struct Reject {
     std::uint64_t sequence = 0;
     ErrorCode code = ErrorCode::InvalidBet;
@@ -196,7 +228,7 @@ struct ErrorMessage {
 };
 
 using Message = std::variant<Hello, Welcome, Batch, Ack, Reject, Done, DoneAck, GetWinners, Winners,
-    ErrorMessage, Receipt>;
+    ErrorMessage, Receipt, Sealed>;
 
 inline MessageType typeOf(const Message &message)
 {
@@ -212,6 +244,7 @@ inline MessageType typeOf(const Message &message)
         MessageType::Winners,
         MessageType::Error,
         MessageType::Receipt,
+        MessageType::Sealed,
     };
     return kTypes[message.index()];
 }
