@@ -24,3 +24,12 @@ set_tests_properties(tst_admin_dashboard_browser PROPERTIES SKIP_RETURN_CODE 77 
 if(TARGET lottery-server AND TARGET agency-cli)
     add_dependencies(tst_admin_http lottery-datagen)
 endif()
+
+# The admin port's bounds and its own thread (issue 21): streams refused before any route or
+# token check with memory bounded, slow/silent/non-reading peers cut, the security headers on
+# every answer, and an agency served while the console is stalled (strace) or flooded.
+lottery_add_test(tst_admin_limits LIBS lottery_test_support Qt6::Network LABELS admin integration
+    TIMEOUT 600)
+if(TARGET lottery-server AND TARGET agency-cli)
+    add_dependencies(tst_admin_limits lottery-server agency-cli)
+endif()

@@ -16,13 +16,15 @@ StatusBoard::Reading StatusBoard::read(int maxAgeMs, int waitMs)
     QMutexLocker locker(&m_mutex);
     const auto current
         = [this, maxAgeMs] { return m_takenAt.isValid() && m_takenAt.elapsed() <= maxAgeMs; };
-    if (!current() && !m_closed) {
+    // Fresh: current when asked, or taken since (however long this thread took to notice).
+    const bool wasCurrent = current();
+    const quint64 before = m_generation;
+    if (!wasCurrent && !m_closed) {
         if (!m_requested) {
             m_requested = true;
             // Runs in the board's thread at its next loop iteration.
             QMetaObject::invokeMethod(this, &StatusBoard::publish, Qt::QueuedConnection);
         }
-        const quint64 before = m_generation;
         while (m_generation == before && !m_closed) {
             if (!m_published.wait(&m_mutex, deadline))
                 break;
@@ -30,7 +32,7 @@ StatusBoard::Reading StatusBoard::read(int maxAgeMs, int waitMs)
     }
     Reading reading;
     reading.snapshot = m_latest;
-    reading.fresh = current();
+    reading.fresh = wasCurrent || m_generation != before;
     reading.ageMs = m_takenAt.isValid() ? m_takenAt.elapsed() : -1;
     return reading;
 }
