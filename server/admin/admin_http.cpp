@@ -211,7 +211,9 @@ HttpRequestReader::Result HttpRequestReader::parseHead(QByteArray &input)
     if (leading > 0)
         input.remove(0, leading);
     const qsizetype end = headEnd(input);
-    if ((end < 0 && input.size() > m_limits.maxHeaderBytes) || end > m_limits.maxHeaderBytes + 4) {
+    // The section: the request line and the fields with their line ends, not the empty line.
+    const qsizetype section = end < 0 ? input.size() - 2 : end - (input[end - 2] == '\r' ? 2 : 1);
+    if (section > m_limits.maxHeaderBytes) {
         return refuse(AdminRefusal::HeaderTooLarge, 431,
             "request line and header fields over " + QByteArray::number(m_limits.maxHeaderBytes)
                 + " bytes");
