@@ -20,6 +20,7 @@
 #include <QSignalSpy>
 #include <QSslCertificate>
 #include <QSslConfiguration>
+#include <QSslSocket>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -540,6 +541,33 @@ void TestAdminHttp::tlsWithTheServersCertificate()
     // Plain HTTP on the TLS port gets no answer.
     reply = httpGet(m_http, url(server, "/readyz"));
     QCOMPARE(reply.status, 0);
+    // The limits count the decrypted bytes, before the token: a body too large and a header
+    // section too large get their refusal over TLS, with the security headers, then a close.
+    const QList<QPair<QByteArray, int>> refusals {
+        {"POST /api/status HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n", 413},
+        {"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Stream: " + QByteArray(100000, 'a'), 431}};
+    for (const auto &[bytes, status] : refusals) {
+        QSslSocket tls;
+        QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+        configuration.setCaCertificates(QSslCertificate::fromPath(ca));
+        tls.setSslConfiguration(configuration);
+        tls.connectToHostEncrypted(
+            QStringLiteral("127.0.0.1"), server.adminPort(), QStringLiteral("localhost"));
+        tls.ignoreSslErrors({QSslError(QSslError::HostNameMismatch)});
+        QVERIFY2(tls.waitForEncrypted(10000), qPrintable(tls.errorString()));
+        tls.write(bytes);
+        QByteArray answer;
+        QDeadlineTimer deadline(20000);
+        while (!answer.contains("\r\n\r\n") && !deadline.hasExpired()
+            && tls.state() == QAbstractSocket::ConnectedState) {
+            tls.waitForReadyRead(100);
+            answer += tls.readAll();
+        }
+        QVERIFY2(
+            answer.startsWith("HTTP/1.1 " + QByteArray::number(status) + ' '), answer.constData());
+        QVERIFY(answer.contains("\r\nX-Frame-Options: DENY\r\n"));
+        QVERIFY(answer.contains("\r\nConnection: close\r\n"));
+    }
 
     // The Docker HEALTHCHECK mode speaks TLS to it as well.
     QProcess probe;
