@@ -242,6 +242,8 @@ private:
         const AdminHttpResponse response = m_service.handle(request);
         m_socket->write(serializeResponse(
             response, request.method == "HEAD", request.keepAlive, request.minorVersion));
+        if (m_finished)
+            return; // closed meanwhile (Qt buffers writes: not expected, but never used after)
         m_since = monotonicMs();
         if (!request.keepAlive) {
             startClosing();
@@ -265,7 +267,8 @@ private:
                                   QByteArray::number(status) + ' ' + reasonPhrase(status).toLower()
                                       + ": " + message + '\n'),
                 false, false, 1));
-        startClosing();
+        if (!m_finished)
+            startClosing();
     }
 
     // Writes what is queued, then sends FIN and drops what still arrives until the peer closes
