@@ -13,6 +13,7 @@
 #include <QTest>
 
 #include <atomic>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -373,12 +374,15 @@ void TestAdminMetrics::boardHandsOverAcrossThreads()
     // Eight threads ask at once; the board's thread (this one) takes one snapshot for all of
     // them, when its loop runs.
     std::atomic<int> taken {0};
-    StatusBoard board([&taken] {
+    // On the heap: ThreadSanitizer would take its mutex for a destroyed one of an earlier test
+    // at the same stack address (QMutex has no creation annotation).
+    const auto owned = std::make_unique<StatusBoard>([&taken] {
         StatusSnapshot snapshot;
         snapshot.agenciesExpected = 7;
         snapshot.sessionsActive = ++taken;
         return snapshot;
     });
+    StatusBoard &board = *owned;
     constexpr int kReaders = 8;
     std::atomic<int> finished {0};
     std::vector<StatusBoard::Reading> readings(kReaders);
@@ -404,7 +408,8 @@ void TestAdminMetrics::boardSaysStaleWhenItsThreadIsStuck()
 {
     // The board's thread (this one) does not run its loop while the reader waits: the reader
     // gets the last snapshot, marked stale, after its wait.
-    StatusBoard board([] { return StatusSnapshot(); });
+    const auto owned = std::make_unique<StatusBoard>([] { return StatusSnapshot(); });
+    StatusBoard &board = *owned;
     StatusBoard::Reading reading;
     std::thread reader([&board, &reading] { reading = board.read(60000, 200); });
     reader.join(); // blocks this thread: no publish() can run

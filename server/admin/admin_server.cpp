@@ -10,7 +10,6 @@
 #include <QFile>
 #include <QHostAddress>
 #include <QJsonDocument>
-#include <QMetaObject>
 
 namespace lottery::server {
 
@@ -82,24 +81,23 @@ bool AdminServer::start(const Settings &settings)
     }
     // The first snapshot, in this (the main) thread, before any request can want one.
     m_board.publish();
+    // Built and listening here, then moved to the admin thread before it starts: everything
+    // the thread will read is written before QThread::start(), and no call has to cross over.
     m_service = new AdminHttpService(
         settings.limits, [this](const AdminHttpRequest &request) { return route(request); }, m_log);
-    m_service->moveToThread(&m_thread);
-    // Deleted in its own thread once its loop ends (stop()).
-    connect(&m_thread, &QThread::finished, m_service, &QObject::deleteLater);
-    m_thread.start();
-    bool listening = false;
     QString error;
-    quint16 port = 0;
-    AdminHttpService *service = m_service;
-    QMetaObject::invokeMethod(
-        service,
-        [&] {
-            listening = service->listen(QHostAddress(settings.ip), settings.port, settings.tls,
-                settings.tlsConfiguration, &error);
-            port = service->serverPort();
-        },
-        Qt::BlockingQueuedConnection);
+    const bool listening = m_service->listen(
+        QHostAddress(settings.ip), settings.port, settings.tls, settings.tlsConfiguration, &error);
+    const quint16 port = m_service->serverPort();
+    if (listening) {
+        m_service->moveToThread(&m_thread);
+        // Deleted in its own thread once its loop ends (stop()).
+        connect(&m_thread, &QThread::finished, m_service, &QObject::deleteLater);
+        m_thread.start();
+    } else {
+        delete m_service;
+        m_service = nullptr;
+    }
     if (!listening) {
         m_error = QStringLiteral("cannot listen for the admin endpoint on %1:%2: %3")
                       .arg(settings.ip)

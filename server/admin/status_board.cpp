@@ -1,5 +1,7 @@
 #include "server/admin/status_board.h"
 
+#include "server/tsan_annotations.h"
+
 #include <QDeadlineTimer>
 #include <QMetaObject>
 
@@ -26,6 +28,8 @@ StatusBoard::Reading StatusBoard::read(int maxAgeMs, int waitMs)
             QMetaObject::invokeMethod(this, &StatusBoard::publish, Qt::QueuedConnection);
         }
         while (m_generation == before && !m_closed) {
+            // Qt's library unlocks and relocks the mutex out of ThreadSanitizer's view.
+            tsan::WaitAnnotation annotation(&m_mutex);
             if (!m_published.wait(&m_mutex, deadline))
                 break;
         }
