@@ -835,6 +835,8 @@ void TestAdminHttp::idleConnectionFloodIsCapped()
         10000);
     QVERIFY(server.count("action: admin_connection | result: fail")
         <= 5 * (elapsed.elapsed() / 1000 + 2));
+    QVERIFY(server.output().contains("action: admin_connection | result: fail | ip: 127.0.0.1 "
+                                     "| reason: connection_limit | status: 503"));
     AgencyProcess agency;
     agency.start(1, server.address(), files[0], agencyArguments(50, 4));
     QVERIFY(agency.waitForFinished(60000));

@@ -49,6 +49,11 @@ protected:
         const int max = m_service.limits().maxConnections;
         if (m_service.openSockets() >= max) {
             const int fd = static_cast<int>(descriptor);
+            sockaddr_storage peer {};
+            socklen_t peerLength = sizeof peer;
+            QHostAddress address;
+            if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &peerLength) == 0)
+                address.setAddress(reinterpret_cast<const sockaddr *>(&peer));
             if (!m_tls) {
                 const QByteArray answer
                     = serializeResponse(AdminHttpResponse::text(503,
@@ -61,7 +66,7 @@ protected:
                 ::shutdown(fd, SHUT_WR);
             }
             ::close(fd);
-            m_service.refused(AdminRefusal::ConnectionLimit, QHostAddress(), m_tls ? 0 : 503,
+            m_service.refused(AdminRefusal::ConnectionLimit, address, m_tls ? 0 : 503,
                 QByteArray::number(max) + " admin connections open: refused");
             return;
         }
