@@ -109,12 +109,15 @@ else
 fi
 
 # --- a container that boots systemd --------------------------------------------------------------
-# The base image plus systemd, as PID 1. SYS_ADMIN and no seccomp/AppArmor profile: systemd mounts
-# and makes the namespaces of the unit's sandbox. --cgroupns=private: its own cgroup tree.
+# The base image plus systemd, as PID 1, and man-db (systemd-analyze verify opens the unit's
+# Documentation=man:lottery-server(1)). SYS_ADMIN and no seccomp/AppArmor profile: systemd mounts
+# and makes the namespaces of the unit's sandbox. --cgroupns=private: its own cgroup tree, which
+# Docker mounts read-only on a cgroup v2 host (moby issue #42275): remounted read-write first, or
+# systemd stops at "Failed to create /init.scope control group".
 if ! docker build -t "$TEST_IMAGE" - >"$OUT/image.log" 2>&1 <<EOF; then
 FROM $BASE_IMAGE
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends systemd systemd-sysv && rm -rf /var/lib/apt/lists/*
+        --no-install-recommends systemd systemd-sysv man-db && rm -rf /var/lib/apt/lists/*
 EOF
     tail -n 20 "$OUT/image.log"
     fail "docker build $TEST_IMAGE (log: $OUT/image.log)"
@@ -124,7 +127,8 @@ docker rm -f "$CONTAINER" >/dev/null 2>&1
 if ! docker run -d --name "$CONTAINER" --cgroupns=private --cap-add SYS_ADMIN \
     --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
     --tmpfs /run --tmpfs /run/lock -v "$work:/packages:ro" -e MAX_EXPOSURE="$MAX_EXPOSURE" \
-    "$TEST_IMAGE" /lib/systemd/systemd >"$OUT/run.log" 2>&1; then
+    "$TEST_IMAGE" /bin/sh -c 'mount -o remount,rw /sys/fs/cgroup && exec /lib/systemd/systemd' \
+    >"$OUT/run.log" 2>&1; then
     cat "$OUT/run.log"
     fail "docker run $TEST_IMAGE with systemd as init"
     finish
