@@ -14,8 +14,9 @@
 #      paused (SIGSTOP); the higher version is installed with apt-get: the postinst restarts the
 #      running service (graceful stop, new process). Agency 1 goes on: both agencies reconnect,
 #      resume, get their winners, and every bet of both files is stored exactly once.
-#   3. An upgrade leaves a stopped service stopped; `apt-get remove` stops it and leaves the bets,
-#      `apt-get purge` removes the conffile and still leaves the bets.
+#   3. A policy-rc.d that says 101 holds the restart; an upgrade leaves a stopped service
+#      stopped; `apt-get remove` stops it and leaves the bets, `apt-get purge` removes the
+#      conffile and still leaves the bets.
 #
 #   tests/docker/test-packages.sh [BUILD_DIR]     (as root; called by run-docker-tests.sh)
 #
@@ -364,10 +365,18 @@ check "installed agency-cli on a terminal: Spanish summary" grep -q 'ganadores' 
 check "agency-gui starts (offscreen, --help)" \
     bash -c "QT_QPA_PLATFORM=offscreen /usr/bin/agency-gui --help | grep -q -- --server"
 
-# --- 3. an upgrade of a stopped service; remove; purge ------------------------------------------
+# --- 3. a deferred restart; an upgrade of a stopped service; remove; purge ----------------------
+# A policy-rc.d that says 101 holds the restart (docs/PACKAGING.md): the old process goes on.
+printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+chmod +x /usr/sbin/policy-rc.d
+old_pid=$(service_pid)
+apt-get install -y -qq --allow-downgrades /packages/a/lottery-server_*.deb >/tmp/apt-held.log 2>&1
+check "policy-rc.d 101 holds the restart of a package change (pid $old_pid, now $(service_pid))" \
+    test "$(service_pid)" = "$old_pid" -a "$(systemctl is-active $UNIT)" = active
+rm /usr/sbin/policy-rc.d
 systemctl stop "$UNIT"
-apt-get install -y -qq --allow-downgrades /packages/a/lottery-server_*.deb >/tmp/apt-down.log 2>&1
-check "a package change leaves a stopped service stopped" \
+apt-get install -y -qq /packages/b/lottery-server_*.deb >/tmp/apt-stopped.log 2>&1
+check "an upgrade leaves a stopped service stopped" \
     bash -c "[[ \$(systemctl is-active $UNIT) == inactive ]] && test -z \"\$(listeners)\""
 systemctl start "$UNIT"
 check "apt-get remove stops the service and leaves the bets" bash -c "
