@@ -20,3 +20,6 @@ lottery_add_test(tst_agency_cli_file_check LIBS lottery_test_support LABELS agen
 if(TARGET agency-cli AND TARGET lottery-server)
     add_dependencies(tst_agency_cli_file_check agency-cli lottery-server)
 endif()
+# What the agency reports as stored after a reconnection is what the server holds.
+lottery_add_test(tst_agency_counts LIBS lottery::server lottery::agency lottery_test_support
+    LABELS agency integration TIMEOUT 180)
