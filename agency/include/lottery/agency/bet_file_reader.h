@@ -1,7 +1,9 @@
 // Reading an agency's bet file: one row at a time, in constant memory whatever the file size.
 //
-// Format: CSV, UTF-8, no header, `first_name,last_name,document,birthdate,number` per line, LF or
-// CRLF line endings, an optional UTF-8 BOM, blank lines skipped. Each row comes back with its
+// Format (docs/PROTOCOL.md, section 10, the rule; tst_agency_file_format checks this reader
+// against its examples): CSV, UTF-8, no header, `first_name,last_name,document,birthdate,number`
+// per line, strict RFC 4180 quoting, LF or CRLF line endings, an optional UTF-8 BOM, blank lines
+// skipped. Each row comes back with its
 // 1-based line number and either a valid bet or the reason it is not one (the CSV shape error of
 // protocol::parseAgencyCsvLine or the rule broken according to protocol::validateBet).
 #pragma once
