@@ -6,19 +6,26 @@
 // betsAcknowledged(), agency-cli's summary) equals the server's: the WELCOME's storedBets, then
 // the rows of bets.csv. Before the fix, the second WELCOME's storedBets was added to the bets
 // this session had already counted: agency-cli said "40 stored (20 in this run)" with 20 held.
+// The same through the real agency-cli and lottery-server: the summary agency-cli prints on a
+// terminal after a cut connection says what bets.csv holds.
 #include "server/lottery_server.h"
 #include "support/program_runner.h"
 
 #include "lottery/agency/agency_session.h"
 
 #include <QFile>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cerrno>
+#include <fcntl.h>
 #include <memory>
+#include <pty.h>
+#include <unistd.h>
 
 using lottery::agency::AgencySession;
 using lottery::agency::AgencySessionOptions;
@@ -112,6 +119,7 @@ class TestAgencyCounts : public QObject
 private slots:
     void storedCountAfterReconnectIsTheServers_data();
     void storedCountAfterReconnectIsTheServers();
+    void cliSummaryAfterReconnectIsTheServers();
 };
 
 void TestAgencyCounts::storedCountAfterReconnectIsTheServers_data()
@@ -201,6 +209,74 @@ void TestAgencyCounts::storedCountAfterReconnectIsTheServers()
     QCOMPARE(
         static_cast<qint64>(session.serverStoredBets()) + session.betsAcknowledged(), qint64(held));
     QCOMPARE(session.betsAcknowledged(), qint64(held) - firstWelcome);
+}
+
+// agency-cli with stderr on a pseudo-terminal (so that it prints its summary), through the proxy
+// to a lottery-server process: the summary's stored count is bets.csv's.
+void TestAgencyCounts::cliSummaryAfterReconnectIsTheServers()
+{
+    constexpr int kCliBets = 900;
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString file = dir.filePath(QStringLiteral("agency-1.csv"));
+    QVERIFY(lottery::testing::writeAgencyFile(file, 1, kCliBets, 250));
+    const QString storage = dir.filePath(QStringLiteral("bets.csv"));
+    lottery::testing::ServerProcess server;
+    QVERIFY(server.start(1, storage));
+    DroppingProxy proxy(server.port(), 3); // WELCOME and two ACKs
+    QVERIFY(proxy.listen());
+
+    int master = -1;
+    int slave = -1;
+    winsize size {};
+    size.ws_col = 200;
+    size.ws_row = 24;
+    QVERIFY(::openpty(&master, &slave, nullptr, nullptr, &size) == 0);
+    ::fcntl(master, F_SETFL, ::fcntl(master, F_GETFL) | O_NONBLOCK);
+    QByteArray terminal;
+    const auto drain = [master, &terminal] {
+        char buffer[4096];
+        for (;;) {
+            const ssize_t n = ::read(master, buffer, sizeof buffer);
+            if (n > 0)
+                terminal.append(buffer, n);
+            else if (!(n < 0 && errno == EINTR))
+                return; // EAGAIN: nothing now; EIO: the child side is closed
+        }
+    };
+    QProcess cli;
+    cli.setProgram(lottery::testing::binaryPath(QStringLiteral("agency-cli")));
+    cli.setArguments({QStringLiteral("--agency"), QStringLiteral("1"), QStringLiteral("--server"),
+        QStringLiteral("127.0.0.1:%1").arg(proxy.port()), QStringLiteral("--file"), file,
+        QStringLiteral("--batch-max"), QStringLiteral("50"), QStringLiteral("--window"),
+        QStringLiteral("4"), QStringLiteral("--lang"), QStringLiteral("en")});
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    for (const char *name : {"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LC_NUMERIC"})
+        environment.remove(QString::fromLatin1(name));
+    environment.insert(QStringLiteral("LANG"), QStringLiteral("C.UTF-8"));
+    cli.setProcessEnvironment(environment);
+    cli.setChildProcessModifier([slave] { ::dup2(slave, STDERR_FILENO); });
+    cli.start();
+    const bool started = cli.waitForStarted(kLongWaitMs);
+    ::close(slave);
+    QVERIFY(started);
+    QDeadlineTimer deadline(kLongWaitMs);
+    while (cli.state() != QProcess::NotRunning && !deadline.hasExpired()) {
+        QTest::qWait(20); // the proxy forwards meanwhile
+        drain();
+    }
+    drain();
+    ::close(master);
+    const QString shown = QString::fromUtf8(terminal);
+    QCOMPARE(cli.state(), QProcess::NotRunning);
+    QVERIFY2(cli.exitCode() == 0, qPrintable(shown + QString::fromUtf8(cli.readAll())));
+    QVERIFY(proxy.dropped());
+    QVERIFY2(shown.contains(QStringLiteral("Upload interrupted")), qPrintable(shown));
+    QVERIFY(server.terminate());
+    QCOMPARE(storedRows(storage), kCliBets);
+    const QString summary
+        = QStringLiteral("Agency 1: %1 bets stored on the server (%1 in this run").arg(kCliBets);
+    QVERIFY2(shown.contains(summary), qPrintable(shown));
 }
 
 QTEST_GUILESS_MAIN(TestAgencyCounts)
