@@ -297,7 +297,8 @@ QStringList UserMessages::forFileConcerns(const BetFileSummary &summary)
             break;
         case FileConcern::Empty:
             paragraphs << tr("The file has no rows: nothing would be sent. Check that it is the "
-                             "agency's bets file.");
+                             "agency's bets file; if the agency sold no bets, send it anyway to "
+                             "close its upload.");
             break;
         case FileConcern::NoValidRows:
             // One form for one, another for the rest: the plural rule of English and Spanish

@@ -336,10 +336,6 @@
         <translation>La línea %1 tiene nombres de columnas («%2»): el archivo no debe tener fila de encabezado, solo apuestas, en el orden nombre, apellido, documento, fecha de nacimiento, número. Borre esa línea; si las columnas están en otro orden, póngalas en este.</translation>
     </message>
     <message>
-        <source>The file has no rows: nothing would be sent. Check that it is the agency&apos;s bets file.</source>
-        <translation>El archivo no tiene filas: no se enviaría nada. Verifique que sea el archivo de apuestas de la agencia.</translation>
-    </message>
-    <message>
         <source>The file&apos;s only row is not a valid bet: nothing would be sent. Look at why it is invalid, fix the file and try again.</source>
         <translation>La única fila del archivo no es una apuesta válida: no se enviaría nada. Vea por qué es inválida, corrija el archivo y vuelva a intentar.</translation>
     </message>
@@ -354,6 +350,10 @@
     <message>
         <source>Sending a file closes this agency&apos;s upload: after it the server takes no more bets from the agency, not even a corrected file.</source>
         <translation>Enviar un archivo cierra la subida de esta agencia: después el servidor no acepta más apuestas de ella, ni siquiera un archivo corregido.</translation>
+    </message>
+    <message>
+        <source>The file has no rows: nothing would be sent. Check that it is the agency&apos;s bets file; if the agency sold no bets, send it anyway to close its upload.</source>
+        <translation>El archivo no tiene filas: no se enviaría nada. Verifique que sea el archivo de apuestas de la agencia; si la agencia no vendió apuestas, envíelo igual para cerrar su subida.</translation>
     </message>
 </context>
 <context>
