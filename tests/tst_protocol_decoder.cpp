@@ -319,7 +319,7 @@ void TestProtocolDecoder::malformed_data()
     using K = DecodeErrorKind;
 
     row("unknown type 0x00", "00 00 00 01 | 00", K::UnknownType, 4);
-    row("unknown type 0x0b", "00 00 00 01 | 0b", K::UnknownType, 4);
+    row("unknown type 0x0c", "00 00 00 01 | 0c", K::UnknownType, 4);
     row("unknown type 0xff with a body", "00 00 00 03 | ff | 01 02", K::UnknownType, 4);
     row("empty frame", "00 00 00 00", K::EmptyFrame, 0);
     row("empty frame then bytes", "00 00 00 00 | 06", K::EmptyFrame, 0);

@@ -18,6 +18,8 @@ QStringView failureAction(AgencySession::FailureKind kind)
     case Kind::ConnectTimeout: return u"conexion";
     case Kind::BatchRejected: return u"apuesta_enviada";
     case Kind::TlsError: return u"tls";
+    case Kind::StoredBetsDiffer: return u"verificacion_retoma";
+    case Kind::ReceiptMismatch: return u"recibo";
     case Kind::None:
     case Kind::ServerError:
     case Kind::ProtocolViolation:

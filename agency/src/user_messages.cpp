@@ -130,6 +130,16 @@ UserMessage UserMessages::forError(const UploadError &error)
         return {tr("The server lost confirmed bets"),
             tr("The server now holds fewer bets than it had confirmed. Tell the lottery's "
                "support before retrying.")};
+    case Kind::StoredBetsDiffer:
+        return {tr("This file does not match what the server holds"),
+            tr("The bets the server already stored for this agency are not the first valid "
+               "rows of this file, so nothing more was sent and nothing was closed. Choose the "
+               "file this upload started with. If you corrected rows, keep the original rows "
+               "in place and add the corrected ones at the end of the file.")};
+    case Kind::ReceiptMismatch:
+        return {tr("The server's receipt does not match"),
+            tr("The server confirmed different bets than the ones this agency sent. Stop, keep "
+               "this window or the terminal output, and call the lottery's support.")};
     case Kind::ServerError:
         if (error.code)
             return fromCode(*error.code);

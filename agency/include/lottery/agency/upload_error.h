@@ -31,6 +31,12 @@ public:
         ServerError, // the server sent ERROR: code
         BatchRejected, // the server sent REJECT: code, rejectedSequence
         ResyncLimit, // resynchronised from WELCOME kMaxResyncs times and still conflicting: code
+        // Protocol version 2: the bets the server stores for this agency are not the first valid
+        // rows of this file (WELCOME's digest differs from the file's): nothing more is sent.
+        StoredBetsDiffer,
+        // Protocol version 2: a RECEIPT's count or digest differs from what was sent: the server
+        // stored something else. An alarm, not a retry.
+        ReceiptMismatch,
     };
     Q_ENUM(Kind)
 
