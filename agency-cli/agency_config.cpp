@@ -31,6 +31,7 @@ const QString kToken = QStringLiteral("token");
 const QString kTokenFile = QStringLiteral("tokenFile");
 const QString kCa = QStringLiteral("ca");
 const QString kReceiptFile = QStringLiteral("receipt.file");
+const QString kAcceptSuspicious = QStringLiteral("accept-suspicious-file");
 
 struct EnvironmentName {
     const char *variable;
@@ -48,6 +49,7 @@ const EnvironmentName kEnvironment[] = {
     {"CLI_CA", kCa},
     {"CLI_RECONNECT_TIMEOUT", kReconnectTimeout},
     {"CLI_RECEIPT_FILE", kReceiptFile},
+    {"CLI_ACCEPT_SUSPICIOUS_FILE", kAcceptSuspicious},
 };
 
 bool parseInteger(const QString &text, qint64 min, qint64 max, qint64 &value)
@@ -175,6 +177,16 @@ bool AgencyConfigLoader::apply(
                             .arg(TranslatedText {token.errorString, token.userErrorString}));
         }
         m_config.token = token.token; // never logged
+    } else if (key == kAcceptSuspicious) {
+        const QString flag = value.trimmed().toLower();
+        if (flag == QLatin1String("1") || flag == QLatin1String("true")
+            || flag == QLatin1String("yes"))
+            m_config.acceptSuspiciousFile = true;
+        else if (flag == QLatin1String("0") || flag == QLatin1String("false")
+            || flag == QLatin1String("no") || flag.isEmpty())
+            m_config.acceptSuspiciousFile = false;
+        else
+            return bad(text(QT_TR_NOOP("1, true, yes, 0, false or no")));
     } else if (key == kCa) {
         if (!QFileInfo(value).isReadable())
             return bad(text(QT_TR_NOOP("a readable CA certificate file")));
@@ -275,8 +287,13 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
         tr("Language of the messages to a person: es or en (default: the system's). Log lines "
            "are always the same."),
         QStringLiteral("es|en"));
+    const QCommandLineOption acceptSuspicious(kAcceptSuspicious,
+        tr("Send the file even if it looks wrong (not UTF-8, ';'-separated, a header row, no "
+           "valid rows or many invalid ones); without it such a file is refused and nothing is "
+           "sent (CLI_ACCEPT_SUSPICIOUS_FILE=1)."));
     parser.addOptions({help, config, agency, server, file, batchMax, logLevel, connectTimeout,
-        reconnectTimeout, window, ca, tokenFile, token, receipt, noProgress, lang});
+        reconnectTimeout, window, ca, tokenFile, token, receipt, noProgress, lang,
+        acceptSuspicious});
     m_helpText = parser.helpText();
     if (!parser.parse(arguments)) {
         fail(plain(parser.errorText()));
@@ -337,6 +354,9 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
         if (!apply(key, parser.value(option), origin))
             return Status::Error;
     }
+
+    if (parser.isSet(acceptSuspicious))
+        m_config.acceptSuspiciousFile = true;
 
     if (m_config.agency == 0) {
         fail(text(QT_TR_NOOP("the agency number is not set (config id, CLI_ID or --agency)")));

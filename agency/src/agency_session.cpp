@@ -156,7 +156,11 @@ quint64 AgencySession::serverLastSequence() const
 }
 quint64 AgencySession::serverStoredBets() const
 {
-    return m_pump->serverStoredBets();
+    return m_pump->firstStoredBets();
+}
+qint64 AgencySession::betsStoredOnServer() const
+{
+    return static_cast<qint64>(m_pump->firstStoredBets()) + m_pump->betsAcknowledged();
 }
 
 quint16 AgencySession::protocolVersion() const

@@ -286,4 +286,68 @@ QString UserMessages::forInvalidRow(const QString &reason)
     return text.isNull() ? reason : text;
 }
 
+QStringList UserMessages::forFileConcerns(const BetFileSummary &summary)
+{
+    const BetFileCheck &check = summary.check;
+    const qint64 rows = summary.validRows + summary.invalidRows;
+    QStringList paragraphs;
+    for (const FileConcern concern : check.concerns) {
+        switch (concern) {
+        case FileConcern::NotUtf8:
+            paragraphs << tr("The file is not saved as UTF-8 text: line %1 reads only as "
+                             "Windows-1252 (Latin-1), what most Windows programs write: \"%2\". "
+                             "Its rows with accents or ñ would not be sent. Save it again as "
+                             "\"CSV UTF-8\" (Excel: Save As, \"CSV UTF-8 (Comma delimited)\"; "
+                             "LibreOffice: character set \"Unicode (UTF-8)\") and use that file.")
+                              .arg(check.notUtf8Line)
+                              .arg(check.notUtf8Text);
+            break;
+        case FileConcern::SemicolonSeparated:
+            paragraphs << tr("The file's columns are separated by ';' (line %1), not by ',': its "
+                             "rows would not be sent. Save it again with ',' as the separator "
+                             "(Excel: \"CSV UTF-8 (Comma delimited)\"; LibreOffice: field "
+                             "delimiter ',').")
+                              .arg(check.semicolonLine);
+            break;
+        case FileConcern::HeaderRow:
+            paragraphs << tr("Line %1 holds column names (\"%2\"): the file must have no header "
+                             "row, only bets, in the order first name, last name, document, "
+                             "birthdate, number. Delete that line; if the columns are in another "
+                             "order, put them in this one.")
+                              .arg(check.headerLine)
+                              .arg(check.headerText);
+            break;
+        case FileConcern::Empty:
+            paragraphs << tr("The file has no rows: nothing would be sent. Check that it is the "
+                             "agency's bets file; if the agency sold no bets, send it anyway to "
+                             "close its upload.");
+            break;
+        case FileConcern::NoValidRows:
+            // One form for one, another for the rest: the plural rule of English and Spanish
+            // (no English catalog is loaded, so %n forms would stay "row(s)").
+            paragraphs << (rows == 1
+                    ? tr("The file's only row is not a valid bet: nothing would be sent. Look at "
+                         "why it is invalid, fix the file and try again.")
+                    : tr("None of the file's %1 rows is a valid bet: nothing would be sent. Look "
+                         "at why each row is invalid, fix the file and try again.")
+                          .arg(rows));
+            break;
+        case FileConcern::ManyInvalidRows: // at least kInvalidMin (3) rows: always plural
+            paragraphs << tr("%1 of the file's %2 rows are not valid bets (more than %3 %): they "
+                             "would not be sent. Look at why, fix the file and try again.")
+                              .arg(summary.invalidRows)
+                              .arg(rows)
+                              .arg(BetFileCheck::kInvalidPercent);
+            break;
+        }
+    }
+    return paragraphs;
+}
+
+QString UserMessages::whatSendingCloses()
+{
+    return tr("Sending a file closes this agency's upload: after it the server takes no more bets "
+              "from the agency, not even a corrected file.");
+}
+
 } // namespace lottery::agency

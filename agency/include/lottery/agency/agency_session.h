@@ -127,7 +127,13 @@ public:
     ServerAddress currentServer() const; // the one connected to, or being tried
 
     quint64 serverLastSequence() const; // from the last WELCOME
-    quint64 serverStoredBets() const; // from the last WELCOME
+    // Bets of this agency the server held when this session began: the first WELCOME's
+    // storedBets. Not the last WELCOME's: after a reconnection that one also counts bets this
+    // session sent, which betsAcknowledged() counts already.
+    quint64 serverStoredBets() const;
+    // What the server holds now: serverStoredBets() + betsAcknowledged() (which includes the bets
+    // a later WELCOME confirmed when their ACK was lost with the connection), each bet once.
+    qint64 betsStoredOnServer() const;
     quint16 protocolVersion() const; // agreed by the last WELCOME (0: none yet)
     const UploadReceipt &receipt() const; // the last receipt (version 2), checked
     QStringList winners() const;

@@ -97,6 +97,7 @@ public:
     int batchesInFlight() const { return static_cast<int>(m_inFlight.size()); }
     quint64 serverLastSequence() const { return m_serverLastSequence; }
     quint64 serverStoredBets() const { return m_serverStoredBets; }
+    quint64 firstStoredBets() const { return m_firstStoredBets; } // the first WELCOME's
     quint64 nextSequence() const { return m_nextSequence; }
     QStringList winners() const { return m_winners; }
     // The version WELCOME agreed (0 before the first WELCOME).
