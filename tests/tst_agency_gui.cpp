@@ -301,14 +301,15 @@ void TestAgencyGui::serverDownShowsErrorThenRetrySucceeds()
 
 void TestAgencyGui::versionMismatchShowsError()
 {
-    // A server of another protocol version: it answers any HELLO with WELCOME(version 2).
+    // A server of another protocol version: it answers any HELLO with WELCOME(version 3), newer
+    // than any this app speaks.
     QTcpServer fake;
     QVERIFY(fake.listen(QHostAddress::LocalHost, 0));
     connect(&fake, &QTcpServer::newConnection, this, [&fake] {
         QTcpSocket *socket = fake.nextPendingConnection();
         connect(socket, &QTcpSocket::readyRead, socket, [socket] {
             socket->readAll();
-            const std::string frame = protocol::encodeFrame(protocol::Welcome {2, 0, 0});
+            const std::string frame = protocol::encodeFrame(protocol::Welcome {3, 0, 0});
             socket->write(frame.data(), static_cast<qint64>(frame.size()));
         });
     });
