@@ -78,6 +78,18 @@ protocol::Digest RunningDigest::current() const
     return digest;
 }
 
+protocol::Digest sealRoot(const std::vector<SealEntry> &entriesInAgencyOrder)
+{
+    std::string bytes;
+    bytes.reserve(entriesInAgencyOrder.size() * (4 + 8 + protocol::kDigestSize));
+    for (const SealEntry &entry : entriesInAgencyOrder) {
+        protocol::appendU32(bytes, entry.agency);
+        protocol::appendU64(bytes, entry.bets);
+        bytes.append(reinterpret_cast<const char *>(entry.digest.data()), entry.digest.size());
+    }
+    return sha256Of(bytes);
+}
+
 protocol::Digest sha256Of(std::string_view bytes)
 {
     protocol::Digest digest {};

@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 namespace lottery {
 
@@ -43,6 +44,17 @@ private:
     std::unique_ptr<State> m_state;
     quint64 m_bets = 0;
 };
+
+// One agency's entry in the seal: its number, its sealed bets, their running digest.
+struct SealEntry {
+    quint32 agency = 0;
+    quint64 bets = 0;
+    protocol::Digest digest {};
+};
+
+// The seal of a close of sales (docs/AUDIT.md): SHA-256 over, for each agency 1..N in order,
+// u32 agency || u64 bets || its 32-byte digest (big-endian, back to back).
+protocol::Digest sealRoot(const std::vector<SealEntry> &entriesInAgencyOrder);
 
 // SHA-256 of `bytes` in one call.
 protocol::Digest sha256Of(std::string_view bytes);

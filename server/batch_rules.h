@@ -24,7 +24,7 @@ struct BatchPrint {
 // (nullopt when the store has none, which only a damaged store can produce). Kind::Stored means
 // "store it now": the caller records it and advances `next`.
 inline BatchDecision decideBatch(quint32 agency, const BatchToStore &batch, quint64 next, bool done,
-    const std::optional<BatchPrint> &stored)
+    const std::optional<BatchPrint> &stored, bool salesClosed = false)
 {
     using Kind = BatchDecision::Kind;
     BatchDecision decision;
@@ -63,6 +63,16 @@ inline BatchDecision decideBatch(quint32 agency, const BatchToStore &batch, quin
             = QStringLiteral("expected sequence %1, got %2").arg(next).arg(batch.sequence);
     } else {
         decision.kind = Kind::Stored;
+    }
+    // After the close nothing new is stored: a resend of a stored batch is still acknowledged
+    // (it is in the seal), anything else is refused for the close rather than for its sequence.
+    if (salesClosed && decision.kind != Kind::Duplicate && decision.kind != Kind::ZeroSequence
+        && decision.kind != Kind::AfterDone) {
+        decision.kind = Kind::AfterClose;
+        decision.expectedSequence = 0;
+        decision.error = QStringLiteral("sales are closed: batch %1 of agency %2 was not stored")
+                             .arg(batch.sequence)
+                             .arg(agency);
     }
     return decision;
 }

@@ -37,6 +37,31 @@ struct AgencyProgress {
     // Running digest of those storedBets bets (common/bet_digest.h), when the store keeps one
     // (BetStore::keepsDigests()); all zero otherwise.
     protocol::Digest digest {};
+    bool salesClosed = false; // no BATCH is stored any more
+};
+
+// One agency's part of the seal: its sealed bets and their running digest.
+struct AgencyHead {
+    quint64 bets = 0;
+    protocol::Digest digest {};
+};
+
+// The close of sales, recorded durably in one step with its seal (docs/AUDIT.md): the draw runs
+// over exactly the bets stored before it, of every agency, done or not.
+struct SalesClose {
+    qint64 closedAtMs = 0; // milliseconds since the Unix epoch, UTC
+    protocol::CloseReason reason = protocol::CloseReason::AllAgenciesDone;
+    quint32 agenciesDone = 0; // agencies that had said DONE
+    quint64 totalBets = 0;
+    protocol::Digest root {}; // sealRoot() over `heads`
+    QHash<quint32, AgencyHead> heads; // agencies 1..N, those with no bets included
+};
+
+struct CloseDecision {
+    bool ok = false; // sales are closed (now or before)
+    bool firstTime = false; // this call closed them
+    SalesClose close;
+    QString error; // !ok: why
 };
 
 using WinnersByAgency = QHash<quint32, std::vector<std::string>>;
@@ -64,6 +89,7 @@ struct BatchDecision {
         ZeroSequence, // sequence 0 is never valid: REJECT(SequenceGap)
         Gap, // sequence beyond lastSequence + 1: REJECT(SequenceGap)
         AfterDone, // the agency already sent DONE: REJECT(BatchAfterDone)
+        AfterClose, // sales are closed: REJECT(SalesClosed), version 1: REJECT(BatchAfterDone)
         Failed, // could not be made durable: REJECT(StorageFailure), nothing acknowledged
         Stopped, // the store is stopping: not acknowledged, the agency resends later
     };
@@ -81,6 +107,8 @@ struct DoneDecision {
     bool firstTime = false; // this call recorded it
     bool allDone = false; // every expected agency has now said DONE: the draw can be read
     QString error; // !ok: why
+    // This DONE was the last expected one and closed the sales, in the same durable write.
+    std::optional<SalesClose> closedNow;
 };
 
 struct DrawResult {
@@ -89,6 +117,8 @@ struct DrawResult {
     quint64 bets = 0; // bets the draw looked at
     quint64 winnerCount = 0;
     QString error;
+    // The close of sales the draw ran after (stores that keep digests): what SEALED carries.
+    std::optional<SalesClose> close;
 };
 
 // A claim, taken on the main thread when a session hands batches to the pool, that a write of
@@ -147,6 +177,18 @@ public:
 
     // Blocking. Records DONE durably (idempotent).
     virtual DoneDecision markDone(quint32 agency) = 0;
+
+    // Blocking. Closes the sales at `atMs` for `reason` and seals what is stored, in one durable
+    // step; idempotent (a second call answers the first close). After it no batch is stored and
+    // draw() completes. Stores that keep no digests cannot seal: they refuse.
+    virtual CloseDecision closeSales(protocol::CloseReason reason, qint64 atMs)
+    {
+        Q_UNUSED(reason);
+        Q_UNUSED(atMs);
+        CloseDecision decision;
+        decision.error = QStringLiteral("this store cannot close sales (it keeps no digests)");
+        return decision;
+    }
 
     // Blocking. The draw's winners from the durable state, once every expected agency is done.
     virtual DrawResult draw() = 0;

@@ -154,9 +154,112 @@ bool LotteryServer::start()
             line.field(u"host", m_config.host);
         line.field(u"port", static_cast<int>(m_listener.serverPort()));
     }
-    // Every agency may already have finished before a restart: then the draw runs now.
+    // Every agency may already have finished, or the sales closed, before a restart: then the
+    // draw runs now (and its result says whether sales are closed).
     startDraw();
+    armSalesCloseTimer();
     return true;
+}
+
+void LotteryServer::armSalesCloseTimer()
+{
+    if (!m_config.salesClose.isValid() || m_salesClose)
+        return;
+    const qint64 remainingMs = QDateTime::currentDateTimeUtc().msecsTo(m_config.salesClose);
+    if (remainingMs <= 0) {
+        closeSales(protocol::CloseReason::Schedule);
+        return;
+    }
+    // QTimer takes an int: a close days away is re-armed hourly; the clock is read each time.
+    m_salesCloseTimer.setSingleShot(true);
+    m_salesCloseTimer.setTimerType(Qt::PreciseTimer);
+    m_salesCloseTimer.disconnect(this);
+    connect(&m_salesCloseTimer, &QTimer::timeout, this, [this] { armSalesCloseTimer(); });
+    m_salesCloseTimer.start(static_cast<int>(qMin<qint64>(remainingMs, 3600 * 1000)));
+    LOTTERY_LOG_PROGRESS("cierre_ventas")
+        .field(u"motivo", "horario")
+        .field(u"hora", m_config.salesClose.toString(Qt::ISODate))
+        .field(u"faltan_s", remainingMs / 1000);
+}
+
+namespace {
+
+const char *closeReasonText(protocol::CloseReason reason)
+{
+    switch (reason) {
+    case protocol::CloseReason::AllAgenciesDone: return "todas_las_agencias";
+    case protocol::CloseReason::Schedule: return "horario";
+    case protocol::CloseReason::Operator: return "operador";
+    }
+    return "desconocido";
+}
+
+} // namespace
+
+void LotteryServer::closeSales(
+    protocol::CloseReason reason, std::function<void(const CloseDecision &)> done)
+{
+    if (m_salesClose) {
+        if (done) {
+            CloseDecision decision;
+            decision.ok = true;
+            decision.close = *m_salesClose;
+            done(decision);
+        }
+        return;
+    }
+    if (done)
+        m_closeWaiters.push_back(std::move(done));
+    if (m_closeRunning)
+        return;
+    if (m_phase != ShutdownPhase::Running) {
+        CloseDecision refused;
+        refused.error = QStringLiteral("the server is shutting down");
+        finishClose(reason, refused);
+        return;
+    }
+    m_closeRunning = true;
+    ++m_tasksInFlight;
+    BetStore *store = m_store.get();
+    const qint64 atMs = QDateTime::currentMSecsSinceEpoch();
+    m_workers.run([store, reason, atMs] { return store->closeSales(reason, atMs); },
+        [this, reason](const CloseDecision &decision) {
+            m_closeRunning = false;
+            finishClose(reason, decision);
+            taskDone();
+        });
+}
+
+void LotteryServer::finishClose(protocol::CloseReason reason, const CloseDecision &decision)
+{
+    if (decision.ok) {
+        noteSalesClosed(decision.close, decision.firstTime);
+        startDraw();
+    } else {
+        LOTTERY_LOG_FAIL("cierre_ventas")
+            .field(u"motivo", closeReasonText(reason))
+            .field(u"error", decision.error);
+    }
+    for (const auto &waiter : std::exchange(m_closeWaiters, {}))
+        waiter(decision);
+}
+
+void LotteryServer::noteSalesClosed(const SalesClose &close, bool firstTime)
+{
+    const bool known = m_salesClose.has_value();
+    m_salesClose = close;
+    m_salesCloseTimer.stop();
+    if (known)
+        return;
+    auto line = LOTTERY_LOG_SUCCESS("cierre_ventas");
+    line.field(u"motivo", closeReasonText(close.reason))
+        .field(u"agencias_completas", close.agenciesDone)
+        .field(u"apuestas", close.totalBets)
+        .field(u"sello", digestHex(close.root))
+        .field(u"hora",
+            QDateTime::fromMSecsSinceEpoch(close.closedAtMs, Qt::UTC).toString(Qt::ISODateWithMs));
+    if (!firstTime)
+        line.field(u"registrado", "antes"); // read back at start, closed by an earlier run
 }
 
 void LotteryServer::startSession(QTcpSocket *socket)
@@ -338,7 +441,8 @@ void LotteryServer::finishWelcome(quint64 sessionId, quint32 agency,
             protocol::Welcome welcome {version, progress->lastSequence, progress->storedBets};
             if (version >= protocol::kProtocolVersion2) {
                 welcome.digest = progress->digest;
-                welcome.flags = progress->done ? protocol::Welcome::kDoneFlag : 0;
+                welcome.flags = (progress->done ? protocol::Welcome::kDoneFlag : 0)
+                    | (progress->salesClosed ? protocol::Welcome::kSalesClosedFlag : 0);
             }
             session->send(welcome);
             auto line = LOTTERY_LOG_SUCCESS("hello");
@@ -441,7 +545,15 @@ void LotteryServer::answerBatch(
             .field(u"ip", peer);
         if (session) {
             session->noteBatchRejected();
-            session->send(outcome.reject);
+            if (outcome.reject.code == protocol::ErrorCode::SalesClosed
+                && session->protocolVersion() < protocol::kProtocolVersion2) {
+                // Version 1 knows no code 18 (its decoder refuses it): the nearest it knows.
+                protocol::Reject reject = outcome.reject;
+                reject.code = protocol::ErrorCode::BatchAfterDone;
+                session->send(reject);
+            } else {
+                session->send(outcome.reject);
+            }
         }
         break;
     case BatchOutcome::Kind::Malformed:
@@ -493,6 +605,8 @@ bool LotteryServer::answerDone(Session *session, quint32 agency, const DoneDecis
         LOTTERY_LOG_SUCCESS("agencia_finalizada")
             .field(u"agency", agency)
             .field(u"repeated", decision.firstTime ? "false" : "true");
+        if (decision.closedNow)
+            noteSalesClosed(*decision.closedNow, true);
         if (session)
             session->send(protocol::DoneAck {});
     } else {
@@ -559,6 +673,8 @@ void LotteryServer::finishDraw(const DrawResult &result, qint64 elapsedMs)
     }
     m_drawAgain = false;
     m_winners = result.winners;
+    if (result.close)
+        noteSalesClosed(*result.close, false);
     LOTTERY_LOG_SUCCESS("sorteo")
         .field(u"cantidad", result.bets)
         .field(u"ganadores", result.winnerCount)
@@ -592,6 +708,12 @@ void LotteryServer::sendWinners(Session &session)
 {
     const std::vector<std::string> documents = m_winners->value(session.agency());
     session.holdAnswers();
+    if (m_salesClose && session.protocolVersion() >= protocol::kProtocolVersion2) {
+        const AgencyHead head = m_salesClose->heads.value(session.agency());
+        session.send(protocol::Sealed {static_cast<std::uint64_t>(m_salesClose->closedAtMs),
+            m_salesClose->reason, m_salesClose->totalBets, m_salesClose->root, head.bets,
+            head.digest});
+    }
     for (const protocol::Winners &chunk : protocol::chunkWinners(documents))
         session.send(chunk);
     session.releaseAnswers();
@@ -691,6 +813,17 @@ StatusSnapshot LotteryServer::statusSnapshot() const
     }
     for (const Session *session : m_sessions)
         snapshot.addSession(session->agency(), session->isWaitingForDraw());
+    snapshot.closeSupported = m_store && m_store->keepsDigests();
+    if (m_config.salesClose.isValid())
+        snapshot.salesCloseScheduled = m_config.salesClose.toString(Qt::ISODate);
+    if (m_salesClose) {
+        snapshot.salesClosed = true;
+        snapshot.closeReason = QLatin1String(closeReasonText(m_salesClose->reason));
+        snapshot.closedAtMs = m_salesClose->closedAtMs;
+        snapshot.closeAgenciesDone = m_salesClose->agenciesDone;
+        snapshot.closeBets = m_salesClose->totalBets;
+        snapshot.seal = digestHex(m_salesClose->root);
+    }
     return snapshot;
 }
 

@@ -67,6 +67,14 @@ public:
     // For the admin endpoint: counters (their own mutex), and what only the main thread knows
     // (statusSnapshot(): main thread only; the admin thread gets copies through a StatusBoard).
     const ServerMetrics &metrics() const { return m_metrics; }
+
+    // Closes the sales now (the operator's console, POST /api/sales/close; the schedule). Main
+    // thread; `done` (optional) gets the store's decision once it is durable. Idempotent: a
+    // second close answers the first one.
+    void closeSales(
+        protocol::CloseReason reason, std::function<void(const CloseDecision &)> done = {});
+    // The close of sales, once known on this thread (at the close, or read back at start).
+    const std::optional<SalesClose> &salesClose() const { return m_salesClose; }
     StatusSnapshot statusSnapshot() const;
 
 signals:
@@ -110,6 +118,10 @@ private:
     void taskDone();
     void startDraw();
     void finishDraw(const DrawResult &result, qint64 elapsedMs);
+    void finishClose(protocol::CloseReason reason, const CloseDecision &decision);
+    // Logs `cierre_ventas` and keeps the close (its seal goes to version-2 agencies).
+    void noteSalesClosed(const SalesClose &close, bool firstTime);
+    void armSalesCloseTimer();
     void sendWinners(Session &session);
     Session *findSession(quint64 id) const;
     // A closed session leaves m_sessions and is deleted from the event loop.
@@ -149,6 +161,10 @@ private:
     bool m_drawRunning = false;
     bool m_drawAgain = false; // an agency became the last one done while a draw was running
     std::optional<WinnersByAgency> m_winners; // set once the draw has completed
+    std::optional<SalesClose> m_salesClose; // set once the sales are closed
+    bool m_closeRunning = false;
+    std::vector<std::function<void(const CloseDecision &)>> m_closeWaiters;
+    QTimer m_salesCloseTimer; // SERVER_SALES_CLOSE
     quint64 m_nextSessionId = 1;
     int m_tasksInFlight = 0; // welcome, batch and DONE tasks, not the draw
     ShutdownPhase m_phase = ShutdownPhase::Running;

@@ -2,6 +2,7 @@
 #include "common/log.h"
 #include "common/unix_signal_watcher.h"
 #include "server/admin/admin_server.h"
+#include "server/admin/status_report.h"
 #include "server/epoll_event_dispatcher.h"
 #include "server/health_check.h"
 #include "server/lottery_server.h"
@@ -126,6 +127,19 @@ int main(int argc, char *argv[])
     }
     lottery::server::AdminServer admin(
         server.metrics(), [&server] { return server.statusSnapshot(); });
+    // POST /api/sales/close: the operator's close, answered once it is durable.
+    admin.setCloseSalesAction([&server](auto reply) {
+        server.closeSales(lottery::protocol::CloseReason::Operator,
+            [reply](const lottery::server::CloseDecision &decision) {
+                lottery::server::AdminServer::ActionResult result;
+                result.ok = decision.ok;
+                result.error = decision.error;
+                if (decision.ok)
+                    result.json
+                        = lottery::server::salesCloseJson(decision.close, decision.firstTime);
+                reply(result);
+            });
+    });
     if (loaded.config.adminEnabled()) {
         const int status = startAdmin(admin, loaded.config);
         if (status != 0)

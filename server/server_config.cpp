@@ -188,6 +188,23 @@ bool applySetting(ServerConfig &config, const QString &key, const QString &value
         if (!v)
             return false;
         config.adminPort = static_cast<int>(*v);
+    } else if (key == u"SERVER_SALES_CLOSE") {
+        const QString text = value.trimmed();
+        if (text.isEmpty()) { // empty: no scheduled close again
+            config.salesClose = QDateTime();
+            return true;
+        }
+        // An offset is required: a bare local time would depend on the machine's time zone.
+        static const QRegularExpression form(QStringLiteral(
+            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]\\d{2}:\\d{2})$"));
+        const QDateTime at = QDateTime::fromString(text, Qt::ISODateWithMs);
+        if (!form.match(text).hasMatch() || !at.isValid()) {
+            *error = QStringLiteral("%1: '%2' is not an ISO 8601 time with its offset, e.g. "
+                                    "2026-12-07T21:00:00-03:00")
+                         .arg(source, value);
+            return false;
+        }
+        config.salesClose = at;
     } else if (key == u"SERVER_ADMIN_IP") {
         QHostAddress address;
         if (!address.setAddress(value.trimmed())) {
@@ -238,6 +255,7 @@ const QStringList &settingKeys()
         QStringLiteral("SERVER_ADMIN_PORT"),
         QStringLiteral("SERVER_ADMIN_IP"),
         QStringLiteral("SERVER_ADMIN_TOKEN_FILE"),
+        QStringLiteral("SERVER_SALES_CLOSE"),
     };
     return keys;
 }
@@ -338,12 +356,16 @@ ConfigLoadResult ServerConfigLoader::load(
     const QCommandLineOption adminTokenOption(QStringLiteral("admin-token-file"),
         QStringLiteral("Bearer token of the admin endpoint; required off loopback."),
         QStringLiteral("file"));
+    const QCommandLineOption salesCloseOption(QStringLiteral("sales-close"),
+        QStringLiteral("Close sales at this time (ISO 8601 with offset, e.g. "
+                       "2026-12-07T21:00:00-03:00); the draw runs then."),
+        QStringLiteral("time"));
     const QCommandLineOption healthCheckOption(QStringLiteral("health-check"),
         QStringLiteral("Ask the running server's admin endpoint (this configuration's "
                        "SERVER_ADMIN_PORT, on loopback) for GET /readyz; exit 0 when ready."));
     parser.addOptions({helpOption, healthCheckOption, configOption, portOption, agenciesOption,
         storageOption, workersOption, levelOption, tlsCertOption, tlsKeyOption, credentialsOption,
-        adminPortOption, adminIpOption, adminTokenOption, databaseOption});
+        adminPortOption, adminIpOption, adminTokenOption, databaseOption, salesCloseOption});
     if (!parser.parse(arguments))
         return fail(QStringLiteral("command line: %1").arg(parser.errorText()));
     if (!parser.positionalArguments().isEmpty()) {
@@ -386,6 +408,7 @@ ConfigLoadResult ServerConfigLoader::load(
         {&adminPortOption, QStringLiteral("SERVER_ADMIN_PORT")},
         {&adminIpOption, QStringLiteral("SERVER_ADMIN_IP")},
         {&adminTokenOption, QStringLiteral("SERVER_ADMIN_TOKEN_FILE")},
+        {&salesCloseOption, QStringLiteral("SERVER_SALES_CLOSE")},
     };
     for (const auto &[option, key] : flags) {
         if (!parser.isSet(*option))

@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 
+#include <QDateTime>
 #include <QHostAddress>
 #include <QList>
 #include <QProcessEnvironment>
@@ -53,6 +54,9 @@ struct ServerConfig {
     int adminPort = -1;
     QString adminIp = QStringLiteral("127.0.0.1");
     QString adminTokenPath;
+    // The scheduled close of sales (SERVER_SALES_CLOSE): an ISO 8601 time with its UTC offset;
+    // invalid: none (the operator closes, or the last agency's DONE does).
+    QDateTime salesClose;
 
     bool tlsEnabled() const { return !tlsCertificatePath.isEmpty(); }
     bool authEnabled() const { return !credentialsPath.isEmpty(); }

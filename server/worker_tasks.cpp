@@ -158,6 +158,10 @@ void answer(
     case Kind::AfterDone:
         setRejected(outcome, sequence, ErrorCode::BatchAfterDone, decision.error);
         return;
+    case Kind::AfterClose:
+        // Version 2's code; LotteryServer::answerBatch gives a version-1 session BatchAfterDone.
+        setRejected(outcome, sequence, ErrorCode::SalesClosed, decision.error);
+        return;
     case Kind::Failed:
         setRejected(outcome, sequence, ErrorCode::StorageFailure, decision.error);
         return;

@@ -1,4 +1,8 @@
 #include "server/admin/admin_server.h"
+#include <QDeadlineTimer>
+#include <QMutex>
+#include <QWaitCondition>
+#include <memory>
 
 #include "common/log.h"
 #include "server/admin/admin_http_service.h"
@@ -160,8 +164,73 @@ bool AdminServer::authorized(const AdminHttpRequest &request)
     return false;
 }
 
+AdminHttpResponse AdminServer::runAction(const Action &action, const AdminHttpRequest &request)
+{
+    if (!action)
+        return AdminHttpResponse::text(501, "501 not implemented by this server\n");
+    // An action changes the lottery: it always needs the token, even on loopback, where reading
+    // the status does not.
+    if (m_token.isEmpty()) {
+        return AdminHttpResponse::text(403,
+            "403 forbidden: actions need the admin token; start the server with "
+            "SERVER_ADMIN_TOKEN_FILE (--admin-token-file)\n");
+    }
+    if (!authorized(request)) {
+        AdminHttpResponse response = AdminHttpResponse::text(
+            401, "401 unauthorized: send Authorization: Bearer <token>\n");
+        response.headers.append(qMakePair(
+            QByteArray("WWW-Authenticate"), QByteArray("Bearer realm=\"lottery-admin\"")));
+        return response;
+    }
+    // The result crosses back from the main thread through this shared state.
+    struct Pending {
+        QMutex mutex;
+        QWaitCondition decided;
+        bool done = false;
+        ActionResult result;
+    };
+    auto pending = std::make_shared<Pending>();
+    QMetaObject::invokeMethod(
+        &m_board,
+        [action, pending] {
+            action([pending](const ActionResult &result) {
+                QMutexLocker locker(&pending->mutex);
+                pending->result = result;
+                pending->done = true;
+                pending->decided.wakeAll();
+            });
+        },
+        Qt::QueuedConnection);
+    QMutexLocker locker(&pending->mutex);
+    const QDeadlineTimer deadline(kActionWaitMs);
+    while (!pending->done) {
+        if (!pending->decided.wait(&pending->mutex, deadline))
+            break;
+    }
+    if (!pending->done) {
+        return AdminHttpResponse::text(504,
+            "504 the server did not decide in time; the action may still complete: see "
+            "/api/status\n");
+    }
+    if (!pending->result.ok)
+        return AdminHttpResponse::text(409, "409 " + pending->result.error.toUtf8() + '\n');
+    AdminHttpResponse response;
+    response.contentType = QByteArrayLiteral("application/json");
+    response.body = pending->result.json;
+    return response;
+}
+
 AdminHttpResponse AdminServer::route(const AdminHttpRequest &request)
 {
+    if (request.path == QLatin1String("/api/sales/close")) {
+        if (request.method != "POST") {
+            AdminHttpResponse response = AdminHttpResponse::text(
+                405, "405 method not allowed: /api/sales/close answers POST\n");
+            response.headers.append(qMakePair(QByteArray("Allow"), QByteArray("POST")));
+            return response;
+        }
+        return runAction(m_closeSales, request);
+    }
     enum class Route { Page, Css, Js, Metrics, Status, Health, Ready };
     static const QHash<QString, Route> routes {{QStringLiteral("/"), Route::Page},
         {QStringLiteral("/dashboard.css"), Route::Css},

@@ -9,6 +9,7 @@
 //   GET /healthz      200 while the event loop runs   (open: no counts)
 //   GET /readyz       200 or 503 with the reason      (open: no counts)
 //   GET /             the dashboard (static files from Qt resources; its data is /api/status)
+//   POST /api/sales/close  closes the sales now (always the token, even on loopback: an action)
 //
 // Every request is bounded before a route or the token sees it (AdminHttpService: header and
 // body limits, deadlines, a connection cap). What only the main thread knows (sessions, the
@@ -40,6 +41,16 @@ class AdminServer : public QObject
     Q_OBJECT
 public:
     using SnapshotProvider = std::function<StatusSnapshot()>;
+    // An action's outcome, for its HTTP answer: ok, and a JSON document (or the error).
+    struct ActionResult {
+        bool ok = false;
+        QByteArray json; // the answer's body when ok
+        QString error; // why not, when !ok
+    };
+    // Runs an action in the main thread; it calls `reply` (in the main thread) once decided.
+    using Action = std::function<void(std::function<void(const ActionResult &)> reply)>;
+    // How long an action's request waits for the main thread's decision before answering 504.
+    static constexpr int kActionWaitMs = 30000;
 
     struct Settings {
         QString ip = QStringLiteral("127.0.0.1");
@@ -64,6 +75,9 @@ public:
     // Stops the admin thread (its connections are closed) before `metrics` may go.
     ~AdminServer() override;
 
+    // Main thread, before start(): what POST /api/sales/close runs (unset: 501).
+    void setCloseSalesAction(Action action) { m_closeSales = std::move(action); }
+
     // Reads the token, starts the admin thread, listens there and logs `action: admin_listen`.
     // False with errorString().
     bool start(const Settings &settings);
@@ -84,6 +98,8 @@ private:
     // (rate-limited).
     bool authorized(const AdminHttpRequest &request);
     StatusSnapshot snapshot(int maxAgeMs);
+    // The admin thread: runs `action` in the main thread and waits (bounded) for its result.
+    AdminHttpResponse runAction(const Action &action, const AdminHttpRequest &request);
 
     const ServerMetrics &m_metrics; // its own mutex: read from the admin thread
     StatusBoard m_board; // the main thread's side of the hand-over
@@ -95,6 +111,7 @@ private:
     QByteArray m_token; // empty: open
     QString m_error;
     quint16 m_port = 0;
+    Action m_closeSales; // set before start(), then only read
 };
 
 } // namespace lottery::server

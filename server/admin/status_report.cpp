@@ -1,5 +1,10 @@
 #include "server/admin/status_report.h"
 
+#include "common/bet_digest.h"
+#include "server/bet_store.h"
+
+#include <QJsonDocument>
+
 #include <QDateTime>
 #include <QJsonArray>
 #include <QList>
@@ -7,6 +12,28 @@
 #include <algorithm>
 
 namespace lottery::server {
+
+namespace {
+
+QJsonValue isoTime(qint64 epochMs);
+
+} // namespace
+
+QByteArray salesCloseJson(const SalesClose &close, bool firstTime)
+{
+    static const char *const reasons[] = {"", "todas_las_agencias", "horario", "operador"};
+    const auto reason = static_cast<std::size_t>(close.reason);
+    QJsonObject document;
+    document.insert(QStringLiteral("closed"), true);
+    document.insert(QStringLiteral("closed_now"), firstTime);
+    document.insert(QStringLiteral("reason"),
+        QLatin1String(reason < std::size(reasons) ? reasons[reason] : "desconocido"));
+    document.insert(QStringLiteral("closed_at"), isoTime(close.closedAtMs));
+    document.insert(QStringLiteral("agencies_done"), static_cast<qint64>(close.agenciesDone));
+    document.insert(QStringLiteral("bets"), static_cast<qint64>(close.totalBets));
+    document.insert(QStringLiteral("seal"), digestHex(close.root));
+    return QJsonDocument(document).toJson(QJsonDocument::Compact);
+}
 
 namespace {
 
@@ -195,6 +222,22 @@ QJsonObject statusDocument(const StatusSnapshot &status, const ServerMetrics::Sn
     document.insert(QStringLiteral("totals"), totals);
     document.insert(QStringLiteral("ingest"), ingest);
     document.insert(QStringLiteral("draw"), draw);
+    QJsonObject sales;
+    sales.insert(QStringLiteral("state"),
+        status.salesClosed ? QStringLiteral("closed") : QStringLiteral("open"));
+    sales.insert(QStringLiteral("close_supported"), status.closeSupported);
+    sales.insert(QStringLiteral("scheduled_close"),
+        status.salesCloseScheduled.isEmpty() ? QJsonValue()
+                                             : QJsonValue(status.salesCloseScheduled));
+    if (status.salesClosed) {
+        sales.insert(QStringLiteral("reason"), status.closeReason);
+        sales.insert(QStringLiteral("closed_at"), isoTime(status.closedAtMs));
+        sales.insert(
+            QStringLiteral("agencies_done"), static_cast<qint64>(status.closeAgenciesDone));
+        sales.insert(QStringLiteral("bets"), static_cast<qint64>(status.closeBets));
+        sales.insert(QStringLiteral("seal"), status.seal);
+    }
+    document.insert(QStringLiteral("sales"), sales);
     document.insert(QStringLiteral("errors"), errors);
     document.insert(QStringLiteral("agencies"), agencies);
     document.insert(QStringLiteral("agencies_truncated"), truncated);

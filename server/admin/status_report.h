@@ -11,6 +11,12 @@
 
 namespace lottery::server {
 
+struct SalesClose;
+
+// POST /api/sales/close's answer: the close (reason, time, counts, seal) and whether this request
+// made it (false: sales were closed already).
+QByteArray salesCloseJson(const SalesClose &close, bool firstTime);
+
 struct Readiness {
     bool ready = false;
     QString reason; // why not, for the 503 body and the operator

@@ -22,6 +22,17 @@ struct StatusSnapshot {
     QString storagePath; // bets.csv; its journal is beside it
     QString journalPath;
 
+    // The close of sales (docs/OPERATIONS.md): scheduled (SERVER_SALES_CLOSE; empty: none), and
+    // once closed, why, when, and the seal.
+    QString salesCloseScheduled; // ISO 8601
+    bool salesClosed = false;
+    QString closeReason; // operador | horario | todas_las_agencias
+    qint64 closedAtMs = 0;
+    quint32 closeAgenciesDone = 0;
+    quint64 closeBets = 0;
+    QString seal; // 64 hex digits
+    bool closeSupported = false; // the store can close and seal (it keeps digests)
+
     // Connections by state: before an accepted HELLO, authenticated, parked until the draw.
     int sessionsHandshake = 0;
     int sessionsActive = 0;
