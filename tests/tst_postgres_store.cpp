@@ -86,6 +86,7 @@ const char *kindName(Kind kind)
     case Kind::ZeroSequence: return "ZeroSequence";
     case Kind::Gap: return "Gap";
     case Kind::AfterDone: return "AfterDone";
+    case Kind::AfterClose: return "AfterClose";
     case Kind::Failed: return "Failed";
     case Kind::Stopped: return "Stopped";
     }

@@ -782,7 +782,7 @@ void TestReliability::hostilePeersWhileAgenciesRun_data()
         << Hostile::UnknownType << code(ErrorCode::UnknownMessageType) << QString()
         << QByteArray("code: unknown_message_type | error: ");
     QTest::newRow("unsupported-version")
-        << Hostile::WrongVersion << code(ErrorCode::UnsupportedVersion) << QStringLiteral("99")
+        << Hostile::WrongVersion << code(ErrorCode::UnsupportedVersion) << QStringLiteral("version 0")
         << QByteArray("code: unsupported_version | error: ");
     QTest::newRow("agency-outside-1-to-n")
         << Hostile::AgencyOutOfRange << code(ErrorCode::InvalidAgency)
@@ -893,14 +893,14 @@ void TestReliability::hostilePeersWhileAgenciesRun()
     case Hostile::UnknownType: {
         RawClient peer;
         QVERIFY(peer.connectTo(port));
-        peer.write(QByteArray("\x00\x00\x00\x01\x0b", 5));
+        peer.write(QByteArray("\x00\x00\x00\x01\x0d", 5));
         QVERIFY(expectRefusal(peer));
         break;
     }
     case Hostile::WrongVersion: {
         RawClient peer;
         QVERIFY(peer.connectTo(port));
-        peer.send(protocol::Hello {99, 1, ""});
+        peer.send(protocol::Hello {0, 1, ""});
         QVERIFY(expectRefusal(peer));
         break;
     }
