@@ -1,6 +1,8 @@
 // The embedded BetStore: `bets.csv` (pure CSV, the course's layout) and `bets.csv.journal` beside
 // it, one fixed-size checksummed record per stored batch (agency, sequence, offset, length, bet
-// count, CRC-32 of its rows) and per DONE.
+// count, CRC-32 of its rows), per DONE, and one recording the lottery's identity (the expected
+// agency count) before any row. Recovery at open() repairs only a torn tail and refuses anything
+// else (journal_replay.h).
 //
 // Write order per append: CSV bytes, journal records, fdatasync CSV, fdatasync journal; only then
 // does append() answer Stored. Workers commit as a group: whoever needs a sync either runs one
@@ -15,6 +17,7 @@
 
 #include "server/batch_rules.h"
 #include "server/bet_store.h"
+#include "server/journal_replay.h"
 
 #include <QMutex>
 #include <QString>
@@ -34,7 +37,7 @@ public:
     using SyncFunction = std::function<int(int fd)>;
 
     // Fixed size of a journal record on disk.
-    static constexpr std::size_t kJournalRecordSize = 48;
+    static constexpr std::size_t kJournalRecordSize = journal::kRecordSize;
     // How long a writer waits for someone else's fdatasync before the store gives up.
     static constexpr int kSyncWaitMs = 30000;
 
@@ -73,16 +76,9 @@ protected:
 private:
     QString journalPath() const { return m_csvPath + QStringLiteral(".journal"); }
 
-    enum class RecordKind : quint8 { Batch = 1, Done = 2 };
-    struct JournalRecord {
-        RecordKind kind = RecordKind::Batch;
-        quint32 agency = 0;
-        quint64 sequence = 0;
-        quint64 csvOffset = 0;
-        quint64 csvLength = 0;
-        quint32 betCount = 0;
-        quint32 csvCrc = 0;
-    };
+    // The record format and recovery's rule live in journal_replay.h.
+    using RecordKind = journal::RecordKind;
+    using JournalRecord = journal::Record;
     // One agency as written (durable once no write of it is unsettled and the store has not
     // failed: every write is synced or latches the store before its ticket settles).
     struct AgencyState {
@@ -112,10 +108,12 @@ private:
         quint64 generation = 0;
     };
 
-    static std::string encodeRecord(const JournalRecord &record);
-    static bool decodeRecord(const char *bytes, JournalRecord *record);
+    static std::string encodeRecord(const JournalRecord &record) { return journal::encode(record); }
 
+    // Recovery (journal::Replay decides; this applies its verdict and the lottery's identity).
     bool replayJournal();
+    // Records the configured agency count in a store that has none, or refuses a different one.
+    bool checkIdentityLocked(const journal::Replay &replay);
     // Decides one request's batches against `state`, adding the ones to store to `write`.
     static void decideBatchesLocked(AgencyState &state, quint32 agency, const StoreRequest &request,
         PendingWrite &write, std::vector<BatchDecision> &decisions);
