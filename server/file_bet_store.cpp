@@ -203,6 +203,9 @@ bool FileBetStore::replayJournal()
                 "point into side files and start with what precedes it (docs/RELIABILITY.md)");
         return false;
     }
+    // Before anything is moved: a start with another agency count changes nothing.
+    if (!checkIdentityLocked(replay))
+        return false;
     quint64 truncatedBytes = 0;
     journal::RepairResult moved;
     if (verdict == Verdict::TornTail) {
@@ -249,15 +252,13 @@ bool FileBetStore::replayJournal()
                 .field(u"why", "a torn tail holds only writes never synced, so never acknowledged");
         }
     }
-    return checkIdentityLocked(replay);
+    return replay.identity() || recordIdentityLocked();
 }
 
 bool FileBetStore::checkIdentityLocked(const journal::Replay &replay)
 {
     const std::optional<quint32> recorded = replay.identity();
-    if (recorded && *recorded == m_expectedAgencies)
-        return true;
-    if (recorded) {
+    if (recorded && *recorded != m_expectedAgencies) {
         m_error = QStringLiteral(
             "the lottery in %1 was recorded for %2 agencies, but the configuration says %3: "
             "start with --agencies %2 (SERVER_AGENCIES=%2), or, if the lottery really changes, "
@@ -272,6 +273,11 @@ bool FileBetStore::checkIdentityLocked(const journal::Replay &replay)
             .field(u"error", m_error);
         return false;
     }
+    return true;
+}
+
+bool FileBetStore::recordIdentityLocked()
+{
     // A new store records its identity before any row; one written before identity records
     // existed adopts the configured count, once.
     const bool created = m_csvEnd == 0 && m_journalEnd == 0;

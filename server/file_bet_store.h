@@ -112,8 +112,10 @@ private:
 
     // Recovery (journal::Replay decides; this applies its verdict and the lottery's identity).
     bool replayJournal();
-    // Records the configured agency count in a store that has none, or refuses a different one.
+    // False (logged) when the store records another agency count than the configured one.
     bool checkIdentityLocked(const journal::Replay &replay);
+    // Records the configured agency count in a store that has none (new, or older than it).
+    bool recordIdentityLocked();
     // Decides one request's batches against `state`, adding the ones to store to `write`.
     static void decideBatchesLocked(AgencyState &state, quint32 agency, const StoreRequest &request,
         PendingWrite &write, std::vector<BatchDecision> &decisions);

@@ -115,6 +115,9 @@ private slots:
     void agencyCountIsRecordedAndEnforced();
     void storeWithoutIdentityAdoptsTheConfiguredCount();
     void repairOfACleanStoreMovesNothing();
+    void maintenanceFlagsAreChecked_data();
+    void maintenanceFlagsAreChecked();
+    void identityMismatchWithATornTailChangesNothing();
 
 private:
     QString storage() const { return m_dir->filePath(QStringLiteral("bets.csv")); }
@@ -531,6 +534,49 @@ void TestRecovery::repairOfACleanStoreMovesNothing()
     QVERIFY2(output.contains("moved_bytes: 0"), output.constData());
     QVERIFY(sideFiles().isEmpty());
     QCOMPARE(readFile(storage()), csv);
+}
+
+void TestRecovery::maintenanceFlagsAreChecked_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("set-agencies 0") << QStringList {"--set-agencies", "0"} << 2 << "--set-agencies";
+    QTest::newRow("set-agencies word")
+        << QStringList {"--set-agencies", "tres"} << 2 << "--set-agencies";
+    QTest::newRow("repair and set-agencies")
+        << QStringList {"--repair", "--set-agencies", "3"} << 2 << "exclude each other";
+    QTest::newRow("repair on postgres")
+        << QStringList {"--repair", "--database", "host=127.0.0.1 port=1 dbname=x"} << 1
+        << "--repair is for the file store";
+}
+
+void TestRecovery::maintenanceFlagsAreChecked()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(int, exitCode);
+    QFETCH(QString, expected);
+    QByteArray output;
+    QCOMPARE(runServer(storeArguments() + arguments, &output), exitCode);
+    QVERIFY2(output.contains(expected.toUtf8()), output.constData());
+    QVERIFY2(output.contains("result: fail"), output.constData());
+    QVERIFY(!QFile::exists(storage())); // nothing created
+}
+
+void TestRecovery::identityMismatchWithATornTailChangesNothing()
+{
+    storeRounds(storage(), 1, 1, 0, nullptr);
+    if (QTest::currentTestFailed())
+        return;
+    QVERIFY(writeFile(storage(), readFile(storage()) + "1,Ana,Gomez,1"));
+    const QByteArray csv = readFile(storage());
+    const QByteArray journalBytes = readFile(journal());
+    QByteArray output;
+    QCOMPARE(runServer(storeArguments(4), &output), 2);
+    QVERIFY2(output.contains("recorded for 3 agencies"), output.constData());
+    QCOMPARE(readFile(storage()), csv);
+    QCOMPARE(readFile(journal()), journalBytes);
+    QVERIFY(QDir(m_dir->path()).entryList({QStringLiteral("*.torn-*")}).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestRecovery)
