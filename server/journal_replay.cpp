@@ -262,11 +262,22 @@ Replay::Verdict Replay::run(const Visit &visit)
                     [](char c) { return c == 0; })) {
                 break; // the journal's end was allocated but never written: a crash's tail
             }
-            return damaged(m_journalPath, pos, 0, 0,
-                QStringLiteral("journal record %1 (%2 of the journal) is damaged: %3; a crash "
-                               "leaves at most a partial record at the end, not a whole one")
+            // Its own fields may be what was damaged: name them as read, unverified.
+            const quint32 agency = protocol::loadU32(bytes + 8);
+            const quint64 sequence = protocol::loadU64(bytes + 12);
+            const bool plausible = protocol::loadU32(bytes) == kMagic && agency > 0
+                && agency <= 1000000 && sequence <= m_agencies.value(agency).batches + 1;
+            return damaged(m_journalPath, pos, plausible ? agency : 0, plausible ? sequence : 0,
+                QStringLiteral("journal record %1 (%2 of the journal) is damaged: %3%4; a "
+                               "crash leaves at most a partial record at the end, not a whole "
+                               "one")
                     .arg(index)
-                    .arg(bytesRange(pos, kRecordSize), bad));
+                    .arg(bytesRange(pos, kRecordSize), bad,
+                        plausible ? QStringLiteral(" (it reads agency %1, sequence %2, "
+                                                   "unverified)")
+                                        .arg(agency)
+                                        .arg(sequence)
+                                  : QString()));
         }
         const AgencySummary current = m_agencies.value(record.agency);
         rows.clear();

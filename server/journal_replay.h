@@ -12,6 +12,7 @@
 // the one before it, a missing journal beside rows, rows no interrupted write could have left,
 // changed line ends) is a person or a disk: recovery refuses it and changes nothing, and
 // `lottery-server --repair` moves what it cannot vouch for into side files (docs/RELIABILITY.md).
+// Even a torn tail is moved into side files rather than deleted.
 #pragma once
 
 #include <QHash>

@@ -207,6 +207,7 @@ void TestRecovery::damageIsRefusedThenRepaired_data()
     QTest::newRow("journal-truncated-mid-file") << "truncated-journal";
     QTest::newRow("older-shorter-journal") << "older-journal";
     QTest::newRow("foreign-journal") << "foreign-journal";
+    QTest::newRow("journal-byte-mid-file") << "journal-byte";
 }
 
 void TestRecovery::damageIsRefusedThenRepaired()
@@ -234,6 +235,7 @@ void TestRecovery::damageIsRefusedThenRepaired()
     quint32 agency = 0;
     quint64 sequence = 0;
     QList<quint64> kept;
+    qint64 keptCsv = -1; // -1: agency 1's batch 6 onwards moved, or everything when kept is 0
     QByteArray errorText;
     if (damage == u"byte") {
         // Row 1501 (1-based): round 6's first batch (agency 1), its first row; a name letter.
@@ -291,6 +293,19 @@ void TestRecovery::damageIsRefusedThenRepaired()
         sequence = 6;
         kept = {5, 5, 5};
         errorText = "the journal is shorter than bets.csv";
+    } else if (damage == u"journal-byte") {
+        // A bit of agency 3's batch 3 record's CRC field (record 1 is the identity).
+        const qint64 at = (1 + 2 * kAgencies + 2) * kRecord;
+        QByteArray changed = journalBytes;
+        changed[at + 41] = static_cast<char>(changed[at + 41] ^ 0x10);
+        QVERIFY(writeFile(journal(), changed));
+        file = journal();
+        offset = at;
+        agency = 3;
+        sequence = 3;
+        kept = {3, 3, 2};
+        keptCsv = layout.offsetOf(3, 3);
+        errorText = "its checksum does not match its bytes";
     } else if (damage == u"foreign-journal") {
         // Another lottery of three agencies, with other bets: its journal beside our bets.csv.
         const QString other = m_dir->filePath(QStringLiteral("other/bets.csv"));
@@ -351,7 +366,9 @@ void TestRecovery::damageIsRefusedThenRepaired()
     QCOMPARE(csvAfter + movedCsv, damagedCsv); // nothing lost, nothing changed: only moved
     QCOMPARE(journalAfter + (journalSide.isEmpty() ? QByteArray() : readFile(journalSide)),
         damagedJournal);
-    QCOMPARE(csvAfter.size(), kept[0] > 0 ? layout.offsetOf(1, 6) : qint64(0));
+    if (keptCsv < 0)
+        keptCsv = kept[0] > 0 ? layout.offsetOf(1, 6) : 0;
+    QCOMPARE(csvAfter.size(), keptCsv);
     QVERIFY2(output.contains("moved_bytes: " + QByteArray::number(movedCsv.size())
                  + " | moved_to: " + csvSide.toUtf8()),
         output.constData());
