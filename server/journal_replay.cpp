@@ -314,8 +314,13 @@ Replay::Verdict Replay::run(const Visit &visit)
             if (!readCsv(record.csvOffset, record.csvLength, &rows))
                 return Verdict::Failed;
             if (crc32Of(rows.data(), rows.size()) != record.csvCrc) {
-                const QString where = QStringLiteral("the rows of %1 (%2 of bets.csv)")
-                                          .arg(which, bytesRange(record.csvOffset, rows.size()));
+                const QString where
+                    = QStringLiteral("the rows of agency %1's batch %2 (journal record %3; %4 of "
+                                     "bets.csv)")
+                          .arg(record.agency)
+                          .arg(record.sequence)
+                          .arg(index)
+                          .arg(bytesRange(record.csvOffset, rows.size()));
                 const QString problem = rows.find('\r') != std::string::npos
                     ? QStringLiteral("%1 end in CR LF: bets.csv was re-saved with other line "
                                      "ends (a spreadsheet or an editor); this server writes LF")
