@@ -226,7 +226,8 @@ int setStoreAgencies(const ServerConfig &config, quint32 agencies)
 {
     if (!config.usesDatabase())
         return setFileStoreAgencies(config, agencies);
-    PostgresBetStore store(config.database, config.agencies);
+    // A database without the schema yet is created for the new count directly.
+    PostgresBetStore store(config.database, agencies);
     QString message;
     const auto change = store.setAgencies(agencies, &message);
     store.close();

@@ -7,6 +7,7 @@
 #include "support/postgres_cluster.h"
 #include "support/program_runner.h"
 
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
@@ -241,6 +242,20 @@ void PostgresServersTest::startErrorsExitWith2()
         QVERIFY(running.isRunning()); // the instance on the recorded count is unaffected
         QCOMPARE(sql(QStringLiteral("SELECT agencies FROM lottery")), QByteArray("2"));
         QVERIFY(running.terminate());
+        // The operator's explicit change, recorded in the database; then 1 is the count.
+        QProcess change;
+        change.setProcessChannelMode(QProcess::MergedChannels);
+        change.start(lottery::testing::binaryPath(QStringLiteral("lottery-server")),
+            {QStringLiteral("--database"), conninfo(), QStringLiteral("--set-agencies"),
+                QStringLiteral("1")});
+        QVERIFY(change.waitForFinished(60000));
+        const QByteArray changeLog = change.readAll();
+        QVERIFY2(change.exitCode() == 0, changeLog.constData());
+        QVERIFY2(changeLog.contains("action: identidad | result: success"), changeLog.constData());
+        QCOMPARE(sql(QStringLiteral("SELECT agencies FROM lottery")), QByteArray("1"));
+        ServerProcess again;
+        QVERIFY2(startServer(again, 1), again.output().constData());
+        QVERIFY(again.terminate());
     }
 }
 
