@@ -30,6 +30,8 @@ const QString kReconnectTimeout = QStringLiteral("reconnect.timeout");
 const QString kToken = QStringLiteral("token");
 const QString kTokenFile = QStringLiteral("tokenFile");
 const QString kCa = QStringLiteral("ca");
+const QString kReceiptFile = QStringLiteral("receipt.file");
+const QString kAcceptSuspicious = QStringLiteral("accept-suspicious-file");
 
 struct EnvironmentName {
     const char *variable;
@@ -46,6 +48,8 @@ const EnvironmentName kEnvironment[] = {
     {"CLI_TOKEN_FILE", kTokenFile},
     {"CLI_CA", kCa},
     {"CLI_RECONNECT_TIMEOUT", kReconnectTimeout},
+    {"CLI_RECEIPT_FILE", kReceiptFile},
+    {"CLI_ACCEPT_SUSPICIOUS_FILE", kAcceptSuspicious},
 };
 
 bool parseInteger(const QString &text, qint64 min, qint64 max, qint64 &value)
@@ -144,6 +148,10 @@ bool AgencyConfigLoader::apply(
             return bad(text(QT_TR_NOOP("a file path")));
         m_config.dataFile = value;
         m_dataFileSet = true;
+    } else if (key == kReceiptFile) {
+        if (value.trimmed().isEmpty())
+            return bad(text(QT_TR_NOOP("a file path")));
+        m_config.receiptFile = value;
     } else if (key == kWindow) {
         if (!parseInteger(value, 1, 1024, number))
             return bad(text(QT_TR_NOOP("a window from 1 to 1024 batches")));
@@ -169,6 +177,16 @@ bool AgencyConfigLoader::apply(
                             .arg(TranslatedText {token.errorString, token.userErrorString}));
         }
         m_config.token = token.token; // never logged
+    } else if (key == kAcceptSuspicious) {
+        const QString flag = value.trimmed().toLower();
+        if (flag == QLatin1String("1") || flag == QLatin1String("true")
+            || flag == QLatin1String("yes"))
+            m_config.acceptSuspiciousFile = true;
+        else if (flag == QLatin1String("0") || flag == QLatin1String("false")
+            || flag == QLatin1String("no") || flag.isEmpty())
+            m_config.acceptSuspiciousFile = false;
+        else
+            return bad(text(QT_TR_NOOP("1, true, yes, 0, false or no")));
     } else if (key == kCa) {
         if (!QFileInfo(value).isReadable())
             return bad(text(QT_TR_NOOP("a readable CA certificate file")));
@@ -258,6 +276,10 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
         tr("The agency's token (config token, CLI_TOKEN). Visible to other local "
            "users in `ps`: prefer --token-file."),
         tr("secret"));
+    const QCommandLineOption receipt(QStringLiteral("receipt"),
+        tr("Write the server's receipt for this agency's stored bets to this file "
+           "(config receipt.file, CLI_RECEIPT_FILE)."),
+        tr("file"));
     const QCommandLineOption noProgress(QStringLiteral("no-progress"),
         tr("Log lines only, also on a terminal (without it, a terminal on stderr shows a "
            "progress bar)."));
@@ -265,8 +287,13 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
         tr("Language of the messages to a person: es or en (default: the system's). Log lines "
            "are always the same."),
         QStringLiteral("es|en"));
+    const QCommandLineOption acceptSuspicious(kAcceptSuspicious,
+        tr("Send the file even if it looks wrong (not UTF-8, ';'-separated, a header row, no "
+           "valid rows or many invalid ones); without it such a file is refused and nothing is "
+           "sent (CLI_ACCEPT_SUSPICIOUS_FILE=1)."));
     parser.addOptions({help, config, agency, server, file, batchMax, logLevel, connectTimeout,
-        reconnectTimeout, window, ca, tokenFile, token, noProgress, lang});
+        reconnectTimeout, window, ca, tokenFile, token, receipt, noProgress, lang,
+        acceptSuspicious});
     m_helpText = parser.helpText();
     if (!parser.parse(arguments)) {
         fail(plain(parser.errorText()));
@@ -317,6 +344,7 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
         {ca, kCa},
         {tokenFile, kTokenFile},
         {token, kToken},
+        {receipt, kReceiptFile},
     };
     for (const auto &[option, key] : flags) {
         if (!parser.isSet(option))
@@ -326,6 +354,9 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
         if (!apply(key, parser.value(option), origin))
             return Status::Error;
     }
+
+    if (parser.isSet(acceptSuspicious))
+        m_config.acceptSuspiciousFile = true;
 
     if (m_config.agency == 0) {
         fail(text(QT_TR_NOOP("the agency number is not set (config id, CLI_ID or --agency)")));

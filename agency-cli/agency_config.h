@@ -21,6 +21,7 @@ struct AgencyCliConfig {
     LogLevel logLevel = LogLevel::Info;
     int batchMaxBets = 100;
     QString dataFile; // default: .data/agency-{ID}.csv
+    QString receiptFile; // where the receipt goes at the end (protocol version 2); empty: none
     int window = 128;
     int connectTimeoutSeconds = 30;
     // After a lost connection or a server restart, keep reconnecting this long (0: never).
@@ -31,6 +32,10 @@ struct AgencyCliConfig {
     QString caFile; // config `ca`, CLI_CA, --ca: PEM CA; set means TLS to the server
     QString configFile; // the file that was read; empty when none
     bool progress = true; // --no-progress: log lines only, even on a terminal
+    // --accept-suspicious-file, CLI_ACCEPT_SUSPICIOUS_FILE: send a file that BetFileInspector
+    // finds suspicious (docs/PROTOCOL.md, 10.9) instead of refusing it. Never from config.yaml:
+    // a file decides it for one run, not a setting for every run.
+    bool acceptSuspiciousFile = false;
 
     QString serverAddress() const; // "a:1,b:2"
     AgencySessionOptions sessionOptions() const;

@@ -3,7 +3,8 @@
 //   0  every valid bet stored and the winners received; also after a requested shutdown
 //      (SIGTERM/SIGINT), as in the course, so `docker stop` is not reported as a crash
 //   1  the upload failed (server unreachable, rejected batch, protocol error, connection lost)
-//   2  bad settings, or some rows of the file were invalid (everything else succeeded)
+//   2  bad settings, or some rows of the file were invalid (everything else succeeded), or the
+//      file looks wrong and was refused before anything was sent (--accept-suspicious-file)
 // Output: the log lines on stdout, exactly, unless a person watches: when stderr is a terminal
 // (and no --no-progress) a progress bar and a summary in the person's language go to stderr,
 // and the log lines too go only where stdout is not that terminal (a file, a pipe).
@@ -11,10 +12,12 @@
 #include "terminal_progress.h"
 #include "upload_summary.h"
 
+#include "common/bet_digest.h"
 #include "common/log.h"
 #include "common/translations.h"
 #include "common/unix_signal_watcher.h"
 #include "lottery/agency/agency_session.h"
+#include "lottery/agency/bet_file_reader.h"
 #include "lottery/agency/session_logger.h"
 #include "lottery/agency/user_messages.h"
 
@@ -28,6 +31,77 @@
 
 using namespace lottery;
 using namespace lottery::agency;
+
+namespace {
+
+// The last receipt (protocol version 2): logged, written to `path` when one is given, and shown
+// to a person. False when the file could not be written.
+bool reportReceipt(const AgencySession &session, const QString &path, bool person)
+{
+    const AgencyReceipt &receipt = session.receipt();
+    if (!receipt.isValid())
+        return true; // version 1: the session logger said so at WELCOME
+    LOTTERY_LOG_SUCCESS("recibo")
+        .field(u"agency", receipt.agency)
+        .field(u"sequence", receipt.sequence)
+        .field(u"apuestas", receipt.storedBets)
+        .field(u"sha256", digestHex(receipt.digest));
+    if (person) {
+        const QString line = QCoreApplication::translate("AgencyCli",
+            "Receipt: %n bet(s) of agency %1 stored, SHA-256 %2\n", nullptr,
+            int(qMin<quint64>(receipt.storedBets, 0x7fffffff)))
+                                 .arg(receipt.agency)
+                                 .arg(digestHex(receipt.digest));
+        std::fputs(line.toUtf8().constData(), stderr);
+    }
+    if (path.isEmpty())
+        return true;
+    QString error;
+    if (!receipt.writeFile(path, &error)) {
+        LOTTERY_LOG_FAIL("recibo").field(u"file", path).field(u"error", error);
+        return false;
+    }
+    LOTTERY_LOG_SUCCESS("recibo_guardado").field(u"file", path);
+    return true;
+}
+
+// Reads the whole file before anything is sent (not even HELLO): one that looks wrong (not UTF-8,
+// ';'-separated, a header row, no valid rows, many invalid ones) would end with DONE, closing the
+// agency's upload with its bets missing. Refused unless the person said to send it anyway; the
+// reasons go to the log line and, in the person's language, to stderr. False: refused.
+bool acceptDataFile(const AgencyCliConfig &config, const QStringList &arguments, bool translated)
+{
+    const BetFileScanResult scan = scanBetFile(config.dataFile, 0);
+    if (!scan.ok || !scan.summary.check.isSuspicious())
+        return true; // a file that cannot be read fails as before, in the session
+    const BetFileSummary &summary = scan.summary;
+    const bool accept = config.acceptSuspiciousFile;
+    LogLine(accept ? LogLevel::Warning : LogLevel::Error, u"archivo_sospechoso",
+        accept ? LogResult::Success : LogResult::Fail)
+        .field(u"archivo", config.dataFile)
+        .field(u"motivos", summary.check.concernNames())
+        .field(u"filas_validas", static_cast<long long>(summary.validRows))
+        .field(u"filas_invalidas", static_cast<long long>(summary.invalidRows))
+        .field(u"decision", accept ? "enviado por --accept-suspicious-file" : "rechazado");
+    if (accept)
+        return true;
+    if (!translated) // without a terminal too: a refusal is for a person to read
+        installTranslations(parseLanguage(languageArgument(arguments)).value_or(systemLanguage()),
+            {QStringLiteral("agency_cli"), UserMessages::catalog()});
+    QString message = QCoreApplication::translate(
+        "AgencyCli", "agency-cli: the file %1 was not sent: it looks wrong.\n")
+                          .arg(config.dataFile);
+    for (const QString &paragraph : UserMessages::forFileConcerns(summary))
+        message += QStringLiteral("- ") + paragraph + QLatin1Char('\n');
+    message += UserMessages::whatSendingCloses() + QLatin1Char('\n');
+    message += QCoreApplication::translate("AgencyCli",
+        "Nothing was sent. Fix the file; or, if it is right as it is, run again with "
+        "--accept-suspicious-file.\n");
+    std::fputs(message.toUtf8().constData(), stderr);
+    return false;
+}
+
+} // namespace
 
 int main(int argc, char **argv)
 {
@@ -77,6 +151,9 @@ int main(int argc, char **argv)
         .field(u"tls", config.caFile.isEmpty() ? QStringLiteral("off") : config.caFile)
         .field(u"token", config.token.isEmpty() ? "none" : "set"); // never the token itself
 
+    if (!acceptDataFile(config, arguments, person || help))
+        return 2;
+
     AgencySession session(config.sessionOptions());
     SessionLogger logger(&session);
     UploadSummary summary(&session);
@@ -98,8 +175,10 @@ int main(int argc, char **argv)
     QObject::connect(&session, &AgencySession::failed, &app, [] { QCoreApplication::exit(1); });
 
     session.start();
-    const int exitCode = QCoreApplication::exec();
+    int exitCode = QCoreApplication::exec();
     summary.logSummary();
+    if (!reportReceipt(session, config.receiptFile, person) && exitCode == 0)
+        exitCode = 1;
     if (progress)
         progress->finish();
     return exitCode;

@@ -1,6 +1,7 @@
 #include "agency_window.h"
 
 #include "lottery/agency/duration_text.h"
+#include "lottery/agency/user_messages.h"
 
 #include <QCloseEvent>
 #include <QComboBox>
@@ -17,6 +18,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMessageBox>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProgressBar>
@@ -289,6 +291,7 @@ void AgencyWindow::connectController()
     connect(c, &UploadController::progressChanged, this, &AgencyWindow::onProgress);
     connect(c, &UploadController::speedChanged, this, &AgencyWindow::onSpeed);
     connect(c, &UploadController::failed, this, &AgencyWindow::showError);
+    connect(c, &UploadController::confirmationNeeded, this, &AgencyWindow::askToSendSuspiciousFile);
     connect(c, &UploadController::logMessage, this, &AgencyWindow::appendLog);
     connect(c, &UploadController::previewStarted, this, [this](const QString &path) {
         m_summaryLabel->setText(tr("Reading %1...").arg(QFileInfo(path).fileName()));
@@ -355,6 +358,31 @@ void AgencyWindow::startUpload()
 void AgencyWindow::cancelUpload()
 {
     m_controller.cancel();
+}
+
+// The file looks wrong: why, and that sending it closes the agency's upload. Window-modal and
+// asynchronous (open(), not exec()): the answer goes to the controller; "Don't send", the
+// default and Esc, sends nothing.
+void AgencyWindow::askToSendSuspiciousFile(const agency::BetFileSummary &summary)
+{
+    QString text
+        = tr("The file %1 looks wrong:").arg(QFileInfo(m_controller.previewPath()).fileName());
+    for (const QString &paragraph : agency::UserMessages::forFileConcerns(summary))
+        text += QStringLiteral("\n\n\u2022 ") + paragraph;
+    auto *box = new QMessageBox(
+        QMessageBox::Warning, tr("Send this file?"), text, QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("suspiciousFileDialog"));
+    box->setInformativeText(agency::UserMessages::whatSendingCloses());
+    QPushButton *send = box->addButton(tr("&Send anyway"), QMessageBox::AcceptRole);
+    send->setObjectName(QStringLiteral("sendAnywayButton"));
+    QPushButton *dontSend = box->addButton(tr("&Don't send"), QMessageBox::RejectRole);
+    dontSend->setObjectName(QStringLiteral("dontSendButton"));
+    box->setDefaultButton(dontSend);
+    box->setEscapeButton(dontSend);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this,
+        [this, box, send] { m_controller.confirmSuspiciousFile(box->clickedButton() == send); });
+    box->open();
 }
 
 void AgencyWindow::saveFields()

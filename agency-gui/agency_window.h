@@ -64,6 +64,7 @@ private:
     void onSpeed(double betsPerSecond, qint64 secondsLeft);
     void onPreviewReady(const agency::BetFileSummary &summary);
     void showError(const QString &title, const QString &details);
+    void askToSendSuspiciousFile(const agency::BetFileSummary &summary);
     void appendLog(const QString &text);
     void saveFields();
 

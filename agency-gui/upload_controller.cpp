@@ -126,7 +126,7 @@ void UploadController::onScanned(const QString &path, const agency::BetFileScanR
                         .arg(m_preview.invalidRows));
     if (m_uploadAfterScan) {
         m_uploadAfterScan = false;
-        startSession();
+        startSessionOrAsk();
     }
 }
 
@@ -135,7 +135,7 @@ void UploadController::onScanned(const QString &path, const agency::BetFileScanR
 
 void UploadController::upload(const UploadSettings &settings)
 {
-    if (isBusy())
+    if (isBusy() || m_awaitingConfirmation)
         return;
     m_settings = settings;
     m_errorTitle.clear();
@@ -151,7 +151,7 @@ void UploadController::upload(const UploadSettings &settings)
     const bool previewUsable = m_previewState == PreviewState::Ready
         && m_previewPath == settings.dataFile && m_previewStamp == stampOf(settings.dataFile);
     if (previewUsable) {
-        startSession();
+        startSessionOrAsk();
         return;
     }
     m_uploadAfterScan = true;
@@ -159,6 +159,34 @@ void UploadController::upload(const UploadSettings &settings)
     // The file may have changed since it was previewed: the total must be the file's now.
     if (m_previewState != PreviewState::Scanning || m_previewPath != settings.dataFile)
         previewFile(settings.dataFile);
+}
+
+// A file that looks wrong would end with DONE and close the agency's upload: it is sent only
+// once the person confirmed it, every time (a retry asks again).
+void UploadController::startSessionOrAsk()
+{
+    if (!m_preview.check.isSuspicious()) {
+        startSession();
+        return;
+    }
+    m_awaitingConfirmation = true;
+    emit logMessage(tr("The file looks wrong (%1); asking before sending it")
+                        .arg(m_preview.check.concernNames()));
+    emit confirmationNeeded(m_preview);
+}
+
+void UploadController::confirmSuspiciousFile(bool send)
+{
+    if (!m_awaitingConfirmation)
+        return;
+    m_awaitingConfirmation = false;
+    if (send) {
+        emit logMessage(tr("Sending the file as it is, as confirmed"));
+        startSession();
+        return;
+    }
+    setPhase(Phase::Idle);
+    emit logMessage(tr("Upload not started: nothing was sent"));
 }
 
 void UploadController::startSession()
@@ -221,7 +249,10 @@ void UploadController::connectSession(AgencySession *session)
         emit logMessage(tr("Connection lost (%1); trying the next server").arg(reason));
     });
     connect(session, &AgencySession::welcomed, this, [this](quint64, quint64 storedBets) {
-        m_alreadyStored = static_cast<qint64>(storedBets);
+        // What the server holds, each bet once: after a reconnection storedBets also counts
+        // this session's acknowledged bets (AgencySession::betsStoredOnServer()).
+        m_alreadyStored = static_cast<qint64>(m_session->serverStoredBets());
+        m_acknowledgedNow = m_session->betsAcknowledged();
         const QString server = m_session->currentServer().toString();
         emit logMessage(storedBets > 0
                 ? tr("Connected to %1; the server already holds %2 bets, resuming after them")

@@ -66,6 +66,9 @@ public:
     void upload(const UploadSettings &settings);
     // Stops cleanly at any point; the server keeps what it acknowledged.
     void cancel();
+    // The answer to confirmationNeeded(): send the file after all, or send nothing.
+    void confirmSuspiciousFile(bool send);
+    bool isAwaitingConfirmation() const { return m_awaitingConfirmation; }
 
     Phase phase() const { return m_phase; }
     bool isBusy() const;
@@ -89,6 +92,9 @@ signals:
     void progressChanged(qint64 acknowledged, qint64 total);
     void speedChanged(double betsPerSecond, qint64 secondsLeft); // secondsLeft -1: unknown
     void failed(const QString &title, const QString &details);
+    // upload() found the file suspicious (BetFileInspector): nothing is sent until
+    // confirmSuspiciousFile() says so.
+    void confirmationNeeded(const lottery::agency::BetFileSummary &summary);
     void winnersReady(int count);
     void logMessage(const QString &text);
 
@@ -104,6 +110,7 @@ private:
     static FileStamp stampOf(const QString &path);
 
     void onScanned(const QString &path, const agency::BetFileScanResult &result);
+    void startSessionOrAsk();
     void startSession();
     void connectSession(agency::AgencySession *session);
     void onSessionPhase(agency::AgencySession::Phase phase);
@@ -125,6 +132,7 @@ private:
     FileStamp m_previewStamp;
     agency::BetFileSummary m_preview;
     bool m_uploadAfterScan = false;
+    bool m_awaitingConfirmation = false; // confirmationNeeded() is unanswered
 
     Phase m_phase = Phase::Idle;
     qint64 m_total = 0;

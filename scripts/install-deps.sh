@@ -9,7 +9,7 @@ set -euo pipefail
 # qt6-httpserver-dev needs qt6-websockets-dev for its CMake package, but Debian 12 does not pull it in.
 packages=(cmake ninja-build g++ make pkg-config qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libgl-dev
     libyaml-cpp-dev zlib1g-dev openssl qt6-tools-dev qt6-l10n-tools qt6-translations-l10n libsystemd-dev
-    dpkg-dev libqt6sql6-psql libpq-dev postgresql-15)
+    dpkg-dev libqt6sql6-psql libpq-dev libssl-dev postgresql-15)
 case "${1:-}" in
     "") ;;
     --with-tools)

@@ -14,6 +14,7 @@
 
 #include "lottery/protocol/bet.h"
 #include "lottery/protocol/errors.h"
+#include "lottery/protocol/messages.h"
 
 #include <QDeadlineTimer>
 #include <QHash>
@@ -33,6 +34,9 @@ struct AgencyProgress {
     quint64 lastSequence = 0; // highest batch sequence durably stored (0: none)
     quint64 storedBets = 0; // bets durably stored
     bool done = false; // DONE durably recorded
+    // Running digest of those storedBets bets (common/bet_digest.h), when the store keeps one
+    // (BetStore::keepsDigests()); all zero otherwise.
+    protocol::Digest digest {};
 };
 
 using WinnersByAgency = QHash<quint32, std::vector<std::string>>;
@@ -46,6 +50,7 @@ struct BatchToStore {
     // is a duplicate only when both match; otherwise it is a conflicting resend.
     quint32 crc = 0;
     std::string_view csvRows; // its rows exactly as they go into bets.csv (see docs/PROTOCOL.md)
+    std::string_view wireBets; // its bets as they came on the wire, back to back (the digest's)
     std::vector<protocol::BetView> bets; // the same bets field by field, in order
     std::vector<std::string> winners; // documents of its winning bets, in order
 };
@@ -64,6 +69,10 @@ struct BatchDecision {
     };
     Kind kind = Kind::Failed;
     quint64 expectedSequence = 0; // Gap, Conflict: the next sequence the store expects
+    // Stored, Duplicate, in a store that keeps digests: the agency's stored bets up to and
+    // including this batch, and their running digest (the receipt of protocol version 2).
+    quint64 storedBets = 0;
+    protocol::Digest digest {};
     QString error; // everything but Stored and Duplicate: why, for the peer and the log
 };
 
@@ -100,6 +109,9 @@ public:
     virtual QString errorString() const = 0;
     // Short human name for logs and /metrics, e.g. "file:/var/lib/loteria/bets.csv".
     virtual QString describe() const = 0;
+    // The store keeps every agency's running digest: welcome() and the batch decisions carry it,
+    // so the server may speak protocol version 2 (receipts). False: version 1 only.
+    virtual bool keepsDigests() const { return false; }
 
     // Main thread, never blocks: registers a coming write of `agency`.
     virtual WriteTicket beginWrite(quint32 agency) = 0;

@@ -15,6 +15,7 @@
 // with the write that makes it true.
 #pragma once
 
+#include "common/bet_digest.h"
 #include "server/batch_rules.h"
 #include "server/bet_store.h"
 #include "server/journal_replay.h"
@@ -50,6 +51,7 @@ public:
     bool open() override;
     QString errorString() const override;
     QString describe() const override;
+    bool keepsDigests() const override { return true; }
 
     WriteTicket beginWrite(quint32 agency) override;
     bool hasUnsettledWrites(quint32 agency) const override;
@@ -81,8 +83,15 @@ private:
     using JournalRecord = journal::Record;
     // One agency as written (durable once no write of it is unsettled and the store has not
     // failed: every write is synced or latches the store before its ticket settles).
+    // What a receipt for a stored batch says (index: sequence - 1, beside `batches`).
+    struct BatchReceipt {
+        quint64 storedBets = 0; // through this batch
+        protocol::Digest digest {};
+    };
     struct AgencyState {
         std::vector<BatchPrint> batches; // index: sequence - 1
+        std::vector<BatchReceipt> receipts; // index: sequence - 1
+        RunningDigest digest; // over every stored bet of the agency, in order
         quint64 storedBets = 0;
         bool done = false;
         int unsettledWrites = 0; // tickets not yet settled
@@ -109,6 +118,10 @@ private:
     };
 
     static std::string encodeRecord(const JournalRecord &record) { return journal::encode(record); }
+    static bool decodeRecord(const char *bytes, JournalRecord *record)
+    {
+        return journal::decode(bytes, record).isEmpty();
+    }
 
     // Recovery (journal::Replay decides; this applies its verdict and the lottery's identity).
     bool replayJournal();
@@ -116,6 +129,9 @@ private:
     bool checkIdentityLocked(const journal::Replay &replay);
     // Records the configured agency count in a store that has none (new, or older than it).
     bool recordIdentityLocked();
+    // Recomputes every agency's running digest from the recovered rows (after replayJournal()).
+    bool rebuildDigests();
+    AgencyProgress progressOf(const AgencyState &state) const;
     // Decides one request's batches against `state`, adding the ones to store to `write`.
     static void decideBatchesLocked(AgencyState &state, quint32 agency, const StoreRequest &request,
         PendingWrite &write, std::vector<BatchDecision> &decisions);

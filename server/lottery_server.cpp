@@ -1,4 +1,6 @@
 #include "server/lottery_server.h"
+
+#include "common/bet_digest.h"
 #include "server/bet_store_factory.h"
 #include "server/draw_notifier.h"
 
@@ -198,13 +200,18 @@ Session *LotteryServer::findSession(quint64 id) const
 void LotteryServer::helloReceived(Session &session, const protocol::Hello &hello)
 {
     using protocol::ErrorCode;
-    if (hello.version != protocol::kProtocolVersion) {
+    // HELLO carries the highest version the agency speaks; the session speaks the highest both
+    // ends know. Version 2 needs a store that keeps digests (its receipts carry them).
+    const quint16 serverVersion
+        = m_store->keepsDigests() ? protocol::kLatestProtocolVersion : protocol::kProtocolVersion1;
+    if (hello.version < protocol::kProtocolVersion1) {
         session.fail(ErrorCode::UnsupportedVersion,
-            QStringLiteral("protocol version %1 is not supported (server speaks %2)")
+            QStringLiteral("protocol version %1 is not supported (server speaks 1..%2)")
                 .arg(hello.version)
-                .arg(protocol::kProtocolVersion));
+                .arg(serverVersion));
         return;
     }
+    session.setProtocolVersion(qMin(hello.version, serverVersion));
     if (hello.agency < 1 || hello.agency > m_config.agencies) {
         session.fail(ErrorCode::InvalidAgency,
             QStringLiteral("agency %1 is outside 1..%2").arg(hello.agency).arg(m_config.agencies));
@@ -327,14 +334,22 @@ void LotteryServer::finishWelcome(quint64 sessionId, quint32 agency,
                                                             : protocol::ErrorCode::ShuttingDown,
                 error);
         } else {
-            session->send(protocol::Welcome {
-                protocol::kProtocolVersion, progress->lastSequence, progress->storedBets});
-            LOTTERY_LOG_SUCCESS("hello")
-                .field(u"ip", session->peer())
+            const quint16 version = session->protocolVersion();
+            protocol::Welcome welcome {version, progress->lastSequence, progress->storedBets};
+            if (version >= protocol::kProtocolVersion2) {
+                welcome.digest = progress->digest;
+                welcome.flags = progress->done ? protocol::Welcome::kDoneFlag : 0;
+            }
+            session->send(welcome);
+            auto line = LOTTERY_LOG_SUCCESS("hello");
+            line.field(u"ip", session->peer())
                 .field(u"agency", agency)
                 .field(u"last_sequence", progress->lastSequence)
                 .field(u"stored_bets", progress->storedBets)
-                .field(u"done", progress->done ? "true" : "false");
+                .field(u"done", progress->done ? "true" : "false")
+                .field(u"version", version);
+            if (version >= protocol::kProtocolVersion2)
+                line.field(u"digest", digestHex(progress->digest));
             session->taskFinished(); // reads on: frames sent behind the HELLO are handled now
         }
     }
@@ -409,8 +424,12 @@ void LotteryServer::answerBatch(
             .field(u"sequence", outcome.ack.sequence)
             .field(u"duplicate", outcome.ack.duplicate ? "true" : "false")
             .field(u"ip", peer);
-        if (session)
+        if (session && session->protocolVersion() >= protocol::kProtocolVersion2) {
+            session->send(protocol::Receipt {outcome.ack.sequence, outcome.ack.count,
+                outcome.ack.duplicate, outcome.storedBets, outcome.digest});
+        } else if (session) {
             session->send(outcome.ack);
+        }
         break;
     case BatchOutcome::Kind::Rejected:
         LOTTERY_LOG_FAIL("apuesta_recibida")

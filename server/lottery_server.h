@@ -64,7 +64,8 @@ public:
     // start() failed because the store could not be opened (the program exits with 2).
     bool storeFailed() const { return m_storeFailed; }
 
-    // For the admin endpoint (same thread): counters, and what only the main thread knows.
+    // For the admin endpoint: counters (their own mutex), and what only the main thread knows
+    // (statusSnapshot(): main thread only; the admin thread gets copies through a StatusBoard).
     const ServerMetrics &metrics() const { return m_metrics; }
     StatusSnapshot statusSnapshot() const;
 

@@ -99,6 +99,9 @@ public:
     bool hasAgency() const { return m_agency != 0; }
     quint32 agency() const { return m_agency; }
     void setAgency(quint32 agency) { m_agency = agency; }
+    // The protocol version agreed in HELLO/WELCOME (1 until then): which frames it is sent.
+    quint16 protocolVersion() const { return m_protocolVersion; }
+    void setProtocolVersion(quint16 version) { m_protocolVersion = version; }
 
     void start();
     void send(const protocol::Message &message);
@@ -186,6 +189,7 @@ private:
     SessionHandler &m_handler;
     QString m_peer;
     quint32 m_agency = 0;
+    quint16 m_protocolVersion = 1;
     protocol::FrameSplitter m_splitter;
     // A frame taken from the splitter while gathering batches that was not a BATCH: it is the
     // next one to handle. Owned, because the splitter's views die at its next feed().

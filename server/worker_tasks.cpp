@@ -41,6 +41,7 @@ struct PreparedBatch {
     quint32 crc = 0; // of its rows
     std::size_t csvOffset = 0; // where its rows start in the task's CSV buffer
     std::size_t csvLength = 0;
+    std::string_view wireBets; // the body's bets, as the agency encoded them
     std::vector<protocol::BetView> bets; // views into the body
     std::vector<std::string> winners; // documents of its winning bets
 };
@@ -119,6 +120,7 @@ std::optional<PreparedBatch> prepareBatch(std::string_view body, quint32 agency,
         return std::nullopt;
     }
     batch.betCount = reader.count();
+    batch.wireBets = body.substr(protocol::kBatchHeaderSize);
     batch.csvOffset = start;
     batch.csvLength = csv.size() - start;
     batch.crc = crc32Of(csv.view(start, batch.csvLength));
@@ -145,6 +147,8 @@ void answer(
     case Kind::Duplicate:
         outcome.kind = BatchOutcome::Kind::Acked;
         outcome.ack = protocol::Ack {sequence, count, decision.kind == Kind::Duplicate};
+        outcome.storedBets = decision.storedBets;
+        outcome.digest = decision.digest;
         return;
     case Kind::Conflict:
         setRejected(outcome, sequence, ErrorCode::SequenceConflict, decision.error);
@@ -204,7 +208,7 @@ std::vector<StoreJobOutput> runStoreJob(
                 continue; // malformed or invalid: answered as such
             PreparedBatch &batch = *prepared[i][b];
             request.batches.push_back(BatchToStore {batch.sequence, batch.betCount, batch.crc,
-                csv.view(batch.csvOffset, batch.csvLength), std::move(batch.bets),
+                csv.view(batch.csvOffset, batch.csvLength), batch.wireBets, std::move(batch.bets),
                 std::move(batch.winners)});
             index[i].push_back(b);
         }

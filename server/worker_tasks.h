@@ -20,6 +20,9 @@ struct BatchOutcome {
     enum class Kind { Acked, Rejected, Malformed, Stopped };
     Kind kind = Kind::Stopped;
     protocol::Ack ack; // Acked
+    // Acked, in a store that keeps digests: the receipt's fields (protocol version 2).
+    quint64 storedBets = 0;
+    protocol::Digest digest {};
     protocol::Reject reject; // Rejected
     std::optional<protocol::DecodeError> decodeError; // Malformed
     quint32 betCount = 0;

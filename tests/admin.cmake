@@ -1,5 +1,5 @@
 # Issue 13: the admin HTTP endpoint. Its parts alone (text format, counting, readiness, tokens):
-lottery_add_test(tst_admin_metrics LIBS lottery::admin LABELS admin unit)
+lottery_add_test(tst_admin_metrics LIBS lottery::admin LABELS admin unit concurrency)
 # The endpoint of the real programs (metrics, health, status, dashboard):
 lottery_add_test(tst_admin_http LIBS lottery_test_support Qt6::Network LABELS admin integration
     TIMEOUT 600 DEFINITIONS LOTTERY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
@@ -23,4 +23,13 @@ set_tests_properties(tst_admin_dashboard_browser PROPERTIES SKIP_RETURN_CODE 77 
     LABELS "admin;integration;browser")
 if(TARGET lottery-server AND TARGET agency-cli)
     add_dependencies(tst_admin_http lottery-datagen)
+endif()
+
+# The admin port's bounds and its own thread (issue 21): streams refused before any route or
+# token check with memory bounded, slow/silent/non-reading peers cut, the security headers on
+# every answer, and an agency served while the console is stalled (strace) or flooded.
+lottery_add_test(tst_admin_limits LIBS lottery_test_support Qt6::Network
+    LABELS admin integration concurrency TIMEOUT 600)
+if(TARGET lottery-server AND TARGET agency-cli)
+    add_dependencies(tst_admin_limits lottery-server agency-cli)
 endif()

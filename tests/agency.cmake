@@ -11,3 +11,15 @@ endif()
 # The messages both programs show a person (upload errors, the server's codes, invalid rows).
 lottery_add_test(tst_agency_user_messages LIBS lottery::agency LABELS agency unit)
 lottery_add_test(tst_upload_pump LIBS lottery::agency LABELS agency unit TIMEOUT 60)
+# docs/PROTOCOL.md section 10 (the agency file): its example tables, read from the document,
+# against the reader and the suspicious-file check.
+lottery_add_test(tst_agency_file_format LIBS lottery::agency LABELS agency unit)
+# agency-cli refusing a suspicious file before anything is sent, against a real lottery-server.
+lottery_add_test(tst_agency_cli_file_check LIBS lottery_test_support LABELS agency integration
+    TIMEOUT 180)
+if(TARGET agency-cli AND TARGET lottery-server)
+    add_dependencies(tst_agency_cli_file_check agency-cli lottery-server)
+endif()
+# What the agency reports as stored after a reconnection is what the server holds.
+lottery_add_test(tst_agency_counts LIBS lottery::server lottery::agency lottery_test_support
+    LABELS agency integration TIMEOUT 180)

@@ -7,6 +7,9 @@ if(TARGET lottery_agency_gui)
     add_dependencies(tst_agency_gui agency-gui)
     lottery_add_test(tst_agency_gui_parts
         LIBS lottery::agency_gui lottery_test_support LABELS gui unit)
+    # The dialog before a suspicious file is sent (docs/PROTOCOL.md 10.9), against a real server.
+    lottery_add_test(tst_agency_gui_file_check
+        LIBS lottery::agency_gui lottery::server LABELS gui integration TIMEOUT 180)
 endif()
 if(TARGET agency-gui)
     # Each language: every widget's text translated, the .ts files complete.

@@ -14,3 +14,17 @@ lottery_add_test(tst_failover LIBS lottery_test_support Qt6::Network LABELS inte
 if(TARGET lottery-server AND TARGET agency-cli)
     add_dependencies(tst_failover lottery-server agency-cli)
 endif()
+
+# Protocol version 2: receipts, the resume that compares content, version 1 kept as it was.
+lottery_add_test(tst_receipts LIBS lottery_test_support lottery::agency Qt6::Network
+    LABELS integration TIMEOUT 300)
+if(TARGET lottery-server AND TARGET agency-cli)
+    add_dependencies(tst_receipts lottery-server agency-cli)
+endif()
+
+# docs/AUDIT.md's script, run as the document gives it, against a store the real server wrote.
+lottery_add_test(tst_audit_doc LIBS lottery_test_support lottery::common Qt6::Network
+    LABELS integration TIMEOUT 120)
+if(TARGET lottery-server)
+    add_dependencies(tst_audit_doc lottery-server)
+endif()

@@ -3,9 +3,11 @@
 // health during a stalled fdatasync and after a storage failure (strace fault injection), and
 // 200 concurrent scrapes while agencies upload.
 #include "support/program_runner.h"
+#include "tst_admin_server.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -18,6 +20,7 @@
 #include <QSignalSpy>
 #include <QSslCertificate>
 #include <QSslConfiguration>
+#include <QSslSocket>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -36,12 +39,6 @@ namespace {
 constexpr int kWinnerEvery = 37;
 const QByteArray kToken = QByteArrayLiteral("test-admin-token-0123456789abcdef");
 
-QByteArray readFile(const QString &path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
-
 QStringList agencyArguments(int batchMax, int window)
 {
     return {QStringLiteral("--batch-max"), QString::number(batchMax), QStringLiteral("--window"),
@@ -49,120 +46,30 @@ QStringList agencyArguments(int batchMax, int window)
         QStringLiteral("--log-level"), QStringLiteral("DEBUG")};
 }
 
-// A lottery-server child with the admin endpoint, optionally under a wrapper (strace).
-class Server
-{
-public:
-    Server() { m_environment = QProcessEnvironment::systemEnvironment(); }
-    ~Server() { kill(); }
-
-    void setEnvironment(const QString &name, const QString &value)
-    {
-        m_environment.insert(name, value);
-    }
-
-    // Starts and waits for both listen lines; false when the process exits first.
-    bool start(const QStringList &arguments, const QStringList &wrapper = {})
-    {
-        m_process = std::make_unique<QProcess>();
-        m_log = std::make_unique<QTemporaryFile>();
-        if (!m_log->open())
-            return false;
-        m_process->setProcessChannelMode(QProcess::MergedChannels);
-        m_process->setStandardOutputFile(m_log->fileName());
-        m_process->setProcessEnvironment(m_environment);
-        QStringList all = wrapper;
-        all << binaryPath(QStringLiteral("lottery-server")) << QStringLiteral("--port")
-            << QStringLiteral("0") << arguments;
-        m_process->start(all.takeFirst(), all);
-        if (!m_process->waitForStarted(10000))
-            return false;
-        static const QRegularExpression listen(
-            QStringLiteral("action: listen \\| result: success .*\\| port: (\\d+)"));
-        static const QRegularExpression admin(QStringLiteral(
-            "action: admin_listen \\| result: success \\| ip: [^ ]+ \\| port: (\\d+)"));
-        QDeadlineTimer deadline(30000);
-        while (!deadline.hasExpired()) {
-            const QString text = QString::fromUtf8(output());
-            const QRegularExpressionMatch listenMatch = listen.match(text);
-            const QRegularExpressionMatch adminMatch = admin.match(text);
-            if (listenMatch.hasMatch() && adminMatch.hasMatch()) {
-                m_port = static_cast<quint16>(listenMatch.captured(1).toUInt());
-                m_adminPort = static_cast<quint16>(adminMatch.captured(1).toUInt());
-                return true;
-            }
-            if (m_process->state() == QProcess::NotRunning)
-                return false;
-            m_process->waitForFinished(20);
-        }
-        return false;
-    }
-
-    // Runs the program to its exit (a configuration it must refuse); -1 if it does not exit.
-    int runToExit(const QStringList &arguments)
-    {
-        m_process = std::make_unique<QProcess>();
-        m_log = std::make_unique<QTemporaryFile>();
-        if (!m_log->open())
-            return -1;
-        m_process->setProcessChannelMode(QProcess::MergedChannels);
-        m_process->setStandardOutputFile(m_log->fileName());
-        m_process->setProcessEnvironment(m_environment);
-        m_process->start(binaryPath(QStringLiteral("lottery-server")), arguments);
-        if (!m_process->waitForFinished(20000))
-            return -1;
-        return m_process->exitCode();
-    }
-
-    QByteArray output() const { return m_log ? readFile(m_log->fileName()) : QByteArray(); }
-    int count(const QByteArray &needle) const { return static_cast<int>(output().count(needle)); }
-    QString address() const { return QStringLiteral("127.0.0.1:%1").arg(m_port); }
-    quint16 adminPort() const { return m_adminPort; }
-    bool isRunning() const { return m_process && m_process->state() != QProcess::NotRunning; }
-
-    // The lottery-server itself: under a wrapper (strace) it is the wrapper's child, and killing
-    // only the wrapper would leave it running, detached.
-    qint64 serverPid() const
-    {
-        const qint64 wrapper = m_process->processId();
-        const QByteArray children
-            = readFile(QStringLiteral("/proc/%1/task/%1/children").arg(wrapper)).trimmed();
-        return children.isEmpty() ? wrapper : children.split(' ').constFirst().toLongLong();
-    }
-    void kill()
-    {
-        if (!isRunning())
-            return;
-        const qint64 server = serverPid();
-        if (server != m_process->processId())
-            ::kill(static_cast<pid_t>(server), SIGKILL);
-        ::kill(static_cast<pid_t>(m_process->processId()), SIGKILL);
-        m_process->waitForFinished(10000);
-    }
-    bool terminate(int timeoutMs)
-    {
-        if (!isRunning())
-            return true;
-        ::kill(static_cast<pid_t>(serverPid()), SIGTERM);
-        QDeadlineTimer deadline(timeoutMs);
-        while (isRunning() && !deadline.hasExpired())
-            m_process->waitForFinished(20);
-        return !isRunning();
-    }
-
-private:
-    QProcessEnvironment m_environment;
-    std::unique_ptr<QProcess> m_process;
-    std::unique_ptr<QTemporaryFile> m_log;
-    quint16 m_port = 0;
-    quint16 m_adminPort = 0;
-};
-
 struct Reply {
     int status = 0; // 0: no HTTP answer
     QByteArray body;
     QByteArray contentType;
     QString error;
+    QList<QNetworkReply::RawHeaderPair> headers;
+
+    // The security headers docs/ADMIN.md promises on every answer: empty when all are there.
+    QString missingSecurityHeaders() const
+    {
+        const QList<QPair<QByteArray, QByteArray>> expected {{"Cache-Control", "no-store"},
+            {"X-Content-Type-Options", "nosniff"}, {"X-Frame-Options", "DENY"},
+            {"Referrer-Policy", "no-referrer"}, {"Content-Security-Policy", "default-src 'self';"}};
+        QStringList missing;
+        for (const auto &[name, value] : expected) {
+            bool found = false;
+            for (const auto &[key, present] : headers)
+                found = found
+                    || (key.compare(name, Qt::CaseInsensitive) == 0 && present.startsWith(value));
+            if (!found)
+                missing << QString::fromLatin1(name);
+        }
+        return missing.join(QStringLiteral(", "));
+    }
 };
 
 // One request with Qt's own HTTP client; the event loop runs meanwhile.
@@ -186,6 +93,7 @@ Reply httpGet(QNetworkAccessManager &manager, const QString &url,
     result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     result.body = reply->readAll();
     result.contentType = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
+    result.headers = reply->rawHeaderPairs();
     if (reply->error() != QNetworkReply::NoError)
         result.error = reply->errorString();
     reply->deleteLater();
@@ -331,11 +239,12 @@ private:
         out.write(token + '\n');
         return file;
     }
-    QString url(const Server &server, const QString &route, const QString &scheme = "http") const
+    QString url(const AdminServerProcess &server, const QString &route,
+        const QString &scheme = "http") const
     {
         return QStringLiteral("%1://127.0.0.1:%2%3").arg(scheme).arg(server.adminPort()).arg(route);
     }
-    QJsonObject status(const Server &server)
+    QJsonObject status(const AdminServerProcess &server)
     {
         const Reply reply = httpGet(m_http, url(server, QStringLiteral("/api/status")));
         return QJsonDocument::fromJson(reply.body).object();
@@ -366,7 +275,7 @@ void TestAdminHttp::everyEndpointDuringARealRun()
     constexpr int kBets = 1500;
     const QStringList files = writeFiles(kAgencies, kBets);
     QVERIFY(!files.isEmpty());
-    Server server;
+    AdminServerProcess server;
     const QString storage = path(QStringLiteral("bets.csv"));
     QVERIFY2(server.start({"--agencies", QString::number(kAgencies), "--storage", storage,
                  "--admin-port", "0"}),
@@ -488,7 +397,14 @@ void TestAdminHttp::everyEndpointDuringARealRun()
     QVERIFY(reply.body.contains("/dashboard.js"));
     QCOMPARE(httpGet(m_http, url(server, "/dashboard.js")).status, 200);
     QCOMPARE(httpGet(m_http, url(server, "/dashboard.css")).status, 200);
-    QCOMPARE(httpGet(m_http, url(server, "/nope")).status, 404);
+    // Every answer carries the security headers, a 404 as well.
+    for (const char *route :
+        {"/", "/dashboard.js", "/metrics", "/api/status", "/healthz", "/nope"}) {
+        reply = httpGet(m_http, url(server, route));
+        QCOMPARE(reply.status, QByteArray(route) == "/nope" ? 404 : 200);
+        QVERIFY2(reply.missingSecurityHeaders().isEmpty(),
+            qPrintable(QString::fromLatin1(route) + ": " + reply.missingSecurityHeaders()));
+    }
 
     // Shutting down: not ready any more (then the process is gone).
     QVERIFY(server.terminate(10000));
@@ -531,7 +447,7 @@ void TestAdminHttp::refusesBadSetups()
         else if (argument == u"@busy")
             argument = QString::number(busy.serverPort());
     }
-    Server server;
+    AdminServerProcess server;
     const int code = server.runToExit(QStringList {"--port", "0", "--agencies", "1", "--storage",
                                           path(QStringLiteral("bets.csv"))}
         + arguments);
@@ -567,13 +483,14 @@ void TestAdminHttp::bearerToken()
     QFETCH(QByteArray, authorization);
     QFETCH(int, expected);
 
-    Server server;
+    AdminServerProcess server;
     QVERIFY2(server.start({"--agencies", "1", "--storage", path(QStringLiteral("bets.csv")),
                  "--admin-port", "0", "--admin-token-file", writeToken()}),
         server.output().constData());
     QVERIFY(server.output().contains("auth: bearer"));
     const Reply reply = httpGet(m_http, url(server, route), authorization);
     QCOMPARE(reply.status, expected);
+    QVERIFY2(reply.missingSecurityHeaders().isEmpty(), qPrintable(reply.missingSecurityHeaders()));
     if (expected == 401) {
         // The log line may be written just after the reply (a loop iteration's lines go out
         // together): wait for it, then check that it stays one.
@@ -606,7 +523,7 @@ void TestAdminHttp::tlsWithTheServersCertificate()
 
     // Off loopback (every address, reached here through 127.0.0.1) with the server's certificate:
     // TLS, verified against the deployment's CA.
-    Server server;
+    AdminServerProcess server;
     const QString token = writeToken();
     QVERIFY2(server.start({"--agencies", "1", "--storage", path(QStringLiteral("bets.csv")),
                  "--tls-cert", secrets + "/server.crt", "--tls-key", secrets + "/server.key",
@@ -624,6 +541,33 @@ void TestAdminHttp::tlsWithTheServersCertificate()
     // Plain HTTP on the TLS port gets no answer.
     reply = httpGet(m_http, url(server, "/readyz"));
     QCOMPARE(reply.status, 0);
+    // The limits count the decrypted bytes, before the token: a body too large and a header
+    // section too large get their refusal over TLS, with the security headers, then a close.
+    const QList<QPair<QByteArray, int>> refusals {
+        {"POST /api/status HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n", 413},
+        {"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Stream: " + QByteArray(100000, 'a'), 431}};
+    for (const auto &[bytes, status] : refusals) {
+        QSslSocket tls;
+        QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+        configuration.setCaCertificates(QSslCertificate::fromPath(ca));
+        tls.setSslConfiguration(configuration);
+        tls.connectToHostEncrypted(
+            QStringLiteral("127.0.0.1"), server.adminPort(), QStringLiteral("localhost"));
+        tls.ignoreSslErrors({QSslError(QSslError::HostNameMismatch)});
+        QVERIFY2(tls.waitForEncrypted(10000), qPrintable(tls.errorString()));
+        tls.write(bytes);
+        QByteArray answer;
+        QDeadlineTimer deadline(20000);
+        while (!answer.contains("\r\n\r\n") && !deadline.hasExpired()
+            && tls.state() == QAbstractSocket::ConnectedState) {
+            tls.waitForReadyRead(100);
+            answer += tls.readAll();
+        }
+        QVERIFY2(
+            answer.startsWith("HTTP/1.1 " + QByteArray::number(status) + ' '), answer.constData());
+        QVERIFY(answer.contains("\r\nX-Frame-Options: DENY\r\n"));
+        QVERIFY(answer.contains("\r\nConnection: close\r\n"));
+    }
 
     // The Docker HEALTHCHECK mode speaks TLS to it as well.
     QProcess probe;
@@ -646,7 +590,7 @@ void TestAdminHttp::answersDuringAStalledFdatasync()
         QSKIP("strace is not installed");
     const QStringList files = writeFiles(1, 400);
     QVERIFY(!files.isEmpty());
-    Server server;
+    AdminServerProcess server;
     // Every fdatasync takes 4 s: a batch task holds its worker for 8 s.
     const QStringList wrapper {strace, QStringLiteral("-f"), QStringLiteral("-qq"),
         QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-e"),
@@ -711,7 +655,7 @@ void TestAdminHttp::notReadyAfterAStorageFailure()
         QSKIP("strace is not installed");
     const QStringList files = writeFiles(1, 3000);
     QVERIFY(!files.isEmpty());
-    Server server;
+    AdminServerProcess server;
     // One worker, so strace's per-thread count is the server's: the 13th fdatasync fails (EIO).
     server.setEnvironment(QStringLiteral("SERVER_WORKERS"), QStringLiteral("1"));
     const QStringList wrapper {strace, QStringLiteral("-f"), QStringLiteral("-qq"),
@@ -773,7 +717,7 @@ void TestAdminHttp::concurrentScrapesWhileAgenciesUpload()
     constexpr int kScrapes = 200;
     const QStringList files = writeFiles(kAgencies, kBets);
     QVERIFY(!files.isEmpty());
-    Server server;
+    AdminServerProcess server;
     QVERIFY2(server.start({"--agencies", QString::number(kAgencies), "--storage",
                  path(QStringLiteral("bets.csv")), "--admin-port", "0"}),
         server.output().constData());
@@ -843,22 +787,56 @@ void TestAdminHttp::concurrentScrapesWhileAgenciesUpload()
 
 void TestAdminHttp::idleConnectionFloodIsCapped()
 {
-    // 600 connections that never send a request: past 512 they are closed at once, the agencies
+    // 600 connections that never send a request: past 512 each is answered 503 and closed at
+    // once, logged at most 5 lines a second (the rest counted as suppressed), the agencies
     // (which share the process's descriptors) are served, and the console answers once they go.
     constexpr int kFlood = 600;
+    constexpr int kCap = 512;
     const QStringList files = writeFiles(1, 500);
     QVERIFY(!files.isEmpty());
-    Server server;
+    AdminServerProcess server;
     QVERIFY2(server.start({"--agencies", "1", "--storage", path(QStringLiteral("bets.csv")),
                  "--admin-port", "0"}),
         server.output().constData());
+    QElapsedTimer elapsed;
+    elapsed.start();
     std::vector<std::unique_ptr<QTcpSocket>> flood;
+    std::vector<QByteArray> answers(kFlood);
     for (int i = 0; i < kFlood; ++i) {
         flood.push_back(std::make_unique<QTcpSocket>());
-        flood.back()->connectToHost(QStringLiteral("127.0.0.1"), server.adminPort());
+        QTcpSocket *socket = flood.back().get();
+        connect(socket, &QTcpSocket::readyRead, socket,
+            [socket, &answers, i] { answers[static_cast<std::size_t>(i)] += socket->readAll(); });
+        socket->connectToHost(QStringLiteral("127.0.0.1"), server.adminPort());
     }
-    QTRY_VERIFY_WITH_TIMEOUT(
-        server.count("action: admin_connection | result: fail") >= kFlood - 512, 30000);
+    const auto refused = [&answers] {
+        int count = 0;
+        for (const QByteArray &answer : answers)
+            count += answer.startsWith("HTTP/1.1 503 Service Unavailable\r\n") ? 1 : 0;
+        return count;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(refused(), kFlood - kCap, 30000);
+    for (const QByteArray &answer : answers) {
+        if (!answer.isEmpty())
+            QVERIFY2(answer.contains("\r\nX-Frame-Options: DENY\r\n"), answer.constData());
+    }
+    // Rate-limited: at most 5 lines a second, the others counted in a later line.
+    const auto suppressed = [&server] {
+        qint64 total = 0;
+        for (const QByteArray &line : server.output().split('\n')) {
+            const qsizetype at = line.indexOf("suppressed: ");
+            if (at >= 0 && line.contains("result: fail"))
+                total += line.mid(at + 12).toLongLong();
+        }
+        return total;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(
+        server.count("action: admin_connection | result: fail") + suppressed(), kFlood - kCap,
+        10000);
+    QVERIFY(server.count("action: admin_connection | result: fail")
+        <= 5 * (elapsed.elapsed() / 1000 + 2));
+    QVERIFY(server.output().contains("action: admin_connection | result: fail | ip: 127.0.0.1 "
+                                     "| reason: connection_limit | status: 503"));
     AgencyProcess agency;
     agency.start(1, server.address(), files[0], agencyArguments(50, 4));
     QVERIFY(agency.waitForFinished(60000));
@@ -866,6 +844,10 @@ void TestAdminHttp::idleConnectionFloodIsCapped()
     flood.clear();
     QTRY_COMPARE_WITH_TIMEOUT(httpGet(m_http, url(server, "/healthz")).status, 200, 10000);
     QCOMPARE(httpGet(m_http, url(server, "/api/status")).status, 200);
+    const Reply metrics = httpGet(m_http, url(server, "/metrics"));
+    QCOMPARE(metricValue(
+                 metrics.body, "lottery_admin_requests_refused_total{reason=\"connection_limit\"}"),
+        double(kFlood - kCap));
     QVERIFY(server.terminate(10000));
 }
 

@@ -1,12 +1,21 @@
 // The admin endpoint's parts on their own: the Prometheus text writer (label escaping, numbers,
 // cumulative histogram buckets), ServerMetrics' counting of worker results, readiness, and the
-// constant-time token comparison. The endpoint itself is tested in tst_admin_http.
+// constant-time token comparison; the HTTP reader's framing and limits on requests cut at every
+// byte; the StatusBoard's hand-over between threads. The endpoint itself is tested in
+// tst_admin_http and tst_admin_limits.
+#include "server/admin/admin_http.h"
 #include "server/admin/admin_server.h"
 #include "server/admin/metrics_formatter.h"
 #include "server/admin/server_metrics.h"
+#include "server/admin/status_board.h"
 #include "server/admin/status_report.h"
 
 #include <QTest>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
 
 #include <cmath>
 #include <limits>
@@ -52,6 +61,11 @@ private slots:
     void readiness();
     void tokens_data();
     void tokens();
+    void readerFramingAtEveryCut();
+    void readerLimitsAtTheEdge_data();
+    void readerLimitsAtTheEdge();
+    void boardHandsOverAcrossThreads();
+    void boardSaysStaleWhenItsThreadIsStuck();
 };
 
 void TestAdminMetrics::labelEscaping_data()
@@ -226,6 +240,191 @@ void TestAdminMetrics::tokens()
     QFETCH(QByteArray, presented);
     QFETCH(bool, equal);
     QCOMPARE(AdminServer::tokensEqual(presented, "0123456789abcdef0123456789abcdef"), equal);
+}
+
+void TestAdminMetrics::readerFramingAtEveryCut()
+{
+    // Three pipelined requests: a GET, a chunked POST with an extension and a trailer, a POST
+    // with a 4 KiB body; fed in pieces of every size from 1 byte to all at once.
+    const QByteArray chunked = QByteArray(2000, 'c') + QByteArray(96, 'd');
+    const QByteArray body(4096, 'b');
+    const QByteArray input
+        = "\r\nGET /metrics?x=1 HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer t\r\n\r\n"
+          "POST /api/x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+          "7d0;name=value\r\n"
+        + chunked.left(2000) + "\r\n60\r\n" + chunked.mid(2000)
+        + "\r\n0\r\nX-Trailer: t\r\n\r\n"
+          "POST /%61pi/y HTTP/1.0\nContent-Length: 4096\nConnection: keep-alive\n\n"
+        + body;
+    for (const qsizetype piece : {1, 2, 3, 7, 100, 1000, 100000}) {
+        AdminHttpLimits limits;
+        HttpRequestReader reader(limits);
+        QList<AdminHttpRequest> requests;
+        QByteArray buffer;
+        for (qsizetype at = 0; at < input.size(); at += piece) {
+            buffer += input.mid(at, piece);
+            for (;;) {
+                const HttpRequestReader::Result result = reader.parse(buffer);
+                QVERIFY2(result != HttpRequestReader::Result::Refused,
+                    reader.refusalMessage().constData());
+                if (result == HttpRequestReader::Result::NeedMore)
+                    break;
+                requests.append(reader.takeRequest());
+            }
+        }
+        QCOMPARE(requests.size(), 3);
+        QVERIFY(buffer.isEmpty());
+        QCOMPARE(requests[0].method, QByteArray("GET"));
+        QCOMPARE(requests[0].path, QStringLiteral("/metrics"));
+        QCOMPARE(requests[0].header("authorization"), QByteArray("Bearer t"));
+        QVERIFY(requests[0].keepAlive);
+        QCOMPARE(requests[1].path, QStringLiteral("/api/x"));
+        QCOMPARE(requests[1].body, chunked);
+        QCOMPARE(requests[2].path, QStringLiteral("/api/y"));
+        QCOMPARE(requests[2].minorVersion, 0);
+        QVERIFY(requests[2].keepAlive);
+        QCOMPARE(requests[2].body, body);
+    }
+}
+
+void TestAdminMetrics::readerLimitsAtTheEdge_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<int>("status"); // 0: accepted
+
+    const AdminHttpLimits limits;
+    const QByteArray get = "GET / HTTP/1.1\r\n";
+    // A header section of exactly maxHeaderBytes (request line and fields, without the last
+    // empty line), then one byte more.
+    const qsizetype fill = limits.maxHeaderBytes - get.size() - QByteArray("X: \r\n").size();
+    QTest::newRow("head at the limit") << get + "X: " + QByteArray(fill, 'a') + "\r\n\r\n" << 0;
+    QTest::newRow("head over") << get + "X: " + QByteArray(fill + 1, 'a') + "\r\n\r\n" << 431;
+    QTest::newRow("head unfinished over")
+        << get + "X: " + QByteArray(limits.maxHeaderBytes, 'a') << 431;
+    QByteArray fields;
+    for (int i = 0; i < limits.maxHeaderFields; ++i)
+        fields += "F" + QByteArray::number(i) + ": v\r\n";
+    QTest::newRow("fields at the limit") << get + fields + "\r\n" << 0;
+    QTest::newRow("fields over") << get + fields + "G: v\r\n\r\n" << 431;
+    const QByteArray max = QByteArray::number(limits.maxBodyBytes);
+    QTest::newRow("Content-Length at the limit") << "POST / HTTP/1.1\r\nContent-Length: " + max
+            + "\r\n\r\n" + QByteArray(limits.maxBodyBytes, 'b')
+                                                 << 0;
+    QTest::newRow("Content-Length over, no body sent") << "POST / HTTP/1.1\r\nContent-Length: "
+            + QByteArray::number(limits.maxBodyBytes + 1)
+            + "\r\n\r\n" << 413;
+    QTest::newRow("Content-Length overflowing")
+        << QByteArray("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n") << 400;
+    QTest::newRow("two different lengths")
+        << QByteArray("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab") << 400;
+    QTest::newRow("chunks at the limit")
+        << "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" + QByteArray(2048, 'c')
+            + "\r\n800\r\n" + QByteArray(2048, 'c') + "\r\n0\r\n\r\n"
+        << 0;
+    QTest::newRow("chunks over") << "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n"
+            + QByteArray(2048, 'c')
+            + "\r\n801\r\n" << 413;
+    QTest::newRow("chunk size huge")
+        << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffff\r\n") << 400;
+    QTest::newRow("chunk longer than its size")
+        << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n") << 400;
+    QTest::newRow("endless chunk size line")
+        << "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + QByteArray(300, '0') << 400;
+    QTest::newRow("endless trailer")
+        << "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: "
+            + QByteArray(limits.maxHeaderBytes, 't')
+        << 431;
+    QTest::newRow("smuggling: both framings") << QByteArray(
+        "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: "
+        "chunked\r\n\r\n0\r\n\r\n") << 400;
+    QTest::newRow("other coding") << QByteArray(
+        "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")
+                                  << 501;
+    QTest::newRow("folded field") << QByteArray("GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n") << 400;
+    QTest::newRow("space before colon") << QByteArray("GET / HTTP/1.1\r\nX : a\r\n\r\n") << 400;
+    QTest::newRow("HTTP/2") << QByteArray("GET / HTTP/2.0\r\n\r\n") << 505;
+    QTest::newRow("no version") << QByteArray("GET /\r\n\r\n") << 400;
+    QTest::newRow("other expectation")
+        << QByteArray("POST / HTTP/1.1\r\nExpect: magic\r\nContent-Length: 1\r\n\r\nx") << 417;
+}
+
+void TestAdminMetrics::readerLimitsAtTheEdge()
+{
+    QFETCH(QByteArray, request);
+    QFETCH(int, status);
+    HttpRequestReader reader {AdminHttpLimits()};
+    QByteArray buffer = request;
+    const HttpRequestReader::Result result = reader.parse(buffer);
+    if (status == 0) {
+        QVERIFY2(
+            result == HttpRequestReader::Result::Complete, reader.refusalMessage().constData());
+        return;
+    }
+    QCOMPARE(result, HttpRequestReader::Result::Refused);
+    QCOMPARE(reader.refusalStatus(), status);
+    // Its answer carries the security headers like any other.
+    const QByteArray answer = serializeResponse(
+        AdminHttpResponse::text(status, reader.refusalMessage()), false, false, 1);
+    QVERIFY(answer.contains("\r\nX-Frame-Options: DENY\r\n"));
+    QVERIFY(answer.contains("\r\nConnection: close\r\n"));
+}
+
+void TestAdminMetrics::boardHandsOverAcrossThreads()
+{
+    // Eight threads ask at once; the board's thread (this one) takes one snapshot for all of
+    // them, when its loop runs.
+    std::atomic<int> taken {0};
+    // On the heap: ThreadSanitizer would take its mutex for a destroyed one of an earlier test
+    // at the same stack address (QMutex has no creation annotation).
+    const auto owned = std::make_unique<StatusBoard>([&taken] {
+        StatusSnapshot snapshot;
+        snapshot.agenciesExpected = 7;
+        snapshot.sessionsActive = ++taken;
+        return snapshot;
+    });
+    StatusBoard &board = *owned;
+    constexpr int kReaders = 8;
+    std::atomic<int> finished {0};
+    std::vector<StatusBoard::Reading> readings(kReaders);
+    std::vector<std::thread> readers;
+    for (int i = 0; i < kReaders; ++i) {
+        readers.emplace_back([&board, &readings, &finished, i] {
+            readings[static_cast<std::size_t>(i)] = board.read(60000, 60000);
+            ++finished;
+        });
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(finished.load(), kReaders, 30000);
+    for (std::thread &reader : readers)
+        reader.join();
+    QCOMPARE(taken.load(), 1);
+    for (const StatusBoard::Reading &reading : readings) {
+        QVERIFY(reading.fresh);
+        QCOMPARE(reading.snapshot.agenciesExpected, 7u);
+        QCOMPARE(reading.snapshot.sessionsActive, 1);
+    }
+}
+
+void TestAdminMetrics::boardSaysStaleWhenItsThreadIsStuck()
+{
+    // The board's thread (this one) does not run its loop while the reader waits: the reader
+    // gets the last snapshot, marked stale, after its wait.
+    const auto owned = std::make_unique<StatusBoard>([] { return StatusSnapshot(); });
+    StatusBoard &board = *owned;
+    StatusBoard::Reading reading;
+    std::thread reader([&board, &reading] { reading = board.read(60000, 200); });
+    reader.join(); // blocks this thread: no publish() can run
+    QVERIFY(!reading.fresh);
+    QCOMPARE(reading.ageMs, qint64(-1)); // none was ever taken
+    StatusSnapshot stale = reading.snapshot;
+    stale.staleMs = std::max<qint64>(reading.ageMs, 1); // as AdminServer marks it
+    stale.storageOpen = true;
+    stale.listening = true;
+    QVERIFY(!lottery::server::readiness(stale, ServerMetrics::Snapshot()).ready);
+    // Closed (shutdown): a reader returns at once, whatever it asked.
+    board.close();
+    std::thread closed([&board, &reading] { reading = board.read(0, 60000); });
+    closed.join();
+    QVERIFY(!reading.fresh);
 }
 
 QTEST_GUILESS_MAIN(TestAdminMetrics)

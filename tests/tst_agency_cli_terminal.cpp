@@ -470,8 +470,11 @@ void TestAgencyCliTerminal::invalidRowsInTheLanguage()
         m_dir.filePath(QStringLiteral("bets-invalid-%1-%2-%3.csv")
                            .arg(langArgument, langVariable)
                            .arg(first))));
+    // One valid row and many invalid ones: a suspicious file (docs/PROTOCOL.md 10.9), sent on
+    // purpose here.
     QStringList arguments {QStringLiteral("--agency"), QStringLiteral("1"),
-        QStringLiteral("--server"), server.address(), QStringLiteral("--file"), file};
+        QStringLiteral("--server"), server.address(), QStringLiteral("--file"), file,
+        QStringLiteral("--accept-suspicious-file")};
     if (!langArgument.isEmpty())
         arguments << QStringLiteral("--lang") << langArgument;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();

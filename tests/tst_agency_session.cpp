@@ -328,7 +328,7 @@ void TestAgencySession::fullFlow()
     QCOMPARE(
         server.types(), (QStringList {"HELLO", "BATCH", "BATCH", "BATCH", "DONE", "GET_WINNERS"}));
     const auto &hello = std::get<protocol::Hello>(server.received.front());
-    QCOMPARE(hello.version, protocol::kProtocolVersion);
+    QCOMPARE(hello.version, protocol::kLatestProtocolVersion);
     QCOMPARE(hello.agency, 3u);
     QCOMPARE(hello.token, std::string("tok"));
     const auto batches = server.batches();

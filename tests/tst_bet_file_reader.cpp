@@ -187,6 +187,9 @@ private slots:
     void missingFileIsAnError();
     void overlongLineIsSkippedWithoutBuffering();
     void scanCountsAndCapsInvalidRows();
+    void suspiciousFiles_data();
+    void suspiciousFiles();
+    void suspiciousFileDetails();
     void scanCanBeCancelled();
     void largeFileReadsInConstantMemory();
     void courseDatasetIsAllValid();
@@ -357,6 +360,99 @@ void TestBetFileReader::scanCountsAndCapsInvalidRows()
     scan = scanBetFile(path, 100, {}, kToday);
     QCOMPARE(scan.summary.invalid.size(), 10);
     QVERIFY(!scan.summary.invalidListTruncated);
+}
+
+// Each kind of suspicious file (docs/PROTOCOL.md 10.9), its look-alikes that are not, and the
+// invalid-row threshold at its edges: more than 10 % of the rows and at least 3.
+void TestBetFileReader::suspiciousFiles_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("concerns");
+
+    const auto valid = [](int count, const QByteArray &name = "Ana") {
+        QByteArray rows;
+        for (int i = 0; i < count; ++i)
+            rows += name + ",Paz," + QByteArray::number(30000000 + i) + ",1990-01-02,12\r\n";
+        return rows;
+    };
+    const auto invalid
+        = [](int count) { return QByteArray("only,three,fields\r\n").repeated(count); };
+
+    QTest::newRow("good") << valid(20) << "";
+    QTest::newRow("good, UTF-8 names") << valid(10, "José") + valid(10, "Ñandú") << "";
+    QTest::newRow("empty") << QByteArray() << "empty";
+    QTest::newRow("only blank lines and a BOM") << QByteArray("\xEF\xBB\xBF\r\n \t\n\n") << "empty";
+    QTest::newRow("windows-1252") << valid(10, "Jos\xE9") + valid(10)
+                                  << "not_utf8,many_invalid_rows";
+    QTest::newRow("windows-1252, every row") << valid(20, "Mu\xF1oz") << "not_utf8,no_valid_rows";
+    QTest::newRow("windows-1252 quotes (0x92)") << valid(3,
+                                                       "D\x92"
+                                                       "Angelo")
+            + valid(30) << "not_utf8";
+    // A damaged row in a UTF-8 file is an invalid row, not another encoding.
+    QTest::newRow("one bad byte in a UTF-8 file") << valid(10, "José") + valid(1, "Jos\xE9") << "";
+    QTest::newRow("semicolons") << QByteArray(
+        "Ana;Paz;30000000;1990-01-02;12\r\nLuis;Diaz;30000001;1990-01-02;7574\r\n")
+                                << "semicolon_separated,no_valid_rows";
+    QTest::newRow("semicolons inside quoted names are not")
+        << QByteArray("\"Ana;Maria\",Paz,30000000,1990-01-02,12\r\n") + valid(5) << "";
+    QTest::newRow("header, Spanish")
+        << "nombre,apellido,documento,nacimiento,numero\r\n" + valid(20) << "header_row";
+    QTest::newRow("header, English")
+        << "first_name,last_name,document,birthdate,number\n" + valid(20) << "header_row";
+    QTest::newRow("header, spreadsheet words")
+        << "\"Nombre\",\"Apellido\",\"DNI\",\"Fecha de nacimiento\",\"Número\"\r\n" + valid(20)
+        << "header_row";
+    QTest::newRow("header, semicolons")
+        << QByteArray("Nombre;Apellido;Documento;Nacimiento;Numero\r\nAna;Paz;1;1990-01-02;1\r\n")
+        << "semicolon_separated,header_row,no_valid_rows";
+    QTest::newRow("a header later is only an invalid row")
+        << valid(20) + "nombre,apellido,documento,nacimiento,numero\r\n"
+        << "";
+    QTest::newRow("one column name is not a header")
+        << "Nombre,Paz,1,1990-01-02,x\r\n" + valid(20) << "";
+    QTest::newRow("no valid rows") << invalid(2) << "no_valid_rows";
+    QTest::newRow("3 invalid of 29: more than 10 %")
+        << invalid(3) + valid(26) << "many_invalid_rows";
+    QTest::newRow("3 invalid of 30: exactly 10 %") << invalid(3) + valid(27) << "";
+    QTest::newRow("2 invalid of 5: fewer than 3") << invalid(2) + valid(3) << "";
+    QTest::newRow("100 invalid of 1000") << valid(900) + invalid(100) << "";
+    QTest::newRow("101 invalid of 1001") << valid(900) + invalid(101) << "many_invalid_rows";
+}
+
+void TestBetFileReader::suspiciousFiles()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QString, concerns);
+    const auto scan = scanBetFile(write(content), 10, {}, kToday);
+    QVERIFY2(scan.ok, qPrintable(scan.errorString));
+    QCOMPARE(scan.summary.check.concernNames(), concerns);
+    QCOMPARE(scan.summary.check.isSuspicious(), !concerns.isEmpty());
+}
+
+// What the messages quote: the first line that is not UTF-8, read as Windows-1252 (so a clerk
+// recognises the name), the header's line and text, the line cut at ';'.
+void TestBetFileReader::suspiciousFileDetails()
+{
+    auto scan = scanBetFile(write("\r\nAna,Paz,1,1990-01-02,12\r\n"
+                                  "Jos\xE9 Mar\xED"
+                                  "a,Pe\xF1"
+                                  "a \x80 D\x92"
+                                  "Angelo,2,1990-01-02,1\r\n"),
+        10, {}, kToday);
+    QVERIFY(scan.ok);
+    QCOMPARE(scan.summary.check.notUtf8Line, 3);
+    QCOMPARE(scan.summary.check.notUtf8Text,
+        QString::fromUtf8("José María,Peña € D’Angelo,2,1990-01-02,1"));
+
+    scan = scanBetFile(
+        write("\n\nnombre;apellido;dni;nacimiento;numero\n\nAna;Paz;1;1990-01-02;12\n"), 10, {},
+        kToday);
+    QVERIFY(scan.ok);
+    QCOMPARE(scan.summary.check.headerLine, 3);
+    QCOMPARE(
+        scan.summary.check.headerText, QStringLiteral("nombre;apellido;dni;nacimiento;numero"));
+    QCOMPARE(scan.summary.check.semicolonLine, 5);
 }
 
 void TestBetFileReader::scanCanBeCancelled()

@@ -26,6 +26,21 @@ QByteArray toHex(const std::string &bytes)
     return QByteArray::fromStdString(bytes).toHex(' ');
 }
 
+Digest digestFromHex(const char *hex)
+{
+    const QByteArray bytes = QByteArray::fromHex(hex);
+    Digest digest {};
+    std::copy(bytes.begin(), bytes.end(), digest.begin());
+    return digest;
+}
+
+// Written out by hand (Python's hashlib over the bytes docs/PROTOCOL.md gives), not computed by
+// the code under test; tst_bet_digest checks the code against the same values.
+const Digest kDigestOfNothing
+    = digestFromHex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+const Digest kDigestOfWorkedExample
+    = digestFromHex("789a88cf70adbb5621969f29fc302ae3faab33620f26659bc49dcfe9b96bc053");
+
 struct Golden {
     const char *name;
     Message message;
@@ -43,8 +58,17 @@ const std::vector<Golden> &goldens()
             "00 00 00 13 | 02 | 00 01 | 00 00 00 00 00 00 00 00 | 00 00 00 00 00 00 00 00"},
         {"welcome/resume after 3 batches, 250 bets", Welcome {1, 3, 250},
             "00 00 00 13 | 02 | 00 01 | 00 00 00 00 00 00 00 03 | 00 00 00 00 00 00 00 fa"},
-        {"welcome/big-endian u64", Welcome {0x0102, 0x0102030405060708ULL, 0x1112131415161718ULL},
-            "00 00 00 13 | 02 | 01 02 | 01 02 03 04 05 06 07 08 | 11 12 13 14 15 16 17 18"},
+        {"welcome/big-endian u64", Welcome {1, 0x0102030405060708ULL, 0x1112131415161718ULL},
+            "00 00 00 13 | 02 | 00 01 | 01 02 03 04 05 06 07 08 | 11 12 13 14 15 16 17 18"},
+        // Version 2: the digest of no bets is SHA-256 of nothing.
+        {"welcome/v2 fresh agency", Welcome {2, 0, 0, kDigestOfNothing, 0},
+            "00 00 00 34 | 02 | 00 02 | 00 00 00 00 00 00 00 00 | 00 00 00 00 00 00 00 00"
+            "| e3 b0 c4 42 98 fc 1c 14 9a fb f4 c8 99 6f b9 24 27 ae 41 e4 64 9b 93 4c a4 95 99 1b"
+            "  78 52 b8 55 | 00"},
+        {"welcome/v2 done agency", Welcome {2, 1, 2, kDigestOfWorkedExample, 1},
+            "00 00 00 34 | 02 | 00 02 | 00 00 00 00 00 00 00 01 | 00 00 00 00 00 00 00 02"
+            "| 78 9a 88 cf 70 ad bb 56 21 96 9f 29 fc 30 2a e3 fa ab 33 62 0f 26 65 9b c4 9d cf e9"
+            "  b9 6b c0 53 | 01"},
         {"batch/two bets with accents",
             Batch {1,
                 {Bet {"Ana", "P\xc3\xa9rez", "30904465", "1999-03-17", 7574},
@@ -73,6 +97,21 @@ const std::vector<Golden> &goldens()
             "00 00 00 0c | 04 | 00 00 00 00 00 00 00 01 | 00 02 | 00"},
         {"ack/duplicate", Ack {0x0102030405060708ULL, 0x1234, true},
             "00 00 00 0c | 04 | 01 02 03 04 05 06 07 08 | 12 34 | 01"},
+        // The receipt of docs/PROTOCOL.md's worked example: batch 1, Ana and Juan.
+        {"receipt/worked example", Receipt {1, 2, false, 2, kDigestOfWorkedExample},
+            "00 00 00 34 | 0b | 00 00 00 00 00 00 00 01 | 00 02 | 00 | 00 00 00 00 00 00 00 02"
+            "| 78 9a 88 cf 70 ad bb 56 21 96 9f 29 fc 30 2a e3 fa ab 33 62 0f 26 65 9b c4 9d cf e9"
+            "  b9 6b c0 53"},
+        {"sealed/operator close, agency 1 of the worked example",
+            Sealed {0x0000019AF3C2E400ULL, CloseReason::Operator, 5, kDigestOfNothing, 2,
+                kDigestOfWorkedExample},
+            "00 00 00 5a | 0c | 00 00 01 9a f3 c2 e4 00 | 03 | 00 00 00 00 00 00 00 05"
+            "| e3 b0 c4 42 98 fc 1c 14 9a fb f4 c8 99 6f b9 24 27 ae 41 e4 64 9b 93 4c a4 95 99 1b"
+            "  78 52 b8 55 | 00 00 00 00 00 00 00 02"
+            "| 78 9a 88 cf 70 ad bb 56 21 96 9f 29 fc 30 2a e3 fa ab 33 62 0f 26 65 9b c4 9d cf e9"
+            "  b9 6b c0 53"},
+        {"reject/sales closed", Reject {7, ErrorCode::SalesClosed, kNoBetIndex, ""},
+            "00 00 00 0f | 05 | 00 00 00 00 00 00 00 07 | 00 12 | ff ff | 00 00"},
         {"reject/invalid bet 1", Reject {2, ErrorCode::InvalidBet, 1, "bad"},
             "00 00 00 12 | 05 | 00 00 00 00 00 00 00 02 | 00 07 | 00 01 | 00 03 62 61 64"},
         {"reject/whole batch, empty reason", Reject {9, ErrorCode::SequenceGap, kNoBetIndex, ""},
@@ -363,13 +402,14 @@ void TestProtocolCodec::decodeErrorWireCodes()
         DecodeError({DecodeErrorKind::InvalidUtf8, 9, ""}).wireCode(), ErrorCode::MalformedFrame);
     QCOMPARE(DecodeError({DecodeErrorKind::Truncated, 7, "agency"}).toString(),
         std::string("truncated field at byte 7: agency"));
-    for (std::uint16_t code = 1; code <= 17; ++code) {
+    for (std::uint16_t code = 1; code <= 18; ++code) {
         QVERIFY(isKnownErrorCode(code));
         QVERIFY(std::string(toString(static_cast<ErrorCode>(code))) != "unknown_error");
     }
     QCOMPARE(std::string(toString(ErrorCode::SequenceConflict)), std::string("sequence_conflict"));
     QVERIFY(!isKnownErrorCode(0));
-    QVERIFY(!isKnownErrorCode(18));
+    QCOMPARE(std::string(toString(ErrorCode::SalesClosed)), std::string("sales_closed"));
+    QVERIFY(!isKnownErrorCode(19));
 }
 
 void TestProtocolCodec::batchFrameEncoderMatchesEncodeFrame_data()

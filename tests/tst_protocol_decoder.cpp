@@ -319,7 +319,7 @@ void TestProtocolDecoder::malformed_data()
     using K = DecodeErrorKind;
 
     row("unknown type 0x00", "00 00 00 01 | 00", K::UnknownType, 4);
-    row("unknown type 0x0b", "00 00 00 01 | 0b", K::UnknownType, 4);
+    row("unknown type 0x0d", "00 00 00 01 | 0d", K::UnknownType, 4);
     row("unknown type 0xff with a body", "00 00 00 03 | ff | 01 02", K::UnknownType, 4);
     row("empty frame", "00 00 00 00", K::EmptyFrame, 0);
     row("empty frame then bytes", "00 00 00 00 | 06", K::EmptyFrame, 0);
@@ -417,7 +417,7 @@ void TestProtocolDecoder::malformed_data()
     row("winners: document count 5, one present", "00 00 00 06 | 09 | 01 | 00 05 | 01 31",
         K::Truncated, 6);
     row("error: code 0", "00 00 00 05 | 0a | 00 00 | 00 00", K::InvalidValue, 5);
-    row("error: code 18", "00 00 00 05 | 0a | 00 12 | 00 00", K::InvalidValue, 5);
+    row("error: code 19", "00 00 00 05 | 0a | 00 13 | 00 00", K::InvalidValue, 5);
     row("error: code 0xffff", "00 00 00 05 | 0a | ff ff | 00 00", K::InvalidValue, 5);
     row("reject: code 0", "00 00 00 0f | 05 | 00 00 00 00 00 00 00 01 | 00 00 | ff ff | 00 00",
         K::InvalidValue, 13);

@@ -263,7 +263,7 @@ void TestServerSession::protocolErrors_data()
     auto bytes = [](const std::string &s) { return QByteArray(s.data(), qsizetype(s.size())); };
     QTest::newRow("unknown type") << true << bytes(rawFrame(0x42, ""))
                                   << ErrorCode::UnknownMessageType;
-    QTest::newRow("bad version") << false << bytes(frameBytes(Hello {2, 1, {}}))
+    QTest::newRow("version 0") << false << bytes(frameBytes(Hello {0, 1, {}}))
                                  << ErrorCode::UnsupportedVersion;
     QTest::newRow("agency 0") << false << bytes(frameBytes(hello(0))) << ErrorCode::InvalidAgency;
     QTest::newRow("agency N+1") << false << bytes(frameBytes(hello(4))) << ErrorCode::InvalidAgency;

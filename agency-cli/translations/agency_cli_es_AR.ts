@@ -11,6 +11,18 @@ Try --help.
 Pruebe con --help.
 </translation>
     </message>
+    <message>
+        <source>agency-cli: the file %1 was not sent: it looks wrong.
+</source>
+        <translation>agency-cli: no se envió el archivo %1: parece estar mal.
+</translation>
+    </message>
+    <message>
+        <source>Nothing was sent. Fix the file; or, if it is right as it is, run again with --accept-suspicious-file.
+</source>
+        <translation>No se envió nada. Corrija el archivo; o, si está bien así, vuelva a ejecutar con --accept-suspicious-file.
+</translation>
+    </message>
 </context>
 <context>
     <name>AgencyConfigLoader</name>
@@ -175,6 +187,14 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
     <message>
         <source>host:port[,host:port...]</source>
         <translation>host:puerto[,host:puerto...]</translation>
+    </message>
+    <message>
+        <source>1, true, yes, 0, false or no</source>
+        <translation>1, true, yes, 0, false o no</translation>
+    </message>
+    <message>
+        <source>Send the file even if it looks wrong (not UTF-8, &apos;;&apos;-separated, a header row, no valid rows or many invalid ones); without it such a file is refused and nothing is sent (CLI_ACCEPT_SUSPICIOUS_FILE=1).</source>
+        <translation>Enviar el archivo aunque parezca estar mal (no es UTF-8, separado por &apos;;&apos;, una fila de encabezado, ninguna fila válida o muchas inválidas); sin esto, un archivo así se rechaza y no se envía nada (CLI_ACCEPT_SUSPICIOUS_FILE=1).</translation>
     </message>
 </context>
 <context>

@@ -326,6 +326,22 @@
         <source>One server, or a comma-separated list tried in order when one is lost; an entry without a port uses the Port field.</source>
         <translation>Un servidor, o una lista separada por comas que se prueba en orden cuando se pierde uno; una entrada sin puerto usa el campo Puerto.</translation>
     </message>
+    <message>
+        <source>The file %1 looks wrong:</source>
+        <translation>El archivo %1 parece estar mal:</translation>
+    </message>
+    <message>
+        <source>Send this file?</source>
+        <translation>¿Enviar este archivo?</translation>
+    </message>
+    <message>
+        <source>&amp;Send anyway</source>
+        <translation>&amp;Enviar igual</translation>
+    </message>
+    <message>
+        <source>&amp;Don&apos;t send</source>
+        <translation>&amp;No enviar</translation>
+    </message>
 </context>
 <context>
     <name>lottery::gui::InvalidRowsModel</name>
@@ -439,6 +455,18 @@
     <message>
         <source>Connected to %1</source>
         <translation>Conectado a %1</translation>
+    </message>
+    <message>
+        <source>The file looks wrong (%1); asking before sending it</source>
+        <translation>El archivo parece estar mal (%1); se pregunta antes de enviarlo</translation>
+    </message>
+    <message>
+        <source>Sending the file as it is, as confirmed</source>
+        <translation>Se envía el archivo tal como está, según lo confirmado</translation>
+    </message>
+    <message>
+        <source>Upload not started: nothing was sent</source>
+        <translation>La subida no empezó: no se envió nada</translation>
     </message>
 </context>
 <context>

@@ -18,14 +18,15 @@ ServerConnectionOptions connectionOptions(const AgencySessionOptions &o)
 
 UploadPumpOptions pumpOptions(const AgencySessionOptions &o)
 {
-    return UploadPumpOptions {o.agency, o.token, o.dataFile, o.batchMaxBets, o.window, o.today};
+    return UploadPumpOptions {
+        o.agency, o.token, o.dataFile, o.batchMaxBets, o.window, o.today, o.protocolVersion};
 }
 
 // Failures after which the pump told the server why (an ERROR is queued): close gracefully.
 bool sentAnError(Kind kind)
 {
     return kind == Kind::ProtocolViolation || kind == Kind::VersionMismatch
-        || kind == Kind::AcknowledgedBetsLost;
+        || kind == Kind::AcknowledgedBetsLost || kind == Kind::ReceiptMismatch;
 }
 
 } // namespace
@@ -68,6 +69,9 @@ AgencySession::AgencySession(const AgencySessionOptions &options, QObject *paren
 
     UploadPump *p = m_pump.get();
     connect(p, &UploadPump::welcomed, this, &AgencySession::welcomed);
+    connect(p, &UploadPump::protocolAgreed, this, &AgencySession::protocolAgreed);
+    connect(p, &UploadPump::storedBetsVerified, this, &AgencySession::storedBetsVerified);
+    connect(p, &UploadPump::receiptReceived, this, &AgencySession::receiptReceived);
     connect(p, &UploadPump::invalidRow, this, &AgencySession::invalidRow);
     connect(p, &UploadPump::batchSent, this, &AgencySession::batchSent);
     connect(p, &UploadPump::batchAcknowledged, this, &AgencySession::batchAcknowledged);
@@ -152,7 +156,21 @@ quint64 AgencySession::serverLastSequence() const
 }
 quint64 AgencySession::serverStoredBets() const
 {
-    return m_pump->serverStoredBets();
+    return m_pump->firstStoredBets();
+}
+qint64 AgencySession::betsStoredOnServer() const
+{
+    return static_cast<qint64>(m_pump->firstStoredBets()) + m_pump->betsAcknowledged();
+}
+
+quint16 AgencySession::protocolVersion() const
+{
+    return m_pump->protocolVersion();
+}
+
+const UploadReceipt &AgencySession::receipt() const
+{
+    return m_pump->receipt();
 }
 QStringList AgencySession::winners() const
 {

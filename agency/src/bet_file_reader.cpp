@@ -2,6 +2,7 @@
 
 #include "lottery/protocol/bet_csv.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 
@@ -25,7 +26,181 @@ bool isBlank(std::string_view line)
 
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
+// Longest excerpt of a line kept for a message.
+constexpr qsizetype kExcerptChars = 80;
+
+QString excerpt(QString text)
+{
+    if (text.size() > kExcerptChars)
+        text = text.left(kExcerptChars - 1) + QChar(0x2026); // …
+    return text;
+}
+
+// Windows-1252 as Unicode: Latin-1 but for 0x80..0x9F, where it has letters and punctuation
+// (the five bytes it leaves undefined shown as U+FFFD).
+QString fromWindows1252(std::string_view bytes)
+{
+    static constexpr char16_t kHigh[32]
+        = {0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+            0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+            0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
+    QString text;
+    text.reserve(static_cast<qsizetype>(bytes.size()));
+    for (const char c : bytes) {
+        const auto byte = static_cast<unsigned char>(c);
+        text.append(byte >= 0x80 && byte < 0xA0 ? QChar(kHigh[byte - 0x80]) : QChar(byte));
+    }
+    return text;
+}
+
+bool hasNonAscii(std::string_view text)
+{
+    for (const char c : text) {
+        if (static_cast<unsigned char>(c) >= 0x80)
+            return true;
+    }
+    return false;
+}
+
+// The fields of a line cut at `separator`, ignoring quotes (a header or a ';' row is judged, not
+// read).
+QStringList cutAt(std::string_view line, char separator)
+{
+    return QString::fromUtf8(line.data(), static_cast<qsizetype>(line.size()))
+        .split(QLatin1Char(separator));
+}
+
+// A column name as a spreadsheet might write it, reduced to lower-case ASCII with '_' between
+// words: " Número " -> "numero", "Fecha de nacimiento" -> "fecha_de_nacimiento".
+QString columnKey(QString field)
+{
+    field = field.trimmed();
+    if (field.size() >= 2 && field.startsWith(QLatin1Char('"')) && field.endsWith(QLatin1Char('"')))
+        field = field.mid(1, field.size() - 2).trimmed();
+    QString key;
+    for (const QChar c : field.normalized(QString::NormalizationForm_D).toLower()) {
+        if (c.isLetterOrNumber() && c.unicode() < 0x80)
+            key.append(c);
+        else if (c == QLatin1Char(' ') || c == QLatin1Char('-') || c == QLatin1Char('_')
+            || c == QLatin1Char('.'))
+            key.append(QLatin1Char('_'));
+    }
+    return key;
+}
+
+// The names people give the five columns, in Spanish and English (docs/PROTOCOL.md, 10.9).
+bool isColumnName(const QString &key)
+{
+    static const QStringList kNames {QStringLiteral("nombre"), QStringLiteral("nombres"),
+        QStringLiteral("apellido"), QStringLiteral("apellidos"), QStringLiteral("documento"),
+        QStringLiteral("dni"), QStringLiteral("nro_documento"), QStringLiteral("nacimiento"),
+        QStringLiteral("fecha_nacimiento"), QStringLiteral("fecha_de_nacimiento"),
+        QStringLiteral("numero"), QStringLiteral("nro"), QStringLiteral("apuesta"),
+        QStringLiteral("name"), QStringLiteral("first_name"), QStringLiteral("firstname"),
+        QStringLiteral("last_name"), QStringLiteral("lastname"), QStringLiteral("surname"),
+        QStringLiteral("document"), QStringLiteral("birthdate"), QStringLiteral("birth_date"),
+        QStringLiteral("date_of_birth"), QStringLiteral("number")};
+    return kNames.contains(key);
+}
+
+// At least two fields, cut at ',' or at ';', are column names.
+bool looksLikeHeader(std::string_view line)
+{
+    for (const char separator : {',', ';'}) {
+        int names = 0;
+        for (const QString &field : cutAt(line, separator))
+            names += isColumnName(columnKey(field)) ? 1 : 0;
+        if (names >= 2)
+            return true;
+    }
+    return false;
+}
+
+// Five fields when cut at ';', and not five when cut at ',' (as RFC 4180 reads it).
+bool looksSemicolonSeparated(std::string_view line)
+{
+    if (line.find(';') == std::string_view::npos)
+        return false;
+    const auto commaFields = protocol::splitCsvRecord(line);
+    if (commaFields && commaFields->size() == 5)
+        return false;
+    return std::count(line.begin(), line.end(), ';') == 4;
+}
+
 } // namespace
+
+const char *toString(FileConcern concern)
+{
+    switch (concern) {
+    case FileConcern::NotUtf8: return "not_utf8";
+    case FileConcern::SemicolonSeparated: return "semicolon_separated";
+    case FileConcern::HeaderRow: return "header_row";
+    case FileConcern::Empty: return "empty";
+    case FileConcern::NoValidRows: return "no_valid_rows";
+    case FileConcern::ManyInvalidRows: return "many_invalid_rows";
+    }
+    return "unknown";
+}
+
+QString BetFileCheck::concernNames() const
+{
+    QStringList names;
+    for (const FileConcern concern : concerns)
+        names << QLatin1String(toString(concern));
+    return names.join(QLatin1Char(','));
+}
+
+void BetFileInspector::add(const BetRowView &row)
+{
+    ++m_rows;
+    if (row.isValid())
+        ++m_validRows;
+    if (hasNonAscii(row.text)) {
+        if (protocol::isValidUtf8(row.text)) {
+            ++m_utf8Lines;
+        } else if (m_check.notUtf8Line == 0) {
+            m_check.notUtf8Line = row.line;
+            m_check.notUtf8Text = excerpt(fromWindows1252(row.text));
+        }
+    }
+    if (row.isValid())
+        return;
+    // The first row may be a header; the first data row (the first row, or the one after a
+    // header) shows the separator.
+    const bool firstRow = m_rows == 1;
+    if (firstRow && looksLikeHeader(row.text)) {
+        m_check.headerLine = row.line;
+        m_check.headerText
+            = excerpt(QString::fromUtf8(row.text.data(), static_cast<qsizetype>(row.text.size())));
+        return;
+    }
+    const bool firstDataRow = firstRow || (m_rows == 2 && m_check.headerLine != 0);
+    if (firstDataRow && looksSemicolonSeparated(row.text))
+        m_check.semicolonLine = row.line;
+}
+
+BetFileCheck BetFileInspector::finish() const
+{
+    BetFileCheck check = m_check;
+    check.concerns.clear();
+    const qint64 invalid = m_rows - m_validRows;
+    // Bytes that are not UTF-8 in a file with UTF-8 letters elsewhere are damaged rows (invalid,
+    // and counted below), not another encoding.
+    if (check.notUtf8Line != 0 && m_utf8Lines == 0)
+        check.concerns << FileConcern::NotUtf8;
+    if (check.semicolonLine != 0)
+        check.concerns << FileConcern::SemicolonSeparated;
+    if (check.headerLine != 0)
+        check.concerns << FileConcern::HeaderRow;
+    if (m_rows == 0)
+        check.concerns << FileConcern::Empty;
+    else if (m_validRows == 0)
+        check.concerns << FileConcern::NoValidRows;
+    else if (invalid * 100 > m_rows * BetFileCheck::kInvalidPercent
+        && invalid >= BetFileCheck::kInvalidMin)
+        check.concerns << FileConcern::ManyInvalidRows;
+    return check;
+}
 
 BetFileReader::BetFileReader()
 {
@@ -161,6 +336,7 @@ bool BetFileReader::readNextView(BetRowView &row)
         row.line = m_lineNumber;
         row.valid = false;
         row.error.clear();
+        row.text = {};
         if (tooLong) {
             row.error = QStringLiteral("line is longer than %1 bytes").arg(kMaxLineBytes);
             return true;
@@ -170,6 +346,7 @@ bool BetFileReader::readNextView(BetRowView &row)
             line.remove_prefix(kUtf8Bom.size());
         if (isBlank(line))
             continue;
+        row.text = line;
         if (!protocol::parseAgencyCsvRow(line, m_scratch, row.bet, m_parseError)) {
             row.error = QString::fromStdString(m_parseError);
             return true;
@@ -240,8 +417,10 @@ BetFileScanResult scanBetFile(
     // to cost nothing.
     constexpr qint64 kProgressEvery = 4096;
     BetRowView row;
+    BetFileInspector inspector;
     qint64 rows = 0;
     while (reader.readNextView(row)) {
+        inspector.add(row);
         if (row.isValid()) {
             ++result.summary.validRows;
             if (protocol::isWinner(row.bet))
@@ -266,6 +445,7 @@ BetFileScanResult scanBetFile(
     }
     if (progress)
         progress(reader.bytesRead(), reader.fileSize());
+    result.summary.check = inspector.finish();
     result.ok = true;
     return result;
 }

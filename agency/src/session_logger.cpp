@@ -18,6 +18,8 @@ QStringView failureAction(AgencySession::FailureKind kind)
     case Kind::ConnectTimeout: return u"conexion";
     case Kind::BatchRejected: return u"apuesta_enviada";
     case Kind::TlsError: return u"tls";
+    case Kind::StoredBetsDiffer: return u"verificacion_retoma";
+    case Kind::ReceiptMismatch: return u"recibo";
     case Kind::None:
     case Kind::ServerError:
     case Kind::ProtocolViolation:
@@ -34,6 +36,16 @@ QStringView failureAction(AgencySession::FailureKind kind)
 
 SessionLogger::SessionLogger(AgencySession *session, QObject *parent) : QObject(parent)
 {
+    connect(session, &AgencySession::protocolAgreed, this, [](quint16 version, quint16 offered) {
+        auto line = LogLine(LogLevel::Info, u"protocolo", LogResult::Success);
+        line.field(u"version", version).field(u"ofrecida", offered);
+        if (version < protocol::kProtocolVersion2) // an older server: the old resume rule
+            line.field(u"recibos", "no").field(u"retoma", "por_cantidad");
+    });
+    connect(session, &AgencySession::storedBetsVerified, this, [](quint64 storedBets) {
+        LogLine(LogLevel::Info, u"verificacion_retoma", LogResult::Success)
+            .field(u"apuestas", storedBets);
+    });
     connect(session, &AgencySession::connectRetry, this,
         [](int attempt, const QString &error, int delayMs) {
             LogLine(LogLevel::Info, u"conexion", LogResult::InProgress)

@@ -55,8 +55,10 @@ bool UploadPump::startConnection()
     m_awaiting = Awaiting::Nothing;
     if (!openFile())
         return false;
+    m_fileDigest = RunningDigest();
+    m_skipVerified = true;
     protocol::Hello hello;
-    hello.version = protocol::kProtocolVersion;
+    hello.version = m_options.protocolVersion;
     hello.agency = m_options.agency;
     hello.token = m_options.token.toUtf8().toStdString();
     send(hello);
@@ -77,6 +79,7 @@ UploadPump::Status UploadPump::fail(
     m_failure.kind = kind;
     m_failure.message = message;
     m_failure.code = code;
+    m_failure.storedBets = m_firstStoredBets + static_cast<quint64>(m_betsAcknowledged);
     m_awaiting = Awaiting::Nothing;
     return Status::Failed;
 }
@@ -124,8 +127,12 @@ UploadPump::Status UploadPump::receive(const protocol::Message &message)
             return handleWelcome(*welcome);
         break;
     case Awaiting::Acks:
-        if (const auto *ack = std::get_if<protocol::Ack>(&message))
+        if (const auto *ack = std::get_if<protocol::Ack>(&message);
+            ack && m_protocolVersion == protocol::kProtocolVersion1)
             return handleAck(*ack);
+        if (const auto *receipt = std::get_if<protocol::Receipt>(&message);
+            receipt && m_protocolVersion >= protocol::kProtocolVersion2)
+            return handleReceipt(*receipt);
         break;
     case Awaiting::DoneAck:
         if (std::holds_alternative<protocol::DoneAck>(message)) {
@@ -148,13 +155,18 @@ UploadPump::Status UploadPump::receive(const protocol::Message &message)
 
 UploadPump::Status UploadPump::handleWelcome(const protocol::Welcome &welcome)
 {
-    if (welcome.version != protocol::kProtocolVersion) {
+    // The server answers with the lower of its version and the one HELLO offered.
+    if (welcome.version < protocol::kProtocolVersion1
+        || welcome.version > m_options.protocolVersion) {
         return protocolViolation(protocol::ErrorCode::UnsupportedVersion,
-            QStringLiteral("server speaks protocol version %1, this agency %2")
+            QStringLiteral("server answered protocol version %1 to a HELLO offering 1..%2")
                 .arg(welcome.version)
-                .arg(protocol::kProtocolVersion),
+                .arg(m_options.protocolVersion),
             UploadError::Kind::VersionMismatch);
     }
+    if (m_protocolVersion != welcome.version)
+        emit protocolAgreed(welcome.version, m_options.protocolVersion);
+    m_protocolVersion = welcome.version;
     const bool firstWelcome = !m_welcomedBefore;
     if (firstWelcome) {
         m_firstStoredBets = welcome.storedBets;
@@ -181,8 +193,58 @@ UploadPump::Status UploadPump::handleWelcome(const protocol::Welcome &welcome)
     m_nextSequence = welcome.lastSequence + 1;
     m_toSkip = welcome.storedBets;
     m_awaiting = Awaiting::Acks;
+    if (m_protocolVersion >= protocol::kProtocolVersion2) {
+        // Nothing is sent until the rows skipped are proved to be the bets the server holds.
+        m_welcomeDigest = welcome.digest;
+        m_skipVerified = false;
+        m_receipt = UploadReceipt {
+            m_options.agency, welcome.lastSequence, welcome.storedBets, welcome.digest};
+    }
     emit welcomed(welcome.lastSequence, welcome.storedBets);
+    if (!m_skipVerified && m_toSkip == 0 && checkSkippedRows() == Status::Failed)
+        return Status::Failed;
     return readyOrWaiting();
+}
+
+UploadPump::Status UploadPump::checkSkippedRows()
+{
+    m_skipVerified = true;
+    if (m_fileDigest.current() == m_welcomeDigest) {
+        emit storedBetsVerified(m_serverStoredBets);
+        return Status::Ready;
+    }
+    return fail(UploadError::Kind::StoredBetsDiffer,
+        QStringLiteral("the server stores %1 bets of agency %2 (SHA-256 %3) that are not the "
+                       "first %1 valid rows of %4 (SHA-256 %5): nothing more was sent")
+            .arg(m_serverStoredBets)
+            .arg(m_options.agency)
+            .arg(
+                digestHex(m_welcomeDigest), m_options.dataFile, digestHex(m_fileDigest.current())));
+}
+
+UploadPump::Status UploadPump::handleReceipt(const protocol::Receipt &receipt)
+{
+    if (!m_inFlight.empty() && receipt.sequence == m_inFlight.front().sequence
+        && receipt.count == m_inFlight.front().lines.size()) {
+        const InFlight &batch = m_inFlight.front();
+        if (receipt.storedBets != batch.storedBetsAfter || receipt.digest != batch.digestAfter) {
+            return protocolViolation(protocol::ErrorCode::UnexpectedMessage,
+                QStringLiteral("the receipt of batch %1 says %2 bets stored (SHA-256 %3) but "
+                               "what was sent makes %4 (SHA-256 %5): the server did not store "
+                               "what this agency sent")
+                    .arg(receipt.sequence)
+                    .arg(receipt.storedBets)
+                    .arg(digestHex(receipt.digest))
+                    .arg(batch.storedBetsAfter)
+                    .arg(digestHex(batch.digestAfter)),
+                UploadError::Kind::ReceiptMismatch);
+        }
+        m_receipt = UploadReceipt {
+            m_options.agency, receipt.sequence, receipt.storedBets, receipt.digest};
+        emit receiptReceived(m_receipt);
+    }
+    // Order and count are checked as for an ACK.
+    return handleAck(protocol::Ack {receipt.sequence, receipt.count, receipt.duplicate});
 }
 
 UploadPump::Status UploadPump::handleAck(const protocol::Ack &ack)
@@ -249,8 +311,18 @@ void UploadPump::sendBatch()
 {
     const quint64 sequence = m_nextSequence++;
     const int count = static_cast<int>(m_encoder.size());
-    m_sink(m_encoder.finish(sequence));
-    m_inFlight.push_back(InFlight {sequence, std::move(m_encoderLines)});
+    const std::string frame = m_encoder.finish(sequence);
+    InFlight batch {sequence, std::move(m_encoderLines)};
+    if (m_protocolVersion >= protocol::kProtocolVersion2) {
+        // The digest runs over the bets exactly as they go out (the server hashes those bytes).
+        m_fileDigest.addEncodedBets(
+            frame.substr(protocol::kFrameHeaderSize + protocol::kBatchHeaderSize));
+        m_fileDigest.countBets(static_cast<quint64>(count));
+        batch.storedBetsAfter = m_fileDigest.bets();
+        batch.digestAfter = m_fileDigest.current();
+    }
+    m_sink(frame);
+    m_inFlight.push_back(std::move(batch));
     m_encoderLines = std::vector<qint64>();
     // The next batch's lines in one allocation, not a regrowth every few bets.
     m_encoderLines.reserve(
@@ -310,6 +382,11 @@ UploadPump::Status UploadPump::step(int rowBudget)
             --m_toSkip; // already stored by the server in an earlier session
             if (m_countSkips)
                 ++m_rowsSkipped;
+            if (!m_skipVerified) {
+                m_fileDigest.addBet(row.bet);
+                if (m_toSkip == 0 && checkSkippedRows() == Status::Failed)
+                    return Status::Failed;
+            }
             continue;
         }
         m_pendingBet = row.bet;

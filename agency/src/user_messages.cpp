@@ -55,6 +55,9 @@ QString UserMessages::forErrorCode(protocol::ErrorCode code)
         return tr("The server holds other bets under this upload's batch numbers, even after "
                   "starting again from what it stored. Check that this is the file that was "
                   "uploaded, then tell the lottery's support.");
+    case ErrorCode::SalesClosed:
+        return tr("Sales closed before this upload finished: the bets the server stored "
+                  "before the close count and are in the draw; the rest were not stored.");
     }
     return tr("The server reported an unknown error (code %1).").arg(static_cast<int>(code));
 }
@@ -80,6 +83,7 @@ QString UserMessages::titleForErrorCode(protocol::ErrorCode code)
     case ErrorCode::Timeout: return tr("The server gave up waiting");
     case ErrorCode::Superseded: return tr("Another upload of this agency took over");
     case ErrorCode::Internal: return tr("Error in the server");
+    case ErrorCode::SalesClosed: return tr("Sales are closed");
     }
     return tr("Error from the server");
 }
@@ -130,11 +134,29 @@ UserMessage UserMessages::forError(const UploadError &error)
         return {tr("The server lost confirmed bets"),
             tr("The server now holds fewer bets than it had confirmed. Tell the lottery's "
                "support before retrying.")};
+    case Kind::StoredBetsDiffer:
+        return {tr("This file does not match what the server holds"),
+            tr("The bets the server already stored for this agency are not the first valid "
+               "rows of this file, so nothing more was sent and nothing was closed. Choose the "
+               "file this upload started with. If you corrected rows, keep the original rows "
+               "in place and add the corrected ones at the end of the file.")};
+    case Kind::ReceiptMismatch:
+        return {tr("The server's receipt does not match"),
+            tr("The server confirmed different bets than the ones this agency sent. Stop, keep "
+               "this window or the terminal output, and call the lottery's support.")};
     case Kind::ServerError:
         if (error.code)
             return fromCode(*error.code);
         return {tr("Error from the server"), tr("The server reported an error.")};
     case Kind::BatchRejected:
+        if (error.code == protocol::ErrorCode::SalesClosed) {
+            return {titleForErrorCode(*error.code),
+                tr("Sales closed before this upload finished. %n bet(s) of this agency were "
+                   "stored before the close: those count and are in the draw. The rest of the "
+                   "file was not stored.",
+                    nullptr, int(qMin<quint64>(error.storedBets, 0x7fffffff)))};
+        }
+        Q_FALLTHROUGH();
     case Kind::ResyncLimit:
         if (error.code)
             return fromCode(*error.code);
@@ -262,6 +284,70 @@ QString UserMessages::forInvalidRow(const QString &reason)
         field = tr("number");
     const QString text = translated(fieldRules, match.captured(2), field);
     return text.isNull() ? reason : text;
+}
+
+QStringList UserMessages::forFileConcerns(const BetFileSummary &summary)
+{
+    const BetFileCheck &check = summary.check;
+    const qint64 rows = summary.validRows + summary.invalidRows;
+    QStringList paragraphs;
+    for (const FileConcern concern : check.concerns) {
+        switch (concern) {
+        case FileConcern::NotUtf8:
+            paragraphs << tr("The file is not saved as UTF-8 text: line %1 reads only as "
+                             "Windows-1252 (Latin-1), what most Windows programs write: \"%2\". "
+                             "Its rows with accents or ñ would not be sent. Save it again as "
+                             "\"CSV UTF-8\" (Excel: Save As, \"CSV UTF-8 (Comma delimited)\"; "
+                             "LibreOffice: character set \"Unicode (UTF-8)\") and use that file.")
+                              .arg(check.notUtf8Line)
+                              .arg(check.notUtf8Text);
+            break;
+        case FileConcern::SemicolonSeparated:
+            paragraphs << tr("The file's columns are separated by ';' (line %1), not by ',': its "
+                             "rows would not be sent. Save it again with ',' as the separator "
+                             "(Excel: \"CSV UTF-8 (Comma delimited)\"; LibreOffice: field "
+                             "delimiter ',').")
+                              .arg(check.semicolonLine);
+            break;
+        case FileConcern::HeaderRow:
+            paragraphs << tr("Line %1 holds column names (\"%2\"): the file must have no header "
+                             "row, only bets, in the order first name, last name, document, "
+                             "birthdate, number. Delete that line; if the columns are in another "
+                             "order, put them in this one.")
+                              .arg(check.headerLine)
+                              .arg(check.headerText);
+            break;
+        case FileConcern::Empty:
+            paragraphs << tr("The file has no rows: nothing would be sent. Check that it is the "
+                             "agency's bets file; if the agency sold no bets, send it anyway to "
+                             "close its upload.");
+            break;
+        case FileConcern::NoValidRows:
+            // One form for one, another for the rest: the plural rule of English and Spanish
+            // (no English catalog is loaded, so %n forms would stay "row(s)").
+            paragraphs << (rows == 1
+                    ? tr("The file's only row is not a valid bet: nothing would be sent. Look at "
+                         "why it is invalid, fix the file and try again.")
+                    : tr("None of the file's %1 rows is a valid bet: nothing would be sent. Look "
+                         "at why each row is invalid, fix the file and try again.")
+                          .arg(rows));
+            break;
+        case FileConcern::ManyInvalidRows: // at least kInvalidMin (3) rows: always plural
+            paragraphs << tr("%1 of the file's %2 rows are not valid bets (more than %3 %): they "
+                             "would not be sent. Look at why, fix the file and try again.")
+                              .arg(summary.invalidRows)
+                              .arg(rows)
+                              .arg(BetFileCheck::kInvalidPercent);
+            break;
+        }
+    }
+    return paragraphs;
+}
+
+QString UserMessages::whatSendingCloses()
+{
+    return tr("Sending a file closes this agency's upload: after it the server takes no more bets "
+              "from the agency, not even a corrected file.");
 }
 
 } // namespace lottery::agency

@@ -323,6 +323,38 @@
         <source>number</source>
         <translation>el número</translation>
     </message>
+    <message>
+        <source>The file is not saved as UTF-8 text: line %1 reads only as Windows-1252 (Latin-1), what most Windows programs write: &quot;%2&quot;. Its rows with accents or ñ would not be sent. Save it again as &quot;CSV UTF-8&quot; (Excel: Save As, &quot;CSV UTF-8 (Comma delimited)&quot;; LibreOffice: character set &quot;Unicode (UTF-8)&quot;) and use that file.</source>
+        <translation>El archivo no está guardado como texto UTF-8: la línea %1 solo se lee como Windows-1252 (Latin-1), lo que escriben la mayoría de los programas de Windows: «%2». Sus filas con tildes o ñ no se enviarían. Guárdelo de nuevo como «CSV UTF-8» (Excel: Guardar como, «CSV UTF-8 (delimitado por comas)»; LibreOffice: juego de caracteres «Unicode (UTF-8)») y use ese archivo.</translation>
+    </message>
+    <message>
+        <source>The file&apos;s columns are separated by &apos;;&apos; (line %1), not by &apos;,&apos;: its rows would not be sent. Save it again with &apos;,&apos; as the separator (Excel: &quot;CSV UTF-8 (Comma delimited)&quot;; LibreOffice: field delimiter &apos;,&apos;).</source>
+        <translation>Las columnas del archivo están separadas por &apos;;&apos; (línea %1), no por &apos;,&apos;: sus filas no se enviarían. Guárdelo de nuevo con &apos;,&apos; como separador (Excel: «CSV UTF-8 (delimitado por comas)»; LibreOffice: delimitador de campos &apos;,&apos;).</translation>
+    </message>
+    <message>
+        <source>Line %1 holds column names (&quot;%2&quot;): the file must have no header row, only bets, in the order first name, last name, document, birthdate, number. Delete that line; if the columns are in another order, put them in this one.</source>
+        <translation>La línea %1 tiene nombres de columnas («%2»): el archivo no debe tener fila de encabezado, solo apuestas, en el orden nombre, apellido, documento, fecha de nacimiento, número. Borre esa línea; si las columnas están en otro orden, póngalas en este.</translation>
+    </message>
+    <message>
+        <source>The file&apos;s only row is not a valid bet: nothing would be sent. Look at why it is invalid, fix the file and try again.</source>
+        <translation>La única fila del archivo no es una apuesta válida: no se enviaría nada. Vea por qué es inválida, corrija el archivo y vuelva a intentar.</translation>
+    </message>
+    <message>
+        <source>None of the file&apos;s %1 rows is a valid bet: nothing would be sent. Look at why each row is invalid, fix the file and try again.</source>
+        <translation>Ninguna de las %1 filas del archivo es una apuesta válida: no se enviaría nada. Vea por qué cada fila es inválida, corrija el archivo y vuelva a intentar.</translation>
+    </message>
+    <message>
+        <source>%1 of the file&apos;s %2 rows are not valid bets (more than %3 %): they would not be sent. Look at why, fix the file and try again.</source>
+        <translation>%1 de las %2 filas del archivo no son apuestas válidas (más del %3 %): no se enviarían. Vea por qué, corrija el archivo y vuelva a intentar.</translation>
+    </message>
+    <message>
+        <source>Sending a file closes this agency&apos;s upload: after it the server takes no more bets from the agency, not even a corrected file.</source>
+        <translation>Enviar un archivo cierra la subida de esta agencia: después el servidor no acepta más apuestas de ella, ni siquiera un archivo corregido.</translation>
+    </message>
+    <message>
+        <source>The file has no rows: nothing would be sent. Check that it is the agency&apos;s bets file; if the agency sold no bets, send it anyway to close its upload.</source>
+        <translation>El archivo no tiene filas: no se enviaría nada. Verifique que sea el archivo de apuestas de la agencia; si la agencia no vendió apuestas, envíelo igual para cerrar su subida.</translation>
+    </message>
 </context>
 <context>
     <name>lottery::agency::ServerAddress</name>

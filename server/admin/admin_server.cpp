@@ -1,6 +1,7 @@
 #include "server/admin/admin_server.h"
 
 #include "common/log.h"
+#include "server/admin/admin_http_service.h"
 #include "server/admin/metrics_formatter.h"
 #include "server/admin/process_metrics.h"
 #include "server/admin/status_report.h"
@@ -8,87 +9,34 @@
 #include <QCryptographicHash>
 #include <QFile>
 #include <QHostAddress>
-#include <QHttpServerRequest>
-#include <QHttpServerResponse>
 #include <QJsonDocument>
-#include <QSslServer>
-#include <QTcpServer>
-
-#include <unistd.h>
 
 namespace lottery::server {
 
 namespace {
 
-using StatusCode = QHttpServerResponder::StatusCode;
-
-// Open admin connections at most: each costs a descriptor of the process that also holds every
-// agency's, and Qt 6.4's HTTP server has no limit and no idle timeout of its own.
-constexpr int kMaxConnections = 512;
-
-// A listener that closes a new connection at once while kMaxConnections are open. The sockets of
-// QTcpServer and QSslServer are their children until deleted, so counting children counts them.
-template<typename Listener> class CappedListener : public Listener
+AdminHttpResponse resource(const QString &path, const QByteArray &mimeType)
 {
-public:
-    explicit CappedListener(QObject *parent) : Listener(parent) { }
-
-protected:
-    void incomingConnection(qintptr descriptor) override
-    {
-        const auto open
-            = this->template findChildren<QAbstractSocket *>(Qt::FindDirectChildrenOnly).size();
-        if (open >= kMaxConnections) {
-            ::close(static_cast<int>(descriptor));
-            LOTTERY_LOG_FAIL("admin_connection")
-                .field(u"error",
-                    QStringLiteral("%1 admin connections open: refused").arg(kMaxConnections));
-            return;
-        }
-        Listener::incomingConnection(descriptor);
-    }
-};
-
-// Scrapers and browsers may arrive together (tests run 200 at once); the default of 50 would
-// make the kernel drop SYNs and the clients retry a second later.
-constexpr int kListenBacklog = 256;
-
-// A browser must not cache counts nor frame the page; the page loads nothing from elsewhere.
-void addSecurityHeaders(QHttpServerResponse &response)
-{
-    response.setHeader("Cache-Control", "no-store");
-    response.setHeader("X-Content-Type-Options", "nosniff");
-    response.setHeader("X-Frame-Options", "DENY");
-    response.setHeader("Referrer-Policy", "no-referrer");
-    response.setHeader("Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'");
-}
-
-QHttpServerResponse text(const QByteArray &body, StatusCode status = StatusCode::Ok)
-{
-    QHttpServerResponse response(QByteArrayLiteral("text/plain; charset=utf-8"), body, status);
-    addSecurityHeaders(response);
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return AdminHttpResponse::text(404, "404 not found\n");
+    AdminHttpResponse response;
+    response.contentType = mimeType;
+    response.body = file.readAll();
     return response;
-}
-
-// The header, whatever its case (HTTP header names are case-insensitive).
-QByteArray headerValue(const QHttpServerRequest &request, const QByteArray &name)
-{
-    const auto headers = request.headers();
-    for (const auto &[key, value] : headers) {
-        if (key.compare(name, Qt::CaseInsensitive) == 0)
-            return value;
-    }
-    return QByteArray();
 }
 
 } // namespace
 
 AdminServer::AdminServer(const ServerMetrics &metrics, SnapshotProvider snapshot, QObject *parent)
-    : QObject(parent), m_metrics(metrics), m_snapshot(std::move(snapshot))
+    : QObject(parent), m_metrics(metrics), m_board(std::move(snapshot))
 {
-    addRoutes();
+    m_thread.setObjectName(QStringLiteral("lottery-admin")); // the thread's name in /proc
+}
+
+AdminServer::~AdminServer()
+{
+    stop();
 }
 
 bool AdminServer::readToken(const QString &path, QByteArray *token, QString *error)
@@ -131,43 +79,66 @@ bool AdminServer::start(const Settings &settings)
             return false;
         m_token = token;
     }
-    QTcpServer *listener = nullptr;
-    if (settings.tls) {
-        auto *tls = new CappedListener<QSslServer>(this);
-        tls->setSslConfiguration(settings.tlsConfiguration);
-        listener = tls;
+    // The first snapshot, in this (the main) thread, before any request can want one.
+    m_board.publish();
+    // Built and listening here, then moved to the admin thread before it starts: everything
+    // the thread will read is written before QThread::start(), and no call has to cross over.
+    m_service = new AdminHttpService(
+        settings.limits, [this](const AdminHttpRequest &request) { return route(request); }, m_log);
+    QString error;
+    const bool listening = m_service->listen(
+        QHostAddress(settings.ip), settings.port, settings.tls, settings.tlsConfiguration, &error);
+    const quint16 port = m_service->serverPort();
+    if (listening) {
+        m_service->moveToThread(&m_thread);
+        // Deleted in its own thread once its loop ends (stop()).
+        connect(&m_thread, &QThread::finished, m_service, &QObject::deleteLater);
+        m_thread.start();
     } else {
-        listener = new CappedListener<QTcpServer>(this);
+        delete m_service;
+        m_service = nullptr;
     }
-    listener->setListenBacklogSize(kListenBacklog);
-    if (!listener->listen(QHostAddress(settings.ip), settings.port)) {
+    if (!listening) {
         m_error = QStringLiteral("cannot listen for the admin endpoint on %1:%2: %3")
                       .arg(settings.ip)
                       .arg(settings.port)
-                      .arg(listener->errorString());
-        delete listener;
+                      .arg(error);
+        stop();
         return false;
     }
-    m_http.bind(listener);
-    m_listener = listener;
+    m_port = port;
     LOTTERY_LOG_SUCCESS("admin_listen")
         .field(u"ip", settings.ip)
-        .field(u"port", static_cast<int>(listener->serverPort()))
+        .field(u"port", static_cast<int>(port))
         .field(u"tls", settings.tls ? "on" : "off")
         .field(u"auth", m_token.isEmpty() ? "off" : "bearer");
     return true;
 }
 
-quint16 AdminServer::serverPort() const
+void AdminServer::stop()
 {
-    return m_listener ? m_listener->serverPort() : 0;
+    // A request waiting for the main thread's snapshot stops waiting: this thread waits below.
+    m_board.close();
+    if (m_thread.isRunning()) {
+        m_thread.quit();
+        m_thread.wait();
+    }
+    m_service = nullptr;
 }
 
-bool AdminServer::authorized(const QHttpServerRequest &request) const
+StatusSnapshot AdminServer::snapshot(int maxAgeMs)
+{
+    StatusBoard::Reading reading = m_board.read(maxAgeMs, kSnapshotWaitMs);
+    if (!reading.fresh)
+        reading.snapshot.staleMs = std::max<qint64>(reading.ageMs, 1);
+    return reading.snapshot;
+}
+
+bool AdminServer::authorized(const AdminHttpRequest &request)
 {
     if (m_token.isEmpty())
         return true;
-    const QByteArray header = headerValue(request, "Authorization");
+    const QByteArray header = request.header("Authorization");
     static const QByteArray scheme = QByteArrayLiteral("Bearer ");
     const char *problem = nullptr;
     if (header.isEmpty())
@@ -177,78 +148,86 @@ bool AdminServer::authorized(const QHttpServerRequest &request) const
         problem = "wrong bearer token";
     if (!problem)
         return true;
-    LOTTERY_LOG_FAIL("admin_auth")
-        .field(u"ip", request.remoteAddress().toString())
-        .field(u"path", request.url().path())
-        .field(u"error", problem);
+    quint64 suppressed = 0;
+    if (m_log.allow(&suppressed)) {
+        auto line = LOTTERY_LOG_FAIL("admin_auth");
+        line.field(u"ip", request.peer.toString())
+            .field(u"path", request.path)
+            .field(u"error", problem);
+        if (suppressed > 0)
+            line.field(u"suppressed", static_cast<unsigned long long>(suppressed));
+    }
     return false;
 }
 
-QHttpServerResponse AdminServer::unauthorized() const
+AdminHttpResponse AdminServer::route(const AdminHttpRequest &request)
 {
-    QHttpServerResponse response
-        = text("401 unauthorized: send Authorization: Bearer <token>\n", StatusCode::Unauthorized);
-    response.setHeader("WWW-Authenticate", "Bearer realm=\"lottery-admin\"");
-    return response;
-}
-
-QHttpServerResponse AdminServer::resource(const QString &path, const QByteArray &mimeType) const
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return text("404 not found\n", StatusCode::NotFound);
-    QHttpServerResponse response(mimeType, file.readAll());
-    addSecurityHeaders(response);
-    return response;
-}
-
-void AdminServer::addRoutes()
-{
-    using Method = QHttpServerRequest::Method;
-    m_http.route(QStringLiteral("/healthz"), Method::Get, [] { return text("ok\n"); });
-    m_http.route(QStringLiteral("/readyz"), Method::Get, [this] {
-        const Readiness ready = readiness(m_snapshot(), m_metrics.snapshot());
-        if (ready.ready)
-            return text("ready\n");
-        return text("not ready: " + ready.reason.toUtf8() + '\n', StatusCode::ServiceUnavailable);
-    });
-    m_http.route(
-        QStringLiteral("/metrics"), Method::Get, [this](const QHttpServerRequest &request) {
-            if (!authorized(request))
-                return unauthorized();
-            const StatusSnapshot status = m_snapshot();
-            QHttpServerResponse response(QByteArray(MetricsFormatter::kContentType),
-                formatServerMetrics(status, m_metrics.snapshot(), ProcessMetrics::read(),
-                    fileBytes(status.storagePath, status.journalPath)));
-            addSecurityHeaders(response);
-            return response;
-        });
-    m_http.route(
-        QStringLiteral("/api/status"), Method::Get, [this](const QHttpServerRequest &request) {
-            if (!authorized(request))
-                return unauthorized();
-            const StatusSnapshot status = m_snapshot();
-            const QJsonObject document = statusDocument(status, m_metrics.snapshot(),
-                ProcessMetrics::read(), fileBytes(status.storagePath, status.journalPath));
-            QHttpServerResponse response(QByteArrayLiteral("application/json"),
-                QJsonDocument(document).toJson(QJsonDocument::Compact));
-            addSecurityHeaders(response);
-            return response;
-        });
-    // The page and its two files hold no data: they load without the token and ask for it.
-    m_http.route(QStringLiteral("/"), Method::Get, [this] {
+    enum class Route { Page, Css, Js, Metrics, Status, Health, Ready };
+    static const QHash<QString, Route> routes {{QStringLiteral("/"), Route::Page},
+        {QStringLiteral("/dashboard.css"), Route::Css},
+        {QStringLiteral("/dashboard.js"), Route::Js}, {QStringLiteral("/metrics"), Route::Metrics},
+        {QStringLiteral("/api/status"), Route::Status}, {QStringLiteral("/healthz"), Route::Health},
+        {QStringLiteral("/readyz"), Route::Ready}};
+    const auto found = routes.constFind(request.path);
+    if (found == routes.cend()) {
+        return AdminHttpResponse::text(
+            404, "404 not found: GET /, /metrics, /api/status, /healthz or /readyz\n");
+    }
+    if (request.method != "GET" && request.method != "HEAD") {
+        AdminHttpResponse response = AdminHttpResponse::text(
+            405, "405 method not allowed: " + request.path.toUtf8() + " answers GET and HEAD\n");
+        response.headers.append(qMakePair(QByteArray("Allow"), QByteArray("GET, HEAD")));
+        return response;
+    }
+    const Route which = found.value();
+    if ((which == Route::Metrics || which == Route::Status) && !authorized(request)) {
+        AdminHttpResponse response = AdminHttpResponse::text(
+            401, "401 unauthorized: send Authorization: Bearer <token>\n");
+        response.headers.append(qMakePair(
+            QByteArray("WWW-Authenticate"), QByteArray("Bearer realm=\"lottery-admin\"")));
+        return response;
+    }
+    switch (which) {
+    case Route::Page:
         return resource(QStringLiteral(":/admin/index.html"), "text/html; charset=utf-8");
-    });
-    m_http.route(QStringLiteral("/dashboard.css"), Method::Get, [this] {
+    case Route::Css:
         return resource(QStringLiteral(":/admin/dashboard.css"), "text/css; charset=utf-8");
-    });
-    m_http.route(QStringLiteral("/dashboard.js"), Method::Get, [this] {
+    case Route::Js:
         return resource(QStringLiteral(":/admin/dashboard.js"), "text/javascript; charset=utf-8");
-    });
-    m_http.setMissingHandler([](const QHttpServerRequest &, QHttpServerResponder &&responder) {
-        responder.write("404 not found: GET /, /metrics, /api/status, /healthz or /readyz\n",
-            "text/plain; charset=utf-8", StatusCode::NotFound);
-    });
+    case Route::Health: {
+        const StatusSnapshot status = snapshot(1000);
+        if (status.staleMs > 0) {
+            return AdminHttpResponse::text(503,
+                "not ok: the main thread has not answered for " + QByteArray::number(status.staleMs)
+                    + " ms\n");
+        }
+        return AdminHttpResponse::text(200, "ok\n");
+    }
+    case Route::Ready: {
+        const Readiness ready = readiness(snapshot(kSnapshotMaxAgeMs), m_metrics.snapshot());
+        if (ready.ready)
+            return AdminHttpResponse::text(200, "ready\n");
+        return AdminHttpResponse::text(503, "not ready: " + ready.reason.toUtf8() + '\n');
+    }
+    case Route::Metrics: {
+        const StatusSnapshot status = snapshot(kSnapshotMaxAgeMs);
+        AdminHttpResponse response;
+        response.contentType = MetricsFormatter::kContentType;
+        response.body = formatServerMetrics(status, m_metrics.snapshot(), ProcessMetrics::read(),
+            fileBytes(status.storagePath, status.journalPath), m_service->stats());
+        return response;
+    }
+    case Route::Status: {
+        const StatusSnapshot status = snapshot(kSnapshotMaxAgeMs);
+        const QJsonObject document = statusDocument(status, m_metrics.snapshot(),
+            ProcessMetrics::read(), fileBytes(status.storagePath, status.journalPath));
+        AdminHttpResponse response;
+        response.contentType = QByteArrayLiteral("application/json");
+        response.body = QJsonDocument(document).toJson(QJsonDocument::Compact);
+        return response;
+    }
+    }
+    return AdminHttpResponse::text(500, "500 internal server error\n");
 }
 
 } // namespace lottery::server

@@ -125,7 +125,7 @@ void MetricsFormatter::histogram(const char *name, const double *bounds, const q
 }
 
 QByteArray formatServerMetrics(const StatusSnapshot &status, const ServerMetrics::Snapshot &metrics,
-    const ProcessMetrics &process, quint64 storageBytes)
+    const ProcessMetrics &process, quint64 storageBytes, const AdminHttpStats &admin)
 {
     MetricsFormatter out;
     QList<quint32> agencies = metrics.agencies.keys();
@@ -208,6 +208,25 @@ QByteArray formatServerMetrics(const StatusSnapshot &status, const ServerMetrics
         "lottery_storage_failed", static_cast<quint64>(metrics.storageFailure.isEmpty() ? 0 : 1));
     out.family("lottery_up", "gauge", "1 while the server takes agencies (not shutting down).");
     out.sample("lottery_up", static_cast<quint64>(status.shuttingDown ? 0 : 1));
+
+    out.family("lottery_admin_connections", "gauge",
+        "Open connections to the admin endpoint (TLS handshakes included).");
+    out.sample("lottery_admin_connections", static_cast<quint64>(admin.connections));
+    out.family("lottery_admin_connections_limit", "gauge",
+        "The most admin connections open at once; more are refused.");
+    out.sample("lottery_admin_connections_limit", static_cast<quint64>(admin.maxConnections));
+    out.family("lottery_admin_requests_total", "counter",
+        "Admin requests read whole and answered by a route (any status).");
+    out.sample("lottery_admin_requests_total", admin.requests);
+    out.family("lottery_admin_requests_refused_total", "counter",
+        "Admin connections refused or closed by a limit, by reason (header_too_large 431, "
+        "body_too_large 413, malformed 400, request_timeout 408, idle_timeout, write_timeout, "
+        "connection_limit 503).");
+    for (int i = 0; i < kAdminRefusals; ++i) {
+        out.sample("lottery_admin_requests_refused_total",
+            {{"reason", QString::fromLatin1(toString(static_cast<AdminRefusal>(i)))}},
+            admin.refused[static_cast<std::size_t>(i)]);
+    }
 
     out.family(
         "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");

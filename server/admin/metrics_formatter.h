@@ -3,6 +3,7 @@
 // format; formatServerMetrics() decides which metrics the server exposes (docs/ADMIN.md).
 #pragma once
 
+#include "server/admin/admin_http.h"
 #include "server/admin/process_metrics.h"
 #include "server/admin/server_metrics.h"
 #include "server/admin/status_snapshot.h"
@@ -45,7 +46,8 @@ private:
     QByteArray m_text;
 };
 
+// `admin`: the console's own connections and refusals (the admin thread's counts).
 QByteArray formatServerMetrics(const StatusSnapshot &status, const ServerMetrics::Snapshot &metrics,
-    const ProcessMetrics &process, quint64 storageBytes);
+    const ProcessMetrics &process, quint64 storageBytes, const AdminHttpStats &admin = {});
 
 } // namespace lottery::server

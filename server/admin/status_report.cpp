@@ -41,6 +41,10 @@ QString agencyState(const ServerMetrics::Agency &agency, int sessions)
 
 Readiness readiness(const StatusSnapshot &status, const ServerMetrics::Snapshot &metrics)
 {
+    if (status.staleMs > 0) {
+        return {false,
+            QStringLiteral("the main thread has not answered for %1 ms").arg(status.staleMs)};
+    }
     if (status.shuttingDown)
         return {false, QStringLiteral("shutting down")};
     if (!status.storageOpen)

@@ -1,7 +1,7 @@
 // What the server's main thread knows at one instant that the metrics do not: its sessions, its
 // listener, its shutdown phase, the tasks in the pool. Built by LotteryServer::statusSnapshot() in
-// the main thread (cheap: one pass over the sessions), read by the admin endpoint, which runs in
-// the same thread. Counts only.
+// the main thread (cheap: one pass over the sessions) and handed to the admin thread by a
+// StatusBoard (a copy: counts and two paths, nothing shared). Counts only.
 #pragma once
 
 #include <QHash>
@@ -27,6 +27,9 @@ struct StatusSnapshot {
     int sessionsActive = 0;
     int sessionsWaitingForDraw = 0;
     QHash<quint32, int> sessionsByAgency; // authenticated connections of each agency
+    // Set by the admin side: > 0 when the main thread did not answer in time and this is the
+    // last snapshot it took, that many ms old (not ready: the agencies' loop is stuck).
+    qint64 staleMs = 0;
 
     int sessionCount() const { return sessionsHandshake + sessionsActive + sessionsWaitingForDraw; }
 

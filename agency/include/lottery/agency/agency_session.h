@@ -14,6 +14,7 @@
 
 #include "lottery/agency/server_address.h"
 #include "lottery/agency/upload_error.h"
+#include "lottery/agency/upload_pump.h"
 #include "lottery/protocol/errors.h"
 #include "lottery/protocol/messages.h"
 
@@ -49,6 +50,8 @@ struct AgencySessionOptions {
     // keeps each agency's batches arriving while the server syncs the previous ones
     // (docs/PERFORMANCE.md: 8 -> 32 cut 5x1M by ~30 %, 32 -> 128 with 64-batch tasks by ~25 %).
     int window = 128;
+    // The highest protocol version HELLO offers (docs/PROTOCOL.md, "Versions").
+    quint16 protocolVersion = protocol::kLatestProtocolVersion;
 
     // Connection attempts go along the list, backing off after each full round from
     // initialRetryDelay, doubling up to maxRetryDelay, until connectTimeout has passed.
@@ -124,7 +127,15 @@ public:
     ServerAddress currentServer() const; // the one connected to, or being tried
 
     quint64 serverLastSequence() const; // from the last WELCOME
-    quint64 serverStoredBets() const; // from the last WELCOME
+    // Bets of this agency the server held when this session began: the first WELCOME's
+    // storedBets. Not the last WELCOME's: after a reconnection that one also counts bets this
+    // session sent, which betsAcknowledged() counts already.
+    quint64 serverStoredBets() const;
+    // What the server holds now: serverStoredBets() + betsAcknowledged() (which includes the bets
+    // a later WELCOME confirmed when their ACK was lost with the connection), each bet once.
+    qint64 betsStoredOnServer() const;
+    quint16 protocolVersion() const; // agreed by the last WELCOME (0: none yet)
+    const UploadReceipt &receipt() const; // the last receipt (version 2), checked
     QStringList winners() const;
 
     // Failure details (meaningful in phase Failed).
@@ -146,6 +157,9 @@ signals:
     void reconnecting(const QString &reason, int timeoutMs);
     void connected();
     void welcomed(quint64 lastSequence, quint64 storedBets);
+    void protocolAgreed(quint16 version, quint16 offered);
+    void storedBetsVerified(quint64 storedBets);
+    void receiptReceived(const lottery::AgencyReceipt &receipt);
     void invalidRow(qint64 line, const QString &reason);
     void batchSent(quint64 sequence, int count);
     void batchAcknowledged(quint64 sequence, int count, qint64 totalAcknowledged, bool duplicate);

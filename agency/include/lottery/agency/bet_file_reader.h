@@ -1,7 +1,9 @@
 // Reading an agency's bet file: one row at a time, in constant memory whatever the file size.
 //
-// Format: CSV, UTF-8, no header, `first_name,last_name,document,birthdate,number` per line, LF or
-// CRLF line endings, an optional UTF-8 BOM, blank lines skipped. Each row comes back with its
+// Format (docs/PROTOCOL.md, section 10, the rule; tst_agency_file_format checks this reader
+// against its examples): CSV, UTF-8, no header, `first_name,last_name,document,birthdate,number`
+// per line, strict RFC 4180 quoting, LF or CRLF line endings, an optional UTF-8 BOM, blank lines
+// skipped. Each row comes back with its
 // 1-based line number and either a valid bet or the reason it is not one (the CSV shape error of
 // protocol::parseAgencyCsvLine or the rule broken according to protocol::validateBet).
 #pragma once
@@ -38,6 +40,9 @@ struct BetRowView {
     bool valid = false;
     protocol::BetView bet; // when valid
     QString error; // why the row is not a valid bet, when not valid
+    // The line as read, without its line ending (and the BOM on line 1); empty for a line longer
+    // than kMaxLineBytes, which is not kept. For BetFileInspector.
+    std::string_view text;
 
     bool isValid() const { return valid; }
 };
@@ -108,12 +113,61 @@ struct InvalidRow {
     bool operator==(const InvalidRow &o) const { return line == o.line && reason == o.reason; }
 };
 
+// What makes a whole file suspicious: sending it would most likely close the agency's upload
+// (DONE) with bets missing or wrong. docs/PROTOCOL.md, section 10.9, gives the rules; agency-cli
+// refuses such a file unless told to send it anyway, agency-gui asks. Listed most telling first.
+enum class FileConcern {
+    NotUtf8, // bytes that are not UTF-8 and no UTF-8 letter anywhere: saved as Windows-1252
+    SemicolonSeparated, // the first data row has 5 fields when cut at ';', not at ','
+    HeaderRow, // the first row names columns (nombre, apellido, ... or first_name, ...)
+    Empty, // no rows at all (blank lines only, or nothing)
+    NoValidRows, // rows, none of them valid
+    ManyInvalidRows, // more than kInvalidPercent % of the rows invalid, and at least kInvalidMin
+};
+
+// "not_utf8", "semicolon_separated", "header_row", "empty", "no_valid_rows", "many_invalid_rows"
+// (for the log lines).
+const char *toString(FileConcern concern);
+
+struct BetFileCheck {
+    // A share of invalid rows above which a file is suspicious: more than 10 % of its rows...
+    static constexpr qint64 kInvalidPercent = 10;
+    // ...and at least 3 rows, so that one typo in a file of five rows is not.
+    static constexpr qint64 kInvalidMin = 3;
+
+    QList<FileConcern> concerns; // in the enum's order; empty: nothing suspicious
+    qint64 notUtf8Line = 0; // NotUtf8: the first line that is not UTF-8
+    QString notUtf8Text; // that line read as Windows-1252 (at most 80 characters)
+    qint64 semicolonLine = 0; // SemicolonSeparated: the row cut at ';'
+    qint64 headerLine = 0; // HeaderRow: the row
+    QString headerText; // HeaderRow: the row as written (at most 80 characters)
+
+    bool isSuspicious() const { return !concerns.isEmpty(); }
+    bool has(FileConcern concern) const { return concerns.contains(concern); }
+    QString concernNames() const; // "not_utf8,no_valid_rows" (for the log lines)
+};
+
+// Judges a whole file from its rows, fed in file order (scanBetFile does it).
+class BetFileInspector
+{
+public:
+    void add(const BetRowView &row);
+    BetFileCheck finish() const;
+
+private:
+    qint64 m_rows = 0;
+    qint64 m_validRows = 0;
+    qint64 m_utf8Lines = 0; // lines with valid UTF-8 beyond ASCII
+    BetFileCheck m_check;
+};
+
 struct BetFileSummary {
     qint64 validRows = 0;
     qint64 invalidRows = 0; // all of them, including those not kept in `invalid`
     qint64 winningRows = 0; // valid rows whose number is the winning number
     QList<InvalidRow> invalid; // the first `maxInvalidKept` invalid rows, in file order
     bool invalidListTruncated = false;
+    BetFileCheck check; // whether the file as a whole looks wrong
 };
 
 struct BetFileScanResult {

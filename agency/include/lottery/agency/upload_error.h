@@ -31,6 +31,12 @@ public:
         ServerError, // the server sent ERROR: code
         BatchRejected, // the server sent REJECT: code, rejectedSequence
         ResyncLimit, // resynchronised from WELCOME kMaxResyncs times and still conflicting: code
+        // Protocol version 2: the bets the server stores for this agency are not the first valid
+        // rows of this file (WELCOME's digest differs from the file's): nothing more is sent.
+        StoredBetsDiffer,
+        // Protocol version 2: a RECEIPT's count or digest differs from what was sent: the server
+        // stored something else. An alarm, not a retry.
+        ReceiptMismatch,
     };
     Q_ENUM(Kind)
 
@@ -38,6 +44,10 @@ public:
     std::optional<protocol::ErrorCode> code; // the server's code (ServerError, BatchRejected...)
     QString message; // technical detail for logs; never parsed
     quint64 rejectedSequence = 0; // BatchRejected
+    // The agency's bets the server holds, as far as this upload knows (its last receipt or
+    // WELCOME plus what was acknowledged since): what a person is told counts, e.g. after
+    // sales_closed.
+    quint64 storedBets = 0;
     QString server; // "host:port" the failure concerns, empty when none
     // ConnectTimeout: the last socket error (ConnectionRefusedError, HostNotFoundError...).
     QAbstractSocket::SocketError socketError = QAbstractSocket::UnknownSocketError;
@@ -73,7 +83,8 @@ inline RetryRule retryRuleFor(protocol::ErrorCode code)
     case ErrorCode::BatchAfterDone:
     case ErrorCode::AuthenticationFailed:
     case ErrorCode::Superseded:
-    case ErrorCode::Internal: return RetryRule::Fail;
+    case ErrorCode::Internal:
+    case ErrorCode::SalesClosed: return RetryRule::Fail;
     }
     return RetryRule::Fail;
 }

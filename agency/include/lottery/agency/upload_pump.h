@@ -1,7 +1,8 @@
 // The upload's conversation with one server, without a socket: HELLO, resume from WELCOME,
 // the bet file streamed as numbered BATCHes within a window of unacknowledged ones, DONE and
-// GET_WINNERS behind the last one, and the WINNERS chunks. Fed decoded messages (receive()), it hands the frames it
-// wants sent to a sink, so it is tested by feeding it messages and collecting frames.
+// GET_WINNERS behind the last one, and the WINNERS chunks. Fed decoded messages (receive()), it
+// hands the frames it wants sent to a sink, so it is tested by feeding it messages and collecting
+// frames.
 //
 // What survives a new connection (startConnection()): the counters, what was acknowledged, the
 // invalid rows already reported. What does not: unacknowledged batches, which the next WELCOME
@@ -9,6 +10,8 @@
 // WELCOME's storedBets valid rows).
 #pragma once
 
+#include "common/agency_receipt.h"
+#include "common/bet_digest.h"
 #include "lottery/agency/bet_file_reader.h"
 #include "lottery/agency/upload_error.h"
 #include "lottery/protocol/bet.h"
@@ -33,7 +36,13 @@ struct UploadPumpOptions {
     int batchMaxBets = 100;
     int window = 128;
     QDate today; // null: today's date
+    // The highest protocol version HELLO offers (tests and comparisons may ask for 1).
+    quint16 protocolVersion = protocol::kLatestProtocolVersion;
 };
+
+// The agency's proof of what the server stores for it (protocol version 2): the last RECEIPT,
+// checked against the file (common/agency_receipt.h; docs/AUDIT.md gives its file form).
+using UploadReceipt = AgencyReceipt;
 
 class UploadPump : public QObject
 {
@@ -88,13 +97,24 @@ public:
     int batchesInFlight() const { return static_cast<int>(m_inFlight.size()); }
     quint64 serverLastSequence() const { return m_serverLastSequence; }
     quint64 serverStoredBets() const { return m_serverStoredBets; }
+    quint64 firstStoredBets() const { return m_firstStoredBets; } // the first WELCOME's
     quint64 nextSequence() const { return m_nextSequence; }
     QStringList winners() const { return m_winners; }
+    // The version WELCOME agreed (0 before the first WELCOME).
+    quint16 protocolVersion() const { return m_protocolVersion; }
+    // The last receipt (version 2), checked against the file; invalid under version 1.
+    const UploadReceipt &receipt() const { return m_receipt; }
     qint64 bytesRead() const { return m_reader.bytesRead(); }
     qint64 fileSize() const { return m_reader.fileSize(); }
 
 signals:
     void welcomed(quint64 lastSequence, quint64 storedBets);
+    // WELCOME agreed on `version`; below what HELLO offered, the server is older (version 1:
+    // resume by count, no receipts).
+    void protocolAgreed(quint16 version, quint16 offered);
+    // Version 2: the server's stored bets were checked against the file's first valid rows.
+    void storedBetsVerified(quint64 storedBets);
+    void receiptReceived(const lottery::AgencyReceipt &receipt);
     void invalidRow(qint64 line, const QString &reason);
     void batchSent(quint64 sequence, int count);
     void batchAcknowledged(quint64 sequence, int count, qint64 totalAcknowledged, bool duplicate);
@@ -105,6 +125,8 @@ private:
     struct InFlight {
         quint64 sequence = 0;
         std::vector<qint64> lines; // file line of each bet, to name the one a REJECT points at
+        quint64 storedBetsAfter = 0; // what its receipt must say (version 2)
+        protocol::Digest digestAfter {};
     };
 
     Status fail(UploadError::Kind kind, const QString &message,
@@ -112,6 +134,8 @@ private:
     void send(const protocol::Message &message);
     Status handleWelcome(const protocol::Welcome &welcome);
     Status handleAck(const protocol::Ack &ack);
+    Status handleReceipt(const protocol::Receipt &receipt);
+    Status checkSkippedRows();
     Status handleReject(const protocol::Reject &reject);
     Status handleWinners(const protocol::Winners &winners);
     bool windowHasRoom() const;
@@ -154,6 +178,14 @@ private:
     qint64 m_batchesAcknowledged = 0;
     qint64 m_duplicateBatches = 0;
     QStringList m_winners;
+
+    quint16 m_protocolVersion = 0;
+    // Version 2: WELCOME's digest, checked once the skipped rows are read; then the running
+    // digest of the file's bets as sent, each batch's receipt checked against it.
+    protocol::Digest m_welcomeDigest {};
+    bool m_skipVerified = true;
+    RunningDigest m_fileDigest;
+    UploadReceipt m_receipt;
 };
 
 } // namespace lottery::agency

@@ -6,11 +6,13 @@
 // protocol's bet rules and the CSV parser give only as English sentences.
 #pragma once
 
+#include "lottery/agency/bet_file_reader.h"
 #include "lottery/agency/upload_error.h"
 #include "lottery/protocol/errors.h"
 
 #include <QCoreApplication>
 #include <QString>
+#include <QStringList>
 
 namespace lottery::agency {
 
@@ -35,6 +37,10 @@ public:
     // parser, BetFileReader's line limit) in the person's language; an unknown reason is
     // returned as it is.
     static QString forInvalidRow(const QString &reason);
+    // Why a file looks wrong (BetFileInspector) and what to do, one paragraph per concern.
+    static QStringList forFileConcerns(const BetFileSummary &summary);
+    // What sending a file ends with, for a person deciding whether to send a suspicious one.
+    static QString whatSendingCloses();
 };
 
 } // namespace lottery::agency

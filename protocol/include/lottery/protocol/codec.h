@@ -65,11 +65,20 @@ inline void appendBody(std::string &out, const Hello &m)
     appendText16(out, clipText(m.token));
 }
 
+inline void appendDigest(std::string &out, const Digest &digest)
+{
+    out.append(reinterpret_cast<const char *>(digest.data()), digest.size());
+}
+
 inline void appendBody(std::string &out, const Welcome &m)
 {
     appendU16(out, m.version);
     appendU64(out, m.lastSequence);
     appendU64(out, m.storedBets);
+    if (m.version >= kProtocolVersion2) {
+        appendDigest(out, m.digest);
+        appendU8(out, m.flags);
+    }
 }
 
 inline void appendBody(std::string &out, const Batch &m)
@@ -85,6 +94,25 @@ inline void appendBody(std::string &out, const Ack &m)
     appendU64(out, m.sequence);
     appendU16(out, m.count);
     appendU8(out, m.duplicate ? 1 : 0);
+}
+
+inline void appendBody(std::string &out, const Receipt &m)
+{
+    appendU64(out, m.sequence);
+    appendU16(out, m.count);
+    appendU8(out, m.duplicate ? 1 : 0);
+    appendU64(out, m.storedBets);
+    appendDigest(out, m.digest);
+}
+
+inline void appendBody(std::string &out, const Sealed &m)
+{
+    appendU64(out, m.closedAtMs);
+    appendU8(out, static_cast<std::uint8_t>(m.reason));
+    appendU64(out, m.totalBets);
+    appendDigest(out, m.root);
+    appendU64(out, m.agencyBets);
+    appendDigest(out, m.agencyDigest);
 }
 
 inline void appendBody(std::string &out, const Reject &m)
@@ -338,12 +366,26 @@ inline Hello readHello(BodyReader &r)
     return m;
 }
 
+inline void readDigest(BodyReader &r, Digest &digest, const char *field)
+{
+    for (std::uint8_t &byte : digest)
+        byte = r.u8(field);
+}
+
+// The body's layout follows its own version field: 18 bytes in version 1, 51 from version 2.
 inline Welcome readWelcome(BodyReader &r)
 {
     Welcome m;
     m.version = r.u16("version");
     m.lastSequence = r.u64("last sequence");
     m.storedBets = r.u64("stored bets");
+    if (!r.failed() && m.version >= kProtocolVersion2) {
+        readDigest(r, m.digest, "digest");
+        const std::size_t flagsOffset = r.position();
+        m.flags = r.u8("flags");
+        if (!r.failed() && (m.flags & ~Welcome::kKnownFlags) != 0)
+            r.failAt(flagsOffset, DecodeErrorKind::InvalidValue, "unknown WELCOME flags");
+    }
     return m;
 }
 
@@ -410,6 +452,38 @@ inline Ack readAck(BodyReader &r)
     if (!r.failed() && duplicate > 1)
         r.failAt(flagOffset, DecodeErrorKind::InvalidValue, "duplicate flag is not 0 or 1");
     m.duplicate = duplicate == 1;
+    return m;
+}
+
+inline Receipt readReceipt(BodyReader &r)
+{
+    Receipt m;
+    m.sequence = r.u64("sequence");
+    m.count = r.u16("count");
+    const std::size_t flagOffset = r.position();
+    const std::uint8_t duplicate = r.u8("duplicate flag");
+    if (!r.failed() && duplicate > 1)
+        r.failAt(flagOffset, DecodeErrorKind::InvalidValue, "duplicate flag is not 0 or 1");
+    m.duplicate = duplicate == 1;
+    m.storedBets = r.u64("stored bets");
+    readDigest(r, m.digest, "digest");
+    return m;
+}
+
+inline Sealed readSealed(BodyReader &r)
+{
+    Sealed m;
+    m.closedAtMs = r.u64("closed at");
+    const std::size_t reasonOffset = r.position();
+    const std::uint8_t reason = r.u8("reason");
+    if (!r.failed() && !isKnownCloseReason(reason))
+        r.failAt(reasonOffset, DecodeErrorKind::InvalidValue,
+            "unknown close reason " + std::to_string(reason));
+    m.reason = static_cast<CloseReason>(reason);
+    m.totalBets = r.u64("total bets");
+    readDigest(r, m.root, "root");
+    m.agencyBets = r.u64("agency bets");
+    readDigest(r, m.agencyDigest, "agency digest");
     return m;
 }
 
@@ -492,6 +566,8 @@ inline FrameDecodeResult decodeFrame(const RawFrame &frame)
     case MessageType::GetWinners: message = GetWinners {}; break;
     case MessageType::Winners: message = detail::readWinners(r); break;
     case MessageType::Error: message = detail::readError(r); break;
+    case MessageType::Receipt: message = detail::readReceipt(r); break;
+    case MessageType::Sealed: message = detail::readSealed(r); break;
     }
     detail::failOnTrailingBytes(r, static_cast<MessageType>(frame.type));
     if (r.failed())

@@ -27,6 +27,9 @@ enum class ErrorCode : std::uint16_t {
     Superseded = 15, // a newer session for the same agency replaced this one
     Internal = 16, // a bug on the sending side
     SequenceConflict = 17, // a stored sequence resent with other content (bet count or CRC)
+    // Version 2 only (a version-1 session gets BatchAfterDone instead): sales are closed, the
+    // batch was not stored; the bets stored before the close are in the draw.
+    SalesClosed = 18,
 };
 
 inline const char *toString(ErrorCode code)
@@ -49,13 +52,14 @@ inline const char *toString(ErrorCode code)
     case ErrorCode::Superseded: return "superseded";
     case ErrorCode::Internal: return "internal";
     case ErrorCode::SequenceConflict: return "sequence_conflict";
+    case ErrorCode::SalesClosed: return "sales_closed";
     }
     return "unknown_error";
 }
 
 inline bool isKnownErrorCode(std::uint16_t value)
 {
-    return value >= 1 && value <= static_cast<std::uint16_t>(ErrorCode::SequenceConflict);
+    return value >= 1 && value <= static_cast<std::uint16_t>(ErrorCode::SalesClosed);
 }
 
 // Why a frame failed to decode. Local only: the peer gets ErrorCode::MalformedFrame with the text.

@@ -6,9 +6,18 @@
 
 namespace lottery::protocol {
 
-// Bumped on any incompatible change of the wire format; HELLO carries it and the server refuses
-// others.
-inline constexpr std::uint16_t kProtocolVersion = 1;
+// Protocol versions. HELLO carries the highest version the agency speaks; the server answers
+// WELCOME with the version the session will speak: the lower of the agency's and its own
+// (docs/PROTOCOL.md, section 7 "Versions"). Version 1 is the course's protocol, kept unchanged for
+// agencies in the field; version 2 adds receipts (RECEIPT instead of ACK, a digest in WELCOME).
+inline constexpr std::uint16_t kProtocolVersion1 = 1;
+inline constexpr std::uint16_t kProtocolVersion2 = 2;
+inline constexpr std::uint16_t kLatestProtocolVersion = kProtocolVersion2;
+// The version of every frame the course's tests and version-1 agencies exchange.
+inline constexpr std::uint16_t kProtocolVersion = kProtocolVersion1;
+
+// A SHA-256 digest (receipts, the seal): 32 bytes on the wire, no length prefix.
+inline constexpr std::size_t kDigestSize = 32;
 
 // Whole frame, header included. The course asks for 8 KiB packets; it also bounds what a peer can
 // make us buffer before we have checked anything.

@@ -4,6 +4,7 @@
 #include "lottery/protocol/errors.h"
 #include "lottery/protocol/limits.h"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -24,6 +25,8 @@ enum class MessageType : std::uint8_t {
     GetWinners = 0x08, // agency -> server: send my winners (held until the draw)
     Winners = 0x09, // server -> agency: a chunk of winner documents
     Error = 0x0A, // either way: fatal for the session, the sender closes after it
+    Receipt = 0x0B, // server -> agency, version 2: ACK plus the agency's running digest
+    Sealed = 0x0C, // server -> agency, version 2: the close of sales and its seal, before WINNERS
 };
 
 inline const char *toString(MessageType type)
@@ -39,13 +42,15 @@ inline const char *toString(MessageType type)
     case MessageType::GetWinners: return "GET_WINNERS";
     case MessageType::Winners: return "WINNERS";
     case MessageType::Error: return "ERROR";
+    case MessageType::Receipt: return "RECEIPT";
+    case MessageType::Sealed: return "SEALED";
     }
     return "UNKNOWN";
 }
 
 inline bool isKnownMessageType(std::uint8_t value)
 {
-    return value >= 0x01 && value <= 0x0A;
+    return value >= 0x01 && value <= 0x0C;
 }
 
 // One bet as it travels. Text is UTF-8; birthdate is "YYYY-MM-DD".
@@ -101,15 +106,27 @@ struct Hello {
     }
 };
 
+// SHA-256 of an agency's stored bets (common/bet_digest.h says over what bytes).
+using Digest = std::array<std::uint8_t, kDigestSize>;
+
 struct Welcome {
+    // WELCOME flags (version 2).
+    static constexpr std::uint8_t kDoneFlag = 0x01; // DONE is recorded for this agency
+    static constexpr std::uint8_t kSalesClosedFlag = 0x02; // sales are closed: no BATCH is stored
+    static constexpr std::uint8_t kKnownFlags = kDoneFlag | kSalesClosedFlag;
+
     std::uint16_t version = 0;
     std::uint64_t lastSequence
         = 0; // last batch sequence number durably stored for this agency (0: none)
     std::uint64_t storedBets
         = 0; // bets durably stored for this agency: the agency resumes after them
+    // Version 2 only (not on the wire in version 1):
+    Digest digest {}; // running digest of those storedBets bets
+    std::uint8_t flags = 0;
     bool operator==(const Welcome &o) const
     {
-        return version == o.version && lastSequence == o.lastSequence && storedBets == o.storedBets;
+        return version == o.version && lastSequence == o.lastSequence && storedBets == o.storedBets
+            && digest == o.digest && flags == o.flags;
     }
 };
 
@@ -127,6 +144,50 @@ struct Ack {
     bool operator==(const Ack &o) const
     {
         return sequence == o.sequence && count == o.count && duplicate == o.duplicate;
+    }
+};
+
+// Version 2's acknowledgement: an ACK that also says what the agency's stored bets now are, as a
+// count and a digest the agency checks against its own file and keeps as its receipt.
+struct Receipt {
+    std::uint64_t sequence = 0;
+    std::uint16_t count = 0; // bets in the acknowledged batch
+    bool duplicate = false; // as in Ack
+    std::uint64_t storedBets = 0; // the agency's stored bets up to and including this batch
+    Digest digest {}; // running digest of those storedBets bets
+    bool operator==(const Receipt &o) const
+    {
+        return sequence == o.sequence && count == o.count && duplicate == o.duplicate
+            && storedBets == o.storedBets && digest == o.digest;
+    }
+};
+
+// Why sales closed (SEALED, the store's close record, the log's `motivo`).
+enum class CloseReason : std::uint8_t {
+    AllAgenciesDone = 1, // the last expected agency's DONE
+    Schedule = 2, // SERVER_SALES_CLOSE
+    Operator = 3, // the operator console / POST /api/sales/close
+};
+
+inline bool isKnownCloseReason(std::uint8_t value)
+{
+    return value >= 1 && value <= 3;
+}
+
+// Version 2: sent once, right before the first WINNERS frame: the close of sales and the seal of
+// the bets the draw ran over (docs/AUDIT.md), and this agency's own head, which its last
+// receipt must equal.
+struct Sealed {
+    std::uint64_t closedAtMs = 0; // milliseconds since 1970-01-01T00:00:00Z
+    CloseReason reason = CloseReason::AllAgenciesDone;
+    std::uint64_t totalBets = 0; // every agency's sealed bets
+    Digest root {}; // the seal
+    std::uint64_t agencyBets = 0; // this agency's sealed bets
+    Digest agencyDigest {}; // their running digest
+    bool operator==(const Sealed &o) const
+    {
+        return closedAtMs == o.closedAtMs && reason == o.reason && totalBets == o.totalBets
+            && root == o.root && agencyBets == o.agencyBets && agencyDigest == o.agencyDigest;
     }
 };
 
@@ -167,7 +228,7 @@ struct ErrorMessage {
 };
 
 using Message = std::variant<Hello, Welcome, Batch, Ack, Reject, Done, DoneAck, GetWinners, Winners,
-    ErrorMessage>;
+    ErrorMessage, Receipt, Sealed>;
 
 inline MessageType typeOf(const Message &message)
 {
@@ -182,6 +243,8 @@ inline MessageType typeOf(const Message &message)
         MessageType::GetWinners,
         MessageType::Winners,
         MessageType::Error,
+        MessageType::Receipt,
+        MessageType::Sealed,
     };
     return kTypes[message.index()];
 }
