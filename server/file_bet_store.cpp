@@ -23,11 +23,6 @@ namespace lottery::server {
 
 namespace {
 
-constexpr quint32 kJournalMagic = 0x4C544A31; // "LTJ1"
-constexpr std::size_t kRecordCrcOffset = FileBetStore::kJournalRecordSize - 4;
-// A batch is one frame of bets: its CSV form cannot be anywhere near this. Larger means garbage.
-constexpr quint64 kMaxBatchCsvBytes = 1u << 20;
-
 quint32 crc32Of(const char *data, std::size_t size)
 {
     return static_cast<quint32>(
@@ -76,37 +71,6 @@ bool readAll(int fd, std::string *bytes, quint64 offset, quint64 size, QString *
         done += static_cast<std::size_t>(n);
     }
     return true;
-}
-
-std::optional<quint64> fileSize(int fd)
-{
-    struct stat info = {};
-    if (::fstat(fd, &info) != 0)
-        return std::nullopt;
-    return static_cast<quint64>(info.st_size);
-}
-
-// A new directory entry is only durable once the directory itself is synced.
-bool syncDirectoryOf(const QString &path, QString *error)
-{
-    const QByteArray dir = QFileInfo(path).absolutePath().toLocal8Bit();
-    const int fd = ::open(dir.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        *error = QStringLiteral("cannot open directory %1: %2")
-                     .arg(QString::fromLocal8Bit(dir), errnoText(errno));
-        return false;
-    }
-    const bool ok = ::fsync(fd) == 0;
-    if (!ok)
-        *error = QStringLiteral("fsync of directory %1 failed: %2")
-                     .arg(QString::fromLocal8Bit(dir), errnoText(errno));
-    ::close(fd);
-    return ok;
-}
-
-int openFile(const QString &path)
-{
-    return ::open(path.toLocal8Bit().constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 }
 
 // One row of bets.csv. Rows without quotes (nearly all) are cut into views without allocating;
@@ -197,60 +161,10 @@ FileBetStore::~FileBetStore()
     close();
 }
 
-std::string FileBetStore::encodeRecord(const JournalRecord &record)
-{
-    std::string out;
-    out.reserve(kJournalRecordSize);
-    protocol::appendU32(out, kJournalMagic);
-    protocol::appendU8(out, static_cast<std::uint8_t>(record.kind));
-    out.append(3, '\0');
-    protocol::appendU32(out, record.agency);
-    protocol::appendU64(out, record.sequence);
-    protocol::appendU64(out, record.csvOffset);
-    protocol::appendU64(out, record.csvLength);
-    protocol::appendU32(out, record.betCount);
-    protocol::appendU32(out, record.csvCrc);
-    protocol::appendU32(out, crc32Of(out.data(), out.size()));
-    return out;
-}
-
-bool FileBetStore::decodeRecord(const char *bytes, JournalRecord *record)
-{
-    if (protocol::loadU32(bytes) != kJournalMagic)
-        return false;
-    if (protocol::loadU32(bytes + kRecordCrcOffset) != crc32Of(bytes, kRecordCrcOffset))
-        return false;
-    const auto kind = static_cast<quint8>(bytes[4]);
-    if (kind != static_cast<quint8>(RecordKind::Batch)
-        && kind != static_cast<quint8>(RecordKind::Done))
-        return false;
-    record->kind = static_cast<RecordKind>(kind);
-    record->agency = protocol::loadU32(bytes + 8);
-    record->sequence = protocol::loadU64(bytes + 12);
-    record->csvOffset = protocol::loadU64(bytes + 20);
-    record->csvLength = protocol::loadU64(bytes + 28);
-    record->betCount = protocol::loadU32(bytes + 36);
-    record->csvCrc = protocol::loadU32(bytes + 40);
-    return true;
-}
-
 bool FileBetStore::open()
 {
     QMutexLocker locker(&m_mutex);
-    const bool existed = QFileInfo::exists(m_csvPath) && QFileInfo::exists(journalPath());
-    m_csvFd = openFile(m_csvPath);
-    if (m_csvFd < 0) {
-        m_error = QStringLiteral("cannot open %1: %2").arg(m_csvPath, errnoText(errno));
-        return false;
-    }
-    m_journalFd = openFile(journalPath());
-    if (m_journalFd < 0) {
-        m_error = QStringLiteral("cannot open %1: %2").arg(journalPath(), errnoText(errno));
-        ::close(m_csvFd);
-        m_csvFd = -1;
-        return false;
-    }
-    if (!existed && !syncDirectoryOf(m_csvPath, &m_error))
+    if (!journal::openStoreFiles(m_csvPath, journalPath(), &m_csvFd, &m_journalFd, &m_error))
         return false;
     return replayJournal() && rebuildDigests();
 }
@@ -305,92 +219,160 @@ bool FileBetStore::rebuildDigests()
 
 bool FileBetStore::replayJournal()
 {
-    const auto journalSize = fileSize(m_journalFd);
-    const auto csvSize = fileSize(m_csvFd);
-    if (!journalSize || !csvSize) {
-        m_error = QStringLiteral("cannot stat the storage files: %1").arg(errnoText(errno));
-        return false;
-    }
-    std::string journal;
-    if (!readAll(m_journalFd, &journal, 0, *journalSize, &m_error)) {
-        m_error = QStringLiteral("cannot read %1: %2").arg(journalPath(), m_error);
-        return false;
-    }
-
     QHash<quint32, AgencyState> agencies;
     WinnersByAgency winners;
     quint64 winnerCount = 0;
     quint64 bets = 0;
-    quint64 records = 0;
     quint32 doneAgencies = 0;
-    quint64 goodJournal = 0;
-    quint64 goodCsv = 0;
-    std::string csvBytes;
-    QString readError;
-    while (goodJournal + kJournalRecordSize <= *journalSize) {
-        JournalRecord record;
-        if (!decodeRecord(journal.data() + goodJournal, &record))
-            break;
-        AgencyState &agency = agencies[record.agency];
-        if (record.kind == RecordKind::Batch) {
-            // Batches are contiguous in bets.csv, and each agency's sequences run 1, 2, 3...:
-            // anything else means the tail is not ours.
-            if (record.csvOffset != goodCsv || record.csvLength > kMaxBatchCsvBytes
-                || record.csvOffset + record.csvLength > *csvSize
-                || record.sequence != agency.batches.size() + 1)
-                break;
-            if (!readAll(m_csvFd, &csvBytes, record.csvOffset, record.csvLength, &readError))
-                break;
-            if (crc32Of(csvBytes.data(), csvBytes.size()) != record.csvCrc)
-                break;
-            if (!collectWinners(csvBytes, winners, winnerCount)) {
-                // Checksummed, so written by us as it is: not a torn tail but a defect. Refuse to
-                // start rather than run a draw over rows we cannot read.
-                m_error = QStringLiteral("%1: the batch at offset %2 has a row that is not a bet")
-                              .arg(m_csvPath)
-                              .arg(record.csvOffset);
-                return false;
-            }
-            agency.batches.push_back(BatchPrint {record.betCount, record.csvCrc});
-            agency.storedBets += record.betCount;
-            bets += record.betCount;
-            goodCsv += record.csvLength;
-        } else if (!agency.done) {
-            agency.done = true;
-            if (record.agency >= 1 && record.agency <= m_expectedAgencies)
-                ++doneAgencies;
-        }
-        ++records;
-        goodJournal += kJournalRecordSize;
-    }
+    journal::Replay replay(m_csvPath, m_csvFd, journalPath(), m_journalFd);
+    const auto verdict
+        = replay.run([&](const JournalRecord &record, std::string_view csvBytes, QString *error) {
+              if (record.kind == RecordKind::Batch) {
+                  AgencyState &agency = agencies[record.agency];
+                  if (!collectWinners(csvBytes, winners, winnerCount)) {
+                      // Checksummed, so written by us as it is: not a torn tail but a defect.
+                      // Refuse to start rather than run a draw over rows we cannot read.
+                      *error
+                          = QStringLiteral("%1: the batch at offset %2 has a row that is not a bet")
+                                .arg(m_csvPath)
+                                .arg(record.csvOffset);
+                      return false;
+                  }
+                  agency.batches.push_back(BatchPrint {record.betCount, record.csvCrc});
+                  agency.storedBets += record.betCount;
+                  bets += record.betCount;
+              } else if (record.kind == RecordKind::Done) {
+                  AgencyState &agency = agencies[record.agency];
+                  if (!agency.done) {
+                      agency.done = true;
+                      if (record.agency >= 1 && record.agency <= m_expectedAgencies)
+                          ++doneAgencies;
+                  }
+              }
+              return true;
+          });
 
-    const quint64 truncatedBytes = (*journalSize - goodJournal) + (*csvSize - goodCsv);
-    if (truncatedBytes > 0) {
-        // A crash mid-write leaves a torn tail: keep the last complete, checksummed batch.
-        if (::ftruncate(m_journalFd, static_cast<off_t>(goodJournal)) != 0
-            || ::ftruncate(m_csvFd, static_cast<off_t>(goodCsv)) != 0 || m_sync(m_csvFd) != 0
-            || m_sync(m_journalFd) != 0) {
-            m_error = QStringLiteral("cannot truncate the torn tail of %1: %2")
-                          .arg(m_csvPath, errnoText(errno));
+    using Verdict = journal::Replay::Verdict;
+    if (verdict == Verdict::Failed) {
+        m_error = replay.error();
+        return false;
+    }
+    if (verdict == Verdict::Damaged) {
+        // Not what a crash leaves: change nothing and say where, so that a person decides.
+        const journal::Replay::Damage &damage = replay.damage();
+        m_error = QStringLiteral("%1 at byte %2: %3; nothing was changed (see the recuperacion "
+                                 "line and docs/RELIABILITY.md)")
+                      .arg(damage.file)
+                      .arg(damage.offset)
+                      .arg(damage.problem);
+        LOTTERY_LOG_FAIL("recuperacion")
+            .field(u"file", damage.file)
+            .field(u"offset", damage.offset)
+            .field(u"agency", damage.agency)
+            .field(u"sequence", damage.sequence)
+            .field(u"error", damage.problem)
+            .field(u"beyond", replay.beyondPrefix())
+            .field(u"changed", "nothing")
+            .field(u"fix",
+                "restore the file from a backup or undo the edit, then start again; or run "
+                "lottery-server --repair (same --storage/--config) to move everything from this "
+                "point into side files and start with what precedes it (docs/RELIABILITY.md)");
+        return false;
+    }
+    // Before anything is moved: a start with another agency count changes nothing.
+    if (!checkIdentityLocked(replay))
+        return false;
+    quint64 truncatedBytes = 0;
+    journal::RepairResult moved;
+    if (verdict == Verdict::TornTail) {
+        // What a crash left past the last synced write. Nothing there was acknowledged: an ACK
+        // (or a DONE's answer) is sent only after fdatasync of both files covered its write, and
+        // a synced write is whole in both files and covered by intact records, so it is in the
+        // prefix. Dropping the tail loses only what no agency was told is stored; the agencies
+        // resend it from the lastSequence their WELCOME gives.
+        // It is still moved into side files, not deleted: a journal cut by a person exactly
+        // where a crash could have cut it looks the same, and its rows must not be lost.
+        truncatedBytes
+            = (replay.journalSize() - replay.keptJournal()) + (replay.csvSize() - replay.keptCsv());
+        moved = journal::moveBeyondPrefix(replay, m_csvPath, m_csvFd, journalPath(), m_journalFd,
+            journal::sideFileSuffix(QStringLiteral("torn")), m_sync);
+        if (!moved.ok) {
+            m_error = QStringLiteral("cannot move the torn tail of %1 aside: %2 (nothing was "
+                                     "cut; free space beside the store, or run --repair)")
+                          .arg(m_csvPath, moved.error);
             return false;
         }
     }
-    m_csvEnd = goodCsv;
-    m_journalEnd = goodJournal;
+    m_csvEnd = replay.keptCsv();
+    m_journalEnd = replay.keptJournal();
     m_agencies = std::move(agencies);
     m_doneAgencies = doneAgencies;
     m_durableWinners = std::move(winners);
     m_durableBets = bets;
     m_durableWinnerCount = winnerCount;
 
-    LOTTERY_LOG_SUCCESS("recuperacion")
+    {
+        LogLine line = LOTTERY_LOG_SUCCESS("recuperacion"); // written at the end of this block
+        line.field(u"storage", m_csvPath)
+            .field(u"records", replay.records())
+            .field(u"bets", bets)
+            .field(u"agencies", m_agencies.size())
+            .field(u"truncated_bytes", truncatedBytes)
+            .field(u"offset", m_csvEnd)
+            .field(u"journal_offset", m_journalEnd);
+        if (verdict == Verdict::TornTail) {
+            line.field(u"torn_tail", replay.tailDescription())
+                .field(u"dropped", replay.beyondPrefix())
+                .field(u"kept_copy",
+                    QStringList {moved.csvSideFile, moved.journalSideFile}.join(u' ').trimmed())
+                .field(u"why", "a torn tail holds only writes never synced, so never acknowledged");
+        }
+    }
+    return replay.identity() || recordIdentityLocked();
+}
+
+bool FileBetStore::checkIdentityLocked(const journal::Replay &replay)
+{
+    const std::optional<quint32> recorded = replay.identity();
+    if (recorded && *recorded != m_expectedAgencies) {
+        m_error = QStringLiteral(
+            "the lottery in %1 was recorded for %2 agencies, but the configuration says %3: "
+            "start with --agencies %2 (SERVER_AGENCIES=%2), or, if the lottery really changes, "
+            "record it with lottery-server --set-agencies %3 (refused once an agency is done)")
+                      .arg(m_csvPath)
+                      .arg(*recorded)
+                      .arg(m_expectedAgencies);
+        LOTTERY_LOG_FAIL("identidad")
+            .field(u"storage", m_csvPath)
+            .field(u"recorded_agencies", *recorded)
+            .field(u"configured_agencies", m_expectedAgencies)
+            .field(u"error", m_error);
+        return false;
+    }
+    return true;
+}
+
+bool FileBetStore::recordIdentityLocked()
+{
+    // A new store records its identity before any row; one written before identity records
+    // existed adopts the configured count, once.
+    const bool created = m_csvEnd == 0 && m_journalEnd == 0;
+    QString error;
+    // Part of creating the store, like the directory's sync: a full fsync of its own, not one of
+    // the commits m_sync makes (whose count the tests' injected failures rely on).
+    if (!journal::appendRecord(
+            m_journalFd, m_journalEnd, journal::identityRecord(m_expectedAgencies, m_csvEnd),
+            [](int fd) { return ::fsync(fd); }, &error)) {
+        m_error = QStringLiteral("cannot record the lottery's identity in %1: %2")
+                      .arg(journalPath(), error);
+        return false;
+    }
+    m_journalEnd += kJournalRecordSize;
+    LOTTERY_LOG_SUCCESS("identidad")
         .field(u"storage", m_csvPath)
-        .field(u"records", records)
-        .field(u"bets", bets)
-        .field(u"agencies", m_agencies.size())
-        .field(u"truncated_bytes", truncatedBytes)
-        .field(u"offset", goodCsv)
-        .field(u"journal_offset", goodJournal);
+        .field(u"agencies", m_expectedAgencies)
+        .field(u"origin",
+            created ? "new store" : "adopted from the configuration (the store had none)");
     return true;
 }
 

@@ -1,6 +1,8 @@
 // The embedded BetStore: `bets.csv` (pure CSV, the course's layout) and `bets.csv.journal` beside
 // it, one fixed-size checksummed record per stored batch (agency, sequence, offset, length, bet
-// count, CRC-32 of its rows) and per DONE.
+// count, CRC-32 of its rows), per DONE, and one recording the lottery's identity (the expected
+// agency count) before any row. Recovery at open() repairs only a torn tail and refuses anything
+// else (journal_replay.h).
 //
 // Write order per append: CSV bytes, journal records, fdatasync CSV, fdatasync journal; only then
 // does append() answer Stored. Workers commit as a group: whoever needs a sync either runs one
@@ -16,6 +18,7 @@
 #include "common/bet_digest.h"
 #include "server/batch_rules.h"
 #include "server/bet_store.h"
+#include "server/journal_replay.h"
 
 #include <QMutex>
 #include <QString>
@@ -35,7 +38,7 @@ public:
     using SyncFunction = std::function<int(int fd)>;
 
     // Fixed size of a journal record on disk.
-    static constexpr std::size_t kJournalRecordSize = 48;
+    static constexpr std::size_t kJournalRecordSize = journal::kRecordSize;
     // How long a writer waits for someone else's fdatasync before the store gives up.
     static constexpr int kSyncWaitMs = 30000;
 
@@ -75,16 +78,9 @@ protected:
 private:
     QString journalPath() const { return m_csvPath + QStringLiteral(".journal"); }
 
-    enum class RecordKind : quint8 { Batch = 1, Done = 2 };
-    struct JournalRecord {
-        RecordKind kind = RecordKind::Batch;
-        quint32 agency = 0;
-        quint64 sequence = 0;
-        quint64 csvOffset = 0;
-        quint64 csvLength = 0;
-        quint32 betCount = 0;
-        quint32 csvCrc = 0;
-    };
+    // The record format and recovery's rule live in journal_replay.h.
+    using RecordKind = journal::RecordKind;
+    using JournalRecord = journal::Record;
     // One agency as written (durable once no write of it is unsettled and the store has not
     // failed: every write is synced or latches the store before its ticket settles).
     // What a receipt for a stored batch says (index: sequence - 1, beside `batches`).
@@ -121,10 +117,18 @@ private:
         quint64 generation = 0;
     };
 
-    static std::string encodeRecord(const JournalRecord &record);
-    static bool decodeRecord(const char *bytes, JournalRecord *record);
+    static std::string encodeRecord(const JournalRecord &record) { return journal::encode(record); }
+    static bool decodeRecord(const char *bytes, JournalRecord *record)
+    {
+        return journal::decode(bytes, record).isEmpty();
+    }
 
+    // Recovery (journal::Replay decides; this applies its verdict and the lottery's identity).
     bool replayJournal();
+    // False (logged) when the store records another agency count than the configured one.
+    bool checkIdentityLocked(const journal::Replay &replay);
+    // Records the configured agency count in a store that has none (new, or older than it).
+    bool recordIdentityLocked();
     // Recomputes every agency's running digest from the recovered rows (after replayJournal()).
     bool rebuildDigests();
     AgencyProgress progressOf(const AgencyState &state) const;

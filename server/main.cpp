@@ -7,6 +7,7 @@
 #include "server/health_check.h"
 #include "server/lottery_server.h"
 #include "server/server_config.h"
+#include "server/store_maintenance.h"
 #include "server/systemd_notifier.h"
 
 #include <QCoreApplication>
@@ -89,6 +90,11 @@ int main(int argc, char *argv[])
         return lottery::server::runHealthCheck(loaded.config);
     lottery::setLogLevel(loaded.config.logLevel);
     lottery::server::logConfig(loaded.config);
+    // The operator's explicit actions on a stopped store: each does one thing and exits.
+    if (loaded.status == ConfigLoadResult::Status::Repair)
+        return lottery::server::repairStore(loaded.config);
+    if (loaded.status == ConfigLoadResult::Status::SetAgencies)
+        return lottery::server::setStoreAgencies(loaded.config, loaded.setAgencies);
     if (!loaded.config.adminTokenPath.isEmpty()) {
         // A bad token file is a configuration error (exit 2), found before anything starts.
         QByteArray token;

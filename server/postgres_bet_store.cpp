@@ -63,6 +63,15 @@ const char *const kSchemaV1[] = {
     " winners bigint NOT NULL)",
 };
 
+// Version 2: the lottery's identity, recorded once (at creation, or adopted from the first
+// instance that migrates a version-1 database) and changed only by --set-agencies.
+const char *const kSchemaV2[] = {
+    "CREATE TABLE lottery ("
+    " id smallint PRIMARY KEY CHECK (id = 1),"
+    " agencies bigint NOT NULL CHECK (agencies > 0),"
+    " recorded_at timestamptz NOT NULL DEFAULT now())",
+};
+
 // PostgreSQL array literal of text elements: each element double-quoted, with '"' and '\'
 // backslash-escaped (the only two characters special inside quotes).
 class ArrayLiteral
@@ -166,6 +175,30 @@ bool PostgresBetStore::open()
         m_error = error;
         return false;
     }
+    const std::optional<quint32> recorded = recordedAgencies(*db);
+    if (!recorded || *recorded != m_expectedAgencies) {
+        // The draw depends on it: every instance must count the same agencies.
+        error = recorded
+            ? QStringLiteral("the lottery in %1 was recorded for %2 agencies, but this "
+                             "instance is configured for %3: start it with --agencies %2 "
+                             "(SERVER_AGENCIES=%2), or, if the lottery really changes, stop "
+                             "every instance and run lottery-server --set-agencies %3 (refused "
+                             "once an agency is done)")
+                  .arg(redacted(m_conninfo))
+                  .arg(*recorded)
+                  .arg(m_expectedAgencies)
+            : db->lastError();
+        if (recorded) {
+            LOTTERY_LOG_FAIL("identidad")
+                .field(u"store", describe())
+                .field(u"recorded_agencies", *recorded)
+                .field(u"configured_agencies", m_expectedAgencies)
+                .field(u"error", error);
+        }
+        QMutexLocker locker(&m_mutex);
+        m_error = error;
+        return false;
+    }
     LOTTERY_LOG_SUCCESS("store_open")
         .field(u"store", describe())
         .field(u"schema_version", kSchemaVersion)
@@ -206,6 +239,19 @@ bool PostgresBetStore::migrate(PostgresConnection &db)
             }
         }
     }
+    if (version < 2) {
+        for (const char *statement : kSchemaV2) {
+            if (!db.command(statement)) {
+                db.rollback();
+                return false;
+            }
+        }
+        if (!db.command("INSERT INTO lottery (id, agencies) VALUES (1, $1)",
+                {std::to_string(m_expectedAgencies)})) {
+            db.rollback();
+            return false;
+        }
+    }
     if (version < kSchemaVersion) {
         if (!db.command("INSERT INTO schema_version (id, version) VALUES (1, $1)"
                         " ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version",
@@ -222,7 +268,87 @@ bool PostgresBetStore::migrate(PostgresConnection &db)
             .field(u"from", version)
             .field(u"to", kSchemaVersion);
     }
+    if (version < 2) {
+        LOTTERY_LOG_SUCCESS("identidad")
+            .field(u"store", describe())
+            .field(u"agencies", m_expectedAgencies)
+            .field(u"origin",
+                version == 0 ? "new database"
+                             : "adopted from the configuration (the database had none)");
+    }
     return true;
+}
+
+std::optional<quint32> PostgresBetStore::recordedAgencies(PostgresConnection &db)
+{
+    PgResult row = db.query("SELECT agencies FROM lottery WHERE id = 1");
+    if (!row.ok())
+        return std::nullopt;
+    if (row.rows() != 1) {
+        db.setError(QStringLiteral("the database %1 has no identity row (table lottery)")
+                        .arg(redacted(m_conninfo)));
+        return std::nullopt;
+    }
+    return static_cast<quint32>(row.unsignedInteger(0, 0));
+}
+
+PostgresBetStore::AgenciesChange PostgresBetStore::setAgencies(quint32 agencies, QString *message)
+{
+    QString error;
+    m_connectOptions = normalizedConnectOptions(m_conninfo, &error);
+    PostgresConnection *db = m_connectOptions.isEmpty() ? nullptr : connection(&error);
+    if (!db || !migrate(*db)) {
+        *message = db ? db->lastError() : error;
+        return AgenciesChange::Failed;
+    }
+    const auto failed = [&] {
+        *message = db->lastError();
+        db->rollback();
+        return AgenciesChange::Failed;
+    };
+    const auto refused = [&](const QString &why) {
+        *message = why;
+        db->rollback();
+        return AgenciesChange::Refused;
+    };
+    // The DONE -> draw decision takes the same lock: no DONE can slip between the check and
+    // the change.
+    if (!db->command("BEGIN")
+        || !db->command("SELECT pg_advisory_xact_lock($1)", {std::to_string(kDrawLockKey)}))
+        return failed();
+    const std::optional<quint32> before = recordedAgencies(*db);
+    if (!before)
+        return failed();
+    PgResult draw = db->query("SELECT count(*) FROM draw");
+    PgResult done = db->query("SELECT agency FROM agencies WHERE done ORDER BY agency LIMIT 1");
+    PgResult above = db->query("SELECT agency FROM agencies WHERE agency > $1 AND stored_bets > 0"
+                               " ORDER BY agency LIMIT 1",
+        {std::to_string(agencies)});
+    if (!draw.ok() || !done.ok() || !above.ok())
+        return failed();
+    if (draw.unsignedInteger(0, 0) > 0)
+        return refused(QStringLiteral("the draw has run: the lottery is final"));
+    if (done.rows() > 0) {
+        return refused(QStringLiteral("agency %1 is done: the agency count is final once an "
+                                      "agency has finished")
+                           .arg(done.unsignedInteger(0, 0)));
+    }
+    if (above.rows() > 0) {
+        return refused(QStringLiteral("agency %1 has stored bets, so the lottery cannot have "
+                                      "fewer than %1 agencies")
+                           .arg(above.unsignedInteger(0, 0)));
+    }
+    if (*before == agencies) {
+        db->rollback();
+        *message = QStringLiteral("the database already records %1 agencies").arg(agencies);
+        return AgenciesChange::Unchanged;
+    }
+    if (!db->command("UPDATE lottery SET agencies = $1, recorded_at = now() WHERE id = 1",
+            {std::to_string(agencies)})
+        || !db->command("COMMIT"))
+        return failed();
+    *message = QStringLiteral("%1 agencies (was %2)").arg(agencies).arg(*before);
+    return AgenciesChange::Changed;
 }
 
 PostgresConnection *PostgresBetStore::connection(QString *error)
@@ -639,12 +765,15 @@ DoneDecision PostgresBetStore::markDone(quint32 agency)
     // makes recording it exactly-once whatever happens.
     if (!db->command("SELECT pg_advisory_xact_lock($1)", {std::to_string(kDrawLockKey)}))
         return fail();
-    PgResult count = db->query("SELECT count(*) FROM agencies WHERE done"
-                               " AND agency BETWEEN 1 AND $1",
-        {std::to_string(m_expectedAgencies)});
-    if (!count.ok())
+    // Against the database's identity, not this instance's setting: every instance decides the
+    // draw over the same agencies.
+    PgResult count = db->query("SELECT (SELECT count(*) FROM agencies WHERE done"
+                               " AND agency BETWEEN 1 AND l.agencies), l.agencies"
+                               " FROM lottery l WHERE l.id = 1");
+    if (!count.ok() || count.rows() != 1)
         return fail();
-    const bool allDone = count.unsignedInteger(0, 0) >= m_expectedAgencies;
+    const quint64 expected = count.unsignedInteger(0, 1);
+    const bool allDone = count.unsignedInteger(0, 0) >= expected;
     bool recorded = false;
     if (allDone) {
         PgResult draw
@@ -652,7 +781,7 @@ DoneDecision PostgresBetStore::markDone(quint32 agency)
                         " SELECT 1, $1, (SELECT coalesce(sum(stored_bets), 0) FROM agencies),"
                         " (SELECT count(*) FROM bets WHERE number = 7574)"
                         " ON CONFLICT (id) DO NOTHING RETURNING id",
-                {std::to_string(m_expectedAgencies)});
+                {std::to_string(expected)});
         if (!draw.ok())
             return fail();
         recorded = draw.rows() == 1;
@@ -673,7 +802,7 @@ DoneDecision PostgresBetStore::markDone(quint32 agency)
     if (recorded) {
         LOTTERY_LOG_SUCCESS("sorteo_registrado")
             .field(u"store", describe())
-            .field(u"agencies", m_expectedAgencies);
+            .field(u"agencies", expected);
     }
     decision.ok = true;
     decision.firstTime = !wasDone;

@@ -37,7 +37,8 @@ class PostgresBetStore final : public BetStore
 {
 public:
     // The schema this program writes. A database with a newer one is refused at open().
-    static constexpr int kSchemaVersion = 1;
+    // 2: the lottery's identity (table lottery: the expected agency count).
+    static constexpr int kSchemaVersion = 2;
     // The channel markDone() notifies when it records the draw.
     static constexpr const char *kDrawChannel = "lottery_draw";
     // How long append() holds batches, reconnecting, when the connection is lost before COMMIT
@@ -77,6 +78,12 @@ public:
     void close() override;
     Stats stats() const override;
 
+    // `lottery-server --set-agencies N`: records a new expected agency count in the database
+    // (creating the schema first if needed), refused once an agency is done or the draw ran, or
+    // while an agency above N has stored bets. Instead of open(); *message says what happened.
+    enum class AgenciesChange { Changed, Unchanged, Refused, Failed };
+    AgenciesChange setAgencies(quint32 agencies, QString *message);
+
     // Whether the draw has been recorded (by any instance). Blocking; for the fallback poll.
     std::optional<bool> drawRecorded(QString *error);
 
@@ -104,6 +111,8 @@ private:
     PostgresConnection *connection(QString *error);
     void dropThreadConnection(QThread *thread);
     bool migrate(PostgresConnection &db);
+    // The agency count the database records, or nullopt with db.lastError().
+    std::optional<quint32> recordedAgencies(PostgresConnection &db);
     // One try of append(): every decision, or Failed for all with *lostBeforeCommit telling
     // whether the connection went before COMMIT (then nothing happened: safe to try again).
     void appendOnce(quint32 agency, const std::vector<BatchToStore> &batches,

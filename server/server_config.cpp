@@ -363,6 +363,14 @@ ConfigLoadResult ServerConfigLoader::load(
     const QCommandLineOption healthCheckOption(QStringLiteral("health-check"),
         QStringLiteral("Ask the running server's admin endpoint (this configuration's "
                        "SERVER_ADMIN_PORT, on loopback) for GET /readyz; exit 0 when ready."));
+    const QCommandLineOption repairOption(QStringLiteral("repair"),
+        QStringLiteral("Move what recovery cannot vouch for (damage and everything after it) "
+                       "into side files beside the store, log what moved, and exit."));
+    const QCommandLineOption setAgenciesOption(QStringLiteral("set-agencies"),
+        QStringLiteral("Record a new expected agency count in the store and exit (refused once "
+                       "an agency is done, or while an agency above it has bets)."),
+        QStringLiteral("n"));
+    parser.addOptions({repairOption, setAgenciesOption});
     parser.addOptions({helpOption, healthCheckOption, configOption, portOption, agenciesOption,
         storageOption, workersOption, levelOption, tlsCertOption, tlsKeyOption, credentialsOption,
         adminPortOption, adminIpOption, adminTokenOption, databaseOption, salesCloseOption});
@@ -438,6 +446,22 @@ ConfigLoadResult ServerConfigLoader::load(
     }
     if (parser.isSet(healthCheckOption))
         result.status = ConfigLoadResult::Status::HealthCheck;
+    if (int(parser.isSet(healthCheckOption)) + int(parser.isSet(repairOption))
+            + int(parser.isSet(setAgenciesOption))
+        > 1) {
+        return fail(QStringLiteral(
+            "command line: --health-check, --repair and --set-agencies exclude each other"));
+    }
+    if (parser.isSet(repairOption))
+        result.status = ConfigLoadResult::Status::Repair;
+    if (parser.isSet(setAgenciesOption)) {
+        ServerConfig changed;
+        if (!applySetting(changed, QStringLiteral("SERVER_AGENCIES"),
+                parser.value(setAgenciesOption), QStringLiteral("--set-agencies"), &error))
+            return fail(error);
+        result.status = ConfigLoadResult::Status::SetAgencies;
+        result.setAgencies = changed.agencies;
+    }
     // Last, once the name is final: an override by an address needs no lookup.
     if (!config.host.isEmpty()
         && !resolveListenHost(config, sources.value(QStringLiteral("SERVER_IP")), &error))

@@ -70,10 +70,13 @@ struct ServerConfig {
 // file or key and the problem (the program exits with kExitConfigError).
 struct ConfigLoadResult {
     // HealthCheck: `--health-check`, probe this config's admin /readyz and exit (Docker).
-    enum class Status { Ok, Help, Error, HealthCheck };
+    // Repair: `--repair`, move what recovery cannot vouch for into side files and exit.
+    // SetAgencies: `--set-agencies N`, record a new expected agency count in the store and exit.
+    enum class Status { Ok, Help, Error, HealthCheck, Repair, SetAgencies };
     Status status = Status::Ok;
     ServerConfig config;
     QString text; // the error, or the help text
+    quint32 setAgencies = 0; // SetAgencies: the new count
 
     static constexpr int kExitConfigError = 2;
 };

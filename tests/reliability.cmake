@@ -7,3 +7,10 @@ lottery_add_test(tst_reliability LIBS lottery_test_support lottery::server Qt6::
 if(TARGET lottery-server AND TARGET agency-cli)
     add_dependencies(tst_reliability lottery-server agency-cli)
 endif()
+# Recovery through the real lottery-server on damaged files: refusals, --repair, and the
+# lottery's recorded identity (--agencies, --set-agencies).
+lottery_add_test(tst_recovery LIBS lottery_test_support lottery::protocol Qt6::Network
+    LABELS reliability integration TIMEOUT 300)
+if(TARGET lottery-server)
+    add_dependencies(tst_recovery lottery-server)
+endif()

@@ -7,6 +7,7 @@
 #include "support/postgres_cluster.h"
 #include "support/program_runner.h"
 
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
@@ -194,6 +195,10 @@ void PostgresServersTest::startErrorsExitWith2_data()
                                     << "password authentication failed";
     QTest::newRow("newer schema") << "schema"
                                   << "newer than";
+    // The lottery's identity: an instance configured for 1 agency beside one running for 2.
+    QTest::newRow("other agency count")
+        << "agencies"
+        << "was recorded for 2 agencies, but this instance is configured for 1";
 }
 
 void PostgresServersTest::startErrorsExitWith2()
@@ -211,7 +216,12 @@ void PostgresServersTest::startErrorsExitWith2()
         wrong.close();
         QVERIFY(wrong.setPermissions(QFile::ReadOwner | QFile::WriteOwner));
         qputenv("PGPASSFILE", wrong.fileName().toLocal8Bit());
-    } else {
+    }
+    ServerProcess running;
+    if (kind == u"agencies") {
+        QVERIFY2(startServer(running, 2), running.output().constData()); // records 2 agencies
+        QCOMPARE(sql(QStringLiteral("SELECT agencies FROM lottery")), QByteArray("2"));
+    } else if (kind == u"schema") {
         ServerProcess first;
         QVERIFY2(startServer(first, 1), first.output().constData()); // creates the schema
         QVERIFY(first.terminate());
@@ -227,6 +237,26 @@ void PostgresServersTest::startErrorsExitWith2()
     QVERIFY2(log.contains("result: fail"), log.constData());
     QVERIFY2(log.contains(expected.toUtf8()), log.constData());
     QVERIFY(!log.contains("not-the-password"));
+    if (kind == u"agencies") {
+        QVERIFY2(log.contains("action: identidad | result: fail"), log.constData());
+        QVERIFY(running.isRunning()); // the instance on the recorded count is unaffected
+        QCOMPARE(sql(QStringLiteral("SELECT agencies FROM lottery")), QByteArray("2"));
+        QVERIFY(running.terminate());
+        // The operator's explicit change, recorded in the database; then 1 is the count.
+        QProcess change;
+        change.setProcessChannelMode(QProcess::MergedChannels);
+        change.start(lottery::testing::binaryPath(QStringLiteral("lottery-server")),
+            {QStringLiteral("--database"), conninfo(), QStringLiteral("--set-agencies"),
+                QStringLiteral("1")});
+        QVERIFY(change.waitForFinished(60000));
+        const QByteArray changeLog = change.readAll();
+        QVERIFY2(change.exitCode() == 0, changeLog.constData());
+        QVERIFY2(changeLog.contains("action: identidad | result: success"), changeLog.constData());
+        QCOMPARE(sql(QStringLiteral("SELECT agencies FROM lottery")), QByteArray("1"));
+        ServerProcess again;
+        QVERIFY2(startServer(again, 1), again.output().constData());
+        QVERIFY(again.terminate());
+    }
 }
 
 QTEST_GUILESS_MAIN(PostgresServersTest)

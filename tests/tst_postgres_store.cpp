@@ -122,6 +122,7 @@ private slots:
     void startErrors_data();
     void startErrors();
     void newerSchemaIsRefused();
+    void agencyCountIsRecorded();
     void reconnectsAfterImmediateRestart();
     void commitWithUnknownOutcomeIsNotAcknowledged();
     void drawNotifierHearsTheNotify();
@@ -603,7 +604,8 @@ void PostgresStoreTest::newerSchemaIsRefused()
         auto store = openStore();
         QVERIFY(store->errorString().isEmpty());
     }
-    QCOMPARE(sql(QStringLiteral("SELECT version FROM schema_version")), QByteArray("1"));
+    QCOMPARE(sql(QStringLiteral("SELECT version FROM schema_version")),
+        QByteArray::number(PostgresBetStore::kSchemaVersion));
     // A second start on the same schema migrates nothing and works.
     QVERIFY(openStore()->errorString().isEmpty());
     QVERIFY(!sql(QStringLiteral("UPDATE schema_version SET version = 99")).isNull());
@@ -611,6 +613,57 @@ void PostgresStoreTest::newerSchemaIsRefused()
     QVERIFY(!store.open());
     QVERIFY2(store.errorString().contains(QStringLiteral("schema version 99, newer")),
         qPrintable(store.errorString()));
+}
+
+void PostgresStoreTest::agencyCountIsRecorded()
+{
+    using Change = PostgresBetStore::AgenciesChange;
+    {
+        auto store = openStore(3);
+        QVERIFY(store->errorString().isEmpty());
+        QCOMPARE(appendOne(*store, 3, makeBatch(3, 1, 10)), Kind::Stored);
+    }
+    QCOMPARE(sql(QStringLiteral("SELECT agencies FROM lottery")), QByteArray("3"));
+    // Another count: refused, naming both and the way out; nothing changes.
+    {
+        PostgresBetStore other(conninfo(), 2);
+        QVERIFY(!other.open());
+        QVERIFY2(other.errorString().contains(
+                     QStringLiteral("recorded for 3 agencies, but this instance is configured "
+                                    "for 2")),
+            qPrintable(other.errorString()));
+        QVERIFY(other.errorString().contains(QStringLiteral("--set-agencies 2")));
+    }
+    QString message;
+    {
+        // Not below an agency with bets...
+        PostgresBetStore admin(conninfo(), 3);
+        QCOMPARE(admin.setAgencies(2, &message), Change::Refused);
+        QVERIFY2(message.contains(QStringLiteral("agency 3 has stored bets")), qPrintable(message));
+        QCOMPARE(admin.setAgencies(3, &message), Change::Unchanged);
+        // ...but otherwise recorded, and then the one count every instance must have.
+        QCOMPARE(admin.setAgencies(4, &message), Change::Changed);
+        admin.close();
+    }
+    QCOMPARE(sql(QStringLiteral("SELECT agencies FROM lottery")), QByteArray("4"));
+    QVERIFY(!PostgresBetStore(conninfo(), 3).open());
+    {
+        auto store = openStore(4);
+        QVERIFY(store->errorString().isEmpty());
+        QVERIFY(store->markDone(1).ok);
+    }
+    // Once an agency is done, the count is final.
+    PostgresBetStore admin(conninfo(), 4);
+    QCOMPARE(admin.setAgencies(5, &message), Change::Refused);
+    QVERIFY2(message.contains(QStringLiteral("agency 1 is done")), qPrintable(message));
+    admin.close();
+    QCOMPARE(sql(QStringLiteral("SELECT agencies FROM lottery")), QByteArray("4"));
+
+    // A database from before the identity (schema 1) adopts the first instance's count.
+    QVERIFY(!sql(QStringLiteral("DROP TABLE lottery")).isNull());
+    QVERIFY(!sql(QStringLiteral("UPDATE schema_version SET version = 1")).isNull());
+    QVERIFY(openStore(6)->errorString().isEmpty());
+    QCOMPARE(sql(QStringLiteral("SELECT agencies FROM lottery")), QByteArray("6"));
 }
 
 void PostgresStoreTest::reconnectsAfterImmediateRestart()

@@ -115,8 +115,9 @@ void TestStorage::rowsAsStoredInBetsCsv()
     QCOMPARE(fileContent(path),
         QByteArray("3,\"Juan, Jr\",Gomez,123,1990-05-17,7574\n3,Ana,Gomez,456,1990-05-17,1\n"
                    "3,\"O\"\"Neil\",Gomez,789,1990-05-17,2\n"));
+    // The lottery's identity record, then one record per batch.
     QCOMPARE(QFileInfo(path + QStringLiteral(".journal")).size(),
-        qint64(2 * FileBetStore::kJournalRecordSize));
+        qint64(3 * FileBetStore::kJournalRecordSize));
     QCOMPARE(files.stats().commits, quint64(1));
     QCOMPARE(files.stats().batches, quint64(2));
     QCOMPARE(files.stats().bets, quint64(3));
@@ -125,21 +126,28 @@ void TestStorage::rowsAsStoredInBetsCsv()
 void TestStorage::tornTailIsTruncated_data()
 {
     // How to damage the files after three batches; which batch survives; whether the damage
-    // was a tail that must be cut (false: it replays clean).
+    // was a tail that must be cut (false: it replays clean); whether it is not what a crash
+    // leaves, so that open() refuses and changes nothing.
     QTest::addColumn<QString>("damage");
     QTest::addColumn<quint64>("expectedSequence");
     QTest::addColumn<bool>("truncates");
+    QTest::addColumn<bool>("refused");
 
-    QTest::newRow("intact") << "none" << quint64(3) << false;
-    QTest::newRow("journal cut by one byte") << "journal-1" << quint64(2) << true;
-    QTest::newRow("journal cut mid record") << "journal-24" << quint64(2) << true;
-    QTest::newRow("journal record missing, csv written") << "journal-48" << quint64(2) << true;
-    QTest::newRow("journal emptied") << "journal-all" << quint64(0) << true;
-    QTest::newRow("csv cut by one byte") << "csv-1" << quint64(2) << true;
-    QTest::newRow("csv last batch corrupted") << "csv-flip" << quint64(2) << true;
-    QTest::newRow("garbage after journal") << "journal+garbage" << quint64(3) << true;
-    QTest::newRow("garbage after csv") << "csv+garbage" << quint64(3) << true;
-    QTest::newRow("journal record corrupted") << "journal-flip" << quint64(2) << true;
+    QTest::newRow("intact") << "none" << quint64(3) << false << false;
+    QTest::newRow("journal cut by one byte") << "journal-1" << quint64(2) << true << false;
+    QTest::newRow("journal cut mid record") << "journal-24" << quint64(2) << true << false;
+    QTest::newRow("journal record missing, csv written")
+        << "journal-48" << quint64(2) << true << false;
+    QTest::newRow("csv cut by one byte") << "csv-1" << quint64(2) << true << false;
+    QTest::newRow("garbage after csv") << "csv+garbage" << quint64(3) << true << false;
+    QTest::newRow("zeros after journal") << "journal+zeros" << quint64(3) << true << false;
+    // Not a crash: a crash never leaves a whole damaged record, changes covered rows or
+    // empties the journal.
+    QTest::newRow("journal emptied") << "journal-all" << quint64(0) << false << true;
+    QTest::newRow("csv last batch corrupted") << "csv-flip" << quint64(0) << false << true;
+    QTest::newRow("garbage after journal") << "journal+garbage" << quint64(0) << false << true;
+    QTest::newRow("journal record corrupted") << "journal-flip" << quint64(0) << false << true;
+    QTest::newRow("csv deleted") << "csv-deleted" << quint64(0) << false << true;
 }
 
 void TestStorage::tornTailIsTruncated()
@@ -147,6 +155,7 @@ void TestStorage::tornTailIsTruncated()
     QFETCH(QString, damage);
     QFETCH(quint64, expectedSequence);
     QFETCH(bool, truncates);
+    QFETCH(bool, refused);
 
     const QString path = m_dir.filePath(QStringLiteral("torn_%1.csv").arg(QTest::currentDataTag()));
     const QString journal = path + QStringLiteral(".journal");
@@ -179,6 +188,10 @@ void TestStorage::tornTailIsTruncated()
         QVERIFY(resizeFile(path, csvFull - 1));
     else if (damage == u"journal+garbage")
         QVERIFY(appendToFile(journal, QByteArray(48, '\x5A')));
+    else if (damage == u"journal+zeros")
+        QVERIFY(appendToFile(journal, QByteArray(100, '\0')));
+    else if (damage == u"csv-deleted")
+        QVERIFY(QFile::remove(path));
     else if (damage == u"csv+garbage")
         QVERIFY(appendToFile(path, QByteArray("8,half a ro")));
     else if (damage == u"csv-flip" || damage == u"journal-flip") {
@@ -190,6 +203,19 @@ void TestStorage::tornTailIsTruncated()
         file.write(bytes);
     }
     const qint64 damagedSize = QFileInfo(path).size() + QFileInfo(journal).size();
+    if (refused) {
+        const QByteArray csvBefore = fileContent(path);
+        const QByteArray journalBefore = fileContent(journal);
+        FileBetStore files(path, 7);
+        QVERIFY(!files.open());
+        QVERIFY2(files.errorString().contains(QStringLiteral("nothing was changed")),
+            qPrintable(files.errorString()));
+        files.close();
+        QCOMPARE(fileContent(path), csvBefore);
+        QCOMPARE(QFile::exists(path), damage != u"csv-deleted");
+        QCOMPARE(fileContent(journal), journalBefore);
+        return;
+    }
 
     {
         FileBetStore files(path, 7);
