@@ -24,6 +24,7 @@
 #include <QCoreApplication>
 #include <QTextStream>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -52,6 +53,15 @@ bool reportReceipt(const AgencySession &session, const QString &path, bool perso
             int(qMin<quint64>(receipt.storedBets, 0x7fffffff)))
                                  .arg(receipt.agency)
                                  .arg(digestHex(receipt.digest));
+        std::fputs(line.toUtf8().constData(), stderr);
+    }
+    if (person && session.sealed()) {
+        const protocol::Sealed &sealed = *session.sealed();
+        // Counted outside translate(): lupdate 6.4 hangs on a template call among its arguments.
+        const int bets = static_cast<int>(std::min<quint64>(sealed.agencyBets, 0x7fffffff));
+        const QString line = QCoreApplication::translate(
+            "AgencyCli", "Your %n bet(s) are in the sealed draw (seal %1).\n", nullptr, bets)
+                                 .arg(digestHex(sealed.root));
         std::fputs(line.toUtf8().constData(), stderr);
     }
     if (path.isEmpty())

@@ -166,7 +166,113 @@ bool FileBetStore::open()
     QMutexLocker locker(&m_mutex);
     if (!journal::openStoreFiles(m_csvPath, journalPath(), &m_csvFd, &m_journalFd, &m_error))
         return false;
-    return replayJournal() && rebuildDigests();
+    return replayJournal() && rebuildDigests() && restoreCloseLocked(m_recoveredClose);
+}
+
+SalesClose FileBetStore::sealLocked(protocol::CloseReason reason, qint64 atMs) const
+{
+    SalesClose close;
+    close.closedAtMs = atMs;
+    close.reason = reason;
+    close.agenciesDone = m_doneAgencies;
+    std::vector<SealEntry> entries;
+    entries.reserve(m_expectedAgencies);
+    const RunningDigest nothing;
+    for (quint32 agency = 1; agency <= m_expectedAgencies; ++agency) {
+        const auto it = m_agencies.constFind(agency);
+        const AgencyHead head = it == m_agencies.constEnd()
+            ? AgencyHead {0, nothing.current()}
+            : AgencyHead {it->storedBets, it->digest.current()};
+        close.heads.insert(agency, head);
+        close.totalBets += head.bets;
+        entries.push_back(SealEntry {agency, head.bets, head.digest});
+    }
+    close.root = sealRoot(entries);
+    return close;
+}
+
+std::vector<FileBetStore::JournalRecord> FileBetStore::closeRecords(
+    const SalesClose &close, quint64 csvEnd)
+{
+    journal::CloseSummary summary;
+    summary.reason = static_cast<quint8>(close.reason);
+    summary.closedAtMs = close.closedAtMs;
+    summary.csvEnd = csvEnd;
+    summary.agenciesDone = close.agenciesDone;
+    return {journal::closeRecord(summary), journal::sealRecord(close.root)};
+}
+
+bool FileBetStore::restoreCloseLocked(const std::optional<journal::CloseSummary> &recorded)
+{
+    if (recorded) {
+        SalesClose close = sealLocked(
+            static_cast<protocol::CloseReason>(recorded->reason), recorded->closedAtMs);
+        close.agenciesDone = recorded->agenciesDone;
+        if (close.root != recorded->root) {
+            m_error = QStringLiteral("%1: the bets sealed at the close of sales do not match "
+                                     "their seal (recorded %2, recomputed from the rows %3): "
+                                     "rows and journal were changed together after the close; "
+                                     "nothing was changed (run lottery-audit to see which agency)")
+                          .arg(m_csvPath, digestHex(recorded->root), digestHex(close.root));
+            LOTTERY_LOG_FAIL("recuperacion")
+                .field(u"file", m_csvPath)
+                .field(u"error", m_error)
+                .field(u"changed", "nothing");
+            return false;
+        }
+        m_close = std::move(close);
+        return true;
+    }
+    if (!allDoneLocked())
+        return true;
+    // Every agency said DONE under a server that wrote no close (older than closes of sales):
+    // the draw ran over exactly these bets, so they are sealed now, as that server would have.
+    SalesClose close
+        = sealLocked(protocol::CloseReason::AllAgenciesDone, QDateTime::currentMSecsSinceEpoch());
+    const WriteOutcome written = writeLocked(closeRecords(close, m_csvEnd), {}, {});
+    if (!written.ok || m_sync(m_journalFd) != 0) {
+        m_error = QStringLiteral("cannot record the close of sales of %1: %2")
+                      .arg(m_csvPath, written.ok ? errnoText(errno) : written.error);
+        return false;
+    }
+    m_syncedGeneration = written.generation;
+    m_close = std::move(close);
+    LOTTERY_LOG_SUCCESS("cierre_ventas")
+        .field(u"motivo", "todas_las_agencias")
+        .field(u"origin", "adopted")
+        .field(u"sello", digestHex(m_close->root));
+    return true;
+}
+
+CloseDecision FileBetStore::closeSales(protocol::CloseReason reason, qint64 atMs)
+{
+    CloseDecision decision;
+    QMutexLocker locker(&m_mutex);
+    if (m_close) {
+        decision.ok = true;
+        decision.close = *m_close;
+        return decision;
+    }
+    if (const QString refusal = refusalLocked(); !refusal.isEmpty()) {
+        decision.error = refusal;
+        return decision;
+    }
+    // Decided under the lock that decides batches: every batch decided before this point is in
+    // the seal, every one after is refused (AfterClose).
+    SalesClose close = sealLocked(reason, atMs);
+    const WriteOutcome written = writeLocked(closeRecords(close, m_csvEnd), {}, {});
+    if (!written.ok) {
+        decision.error = written.error;
+        return decision;
+    }
+    m_close = close;
+    // Durable with (after) every batch it seals: they are in earlier writes of the group commit.
+    if (!waitDurable(locker, written.generation, &decision.error))
+        return decision;
+    decision.ok = true;
+    decision.firstTime = true;
+    decision.close = std::move(close);
+    return decision;
 }
 
 bool FileBetStore::rebuildDigests()
@@ -310,6 +416,7 @@ bool FileBetStore::replayJournal()
     m_durableWinners = std::move(winners);
     m_durableBets = bets;
     m_durableWinnerCount = winnerCount;
+    m_recoveredClose = replay.close();
 
     {
         LogLine line = LOTTERY_LOG_SUCCESS("recuperacion"); // written at the end of this block
@@ -446,8 +553,8 @@ std::optional<AgencyProgress> FileBetStore::welcome(
 
 AgencyProgress FileBetStore::progressOf(const AgencyState &state) const
 {
-    return AgencyProgress {
-        state.batches.size(), state.storedBets, state.done, state.digest.current()};
+    return AgencyProgress {state.batches.size(), state.storedBets, state.done,
+        state.digest.current(), m_close.has_value()};
 }
 
 QHash<quint32, AgencyProgress> FileBetStore::durableProgress() const
@@ -479,7 +586,8 @@ DoneDecision FileBetStore::markDone(quint32 agency)
 }
 
 void FileBetStore::decideBatchesLocked(AgencyState &state, quint32 agency,
-    const StoreRequest &request, PendingWrite &write, std::vector<BatchDecision> &decisions)
+    const StoreRequest &request, bool salesClosed, PendingWrite &write,
+    std::vector<BatchDecision> &decisions)
 {
     using Kind = BatchDecision::Kind;
     PendingWinners winners;
@@ -491,7 +599,7 @@ void FileBetStore::decideBatchesLocked(AgencyState &state, quint32 agency,
         std::optional<BatchPrint> print;
         if (batch.sequence != 0 && batch.sequence < next)
             print = state.batches[batch.sequence - 1];
-        decision = decideBatch(agency, batch, next, state.done, print);
+        decision = decideBatch(agency, batch, next, state.done, print, salesClosed);
         if (decision.kind == Kind::Duplicate && batch.sequence <= state.receipts.size()) {
             const BatchReceipt &receipt = state.receipts[batch.sequence - 1];
             decision.storedBets = receipt.storedBets;
@@ -502,8 +610,13 @@ void FileBetStore::decideBatchesLocked(AgencyState &state, quint32 agency,
             state.storedBets += batch.betCount;
             // Under the lock, like every other part of the agency's state: about 1.5 GB/s with
             // SHA-NI, so 8 KiB of bets hold it for a few microseconds (docs/PERFORMANCE.md).
-            state.digest.addEncodedBets(batch.wireBets);
-            state.digest.countBets(batch.betCount);
+            if (!batch.wireBets.empty()) {
+                state.digest.addEncodedBets(batch.wireBets);
+                state.digest.countBets(batch.betCount);
+            } else { // a caller without the frame's bytes (tests, tools): encoded here
+                for (const protocol::BetView &bet : batch.bets)
+                    state.digest.addBet(bet);
+            }
             state.receipts.push_back(BatchReceipt {state.storedBets, state.digest.current()});
             decision.storedBets = state.storedBets;
             decision.digest = state.receipts.back().digest;
@@ -571,8 +684,9 @@ std::vector<StoreAnswer> FileBetStore::apply(std::vector<StoreRequest> requests)
         undo.push_back(Undo {
             request.agency, state.batches.size(), state.storedBets, state.done, state.digest});
         if (!request.done) {
-            decideBatchesLocked(state, request.agency, request, write, answers[i].batches);
-        } else if (!state.done) {
+            decideBatchesLocked(
+                state, request.agency, request, m_close.has_value(), write, answers[i].batches);
+        } else if (!state.done && !m_close) { // after the close a DONE changes nothing
             JournalRecord record;
             record.kind = RecordKind::Done;
             record.agency = request.agency;
@@ -583,9 +697,24 @@ std::vector<StoreAnswer> FileBetStore::apply(std::vector<StoreRequest> requests)
         }
     }
 
+    // The last expected DONE closes the sales, in the same write: the close is implied by it.
+    std::optional<std::size_t> closingDone;
+    if (!recordedDone.empty() && !m_close && allDoneLocked()) {
+        m_close = sealLocked(
+            protocol::CloseReason::AllAgenciesDone, QDateTime::currentMSecsSinceEpoch());
+        // The rows of this write's batches come before the close: its records give the csv end.
+        quint64 csvEnd = m_csvEnd;
+        for (const JournalRecord &record : write.records)
+            csvEnd += record.kind == RecordKind::Batch ? record.csvLength : 0;
+        for (JournalRecord &record : closeRecords(*m_close, csvEnd))
+            write.records.push_back(record);
+        closingDone = recordedDone.back();
+    }
     if (!write.records.empty()) {
         const WriteOutcome written
             = writeLocked(std::move(write.records), write.rows, std::move(write.winners));
+        if (!written.ok)
+            m_close.reset();
         if (written.ok) {
             for (const Undo &entry : undo) {
                 AgencyState &state = m_agencies[entry.agency];
@@ -614,6 +743,8 @@ std::vector<StoreAnswer> FileBetStore::apply(std::vector<StoreRequest> requests)
     }
     for (std::size_t i : recordedDone)
         answers[i].done.firstTime = true;
+    if (closingDone && m_close)
+        answers[*closingDone].done.closedNow = m_close;
 
     // Stored and Duplicate answers and DONE are acknowledgements: they wait until what they
     // vouch for (this write, or an earlier, maybe not yet synced write of the same agency) is
@@ -624,7 +755,7 @@ std::vector<StoreAnswer> FileBetStore::apply(std::vector<StoreRequest> requests)
     QString syncError;
     const bool durable = waitDurable(locker, needed, &syncError);
     const Kind instead = m_failed ? Kind::Failed : Kind::Stopped;
-    const bool allDone = allDoneLocked();
+    const bool allDone = allDoneLocked() || m_close.has_value(); // closed: the draw is due
     for (std::size_t i = 0; i < requests.size(); ++i) {
         StoreAnswer &answer = answers[i];
         if (requests[i].done) {
@@ -680,14 +811,15 @@ DrawResult FileBetStore::draw()
         result.error = refusal;
         return result;
     }
-    if (!allDoneLocked())
+    if (!m_close)
         return result;
-    // Every agency is done, so nothing more is written: once all of it is durable the winners
-    // are final. They are kept as writes become durable (and rebuilt by open()), so the draw is
-    // a copy, not a read of the whole of bets.csv.
+    // Sales are closed (the last DONE, the schedule or the operator), so nothing more is
+    // written: once all of it is durable the winners are final. They are kept as writes become
+    // durable (and rebuilt by open()), so the draw is a copy, not a read of the whole of bets.csv.
     if (!waitDurable(locker, m_writeGeneration, &result.error))
         return result;
     result.completed = true;
+    result.close = m_close;
     result.winners = m_durableWinners;
     result.bets = m_durableBets;
     result.winnerCount = m_durableWinnerCount;

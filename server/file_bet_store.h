@@ -66,6 +66,7 @@ public:
     bool combinesRequests() const override { return true; }
     QHash<quint32, AgencyProgress> durableProgress() const override;
     DoneDecision markDone(quint32 agency) override;
+    CloseDecision closeSales(protocol::CloseReason reason, qint64 atMs) override;
     DrawResult draw() override;
     bool hasFailed() const override;
     void requestStop() override;
@@ -129,12 +130,20 @@ private:
     bool checkIdentityLocked(const journal::Replay &replay);
     // Records the configured agency count in a store that has none (new, or older than it).
     bool recordIdentityLocked();
+    // The close of sales over the state as it is now: every agency's head and the root.
+    SalesClose sealLocked(protocol::CloseReason reason, qint64 atMs) const;
+    // The journal records of `close` (a close and its seal), to write in one write.
+    static std::vector<JournalRecord> closeRecords(const SalesClose &close, quint64 csvEnd);
+    // After recovery: the recorded close checked against the bets it sealed (the root is
+    // recomputed from the rows), and a store whose agencies were all done before closes
+    // existed gets its close now. False with m_error: the seal does not match its bets.
+    bool restoreCloseLocked(const std::optional<journal::CloseSummary> &recorded);
     // Recomputes every agency's running digest from the recovered rows (after replayJournal()).
     bool rebuildDigests();
     AgencyProgress progressOf(const AgencyState &state) const;
     // Decides one request's batches against `state`, adding the ones to store to `write`.
     static void decideBatchesLocked(AgencyState &state, quint32 agency, const StoreRequest &request,
-        PendingWrite &write, std::vector<BatchDecision> &decisions);
+        bool salesClosed, PendingWrite &write, std::vector<BatchDecision> &decisions);
     // Appends `rows` (in the order of the batch records, whose csvLength values they match) and
     // `records` under one generation. Lock held.
     WriteOutcome writeLocked(std::vector<JournalRecord> records,
@@ -166,6 +175,8 @@ private:
     QString m_failure;
     QString m_error;
     QHash<quint32, AgencyState> m_agencies;
+    std::optional<SalesClose> m_close; // set (under the lock) once written: no batch after it
+    std::optional<journal::CloseSummary> m_recoveredClose; // what the journal held, at open
     quint32 m_doneAgencies = 0; // of agencies 1..m_expectedAgencies: allDoneLocked() in O(1)
     WinnersByAgency m_durableWinners;
     quint64 m_durableBets = 0;

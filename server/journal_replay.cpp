@@ -141,6 +141,12 @@ std::string encode(const Record &record)
     protocol::appendU32(out, kMagic);
     protocol::appendU8(out, static_cast<std::uint8_t>(record.kind));
     out.append(3, '\0');
+    if (record.kind == RecordKind::Seal) {
+        out.append(reinterpret_cast<const char *>(record.digest.data()), record.digest.size());
+        protocol::appendU32(out, record.csvCrc);
+        protocol::appendU32(out, crc32Of(out.data(), out.size()));
+        return out;
+    }
     protocol::appendU32(out, record.agency);
     protocol::appendU64(out, record.sequence);
     protocol::appendU64(out, record.csvOffset);
@@ -160,12 +166,19 @@ QString decode(const char *bytes, Record *record)
     const auto kind = static_cast<quint8>(bytes[4]);
     if (kind != static_cast<quint8>(RecordKind::Batch)
         && kind != static_cast<quint8>(RecordKind::Done)
-        && kind != static_cast<quint8>(RecordKind::Identity)) {
+        && kind != static_cast<quint8>(RecordKind::Identity)
+        && kind != static_cast<quint8>(RecordKind::Close)
+        && kind != static_cast<quint8>(RecordKind::Seal)) {
         return QStringLiteral("its kind %1 is unknown to this lottery-server (a newer one wrote "
                               "it: run that one)")
             .arg(kind);
     }
     record->kind = static_cast<RecordKind>(kind);
+    if (record->kind == RecordKind::Seal) {
+        std::copy(bytes + 8, bytes + 40, record->digest.begin());
+        record->csvCrc = protocol::loadU32(bytes + 40);
+        return QString();
+    }
     record->agency = protocol::loadU32(bytes + 8);
     record->sequence = protocol::loadU64(bytes + 12);
     record->csvOffset = protocol::loadU64(bytes + 20);
@@ -173,6 +186,26 @@ QString decode(const char *bytes, Record *record)
     record->betCount = protocol::loadU32(bytes + 36);
     record->csvCrc = protocol::loadU32(bytes + 40);
     return QString();
+}
+
+Record closeRecord(const CloseSummary &close)
+{
+    Record record;
+    record.kind = RecordKind::Close;
+    record.agency = close.reason;
+    record.sequence = static_cast<quint64>(close.closedAtMs);
+    record.csvOffset = close.csvEnd;
+    record.betCount = close.agenciesDone;
+    record.csvCrc = crc32Of(nullptr, 0);
+    return record;
+}
+
+Record sealRecord(const std::array<std::uint8_t, 32> &root)
+{
+    Record record;
+    record.kind = RecordKind::Seal;
+    record.digest = root;
+    return record;
 }
 
 Record identityRecord(quint32 agencies, quint64 csvEnd)
@@ -281,6 +314,45 @@ Replay::Verdict Replay::run(const Visit &visit)
         }
         const AgencySummary current = m_agencies.value(record.agency);
         rows.clear();
+        // A close is sealed in the same write: nothing may follow the pair.
+        if (m_close && record.kind != RecordKind::Seal) {
+            return damaged(m_journalPath, pos, record.kind == RecordKind::Batch ? record.agency : 0,
+                record.kind == RecordKind::Batch ? record.sequence : 0,
+                QStringLiteral("journal record %1 comes after the close of sales, which nothing "
+                               "may follow (a store is never written after its close)")
+                    .arg(index));
+        }
+        if (record.kind == RecordKind::Close) {
+            if (record.csvOffset != csvEnd || record.agency < 1 || record.agency > 3) {
+                return damaged(m_journalPath, pos, 0, 0,
+                    QStringLiteral("journal record %1 is a close of sales that does not fit the "
+                                   "store (reason %2, bets.csv ending at byte %3, here %4)")
+                        .arg(index)
+                        .arg(record.agency)
+                        .arg(record.csvOffset)
+                        .arg(csvEnd));
+            }
+            if (pos + 2 * kRecordSize > m_journalSize) {
+                // The close and its seal go out in one write: a close without its seal at the
+                // very end is that write cut short, never synced, so never acknowledged.
+                m_tornClose = true;
+                break;
+            }
+            Record seal;
+            if (!decode(m_journal.data() + pos + kRecordSize, &seal).isEmpty()
+                || seal.kind != RecordKind::Seal) {
+                return damaged(m_journalPath, pos + kRecordSize, 0, 0,
+                    QStringLiteral("journal record %1, the close of sales, is not followed by "
+                                   "its seal")
+                        .arg(index));
+            }
+        } else if (record.kind == RecordKind::Seal) {
+            if (!m_close || m_close->root != std::array<std::uint8_t, 32> {}) {
+                return damaged(m_journalPath, pos, 0, 0,
+                    QStringLiteral("journal record %1 is a seal with no close before it")
+                        .arg(index));
+            }
+        }
         if (record.kind == RecordKind::Identity) {
             if (record.sequence == 0 || record.sequence > 0xFFFFFFFFu) {
                 return damaged(m_journalPath, pos, 0, 0,
@@ -337,6 +409,11 @@ Replay::Verdict Replay::run(const Visit &visit)
             return Verdict::Failed;
         if (record.kind == RecordKind::Identity) {
             m_identity = static_cast<quint32>(record.sequence);
+        } else if (record.kind == RecordKind::Close) {
+            m_close = CloseSummary {static_cast<quint8>(record.agency),
+                static_cast<qint64>(record.sequence), record.csvOffset, record.betCount, {}};
+        } else if (record.kind == RecordKind::Seal) {
+            m_close->root = record.digest;
         } else if (record.kind == RecordKind::Done) {
             m_agencies[record.agency].done = true;
         } else {
@@ -361,7 +438,10 @@ Replay::Verdict Replay::run(const Visit &visit)
     if (journalTail == 0 && csvTail == 0)
         return Verdict::Clean;
     QStringList parts;
-    if (journalTail > 0) {
+    if (m_tornClose) {
+        parts << QStringLiteral("a close of sales whose seal was not written (an interrupted "
+                                "close: never synced, never acknowledged; sales are open)");
+    } else if (journalTail > 0) {
         parts << (journalTail < kRecordSize
                 ? QStringLiteral("a partial journal record (%1 bytes)").arg(journalTail)
                 : QStringLiteral("%1 journal bytes never written (zeros)").arg(journalTail));

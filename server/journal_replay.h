@@ -18,6 +18,8 @@
 #include <QHash>
 #include <QString>
 
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -36,12 +38,18 @@ inline constexpr quint64 kMaxBatchCsvBytes = 1u << 20;
 // most 10 workers. More than this is a journal that lost records, not a crash.
 inline constexpr quint64 kMaxUncoveredCsvBytes = 16u << 20;
 
-// Values 4..9 are reserved (close-of-sales records); a kind this program does not know stops the
-// start as damage, so an older server never half-reads a newer store.
+// Values 6..9 are reserved; a kind this program does not know stops the start as damage, so an
+// older server never half-reads a newer store.
 enum class RecordKind : quint8 {
     Batch = 1, // a stored batch: agency, sequence, its rows' offset, length, bet count and CRC
     Done = 2, // the agency's DONE
     Identity = 3, // the lottery's identity: `sequence` holds the expected agency count
+    // The close of sales: `agency` holds the reason (protocol::CloseReason), `sequence` the time
+    // (ms since the epoch, UTC), `csvOffset` where bets.csv ended (every row before it is
+    // sealed), `betCount` the agencies done. Always followed, in the same write, by:
+    Close = 4,
+    // The seal of that close: bytes 8..39 hold its root (docs/AUDIT.md) instead of the fields.
+    Seal = 5,
 };
 
 struct Record {
@@ -52,7 +60,21 @@ struct Record {
     quint64 csvLength = 0;
     quint32 betCount = 0;
     quint32 csvCrc = 0;
+    std::array<std::uint8_t, 32> digest {}; // Seal: the root
 };
+
+// What the journal says of the close of sales, when it has one.
+struct CloseSummary {
+    quint8 reason = 0;
+    qint64 closedAtMs = 0;
+    quint64 csvEnd = 0; // the sealed rows are bets.csv's bytes before it
+    quint32 agenciesDone = 0;
+    std::array<std::uint8_t, 32> root {};
+};
+
+// The close and seal records of a close of sales (written together, after every row).
+Record closeRecord(const CloseSummary &close);
+Record sealRecord(const std::array<std::uint8_t, 32> &root);
 
 std::string encode(const Record &record);
 // Why a record's bytes do not decode, or empty when they do.
@@ -100,6 +122,8 @@ public:
     quint64 records() const { return m_records; } // records in the good prefix
     // The expected agency count the last identity record of the prefix holds.
     std::optional<quint32> identity() const { return m_identity; }
+    // The close of sales in the prefix (a close and its seal), if any.
+    const std::optional<CloseSummary> &close() const { return m_close; }
     const QHash<quint32, AgencySummary> &agencies() const { return m_agencies; }
     const Damage &damage() const { return m_damage; }
     QString error() const { return m_error; }
@@ -131,6 +155,8 @@ private:
     quint64 m_keptJournal = 0;
     quint64 m_records = 0;
     std::optional<quint32> m_identity;
+    std::optional<CloseSummary> m_close;
+    bool m_tornClose = false; // the last whole record is a close without its seal
     QHash<quint32, AgencySummary> m_agencies;
     Damage m_damage;
     QString m_error;

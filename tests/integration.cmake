@@ -28,3 +28,10 @@ lottery_add_test(tst_audit_doc LIBS lottery_test_support lottery::common Qt6::Ne
 if(TARGET lottery-server)
     add_dependencies(tst_audit_doc lottery-server)
 endif()
+
+# The close of sales: operator, schedule, last DONE; the seal, kill -9, a tampered seal.
+lottery_add_test(tst_sales_close LIBS lottery_test_support lottery::agency Qt6::Network ZLIB::ZLIB
+    LABELS integration TIMEOUT 300)
+if(TARGET lottery-server)
+    add_dependencies(tst_sales_close lottery-server)
+endif()

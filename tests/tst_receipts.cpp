@@ -138,7 +138,7 @@ void TestReceipts::receiptsMatchTheFileAndSurviveARestart()
     QCOMPARE(welcome->storedBets, quint64(1000));
     QCOMPARE(welcome->lastSequence, quint64(15));
     QVERIFY(welcome->digest == expectedDigest(1000));
-    QCOMPARE(welcome->flags, Welcome::kDoneFlag);
+    QCOMPARE(welcome->flags, quint8(Welcome::kDoneFlag | Welcome::kSalesClosedFlag));
 }
 
 void TestReceipts::resumeWithAnotherFileStopsBeforeSendingAnything()

@@ -26,7 +26,8 @@ UploadPumpOptions pumpOptions(const AgencySessionOptions &o)
 bool sentAnError(Kind kind)
 {
     return kind == Kind::ProtocolViolation || kind == Kind::VersionMismatch
-        || kind == Kind::AcknowledgedBetsLost || kind == Kind::ReceiptMismatch;
+        || kind == Kind::AcknowledgedBetsLost || kind == Kind::ReceiptMismatch
+        || kind == Kind::SealMismatch;
 }
 
 } // namespace
@@ -72,6 +73,7 @@ AgencySession::AgencySession(const AgencySessionOptions &options, QObject *paren
     connect(p, &UploadPump::protocolAgreed, this, &AgencySession::protocolAgreed);
     connect(p, &UploadPump::storedBetsVerified, this, &AgencySession::storedBetsVerified);
     connect(p, &UploadPump::receiptReceived, this, &AgencySession::receiptReceived);
+    connect(p, &UploadPump::sealVerified, this, &AgencySession::sealVerified);
     connect(p, &UploadPump::invalidRow, this, &AgencySession::invalidRow);
     connect(p, &UploadPump::batchSent, this, &AgencySession::batchSent);
     connect(p, &UploadPump::batchAcknowledged, this, &AgencySession::batchAcknowledged);
@@ -171,6 +173,11 @@ quint16 AgencySession::protocolVersion() const
 const UploadReceipt &AgencySession::receipt() const
 {
     return m_pump->receipt();
+}
+
+const std::optional<protocol::Sealed> &AgencySession::sealed() const
+{
+    return m_pump->sealed();
 }
 QStringList AgencySession::winners() const
 {

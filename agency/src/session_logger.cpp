@@ -1,7 +1,10 @@
 #include "lottery/agency/session_logger.h"
 
+#include "common/bet_digest.h"
 #include "common/log.h"
 #include "lottery/agency/agency_session.h"
+
+#include <QDateTime>
 
 namespace lottery::agency {
 
@@ -20,6 +23,7 @@ QStringView failureAction(AgencySession::FailureKind kind)
     case Kind::TlsError: return u"tls";
     case Kind::StoredBetsDiffer: return u"verificacion_retoma";
     case Kind::ReceiptMismatch: return u"recibo";
+    case Kind::SealMismatch: return u"sorteo_sellado";
     case Kind::None:
     case Kind::ServerError:
     case Kind::ProtocolViolation:
@@ -41,6 +45,15 @@ SessionLogger::SessionLogger(AgencySession *session, QObject *parent) : QObject(
         line.field(u"version", version).field(u"ofrecida", offered);
         if (version < protocol::kProtocolVersion2) // an older server: the old resume rule
             line.field(u"recibos", "no").field(u"retoma", "por_cantidad");
+    });
+    connect(session, &AgencySession::sealVerified, this, [](const protocol::Sealed &sealed) {
+        LogLine(LogLevel::Info, u"sorteo_sellado", LogResult::Success)
+            .field(u"apuestas", sealed.agencyBets)
+            .field(u"apuestas_total", sealed.totalBets)
+            .field(u"sello", digestHex(sealed.root))
+            .field(u"cierre",
+                QDateTime::fromMSecsSinceEpoch(qint64(sealed.closedAtMs), Qt::UTC)
+                    .toString(Qt::ISODateWithMs));
     });
     connect(session, &AgencySession::storedBetsVerified, this, [](quint64 storedBets) {
         LogLine(LogLevel::Info, u"verificacion_retoma", LogResult::Success)

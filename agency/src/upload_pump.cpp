@@ -145,6 +145,9 @@ UploadPump::Status UploadPump::receive(const protocol::Message &message)
     case Awaiting::Winners:
         if (const auto *winners = std::get_if<protocol::Winners>(&message))
             return handleWinners(*winners);
+        if (const auto *sealed = std::get_if<protocol::Sealed>(&message);
+            sealed && m_protocolVersion >= protocol::kProtocolVersion2 && m_winnerChunks.isEmpty())
+            return handleSealed(*sealed);
         break;
     case Awaiting::Nothing: break;
     }
@@ -288,6 +291,28 @@ UploadPump::Status UploadPump::handleReject(const protocol::Reject &reject)
             .arg(reject.sequence)
             .arg(QLatin1String(protocol::toString(reject.code)), where, fromStd(reject.reason)),
         reject.code);
+}
+
+UploadPump::Status UploadPump::handleSealed(const protocol::Sealed &sealed)
+{
+    m_sealed = sealed;
+    // The seal's head of this agency must be its last receipt: the bets it was told are stored
+    // are exactly the bets in the draw.
+    if (m_receipt.isValid()
+        && (sealed.agencyBets != m_receipt.storedBets || sealed.agencyDigest != m_receipt.digest)) {
+        return protocolViolation(protocol::ErrorCode::UnexpectedMessage,
+            QStringLiteral("the sealed draw holds %1 bets of agency %2 (SHA-256 %3) but this "
+                           "agency's receipt says %4 (SHA-256 %5): the draw is not over the bets "
+                           "the server confirmed")
+                .arg(sealed.agencyBets)
+                .arg(m_options.agency)
+                .arg(digestHex(sealed.agencyDigest))
+                .arg(m_receipt.storedBets)
+                .arg(digestHex(m_receipt.digest)),
+            UploadError::Kind::SealMismatch);
+    }
+    emit sealVerified(sealed);
+    return Status::Waiting;
 }
 
 UploadPump::Status UploadPump::handleWinners(const protocol::Winners &winners)

@@ -2,6 +2,8 @@
 
 #include <QRegularExpression>
 
+#include <algorithm>
+
 #include <array>
 #include <vector>
 
@@ -144,17 +146,23 @@ UserMessage UserMessages::forError(const UploadError &error)
         return {tr("The server's receipt does not match"),
             tr("The server confirmed different bets than the ones this agency sent. Stop, keep "
                "this window or the terminal output, and call the lottery's support.")};
+    case Kind::SealMismatch:
+        return {tr("The sealed draw does not match this agency's receipt"),
+            tr("The draw was sealed over other bets of this agency than the server confirmed. "
+               "Keep the receipt and this output, and call the lottery's support.")};
     case Kind::ServerError:
         if (error.code)
             return fromCode(*error.code);
         return {tr("Error from the server"), tr("The server reported an error.")};
     case Kind::BatchRejected:
         if (error.code == protocol::ErrorCode::SalesClosed) {
+            // Counted outside tr(): lupdate 6.4 hangs on a template call among its arguments.
+            const int stored = static_cast<int>(std::min<quint64>(error.storedBets, 0x7fffffff));
             return {titleForErrorCode(*error.code),
                 tr("Sales closed before this upload finished. %n bet(s) of this agency were "
                    "stored before the close: those count and are in the draw. The rest of the "
                    "file was not stored.",
-                    nullptr, int(qMin<quint64>(error.storedBets, 0x7fffffff)))};
+                    nullptr, stored)};
         }
         Q_FALLTHROUGH();
     case Kind::ResyncLimit:

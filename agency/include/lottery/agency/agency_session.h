@@ -136,6 +136,7 @@ public:
     qint64 betsStoredOnServer() const;
     quint16 protocolVersion() const; // agreed by the last WELCOME (0: none yet)
     const UploadReceipt &receipt() const; // the last receipt (version 2), checked
+    const std::optional<protocol::Sealed> &sealed() const; // the verified seal (version 2)
     QStringList winners() const;
 
     // Failure details (meaningful in phase Failed).
@@ -160,6 +161,7 @@ signals:
     void protocolAgreed(quint16 version, quint16 offered);
     void storedBetsVerified(quint64 storedBets);
     void receiptReceived(const lottery::AgencyReceipt &receipt);
+    void sealVerified(const lottery::protocol::Sealed &sealed);
     void invalidRow(qint64 line, const QString &reason);
     void batchSent(quint64 sequence, int count);
     void batchAcknowledged(quint64 sequence, int count, qint64 totalAcknowledged, bool duplicate);

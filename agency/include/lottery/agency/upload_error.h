@@ -37,6 +37,8 @@ public:
         // Protocol version 2: a RECEIPT's count or digest differs from what was sent: the server
         // stored something else. An alarm, not a retry.
         ReceiptMismatch,
+        // Protocol version 2: the sealed draw's head of this agency is not its last receipt.
+        SealMismatch,
     };
     Q_ENUM(Kind)
 

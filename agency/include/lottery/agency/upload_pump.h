@@ -115,6 +115,9 @@ signals:
     // Version 2: the server's stored bets were checked against the file's first valid rows.
     void storedBetsVerified(quint64 storedBets);
     void receiptReceived(const lottery::AgencyReceipt &receipt);
+    // Version 2: the close of sales and its seal arrived, and this agency's head in it equals its
+    // last receipt (else the upload fails with SealMismatch).
+    void sealVerified(const lottery::protocol::Sealed &sealed);
     void invalidRow(qint64 line, const QString &reason);
     void batchSent(quint64 sequence, int count);
     void batchAcknowledged(quint64 sequence, int count, qint64 totalAcknowledged, bool duplicate);
@@ -135,6 +138,7 @@ private:
     Status handleWelcome(const protocol::Welcome &welcome);
     Status handleAck(const protocol::Ack &ack);
     Status handleReceipt(const protocol::Receipt &receipt);
+    Status handleSealed(const protocol::Sealed &sealed);
     Status checkSkippedRows();
     Status handleReject(const protocol::Reject &reject);
     Status handleWinners(const protocol::Winners &winners);
@@ -186,6 +190,11 @@ private:
     bool m_skipVerified = true;
     RunningDigest m_fileDigest;
     UploadReceipt m_receipt;
+    std::optional<protocol::Sealed> m_sealed;
+
+public:
+    // The seal the server sent with the winners (version 2), once verified.
+    const std::optional<protocol::Sealed> &sealed() const { return m_sealed; }
 };
 
 } // namespace lottery::agency
