@@ -6,3 +6,8 @@ lottery_add_test(tst_peer_limits LIBS lottery::server lottery_test_support Qt6::
 if(TARGET lottery-server AND TARGET agency-cli)
     add_dependencies(tst_peer_limits lottery-server agency-cli)
 endif()
+lottery_add_test(tst_hostile_soak LIBS lottery::server lottery_test_support Qt6::Network
+    LABELS server security integration soak TIMEOUT 300)
+if(TARGET lottery-server AND TARGET agency-cli)
+    add_dependencies(tst_hostile_soak lottery-server agency-cli)
+endif()
