@@ -15,8 +15,11 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -108,6 +111,8 @@ private:
     QByteArray token(int agency) const;
     QString agencyFile(int agency, int bets);
     bool startServer(int agencies, const QByteArray &ini, bool credentials = false);
+    // The value of lottery_peer_limit_total{limit="<limit>"} on the server's /metrics, or -1.
+    qint64 limitCount(const QString &limit);
     std::unique_ptr<AgencyProcess> startAgency(int agency, int bets, bool credentials = false);
 
     static constexpr int kCredentialAgencies = 4;
@@ -170,11 +175,31 @@ bool TestPeerLimits::startServer(int agencies, const QByteArray &ini, bool crede
     const QString config = m_dir->filePath(QStringLiteral("server.ini"));
     if (!writeFile(config, "[DEFAULT]\n" + ini))
         return false;
-    QStringList extra {QStringLiteral("--config"), config};
+    QStringList extra {
+        QStringLiteral("--config"), config, QStringLiteral("--admin-port"), QStringLiteral("0")};
     if (credentials)
         extra << QStringLiteral("--credentials")
               << m_secrets.filePath(QStringLiteral("credentials"));
     return m_server->start(agencies, m_dir->filePath(QStringLiteral("bets.csv")), extra);
+}
+
+qint64 TestPeerLimits::limitCount(const QString &limit)
+{
+    const quint16 admin = m_server->adminPort();
+    if (admin == 0)
+        return -1;
+    QNetworkAccessManager http;
+    QNetworkReply *reply
+        = http.get(QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(admin))));
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    if (!finished.wait(10000))
+        return -1;
+    const QRegularExpression sample(
+        QStringLiteral("^lottery_peer_limit_total\\{limit=\"%1\"\\} (\\d+)$").arg(limit),
+        QRegularExpression::MultilineOption);
+    const QRegularExpressionMatch match = sample.match(QString::fromUtf8(reply->readAll()));
+    reply->deleteLater();
+    return match.hasMatch() ? match.captured(1).toLongLong() : -1;
 }
 
 std::unique_ptr<AgencyProcess> TestPeerLimits::startAgency(int agency, int bets, bool credentials)
@@ -220,6 +245,7 @@ void TestPeerLimits::repeatedWinnersCloseTheConnection()
 
     QCOMPARE(m_server->countLines("action: consulta_ganadores | result: success"), 1);
     QCOMPARE(m_server->countLines("GET_WINNERS sent twice on one connection"), 1);
+    QCOMPARE(limitCount(QStringLiteral("winners_repeated")), 1);
     QVERIFY2(m_server->residentKib() < kMaxResidentKib,
         qPrintable(QString::number(m_server->residentKib())));
 
@@ -257,6 +283,7 @@ void TestPeerLimits::unreadAnswersDropTheConnection()
         m_server->countLines("the peer does not read its answers") == 1, 60000);
     // Dropped: whatever it now reads, the connection ends.
     QVERIFY(agency.waitForDisconnected(30000));
+    QCOMPARE(limitCount(QStringLiteral("output_queue")), 1);
     QVERIFY2(m_server->residentKib() < kMaxResidentKib,
         qPrintable(QString::number(m_server->residentKib())));
 
@@ -316,6 +343,9 @@ void TestPeerLimits::parkedSlotHolderGivesItBack()
     qInfo("honest agencies stored everything in %lld ms beside a %s slot holder",
         static_cast<long long>(clock.elapsed()), parks ? "parked" : "quiet");
     QVERIFY(hostile.socket().state() == QAbstractSocket::ConnectedState);
+    QVERIFY(limitCount(
+                parks ? QStringLiteral("upload_slot_parked") : QStringLiteral("upload_slot_idle"))
+        >= 1);
 
     // The hostile agency finishes too: the draw runs and everyone gets their winners.
     hostile.send(Done {});
@@ -378,6 +408,7 @@ void TestPeerLimits::helloFloodOfClosedConnections()
             + suppressedLines(m_server->output(), QStringLiteral("autenticacion")),
         qint64(kFlood));
     QCOMPARE(m_server->countLines("action: autenticacion | result: success"), 2);
+    QVERIFY(limitCount(QStringLiteral("token_check_cancelled")) > kFlood / 2);
     // Most never cost a check: their connection was gone before their turn.
     QVERIFY(m_server->countLines("closed before its token was checked")
             + suppressedLines(m_server->output(), QStringLiteral("autenticacion"))
@@ -416,6 +447,7 @@ void TestPeerLimits::fullTokenCheckQueueAnswersServerBusy()
         refused += error->code == ErrorCode::AuthenticationFailed ? 1 : 0;
     }
     QCOMPARE(busy + refused, kFlood);
+    QCOMPARE(limitCount(QStringLiteral("token_check_queue_full")), qint64(busy));
     QVERIFY2(busy >= kFlood - 32 - 2, qPrintable(QString::number(busy)));
     QVERIFY2(refused <= 32 + 2, qPrintable(QString::number(refused)));
 }
