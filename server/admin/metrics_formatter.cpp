@@ -154,7 +154,7 @@ QByteArray formatServerMetrics(const StatusSnapshot &status, const ServerMetrics
     for (auto it = metrics.errorsByCode.cbegin(); it != metrics.errorsByCode.cend(); ++it)
         out.sample("lottery_session_errors_total", {{"code", it.key()}}, it.value());
     out.family("lottery_peer_limit_total", "counter",
-        "Times a peer ran into a server limit since start, by limit (docs/DESIGN.md, every peer "
+        "Times a peer ran into a server limit since start, by limit (docs/SECURITY.md, every peer "
         "bounded): answers not read, GET_WINNERS repeated, an upload slot given back idle or "
         "parked, the token-check queue full, a token check skipped for a closed connection.");
     for (int i = 0; i < kPeerLimits; ++i) {
