@@ -508,10 +508,13 @@ void LotteryServer::finishDone(quint64 sessionId, quint32 agency, const DoneDeci
 bool LotteryServer::answerDone(Session *session, quint32 agency, const DoneDecision &decision)
 {
     m_metrics.recordDone(agency, decision.ok ? QString() : decision.error);
-    if (decision.ok) {
+    // A repeated DONE is the peer's choice, as often as it likes: rate-limited; the first is not.
+    if (decision.ok && (decision.firstTime || m_repeatedDoneLines.allow())) {
         LOTTERY_LOG_SUCCESS("agencia_finalizada")
             .field(u"agency", agency)
             .field(u"repeated", decision.firstTime ? "false" : "true");
+    }
+    if (decision.ok) {
         if (session)
             session->send(protocol::DoneAck {});
     } else {

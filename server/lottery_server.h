@@ -164,6 +164,8 @@ private:
     // that reports what every limiter of the process suppressed once the flood stops.
     LogRateLimiter m_rejectLines {QStringLiteral("apuesta_recibida"), LogLevel::Error, 100, 20};
     LogRateLimiter m_authFailureLines {QStringLiteral("autenticacion"), LogLevel::Error, 100, 20};
+    LogRateLimiter m_repeatedDoneLines {
+        QStringLiteral("agencia_finalizada"), LogLevel::Info, 100, 20};
     LogRateLimiter m_winnersLines {QStringLiteral("consulta_ganadores"), LogLevel::Info, 1000, 200};
     QTimer m_logReportTimer;
 };

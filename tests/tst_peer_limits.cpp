@@ -98,6 +98,7 @@ private slots:
 
     void repeatedWinnersCloseTheConnection();
     void unreadAnswersDropTheConnection();
+    void repeatedDonesAreLoggedRateLimited();
     void parkedSlotHolderGivesItBack_data();
     void parkedSlotHolderGivesItBack();
     void helloFloodOfClosedConnections();
@@ -294,6 +295,36 @@ void TestPeerLimits::unreadAnswersDropTheConnection()
     QVERIFY2(rejectLines <= 100 + 20 * seconds, qPrintable(QString::number(rejectLines)));
     QTRY_VERIFY(suppressedLines(m_server->output(), QStringLiteral("apuesta_recibida")) > 0);
     QCOMPARE(m_server->countLines("action: apuesta_recibida | result: success"), 0);
+}
+
+// DONE is idempotent (DONE_ACK again), so a peer may repeat it at will: the repeats' log lines
+// are rate-limited and counted; the first DONE's line is always written.
+void TestPeerLimits::repeatedDonesAreLoggedRateLimited()
+{
+    constexpr int kDones = 20000;
+    QVERIFY(startServer(2, QByteArray()));
+    QElapsedTimer clock;
+    clock.start();
+    WireClient agency;
+    QVERIFY(agency.connectTo(m_server->port()));
+    agency.send(Hello {kProtocolVersion, 1, {}});
+    QVERIFY(agency.receiveAs<Welcome>());
+    std::string dones;
+    for (int i = 0; i < kDones; ++i)
+        dones += encodeFrame(Done {});
+    agency.sendBytes(dones);
+    for (int i = 0; i < kDones; ++i)
+        QVERIFY2(agency.receiveAs<DoneAck>(30000), qPrintable(QString::number(i)));
+    const qint64 seconds = clock.elapsed() / 1000 + 2;
+    QCOMPARE(m_server->countLines(
+                 "action: agencia_finalizada | result: success | agency: 1 | repeated: false"),
+        1);
+    const int repeatedLines = m_server->countLines(
+        "action: agencia_finalizada | result: success | agency: 1 | repeated: true");
+    QVERIFY2(repeatedLines <= 100 + 20 * seconds, qPrintable(QString::number(repeatedLines)));
+    QTRY_COMPARE(
+        repeatedLines + suppressedLines(m_server->output(), QStringLiteral("agencia_finalizada")),
+        qint64(kDones - 1));
 }
 
 void TestPeerLimits::parkedSlotHolderGivesItBack_data()
