@@ -28,6 +28,15 @@ constexpr int kWorkersTimeoutMs = 2000;
 constexpr int kWelcomeWaitMs = 30000;
 // Threads for token checks: enough for a few HELLOs at once, never the whole machine.
 constexpr int kAuthThreads = 2;
+// How often the log rate limiters report what they suppressed (when they did).
+constexpr int kLogReportIntervalMs = 1000;
+
+TokenCheckQueue::Limits tokenCheckLimits()
+{
+    TokenCheckQueue::Limits limits;
+    limits.threads = kAuthThreads;
+    return limits;
+}
 
 void logShutdownStep(const char *step)
 {
@@ -39,12 +48,22 @@ void logShutdownStep(const char *step)
 LotteryServer::LotteryServer(
     const ServerConfig &config, BetStoreFactory storeFactory, QObject *parent)
     : QObject(parent), m_config(config),
-      m_storeFactory(storeFactory ? std::move(storeFactory) : BetStoreFactory(makeDefaultStore))
+      m_storeFactory(storeFactory ? std::move(storeFactory) : BetStoreFactory(makeDefaultStore)),
+      m_tokenChecks(m_authWorkers, tokenCheckLimits())
 {
     m_pool.setMaxThreadCount(qBound(1, m_config.workers, ServerConfig::kMaxWorkers));
     m_uploadSlots.setCapacity(m_config.uploadSlots);
     m_uploadSlots.setBudget(static_cast<qint64>(m_config.uploadBufferMiB) << 20);
     m_authPool.setMaxThreadCount(kAuthThreads);
+    m_tokenChecks.setDeliver(
+        [this](const TokenCheckQueue::Outcome &outcome) { finishAuthentication(outcome); });
+    m_tokenChecks.setIsAlive([this](quint64 id) {
+        const Session *session = findSession(id);
+        return session && !session->isClosing() && !session->peerHasClosed();
+    });
+    m_logReportTimer.setInterval(kLogReportIntervalMs);
+    connect(&m_logReportTimer, &QTimer::timeout, this, [] { LogRateLimiter::flushAll(); });
+    m_logReportTimer.start();
     m_listener.setConnectionLimit(m_config.maxConnections, [this] { return m_sessions.size(); });
     connect(&m_listener, &ConnectionListener::connectionReady, this, &LotteryServer::startSession);
     connect(&m_listener, &ConnectionListener::connectionRefused, this,
@@ -84,6 +103,7 @@ bool LotteryServer::start()
             m_error = m_credentials->errorString();
             return false;
         }
+        m_tokenChecks.setCredentials(m_credentials.get());
         int missing = 0;
         for (quint32 agency = 1; agency <= m_config.agencies; ++agency)
             missing += m_credentials->contains(agency) ? 0 : 1;
@@ -331,37 +351,52 @@ void LotteryServer::helloReceived(Session &session, const protocol::Hello &hello
         takeOverAgency(session, hello.agency); // open mode: a token, if any, is ignored
         return;
     }
-    const quint64 id = session.id();
-    const quint32 agency = hello.agency;
-    const QByteArray token = QByteArray::fromStdString(hello.token);
-    const CredentialStore *store = m_credentials.get();
-    m_authWorkers.run(
-        [agency, token, store] {
-            const bool missing = token.isEmpty();
-            return std::make_pair(!missing && store->verify(agency, token), missing);
-        },
-        [this, id, agency](std::pair<bool, bool> checked) {
-            finishAuthentication(id, agency, checked.first, checked.second);
-        });
+    if (!m_tokenChecks.submit(
+            session.id(), session.peer(), hello.agency, QByteArray::fromStdString(hello.token))) {
+        m_metrics.recordLimit(PeerLimit::TokenCheckQueueFull);
+        const QString reason
+            = QStringLiteral("too many HELLOs wait for their token check (%1 in all, at most %2 "
+                             "from one address): retry later")
+                  .arg(m_tokenChecks.limits().maxPending)
+                  .arg(m_tokenChecks.limits().maxPendingPerAddress);
+        if (m_authFailureLines.allow()) {
+            LOTTERY_LOG_FAIL("autenticacion")
+                .field(u"agency", hello.agency)
+                .field(u"ip", session.peer())
+                .field(u"limit", toString(PeerLimit::TokenCheckQueueFull))
+                .field(u"error", reason);
+        }
+        session.fail(ErrorCode::ServerBusy, reason);
+    }
 }
 
-void LotteryServer::finishAuthentication(
-    quint64 sessionId, quint32 agency, bool accepted, bool missing)
+void LotteryServer::finishAuthentication(const TokenCheckQueue::Outcome &outcome)
 {
-    Session *session = findSession(sessionId);
-    if (!session || session->isClosing())
-        return;
-    if (!accepted) {
-        const QString reason = missing
+    using Result = TokenCheckQueue::Result;
+    const quint32 agency = outcome.agency;
+    Session *session = findSession(outcome.session);
+    const bool gone = !session || session->isClosing();
+    if (outcome.result == Result::Cancelled)
+        m_metrics.recordLimit(PeerLimit::TokenCheckCancelled);
+    if (outcome.result != Result::Accepted) {
+        // Every failure is logged (rate-limited), the connection gone or not.
+        const QString reason = outcome.result == Result::Cancelled
+            ? QStringLiteral("the connection closed before its token was checked: not checked")
+            : outcome.result == Result::MissingToken
             ? QStringLiteral("HELLO carries no token and this server requires one")
             : QStringLiteral("the token is not agency %1's").arg(agency);
-        LOTTERY_LOG_FAIL("autenticacion")
-            .field(u"agency", agency)
-            .field(u"ip", session->peer())
-            .field(u"error", reason);
-        session->fail(protocol::ErrorCode::AuthenticationFailed, reason);
+        if (m_authFailureLines.allow()) {
+            LOTTERY_LOG_FAIL("autenticacion")
+                .field(u"agency", agency)
+                .field(u"ip", outcome.peer)
+                .field(u"error", reason);
+        }
+        if (!gone && outcome.result != Result::Cancelled)
+            session->fail(protocol::ErrorCode::AuthenticationFailed, reason);
         return;
     }
+    if (gone)
+        return;
     if (m_phase != ShutdownPhase::Running) {
         session->fail(protocol::ErrorCode::ShuttingDown, QStringLiteral("server is shutting down"));
         return;
@@ -536,13 +571,16 @@ void LotteryServer::answerBatch(
         }
         break;
     case BatchOutcome::Kind::Rejected:
-        LOTTERY_LOG_FAIL("apuesta_recibida")
-            .field(u"cantidad", outcome.betCount)
-            .field(u"agency", agency)
-            .field(u"sequence", outcome.reject.sequence)
-            .field(u"code", protocol::toString(outcome.reject.code))
-            .field(u"error", outcome.error)
-            .field(u"ip", peer);
+        // A peer sends as many invalid batches as it likes: rate-limited.
+        if (m_rejectLines.allow()) {
+            LOTTERY_LOG_FAIL("apuesta_recibida")
+                .field(u"cantidad", outcome.betCount)
+                .field(u"agency", agency)
+                .field(u"sequence", outcome.reject.sequence)
+                .field(u"code", protocol::toString(outcome.reject.code))
+                .field(u"error", outcome.error)
+                .field(u"ip", peer);
+        }
         if (session) {
             session->noteBatchRejected();
             if (outcome.reject.code == protocol::ErrorCode::SalesClosed
@@ -601,10 +639,13 @@ void LotteryServer::finishDone(quint64 sessionId, quint32 agency, const DoneDeci
 bool LotteryServer::answerDone(Session *session, quint32 agency, const DoneDecision &decision)
 {
     m_metrics.recordDone(agency, decision.ok ? QString() : decision.error);
-    if (decision.ok) {
+    // A repeated DONE is the peer's choice, as often as it likes: rate-limited; the first is not.
+    if (decision.ok && (decision.firstTime || m_repeatedDoneLines.allow())) {
         LOTTERY_LOG_SUCCESS("agencia_finalizada")
             .field(u"agency", agency)
             .field(u"repeated", decision.firstTime ? "false" : "true");
+    }
+    if (decision.ok) {
         if (decision.closedNow)
             noteSalesClosed(*decision.closedNow, true);
         if (session)
@@ -698,10 +739,12 @@ void LotteryServer::winnersRequested(Session &session)
     // Parked without a thread: answered by finishDraw().
     session.setWaitingForDraw(true);
     m_waitingForDraw.insert(session.id());
-    LOTTERY_LOG_PROGRESS("consulta_ganadores")
-        .field(u"agency", session.agency())
-        .field(u"ip", session.peer())
-        .field(u"waiting_for", "sorteo");
+    if (m_winnersLines.allow()) {
+        LOTTERY_LOG_PROGRESS("consulta_ganadores")
+            .field(u"agency", session.agency())
+            .field(u"ip", session.peer())
+            .field(u"waiting_for", "sorteo");
+    }
 }
 
 void LotteryServer::sendWinners(Session &session)
@@ -717,10 +760,12 @@ void LotteryServer::sendWinners(Session &session)
     for (const protocol::Winners &chunk : protocol::chunkWinners(documents))
         session.send(chunk);
     session.releaseAnswers();
-    LOTTERY_LOG_SUCCESS("consulta_ganadores")
-        .field(u"agency", session.agency())
-        .field(u"cant_ganadores", static_cast<unsigned long long>(documents.size()))
-        .field(u"ip", session.peer());
+    if (m_winnersLines.allow()) {
+        LOTTERY_LOG_SUCCESS("consulta_ganadores")
+            .field(u"agency", session.agency())
+            .field(u"cant_ganadores", static_cast<unsigned long long>(documents.size()))
+            .field(u"ip", session.peer());
+    }
 }
 
 void LotteryServer::sessionClosed(Session &session)
@@ -729,6 +774,8 @@ void LotteryServer::sessionClosed(Session &session)
     // Not owned any more when the shutdown has retired it already (finishClosingSockets()).
     const bool owned = m_sessions.remove(id) > 0;
     m_waitingForDraw.remove(id);
+    if (m_tokenChecks.pending() > 0 && !session.hasAgency())
+        m_tokenChecks.cancel(id); // no PBKDF2 work for a connection already gone
     if (session.isWaitingForUploadSlot())
         m_uploadSlots.forget(id);
     // A parked HELLO whose session is gone: resumeParkedHello() finds no session and drops it.
@@ -794,6 +841,12 @@ void LotteryServer::sessionFailed(Session &session, protocol::ErrorCode code)
     m_metrics.recordError(session.agency(), code);
 }
 
+void LotteryServer::limitReached(Session &session, PeerLimit limit)
+{
+    Q_UNUSED(session);
+    m_metrics.recordLimit(limit);
+}
+
 StatusSnapshot LotteryServer::statusSnapshot() const
 {
     StatusSnapshot snapshot;
@@ -806,6 +859,7 @@ StatusSnapshot LotteryServer::statusSnapshot() const
     snapshot.uploadSlotsWaiting = m_uploadSlots.waiting();
     snapshot.uploadBufferBytes = m_uploadSlots.bytesReserved();
     snapshot.uploadBufferLimitBytes = m_uploadSlots.budget();
+    snapshot.tokenChecksPending = m_tokenChecks.pending();
     if (m_store) {
         // The file store's files (lottery_storage_bytes); a database store has none here.
         snapshot.storagePath = m_config.storagePath;
@@ -886,6 +940,7 @@ void LotteryServer::finishClosingSockets()
     m_sessions.clear();
     m_sessionByAgency.clear();
     m_parkedHellos.clear();
+    m_tokenChecks.clear();
     m_waitingForDraw.clear();
     LOTTERY_LOG_PROGRESS("shutdown")
         .field(u"step", "sockets_closed")

@@ -19,8 +19,11 @@
 #include "server/server_config.h"
 #include "server/session.h"
 #include "server/store_job_queue.h"
+#include "server/token_check_queue.h"
 #include "server/upload_slots.h"
 #include "server/worker_tasks.h"
+
+#include "common/log_rate_limiter.h"
 
 #include <QHash>
 #include <QObject>
@@ -88,7 +91,7 @@ private:
     void startSession(QTcpSocket *socket);
 
     void helloReceived(Session &session, const protocol::Hello &hello) override;
-    void finishAuthentication(quint64 sessionId, quint32 agency, bool accepted, bool missing);
+    void finishAuthentication(const TokenCheckQueue::Outcome &outcome);
     // The agency's session from now on: supersedes the previous one, then welcomes.
     void takeOverAgency(Session &session, quint32 agency);
     void startWelcome(quint64 sessionId, quint32 agency);
@@ -101,6 +104,7 @@ private:
     void winnersRequested(Session &session) override;
     void sessionClosed(Session &session) override;
     void sessionFailed(Session &session, protocol::ErrorCode code) override;
+    void limitReached(Session &session, PeerLimit limit) override;
     bool acquireUploadSlot(Session &session, qint64 bytes) override;
     bool resizeUploadSlot(Session &session, qint64 from, qint64 to) override;
     void releaseUploadSlot(Session &session) override;
@@ -144,6 +148,9 @@ private:
     // m_credentials: destroyed (and waited for) before it.
     QThreadPool m_authPool;
     PoolDispatcher m_authWorkers {m_authPool, m_results};
+    // The HELLOs waiting for or in their token check: bounded, round-robin by peer address,
+    // and a check never starts for a connection already closed.
+    TokenCheckQueue m_tokenChecks;
     std::unique_ptr<BetStore> m_store;
     // Batches and DONEs on their way to the store, many sessions' to a job. Declared after
     // m_store: the tickets of requests still queued settle before the store goes.
@@ -170,6 +177,14 @@ private:
     ShutdownPhase m_phase = ShutdownPhase::Running;
     QTimer m_shutdownTimer;
     ServerMetrics m_metrics;
+    // Lines a peer can trigger at will (docs/DESIGN.md, "Every peer bounded"), and the timer
+    // that reports what every limiter of the process suppressed once the flood stops.
+    LogRateLimiter m_rejectLines {QStringLiteral("apuesta_recibida"), LogLevel::Error, 100, 20};
+    LogRateLimiter m_authFailureLines {QStringLiteral("autenticacion"), LogLevel::Error, 100, 20};
+    LogRateLimiter m_repeatedDoneLines {
+        QStringLiteral("agencia_finalizada"), LogLevel::Info, 100, 20};
+    LogRateLimiter m_winnersLines {QStringLiteral("consulta_ganadores"), LogLevel::Info, 1000, 200};
+    QTimer m_logReportTimer;
 };
 
 } // namespace lottery::server

@@ -1,6 +1,7 @@
 #include "server/session.h"
 
 #include "common/log.h"
+#include "common/log_rate_limiter.h"
 #include "server/epoll_event_dispatcher.h"
 
 #include <QDeadlineTimer>
@@ -27,6 +28,15 @@ qint64 nowMs()
 bool isRoutineClose(protocol::ErrorCode code)
 {
     return code == protocol::ErrorCode::ShuttingDown || code == protocol::ErrorCode::Superseded;
+}
+
+// A peer chooses how often its session fails (malformed frames, timeouts, unread answers, one
+// connection after another): those `sesion | result: fail` lines are rate-limited. Routine
+// closes (shutdown, superseded) are the server's own doing and always written.
+LogRateLimiter &sessionFailureLines()
+{
+    static LogRateLimiter limiter(QStringLiteral("sesion"), LogLevel::Error, 200, 50);
+    return limiter;
 }
 
 } // namespace
@@ -123,7 +133,7 @@ void Session::fail(protocol::ErrorCode code, const QString &message)
 {
     if (m_closing)
         return;
-    {
+    if (isRoutineClose(code) || sessionFailureLines().allow()) {
         LogLine line(isRoutineClose(code) ? LogLevel::Info : LogLevel::Error, u"sesion",
             isRoutineClose(code) ? LogResult::Success : LogResult::Fail);
         line.field(u"ip", m_peer).field(u"session", m_id);
@@ -313,6 +323,47 @@ void Session::abort()
         m_socket->abort();
 }
 
+qint64 Session::queuedOutputBytes() const
+{
+    return (m_socket ? m_socket->bytesToWrite() : 0) + static_cast<qint64>(m_heldAnswers.size());
+}
+
+bool Session::peerHasClosed() const
+{
+    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
+        return true;
+    tcp_info info {};
+    socklen_t length = sizeof info;
+    const auto fd = static_cast<int>(m_socket->socketDescriptor());
+    return fd >= 0 && ::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) == 0
+        && (info.tcpi_state == TCP_CLOSE_WAIT || info.tcpi_state == TCP_CLOSE);
+}
+
+void Session::dropUnreadingPeer()
+{
+    if (sessionFailureLines().allow()) {
+        LogLine line(LogLevel::Error, u"sesion", LogResult::Fail);
+        line.field(u"ip", m_peer).field(u"session", m_id);
+        if (hasAgency())
+            line.field(u"agency", m_agency);
+        line.field(u"limit", toString(PeerLimit::OutputQueue))
+            .field(u"error",
+                QStringLiteral("the peer does not read its answers: %1 bytes queued, limit %2; "
+                               "connection dropped")
+                    .arg(queuedOutputBytes())
+                    .arg(m_limits.maxQueuedOutputBytes));
+    }
+    m_handler.limitReached(*this, PeerLimit::OutputQueue);
+    m_heldAnswers.clear();
+    abort();
+}
+
+bool Session::holdsIdleUploadSlot() const
+{
+    return m_hasUploadSlot && !m_taskInFlight && !m_closing && m_splitter.pendingBytes() == 0
+        && !m_heldFrame && (!m_socket || m_socket->bytesAvailable() == 0);
+}
+
 void Session::onReadyRead()
 {
     if (m_socketReadsHeld) {
@@ -373,6 +424,11 @@ void Session::processFrames()
 {
     const auto batchType = static_cast<std::uint8_t>(protocol::MessageType::Batch);
     while (!m_taskInFlight && !m_closing && !m_stopped) {
+        // Before each request: a peer that leaves its answers unread gets no more of them.
+        if (queuedOutputBytes() > m_limits.maxQueuedOutputBytes) {
+            dropUnreadingPeer();
+            return;
+        }
         // A BATCH (whole or started) needs an upload slot before its bytes are taken.
         if (!m_heldFrame && m_splitter.nextFrameType() == batchType && hasAgency()
             && !haveUploadSlot())
@@ -492,7 +548,17 @@ void Session::dispatch(protocol::Message message)
         m_taskInFlight = true;
         m_handler.doneReceived(*this);
         return;
-    case MessageType::GetWinners: m_handler.winnersRequested(*this); return;
+    case MessageType::GetWinners:
+        // One per connection (an agency sends it once, behind DONE): a repeat, parked or
+        // answered, would only make the server queue the same answer again.
+        if (std::exchange(m_winnersRequested, true)) {
+            m_handler.limitReached(*this, PeerLimit::WinnersRepeated);
+            fail(ErrorCode::UnexpectedMessage,
+                QStringLiteral("GET_WINNERS sent twice on one connection: it is answered once"));
+            return;
+        }
+        m_handler.winnersRequested(*this);
+        return;
     default:
         fail(ErrorCode::UnexpectedMessage,
             QStringLiteral("%1 is sent by the server, not by an agency").arg(typeName));
@@ -509,6 +575,17 @@ void Session::updateTimers()
 {
     if (m_closing)
         m_helloDeadline = 0; // a closing session owes nothing more, HELLO included
+    // An upload slot is a share of everyone's budget: kept only while used. Parked on
+    // GET_WINNERS, a holder gives it back at once (its idle deadline is off meanwhile).
+    if (!holdsIdleUploadSlot() || m_stopped) {
+        m_slotIdleDeadline = 0;
+    } else if (m_waitingForDraw) {
+        m_slotIdleDeadline = nowMs();
+        armDeadlineTimer();
+    } else if (m_slotIdleDeadline == 0) {
+        m_slotIdleDeadline = nowMs() + m_limits.uploadSlotIdleMs;
+        armDeadlineTimer();
+    }
     if (m_closing || m_stopped || m_taskInFlight || m_waitingForUploadSlot) {
         // The peer is not the one keeping us waiting now.
         m_idleDeadline = 0;
@@ -534,7 +611,7 @@ void Session::armDeadlineTimer()
 {
     qint64 earliest = 0;
     for (const qint64 deadline :
-        {m_idleDeadline, m_frameDeadline, m_helloDeadline, m_closeDeadline}) {
+        {m_idleDeadline, m_frameDeadline, m_helloDeadline, m_closeDeadline, m_slotIdleDeadline}) {
         if (deadline != 0 && (earliest == 0 || deadline < earliest))
             earliest = deadline;
     }
@@ -555,6 +632,14 @@ void Session::onDeadlineTimer()
         m_closeDeadline = 0;
         abort();
         return;
+    }
+    if (due(m_slotIdleDeadline)) {
+        m_slotIdleDeadline = 0;
+        if (holdsIdleUploadSlot()) {
+            m_handler.limitReached(
+                *this, m_waitingForDraw ? PeerLimit::UploadSlotParked : PeerLimit::UploadSlotIdle);
+            yieldUploadSlot();
+        }
     }
     if (due(m_helloDeadline)) {
         fail(protocol::ErrorCode::Timeout,

@@ -4,6 +4,7 @@
 // buffer fills and TCP pushes back on the agency.
 #pragma once
 
+#include "server/peer_limits.h"
 #include "server/received_batches.h"
 
 #include "lottery/protocol/codec.h"
@@ -63,6 +64,12 @@ public:
         Q_UNUSED(session);
         Q_UNUSED(code);
     }
+    // The peer ran into one of the session's limits (server/peer_limits.h), for the metrics.
+    virtual void limitReached(Session &session, PeerLimit limit)
+    {
+        Q_UNUSED(session);
+        Q_UNUSED(limit);
+    }
 };
 
 // The server's real limits (the timeouts are ServerConfig's defaults, which the server copies in).
@@ -84,6 +91,14 @@ struct SessionLimits {
     int maxBatchesPerTask = kMaxBatchesPerTask;
     // From the connection to a whole HELLO (a TLS handshake included): Timeout.
     int helloTimeoutMs = 10000;
+    // Answers queued for the peer (Qt's write buffer plus the answers held): past this, before
+    // the next request is taken, the peer is not reading and the connection is dropped. The
+    // biggest answer (one agency's WINNERS) is never refused: the check comes before a request.
+    qint64 maxQueuedOutputBytes = 1 << 20;
+    // An upload slot holder with no task in flight and nothing buffered gives its slot back
+    // after this long (at once when it is parked on GET_WINNERS): it holds its share of the
+    // buffer budget only while it uses it. A started frame is bounded by frameTimeoutMs.
+    int uploadSlotIdleMs = 1000;
 };
 
 class Session : public QObject
@@ -150,6 +165,11 @@ public:
     // Drops the connection at once (shutdown bound reached).
     void abort();
 
+    // Answers queued for the peer and not yet taken by the kernel, the held ones included.
+    qint64 queuedOutputBytes() const;
+    // The peer has closed its side (or reset) already, whether or not Qt has noticed yet.
+    bool peerHasClosed() const;
+
 private:
     void onReadyRead();
     void readAvailable();
@@ -171,6 +191,11 @@ private:
     qint64 maxUploadReservation() const;
     // Between tasks: a slot taken when little had arrived grows to what waits now.
     void growUploadSlot();
+    // Holds a slot and uses none of it: no task in flight, nothing read and not yet handled.
+    bool holdsIdleUploadSlot() const;
+    // The peer does not take its answers: the connection is dropped (no ERROR: it would not
+    // be read either).
+    void dropUnreadingPeer();
     void writeOut(const std::string &bytes);
     void flushHeldAnswers();
     void failDecode(const protocol::DecodeError &error);
@@ -199,6 +224,7 @@ private:
     qint64 m_frameDeadline = 0; // the started frame must be whole by then
     qint64 m_helloDeadline = 0; // from the connection to a whole HELLO
     qint64 m_closeDeadline = 0; // after ERROR: the peer's grace to take it, then abort
+    qint64 m_slotIdleDeadline = 0; // an idle upload slot holder gives it back then
     qint64 m_timerArmedFor = 0; // when m_deadlineTimer fires, 0: not armed
     QTimer m_deadlineTimer;
     bool m_taskInFlight = false;
@@ -211,6 +237,7 @@ private:
     EpollEventDispatcher *m_dispatcher = nullptr; // the main thread's, if it is the server's own
     bool m_socketReadsHeld = false;
     bool m_waitingForDraw = false;
+    bool m_winnersRequested = false; // this connection sent its one GET_WINNERS
     bool m_stopped = false;
     bool m_closing = false;
     bool m_closedReported = false;

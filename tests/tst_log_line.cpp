@@ -1,6 +1,7 @@
 // LogLine, the log convention users grep for: the exact line it writes, values that would break
 // the grammar, non-ASCII text, numbers at their limits, level filtering and bursts.
 #include "common/log.h"
+#include "common/log_rate_limiter.h"
 
 #include <QRegularExpression>
 #include <QTemporaryFile>
@@ -113,6 +114,35 @@ private slots:
             LogLine(LogLevel::Debug, u"shown", LogResult::Success);
         });
         QCOMPARE(withoutTimestamp(out), QByteArray("DEBUG action: shown | result: success\n"));
+    }
+
+    // LogRateLimiter: a burst, then the refill rate; what it drops is counted and reported in
+    // one log_rate_limited line before the next line it lets through, or at flush().
+    void rateLimiterCountsAndReportsWhatItSuppresses()
+    {
+        LogRateLimiter limiter(QStringLiteral("prueba"), LogLevel::Error, 3, 1);
+        int allowed = 0;
+        const QByteArray out = captureStdout([&] {
+            for (int i = 0; i < 10; ++i)
+                allowed += limiter.allow() ? 1 : 0;
+            limiter.flush();
+            limiter.flush(); // nothing more to report
+        });
+        // 3 in the burst (the 1-per-second refill adds none in a few microseconds, or one).
+        QVERIFY2(allowed == 3 || allowed == 4, qPrintable(QString::number(allowed)));
+        const quint64 suppressed = static_cast<quint64>(10 - allowed);
+        QCOMPARE(limiter.suppressedTotal(), suppressed);
+        QCOMPARE(withoutTimestamp(out),
+            QByteArray("ERROR action: log_rate_limited | result: success | for: prueba | "
+                       "suppressed: ")
+                + QByteArray::number(suppressed) + " | burst: 3 | per_second: 1\n");
+        bool listed = false;
+        for (const auto &[action, total] : LogRateLimiter::suppressedTotals())
+            listed = listed || (action == QStringLiteral("prueba") && total == suppressed);
+        QVERIFY(listed);
+        // Refilled (1 a second): the next line is let through, no report is pending.
+        bool letThrough = false; // QTRY evaluates its condition once more at the end
+        QTRY_VERIFY_WITH_TIMEOUT(letThrough || (letThrough = limiter.allow()), 3000);
     }
 
     void aBurstWritesWholeLinesInOrder()

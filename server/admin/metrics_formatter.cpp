@@ -153,6 +153,20 @@ QByteArray formatServerMetrics(const StatusSnapshot &status, const ServerMetrics
         "ERROR frames sent to peers (each closes its connection) since start, by code.");
     for (auto it = metrics.errorsByCode.cbegin(); it != metrics.errorsByCode.cend(); ++it)
         out.sample("lottery_session_errors_total", {{"code", it.key()}}, it.value());
+    out.family("lottery_peer_limit_total", "counter",
+        "Times a peer ran into a server limit since start, by limit (docs/SECURITY.md, every peer "
+        "bounded): answers not read, GET_WINNERS repeated, an upload slot given back idle or "
+        "parked, the token-check queue full, a token check skipped for a closed connection.");
+    for (int i = 0; i < kPeerLimits; ++i) {
+        out.sample("lottery_peer_limit_total", {{"limit", toString(static_cast<PeerLimit>(i))}},
+            metrics.peerLimits[static_cast<std::size_t>(i)]);
+    }
+    out.family("lottery_log_lines_suppressed_total", "counter",
+        "Log lines a peer could trigger at will that were rate-limited away since start, by "
+        "action (each suppression is reported by an action: log_rate_limited line).");
+    for (auto it = metrics.logLinesSuppressed.cbegin(); it != metrics.logLinesSuppressed.cend();
+         ++it)
+        out.sample("lottery_log_lines_suppressed_total", {{"action", it.key()}}, it.value());
 
     out.family("lottery_commit_duration_seconds", "histogram",
         "Time a worker task takes to validate, write and fdatasync its batches (one group "
@@ -186,6 +200,9 @@ QByteArray formatServerMetrics(const StatusSnapshot &status, const ServerMetrics
         "The most they may reserve together (SERVER_UPLOAD_BUFFER_MB).");
     out.sample(
         "lottery_upload_buffer_limit_bytes", static_cast<quint64>(status.uploadBufferLimitBytes));
+    out.family("lottery_token_checks_pending", "gauge",
+        "HELLOs waiting for or in their token check (at most the token-check queue limit).");
+    out.sample("lottery_token_checks_pending", static_cast<quint64>(status.tokenChecksPending));
 
     quint64 done = 0;
     for (const ServerMetrics::Agency &agency : metrics.agencies)

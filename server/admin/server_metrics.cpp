@@ -1,5 +1,7 @@
 #include "server/admin/server_metrics.h"
 
+#include "common/log_rate_limiter.h"
+
 #include <QDateTime>
 
 namespace lottery::server {
@@ -157,6 +159,12 @@ void ServerMetrics::recordDrawFinished(const DrawResult &result, qint64 elapsedM
         m_agencies[it.key()].winners = static_cast<qint64>(it.value().size());
 }
 
+void ServerMetrics::recordLimit(PeerLimit limit)
+{
+    QMutexLocker locker(&m_mutex);
+    ++m_peerLimits[static_cast<std::size_t>(limit)];
+}
+
 ServerMetrics::Snapshot ServerMetrics::snapshot() const
 {
     Snapshot snapshot;
@@ -176,6 +184,7 @@ ServerMetrics::Snapshot ServerMetrics::snapshot() const
     snapshot.drawMs = m_drawMs;
     snapshot.drawFinishedAtMs = m_drawFinishedAtMs;
     snapshot.storageFailure = m_storageFailure;
+    snapshot.peerLimits = m_peerLimits;
     const qint64 current = snapshot.takenAtMs / 1000;
     snapshot.betsPerSecond.resize(kRateHistorySeconds);
     for (int i = 0; i < kRateHistorySeconds; ++i) {
@@ -184,6 +193,9 @@ ServerMetrics::Snapshot ServerMetrics::snapshot() const
         snapshot.betsPerSecond[static_cast<std::size_t>(i)]
             = m_rateSecond[slot] == second ? m_rateBets[slot] : 0;
     }
+    locker.unlock();
+    for (const auto &[action, suppressed] : LogRateLimiter::suppressedTotals())
+        snapshot.logLinesSuppressed[action] += suppressed;
     return snapshot;
 }
 

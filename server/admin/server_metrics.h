@@ -6,6 +6,7 @@
 // Counts only: no names, no document numbers, no error texts that could carry them.
 #pragma once
 
+#include "server/peer_limits.h"
 #include "server/worker_tasks.h"
 
 #include "lottery/protocol/messages.h"
@@ -81,6 +82,9 @@ public:
         qint64 drawMs = 0;
         qint64 drawFinishedAtMs = 0;
         QString storageFailure; // empty: none seen
+        std::array<quint64, kPeerLimits> peerLimits {}; // by PeerLimit
+        // Lines suppressed by each log rate limiter of the process, by action.
+        QMap<QString, quint64> logLinesSuppressed;
     };
 
     ServerMetrics();
@@ -94,6 +98,8 @@ public:
     // An ERROR frame sent to a peer (the connection closes); agency 0 before HELLO. Routine
     // closes (shutting_down, superseded) are counted but kept out of the recent errors.
     void recordError(quint32 agency, protocol::ErrorCode code);
+    // A peer ran into one of the limits of server/peer_limits.h.
+    void recordLimit(PeerLimit limit);
     void recordDrawStarted();
     void recordDrawFinished(const DrawResult &result, qint64 elapsedMs);
 
@@ -121,6 +127,7 @@ private:
     qint64 m_drawMs = 0;
     qint64 m_drawFinishedAtMs = 0;
     QString m_storageFailure;
+    std::array<quint64, kPeerLimits> m_peerLimits {};
 };
 
 } // namespace lottery::server

@@ -19,6 +19,7 @@ struct StatusSnapshot {
     int uploadSlotsWaiting = 0; // sessions whose batches wait in the kernel for a slot
     qint64 uploadBufferBytes = 0; // read buffer the slot holders reserve together
     qint64 uploadBufferLimitBytes = 0; // SERVER_UPLOAD_BUFFER_MB
+    int tokenChecksPending = 0; // HELLOs queued for or in their token check
     QString storagePath; // bets.csv; its journal is beside it
     QString journalPath;
 

@@ -98,6 +98,26 @@ qint64 ServerProcess::serverPid() const
     return child > 0 ? child : pid;
 }
 
+qint64 ServerProcess::residentKib() const
+{
+    QFile status(QStringLiteral("/proc/%1/status").arg(serverPid()));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+    }
+    return -1;
+}
+
+quint16 ServerProcess::adminPort()
+{
+    static const QRegularExpression adminLine(
+        QStringLiteral("action: admin_listen \\| result: success .*\\| port: (\\d+)"));
+    const QRegularExpressionMatch match = adminLine.match(QString::fromUtf8(output()));
+    return match.hasMatch() ? static_cast<quint16>(match.captured(1).toUInt()) : 0;
+}
+
 bool ServerProcess::terminate(int timeoutMs)
 {
     if (m_process.state() == QProcess::NotRunning)
@@ -214,6 +234,20 @@ QStringList winnerDocumentsInFile(const QString &path)
             documents << QString::fromUtf8(fields[2]);
     }
     return documents;
+}
+
+int countStoredRows(const QString &betsCsv, int agency)
+{
+    QFile file(betsCsv);
+    if (!file.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray prefix = QByteArray::number(agency) + ',';
+    int rows = 0;
+    while (!file.atEnd()) {
+        if (file.readLine().startsWith(prefix))
+            ++rows;
+    }
+    return rows;
 }
 
 int countWinnersInFile(const QString &path)

@@ -33,6 +33,12 @@ public:
     QByteArray output();
     int countLines(const QByteArray &needle);
 
+    // The server's pid, its resident memory now (VmRSS, KiB; -1 when it is gone) and the port
+    // of its operator console (its `admin_listen` line; 0 when there is none).
+    qint64 processId() const { return serverPid(); }
+    qint64 residentKib() const;
+    quint16 adminPort();
+
     bool terminate(int timeoutMs = 10000); // SIGTERM, wait; true when it exited
     void kill(); // SIGKILL, wait
     bool isRunning() const;
@@ -73,6 +79,9 @@ private:
     QProcess m_process;
     QTemporaryFile m_log;
 };
+
+// Rows of `agency` in a bets.csv (the server's storage): lines that start with "N,".
+int countStoredRows(const QString &betsCsv, int agency);
 
 // Winners per agency file, counted independently of the programs: rows whose last field is 7574.
 int countWinnersInFile(const QString &path);
