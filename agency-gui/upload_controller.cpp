@@ -259,7 +259,8 @@ void UploadController::connectSession(AgencySession *session)
                 tr("Connection attempt %1 failed; retrying in %2 ms").arg(attempt).arg(delayMs));
         });
     connect(session, &AgencySession::reconnecting, this, [this](const QString &, int) {
-        emit logMessage(tr("Connection lost (%1); trying the next server")
+        emit logMessage(tr("Upload interrupted (%1); reconnecting, to the next server of the "
+                           "list if there is one")
                             .arg(agency::UserMessages::forError(m_session->outageCause()).title));
     });
     connect(session, &AgencySession::welcomed, this, [this](quint64, quint64 storedBets) {

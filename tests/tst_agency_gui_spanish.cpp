@@ -1,7 +1,8 @@
 // agency-gui as a clerk who chose Spanish sees it (es_AR, offscreen), driven through what goes
 // wrong in a day against a real lottery-server process: the server down, then the port changed,
-// a cancel mid-upload and its resume, a cancel while waiting for the draw, the winners, their
-// export through Qt's file dialog (and its overwrite question), and a file that cannot be read.
+// a cancel mid-upload, the server lost during the resume and a retry once it is back, a cancel
+// while waiting for the draw, the winners, their export through Qt's file dialog (and its
+// overwrite question), and a changed file that cannot be read.
 // After every step each text a person can read is collected: the window title, every visible
 // widget's text, tooltip and placeholder, the tables' headers and cells, the progress bar, the
 // status bar, every line of the log pane, and the dialogs' texts. The test fails on any English
@@ -319,9 +320,11 @@ void TestAgencyGuiSpanish::aDayInSpanish()
     look(QStringLiteral("server down"));
 
     // 2. The port is corrected: the old failure goes away at once.
-    ServerProcess server;
-    QVERIFY(server.start(2, m_dir->filePath(QStringLiteral("bets.csv"))));
-    child<QSpinBox>("portSpin")->setValue(server.port());
+    const QString storage = m_dir->filePath(QStringLiteral("bets.csv"));
+    auto server = std::make_unique<ServerProcess>();
+    QVERIFY(server->start(2, storage));
+    const quint16 port = server->port();
+    child<QSpinBox>("portSpin")->setValue(port);
     QCOMPARE(controller->phase(), Phase::Idle);
     QVERIFY(!child<QLabel>("errorLabel")->isVisible());
     QCOMPARE(child<QPushButton>("uploadButton")->text(), QStringLiteral("S&ubir"));
@@ -343,8 +346,27 @@ void TestAgencyGuiSpanish::aDayInSpanish()
         logText().contains(QStringLiteral("Continuar sigue desde ahí")), qPrintable(logText()));
     look(QStringLiteral("cancelled"));
 
-    // 4. Resume; agency 2 has not finished, so the draw waits. Cancelling now stops nothing
-    // of the upload: every bet is stored and the agency is done.
+    // 4. Resume; the server goes down mid-upload (killed) and stays down past the reconnect
+    // time: retrying may help, and says so.
+    controller->setReconnectTimeout(std::chrono::milliseconds(1500));
+    const qint64 resumedFrom = controller->acknowledged();
+    auto killOnce = connect(controller, &UploadController::progressChanged, this,
+        [&server, resumedFrom](qint64 acknowledged, qint64) {
+            if (acknowledged >= resumedFrom + 1000 && server->isRunning())
+                server->kill();
+        });
+    clickUpload();
+    QTRY_COMPARE_WITH_TIMEOUT(controller->phase(), Phase::Failed, kLongWaitMs);
+    disconnect(killOnce);
+    QVERIFY2(errorText().contains(QStringLiteral("Reintentar")), qPrintable(errorText()));
+    QCOMPARE(child<QPushButton>("uploadButton")->text(), QStringLiteral("&Reintentar"));
+    look(QStringLiteral("server lost"));
+
+    // 5. The server is back on its port: Retry resumes. Agency 2 has not finished, so the
+    // draw waits; cancelling now stops nothing of the upload: every bet is stored and the
+    // agency is done.
+    server = std::make_unique<ServerProcess>();
+    QVERIFY(server->start(2, storage, {QStringLiteral("--port"), QString::number(port)}));
     clickUpload();
     QTRY_COMPARE_WITH_TIMEOUT(controller->phase(), Phase::WaitingForDraw, kLongWaitMs);
     look(QStringLiteral("waiting for the draw"));
@@ -357,11 +379,11 @@ void TestAgencyGuiSpanish::aDayInSpanish()
     QVERIFY2(logText().contains(QStringLiteral("Pedir ganadores")), qPrintable(logText()));
     look(QStringLiteral("draw pending"));
 
-    // 5. Agency 2 finishes (agency-cli); "Get winners" gets them.
+    // 6. Agency 2 finishes (agency-cli); "Get winners" gets them.
     const QString data2 = m_dir->filePath(QStringLiteral("agencia-2.csv"));
     QVERIFY(lottery::testing::writeAgencyFile(data2, 2, 100, 50));
     AgencyProcess other;
-    other.start(2, server.address(), data2);
+    other.start(2, server->address(), data2);
     QVERIFY(other.waitForFinished(kLongWaitMs));
     QCOMPARE(other.exitCode(), 0);
     clickUpload();
@@ -372,7 +394,7 @@ void TestAgencyGuiSpanish::aDayInSpanish()
         child<QLabel>("winnersCountLabel")->text(), QStringLiteral("%1 ganadores").arg(winners));
     look(QStringLiteral("winners"));
 
-    // 6. Export through Qt's file dialog: its words are the app's ("archivo", never
+    // 7. Export through Qt's file dialog: its words are the app's ("archivo", never
     // "fichero"), the suggested name and the header are Spanish. Then the same name again:
     // the overwrite question is Spanish too.
     const QString exported = m_dir->filePath(QStringLiteral("ganadores-agencia-1.csv"));
@@ -424,7 +446,7 @@ void TestAgencyGuiSpanish::aDayInSpanish()
     answer.stop();
     look(QStringLiteral("exported"));
 
-    // 7. A changed file that cannot be read (a folder): said in Spanish, and no "Retry" where
+    // 8. A changed file that cannot be read (a folder): said in Spanish, and no "Retry" where
     // retrying, unchanged, cannot help.
     const QString folder = m_dir->filePath(QStringLiteral("una-carpeta.csv"));
     QVERIFY(QDir().mkpath(folder));
@@ -440,7 +462,7 @@ void TestAgencyGuiSpanish::aDayInSpanish()
     QCOMPARE(child<QPushButton>("uploadButton")->text(), QStringLiteral("S&ubir"));
     look(QStringLiteral("unreadable file"));
 
-    // 8. The file is changed back: the failure goes, the preview counts with plural forms.
+    // 9. The file is changed back: the failure goes, the preview counts with plural forms.
     const QString small = m_dir->filePath(QStringLiteral("agencia-chica.csv"));
     QVERIFY(lottery::testing::writeAgencyFile(small, 1, 1, 1000));
     m_window->setDataFile(small);
@@ -452,7 +474,7 @@ void TestAgencyGuiSpanish::aDayInSpanish()
                           "ganadores."));
     look(QStringLiteral("file changed back"));
 
-    QVERIFY(server.terminate());
+    QVERIFY(server->terminate());
     QVERIFY2(m_detector.found().isEmpty(), qPrintable(m_detector.found().join(QLatin1Char('\n'))));
     QVERIFY(m_detector.checked() > 100);
 }
