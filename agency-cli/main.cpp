@@ -24,6 +24,7 @@
 #include <QCoreApplication>
 #include <QTextStream>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -47,9 +48,11 @@ bool reportReceipt(const AgencySession &session, const QString &path, bool perso
         .field(u"apuestas", receipt.storedBets)
         .field(u"sha256", digestHex(receipt.digest));
     if (person) {
-        const QString line = QCoreApplication::translate("AgencyCli",
-            "Receipt: %n bet(s) of agency %1 stored, SHA-256 %2\n", nullptr,
-            int(qMin<quint64>(receipt.storedBets, 0x7fffffff)))
+        // Computed apart: lupdate 6.4 hangs on a template call (qMin<quint64>) among
+        // translate()'s arguments.
+        const auto count = static_cast<int>(std::min<quint64>(receipt.storedBets, 0x7fffffff));
+        const QString line = QCoreApplication::translate(
+            "AgencyCli", "Receipt: %n bet(s) of agency %1 stored, SHA-256 %2\n", nullptr, count)
                                  .arg(receipt.agency)
                                  .arg(digestHex(receipt.digest));
         std::fputs(line.toUtf8().constData(), stderr);

@@ -255,6 +255,8 @@ void TestAgencyUserMessages::retryOnlyWhereItMayHelp_data()
     QTest::newRow("wrong file") << make(Kind::WrongFile) << false;
     QTest::newRow("TLS") << make(Kind::TlsError) << false;
     QTest::newRow("confirmed bets lost") << make(Kind::AcknowledgedBetsLost) << false;
+    QTest::newRow("not the file the upload started with") << make(Kind::StoredBetsDiffer) << false;
+    QTest::newRow("receipt differs") << make(Kind::ReceiptMismatch) << false;
     QTest::newRow("resync limit") << make(Kind::ResyncLimit, ErrorCode::SequenceConflict) << false;
 }
 

@@ -413,7 +413,9 @@ QString UserMessages::detailFor(
         facts << tr("the server's error code %1").arg(static_cast<int>(*error.code));
     if (error.kind == Kind::BatchRejected && error.rejectedSequence > 0)
         facts << tr("batch number %1").arg(error.rejectedSequence);
-    if ((error.kind == Kind::FileError || error.kind == Kind::WrongFile) && !dataFile.isEmpty())
+    const bool aboutTheFile = error.kind == Kind::FileError || error.kind == Kind::WrongFile
+        || error.kind == Kind::StoredBetsDiffer;
+    if (aboutTheFile && !dataFile.isEmpty())
         facts << (error.kind == Kind::FileError ? forUnreadableFile(dataFile)
                                                 : tr("file %1").arg(dataFile));
     return facts.join(QStringLiteral("; "));
@@ -440,7 +442,9 @@ bool UserMessages::retryMayHelp(const UploadError &error)
     case Kind::ProtocolViolation:
     case Kind::VersionMismatch:
     case Kind::AcknowledgedBetsLost:
-    case Kind::ResyncLimit: return false;
+    case Kind::ResyncLimit:
+    case Kind::StoredBetsDiffer:
+    case Kind::ReceiptMismatch: return false;
     }
     return false;
 }

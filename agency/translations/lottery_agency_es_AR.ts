@@ -355,6 +355,22 @@
         <source>The file has no rows: nothing would be sent. Check that it is the agency&apos;s bets file; if the agency sold no bets, send it anyway to close its upload.</source>
         <translation>El archivo no tiene filas: no se enviaría nada. Verifique que sea el archivo de apuestas de la agencia; si la agencia no vendió apuestas, envíelo igual para cerrar su subida.</translation>
     </message>
+    <message>
+        <source>This file does not match what the server holds</source>
+        <translation>Este archivo no coincide con lo que tiene el servidor</translation>
+    </message>
+    <message>
+        <source>The bets the server already stored for this agency are not the first valid rows of this file, so nothing more was sent and nothing was closed. Choose the file this upload started with. If you corrected rows, keep the original rows in place and add the corrected ones at the end of the file.</source>
+        <translation>Las apuestas que el servidor ya guardó para esta agencia no son las primeras filas válidas de este archivo, así que no se envió nada más ni se cerró la subida. Elija el archivo con el que empezó esta subida. Si corrigió filas, deje las originales en su lugar y agregue las corregidas al final del archivo.</translation>
+    </message>
+    <message>
+        <source>The server&apos;s receipt does not match</source>
+        <translation>El recibo del servidor no coincide</translation>
+    </message>
+    <message>
+        <source>The server confirmed different bets than the ones this agency sent. Stop, keep this window or the terminal output, and call the lottery&apos;s support.</source>
+        <translation>El servidor confirmó apuestas distintas de las que envió esta agencia. Deténgase, conserve esta ventana o lo que muestra la terminal, y llame al soporte de la lotería.</translation>
+    </message>
 </context>
 <context>
     <name>lottery::agency::ServerAddress</name>
