@@ -180,9 +180,10 @@ int main(int argc, char **argv)
     session.start();
     int exitCode = QCoreApplication::exec();
     summary.logSummary();
-    if (!reportReceipt(session, config.receiptFile, person) && exitCode == 0)
-        exitCode = 1;
+    // The summary first: it clears the progress line, so the receipt gets a line of its own.
     if (progress)
         progress->finish();
+    if (!reportReceipt(session, config.receiptFile, person) && exitCode == 0)
+        exitCode = 1;
     return exitCode;
 }
