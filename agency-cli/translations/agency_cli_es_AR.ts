@@ -23,6 +23,16 @@ Pruebe con --help.
         <translation>No se envió nada. Corrija el archivo; o, si está bien así, vuelva a ejecutar con --accept-suspicious-file.
 </translation>
     </message>
+    <message numerus="yes">
+        <source>Receipt: %n bet(s) of agency %1 stored, SHA-256 %2
+</source>
+        <translation>
+            <numerusform>Recibo: %n apuesta de la agencia %1 guardada, SHA-256 %2
+</numerusform>
+            <numerusform>Recibo: %n apuestas de la agencia %1 guardadas, SHA-256 %2
+</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>AgencyConfigLoader</name>
@@ -195,6 +205,10 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
     <message>
         <source>Send the file even if it looks wrong (not UTF-8, &apos;;&apos;-separated, a header row, no valid rows or many invalid ones); without it such a file is refused and nothing is sent (CLI_ACCEPT_SUSPICIOUS_FILE=1).</source>
         <translation>Enviar el archivo aunque parezca estar mal (no es UTF-8, separado por &apos;;&apos;, una fila de encabezado, ninguna fila válida o muchas inválidas); sin esto, un archivo así se rechaza y no se envía nada (CLI_ACCEPT_SUSPICIOUS_FILE=1).</translation>
+    </message>
+    <message>
+        <source>Write the server&apos;s receipt for this agency&apos;s stored bets to this file (config receipt.file, CLI_RECEIPT_FILE).</source>
+        <translation>Escribe en este archivo el recibo del servidor por las apuestas guardadas de esta agencia (config receipt.file, CLI_RECEIPT_FILE).</translation>
     </message>
 </context>
 <context>
