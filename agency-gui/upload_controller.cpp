@@ -182,8 +182,8 @@ void UploadController::startSessionOrAsk()
         return;
     }
     m_awaitingConfirmation = true;
-    emit logMessage(tr("The file looks wrong (%1); asking before sending it")
-                        .arg(m_preview.check.concernNames()));
+    // The concerns' names are identifiers (for the log lines); the dialog says them in words.
+    emit logMessage(tr("The file looks wrong; asking before sending it"));
     emit confirmationNeeded(m_preview);
 }
 

@@ -474,6 +474,31 @@ void TestAgencyGuiSpanish::aDayInSpanish()
                           "ganadores."));
     look(QStringLiteral("file changed back"));
 
+    // 10. A file that looks wrong (most rows invalid): the question before sending it, its
+    // answer "No enviar", and the invalid rows' reasons, all Spanish.
+    const QString odd = m_dir->filePath(QStringLiteral("agencia-rara.csv"));
+    {
+        QFile rows(odd);
+        QVERIFY(rows.open(QIODevice::WriteOnly));
+        rows.write("Ana,Gomez,30111222,1990-05-17,12\r\n"
+                   "Eva,Paz,40111222,1985-02-30,1\r\n"
+                   "Sol,Luna,40111223,1985-02-31,2\r\n"
+                   "Luz,Rio,40111224,1985-13-01,3\r\n");
+    }
+    m_window->setDataFile(odd);
+    QTRY_COMPARE(controller->previewState(), UploadController::PreviewState::Ready);
+    clickUpload();
+    QMessageBox *question = nullptr;
+    QTRY_VERIFY(
+        (question = m_window->findChild<QMessageBox *>(QStringLiteral("suspiciousFileDialog")))
+        != nullptr);
+    QTRY_VERIFY(question->isVisible());
+    m_detector.checkWidget(QStringLiteral("suspicious file question"), question);
+    QTest::mouseClick(
+        question->findChild<QPushButton *>(QStringLiteral("dontSendButton")), Qt::LeftButton);
+    QTRY_COMPARE(controller->phase(), Phase::Idle);
+    look(QStringLiteral("suspicious file not sent"));
+
     QVERIFY(server->terminate());
     QVERIFY2(m_detector.found().isEmpty(), qPrintable(m_detector.found().join(QLatin1Char('\n'))));
     QVERIFY(m_detector.checked() > 100);

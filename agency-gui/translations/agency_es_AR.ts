@@ -574,10 +574,6 @@ Revise que el nombre del archivo sea correcto.</translation>
         <translation>Conectado a %1</translation>
     </message>
     <message>
-        <source>The file looks wrong (%1); asking before sending it</source>
-        <translation>El archivo parece estar mal (%1); se pregunta antes de enviarlo</translation>
-    </message>
-    <message>
         <source>Sending the file as it is, as confirmed</source>
         <translation>Se envía el archivo tal como está, según lo confirmado</translation>
     </message>
@@ -698,6 +694,10 @@ Revise que el nombre del archivo sea correcto.</translation>
             <numerusform>Subida cancelada después de %1 de %Ln apuesta; Continuar sigue desde ahí</numerusform>
             <numerusform>Subida cancelada después de %1 de %Ln apuestas; Continuar sigue desde ahí</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>The file looks wrong; asking before sending it</source>
+        <translation>El archivo parece estar mal; se pregunta antes de enviarlo</translation>
     </message>
 </context>
 <context>
