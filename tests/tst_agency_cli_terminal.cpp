@@ -155,6 +155,33 @@ bool allLogLines(const QByteArray &bytes, QString *bad)
     return true;
 }
 
+// The English words a Spanish terminal shows (paths, addresses and numbers left out); empty
+// when none. The words are English only: Spanish never writes them.
+QStringList englishWordsIn(const QByteArray &terminal)
+{
+    static const QStringList english {QStringLiteral("the"), QStringLiteral("and"),
+        QStringLiteral("of"), QStringLiteral("to"), QStringLiteral("is"), QStringLiteral("not"),
+        QStringLiteral("could"), QStringLiteral("cannot"), QStringLiteral("connect"),
+        QStringLiteral("server"), QStringLiteral("bets"), QStringLiteral("bet"),
+        QStringLiteral("stored"), QStringLiteral("sent"), QStringLiteral("left"),
+        QStringLiteral("unknown"), QStringLiteral("winners"), QStringLiteral("winner"),
+        QStringLiteral("detail"), QStringLiteral("upload"), QStringLiteral("failed"),
+        QStringLiteral("file"), QStringLiteral("within"), QStringLiteral("attempts"),
+        QStringLiteral("refused"), QStringLiteral("connection"), QStringLiteral("draw"),
+        QStringLiteral("waiting"), QStringLiteral("invalid"), QStringLiteral("rows"),
+        QStringLiteral("finishing"), QStringLiteral("time"), QStringLiteral("agency")};
+    static const QRegularExpression names(QStringLiteral("\\S*[/:]\\S*|\\x1b\\[K"));
+    static const QRegularExpression nonLetters(QStringLiteral("[^\\p{L}]+"));
+    QStringList found;
+    QString text = QString::fromUtf8(terminal);
+    text.replace(names, QStringLiteral(" "));
+    for (const QString &word : text.toLower().split(nonLetters, Qt::SkipEmptyParts)) {
+        if (english.contains(word) && !found.contains(word))
+            found << word;
+    }
+    return found;
+}
+
 // Every redraw of the progress line: "\r", the text, "clear to the end of the line".
 QStringList redraws(const QByteArray &terminal)
 {
@@ -409,6 +436,10 @@ void TestAgencyCliTerminal::progressLineSteady()
                 qPrintable(QStringLiteral("a rate without the time left: '%1'").arg(line)));
         }
     }
+    if (language == QLatin1String("es")) {
+        const QStringList english = englishWordsIn(run.terminal);
+        QVERIFY2(english.isEmpty(), qPrintable(english.join(QLatin1Char(' '))));
+    }
     // Slow enough for many redraws, and the bar took them all in.
     QVERIFY2(sendingLines >= 10, run.terminal.constData());
     QVERIFY2(withRate >= 5, run.terminal.constData());
@@ -529,6 +560,10 @@ void TestAgencyCliTerminal::failureOnTerminalIsTranslated()
     QVERIFY2(terminal.contains(title + QLatin1String("\r\n") + explanation + QLatin1String("\r\n")
                  + detail + QLatin1String("\r\n")),
         qPrintable(terminal));
+    if (language != QLatin1String("en")) {
+        const QStringList english = englishWordsIn(run.terminal);
+        QVERIFY2(english.isEmpty(), qPrintable(english.join(QLatin1Char(' '))));
+    }
     // The library's English message ("could not connect to ...") is only in the log lines.
     QVERIFY2(!terminal.contains(QLatin1String("could not connect")), qPrintable(terminal));
     QVERIFY2(run.stdoutBytes.contains("could not connect"), run.stdoutBytes.constData());
