@@ -48,9 +48,11 @@ bool reportReceipt(const AgencySession &session, const QString &path, bool perso
         .field(u"apuestas", receipt.storedBets)
         .field(u"sha256", digestHex(receipt.digest));
     if (person) {
-        const QString line = QCoreApplication::translate("AgencyCli",
-            "Receipt: %n bet(s) of agency %1 stored, SHA-256 %2\n", nullptr,
-            int(qMin<quint64>(receipt.storedBets, 0x7fffffff)))
+        // Computed apart: lupdate 6.4 hangs on a template call (qMin<quint64>) among
+        // translate()'s arguments.
+        const auto count = static_cast<int>(std::min<quint64>(receipt.storedBets, 0x7fffffff));
+        const QString line = QCoreApplication::translate(
+            "AgencyCli", "Receipt: %n bet(s) of agency %1 stored, SHA-256 %2\n", nullptr, count)
                                  .arg(receipt.agency)
                                  .arg(digestHex(receipt.digest));
         std::fputs(line.toUtf8().constData(), stderr);
@@ -187,9 +189,10 @@ int main(int argc, char **argv)
     session.start();
     int exitCode = QCoreApplication::exec();
     summary.logSummary();
-    if (!reportReceipt(session, config.receiptFile, person) && exitCode == 0)
-        exitCode = 1;
+    // The summary first: it clears the progress line, so the receipt gets a line of its own.
     if (progress)
         progress->finish();
+    if (!reportReceipt(session, config.receiptFile, person) && exitCode == 0)
+        exitCode = 1;
     return exitCode;
 }

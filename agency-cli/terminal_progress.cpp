@@ -19,10 +19,16 @@ constexpr int kMaxInvalidRowsListed = 10; // the rest are counted in the summary
 constexpr int kMaxWinnersListed = 20;
 constexpr int kMinBarWidth = 10;
 constexpr int kMaxBarWidth = 30;
+// The widest values a line is laid out for: the detail shown is chosen for these, not for
+// the values of the moment, so it stays the same from the first redraw to the last.
+constexpr qint64 kWidestCount = 9999999;
+constexpr qint64 kWidestRate = 999999;
+constexpr qint64 kWidestSecondsLeft = 99 * 3600 + 59 * 60 + 59;
 
+// Full only at 1: the cells are rounded down.
 QString bar(double fraction, int width)
 {
-    const int filled = std::clamp(static_cast<int>(fraction * width + 0.5), 0, width);
+    const int filled = std::clamp(static_cast<int>(fraction * width), 0, width);
     return QLatin1Char('[') + QString(filled, QLatin1Char('#'))
         + QString(width - filled, QLatin1Char('-')) + QLatin1Char(']');
 }
@@ -75,6 +81,20 @@ int TerminalProgress::terminalWidth(int fd)
     return kDefaultWidth;
 }
 
+double TerminalProgress::storedFraction(const Snapshot &s)
+{
+    const double read = s.fileSize > 0
+        ? std::clamp(static_cast<double>(s.bytesRead) / static_cast<double>(s.fileSize), 0.0, 1.0)
+        : 0.0;
+    const qint64 readValid = s.storedBefore + s.betsSent;
+    const double storedShare = readValid > 0
+        ? std::clamp(
+            static_cast<double>(s.storedBefore + s.betsStored) / static_cast<double>(readValid),
+            0.0, 1.0)
+        : 0.0;
+    return std::max(s.shownFraction, read * storedShare);
+}
+
 TerminalProgress::Snapshot TerminalProgress::snapshot() const
 {
     Snapshot s;
@@ -86,6 +106,7 @@ TerminalProgress::Snapshot TerminalProgress::snapshot() const
     s.fileSize = m_session->fileSize();
     s.sendingMs = m_sending.isValid() ? m_sending.elapsed() : 0;
     s.connectAttempts = m_session->connectAttempts();
+    s.shownFraction = m_shownFraction;
     return s;
 }
 
@@ -102,48 +123,62 @@ QString TerminalProgress::render(const Snapshot &s, int width)
             : tr("Connecting to the server...");
         break;
     case AgencySession::Phase::Sending: {
-        const double fraction = s.fileSize > 0
-            ? std::clamp(
-                static_cast<double>(s.bytesRead) / static_cast<double>(s.fileSize), 0.0, 1.0)
-            : 0.0;
+        const double fraction = storedFraction(s);
+        const qint64 stored = s.storedBefore + s.betsStored;
         const double rate = s.sendingMs > 0
             ? static_cast<double>(s.betsStored) * 1000.0 / static_cast<double>(s.sendingMs)
             : 0.0;
-        QString left = tr("time left unknown");
+        // Time left from the rate of this run and the estimated bets still to store.
+        const auto leftText
+            = [](qint64 seconds) { return tr("%1 left").arg(durationText(seconds)); };
+        QString left = tr("%1 left").arg(QStringLiteral("-:--"));
         if (fraction >= 1.0)
             left = tr("finishing");
-        else if (fraction > 0.0 && s.sendingMs >= 1000)
-            left = tr("%1 left").arg(durationText(static_cast<qint64>(
-                static_cast<double>(s.sendingMs) * (1.0 - fraction) / fraction / 1000.0 + 0.5)));
-        const QString percent = QStringLiteral("%1 %").arg(static_cast<int>(fraction * 100.0));
-        const QString sent = locale.toString(s.betsSent);
-        const QString stored = locale.toString(s.storedBefore + s.betsStored);
-        const QString perSecond = locale.toString(qRound64(rate));
-        // From the most to the least said: a narrow terminal gets the first that fits.
-        const QStringList details {
-            tr("sent %1 · stored %2 · %3 bets/s · %4").arg(sent, stored, perSecond, left),
-            tr("stored %1 · %2 bets/s · %3").arg(stored, perSecond, left),
-            tr("%1 bets/s · %2").arg(perSecond, left),
-            tr("%1 bets/s").arg(perSecond),
+        else if (rate > 0.0 && fraction > 0.0 && stored > 0)
+            left = leftText(static_cast<qint64>(
+                static_cast<double>(stored) * (1.0 - fraction) / fraction / rate + 0.5));
+        const auto percentText = [](int percent) { return QStringLiteral("%1 %").arg(percent, 3); };
+        const auto details = [](const QString &sent, const QString &stored,
+                                 const QString &perSecond, const QString &left) {
+            return QStringList {
+                tr("sent %1 · stored %2 · %3 bets/s · %4").arg(sent, stored, perSecond, left),
+                tr("stored %1 · %2 bets/s · %3").arg(stored, perSecond, left),
+                tr("%1 bets/s · %2").arg(perSecond, left),
+                tr("%1 bets/s").arg(perSecond),
+            };
         };
-        text = percent;
-        for (const QString &detail : details) {
-            const QString line = percent + QLatin1String("  ") + detail;
-            if (line.size() <= room) {
-                text = line;
-                break;
-            }
-        }
-        // The bar's cells; its two brackets and the space after it take 3 more columns.
-        const int barWidth = std::min(kMaxBarWidth, room - static_cast<int>(text.size()) - 3);
-        if (barWidth >= kMinBarWidth)
-            text = bar(fraction, barWidth) + QLatin1Char(' ') + text;
+        // The layout for this width: the bar's cells, then the most detail that fits the
+        // widest values (from the most to the least said).
+        const int barWidth = std::clamp(room / 4, kMinBarWidth, kMaxBarWidth);
+        const bool withBar = room >= barWidth + 3 + 5;
+        const int prefix = (withBar ? barWidth + 3 : 0) + 5; // "[...] " and "100 %"
+        QStringList widest = details(locale.toString(kWidestCount), locale.toString(kWidestCount),
+            locale.toString(kWidestRate),
+            std::max({tr("finishing"), leftText(kWidestSecondsLeft), left},
+                [](const QString &a, const QString &b) { return a.size() < b.size(); }));
+        qsizetype level = 0;
+        while (level < widest.size() && prefix + 2 + widest.at(level).size() > room)
+            ++level;
+        text = (withBar ? bar(fraction, barWidth) + QLatin1Char(' ') : QString())
+            + percentText(static_cast<int>(fraction * 100.0));
+        if (level < widest.size())
+            text += QLatin1String("  ")
+                + details(locale.toString(s.betsSent), locale.toString(stored),
+                    locale.toString(qRound64(rate)), left)
+                      .at(level);
         break;
     }
-    case AgencySession::Phase::WaitingForDraw:
-        text = tr("All %1 bets stored; waiting for the draw (every agency must finish)...")
-                   .arg(locale.toString(s.storedBefore + s.betsStored));
+    case AgencySession::Phase::WaitingForDraw: {
+        // Qt's plural forms (%n) for Spanish; English, the source language, has no catalog,
+        // so its singular is a message of its own.
+        const auto stored = static_cast<int>(s.storedBefore + s.betsStored);
+        text = stored == 1
+            ? tr("The %Ln bet is stored; waiting for the draw (every agency must finish)...",
+                nullptr, stored)
+            : tr("All %Ln bets stored; waiting for the draw (every agency must finish)...", nullptr,
+                stored);
         break;
+    }
     case AgencySession::Phase::Done: text = tr("Draw done."); break;
     case AgencySession::Phase::Failed: text = tr("Failed."); break;
     case AgencySession::Phase::Cancelled: text = tr("Stopped."); break;
@@ -177,8 +212,10 @@ void TerminalProgress::clearLine()
 
 void TerminalProgress::redraw()
 {
-    write(
-        QStringLiteral("\r") + render(snapshot(), terminalWidth(m_fd)) + QStringLiteral("\x1b[K"));
+    const Snapshot now = snapshot();
+    if (now.phase == AgencySession::Phase::Sending)
+        m_shownFraction = storedFraction(now);
+    write(QStringLiteral("\r") + render(now, terminalWidth(m_fd)) + QStringLiteral("\x1b[K"));
     m_lineShown = true;
 }
 
@@ -188,6 +225,23 @@ void TerminalProgress::printLine(const QString &text)
     write(text + QLatin1Char('\n'));
     if (m_session->isRunning())
         redraw();
+}
+
+QString TerminalProgress::keptText(qint64 stored, bool stopped)
+{
+    const auto count = static_cast<int>(stored);
+    if (stopped)
+        return count == 1 ? tr("Stopped. The server keeps the %Ln bet it stored; running again "
+                               "resumes after it.",
+                   nullptr, count)
+                          : tr("Stopped. The server keeps the %Ln bets it stored; running again "
+                               "resumes after them.",
+                              nullptr, count);
+    return count == 1
+        ? tr("The server keeps the %Ln bet it stored; running again resumes after it.", nullptr,
+            count)
+        : tr("The server keeps the %Ln bets it stored; running again resumes after them.", nullptr,
+            count);
 }
 
 void TerminalProgress::finish()
@@ -202,10 +256,16 @@ void TerminalProgress::finish()
     switch (s.phase()) {
     case AgencySession::Phase::Done: {
         const QStringList winners = s.winners();
-        lines << tr("Agency %1: %2 bets stored on the server (%3 in this run, %4 s).")
+        // Qt's plural forms (%n) for Spanish; English, the source language, has no catalog,
+        // so its singulars are messages of their own.
+        const auto storedCount = static_cast<int>(stored);
+        lines << (storedCount == 1
+                ? tr("Agency %1: %Ln bet stored on the server (%2 in this run, %3 s).", nullptr,
+                    storedCount)
+                : tr("Agency %1: %Ln bets stored on the server (%2 in this run, %3 s).", nullptr,
+                    storedCount))
                      .arg(s.options().agency)
-                     .arg(locale.toString(stored), locale.toString(s.betsAcknowledged()),
-                         locale.toString(seconds, 'f', 1));
+                     .arg(locale.toString(s.betsAcknowledged()), locale.toString(seconds, 'f', 1));
         if (winners.isEmpty()) {
             lines << tr("No winners for this agency.");
         } else {
@@ -214,41 +274,45 @@ void TerminalProgress::finish()
             if (winners.size() > kMaxWinnersListed)
                 list += QLatin1Char(' ')
                     + tr("and %1 more").arg(locale.toString(winners.size() - kMaxWinnersListed));
-            // One form for one and one for the rest: the plural rule of English and Spanish.
-            lines << (winners.size() == 1
-                    ? tr("1 winner (document): %1").arg(list)
-                    : tr("%1 winners (documents): %2").arg(locale.toString(winners.size()), list));
+            const auto count = static_cast<int>(winners.size());
+            lines << (count == 1 ? tr("%Ln winner (document): %1", nullptr, count)
+                                 : tr("%Ln winners (documents): %1", nullptr, count))
+                         .arg(list);
         }
         break;
     }
     case AgencySession::Phase::Failed: {
-        // The same title and sentence as agency-gui's; the library's detail stays as it is (it
-        // names files, addresses and codes) for whoever supports the agency.
+        // The same title and sentence as agency-gui's, then the facts (server, code, socket
+        // error, file) in the person's language; the library's English message is for the log.
         const UserMessage message = UserMessages::forError(s.error());
-        lines << tr("The upload failed: %1.").arg(message.title) << message.explanation
-              << tr("Detail: %1").arg(s.errorString());
+        lines << tr("The upload failed: %1.").arg(message.title) << message.explanation;
+        const QString detail = UserMessages::detailFor(
+            s.error(), toString(s.options().servers), s.options().dataFile);
+        if (!detail.isEmpty())
+            lines << tr("Detail: %1").arg(detail);
         if (stored > 0)
-            lines << tr("The server keeps the %1 bets it stored; running again resumes after them.")
-                         .arg(locale.toString(stored));
+            lines << keptText(stored, false);
         break;
     }
-    case AgencySession::Phase::Cancelled:
-        lines << tr("Stopped. The server keeps the %1 bets it stored; running again resumes after "
-                    "them.")
-                     .arg(locale.toString(stored));
-        break;
+    case AgencySession::Phase::Cancelled: lines << keptText(stored, true); break;
     case AgencySession::Phase::Idle:
     case AgencySession::Phase::Connecting:
     case AgencySession::Phase::Sending:
     case AgencySession::Phase::WaitingForDraw: break;
     }
-    if (s.invalidRows() > 0)
-        lines << (s.invalidRows() == 1
-                ? tr("1 invalid row of the file was not sent (each one is listed with "
-                     "--no-progress).")
-                : tr("%1 invalid rows of the file were not sent (each one is listed with "
-                     "--no-progress).")
-                      .arg(locale.toString(s.invalidRows())));
+    if (const auto invalid = static_cast<int>(s.invalidRows()); invalid > 0) {
+        // Each one was listed above as it was found, up to kMaxInvalidRowsListed.
+        if (invalid == 1)
+            lines << tr("%Ln invalid row of the file was not sent (listed above).", nullptr, 1);
+        else if (invalid <= kMaxInvalidRowsListed)
+            lines << tr(
+                "%Ln invalid rows of the file were not sent (listed above).", nullptr, invalid);
+        else
+            lines << tr("%Ln invalid rows of the file were not sent; the first %1 are listed "
+                        "above.",
+                nullptr, invalid)
+                         .arg(kMaxInvalidRowsListed);
+    }
     for (const QString &line : lines)
         write(line + QLatin1Char('\n'));
 }

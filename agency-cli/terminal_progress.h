@@ -29,6 +29,9 @@ public:
         qint64 fileSize = 0;
         qint64 sendingMs = 0; // since the first batch went out
         int connectAttempts = 0;
+        // The fraction stored that the line showed last: it never goes back (a reconnection
+        // re-reads the file from its start).
+        double shownFraction = 0.0;
     };
 
     static constexpr int kRedrawMs = 200; // five redraws a second
@@ -41,8 +44,13 @@ public:
     // The terminal's width in columns, kDefaultWidth when unknown.
     static int terminalWidth(int fd);
     // The line for `snapshot`, at most `width - 1` characters (the last column stays free so
-    // the terminal never wraps).
+    // the terminal never wraps). While sending: the bar, the percentage, then what the width
+    // holds, chosen by the width alone so that nothing comes and goes between redraws.
     static QString render(const Snapshot &snapshot, int width);
+    // The estimated fraction of the file's valid bets the server has stored, 0..1: the share of
+    // the file read, times the share of what was read that is stored. 1 only once every bet
+    // read is stored and the file is read to its end. Never below snapshot.shownFraction.
+    static double storedFraction(const Snapshot &snapshot);
 
     // Prints `text` on a line of its own above the progress line.
     void printLine(const QString &text);
@@ -54,6 +62,8 @@ private:
     void redraw();
     void clearLine();
     void write(const QString &text);
+    // "The server keeps the N bets it stored...", after a failure or (`stopped`) a stop.
+    static QString keptText(qint64 stored, bool stopped);
 
     AgencySession *m_session;
     int m_fd;
@@ -61,6 +71,7 @@ private:
     QElapsedTimer m_total;
     QElapsedTimer m_sending;
     bool m_lineShown = false;
+    double m_shownFraction = 0.0;
     int m_invalidShown = 0;
 };
 

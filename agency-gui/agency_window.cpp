@@ -23,6 +23,8 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
@@ -38,6 +40,9 @@ namespace {
 // The progress bar counts in tenths of a percent, whatever the number of bets.
 constexpr int kProgressSteps = 1000;
 constexpr int kMaxLogLines = 5000;
+// The tables and the log shrink to a few lines on a small screen (1024x600, a netbook's).
+constexpr int kMinListHeight = 60;
+constexpr QSize kPreferredSize(1000, 720);
 
 QTableView *makeTable(QAbstractItemModel *model, const QString &name)
 {
@@ -51,8 +56,70 @@ QTableView *makeTable(QAbstractItemModel *model, const QString &name)
     // Fixed row height: sizing rows to contents would measure every row of a long list.
     view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
     view->horizontalHeader()->setStretchLastSection(true);
+    view->setMinimumHeight(kMinListHeight);
     return view;
 }
+
+// A group box that asks its column for its minimum height, not for height-for-width: its
+// word-wrapped label (the file's summary, an error) would make the whole layout
+// height-for-width, and then a QScrollArea gives the content its preferred height (it
+// scrolled on a 1024x600 screen where everything fits) and a column squeezes its other boxes
+// below their minimum. Inside the box the label still wraps.
+class WrappingBox : public QGroupBox
+{
+public:
+    using QGroupBox::QGroupBox;
+    bool hasHeightForWidth() const override { return false; }
+};
+
+// The content in a scroll area: on a screen smaller than the layout's minimum the window still
+// fits, and whatever is left out is a scroll away, never cut off.
+QScrollArea *scrollable(QWidget *content)
+{
+    auto *area = new QScrollArea;
+    area->setObjectName(QStringLiteral("contentScroll"));
+    area->setWidget(content);
+    area->setWidgetResizable(true);
+    area->setFrameShape(QFrame::NoFrame);
+    return area;
+}
+
+// Why `path` could not be written, found on the file system; QSaveFile's own text is Qt's,
+// partly English.
+QString unwritableReason(const QString &path)
+{
+    const QFileInfo info(path);
+    const QFileInfo folder(info.absolutePath());
+    if (info.isDir())
+        return AgencyWindow::tr("%1 is a folder").arg(path);
+    if (!folder.isDir())
+        return AgencyWindow::tr("the folder %1 does not exist").arg(folder.filePath());
+    if (!folder.isWritable() || (info.exists() && !info.isWritable()))
+        return AgencyWindow::tr("this user may not write there");
+    return AgencyWindow::tr("the disk did not take the file (is it full?)");
+}
+
+// Words of Qt's file dialog said our way: qtbase_es.qm (Spain's Spanish) says "fichero" where
+// this app says "archivo", and has a few slips. Their translations in agency_es_AR.ts are
+// asked before Qt's (installTranslations installs the program's catalogs last).
+[[maybe_unused]] constexpr const char *kQtWordsSaidOurWay[] {
+    QT_TRANSLATE_NOOP("QFileDialog", "File &name:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Files of type:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "All Files (*)"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Show &hidden files"),
+    QT_TRANSLATE_NOOP("QFileDialog", "File Folder"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Go to the parent directory"),
+    QT_TRANSLATE_NOOP("QFileDialog", "%1 already exists.\nDo you want to replace it?"),
+    QT_TRANSLATE_NOOP(
+        "QFileDialog", "%1\nFile not found.\nPlease verify the correct file name was given."),
+    QT_TRANSLATE_NOOP("QFileSystemModel", "Invalid filename"),
+};
+// The type column of the file dialog: qtbase_es.qm has none of these.
+[[maybe_unused]] constexpr const char *kQtWordsMissing[][2] {
+    QT_TRANSLATE_NOOP3("QAbstractFileIconProvider", "Folder", "All other platforms"),
+    QT_TRANSLATE_NOOP3("QAbstractFileIconProvider", "Drive", ""),
+    QT_TRANSLATE_NOOP3("QAbstractFileIconProvider", "File", ""),
+};
 
 // A local CSV file among dropped URLs, or an empty string.
 QString droppedCsv(const QMimeData *mime)
@@ -89,8 +156,8 @@ AgencyWindow::AgencyWindow(QSettings *settings, QWidget *parent)
     auto *layout = new QVBoxLayout(central);
     layout->addLayout(columns, 3);
     layout->addWidget(buildLogBox(), 1);
-    setCentralWidget(central);
-    resize(1000, 720);
+    setCentralWidget(scrollable(central));
+    resize(initialSize());
     setTabOrder();
     // Outside a dialog Return does not press a focused button unless it is autoDefault.
     for (QPushButton *button : findChildren<QPushButton *>())
@@ -106,6 +173,16 @@ AgencyWindow::AgencyWindow(QSettings *settings, QWidget *parent)
 }
 
 AgencyWindow::~AgencyWindow() = default;
+
+QSize AgencyWindow::initialSize() const
+{
+    const QScreen *screen = this->screen();
+    if (!screen)
+        return kPreferredSize;
+    // The frame and a panel take some of the screen: leave them room.
+    const QSize available = screen->availableSize() - QSize(16, 48);
+    return kPreferredSize.boundedTo(available).expandedTo(minimumSizeHint());
+}
 
 QWidget *AgencyWindow::buildSettingsBox()
 {
@@ -183,6 +260,12 @@ QWidget *AgencyWindow::buildSettingsBox()
     connect(m_browseButton, &QPushButton::clicked, this, &AgencyWindow::browseForFile);
     connect(m_caBrowseButton, &QPushButton::clicked, this, &AgencyWindow::browseForCa);
     connect(m_tokenBrowseButton, &QPushButton::clicked, this, &AgencyWindow::browseForTokenFile);
+    // A failure or a cancel shown for other settings no longer applies once a field changes.
+    const auto changed = [this] { m_controller.clearOutcome(); };
+    for (QLineEdit *edit : {m_hostEdit, m_fileEdit, m_caEdit, m_tokenFileEdit})
+        connect(edit, &QLineEdit::textChanged, this, changed);
+    for (QSpinBox *spin : {m_portSpin, m_agencySpin, m_batchSpin})
+        connect(spin, &QSpinBox::valueChanged, this, changed);
     connect(m_fileEdit, &QLineEdit::editingFinished, this, [this] {
         if (m_fileEdit->text().trimmed() != m_controller.previewPath())
             setDataFile(m_fileEdit->text().trimmed());
@@ -192,7 +275,7 @@ QWidget *AgencyWindow::buildSettingsBox()
 
 QWidget *AgencyWindow::buildPreviewBox()
 {
-    auto *box = new QGroupBox(tr("Bets file"));
+    auto *box = new WrappingBox(tr("Bets file"));
     m_summaryLabel = new QLabel(tr("No file read yet."));
     m_summaryLabel->setObjectName(QStringLiteral("summaryLabel"));
     m_summaryLabel->setWordWrap(true);
@@ -206,7 +289,7 @@ QWidget *AgencyWindow::buildPreviewBox()
 
 QWidget *AgencyWindow::buildUploadBox()
 {
-    auto *box = new QGroupBox(tr("Upload"));
+    auto *box = new WrappingBox(tr("Upload"));
     m_phaseLabel = new QLabel;
     m_phaseLabel->setObjectName(QStringLiteral("phaseLabel"));
     QFont bold = m_phaseLabel->font();
@@ -279,6 +362,7 @@ QWidget *AgencyWindow::buildLogBox()
     m_logView->setObjectName(QStringLiteral("logView"));
     m_logView->setReadOnly(true);
     m_logView->setMaximumBlockCount(kMaxLogLines);
+    m_logView->setMinimumHeight(kMinListHeight);
     auto *layout = new QVBoxLayout(box);
     layout->addWidget(m_logView);
     return box;
@@ -304,10 +388,10 @@ void AgencyWindow::connectController()
         m_summaryLabel->setText(tr("Cannot read the file: %1").arg(message));
     });
     connect(c, &UploadController::winnersReady, this, [this](int count) {
-        // One form for one, another for the rest: the plural rule of both English and Spanish
-        // (no English catalog is loaded, so Qt's %n plural forms would stay "winner(s)").
+        // Qt's plural forms (%n) for Spanish; English, the source language, has no catalog, so
+        // its singular is a message of its own.
         m_winnersCountLabel->setText(
-            count == 1 ? tr("1 winner") : tr("%1 winners").arg(QLocale().toString(count)));
+            count == 1 ? tr("%Ln winner", nullptr, count) : tr("%Ln winners", nullptr, count));
         m_winnersView->resizeColumnsToContents();
     });
 }
@@ -456,17 +540,15 @@ void AgencyWindow::exportWinners()
     const QString suggested
         = QFileInfo(m_fileEdit->text())
               .absoluteDir()
-              .filePath(
-                  QStringLiteral("winners-agency-%1.csv").arg(m_controller.settings().agency));
+              .filePath(tr("winners-agency-%1.csv").arg(m_controller.settings().agency));
     const QString path = QFileDialog::getSaveFileName(
         this, tr("Export winners"), suggested, tr("CSV files (*.csv)"));
     if (path.isEmpty())
         return;
-    QString error;
-    if (m_controller.winnersModel()->exportCsv(path, &error))
+    if (m_controller.winnersModel()->exportCsv(path))
         appendLog(tr("Winners exported to %1").arg(path));
     else
-        showError(tr("Export failed"), error);
+        showError(tr("Export failed"), tr("cannot save %1: %2").arg(path, unwritableReason(path)));
 }
 
 void AgencyWindow::onPhaseChanged(UploadController::Phase phase)
@@ -475,17 +557,39 @@ void AgencyWindow::onPhaseChanged(UploadController::Phase phase)
     const bool busy = m_controller.isBusy();
     m_phaseLabel->setText(tr("Status: %1").arg(UploadController::phaseText(phase)));
     m_uploadButton->setEnabled(!busy);
-    m_uploadButton->setText(
-        phase == Phase::Failed || phase == Phase::Cancelled ? tr("&Retry") : tr("&Upload"));
+    m_uploadButton->setText(uploadButtonText(phase));
     m_cancelButton->setEnabled(busy);
     m_settingsBox->setEnabled(!busy);
     m_exportButton->setEnabled(phase == Phase::Done);
-    if (phase == Phase::ReadingFile || phase == Phase::Connecting) {
+    if (phase == Phase::Idle || phase == Phase::ReadingFile || phase == Phase::Connecting) {
         m_errorLabel->hide();
         m_errorLabel->clear();
         m_speedLabel->clear();
         m_winnersCountLabel->setText(tr("The winners appear here after the draw."));
     }
+    if (phase == Phase::Idle) {
+        m_progressBar->setValue(0);
+        m_progressBar->resetFormat();
+    }
+}
+
+QString AgencyWindow::uploadButtonText(UploadController::Phase phase) const
+{
+    using Phase = UploadController::Phase;
+    switch (phase) {
+    case Phase::Failed:
+        return agency::UserMessages::retryMayHelp(m_controller.lastError()) ? tr("&Retry")
+                                                                            : tr("&Upload");
+    case Phase::Cancelled: return tr("&Resume");
+    case Phase::DrawPending: return tr("&Get winners");
+    case Phase::Idle:
+    case Phase::ReadingFile:
+    case Phase::Connecting:
+    case Phase::Sending:
+    case Phase::WaitingForDraw:
+    case Phase::Done: break;
+    }
+    return tr("&Upload");
 }
 
 void AgencyWindow::onProgress(qint64 acknowledged, qint64 total)
@@ -494,8 +598,10 @@ void AgencyWindow::onProgress(qint64 acknowledged, qint64 total)
                                 : (acknowledged >= total ? kProgressSteps : 0);
     m_progressBar->setValue(value);
     const QLocale locale;
-    m_progressBar->setFormat(tr("%1 of %2 bets (%3 %)")
-                                 .arg(locale.toString(acknowledged), locale.toString(total))
+    const auto bets = static_cast<int>(total);
+    m_progressBar->setFormat((bets == 1 ? tr("%1 of %Ln bet (%2 %)", nullptr, bets)
+                                        : tr("%1 of %Ln bets (%2 %)", nullptr, bets))
+                                 .arg(locale.toString(acknowledged))
                                  .arg(value / 10));
 }
 
@@ -514,23 +620,37 @@ void AgencyWindow::onSpeed(double betsPerSecond, qint64 secondsLeft)
 
 void AgencyWindow::onPreviewReady(const agency::BetFileSummary &summary)
 {
-    const QLocale locale;
-    QString text
-        = tr("%1 bets to send, %2 invalid rows (not sent), %3 winning numbers.")
-              .arg(locale.toString(summary.validRows), locale.toString(summary.invalidRows),
-                  locale.toString(summary.winningRows));
+    // One count per message: Qt's plural forms (%n) take one number each. English, the source
+    // language, has no catalog, so its singulars are messages of their own.
+    const auto valid = static_cast<int>(summary.validRows);
+    const auto invalid = static_cast<int>(summary.invalidRows);
+    const auto winning = static_cast<int>(summary.winningRows);
+    QString text = QStringLiteral("%1, %2, %3.")
+                       .arg(valid == 1 ? tr("%Ln bet to send", nullptr, valid)
+                                       : tr("%Ln bets to send", nullptr, valid),
+                           invalid == 1 ? tr("%Ln invalid row (not sent)", nullptr, invalid)
+                                        : tr("%Ln invalid rows (not sent)", nullptr, invalid),
+                           winning == 1 ? tr("%Ln winning number", nullptr, winning)
+                                        : tr("%Ln winning numbers", nullptr, winning));
     if (summary.invalidListTruncated)
         text += QLatin1Char(' ')
-            + tr("The table lists the first %1.").arg(locale.toString(summary.invalid.size()));
+            + tr("The table lists the first %Ln.", nullptr,
+                static_cast<int>(summary.invalid.size()));
     m_summaryLabel->setText(text);
     m_invalidRowsView->resizeColumnToContents(InvalidRowsModel::LineColumn);
 }
 
 void AgencyWindow::showError(const QString &title, const QString &details)
 {
-    m_errorLabel->setText(tr("<b>%1</b>: %2<br>Check the settings or the server, then press "
-                             "Retry.")
-                              .arg(title.toHtmlEscaped(), details.toHtmlEscaped()));
+    // "Retry" only where trying again, unchanged, may work (a server down, busy or lost); the
+    // explanation says what else to do.
+    const bool retry = m_controller.phase() == UploadController::Phase::Failed
+        && agency::UserMessages::retryMayHelp(m_controller.lastError());
+    QString text
+        = QStringLiteral("<b>%1</b>: %2").arg(title.toHtmlEscaped(), details.toHtmlEscaped());
+    if (retry)
+        text += QStringLiteral("<br>") + tr("Press Retry once the server is back.").toHtmlEscaped();
+    m_errorLabel->setText(text);
     m_errorLabel->show();
 }
 

@@ -65,6 +65,8 @@ private:
     void onPreviewReady(const agency::BetFileSummary &summary);
     void showError(const QString &title, const QString &details);
     void askToSendSuspiciousFile(const agency::BetFileSummary &summary);
+    QString uploadButtonText(UploadController::Phase phase) const;
+    QSize initialSize() const; // the preferred size, within the screen
     void appendLog(const QString &text);
     void saveFields();
 

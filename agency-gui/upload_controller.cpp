@@ -9,6 +9,7 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QLocale>
 
 namespace lottery::gui {
 
@@ -40,7 +41,8 @@ bool UploadController::isBusy() const
     case Phase::Idle:
     case Phase::Done:
     case Phase::Failed:
-    case Phase::Cancelled: return false;
+    case Phase::Cancelled:
+    case Phase::DrawPending: return false;
     }
     return false;
 }
@@ -56,6 +58,7 @@ QString UploadController::phaseText(Phase phase)
     case Phase::Done: return tr("Done");
     case Phase::Failed: return tr("Failed");
     case Phase::Cancelled: return tr("Cancelled");
+    case Phase::DrawPending: return tr("All bets stored; the draw is pending");
     }
     return {};
 }
@@ -109,10 +112,13 @@ void UploadController::onScanned(const QString &path, const agency::BetFileScanR
 {
     if (!result.ok) {
         m_previewState = PreviewState::Failed;
-        emit previewFailed(result.errorString);
+        // The reader's errorString is English (for logs): the person reads what is wrong with
+        // the file, found on the file system.
+        const QString reason = agency::UserMessages::forUnreadableFile(path);
+        emit previewFailed(reason);
         if (m_uploadAfterScan) {
             m_uploadAfterScan = false;
-            failWith(tr("Cannot read the bets file"), result.errorString);
+            failWith(tr("Cannot read the bets file"), reason);
         }
         return;
     }
@@ -120,10 +126,16 @@ void UploadController::onScanned(const QString &path, const agency::BetFileScanR
     m_preview = result.summary;
     m_invalidRows.setRows(result.summary.invalid);
     emit previewReady(m_preview);
-    emit logMessage(tr("%1: %2 valid bets, %3 invalid rows")
-                        .arg(QFileInfo(path).fileName())
-                        .arg(m_preview.validRows)
-                        .arg(m_preview.invalidRows));
+    // Qt's plural forms (%n) for Spanish; English, the source, has no catalog, so its singular
+    // is a message of its own.
+    const auto valid = static_cast<int>(m_preview.validRows);
+    const auto invalid = static_cast<int>(m_preview.invalidRows);
+    emit logMessage(QStringLiteral("%1: %2, %3")
+                        .arg(QFileInfo(path).fileName(),
+                            valid == 1 ? tr("%Ln valid bet", nullptr, valid)
+                                       : tr("%Ln valid bets", nullptr, valid),
+                            invalid == 1 ? tr("%Ln invalid row", nullptr, invalid)
+                                         : tr("%Ln invalid rows", nullptr, invalid)));
     if (m_uploadAfterScan) {
         m_uploadAfterScan = false;
         startSessionOrAsk();
@@ -170,8 +182,8 @@ void UploadController::startSessionOrAsk()
         return;
     }
     m_awaitingConfirmation = true;
-    emit logMessage(tr("The file looks wrong (%1); asking before sending it")
-                        .arg(m_preview.check.concernNames()));
+    // The concerns' names are identifiers (for the log lines); the dialog says them in words.
+    emit logMessage(tr("The file looks wrong; asking before sending it"));
     emit confirmationNeeded(m_preview);
 }
 
@@ -221,11 +233,13 @@ void UploadController::startSession()
     m_session = std::make_unique<AgencySession>(options);
     m_sessionLogger = std::make_unique<agency::SessionLogger>(m_session.get());
     connectSession(m_session.get());
-    emit logMessage(tr("Uploading %1 bets of agency %2 to %3 in batches of %4")
-                        .arg(m_total)
-                        .arg(options.agency)
-                        .arg(agency::toString(options.servers))
-                        .arg(options.batchMaxBets));
+    const auto total = static_cast<int>(m_total);
+    emit logMessage(
+        (total == 1 ? tr("Uploading %Ln bet of agency %1 to %2 in batches of %3", nullptr, total)
+                    : tr("Uploading %Ln bets of agency %1 to %2 in batches of %3", nullptr, total))
+            .arg(options.agency)
+            .arg(agency::toString(options.servers))
+            .arg(options.batchMaxBets));
     emit progressChanged(acknowledged(), m_total);
     m_stats.reset();
     m_clock.start();
@@ -239,14 +253,15 @@ void UploadController::connectSession(AgencySession *session)
     connect(session, &AgencySession::failed, this, &UploadController::onSessionFailed);
     connect(session, &AgencySession::winnersReceived, this, &UploadController::onWinnerDocuments);
     connect(session, &AgencySession::connectRetry, this,
-        [this](int attempt, const QString &error, int delayMs) {
-            emit logMessage(tr("Connection attempt %1 failed (%2); retrying in %3 ms")
-                                .arg(attempt)
-                                .arg(error)
-                                .arg(delayMs));
+        [this](int attempt, const QString &, int delayMs) {
+            // The socket's error text is Qt's, partly English: the failure's detail names it.
+            emit logMessage(
+                tr("Connection attempt %1 failed; retrying in %2 ms").arg(attempt).arg(delayMs));
         });
-    connect(session, &AgencySession::reconnecting, this, [this](const QString &reason, int) {
-        emit logMessage(tr("Connection lost (%1); trying the next server").arg(reason));
+    connect(session, &AgencySession::reconnecting, this, [this](const QString &, int) {
+        emit logMessage(tr("Upload interrupted (%1); reconnecting, to the next server of the "
+                           "list if there is one")
+                            .arg(agency::UserMessages::forError(m_session->outageCause()).title));
     });
     connect(session, &AgencySession::welcomed, this, [this](quint64, quint64 storedBets) {
         // What the server holds, each bet once: after a reconnection storedBets also counts
@@ -254,11 +269,19 @@ void UploadController::connectSession(AgencySession *session)
         m_alreadyStored = static_cast<qint64>(m_session->serverStoredBets());
         m_acknowledgedNow = m_session->betsAcknowledged();
         const QString server = m_session->currentServer().toString();
-        emit logMessage(storedBets > 0
-                ? tr("Connected to %1; the server already holds %2 bets, resuming after them")
-                      .arg(server)
-                      .arg(storedBets)
-                : tr("Connected to %1").arg(server));
+        const auto stored = static_cast<int>(storedBets);
+        if (stored == 0)
+            emit logMessage(tr("Connected to %1").arg(server));
+        else if (stored == 1)
+            emit logMessage(
+                tr("Connected to %1; the server already holds %Ln bet, resuming after it", nullptr,
+                    stored)
+                    .arg(server));
+        else
+            emit logMessage(
+                tr("Connected to %1; the server already holds %Ln bets, resuming after them",
+                    nullptr, stored)
+                    .arg(server));
         emit progressChanged(acknowledged(), m_total);
     });
     connect(session, &AgencySession::batchAcknowledged, this,
@@ -267,7 +290,10 @@ void UploadController::connectSession(AgencySession *session)
             emit progressChanged(acknowledged(), m_total);
         });
     connect(session, &AgencySession::uploadCompleted, this, [this] {
-        emit logMessage(tr("All %1 bets stored by the server; waiting for the draw").arg(m_total));
+        const auto total = static_cast<int>(m_total);
+        emit logMessage(total == 1
+                ? tr("The server stored the %Ln bet; waiting for the draw", nullptr, total)
+                : tr("The server stored all %Ln bets; waiting for the draw", nullptr, total));
     });
 }
 
@@ -298,30 +324,33 @@ void UploadController::onSessionPhase(AgencySession::Phase phase)
 
 void UploadController::onSessionFailed(const agency::UploadError &error)
 {
-    // The person reads a title and a sentence in their language, from the error's kind and the
-    // server's code; the library's English detail is for the log pane (and the log lines).
+    // The person reads a title, a sentence and the facts (server, code, socket error) in their
+    // language, from the error's kind and fields; its English message is for the log lines.
     m_lastError = error;
-    emit logMessage(tr("Details: %1").arg(error.message));
+    const QString detail = agency::UserMessages::detailFor(
+        error, agency::toString(m_session->options().servers), m_settings.dataFile);
+    if (!detail.isEmpty())
+        emit logMessage(tr("Details: %1").arg(detail));
     const agency::UserMessage message = agency::UserMessages::forError(error);
     failWith(message.title, message.explanation);
 }
 
 void UploadController::onWinnerDocuments(const QStringList &documents)
 {
-    emit logMessage(documents.size() == 1
-            ? tr("Draw done: 1 winner for this agency")
-            : tr("Draw done: %1 winners for this agency").arg(documents.size()));
+    const auto count = static_cast<int>(documents.size());
+    emit logMessage(count == 1 ? tr("Draw done: %Ln winner for this agency", nullptr, count)
+                               : tr("Draw done: %Ln winners for this agency", nullptr, count));
     const QString path = m_settings.dataFile;
     m_lookup.start([this, path, documents](const BackgroundJob &job) {
         WinnerLookupResult result
             = lookupWinners(path, documents, [&job] { return job.isCancelled(); });
-        job.post([this, documents, result] {
+        job.post([this, path, documents, result] {
             if (result.ok) {
                 showWinners(result.winners);
                 return;
             }
-            emit logMessage(
-                tr("Could not look the winners up in the file: %1").arg(result.errorString));
+            emit logMessage(tr("Could not look the winners up in the file: %1")
+                                .arg(agency::UserMessages::forUnreadableFile(path)));
             QList<WinnerRecord> bare;
             for (const QString &document : documents)
                 bare.append(WinnerRecord {document, {}, {}, -1, 0});
@@ -348,10 +377,32 @@ void UploadController::cancel()
     m_speedTimer.stop();
     if (m_session)
         m_session->cancel();
+    if (m_phase == Phase::WaitingForDraw) {
+        // DONE was acknowledged: the server holds every bet and counts this agency as done.
+        setPhase(Phase::DrawPending);
+        emit logMessage(tr("Stopped waiting for the draw. The server keeps every bet and this "
+                           "agency's upload is complete; Get winners asks for them."));
+        return;
+    }
     setPhase(Phase::Cancelled);
-    emit logMessage(tr("Upload cancelled after %1 of %2 bets; Upload resumes it")
-                        .arg(acknowledged())
-                        .arg(m_total));
+    const auto total = static_cast<int>(m_total);
+    emit logMessage((total == 1
+            ? tr("Upload cancelled after %1 of %Ln bet; Resume continues it", nullptr, total)
+            : tr("Upload cancelled after %1 of %Ln bets; Resume continues it", nullptr, total))
+                        .arg(QLocale().toString(acknowledged())));
+}
+
+void UploadController::clearOutcome()
+{
+    if (m_phase != Phase::Failed && m_phase != Phase::Cancelled)
+        return;
+    m_errorTitle.clear();
+    m_errorString.clear();
+    m_lastError = {};
+    m_alreadyStored = 0;
+    m_acknowledgedNow = 0;
+    m_total = 0;
+    setPhase(Phase::Idle);
 }
 
 void UploadController::failWith(const QString &title, const QString &details)

@@ -38,7 +38,10 @@ public:
         WaitingForDraw,
         Done, // winners shown (final)
         Failed, // errorTitle(), errorString() (final; upload() retries)
-        Cancelled, // (final; upload() resumes)
+        Cancelled, // stopped before every bet was stored (final; upload() resumes)
+        // Stopped while waiting for the draw: every bet is stored and the agency is done on the
+        // server; upload() only asks for the winners (final).
+        DrawPending,
     };
     Q_ENUM(Phase)
 
@@ -69,6 +72,8 @@ public:
     // The answer to confirmationNeeded(): send the file after all, or send nothing.
     void confirmSuspiciousFile(bool send);
     bool isAwaitingConfirmation() const { return m_awaitingConfirmation; }
+    // A field changed after a failure or a cancel: what was shown no longer applies (Idle).
+    void clearOutcome();
 
     Phase phase() const { return m_phase; }
     bool isBusy() const;

@@ -24,7 +24,8 @@ bool WinnersModel::exportCsv(const QString &path, QString *errorString) const
             *errorString = tr("cannot write %1: %2").arg(path, file.errorString());
         return false;
     }
-    std::string out = "document,first_name,last_name,number\n";
+    // The header in the person's language: the file is for people (a spreadsheet, a printout).
+    std::string out = tr("document,first_name,last_name,number").toStdString() + '\n';
     for (const WinnerRecord &winner : m_winners) {
         protocol::appendCsvField(out, winner.document.toStdString());
         out.push_back(',');

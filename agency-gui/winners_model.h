@@ -35,8 +35,9 @@ public:
     void clear() { setWinners({}); }
     const QList<WinnerRecord> &winners() const { return m_winners; }
 
-    // CSV (RFC 4180, UTF-8, header line): document,first_name,last_name,number.
-    bool exportCsv(const QString &path, QString *errorString) const;
+    // CSV (RFC 4180, UTF-8), its header line in the person's language: document,first_name,
+    // last_name,number (Spanish: documento,nombre,apellido,número).
+    bool exportCsv(const QString &path, QString *errorString = nullptr) const;
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;

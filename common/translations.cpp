@@ -63,6 +63,16 @@ bool installTranslations(Language language, const QStringList &catalogs)
     if (QLocale().language() != QLocale::Spanish)
         QLocale::setDefault(QLocale(QLocale::Spanish, QLocale::Argentina));
     auto *app = QCoreApplication::instance();
+    // Qt's own strings (QCommandLineParser's errors and help, the file dialog, the buttons of
+    // message boxes): Debian's qt6-translations-l10n ships qtbase_es.qm. Installed first: the
+    // last installed translator is asked first, so a program's catalog may override a word of
+    // Qt's (agency-gui says "archivo" where qtbase_es says "fichero").
+    auto *qtTranslator = new QTranslator(app);
+    if (qtTranslator->load(QLocale(QLocale::Spanish, QLocale::Argentina), QStringLiteral("qtbase"),
+            QStringLiteral("_"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        QCoreApplication::installTranslator(qtTranslator);
+    else
+        delete qtTranslator;
     bool allLoaded = true;
     for (const QString &catalog : catalogs) {
         auto *translator = new QTranslator(app);
@@ -73,14 +83,6 @@ bool installTranslations(Language language, const QStringList &catalogs)
             delete translator;
         }
     }
-    // Qt's own strings (QCommandLineParser's errors and help, the file dialog, the buttons of
-    // message boxes): Debian's qt6-translations-l10n ships qtbase_es.qm.
-    auto *qtTranslator = new QTranslator(app);
-    if (qtTranslator->load(QLocale(QLocale::Spanish, QLocale::Argentina), QStringLiteral("qtbase"),
-            QStringLiteral("_"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
-        QCoreApplication::installTranslator(qtTranslator);
-    else
-        delete qtTranslator;
     return allLoaded;
 }
 

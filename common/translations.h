@@ -28,7 +28,8 @@ Language systemLanguage();
 
 // Installs the program's translations for `language` from the Qt resource
 // ":/i18n/<catalog>_es_AR.qm" and Qt's own (qtbase_es.qm from QLibraryInfo's TranslationsPath)
-// so standard dialogs and QCommandLineParser speak it too. English installs nothing. Returns
+// so standard dialogs and QCommandLineParser speak it too; the program's catalogs are installed
+// last, so they are asked first and may reword one of Qt's. English installs nothing. Returns
 // false when a catalog is missing (the program then falls back to English).
 bool installTranslations(Language language, const QStringList &catalogs);
 

@@ -4,7 +4,7 @@ lottery_add_test(tst_agency_config LIBS lottery::agency_cli_config LABELS agency
 lottery_add_test(tst_agency_session LIBS lottery::agency LABELS agency integration TIMEOUT 120)
 # agency-cli on a pseudo-terminal (the progress bar) and on pipes (exactly the log lines).
 lottery_add_test(tst_agency_cli_terminal LIBS lottery_test_support LABELS agency integration
-    TIMEOUT 180)
+    TIMEOUT 300)
 if(TARGET agency-cli AND TARGET lottery-server)
     add_dependencies(tst_agency_cli_terminal agency-cli lottery-server)
 endif()

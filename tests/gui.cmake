@@ -15,6 +15,11 @@ if(TARGET agency-gui)
     # Each language: every widget's text translated, the .ts files complete.
     lottery_add_test(tst_agency_gui_i18n LIBS lottery::agency_gui LABELS gui unit
         DEFINITIONS LOTTERY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+    # A clerk's day in Spanish against a real lottery-server: no English shown anywhere.
+    lottery_add_test(tst_agency_gui_spanish
+        LIBS lottery::agency_gui lottery_test_support LABELS gui integration TIMEOUT 300
+        DEFINITIONS LOTTERY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+    add_dependencies(tst_agency_gui_spanish agency-cli lottery-server)
     # A real X11 window under Xvfb (skipped without xvfb-run) besides the offscreen tests.
     add_test(NAME gui_xvfb COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/gui-xvfb.sh ${CMAKE_BINARY_DIR}/bin)
     set_tests_properties(gui_xvfb PROPERTIES LABELS "gui;integration" TIMEOUT 300

@@ -8,9 +8,11 @@
 #include "support/invalid_rows.h"
 #include "support/program_runner.h"
 
+#include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSocketNotifier>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -153,6 +155,33 @@ bool allLogLines(const QByteArray &bytes, QString *bad)
     return true;
 }
 
+// The English words a Spanish terminal shows (paths, addresses and numbers left out); empty
+// when none. The words are English only: Spanish never writes them.
+QStringList englishWordsIn(const QByteArray &terminal)
+{
+    static const QStringList english {QStringLiteral("the"), QStringLiteral("and"),
+        QStringLiteral("of"), QStringLiteral("to"), QStringLiteral("is"), QStringLiteral("not"),
+        QStringLiteral("could"), QStringLiteral("cannot"), QStringLiteral("connect"),
+        QStringLiteral("server"), QStringLiteral("bets"), QStringLiteral("bet"),
+        QStringLiteral("stored"), QStringLiteral("sent"), QStringLiteral("left"),
+        QStringLiteral("unknown"), QStringLiteral("winners"), QStringLiteral("winner"),
+        QStringLiteral("detail"), QStringLiteral("upload"), QStringLiteral("failed"),
+        QStringLiteral("file"), QStringLiteral("within"), QStringLiteral("attempts"),
+        QStringLiteral("refused"), QStringLiteral("connection"), QStringLiteral("draw"),
+        QStringLiteral("waiting"), QStringLiteral("invalid"), QStringLiteral("rows"),
+        QStringLiteral("finishing"), QStringLiteral("time"), QStringLiteral("agency")};
+    static const QRegularExpression names(QStringLiteral("\\S*[/:]\\S*|\\x1b\\[K"));
+    static const QRegularExpression nonLetters(QStringLiteral("[^\\p{L}]+"));
+    QStringList found;
+    QString text = QString::fromUtf8(terminal);
+    text.replace(names, QStringLiteral(" "));
+    for (const QString &word : text.toLower().split(nonLetters, Qt::SkipEmptyParts)) {
+        if (english.contains(word) && !found.contains(word))
+            found << word;
+    }
+    return found;
+}
+
 // Every redraw of the progress line: "\r", the text, "clear to the end of the line".
 QStringList redraws(const QByteArray &terminal)
 {
@@ -192,6 +221,8 @@ private slots:
     void initTestCase();
     void progressOnTerminal_data();
     void progressOnTerminal();
+    void progressLineSteady_data();
+    void progressLineSteady();
     void withoutTerminalOnlyLogLines_data();
     void withoutTerminalOnlyLogLines();
     void badSettingsOnTerminalAreTranslated();
@@ -286,6 +317,136 @@ void TestAgencyCliTerminal::progressOnTerminal()
     QVERIFY(server.terminate());
 }
 
+void TestAgencyCliTerminal::progressLineSteady_data()
+{
+    QTest::addColumn<QString>("language");
+    QTest::addColumn<int>("columns");
+    QTest::addColumn<QString>("rateWord");
+    QTest::addColumn<QString>("leftWord");
+    QTest::addColumn<QString>("finishingWord");
+    for (const int columns : {80, 100, 120}) {
+        QTest::addRow("spanish, %d columns", columns) << "es" << columns << "apuestas/s"
+                                                      << "faltan"
+                                                      << "terminando";
+    }
+    QTest::newRow("english, 80 columns") << "en" << 80 << "bets/s"
+                                         << "left"
+                                         << "finishing";
+}
+
+// A slow upload (one batch of 5 bets in flight at a time, each synced slowly), watched
+// redraw by redraw: while sending, every line starts with the bar, whose size never changes,
+// whose cells and percentage never go back, which is full only at 100 %; the same parts on
+// every line (nothing comes and goes); and once a rate is shown, the time left with it.
+void TestAgencyCliTerminal::progressLineSteady()
+{
+    QFETCH(QString, language);
+    QFETCH(int, columns);
+    QFETCH(QString, rateWord);
+    QFETCH(QString, leftWord);
+    QFETCH(QString, finishingWord);
+
+    // 600 batches, one in flight at a time, each held 5 ms in every fdatasync of the server
+    // (strace): several seconds whatever the machine, so there are many redraws to check.
+    const QString strace = QStandardPaths::findExecutable(QStringLiteral("strace"));
+    QVERIFY2(!strace.isEmpty(), "strace is needed (apt-get install strace)");
+    const QString file = m_dir.filePath(QStringLiteral("steady.csv"));
+    if (!QFile::exists(file))
+        QVERIFY(writeAgencyFile(file, 1, 3000, 97));
+    // LeakSanitizer cannot run under ptrace: it would fail an ASan build's server at exit.
+    const QByteArray asanOptions = qgetenv("ASAN_OPTIONS");
+    qputenv("ASAN_OPTIONS",
+        (asanOptions.isEmpty() ? QByteArray() : asanOptions + ':') + "detect_leaks=0");
+    ServerProcess server;
+    server.setWrapper({strace, QStringLiteral("-f"), QStringLiteral("-qq"), QStringLiteral("-o"),
+        QStringLiteral("/dev/null"), QStringLiteral("-e"),
+        QStringLiteral("inject=fdatasync:delay_enter=5000")});
+    const bool started = server.start(
+        1, m_dir.filePath(QStringLiteral("steady-%1-%2.csv").arg(language).arg(columns)));
+    if (asanOptions.isEmpty())
+        qunsetenv("ASAN_OPTIONS");
+    else
+        qputenv("ASAN_OPTIONS", asanOptions);
+    QVERIFY(started);
+    const Run run = runAgency(
+        {QStringLiteral("--agency"), QStringLiteral("1"), QStringLiteral("--server"),
+            server.address(), QStringLiteral("--file"), file, QStringLiteral("--batch-max"),
+            QStringLiteral("5"), QStringLiteral("--window"), QStringLiteral("1"),
+            QStringLiteral("--lang"), language},
+        Wiring::StderrOnTerminal, columns);
+    QVERIFY(server.terminate());
+    QCOMPARE(run.exitCode, 0);
+
+    static const QRegularExpression sending(QStringLiteral("^\\[([#-]+)\\] +(\\d+) %(.*)$"));
+    // The rate, then the time left: "12.345 apuestas/s · faltan 0:42" (or "... left").
+    const QRegularExpression rate(
+        QStringLiteral("(\\d[\\d.,]*) %1").arg(QRegularExpression::escape(rateWord)));
+    const QRegularExpression estimate(language == QLatin1String("es")
+            ? QStringLiteral("%1 \\d+:\\d\\d|%2").arg(leftWord, finishingWord)
+            : QStringLiteral("\\d+:\\d\\d %1|%2").arg(leftWord, finishingWord));
+    const QStringList shown = redraws(run.terminal);
+    int sendingLines = 0;
+    int withRate = 0;
+    qsizetype barWidth = -1;
+    int lastFilled = 0;
+    int lastPercent = 0;
+    qsizetype parts = -1;
+    bool sendingStarted = false;
+    bool sendingEnded = false;
+    for (const QString &line : shown) {
+        QVERIFY2(line.size() < columns,
+            qPrintable(QStringLiteral("wider than %1: '%2'").arg(columns).arg(line)));
+        const QRegularExpressionMatch match = sending.match(line);
+        const bool isSending = line.contains(rateWord);
+        if (!isSending) {
+            if (sendingStarted)
+                sendingEnded = true;
+            continue;
+        }
+        // Sending lines come in one run, between connecting and waiting for the draw.
+        QVERIFY2(!sendingEnded, qPrintable(line));
+        sendingStarted = true;
+        ++sendingLines;
+        QVERIFY2(match.hasMatch(), qPrintable(QStringLiteral("no bar: '%1'").arg(line)));
+        const QString cells = match.captured(1);
+        const int percent = match.captured(2).toInt();
+        const int filled = static_cast<int>(cells.count(QLatin1Char('#')));
+        if (barWidth < 0)
+            barWidth = cells.size();
+        QCOMPARE(cells.size(), barWidth);
+        QVERIFY2(cells
+                == QString(filled, QLatin1Char('#')) + QString(barWidth - filled, QLatin1Char('-')),
+            qPrintable(line));
+        QVERIFY2(filled >= lastFilled && percent >= lastPercent, qPrintable(line));
+        QVERIFY2(filled < barWidth || percent == 100, qPrintable(line));
+        QVERIFY2(percent <= 100, qPrintable(line));
+        lastFilled = filled;
+        lastPercent = percent;
+        const qsizetype lineParts = match.captured(3).count(QStringLiteral(" · ")) + 1;
+        if (parts < 0)
+            parts = lineParts;
+        QVERIFY2(lineParts == parts,
+            qPrintable(
+                QStringLiteral("%1 parts, not %2: '%3'").arg(lineParts).arg(parts).arg(line)));
+        const QRegularExpressionMatch shownRate = rate.match(line);
+        QVERIFY2(shownRate.hasMatch(), qPrintable(line));
+        if (shownRate.captured(1) != QLatin1String("0")) {
+            ++withRate;
+            QVERIFY2(estimate.match(line).hasMatch(),
+                qPrintable(QStringLiteral("a rate without the time left: '%1'").arg(line)));
+        }
+    }
+    if (language == QLatin1String("es")) {
+        const QStringList english = englishWordsIn(run.terminal);
+        QVERIFY2(english.isEmpty(), qPrintable(english.join(QLatin1Char(' '))));
+    }
+    // Slow enough for many redraws, and the bar took them all in.
+    QVERIFY2(sendingLines >= 10, run.terminal.constData());
+    QVERIFY2(withRate >= 5, run.terminal.constData());
+    QVERIFY2(barWidth >= 10, run.terminal.constData());
+    QVERIFY2(lastPercent >= 90, run.terminal.constData());
+}
+
 void TestAgencyCliTerminal::withoutTerminalOnlyLogLines_data()
 {
     QTest::addColumn<bool>("terminalWithNoProgress");
@@ -362,23 +523,31 @@ void TestAgencyCliTerminal::failureOnTerminalIsTranslated_data()
     QTest::addColumn<QString>("language");
     QTest::addColumn<QString>("title");
     QTest::addColumn<QString>("explanation");
+    QTest::addColumn<QString>("detail");
     QTest::newRow("spanish") << "es_AR"
                              << QString::fromUtf8("Falló la subida: No se llega al servidor.")
                              << QString::fromUtf8("El servidor no responde. Revise la dirección y "
-                                                  "el puerto, y que el servidor esté funcionando.");
+                                                  "el puerto, y que el servidor esté funcionando.")
+                             << QString::fromUtf8(
+                                    "Detalle: servidor 127.0.0.1:1; se rechazó la "
+                                    "conexión: nada escucha en esa dirección y puerto");
     QTest::newRow("english") << "en"
                              << "The upload failed: Server unreachable."
                              << "The server does not answer. Check the address and port, and that "
-                                "the server is running.";
+                                "the server is running."
+                             << "Detail: server 127.0.0.1:1; the connection was refused: "
+                                "nothing listens at that address and port";
 }
 
 // The summary of a failed upload: the agency library's title and sentence for the failure (the
-// same as agency-gui's), then the library's English detail for whoever supports the agency.
+// same as agency-gui's), then the facts (the servers tried, the socket's error) in the same
+// language; the library's English message stays in the log lines.
 void TestAgencyCliTerminal::failureOnTerminalIsTranslated()
 {
     QFETCH(QString, language);
     QFETCH(QString, title);
     QFETCH(QString, explanation);
+    QFETCH(QString, detail);
     // Nothing listens on port 1 of the loopback: refused until the connect timeout.
     const Run run
         = runAgency({QStringLiteral("--agency"), QStringLiteral("1"), QStringLiteral("--server"),
@@ -388,11 +557,16 @@ void TestAgencyCliTerminal::failureOnTerminalIsTranslated()
             Wiring::StderrOnTerminal);
     QCOMPARE(run.exitCode, 1);
     const QString terminal = QString::fromUtf8(run.terminal);
-    QVERIFY2(terminal.contains(title + QLatin1String("\r\n") + explanation + QLatin1String("\r\n")),
+    QVERIFY2(terminal.contains(title + QLatin1String("\r\n") + explanation + QLatin1String("\r\n")
+                 + detail + QLatin1String("\r\n")),
         qPrintable(terminal));
-    QVERIFY2(terminal.contains(
-                 QLatin1String(language == QLatin1String("en") ? "Detail: " : "Detalle: ")),
-        qPrintable(terminal));
+    if (language != QLatin1String("en")) {
+        const QStringList english = englishWordsIn(run.terminal);
+        QVERIFY2(english.isEmpty(), qPrintable(english.join(QLatin1Char(' '))));
+    }
+    // The library's English message ("could not connect to ...") is only in the log lines.
+    QVERIFY2(!terminal.contains(QLatin1String("could not connect")), qPrintable(terminal));
+    QVERIFY2(run.stdoutBytes.contains("could not connect"), run.stdoutBytes.constData());
 }
 
 void TestAgencyCliTerminal::helpIsForAPersonEvenOnAPipe_data()

@@ -45,6 +45,11 @@ private slots:
     void everyFailureHasItsMessage();
     void duration_data();
     void duration();
+    void detailInEachLanguage_data();
+    void detailInEachLanguage();
+    void unreadableFileSaysWhy();
+    void retryOnlyWhereItMayHelp_data();
+    void retryOnlyWhereItMayHelp();
 };
 
 // The table of tests/support/invalid_rows.h is what the reader really says, row by row: a rule
@@ -148,6 +153,119 @@ void TestAgencyUserMessages::duration()
     QFETCH(qint64, seconds);
     QFETCH(QString, text);
     QCOMPARE(durationText(seconds), text);
+}
+
+void TestAgencyUserMessages::detailInEachLanguage_data()
+{
+    QTest::addColumn<UploadError>("error");
+    QTest::addColumn<QString>("servers");
+    QTest::addColumn<QString>("english");
+    QTest::addColumn<QString>("spanish");
+
+    UploadError refused;
+    refused.kind = UploadError::Kind::ConnectTimeout;
+    refused.socketError = QAbstractSocket::ConnectionRefusedError;
+    refused.server = QStringLiteral("10.0.0.2:12345");
+    refused.message = QStringLiteral("could not connect to 10.0.0.2:12345 within 30000 ms");
+    QTest::newRow("refused") << refused << QString()
+                             << "server 10.0.0.2:12345; the connection was refused: nothing "
+                                "listens at that address and port"
+                             << QString::fromUtf8(
+                                    "servidor 10.0.0.2:12345; se rechazó la conexión: "
+                                    "nada escucha en esa dirección y puerto");
+    UploadError unknownHost = refused;
+    unknownHost.socketError = QAbstractSocket::HostNotFoundError;
+    QTest::newRow("a list, unknown name")
+        << unknownHost << QStringLiteral("a:1,b:2")
+        << "servers tried: a:1,b:2; no computer has that name"
+        << QString::fromUtf8("servidores probados: a:1,b:2; ningún equipo tiene ese nombre");
+    UploadError rejected;
+    rejected.kind = UploadError::Kind::BatchRejected;
+    rejected.code = protocol::ErrorCode::InvalidBet;
+    rejected.rejectedSequence = 42;
+    rejected.server = QStringLiteral("s:9");
+    QTest::newRow("rejected batch")
+        << rejected << QString()
+        << QStringLiteral("server s:9; the server's error code %1; batch number 42")
+               .arg(static_cast<int>(protocol::ErrorCode::InvalidBet))
+        << QString::fromUtf8("servidor s:9; código de error del servidor %1; lote número 42")
+               .arg(static_cast<int>(protocol::ErrorCode::InvalidBet));
+}
+
+// The facts behind a failure, in the person's language; never the library's English message.
+void TestAgencyUserMessages::detailInEachLanguage()
+{
+    QFETCH(UploadError, error);
+    QFETCH(QString, servers);
+    QFETCH(QString, english);
+    QFETCH(QString, spanish);
+    QCOMPARE(UserMessages::detailFor(error, servers), english);
+    QVERIFY(installTranslations(Language::Spanish, {UserMessages::catalog()}));
+    QCOMPARE(UserMessages::detailFor(error, servers), spanish);
+    if (!error.message.isEmpty())
+        QVERIFY(!UserMessages::detailFor(error, servers).contains(error.message));
+}
+
+// Found on the file system, never from QFile's errorString (Qt's, partly English).
+void TestAgencyUserMessages::unreadableFileSaysWhy()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QVERIFY(installTranslations(Language::Spanish, {UserMessages::catalog()}));
+    const QString missing = dir.filePath(QStringLiteral("no-esta.csv"));
+    QCOMPARE(UserMessages::forUnreadableFile(missing),
+        QStringLiteral("el archivo %1 no existe").arg(missing));
+    QCOMPARE(UserMessages::forUnreadableFile(dir.path()),
+        QStringLiteral("%1 es una carpeta, no un archivo").arg(dir.path()));
+    UploadError error;
+    error.kind = UploadError::Kind::FileError;
+    error.message = QStringLiteral("cannot open %1: file to open is a directory").arg(dir.path());
+    QCOMPARE(UserMessages::detailFor(error, QStringLiteral("s:1"), dir.path()),
+        QStringLiteral("%1 es una carpeta, no un archivo").arg(dir.path()));
+}
+
+void TestAgencyUserMessages::retryOnlyWhereItMayHelp_data()
+{
+    QTest::addColumn<UploadError>("error");
+    QTest::addColumn<bool>("mayHelp");
+    const auto make
+        = [](UploadError::Kind kind, std::optional<protocol::ErrorCode> code = {},
+              QAbstractSocket::SocketError socket = QAbstractSocket::ConnectionRefusedError) {
+              UploadError e;
+              e.kind = kind;
+              e.code = code;
+              e.socketError = socket;
+              return e;
+          };
+    using Kind = UploadError::Kind;
+    using protocol::ErrorCode;
+    QTest::newRow("server down") << make(Kind::ConnectTimeout) << true;
+    QTest::newRow("unknown server name")
+        << make(Kind::ConnectTimeout, {}, QAbstractSocket::HostNotFoundError) << false;
+    QTest::newRow("connection lost") << make(Kind::ConnectionLost) << true;
+    QTest::newRow("silent server") << make(Kind::ResponseTimeout) << true;
+    QTest::newRow("server busy") << make(Kind::ServerError, ErrorCode::ServerBusy) << true;
+    QTest::newRow("storage failure, gave up")
+        << make(Kind::ConnectTimeout, ErrorCode::StorageFailure) << true;
+    QTest::newRow("unknown agency") << make(Kind::ServerError, ErrorCode::InvalidAgency) << false;
+    QTest::newRow("token refused")
+        << make(Kind::ServerError, ErrorCode::AuthenticationFailed) << false;
+    QTest::newRow("version") << make(Kind::VersionMismatch) << false;
+    QTest::newRow("unreadable file") << make(Kind::FileError) << false;
+    QTest::newRow("wrong file") << make(Kind::WrongFile) << false;
+    QTest::newRow("TLS") << make(Kind::TlsError) << false;
+    QTest::newRow("confirmed bets lost") << make(Kind::AcknowledgedBetsLost) << false;
+    QTest::newRow("not the file the upload started with") << make(Kind::StoredBetsDiffer) << false;
+    QTest::newRow("receipt differs") << make(Kind::ReceiptMismatch) << false;
+    QTest::newRow("resync limit") << make(Kind::ResyncLimit, ErrorCode::SequenceConflict) << false;
+}
+
+// Where the window says "press Retry": only where the same upload may succeed later.
+void TestAgencyUserMessages::retryOnlyWhereItMayHelp()
+{
+    QFETCH(UploadError, error);
+    QFETCH(bool, mayHelp);
+    QCOMPARE(UserMessages::retryMayHelp(error), mayHelp);
 }
 
 QTEST_GUILESS_MAIN(TestAgencyUserMessages)

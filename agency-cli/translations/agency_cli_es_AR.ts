@@ -23,6 +23,16 @@ Pruebe con --help.
         <translation>No se envió nada. Corrija el archivo; o, si está bien así, vuelva a ejecutar con --accept-suspicious-file.
 </translation>
     </message>
+    <message numerus="yes">
+        <source>Receipt: %n bet(s) of agency %1 stored, SHA-256 %2
+</source>
+        <translation>
+            <numerusform>Recibo: %n apuesta de la agencia %1 guardada, SHA-256 %2
+</numerusform>
+            <numerusform>Recibo: %n apuestas de la agencia %1 guardadas, SHA-256 %2
+</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>AgencyConfigLoader</name>
@@ -196,6 +206,10 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
         <source>Send the file even if it looks wrong (not UTF-8, &apos;;&apos;-separated, a header row, no valid rows or many invalid ones); without it such a file is refused and nothing is sent (CLI_ACCEPT_SUSPICIOUS_FILE=1).</source>
         <translation>Enviar el archivo aunque parezca estar mal (no es UTF-8, separado por &apos;;&apos;, una fila de encabezado, ninguna fila válida o muchas inválidas); sin esto, un archivo así se rechaza y no se envía nada (CLI_ACCEPT_SUSPICIOUS_FILE=1).</translation>
     </message>
+    <message>
+        <source>Write the server&apos;s receipt for this agency&apos;s stored bets to this file (config receipt.file, CLI_RECEIPT_FILE).</source>
+        <translation>Escribe en este archivo el recibo del servidor por las apuestas guardadas de esta agencia (config receipt.file, CLI_RECEIPT_FILE).</translation>
+    </message>
 </context>
 <context>
     <name>lottery::agency::TerminalProgress</name>
@@ -212,10 +226,6 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
         <translation>Conectando con el servidor...</translation>
     </message>
     <message>
-        <source>time left unknown</source>
-        <translation>tiempo restante desconocido</translation>
-    </message>
-    <message>
         <source>finishing</source>
         <translation>terminando</translation>
     </message>
@@ -226,10 +236,6 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
     <message>
         <source>sent %1 · stored %2 · %3 bets/s · %4</source>
         <translation>enviadas %1 · guardadas %2 · %3 apuestas/s · %4</translation>
-    </message>
-    <message>
-        <source>All %1 bets stored; waiting for the draw (every agency must finish)...</source>
-        <translation>Las %1 apuestas están guardadas; esperando el sorteo (deben terminar todas las agencias)...</translation>
     </message>
     <message>
         <source>Draw done.</source>
@@ -244,40 +250,12 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
         <translation>Detenido.</translation>
     </message>
     <message>
-        <source>Agency %1: %2 bets stored on the server (%3 in this run, %4 s).</source>
-        <translation>Agencia %1: %2 apuestas guardadas en el servidor (%3 en esta ejecución, %4 s).</translation>
-    </message>
-    <message>
         <source>No winners for this agency.</source>
         <translation>Esta agencia no tiene ganadores.</translation>
     </message>
     <message>
         <source>and %1 more</source>
         <translation>y %1 más</translation>
-    </message>
-    <message>
-        <source>The server keeps the %1 bets it stored; running again resumes after them.</source>
-        <translation>El servidor conserva las %1 apuestas que guardó; al volver a ejecutar se sigue después de ellas.</translation>
-    </message>
-    <message>
-        <source>Stopped. The server keeps the %1 bets it stored; running again resumes after them.</source>
-        <translation>Detenido. El servidor conserva las %1 apuestas que guardó; al volver a ejecutar se sigue después de ellas.</translation>
-    </message>
-    <message>
-        <source>1 winner (document): %1</source>
-        <translation>1 ganador (documento): %1</translation>
-    </message>
-    <message>
-        <source>%1 winners (documents): %2</source>
-        <translation>%1 ganadores (documentos): %2</translation>
-    </message>
-    <message>
-        <source>1 invalid row of the file was not sent (each one is listed with --no-progress).</source>
-        <translation>1 fila inválida del archivo no se envió (con --no-progress se lista cada una).</translation>
-    </message>
-    <message>
-        <source>%1 invalid rows of the file were not sent (each one is listed with --no-progress).</source>
-        <translation>%1 filas inválidas del archivo no se enviaron (con --no-progress se lista cada una).</translation>
     </message>
     <message>
         <source>stored %1 · %2 bets/s · %3</source>
@@ -302,6 +280,97 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
     <message>
         <source>Detail: %1</source>
         <translation>Detalle: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>The %Ln bet is stored; waiting for the draw (every agency must finish)...</source>
+        <translation>
+            <numerusform>La %Ln apuesta está guardada; esperando el sorteo (deben terminar todas las agencias)...</numerusform>
+            <numerusform>Las %Ln apuestas están guardadas; esperando el sorteo (deben terminar todas las agencias)...</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>All %Ln bets stored; waiting for the draw (every agency must finish)...</source>
+        <translation>
+            <numerusform>La %Ln apuesta está guardada; esperando el sorteo (deben terminar todas las agencias)...</numerusform>
+            <numerusform>Las %Ln apuestas están guardadas; esperando el sorteo (deben terminar todas las agencias)...</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Stopped. The server keeps the %Ln bet it stored; running again resumes after it.</source>
+        <translation>
+            <numerusform>Detenido. El servidor conserva la %Ln apuesta que guardó; al volver a ejecutar se sigue después de ella.</numerusform>
+            <numerusform>Detenido. El servidor conserva las %Ln apuestas que guardó; al volver a ejecutar se sigue después de ellas.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Stopped. The server keeps the %Ln bets it stored; running again resumes after them.</source>
+        <translation>
+            <numerusform>Detenido. El servidor conserva la %Ln apuesta que guardó; al volver a ejecutar se sigue después de ella.</numerusform>
+            <numerusform>Detenido. El servidor conserva las %Ln apuestas que guardó; al volver a ejecutar se sigue después de ellas.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The server keeps the %Ln bet it stored; running again resumes after it.</source>
+        <translation>
+            <numerusform>El servidor conserva la %Ln apuesta que guardó; al volver a ejecutar se sigue después de ella.</numerusform>
+            <numerusform>El servidor conserva las %Ln apuestas que guardó; al volver a ejecutar se sigue después de ellas.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The server keeps the %Ln bets it stored; running again resumes after them.</source>
+        <translation>
+            <numerusform>El servidor conserva la %Ln apuesta que guardó; al volver a ejecutar se sigue después de ella.</numerusform>
+            <numerusform>El servidor conserva las %Ln apuestas que guardó; al volver a ejecutar se sigue después de ellas.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Agency %1: %Ln bet stored on the server (%2 in this run, %3 s).</source>
+        <translation>
+            <numerusform>Agencia %1: %Ln apuesta guardada en el servidor (%2 en esta ejecución, %3 s).</numerusform>
+            <numerusform>Agencia %1: %Ln apuestas guardadas en el servidor (%2 en esta ejecución, %3 s).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Agency %1: %Ln bets stored on the server (%2 in this run, %3 s).</source>
+        <translation>
+            <numerusform>Agencia %1: %Ln apuesta guardada en el servidor (%2 en esta ejecución, %3 s).</numerusform>
+            <numerusform>Agencia %1: %Ln apuestas guardadas en el servidor (%2 en esta ejecución, %3 s).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln winner (document): %1</source>
+        <translation>
+            <numerusform>%Ln ganador (documento): %1</numerusform>
+            <numerusform>%Ln ganadores (documentos): %1</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln winners (documents): %1</source>
+        <translation>
+            <numerusform>%Ln ganador (documento): %1</numerusform>
+            <numerusform>%Ln ganadores (documentos): %1</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln invalid row of the file was not sent (listed above).</source>
+        <translation>
+            <numerusform>%Ln fila inválida del archivo no se envió (figura arriba).</numerusform>
+            <numerusform>%Ln filas inválidas del archivo no se enviaron (figuran arriba).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln invalid rows of the file were not sent (listed above).</source>
+        <translation>
+            <numerusform>%Ln fila inválida del archivo no se envió (figura arriba).</numerusform>
+            <numerusform>%Ln filas inválidas del archivo no se enviaron (figuran arriba).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln invalid rows of the file were not sent; the first %1 are listed above.</source>
+        <translation>
+            <numerusform>%Ln fila inválida del archivo no se envió; arriba figuran las primeras %1.</numerusform>
+            <numerusform>%Ln filas inválidas del archivo no se enviaron; arriba figuran las primeras %1.</numerusform>
+        </translation>
     </message>
 </context>
 </TS>

@@ -73,6 +73,70 @@
     </message>
 </context>
 <context>
+    <name>QAbstractFileIconProvider</name>
+    <message>
+        <source>Folder</source>
+        <comment>All other platforms</comment>
+        <translation>Carpeta</translation>
+    </message>
+    <message>
+        <source>Drive</source>
+        <translation>Unidad</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Archivo</translation>
+    </message>
+</context>
+<context>
+    <name>QFileDialog</name>
+    <message>
+        <source>File &amp;name:</source>
+        <translation>&amp;Nombre del archivo:</translation>
+    </message>
+    <message>
+        <source>Files of type:</source>
+        <translation>Archivos de tipo:</translation>
+    </message>
+    <message>
+        <source>All Files (*)</source>
+        <translation>Todos los archivos (*)</translation>
+    </message>
+    <message>
+        <source>Show &amp;hidden files</source>
+        <translation>Mostrar los archivos &amp;ocultos</translation>
+    </message>
+    <message>
+        <source>File Folder</source>
+        <translation>Carpeta de archivos</translation>
+    </message>
+    <message>
+        <source>Go to the parent directory</source>
+        <translation>Ir a la carpeta superior</translation>
+    </message>
+    <message>
+        <source>%1 already exists.
+Do you want to replace it?</source>
+        <translation>El archivo %1 ya existe.
+¿Quiere reemplazarlo?</translation>
+    </message>
+    <message>
+        <source>%1
+File not found.
+Please verify the correct file name was given.</source>
+        <translation>%1
+No se encontró el archivo.
+Revise que el nombre del archivo sea correcto.</translation>
+    </message>
+</context>
+<context>
+    <name>QFileSystemModel</name>
+    <message>
+        <source>Invalid filename</source>
+        <translation>Nombre de archivo no válido</translation>
+    </message>
+</context>
+<context>
     <name>lottery::gui::AgencyWindow</name>
     <message>
         <source>Lotería: agency upload</source>
@@ -279,10 +343,6 @@
         <translation>&amp;Reintentar</translation>
     </message>
     <message>
-        <source>%1 of %2 bets (%3 %)</source>
-        <translation>%1 de %2 apuestas (%3 %)</translation>
-    </message>
-    <message>
         <source>%1 bets/s</source>
         <translation>%1 apuestas/s</translation>
     </message>
@@ -297,26 +357,6 @@
     <message>
         <source>%1 left</source>
         <translation>faltan %1</translation>
-    </message>
-    <message>
-        <source>%1 bets to send, %2 invalid rows (not sent), %3 winning numbers.</source>
-        <translation>%1 apuestas para enviar, %2 filas inválidas (no se envían), %3 números ganadores.</translation>
-    </message>
-    <message>
-        <source>The table lists the first %1.</source>
-        <translation>La tabla muestra las primeras %1.</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;%1&lt;/b&gt;: %2&lt;br&gt;Check the settings or the server, then press Retry.</source>
-        <translation>&lt;b&gt;%1&lt;/b&gt;: %2&lt;br&gt;Revise los datos o el servidor y pulse Reintentar.</translation>
-    </message>
-    <message>
-        <source>1 winner</source>
-        <translation>1 ganador</translation>
-    </message>
-    <message>
-        <source>%1 winners</source>
-        <translation>%1 ganadores</translation>
     </message>
     <message>
         <source>host, or host:port,host:port to fail over in order</source>
@@ -341,6 +381,119 @@
     <message>
         <source>&amp;Don&apos;t send</source>
         <translation>&amp;No enviar</translation>
+    </message>
+    <message>
+        <source>%1 is a folder</source>
+        <translation>%1 es una carpeta</translation>
+    </message>
+    <message>
+        <source>the folder %1 does not exist</source>
+        <translation>la carpeta %1 no existe</translation>
+    </message>
+    <message>
+        <source>this user may not write there</source>
+        <translation>este usuario no puede escribir ahí</translation>
+    </message>
+    <message>
+        <source>the disk did not take the file (is it full?)</source>
+        <translation>el disco no aceptó el archivo (¿está lleno?)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln winner</source>
+        <translation>
+            <numerusform>%Ln ganador</numerusform>
+            <numerusform>%Ln ganadores</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln winners</source>
+        <translation>
+            <numerusform>%Ln ganador</numerusform>
+            <numerusform>%Ln ganadores</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>winners-agency-%1.csv</source>
+        <translation>ganadores-agencia-%1.csv</translation>
+    </message>
+    <message>
+        <source>cannot save %1: %2</source>
+        <translation>no se puede guardar %1: %2</translation>
+    </message>
+    <message>
+        <source>&amp;Resume</source>
+        <translation>&amp;Continuar</translation>
+    </message>
+    <message>
+        <source>&amp;Get winners</source>
+        <translation>&amp;Pedir ganadores</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %Ln bet (%2 %)</source>
+        <translation>
+            <numerusform>%1 de %Ln apuesta (%2 %)</numerusform>
+            <numerusform>%1 de %Ln apuestas (%2 %)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %Ln bets (%2 %)</source>
+        <translation>
+            <numerusform>%1 de %Ln apuesta (%2 %)</numerusform>
+            <numerusform>%1 de %Ln apuestas (%2 %)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln bet to send</source>
+        <translation>
+            <numerusform>%Ln apuesta para enviar</numerusform>
+            <numerusform>%Ln apuestas para enviar</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln bets to send</source>
+        <translation>
+            <numerusform>%Ln apuesta para enviar</numerusform>
+            <numerusform>%Ln apuestas para enviar</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln invalid row (not sent)</source>
+        <translation>
+            <numerusform>%Ln fila inválida (no se envía)</numerusform>
+            <numerusform>%Ln filas inválidas (no se envían)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln invalid rows (not sent)</source>
+        <translation>
+            <numerusform>%Ln fila inválida (no se envía)</numerusform>
+            <numerusform>%Ln filas inválidas (no se envían)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln winning number</source>
+        <translation>
+            <numerusform>%Ln número ganador</numerusform>
+            <numerusform>%Ln números ganadores</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln winning numbers</source>
+        <translation>
+            <numerusform>%Ln número ganador</numerusform>
+            <numerusform>%Ln números ganadores</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The table lists the first %Ln.</source>
+        <translation>
+            <numerusform>La tabla muestra la primera.</numerusform>
+            <numerusform>La tabla muestra las primeras %Ln.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Press Retry once the server is back.</source>
+        <translation>Pulse Reintentar cuando el servidor vuelva a estar disponible.</translation>
     </message>
 </context>
 <context>
@@ -393,24 +546,12 @@
         <translation>No se puede leer el archivo de apuestas</translation>
     </message>
     <message>
-        <source>%1: %2 valid bets, %3 invalid rows</source>
-        <translation>%1: %2 apuestas válidas, %3 filas inválidas</translation>
-    </message>
-    <message>
         <source>No bets file</source>
         <translation>Falta el archivo de apuestas</translation>
     </message>
     <message>
         <source>choose the agency&apos;s bets file first</source>
         <translation>primero elija el archivo de apuestas de la agencia</translation>
-    </message>
-    <message>
-        <source>Connection attempt %1 failed (%2); retrying in %3 ms</source>
-        <translation>Falló el intento de conexión %1 (%2); se reintenta en %3 ms</translation>
-    </message>
-    <message>
-        <source>All %1 bets stored by the server; waiting for the draw</source>
-        <translation>El servidor guardó las %1 apuestas; esperando el sorteo</translation>
     </message>
     <message>
         <source>Details: %1</source>
@@ -421,44 +562,16 @@
         <translation>No se pudieron buscar los ganadores en el archivo: %1</translation>
     </message>
     <message>
-        <source>Upload cancelled after %1 of %2 bets; Upload resumes it</source>
-        <translation>Subida cancelada después de %1 de %2 apuestas; Subir la retoma</translation>
-    </message>
-    <message>
         <source>Error: %1: %2</source>
         <translation>Error: %1: %2</translation>
-    </message>
-    <message>
-        <source>Draw done: 1 winner for this agency</source>
-        <translation>Sorteo hecho: 1 ganador para esta agencia</translation>
-    </message>
-    <message>
-        <source>Draw done: %1 winners for this agency</source>
-        <translation>Sorteo hecho: %1 ganadores para esta agencia</translation>
     </message>
     <message>
         <source>Cannot use the token file</source>
         <translation>No se puede usar el archivo del token</translation>
     </message>
     <message>
-        <source>Uploading %1 bets of agency %2 to %3 in batches of %4</source>
-        <translation>Subiendo %1 apuestas de la agencia %2 a %3 en lotes de %4</translation>
-    </message>
-    <message>
-        <source>Connection lost (%1); trying the next server</source>
-        <translation>Se perdió la conexión (%1); se prueba con el siguiente servidor</translation>
-    </message>
-    <message>
-        <source>Connected to %1; the server already holds %2 bets, resuming after them</source>
-        <translation>Conectado a %1; el servidor ya tiene %2 apuestas, se sigue después de ellas</translation>
-    </message>
-    <message>
         <source>Connected to %1</source>
         <translation>Conectado a %1</translation>
-    </message>
-    <message>
-        <source>The file looks wrong (%1); asking before sending it</source>
-        <translation>El archivo parece estar mal (%1); se pregunta antes de enviarlo</translation>
     </message>
     <message>
         <source>Sending the file as it is, as confirmed</source>
@@ -467,6 +580,124 @@
     <message>
         <source>Upload not started: nothing was sent</source>
         <translation>La subida no empezó: no se envió nada</translation>
+    </message>
+    <message>
+        <source>All bets stored; the draw is pending</source>
+        <translation>Todas las apuestas guardadas; falta el sorteo</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln valid bet</source>
+        <translation>
+            <numerusform>%Ln apuesta válida</numerusform>
+            <numerusform>%Ln apuestas válidas</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln valid bets</source>
+        <translation>
+            <numerusform>%Ln apuesta válida</numerusform>
+            <numerusform>%Ln apuestas válidas</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln invalid row</source>
+        <translation>
+            <numerusform>%Ln fila inválida</numerusform>
+            <numerusform>%Ln filas inválidas</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln invalid rows</source>
+        <translation>
+            <numerusform>%Ln fila inválida</numerusform>
+            <numerusform>%Ln filas inválidas</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Uploading %Ln bet of agency %1 to %2 in batches of %3</source>
+        <translation>
+            <numerusform>Subiendo %Ln apuesta de la agencia %1 a %2 en lotes de %3</numerusform>
+            <numerusform>Subiendo %Ln apuestas de la agencia %1 a %2 en lotes de %3</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Uploading %Ln bets of agency %1 to %2 in batches of %3</source>
+        <translation>
+            <numerusform>Subiendo %Ln apuesta de la agencia %1 a %2 en lotes de %3</numerusform>
+            <numerusform>Subiendo %Ln apuestas de la agencia %1 a %2 en lotes de %3</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Connection attempt %1 failed; retrying in %2 ms</source>
+        <translation>Falló el intento de conexión %1; se reintenta en %2 ms</translation>
+    </message>
+    <message>
+        <source>Upload interrupted (%1); reconnecting, to the next server of the list if there is one</source>
+        <translation>Subida interrumpida (%1); se intenta reconectar, al siguiente servidor de la lista si lo hay</translation>
+    </message>
+    <message numerus="yes">
+        <source>Connected to %1; the server already holds %Ln bet, resuming after it</source>
+        <translation>
+            <numerusform>Conectado a %1; el servidor ya tiene %Ln apuesta, se sigue después de ella</numerusform>
+            <numerusform>Conectado a %1; el servidor ya tiene %Ln apuestas, se sigue después de ellas</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Connected to %1; the server already holds %Ln bets, resuming after them</source>
+        <translation>
+            <numerusform>Conectado a %1; el servidor ya tiene %Ln apuesta, se sigue después de ella</numerusform>
+            <numerusform>Conectado a %1; el servidor ya tiene %Ln apuestas, se sigue después de ellas</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The server stored the %Ln bet; waiting for the draw</source>
+        <translation>
+            <numerusform>El servidor guardó la %Ln apuesta; esperando el sorteo</numerusform>
+            <numerusform>El servidor guardó las %Ln apuestas; esperando el sorteo</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The server stored all %Ln bets; waiting for the draw</source>
+        <translation>
+            <numerusform>El servidor guardó la %Ln apuesta; esperando el sorteo</numerusform>
+            <numerusform>El servidor guardó las %Ln apuestas; esperando el sorteo</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Draw done: %Ln winner for this agency</source>
+        <translation>
+            <numerusform>Sorteo hecho: %Ln ganador para esta agencia</numerusform>
+            <numerusform>Sorteo hecho: %Ln ganadores para esta agencia</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Draw done: %Ln winners for this agency</source>
+        <translation>
+            <numerusform>Sorteo hecho: %Ln ganador para esta agencia</numerusform>
+            <numerusform>Sorteo hecho: %Ln ganadores para esta agencia</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Stopped waiting for the draw. The server keeps every bet and this agency&apos;s upload is complete; Get winners asks for them.</source>
+        <translation>Se dejó de esperar el sorteo. El servidor conserva todas las apuestas y la subida de esta agencia está completa; Pedir ganadores los consulta.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Upload cancelled after %1 of %Ln bet; Resume continues it</source>
+        <translation>
+            <numerusform>Subida cancelada después de %1 de %Ln apuesta; Continuar sigue desde ahí</numerusform>
+            <numerusform>Subida cancelada después de %1 de %Ln apuestas; Continuar sigue desde ahí</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Upload cancelled after %1 of %Ln bets; Resume continues it</source>
+        <translation>
+            <numerusform>Subida cancelada después de %1 de %Ln apuesta; Continuar sigue desde ahí</numerusform>
+            <numerusform>Subida cancelada después de %1 de %Ln apuestas; Continuar sigue desde ahí</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The file looks wrong; asking before sending it</source>
+        <translation>El archivo parece estar mal; se pregunta antes de enviarlo</translation>
     </message>
 </context>
 <context>
@@ -494,6 +725,10 @@
     <message>
         <source>Number</source>
         <translation>Número</translation>
+    </message>
+    <message>
+        <source>document,first_name,last_name,number</source>
+        <translation>documento,nombre,apellido,número</translation>
     </message>
 </context>
 </TS>

@@ -1,6 +1,8 @@
 #include "lottery/agency/user_messages.h"
 
+#include <QFileInfo>
 #include <QRegularExpression>
+#include <QStringList>
 
 #include <algorithm>
 
@@ -356,6 +358,103 @@ QString UserMessages::whatSendingCloses()
 {
     return tr("Sending a file closes this agency's upload: after it the server takes no more bets "
               "from the agency, not even a corrected file.");
+}
+
+} // namespace lottery::agency
+
+namespace lottery::agency {
+
+namespace {
+
+// The socket's error, as the connection attempts last saw it; empty when it says nothing more
+// than the title does.
+QString socketErrorText(QAbstractSocket::SocketError error)
+{
+    switch (error) {
+    case QAbstractSocket::ConnectionRefusedError:
+        return UserMessages::tr("the connection was refused: nothing listens at that address and "
+                                "port");
+    case QAbstractSocket::RemoteHostClosedError:
+        return UserMessages::tr("the server closed the connection");
+    case QAbstractSocket::HostNotFoundError: return UserMessages::tr("no computer has that name");
+    case QAbstractSocket::SocketTimeoutError:
+        return UserMessages::tr("no answer to the connection attempts");
+    case QAbstractSocket::NetworkError:
+        return UserMessages::tr("the network failed (is this computer connected?)");
+    case QAbstractSocket::SslHandshakeFailedError:
+        return UserMessages::tr("the secure connection (TLS) could not be set up");
+    default: return {};
+    }
+}
+
+} // namespace
+
+QString UserMessages::forUnreadableFile(const QString &path)
+{
+    const QFileInfo info(path);
+    if (!info.exists())
+        return tr("the file %1 does not exist").arg(path);
+    if (info.isDir())
+        return tr("%1 is a folder, not a file").arg(path);
+    if (!info.isReadable())
+        return tr("this user may not read %1").arg(path);
+    return tr("%1 could not be read to the end").arg(path);
+}
+
+QString UserMessages::detailFor(
+    const UploadError &error, const QString &servers, const QString &dataFile)
+{
+    using Kind = UploadError::Kind;
+    QStringList facts;
+    const bool namesFile = error.kind == Kind::FileError || error.kind == Kind::InvalidOptions;
+    if (error.kind == Kind::ConnectTimeout && servers.contains(QLatin1Char(',')))
+        facts << tr("servers tried: %1").arg(servers); // a list: each was tried in turn
+    else if (!error.server.isEmpty())
+        facts << tr("server %1").arg(error.server);
+    else if (!servers.isEmpty() && !namesFile)
+        facts << tr("server %1").arg(servers);
+    if (error.kind == Kind::ConnectTimeout || error.kind == Kind::TlsError) {
+        if (const QString text = socketErrorText(error.socketError); !text.isEmpty())
+            facts << text;
+    }
+    if (error.code)
+        facts << tr("the server's error code %1").arg(static_cast<int>(*error.code));
+    if (error.kind == Kind::BatchRejected && error.rejectedSequence > 0)
+        facts << tr("batch number %1").arg(error.rejectedSequence);
+    const bool aboutTheFile = error.kind == Kind::FileError || error.kind == Kind::WrongFile
+        || error.kind == Kind::StoredBetsDiffer;
+    if (aboutTheFile && !dataFile.isEmpty())
+        facts << (error.kind == Kind::FileError ? forUnreadableFile(dataFile)
+                                                : tr("file %1").arg(dataFile));
+    return facts.join(QStringLiteral("; "));
+}
+
+bool UserMessages::retryMayHelp(const UploadError &error)
+{
+    using Kind = UploadError::Kind;
+    switch (error.kind) {
+    case Kind::ConnectTimeout:
+        if (error.code)
+            return retryRuleFor(*error.code) == RetryRule::NextServer;
+        return error.socketError != QAbstractSocket::HostNotFoundError;
+    case Kind::ConnectionLost:
+    case Kind::ResponseTimeout: return true;
+    case Kind::ServerError:
+    case Kind::BatchRejected:
+        return error.code && retryRuleFor(*error.code) == RetryRule::NextServer;
+    case Kind::None:
+    case Kind::InvalidOptions:
+    case Kind::FileError:
+    case Kind::WrongFile:
+    case Kind::TlsError:
+    case Kind::ProtocolViolation:
+    case Kind::VersionMismatch:
+    case Kind::AcknowledgedBetsLost:
+    case Kind::ResyncLimit:
+    case Kind::StoredBetsDiffer:
+    case Kind::ReceiptMismatch: return false;
+    }
+    return false;
 }
 
 } // namespace lottery::agency

@@ -355,6 +355,97 @@
         <source>The file has no rows: nothing would be sent. Check that it is the agency&apos;s bets file; if the agency sold no bets, send it anyway to close its upload.</source>
         <translation>El archivo no tiene filas: no se enviaría nada. Verifique que sea el archivo de apuestas de la agencia; si la agencia no vendió apuestas, envíelo igual para cerrar su subida.</translation>
     </message>
+    <message>
+        <source>This file does not match what the server holds</source>
+        <translation>Este archivo no coincide con lo que tiene el servidor</translation>
+    </message>
+    <message>
+        <source>The bets the server already stored for this agency are not the first valid rows of this file, so nothing more was sent and nothing was closed. Choose the file this upload started with. If you corrected rows, keep the original rows in place and add the corrected ones at the end of the file.</source>
+        <translation>Las apuestas que el servidor ya guardó para esta agencia no son las primeras filas válidas de este archivo, así que no se envió nada más ni se cerró la subida. Elija el archivo con el que empezó esta subida. Si corrigió filas, deje las originales en su lugar y agregue las corregidas al final del archivo.</translation>
+    </message>
+    <message>
+        <source>The server&apos;s receipt does not match</source>
+        <translation>El recibo del servidor no coincide</translation>
+    </message>
+    <message>
+        <source>The server confirmed different bets than the ones this agency sent. Stop, keep this window or the terminal output, and call the lottery&apos;s support.</source>
+        <translation>El servidor confirmó apuestas distintas de las que envió esta agencia. Deténgase, conserve esta ventana o lo que muestra la terminal, y llame al soporte de la lotería.</translation>
+    </message>
+    <message>
+        <source>Sales closed before this upload finished: the bets the server stored before the close count and are in the draw; the rest were not stored.</source>
+        <translation>La venta cerró antes de que terminara esta subida: las apuestas que el servidor guardó antes del cierre cuentan y entran en el sorteo; el resto no se guardó.</translation>
+    </message>
+    <message>
+        <source>Sales are closed</source>
+        <translation>La venta está cerrada</translation>
+    </message>
+    <message numerus="yes">
+        <source>Sales closed before this upload finished. %n bet(s) of this agency were stored before the close: those count and are in the draw. The rest of the file was not stored.</source>
+        <translation>
+            <numerusform>La venta cerró antes de que terminara esta subida. Se guardó %n apuesta de esta agencia antes del cierre: esa cuenta y entra en el sorteo. El resto del archivo no se guardó.</numerusform>
+            <numerusform>La venta cerró antes de que terminara esta subida. Se guardaron %n apuestas de esta agencia antes del cierre: esas cuentan y entran en el sorteo. El resto del archivo no se guardó.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>the connection was refused: nothing listens at that address and port</source>
+        <translation>se rechazó la conexión: nada escucha en esa dirección y puerto</translation>
+    </message>
+    <message>
+        <source>the server closed the connection</source>
+        <translation>el servidor cerró la conexión</translation>
+    </message>
+    <message>
+        <source>no computer has that name</source>
+        <translation>ningún equipo tiene ese nombre</translation>
+    </message>
+    <message>
+        <source>no answer to the connection attempts</source>
+        <translation>nadie respondió a los intentos de conexión</translation>
+    </message>
+    <message>
+        <source>the network failed (is this computer connected?)</source>
+        <translation>falló la red (¿este equipo está conectado?)</translation>
+    </message>
+    <message>
+        <source>the secure connection (TLS) could not be set up</source>
+        <translation>no se pudo establecer la conexión segura (TLS)</translation>
+    </message>
+    <message>
+        <source>the file %1 does not exist</source>
+        <translation>el archivo %1 no existe</translation>
+    </message>
+    <message>
+        <source>%1 is a folder, not a file</source>
+        <translation>%1 es una carpeta, no un archivo</translation>
+    </message>
+    <message>
+        <source>this user may not read %1</source>
+        <translation>este usuario no puede leer %1</translation>
+    </message>
+    <message>
+        <source>%1 could not be read to the end</source>
+        <translation>no se pudo leer %1 hasta el final</translation>
+    </message>
+    <message>
+        <source>servers tried: %1</source>
+        <translation>servidores probados: %1</translation>
+    </message>
+    <message>
+        <source>server %1</source>
+        <translation>servidor %1</translation>
+    </message>
+    <message>
+        <source>the server&apos;s error code %1</source>
+        <translation>código de error del servidor %1</translation>
+    </message>
+    <message>
+        <source>batch number %1</source>
+        <translation>lote número %1</translation>
+    </message>
+    <message>
+        <source>file %1</source>
+        <translation>archivo %1</translation>
+    </message>
 </context>
 <context>
     <name>lottery::agency::ServerAddress</name>

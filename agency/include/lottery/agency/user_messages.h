@@ -41,6 +41,18 @@ public:
     static QStringList forFileConcerns(const BetFileSummary &summary);
     // What sending a file ends with, for a person deciding whether to send a suspicious one.
     static QString whatSendingCloses();
+
+    // The facts behind a failure for whoever supports the agency, in the person's language:
+    // the server (`servers`, the list tried, when the error names none), the socket's error,
+    // the server's code, the rejected batch, the file's state (`dataFile`). The error's
+    // `message` is English, for the log lines; this never shows it. Empty when nothing is known.
+    static QString detailFor(
+        const UploadError &error, const QString &servers = {}, const QString &dataFile = {});
+    // Why `path` cannot be read, found on the file system (missing, a folder, no permission).
+    static QString forUnreadableFile(const QString &path);
+    // Whether the same upload, unchanged, may succeed later: the server was down, busy, slow or
+    // lost. False when something must change first (settings, file, app) or support must look.
+    static bool retryMayHelp(const UploadError &error);
 };
 
 } // namespace lottery::agency
