@@ -33,6 +33,16 @@ Pruebe con --help.
 </numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Your %n bet(s) are in the sealed draw (seal %1).
+</source>
+        <translation>
+            <numerusform>Su apuesta está en el sorteo sellado (sello %1).
+</numerusform>
+            <numerusform>Sus %n apuestas están en el sorteo sellado (sello %1).
+</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>AgencyConfigLoader</name>

@@ -452,7 +452,8 @@ bool UserMessages::retryMayHelp(const UploadError &error)
     case Kind::AcknowledgedBetsLost:
     case Kind::ResyncLimit:
     case Kind::StoredBetsDiffer:
-    case Kind::ReceiptMismatch: return false;
+    case Kind::ReceiptMismatch:
+    case Kind::SealMismatch: return false;
     }
     return false;
 }

@@ -446,6 +446,14 @@
         <source>file %1</source>
         <translation>archivo %1</translation>
     </message>
+    <message>
+        <source>The sealed draw does not match this agency&apos;s receipt</source>
+        <translation>El sorteo sellado no coincide con el comprobante de esta agencia</translation>
+    </message>
+    <message>
+        <source>The draw was sealed over other bets of this agency than the server confirmed. Keep the receipt and this output, and call the lottery&apos;s support.</source>
+        <translation>El sorteo se selló con apuestas de esta agencia distintas de las que el servidor confirmó. Guarde el comprobante y esta salida, y llame al soporte de la lotería.</translation>
+    </message>
 </context>
 <context>
     <name>lottery::agency::ServerAddress</name>
