@@ -743,8 +743,12 @@ std::vector<StoreAnswer> FileBetStore::apply(std::vector<StoreRequest> requests)
     }
     for (std::size_t i : recordedDone)
         answers[i].done.firstTime = true;
-    if (closingDone && m_close)
-        answers[*closingDone].done.closedNow = m_close;
+    // Every DONE of this job carries the close: the server answers them one by one, and the
+    // first it answers starts the draw, so each must be able to tell that the sales closed.
+    if (closingDone && m_close) {
+        for (std::size_t i : recordedDone)
+            answers[i].done.closedNow = m_close;
+    }
 
     // Stored and Duplicate answers and DONE are acknowledgements: they wait until what they
     // vouch for (this write, or an earlier, maybe not yet synced write of the same agency) is

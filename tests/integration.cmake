@@ -35,3 +35,10 @@ lottery_add_test(tst_sales_close LIBS lottery_test_support lottery::agency Qt6::
 if(TARGET lottery-server)
     add_dependencies(tst_sales_close lottery-server)
 endif()
+
+# lottery-audit over stores the real server wrote, intact and tampered with.
+lottery_add_test(tst_audit LIBS lottery_test_support lottery::common Qt6::Network ZLIB::ZLIB
+    LABELS integration TIMEOUT 300)
+if(TARGET lottery-server AND TARGET lottery-audit AND TARGET agency-cli)
+    add_dependencies(tst_audit lottery-server lottery-audit agency-cli lottery-datagen)
+endif()

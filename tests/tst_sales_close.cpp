@@ -418,6 +418,7 @@ void TestSalesClose::lastDoneClosesAsBefore()
                  + hex(sealOf({one})).toLatin1()),
         1);
     QCOMPARE(server.countLines("action: sorteo | result: success"), 1);
+    QCOMPARE(server.countLines("registrado: antes"), 0); // closed by this DONE, not read back
 }
 
 QTEST_GUILESS_MAIN(TestSalesClose)
