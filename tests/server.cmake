@@ -3,6 +3,7 @@
 lottery_add_test(tst_storage LIBS lottery::server LABELS server concurrency)
 lottery_add_test(tst_server_config LIBS lottery::server LABELS server
     DEFINITIONS LOTTERY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+add_dependencies(tst_server_config lottery-server) # an unknown key ends the real program
 lottery_add_test(tst_server_session LIBS lottery::server LABELS server concurrency TIMEOUT 300)
 # The same suite on Qt's own event dispatcher (the first run uses the server's epoll one).
 add_test(NAME tst_server_session_qt_dispatcher COMMAND tst_server_session)
