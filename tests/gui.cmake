@@ -9,6 +9,9 @@ if(TARGET lottery_agency_gui)
         LIBS lottery::agency_gui lottery_test_support LABELS gui unit)
 endif()
 if(TARGET agency-gui)
+    # --help and a bad command line without a display (no DISPLAY, no QT_QPA_PLATFORM).
+    lottery_add_test(tst_agency_gui_no_display LABELS gui integration TIMEOUT 120)
+    add_dependencies(tst_agency_gui_no_display agency-gui)
     # Each language: every widget's text translated, the .ts files complete.
     lottery_add_test(tst_agency_gui_i18n LIBS lottery::agency_gui LABELS gui unit
         DEFINITIONS LOTTERY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
