@@ -17,6 +17,9 @@ add_dependencies(tst_server_systemd lottery-server)
 if(SYSTEMD_FOUND AND LOTTERY_SYSTEMD)
     target_compile_definitions(tst_server_systemd PRIVATE LOTTERY_HAVE_SYSTEMD)
 endif()
+if(LOTTERY_SYSTEMD) # wanted and not found: the test fails rather than skips
+    target_compile_definitions(tst_server_systemd PRIVATE LOTTERY_SYSTEMD_WANTED)
+endif()
 # The reconnect race: a quick reconnect (dropped or superseded session) resumes exactly once.
 lottery_add_test(tst_reconnect LIBS lottery::server LABELS server concurrency TIMEOUT 300)
 # The batch rules both stores apply (server/batch_rules.h), case by case.
