@@ -21,8 +21,10 @@
 #   engine is a stand-in that reports the images missing, and the bootstrap a stand-in that
 #   records what it found: the real one is tested by the CI's first image build)
 #
-# The container is privileged and has a 1 GiB /dev/shm, as a fresh machine's root has: the suite
-# mounts a tmpfs (tst_reliability), traces the server (strace) and runs chromium.
+# The container's root may mount and trace (CAP_SYS_ADMIN, CAP_SYS_PTRACE) and it has a 1 GiB
+# /dev/shm, as a fresh machine's root has: the suite mounts a tmpfs (tst_reliability), traces the
+# server (strace) and runs chromium. (Not --privileged: a CI machine that is itself a container
+# may not grant every capability.)
 # Speed, not content: the container's apt downloads and ccache live in /var/cache/loteria-readme
 # on this machine, so a second run downloads and compiles little (they change nothing the commands
 # do; ccache is put in by this script, the README does not need it). The repository copy sits at
@@ -101,7 +103,8 @@ else
         -c . | tar -x -C "$COPY" || abort "copying the repository"
 fi
 
-docker run -d --name "$CONTAINER" --network bridge --privileged --shm-size 1g \
+docker run -d --name "$CONTAINER" --network bridge --cap-add SYS_ADMIN --cap-add SYS_PTRACE \
+    --shm-size 1g \
     -v /var/run/docker.sock:/var/run/docker.sock \
     -v "$COPY:$COPY" \
     -v "$CACHE/apt/archives:/var/cache/apt/archives" \
