@@ -62,11 +62,19 @@ readme_block() {
         inside && /^```/ { exit } inside' "$COPY/README.md"
 }
 
+# This machine's network, not the commands: where the host trusts an extra CA for HTTPS (a
+# TLS-inspecting proxy; node reads NODE_EXTRA_CA_CERTS), the container's npm ci must too.
+host_ca=()
+if [[ -n "${NODE_EXTRA_CA_CERTS:-}" && -r "${NODE_EXTRA_CA_CERTS:-}" ]]; then
+    host_ca=(-v "$NODE_EXTRA_CA_CERTS:/etc/loteria-host-ca.crt:ro")
+fi
+
 # Runs a shell command in the container, in the repository copy, output to OUT/NAME.log.
 in_container() {
-    local name=$1
+    local name=$1 ca=()
     shift
-    docker exec -w "$COPY" -e DEBIAN_FRONTEND=noninteractive -e LOTTERY_IMAGE_TAG \
+    [[ ${#host_ca[@]} -gt 0 ]] && ca=(-e NODE_EXTRA_CA_CERTS=/etc/loteria-host-ca.crt)
+    docker exec -w "$COPY" -e DEBIAN_FRONTEND=noninteractive -e LOTTERY_IMAGE_TAG "${ca[@]}" \
         -e CMAKE_CXX_COMPILER_LAUNCHER=ccache -e CCACHE_DIR=/var/cache/ccache \
         -e CCACHE_COMPILERCHECK=content -e CCACHE_BASEDIR="$COPY" -e CCACHE_NOHASHDIR=1 \
         "$CONTAINER" bash -c "$*" >"$OUT/$name.log" 2>&1
@@ -109,7 +117,7 @@ docker run -d --name "$CONTAINER" --network bridge --cap-add SYS_ADMIN --cap-add
     -v "$COPY:$COPY" \
     -v "$CACHE/apt/archives:/var/cache/apt/archives" \
     -v "$CACHE/apt/lists:/var/lib/apt/lists" \
-    -v "$CACHE/ccache:/var/cache/ccache" \
+    -v "$CACHE/ccache:/var/cache/ccache" "${host_ca[@]}" \
     "$BASE_IMAGE" sleep infinity >/dev/null || abort "starting a $BASE_IMAGE container"
 pass "fresh $BASE_IMAGE container $CONTAINER"
 # Keep the downloaded packages in the mounted cache (the base image deletes them after each
