@@ -5,13 +5,22 @@ WERROR ?= ON
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test browser-deps test-asan test-tsan fuzz bench clean format package \
-        docker-image docker-compose-up docker-compose-logs docker-compose-down
+.PHONY: all deps test-deps build demo test browser-deps test-asan test-tsan fuzz bench clean format \
+        package docker-image docker-compose-up docker-compose-logs docker-compose-down
+# Prerequisites run in the order written, one at a time: the test tools are installed before the
+# build (apt-get takes one lock), and the build itself is parallel anyway (-j $(JOBS)).
+.NOTPARALLEL:
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
+
+# Everything the whole suite needs besides the build: strace, promtool, xvfb-run, chromium, node and
+# npm, clang for the fuzzer... (scripts/install-deps.sh --with-tools). A test whose tool is missing
+# fails, it does not skip.
+test-deps:
+	@scripts/install-deps.sh --with-tools
 
 build: deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DLOTTERY_WERROR=$(WERROR) $(CMAKE_FLAGS)
@@ -21,9 +30,10 @@ build: deps
 demo: build
 	scripts/demo.sh $(BUILD_DIR)/bin
 
-# The whole suite through CTest. The dashboard's browser test needs playwright-core: installed
-# from tests/browser/package-lock.json when npm is there and it is missing.
-test: build browser-deps
+# The whole suite through CTest, after installing what it needs (test-deps, and playwright-core
+# for the dashboard's browser test). CI (.ci/run) runs exactly this. The log of every test, passed
+# or not, is in $(BUILD_DIR)/Testing/Temporary/LastTest.log.
+test: test-deps build browser-deps
 	cd $(BUILD_DIR) && ctest --output-on-failure -j 2 --timeout 600
 
 # Debian packages lottery-server, agency-cli, agency-gui (CPack, dependencies by dpkg-shlibdeps)
@@ -31,8 +41,9 @@ test: build browser-deps
 package: build
 	cmake --build $(BUILD_DIR) --target package
 
-browser-deps:
-	@if command -v npm >/dev/null 2>&1 && [ ! -d tests/browser/node_modules/playwright-core ]; then \
+# playwright-core, from tests/browser/package-lock.json (test-deps installs npm).
+browser-deps: test-deps
+	@if [ ! -d tests/browser/node_modules/playwright-core ]; then \
 		npm ci --prefix tests/browser --no-audit --no-fund; fi
 
 # The suite under AddressSanitizer + UBSan.
@@ -45,8 +56,7 @@ test-tsan: deps
 	cmake --build build-tsan -j $(JOBS)
 	scripts/tsan-check.sh build-tsan
 
-fuzz:
-	scripts/install-deps.sh --with-tools
+fuzz: test-deps
 	tests/fuzz/run-fuzz.sh 60
 
 # 5 agencies x 1,000,000 bets against the raw floor; e.g. BENCH_ARGS="--dataset ../shared/data".

@@ -1,5 +1,6 @@
 #include "agency_config.h"
 
+#include "common/closest_key.h"
 #include "common/translations.h"
 #include "lottery/agency/token_file.h"
 
@@ -51,6 +52,51 @@ const EnvironmentName kEnvironment[] = {
     {"CLI_RECEIPT_FILE", kReceiptFile},
     {"CLI_ACCEPT_SUSPICIOUS_FILE", kAcceptSuspicious},
 };
+
+// Every key config.yaml may hold, in the order they are applied.
+const QStringList &yamlKeys()
+{
+    static const QStringList keys {kId, kServer, kLogLevel, kBatchMax, kDataFile, kWindow,
+        kConnectTimeout, kReconnectTimeout, kToken, kTokenFile, kCa, kReceiptFile};
+    return keys;
+}
+
+// The course's echo-client keys (`loop.amount`, `loop.period`): its config.yaml has them, and
+// the course's flow mounts that file; read and not used.
+const QStringList &courseOnlyKeys()
+{
+    static const QStringList keys {QStringLiteral("loop.amount"), QStringLiteral("loop.period")};
+    return keys;
+}
+
+// What a config.yaml key may be: one of ours, the course's, or a mapping leading to them
+// ("server" of "server.address").
+QStringList knownYamlNames()
+{
+    QStringList names = yamlKeys() + courseOnlyKeys();
+    for (const QString &key : yamlKeys() + courseOnlyKeys()) {
+        for (qsizetype dot = key.indexOf(QLatin1Char('.')); dot >= 0;
+             dot = key.indexOf(QLatin1Char('.'), dot + 1)) {
+            if (!names.contains(key.left(dot)))
+                names << key.left(dot);
+        }
+    }
+    return names;
+}
+
+QStringList environmentNames()
+{
+    QStringList names;
+    for (const EnvironmentName &name : kEnvironment)
+        names << QString::fromLatin1(name.variable);
+    return names;
+}
+
+// The last part of a dotted key: "address" of "server.address".
+QString leaf(const QString &key)
+{
+    return key.mid(key.lastIndexOf(QLatin1Char('.')) + 1);
+}
 
 bool parseInteger(const QString &text, qint64 min, qint64 max, qint64 &value)
 {
@@ -195,6 +241,75 @@ bool AgencyConfigLoader::apply(
     return true;
 }
 
+bool AgencyConfigLoader::unknownKey(
+    const TranslatedText &source, const QString &name, const QStringList &known, bool dotted)
+{
+    QString closest = closestSettingName(name, known, dotted ? u"" : u"CLI_");
+    if (closest.isEmpty() && dotted) {
+        // `adress:` at the top level, or under another parent: the key whose last part it
+        // resembles (server.address), when that is the only one.
+        QStringList leaves;
+        for (const QString &key : known)
+            leaves << leaf(key);
+        const QString closestLeaf = closestSettingName(leaf(name), leaves);
+        if (!closestLeaf.isEmpty() && leaves.count(closestLeaf) == 1)
+            closest = known.at(leaves.indexOf(closestLeaf));
+    }
+    if (!closest.isEmpty()) {
+        return fail(text(QT_TR_NOOP("%1: unknown key `%2`; did you mean `%3`?"))
+                        .arg(source)
+                        .arg(name)
+                        .arg(closest));
+    }
+    return fail(text(QT_TR_NOOP("%1: unknown key `%2` (the keys: %3)"))
+                    .arg(source)
+                    .arg(name)
+                    .arg((dotted ? yamlKeys() : known).join(QStringLiteral(", "))));
+}
+
+bool AgencyConfigLoader::checkYamlKeys(
+    const QString &path, const YAML::Node &mapping, const QString &parent)
+{
+    for (auto it = mapping.begin(); it != mapping.end(); ++it) {
+        const QString key = QString::fromStdString(it->first.Scalar());
+        if (!it->first.IsScalar() || key.isEmpty())
+            return fail(text(QT_TR_NOOP("%1: a key must be a plain name")).arg(path));
+        const QString name = (parent.isEmpty() ? QString() : parent + QLatin1Char('.')) + key;
+        if (key.contains(QLatin1Char('.'))) {
+            // `server.address: x` would be read as nothing: the course's keys are nested.
+            return fail(text(QT_TR_NOOP("%1: `%2`: the parts of a key go on their own lines, "
+                                        "each under the one before (server:, then address:)"))
+                            .arg(plain(path))
+                            .arg(name));
+        }
+        if (yamlKeys().contains(name))
+            continue; // its value is checked when applied
+        if (courseOnlyKeys().contains(name)) {
+            if (it->second.IsMap() || it->second.IsSequence())
+                return fail(text(QT_TR_NOOP("%1: must be a single value"))
+                                .arg(plain(QStringLiteral("%1: %2").arg(path, name))));
+            continue;
+        }
+        QStringList children;
+        for (const QString &key : yamlKeys() + courseOnlyKeys()) {
+            if (key.startsWith(name + QLatin1Char('.')))
+                children << QStringLiteral("`%1`").arg(key.mid(name.size() + 1));
+        }
+        if (children.isEmpty())
+            return unknownKey(plain(path), name, knownYamlNames(), true);
+        if (it->second.IsMap()) {
+            if (!checkYamlKeys(path, it->second, name))
+                return false;
+        } else if (!it->second.IsNull()) { // `server:` alone is an empty mapping
+            return fail(text(QT_TR_NOOP("%1: `%2` must be a mapping of %3, not a single value"))
+                            .arg(plain(path))
+                            .arg(name)
+                            .arg(children.join(QStringLiteral(", "))));
+        }
+    }
+    return true;
+}
+
 bool AgencyConfigLoader::loadYaml(const QString &path)
 {
     // yaml-cpp reports problems by exceptions; none leaves this function.
@@ -214,8 +329,13 @@ bool AgencyConfigLoader::loadYaml(const QString &path)
         return true; // an empty file: defaults
     if (!root.IsMap())
         return fail(text(QT_TR_NOOP("%1: the top level must be a mapping of keys")).arg(path));
-    for (const QString &key : {kId, kServer, kLogLevel, kBatchMax, kDataFile, kWindow,
-             kConnectTimeout, kReconnectTimeout, kToken, kTokenFile, kCa}) {
+    try {
+        if (!checkYamlKeys(path, root, QString()))
+            return false;
+    } catch (const YAML::Exception &e) {
+        return fail(plain(QStringLiteral("%1: %2")).arg(path).arg(QString::fromStdString(e.msg)));
+    }
+    for (const QString &key : yamlKeys()) {
         const TranslatedText origin = plain(QStringLiteral("%1: %2").arg(path, key));
         try {
             const std::optional<YAML::Node> node = lookup(root, key.split(QLatin1Char('.')));
@@ -323,6 +443,16 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
         m_config.configFile = kDefaultConfigFile;
     }
 
+    // Every CLI_* variable is one of ours: a misspelled one would leave its setting at the
+    // default without a word (the Compose files configure the agencies this way).
+    QStringList variables = environment.keys();
+    variables.sort(); // the same error whatever the order of the environment
+    for (const QString &variable : std::as_const(variables)) {
+        if (variable.startsWith(QLatin1String("CLI_")) && !environmentNames().contains(variable)) {
+            unknownKey(text(QT_TR_NOOP("environment")), variable, environmentNames(), false);
+            return Status::Error;
+        }
+    }
     for (const EnvironmentName &name : kEnvironment) {
         const QString variable = QString::fromLatin1(name.variable);
         if (!environment.contains(variable))

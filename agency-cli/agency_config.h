@@ -12,6 +12,10 @@
 #include <QString>
 #include <QStringList>
 
+namespace YAML {
+class Node;
+}
+
 namespace lottery::agency {
 
 struct AgencyCliConfig {
@@ -73,6 +77,12 @@ public:
 
 private:
     bool loadYaml(const QString &path);
+    // Every key of `mapping` (under the dotted `parent`) is a known one or leads to one.
+    bool checkYamlKeys(const QString &path, const YAML::Node &mapping, const QString &parent);
+    // "unknown key `X`; did you mean `Y`?" (or the list of keys); always false. `dotted`: YAML
+    // keys (also matched by their last part), else CLI_* variables.
+    bool unknownKey(
+        const TranslatedText &source, const QString &name, const QStringList &known, bool dotted);
     bool apply(const QString &key, const QString &value, const TranslatedText &origin);
     bool fail(const TranslatedText &message);
     // `source` marked with QT_TR_NOOP: English as written, and its translation.

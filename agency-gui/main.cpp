@@ -14,6 +14,7 @@
 #include "lottery/agency/user_messages.h"
 
 #include <QApplication>
+#include <QCoreApplication>
 #include <QPixmap>
 #include <QSettings>
 #include <QTextStream>
@@ -46,24 +47,64 @@ void screenshotWhenFinished(AgencyWindow &window, const QString &path)
     QObject::connect(controller, &UploadController::failed, &window, [capture] { capture(false); });
 }
 
+// The application's names and the language (before the command line is parsed: its help and
+// errors are in the chosen language too); the same for both application objects of main().
+void setUpApplication(QSettings *settings)
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("Loteria"));
+    QCoreApplication::setApplicationName(QStringLiteral("agency-gui"));
+    const QString requested = languageArgument(QCoreApplication::arguments());
+    const auto language = parseLanguage(
+        requested.isEmpty() ? settings->value(QStringLiteral("ui/language")).toString() : requested)
+                              .value_or(systemLanguage());
+    installTranslations(language, {QStringLiteral("agency"), agency::UserMessages::catalog()});
+}
+
+// A window system to show the window on: an X11 or Wayland display, or a Qt platform named in
+// the environment or on the command line (e.g. offscreen).
+bool windowSystemGiven(int argc, char **argv)
+{
+    for (const char *variable : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) {
+        if (!qEnvironmentVariableIsEmpty(variable))
+            return true;
+    }
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray argument(argv[i]);
+        if (argument == "-platform" || argument == "--platform" || argument.startsWith("-platform=")
+            || argument.startsWith("--platform="))
+            return true;
+    }
+    return false;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
+    // --help, and a bad command line without a window system, need no window: they are answered
+    // before QApplication, which aborts when it finds no display (over SSH, in a container, on
+    // a server). With a display QApplication parses first, so that Qt's own options (-style,
+    // -platform...) are taken out before ours are read.
+    {
+        QCoreApplication app(argc, argv);
+        QSettings settings;
+        setUpApplication(&settings);
+        const GuiCommandLine commandLine = GuiCommandLine::parse(QCoreApplication::arguments());
+        if (commandLine.status == GuiCommandLine::Status::Help) {
+            QTextStream(stdout) << commandLine.text;
+            return 0;
+        }
+        if (commandLine.status == GuiCommandLine::Status::Error && !windowSystemGiven(argc, argv)) {
+            LOTTERY_LOG_FAIL("config").field(u"error", commandLine.text);
+            return 2;
+        }
+    }
+
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("Loteria"));
-    QApplication::setApplicationName(QStringLiteral("agency-gui"));
     // The installed loteria-agencia.desktop: its name and icon for the window.
     QGuiApplication::setDesktopFileName(QStringLiteral("loteria-agencia"));
-
     QSettings settings;
-    // Before the command line is parsed: its help and errors are in the chosen language too.
-    const QString requested = languageArgument(QApplication::arguments());
-    const auto language = parseLanguage(
-        requested.isEmpty() ? settings.value(QStringLiteral("ui/language")).toString() : requested)
-                              .value_or(systemLanguage());
-    installTranslations(language, {QStringLiteral("agency"), agency::UserMessages::catalog()});
-
+    setUpApplication(&settings);
     const GuiCommandLine commandLine = GuiCommandLine::parse(QApplication::arguments());
     switch (commandLine.status) {
     case GuiCommandLine::Status::Help: QTextStream(stdout) << commandLine.text; return 0;

@@ -1,5 +1,7 @@
 #include "server/server_config.h"
 
+#include "common/closest_key.h"
+
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QHash>
@@ -260,6 +262,81 @@ const QStringList &settingKeys()
     return keys;
 }
 
+// Read from the environment only, by main() before anything else (server/epoll_event_dispatcher.h):
+// known, so that the environment check accepts it, and checked here so that a typo in its value
+// is an error too.
+const QString kEventDispatcherVariable = QStringLiteral("SERVER_EVENT_DISPATCHER");
+
+// "<source>: unknown key `NAME`; did you mean `CLOSEST`?", or the list of keys when nothing is
+// close (a person reading it sees every name there is).
+QString unknownKey(const QString &source, const QString &name, const QStringList &known)
+{
+    const QString closest = closestSettingName(name, known, u"SERVER_");
+    if (!closest.isEmpty())
+        return QStringLiteral("%1: unknown key `%2`; did you mean `%3`?")
+            .arg(source, name, closest);
+    return QStringLiteral("%1: unknown key `%2` (the keys: %3)")
+        .arg(source, name, known.join(QStringLiteral(", ")));
+}
+
+// Every key of the file is one of settingKeys(), in the [DEFAULT] section.
+bool checkFileKeys(const QSettings &settings, const QString &path, QString *error)
+{
+    const QString section = QStringLiteral("DEFAULT/");
+    for (const QString &key : settings.allKeys()) {
+        if (!key.startsWith(section)) {
+            // QSettings reads keys before any section header, or under [General], as top-level.
+            const qsizetype slash = key.indexOf(QLatin1Char('/'));
+            *error = slash < 0
+                ? QStringLiteral("config file %1: `%2` is outside the [DEFAULT] section, where "
+                                 "every setting goes")
+                      .arg(path, key)
+                : QStringLiteral("config file %1: unknown section [%2] (key `%3`); every "
+                                 "setting goes in [DEFAULT]")
+                      .arg(path, key.left(slash), key.mid(slash + 1));
+            return false;
+        }
+        const QString name = key.mid(section.size());
+        if (settingKeys().contains(name))
+            continue;
+        if (name == kEventDispatcherVariable) {
+            *error = QStringLiteral("config file %1 [DEFAULT]: %2 is read from the environment "
+                                    "only, not from a config file")
+                         .arg(path, name);
+            return false;
+        }
+        *error
+            = unknownKey(QStringLiteral("config file %1 [DEFAULT]").arg(path), name, settingKeys());
+        return false;
+    }
+    return true;
+}
+
+// Every SERVER_* variable of the environment is one the server reads: a misspelled one would
+// otherwise leave its setting at the default without a word (the Compose files configure the
+// containers this way).
+bool checkEnvironment(const QProcessEnvironment &environment, QString *error)
+{
+    QStringList known = settingKeys();
+    known << kEventDispatcherVariable;
+    QStringList names = environment.keys();
+    names.sort(); // the same error whatever the order of the environment
+    for (const QString &name : std::as_const(names)) {
+        if (!name.startsWith(QLatin1String("SERVER_")) || known.contains(name))
+            continue;
+        *error = unknownKey(QStringLiteral("environment"), name, known);
+        return false;
+    }
+    const QString dispatcher = environment.value(kEventDispatcherVariable);
+    if (environment.contains(kEventDispatcherVariable) && dispatcher != QLatin1String("qt")
+        && dispatcher != QLatin1String("epoll") && !dispatcher.isEmpty()) {
+        *error = QStringLiteral("environment variable %1: '%2' is not qt or epoll")
+                     .arg(kEventDispatcherVariable, dispatcher);
+        return false;
+    }
+    return true;
+}
+
 // A password in a libpq conninfo: `password=` as a keyword, or user:password@ in a URI.
 bool containsPassword(const QString &conninfo)
 {
@@ -291,6 +368,8 @@ bool applyFile(ServerConfig &config, const QString &path, bool mustExist,
         *error = QStringLiteral("config file %1 is not a valid INI file").arg(path);
         return false;
     }
+    if (!checkFileKeys(settings, path, error))
+        return false;
     settings.beginGroup(QStringLiteral("DEFAULT"));
     for (const QString &key : settingKeys()) {
         if (!settings.contains(key))
@@ -394,6 +473,8 @@ ConfigLoadResult ServerConfigLoader::load(
     if (!applyFile(config, file, explicitFile, sources, &error))
         return fail(error);
 
+    if (!checkEnvironment(environment, &error))
+        return fail(error);
     for (const QString &key : settingKeys()) {
         if (!environment.contains(key))
             continue;

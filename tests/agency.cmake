@@ -1,6 +1,9 @@
 # The agency side: bet file reading, the CLI's settings, the upload session against a fake server.
 lottery_add_test(tst_bet_file_reader LIBS lottery::agency LABELS agency unit)
 lottery_add_test(tst_agency_config LIBS lottery::agency_cli_config LABELS agency unit)
+if(TARGET agency-cli)
+    add_dependencies(tst_agency_config agency-cli) # an unknown key ends the real program
+endif()
 lottery_add_test(tst_agency_session LIBS lottery::agency LABELS agency integration TIMEOUT 120)
 # agency-cli on a pseudo-terminal (the progress bar) and on pipes (exactly the log lines).
 lottery_add_test(tst_agency_cli_terminal LIBS lottery_test_support LABELS agency integration

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # agency-gui as a real X11 window (QT_QPA_PLATFORM=xcb under xvfb-run) against a real
 # lottery-server: scripts/make-gui-screenshot.sh's upload, in each language, must receive the
-# winners and save a non-empty PNG. Exit 77 (CTest: skipped) when xvfb-run is not installed.
+# winners and save a non-empty PNG. Fails when xvfb-run is not installed (make test installs it).
 #   tests/gui-xvfb.sh BIN_DIR
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 if ! command -v xvfb-run >/dev/null; then
-    echo "SKIP: xvfb-run is not installed (apt-get install xvfb xauth)"
-    exit 77
+    echo "FAIL: xvfb-run is not installed (make test installs it: scripts/install-deps.sh --with-tools)"
+    exit 1
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

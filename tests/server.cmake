@@ -3,6 +3,7 @@
 lottery_add_test(tst_storage LIBS lottery::server LABELS server concurrency)
 lottery_add_test(tst_server_config LIBS lottery::server LABELS server
     DEFINITIONS LOTTERY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+add_dependencies(tst_server_config lottery-server) # an unknown key ends the real program
 lottery_add_test(tst_server_session LIBS lottery::server LABELS server concurrency TIMEOUT 300)
 # The same suite on Qt's own event dispatcher (the first run uses the server's epoll one).
 add_test(NAME tst_server_session_qt_dispatcher COMMAND tst_server_session)
@@ -15,6 +16,9 @@ lottery_add_test(tst_server_systemd LIBS lottery_test_support Qt6::Network LABEL
 add_dependencies(tst_server_systemd lottery-server)
 if(SYSTEMD_FOUND AND LOTTERY_SYSTEMD)
     target_compile_definitions(tst_server_systemd PRIVATE LOTTERY_HAVE_SYSTEMD)
+endif()
+if(LOTTERY_SYSTEMD) # wanted and not found: the test fails rather than skips
+    target_compile_definitions(tst_server_systemd PRIVATE LOTTERY_SYSTEMD_WANTED)
 endif()
 # The reconnect race: a quick reconnect (dropped or superseded session) resumes exactly once.
 lottery_add_test(tst_reconnect LIBS lottery::server LABELS server concurrency TIMEOUT 300)

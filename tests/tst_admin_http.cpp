@@ -118,7 +118,8 @@ QString promtoolProblems(const QByteArray &text)
     promtool.start(
         QStringLiteral("promtool"), {QStringLiteral("check"), QStringLiteral("metrics")});
     if (!promtool.waitForStarted(10000))
-        return QStringLiteral("promtool did not start");
+        return QStringLiteral("promtool did not start (the prometheus package has it: make test "
+                              "installs it, scripts/install-deps.sh --with-tools)");
     promtool.write(text);
     promtool.closeWriteChannel();
     if (!promtool.waitForFinished(30000))
@@ -508,7 +509,7 @@ void TestAdminHttp::bearerToken()
 void TestAdminHttp::tlsWithTheServersCertificate()
 {
     if (QStandardPaths::findExecutable(QStringLiteral("openssl")).isEmpty())
-        QSKIP("openssl is not installed (scripts/install-deps.sh installs it)");
+        QFAIL("openssl is not installed (make test installs it: scripts/install-deps.sh)");
     const QString secrets = path(QStringLiteral("secrets"));
     QProcess make;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
@@ -587,7 +588,8 @@ void TestAdminHttp::answersDuringAStalledFdatasync()
 {
     const QString strace = QStandardPaths::findExecutable(QStringLiteral("strace"));
     if (strace.isEmpty())
-        QSKIP("strace is not installed");
+        QFAIL("strace is not installed (make test installs it: scripts/install-deps.sh "
+              "--with-tools)");
     const QStringList files = writeFiles(1, 400);
     QVERIFY(!files.isEmpty());
     AdminServerProcess server;
@@ -598,7 +600,7 @@ void TestAdminHttp::answersDuringAStalledFdatasync()
     if (!server.start(
             {"--agencies", "1", "--storage", path(QStringLiteral("bets.csv")), "--admin-port", "0"},
             wrapper))
-        QSKIP(qPrintable(QStringLiteral("cannot run the server under strace: %1")
+        QFAIL(qPrintable(QStringLiteral("cannot run the server under strace: %1")
                              .arg(QString::fromUtf8(server.output().right(500)))));
     AgencyProcess agency;
     agency.start(1, server.address(), files[0], agencyArguments(20, 1));
@@ -652,7 +654,8 @@ void TestAdminHttp::notReadyAfterAStorageFailure()
 {
     const QString strace = QStandardPaths::findExecutable(QStringLiteral("strace"));
     if (strace.isEmpty())
-        QSKIP("strace is not installed");
+        QFAIL("strace is not installed (make test installs it: scripts/install-deps.sh "
+              "--with-tools)");
     const QStringList files = writeFiles(1, 3000);
     QVERIFY(!files.isEmpty());
     AdminServerProcess server;
@@ -664,7 +667,7 @@ void TestAdminHttp::notReadyAfterAStorageFailure()
     if (!server.start(
             {"--agencies", "1", "--storage", path(QStringLiteral("bets.csv")), "--admin-port", "0"},
             wrapper))
-        QSKIP(qPrintable(QStringLiteral("cannot run the server under strace: %1")
+        QFAIL(qPrintable(QStringLiteral("cannot run the server under strace: %1")
                              .arg(QString::fromUtf8(server.output().right(500)))));
     QCOMPARE(httpGet(m_http, url(server, "/readyz")).status, 200);
     AgencyProcess agency;

@@ -5,6 +5,9 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -38,6 +41,11 @@ private slots:
     void serverListFromEachSource();
     void tokenFile_data();
     void tokenFile();
+    void unknownKey_data();
+    void unknownKey();
+    void everyVariableTheProgramsSetIsKnown();
+    void unknownKeyEndsTheProcess_data();
+    void unknownKeyEndsTheProcess();
 
 private:
     // False when the file cannot be written: the caller QVERIFYs it.
@@ -108,7 +116,7 @@ void TestAgencyConfig::yamlFromWorkingDirectory()
         "log:\n  level: debug\n"
         "batch:\n  maxAmount: 50\n"
         "data:\n  file: bets/two.csv\n"
-        "loop:\n  period: 5s\n")); // keys we do not use are ignored
+        "loop:\n  amount: 5\n  period: 5s\n")); // the course's keys, not used here
     QCOMPARE(load({}), AgencyConfigLoader::Status::Ok);
     const auto &c = m_loader.config();
     QCOMPARE(c.agency, 2u);
@@ -446,6 +454,166 @@ void TestAgencyConfig::tokenFile()
     QCOMPARE(status, AgencyConfigLoader::Status::Error);
     const QString expected = "--token-file: token file 'agency.token': " + error;
     QVERIFY2(m_loader.errorString().startsWith(expected), qPrintable(m_loader.errorString()));
+}
+
+// A misspelled key is an error (exit 2) naming it and, when one is close, the key meant:
+// in config.yaml at any depth, and among the CLI_* environment variables.
+void TestAgencyConfig::unknownKey_data()
+{
+    QTest::addColumn<QByteArray>("yaml"); // config.yaml, empty: none
+    QTest::addColumn<QStringList>("env"); // NAME, VALUE, ...
+    QTest::addColumn<QString>("error"); // the whole error ("...": its start), "" for none
+
+    const QStringList none;
+    QTest::newRow("yaml: server.adress")
+        << QByteArray("server:\n  adress: \"a:1\"\n") << none
+        << "config.yaml: unknown key `server.adress`; did you mean `server.address`?";
+    QTest::newRow("yaml: adress at the top")
+        << QByteArray("adress: \"a:1\"\n") << none
+        << "config.yaml: unknown key `adress`; did you mean `server.address`?";
+    QTest::newRow("yaml: sever.address")
+        << QByteArray("sever:\n  address: \"a:1\"\n") << none
+        << "config.yaml: unknown key `sever`; did you mean `server`?";
+    QTest::newRow("yaml: the course's loop, misspelled")
+        << QByteArray("loop:\n  amount: 5\n  perod: 5s\n") << none
+        << "config.yaml: unknown key `loop.perod`; did you mean `loop.period`?";
+    QTest::newRow("yaml: log.levl")
+        << QByteArray("log:\n  levl: DEBUG\n") << none
+        << "config.yaml: unknown key `log.levl`; did you mean `log.level`?";
+    QTest::newRow("yaml: batch.maxamount (case)")
+        << QByteArray("batch:\n  maxamount: 5\n") << none
+        << "config.yaml: unknown key `batch.maxamount`; did you mean `batch.maxAmount`?";
+    QTest::newRow("yaml: token_file")
+        << QByteArray("token_file: t\n") << none
+        << "config.yaml: unknown key `token_file`; did you mean `tokenFile`?";
+    QTest::newRow("yaml: nothing close")
+        << QByteArray("colour: blue\n") << none
+        << "config.yaml: unknown key `colour` (the keys: id, server.address, log.level, ...";
+    QTest::newRow("yaml: after good keys")
+        << QByteArray("server:\n  address: \"a:1\"\nlog:\n  level: INFO\n  format: json\n") << none
+        << "config.yaml: unknown key `log.format` (the keys: ...";
+    QTest::newRow("yaml: a parent holding a value")
+        << QByteArray("server: \"a:1\"\n") << none
+        << "config.yaml: `server` must be a mapping of `address`, not a single value";
+    QTest::newRow("yaml: a dotted key")
+        << QByteArray("server.address: \"a:1\"\n") << none
+        << "config.yaml: `server.address`: the parts of a key go on their own lines, each under "
+           "the one before (server:, then address:)";
+    QTest::newRow("yaml: too deep") << QByteArray("server:\n  address:\n    host: a\n") << none
+                                    << "config.yaml: server.address: must be a single value";
+    QTest::newRow("env: CLI_IDD") << QByteArray() << QStringList {"CLI_IDD", "1"}
+                                  << "environment: unknown key `CLI_IDD`; did you mean `CLI_ID`?";
+    QTest::newRow("env: CLI_SERVER_ADRESS")
+        << QByteArray() << QStringList {"CLI_SERVER_ADRESS", "a:1"}
+        << "environment: unknown key `CLI_SERVER_ADRESS`; did you mean `CLI_SERVER_ADDRESS`?";
+    QTest::newRow("env: CLI_BATCH_MAX_AMOUNT")
+        << QByteArray() << QStringList {"CLI_BATCH_MAX_AMOUNT", "5"}
+        << "environment: unknown key `CLI_BATCH_MAX_AMOUNT`; did you mean `CLI_BATCH_MAXAMOUNT`?";
+    QTest::newRow("env: nothing close")
+        << QByteArray() << QStringList {"CLI_COLOUR", "blue"}
+        << "environment: unknown key `CLI_COLOUR` (the keys: CLI_ID, CLI_SERVER_ADDRESS, ...";
+    // Not errors: the shipped file's keys, commented or empty parents, other programs' variables.
+    QTest::newRow("yaml: an empty parent")
+        << QByteArray("server:\nlog:\n  level: INFO\n") << none << "";
+    QTest::newRow("yaml: every key")
+        << QByteArray("id: 1\nserver:\n  address: \"a:1\"\nlog:\n  level: INFO\nbatch:\n"
+                      "  maxAmount: 5\ndata:\n  file: x.csv\nwindow: 4\nconnect:\n  timeout: 3\n"
+                      "reconnect:\n  timeout: 0\n")
+        << none << "";
+    QTest::newRow("yaml: the course's client/config.yaml")
+        << QByteArray("server:\n  address: \"server:12345\"\nloop:\n  amount: 5\n"
+                      "  period: \"5s\"\nlog:\n  level: \"INFO\"\nbatch:\n  maxAmount: 50\n")
+        << none << "";
+    QTest::newRow("env: other prefixes")
+        << QByteArray() << QStringList {"SERVER_PORT", "1", "CLIENT_ID", "3", "MY_CLI_ID", "2"}
+        << "";
+}
+
+void TestAgencyConfig::unknownKey()
+{
+    QFETCH(QByteArray, yaml);
+    QFETCH(QStringList, env);
+    QFETCH(QString, error);
+    if (!yaml.isEmpty())
+        QVERIFY(writeFile("config.yaml", yaml));
+    QProcessEnvironment environment;
+    environment.insert("CLI_ID", "1");
+    for (qsizetype i = 0; i + 1 < env.size(); i += 2)
+        environment.insert(env.at(i), env.at(i + 1));
+    const AgencyConfigLoader::Status status = load({}, environment);
+    if (error.isEmpty()) {
+        QVERIFY2(status == AgencyConfigLoader::Status::Ok, qPrintable(m_loader.errorString()));
+        return;
+    }
+    QCOMPARE(status, AgencyConfigLoader::Status::Error);
+    if (error.endsWith(QLatin1String("...")))
+        QVERIFY2(m_loader.errorString().startsWith(error.chopped(3)),
+            qPrintable(m_loader.errorString()));
+    else
+        QCOMPARE(m_loader.errorString(), error);
+}
+
+// No legitimate variable is refused: every CLI_* name the Compose generator and the docs set
+// (found by their text) loads. A name added to one of them and not to agency-cli
+// fails here.
+void TestAgencyConfig::everyVariableTheProgramsSetIsKnown()
+{
+    const QStringList sources {QStringLiteral("generar-compose.sh"), QStringLiteral("README.md"),
+        QStringLiteral("docs/DOCKER.md"), QStringLiteral("docs/SECURITY.md"),
+        QStringLiteral("docs/RELIABILITY.md"), QStringLiteral("docs/PROTOCOL.md")};
+    static const QRegularExpression name(QStringLiteral("\\bCLI_[A-Z0-9_]+\\b"));
+    QSet<QString> names;
+    for (const QString &source : sources) {
+        QFile file(QStringLiteral(LOTTERY_SOURCE_DIR "/") + source);
+        QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(source));
+        const QString text = QString::fromUtf8(file.readAll());
+        for (const QRegularExpressionMatch &match : name.globalMatch(text))
+            names.insert(match.captured());
+    }
+    QVERIFY2(names.size() >= 8, qPrintable(QStringList(names.begin(), names.end()).join(' ')));
+    for (const QString &variable : std::as_const(names)) {
+        QProcessEnvironment environment;
+        environment.insert(variable, QStringLiteral("x"));
+        load({"--agency", "1"}, environment);
+        QVERIFY2(!m_loader.errorString().contains(QLatin1String("unknown key")),
+            qPrintable(variable + QStringLiteral(": ") + m_loader.errorString()));
+    }
+}
+
+// The real program: exit code 2 and the message in its config line, before any connection.
+void TestAgencyConfig::unknownKeyEndsTheProcess_data()
+{
+    QTest::addColumn<bool>("inFile");
+    QTest::newRow("config.yaml") << true;
+    QTest::newRow("environment") << false;
+}
+
+void TestAgencyConfig::unknownKeyEndsTheProcess()
+{
+    QFETCH(bool, inFile);
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    QByteArray expected;
+    if (inFile) {
+        QVERIFY(writeFile("config.yaml", "server:\n  adress: \"127.0.0.1:1\"\n"));
+        expected = "action: config | result: fail | error: config.yaml: unknown key "
+                   "`server.adress`; did you mean `server.address`?";
+    } else {
+        environment.insert("CLI_SERVER_ADRESS", "127.0.0.1:1");
+        expected = "action: config | result: fail | error: environment: unknown key "
+                   "`CLI_SERVER_ADRESS`; did you mean `CLI_SERVER_ADDRESS`?";
+    }
+    QVERIFY(writeFile("agency-1.csv", "Ana,Paz,30111222,1990-01-02,7574\n"));
+    QProcess agency;
+    agency.setProcessEnvironment(environment);
+    agency.setProcessChannelMode(QProcess::MergedChannels);
+    agency.start(QStringLiteral(LOTTERY_BIN_DIR "/agency-cli"),
+        {"--agency", "1", "--file", "agency-1.csv", "--no-progress", "--connect-timeout", "1"});
+    QVERIFY2(agency.waitForFinished(30000), "agency-cli did not exit");
+    const QByteArray output = agency.readAll();
+    QCOMPARE(agency.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(agency.exitCode(), 2);
+    QVERIFY2(output.contains(expected), output.constData());
+    QVERIFY2(!output.contains("action: connect"), output.constData());
 }
 
 QTEST_GUILESS_MAIN(TestAgencyConfig)

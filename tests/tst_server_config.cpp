@@ -1,8 +1,13 @@
 // ServerConfigLoader: defaults, config.ini, environment and flag overrides, and every bad value.
 #include "server/server_config.h"
 
+#include "common/closest_key.h"
+
 #include <QDir>
 #include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -38,6 +43,13 @@ private slots:
     void adminOffLoopbackNeedsToken_data();
     void adminOffLoopbackNeedsToken();
     void healthCheckMode();
+    void unknownKey_data();
+    void unknownKey();
+    void everyVariableTheProgramsSetIsKnown();
+    void closestSettingName_data();
+    void closestSettingName();
+    void unknownKeyEndsTheProcess_data();
+    void unknownKeyEndsTheProcess();
 
 private:
     ConfigLoadResult load(
@@ -549,6 +561,211 @@ void TestServerConfig::healthCheckMode()
         {QStringLiteral("--health-check"), QStringLiteral("--admin-port"), QStringLiteral("9090")});
     QVERIFY2(result.status == ConfigLoadResult::Status::HealthCheck, qPrintable(result.text));
     QCOMPARE(result.config.adminPort, 9090);
+}
+
+// A misspelled key is an error (exit 2) that names it and, when one is close, the key meant:
+// in config.ini, outside [DEFAULT], and among the SERVER_* environment variables.
+void TestServerConfig::unknownKey_data()
+{
+    QTest::addColumn<QByteArray>("file"); // config.ini, empty: none
+    QTest::addColumn<QStringList>("environment"); // NAME, VALUE, ...
+    QTest::addColumn<QString>("expected"); // the whole error, or "" for no error
+
+    const QStringList none;
+    QTest::newRow("file: SERVER_AGENCIE")
+        << QByteArray("[DEFAULT]\nSERVER_AGENCIE = 3\n") << none
+        << "config file config.ini [DEFAULT]: unknown key `SERVER_AGENCIE`; did you mean "
+           "`SERVER_AGENCIES`?";
+    QTest::newRow("file: two letters swapped")
+        << QByteArray("[DEFAULT]\nSERVER_PROT = 1\n") << none
+        << "config file config.ini [DEFAULT]: unknown key `SERVER_PROT`; did you mean "
+           "`SERVER_PORT`?";
+    QTest::newRow("file: lower case")
+        << QByteArray("[DEFAULT]\nserver_workers = 2\n") << none
+        << "config file config.ini [DEFAULT]: unknown key `server_workers`; did you mean "
+           "`SERVER_WORKERS`?";
+    QTest::newRow("file: LOGGING_LEVLE")
+        << QByteArray("[DEFAULT]\nLOGGING_LEVLE = DEBUG\n") << none
+        << "config file config.ini [DEFAULT]: unknown key `LOGGING_LEVLE`; did you mean "
+           "`LOGGING_LEVEL`?";
+    QTest::newRow("file: nothing close")
+        << QByteArray("[DEFAULT]\nSERVER_COLOUR = blue\n") << none
+        << "config file config.ini [DEFAULT]: unknown key `SERVER_COLOUR` (the keys: "
+           "SERVER_PORT, SERVER_IP, ";
+    QTest::newRow("file: after good keys")
+        << QByteArray("[DEFAULT]\nSERVER_PORT = 1\nSERVER_STORAGE = x.csv\nSERVER_TSL_CERT = a\n")
+        << none
+        << "config file config.ini [DEFAULT]: unknown key `SERVER_TSL_CERT`; did you mean "
+           "`SERVER_TLS_CERT`?";
+    QTest::newRow("file: another section")
+        << QByteArray("[DEFAULT]\nSERVER_PORT = 1\n[server]\nSERVER_AGENCIES = 3\n") << none
+        << "config file config.ini: unknown section [server] (key `SERVER_AGENCIES`); every "
+           "setting goes in [DEFAULT]";
+    QTest::newRow("file: no section")
+        << QByteArray("SERVER_AGENCIES = 3\n") << none
+        << "config file config.ini: `SERVER_AGENCIES` is outside the [DEFAULT] section, where "
+           "every setting goes";
+    QTest::newRow("file: the environment-only variable")
+        << QByteArray("[DEFAULT]\nSERVER_EVENT_DISPATCHER = qt\n") << none
+        << "config file config.ini [DEFAULT]: SERVER_EVENT_DISPATCHER is read from the "
+           "environment only, not from a config file";
+    QTest::newRow("env: SERVER_AGENCIE")
+        << QByteArray() << QStringList {"SERVER_AGENCIE", "3"}
+        << "environment: unknown key `SERVER_AGENCIE`; did you mean `SERVER_AGENCIES`?";
+    QTest::newRow("env: among good ones")
+        << QByteArray() << QStringList {"SERVER_PORT", "1", "SERVER_ADMN_PORT", "9180"}
+        << "environment: unknown key `SERVER_ADMN_PORT`; did you mean `SERVER_ADMIN_PORT`?";
+    QTest::newRow("env: the event dispatcher, misspelled")
+        << QByteArray() << QStringList {"SERVER_EVENT_DISPATCHR", "qt"}
+        << "environment: unknown key `SERVER_EVENT_DISPATCHR`; did you mean "
+           "`SERVER_EVENT_DISPATCHER`?";
+    QTest::newRow("env: nothing close")
+        << QByteArray() << QStringList {"SERVER_X", "1"}
+        << "environment: unknown key `SERVER_X` (the keys: SERVER_PORT, ";
+    QTest::newRow("env: a bad event dispatcher")
+        << QByteArray() << QStringList {"SERVER_EVENT_DISPATCHER", "glib"}
+        << "environment variable SERVER_EVENT_DISPATCHER: 'glib' is not qt or epoll";
+    // Not an error: other programs' variables, the known ones, the environment-only one.
+    QTest::newRow("env: other prefixes are not ours")
+        << QByteArray() << QStringList {"SERVERS", "3", "CLI_ID", "1", "MY_SERVER_PORT", "1"} << "";
+    QTest::newRow("env: SERVER_EVENT_DISPATCHER=qt")
+        << QByteArray() << QStringList {"SERVER_EVENT_DISPATCHER", "qt"} << "";
+    QTest::newRow("env: SERVER_EVENT_DISPATCHER=epoll")
+        << QByteArray() << QStringList {"SERVER_EVENT_DISPATCHER", "epoll"} << "";
+}
+
+void TestServerConfig::unknownKey()
+{
+    QFETCH(QByteArray, file);
+    QFETCH(QStringList, environment);
+    QFETCH(QString, expected);
+    if (!file.isEmpty())
+        QVERIFY(writeFile(QStringLiteral("config.ini"), file));
+    QProcessEnvironment env;
+    for (qsizetype i = 0; i + 1 < environment.size(); i += 2)
+        env.insert(environment.at(i), environment.at(i + 1));
+    const ConfigLoadResult result = load({}, env);
+    if (expected.isEmpty()) {
+        QVERIFY2(result.status == ConfigLoadResult::Status::Ok, qPrintable(result.text));
+        return;
+    }
+    QVERIFY(result.status == ConfigLoadResult::Status::Error);
+    if (expected.endsWith(QLatin1String(", ")))
+        QVERIFY2(result.text.startsWith(expected), qPrintable(result.text));
+    else
+        QCOMPARE(result.text, expected);
+}
+
+// No legitimate variable is refused: every SERVER_* name the shipped files, the Compose
+// generator, the images and the tests set (found by their text) loads. A name added to one of
+// them and not to the server fails here.
+void TestServerConfig::everyVariableTheProgramsSetIsKnown()
+{
+    const QStringList sources {QStringLiteral("server/config.ini"),
+        QStringLiteral("packaging/config.ini"), QStringLiteral("generar-compose.sh"),
+        QStringLiteral("docker/Dockerfile"), QStringLiteral("scripts/make-credentials.sh"),
+        QStringLiteral("tests/docker/course-flow.sh"),
+        QStringLiteral("tests/docker/run-docker-tests.sh"), QStringLiteral("tests/server.cmake"),
+        QStringLiteral("tests/tst_end_to_end.cpp"), QStringLiteral("tests/tst_server_process.cpp"),
+        QStringLiteral("tests/tst_server_session.cpp"), QStringLiteral("tests/tst_reliability.cpp"),
+        QStringLiteral("tests/tst_security.cpp"), QStringLiteral("tests/tst_admin_http.cpp"),
+        QStringLiteral("bench/system_run.cpp"), QStringLiteral("bench/loadgen.cpp"),
+        QStringLiteral("server/epoll_event_dispatcher.cpp")};
+    static const QRegularExpression name(QStringLiteral("\\bSERVER_[A-Z0-9_]+\\b"));
+    QSet<QString> names;
+    for (const QString &source : sources) {
+        QFile file(QStringLiteral(LOTTERY_SOURCE_DIR "/") + source);
+        QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(source));
+        const QString text = QString::fromUtf8(file.readAll());
+        for (const QRegularExpressionMatch &match : name.globalMatch(text))
+            names.insert(match.captured());
+    }
+    QVERIFY2(names.size() >= 20, qPrintable(QStringList(names.begin(), names.end()).join(' ')));
+    for (const QString &variable : std::as_const(names)) {
+        QProcessEnvironment env;
+        // A value the key accepts is not the point here: only "unknown key" is.
+        env.insert(variable, QStringLiteral("x"));
+        const ConfigLoadResult result = load({}, env);
+        QVERIFY2(!result.text.contains(QLatin1String("unknown key")),
+            qPrintable(variable + QStringLiteral(": ") + result.text));
+    }
+}
+
+void TestServerConfig::closestSettingName_data()
+{
+    QTest::addColumn<QString>("unknown");
+    QTest::addColumn<QString>("closest"); // empty: nothing close enough
+
+    QTest::newRow("one letter missing") << "SERVER_AGENCIE"
+                                        << "SERVER_AGENCIES";
+    QTest::newRow("one letter extra") << "SERVER_PORTT"
+                                      << "SERVER_PORT";
+    QTest::newRow("swapped") << "SERVER_WOKRERS"
+                             << "SERVER_WORKERS";
+    QTest::newRow("case") << "Server_Ip"
+                          << "SERVER_IP";
+    QTest::newRow("two edits in a long name") << "SERVER_UPLOD_BUFER_MB"
+                                              << "SERVER_UPLOAD_BUFFER_MB";
+    QTest::newRow("short and wrong") << "SERVER_X"
+                                     << "";
+    QTest::newRow("a different word") << "SERVER_NAME"
+                                      << "";
+    QTest::newRow("too far") << "SERVER_ADMIN"
+                             << "";
+}
+
+void TestServerConfig::closestSettingName()
+{
+    QFETCH(QString, unknown);
+    QFETCH(QString, closest);
+    const QStringList known {QStringLiteral("SERVER_PORT"), QStringLiteral("SERVER_IP"),
+        QStringLiteral("SERVER_AGENCIES"), QStringLiteral("SERVER_WORKERS"),
+        QStringLiteral("SERVER_UPLOAD_BUFFER_MB"), QStringLiteral("SERVER_ADMIN_TOKEN_FILE")};
+    QCOMPARE(lottery::closestSettingName(unknown, known, u"SERVER_"), closest);
+}
+
+// The real program: exit code 2 and the message in its config line, for a misspelled key in
+// config.ini (in its working directory) and in the environment.
+void TestServerConfig::unknownKeyEndsTheProcess_data()
+{
+    QTest::addColumn<bool>("inFile");
+    QTest::newRow("config.ini") << true;
+    QTest::newRow("environment") << false;
+}
+
+void TestServerConfig::unknownKeyEndsTheProcess()
+{
+    QFETCH(bool, inFile);
+    QTemporaryDir work;
+    QVERIFY(work.isValid());
+    QProcess server;
+    server.setWorkingDirectory(work.path());
+    server.setProcessChannelMode(QProcess::MergedChannels);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    if (inFile) {
+        QFile file(work.filePath(QStringLiteral("config.ini")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QVERIFY(file.write("[DEFAULT]\nSERVER_PORT = 0\nSERVER_AGENCIE = 3\n") > 0);
+        file.close();
+    } else {
+        env.insert(QStringLiteral("SERVER_AGENCIE"), QStringLiteral("3"));
+    }
+    server.setProcessEnvironment(env);
+    server.start(QStringLiteral(LOTTERY_BIN_DIR "/lottery-server"),
+        {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--storage"),
+            work.filePath(QStringLiteral("bets.csv"))});
+    QVERIFY2(server.waitForFinished(30000), "lottery-server did not exit");
+    const QByteArray output = server.readAll();
+    QCOMPARE(server.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(server.exitCode(), 2);
+    const QByteArray expected = inFile
+        ? "action: config | result: fail | error: config file config.ini [DEFAULT]: unknown key "
+          "`SERVER_AGENCIE`; did you mean `SERVER_AGENCIES`?"
+        : "action: config | result: fail | error: environment: unknown key `SERVER_AGENCIE`; did "
+          "you mean `SERVER_AGENCIES`?";
+    QVERIFY2(output.contains(expected), output.constData());
+    QVERIFY2(!output.contains("action: listen"), output.constData());
+    QVERIFY(!QFile::exists(work.filePath(QStringLiteral("bets.csv"))));
 }
 
 QTEST_GUILESS_MAIN(TestServerConfig)

@@ -220,6 +220,30 @@ Configuración: config.yaml, luego las variables de entorno CLI_*, luego las opc
         <source>Write the server&apos;s receipt for this agency&apos;s stored bets to this file (config receipt.file, CLI_RECEIPT_FILE).</source>
         <translation>Escribe en este archivo el recibo del servidor por las apuestas guardadas de esta agencia (config receipt.file, CLI_RECEIPT_FILE).</translation>
     </message>
+    <message>
+        <source>%1: unknown key `%2`; did you mean `%3`?</source>
+        <translation>%1: clave desconocida `%2`; ¿quiso decir `%3`?</translation>
+    </message>
+    <message>
+        <source>%1: unknown key `%2` (the keys: %3)</source>
+        <translation>%1: clave desconocida `%2` (las claves: %3)</translation>
+    </message>
+    <message>
+        <source>%1: a key must be a plain name</source>
+        <translation>%1: una clave debe ser un nombre simple</translation>
+    </message>
+    <message>
+        <source>%1: `%2`: the parts of a key go on their own lines, each under the one before (server:, then address:)</source>
+        <translation>%1: `%2`: las partes de una clave van en líneas propias, cada una debajo de la anterior (server:, luego address:)</translation>
+    </message>
+    <message>
+        <source>%1: `%2` must be a mapping of %3, not a single value</source>
+        <translation>%1: `%2` debe agrupar %3, no tener un valor propio</translation>
+    </message>
+    <message>
+        <source>environment</source>
+        <translation>entorno</translation>
+    </message>
 </context>
 <context>
     <name>lottery::agency::TerminalProgress</name>

@@ -6,7 +6,8 @@
 //
 //   node dashboard.test.mjs --bin BUILD/bin --data DIR [--screenshot FILE]
 //
-// Exit 0: passed; 77: skipped (no chromium, CTest's SKIP_RETURN_CODE); anything else: failed.
+// Exit 0: passed; anything else: failed (also without chromium or playwright-core: make test
+// installs both).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,8 +30,8 @@ if (!binDir || !dataDir) {
   process.exit(2);
 }
 if (!fs.existsSync(CHROMIUM)) {
-  console.log(`SKIP: ${CHROMIUM} is not installed (scripts/install-deps.sh --with-tools installs chromium)`);
-  process.exit(77);
+  console.error(`FAIL: ${CHROMIUM} is not installed (make test installs it: scripts/install-deps.sh --with-tools)`);
+  process.exit(1);
 }
 let chromium;
 try {

@@ -8,7 +8,11 @@
 #
 #   tests/docker/readme-commands.sh      (as root, with a running Docker engine; from run-docker-tests.sh)
 #
-#   apt-get install make, make build, make demo   (make installs the rest: scripts/install-deps.sh)
+#   apt-get install make, make demo, make test   (make installs the rest: scripts/install-deps.sh,
+#                                         the test tools too); make test passes with no test
+#                                         skipped but the course dataset's (not in a clone)
+#   the README's other examples: a lottery by hand (lottery-datagen, lottery-server, five
+#                                         agency-cli), agency-gui --help without a display
 #   ./generar-compose.sh docker-compose-dev.yaml 2, make docker-compose-up, make docker-compose-logs,
 #   make docker-compose-down              (a host with Docker: the container gets Debian's docker.io
 #                                         and docker-compose and talks to this machine's engine)
@@ -16,8 +20,11 @@
 #   installs debootstrap (scripts/install-deps.sh --debootstrap) before it makes them (here the
 #   engine is a stand-in that reports the images missing, and the bootstrap a stand-in that
 #   records what it found: the real one is tested by the CI's first image build)
-# `make test` is left out (the whole suite: CI runs it on the host).
 #
+# The container's root may mount and trace (CAP_SYS_ADMIN, CAP_SYS_PTRACE) and it has a 1 GiB
+# /dev/shm, as a fresh machine's root has: the suite mounts a tmpfs (tst_reliability), traces the
+# server (strace) and runs chromium. (Not --privileged: a CI machine that is itself a container
+# may not grant every capability.)
 # Speed, not content: the container's apt downloads and ccache live in /var/cache/loteria-readme
 # on this machine, so a second run downloads and compiles little (they change nothing the commands
 # do; ccache is put in by this script, the README does not need it). The repository copy sits at
@@ -49,11 +56,25 @@ finish() {
     end_suite "$1"
 }
 
+# The README's first ```sh block after the line starting with MARKER, as written.
+readme_block() {
+    awk -v marker="$1" 'index($0, marker) == 1 { found = 1 } found && /^```sh/ { inside = 1; next }
+        inside && /^```/ { exit } inside' "$COPY/README.md"
+}
+
+# This machine's network, not the commands: where the host trusts an extra CA for HTTPS (a
+# TLS-inspecting proxy; node reads NODE_EXTRA_CA_CERTS), the container's npm ci must too.
+host_ca=()
+if [[ -n "${NODE_EXTRA_CA_CERTS:-}" && -r "${NODE_EXTRA_CA_CERTS:-}" ]]; then
+    host_ca=(-v "$NODE_EXTRA_CA_CERTS:/etc/loteria-host-ca.crt:ro")
+fi
+
 # Runs a shell command in the container, in the repository copy, output to OUT/NAME.log.
 in_container() {
-    local name=$1
+    local name=$1 ca=()
     shift
-    docker exec -w "$COPY" -e DEBIAN_FRONTEND=noninteractive -e LOTTERY_IMAGE_TAG \
+    [[ ${#host_ca[@]} -gt 0 ]] && ca=(-e NODE_EXTRA_CA_CERTS=/etc/loteria-host-ca.crt)
+    docker exec -w "$COPY" -e DEBIAN_FRONTEND=noninteractive -e LOTTERY_IMAGE_TAG "${ca[@]}" \
         -e CMAKE_CXX_COMPILER_LAUNCHER=ccache -e CCACHE_DIR=/var/cache/ccache \
         -e CCACHE_COMPILERCHECK=content -e CCACHE_BASEDIR="$COPY" -e CCACHE_NOHASHDIR=1 \
         "$CONTAINER" bash -c "$*" >"$OUT/$name.log" 2>&1
@@ -90,12 +111,13 @@ else
         -c . | tar -x -C "$COPY" || abort "copying the repository"
 fi
 
-docker run -d --name "$CONTAINER" --network bridge \
+docker run -d --name "$CONTAINER" --network bridge --cap-add SYS_ADMIN --cap-add SYS_PTRACE \
+    --shm-size 1g \
     -v /var/run/docker.sock:/var/run/docker.sock \
     -v "$COPY:$COPY" \
     -v "$CACHE/apt/archives:/var/cache/apt/archives" \
     -v "$CACHE/apt/lists:/var/lib/apt/lists" \
-    -v "$CACHE/ccache:/var/cache/ccache" \
+    -v "$CACHE/ccache:/var/cache/ccache" "${host_ca[@]}" \
     "$BASE_IMAGE" sleep infinity >/dev/null || abort "starting a $BASE_IMAGE container"
 pass "fresh $BASE_IMAGE container $CONTAINER"
 # Keep the downloaded packages in the mounted cache (the base image deletes them after each
@@ -108,14 +130,43 @@ check "the container starts without the project's tools" \
 in_container ccache 'apt-get update -qq && apt-get install -y -qq --no-install-recommends ccache' ||
     abort "installing ccache (log: $OUT/ccache.log)"
 
-say "the README's first commands: make itself, make build, make demo"
+say "the README's two commands: make itself, then make demo and make test"
 step make-install "apt-get update && apt-get install -y make" \
     'apt-get update && apt-get install -y make' || finish 1
-step make-build "make build" 'make build' || finish 1
-step make-demo "make demo" 'make demo'
+step make-demo "make demo" 'make demo' || finish 1
 check "make demo printed 5 agencies' winners" \
     test "$(grep -c '^agency [1-5]: consulta_ganadores | result: success | cant_ganadores: ' \
         "$OUT/make-demo.log")" -eq 5
+step make-test "make test" 'make test'
+check "make test: CTest ran every test and all passed" \
+    grep -q '^100% tests passed, 0 tests failed out of [1-9]' "$OUT/make-test.log"
+check "make test: no test skipped or not run" \
+    bash -c '! grep -E "\((Skipped|Disabled)\)|Not Run" "$1"' _ "$OUT/make-test.log"
+# Inside the test programs: a QSKIP for anything but the course's dataset (not in a clone) would be
+# a test that proved nothing here. LastTest.log has every test's output, passed or not.
+no_skipped_functions() {
+    local log=$COPY/build/Testing/Temporary/LastTest.log skipped
+    [[ -f "$log" ]] || { echo "no $log"; return 1; }
+    skipped=$(grep -E '^SKIP +: ' "$log" |
+        grep -v -E 'course dataset|dataset (is )?not (present|on this machine)')
+    [[ -z "$skipped" ]] || { echo "$skipped"; return 1; }
+    grep -E '^SKIP +: ' "$log" | sed 's/^/  (the course dataset is not in a clone) /'
+    return 0
+}
+check "make test: no test function skipped (the course dataset's aside)" no_skipped_functions
+
+say "the README's other examples, as written"
+readme_block "A whole lottery by hand" >"$OUT/by-hand.sh"
+check "README: the lottery-by-hand block is there" grep -q lottery-datagen "$OUT/by-hand.sh"
+step by-hand "README: a lottery by hand (lottery-datagen, lottery-server, five agency-cli)" \
+    "rm -rf .data && timeout 300 bash -e -c $(printf '%q' "$(cat "$OUT/by-hand.sh")")"
+check "README: each of the five agencies logged its winners" \
+    test "$(grep -c 'INFO action: consulta_ganadores | result: success | cant_ganadores: ' \
+        "$OUT/by-hand.log")" -eq 5
+check "README: the server stopped gracefully" \
+    grep -q 'action: shutdown | result: success' "$OUT/by-hand.log"
+step gui-help "README: agency-gui --help (no display in the container)" \
+    "$(grep -m1 -o '^build/bin/agency-gui --help' "$COPY/README.md") | grep -q -- --server"
 
 say "the Docker targets, from a host with Docker"
 step docker-install "install Docker (the README's prerequisite: docker.io, docker-compose)" \
