@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (as root, with apt-get) the Debian 12 packages the project needs that are missing.
 # Usage: scripts/install-deps.sh [--with-tools | --debootstrap]
-#   --with-tools   also clang for the fuzzer, strace, xvfb; for the admin endpoint's tests promtool
+#   --with-tools   also clang for the fuzzer, strace, xvfb, python3 (docs/AUDIT.md's script); for the admin endpoint's tests promtool
 #                  (prometheus), curl, and node + npm + chromium for the dashboard's browser test
 #   --debootstrap  only debootstrap (docker/compose.sh, to make the Docker base images locally)
 set -euo pipefail
@@ -13,7 +13,8 @@ packages=(cmake ninja-build g++ make pkg-config qt6-base-dev qt6-httpserver-dev 
 case "${1:-}" in
     "") ;;
     --with-tools)
-        packages+=(clang libclang-rt-14-dev strace xvfb xauth procps systemd prometheus curl chromium ccache)
+        packages+=(clang libclang-rt-14-dev strace xvfb xauth procps systemd prometheus curl chromium ccache
+            python3)
         # node and npm: a machine may already have them from another package (e.g. nodejs 20 that
         # bundles npm); Debian's own are installed only when there is no node at all.
         if ! command -v node >/dev/null 2>&1; then
