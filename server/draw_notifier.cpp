@@ -113,8 +113,10 @@ private:
             m_announced = true;
             LOTTERY_LOG_SUCCESS("draw_notice").field(u"via", how);
         }
-        emit found(); // every time: the server answers what it holds, idempotently
-        m_timer->stop(); // once recorded, the draw never changes
+        // Every time, and the poll goes on: the server's own read of the draw can fail (a
+        // database restart leaves its pooled connection stale), and only a later announcement
+        // makes it read again. The server ignores announcements once it holds the draw.
+        emit found();
     }
 
     void reportFailure(const QString &error)

@@ -696,6 +696,15 @@ void LotteryServer::finishDraw(const DrawResult &result, qint64 elapsedMs)
 {
     m_drawRunning = false;
     m_metrics.recordDrawFinished(result, elapsedMs);
+    if (!result.error.isEmpty() && m_drawNotifier && !m_store->hasFailed()) {
+        // The database holds the draw (or soon will) and this read failed, e.g. on a connection
+        // a database restart left stale: the waiting agencies stay parked and the notifier's
+        // next announcement (its poll goes on) reads it again. A delay, not an error for them.
+        LOTTERY_LOG_FAIL("sorteo").field(u"error", result.error).field(u"retry", "next poll");
+        if (std::exchange(m_drawAgain, false))
+            startDraw();
+        return;
+    }
     if (!result.error.isEmpty()) {
         LOTTERY_LOG_FAIL("sorteo").field(u"error", result.error);
         const QSet<quint64> waiting = std::exchange(m_waitingForDraw, {});
