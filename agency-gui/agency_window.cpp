@@ -347,6 +347,15 @@ QWidget *AgencyWindow::buildWinnersBox()
     auto *bottom = new QHBoxLayout;
     bottom->addStretch(1);
     bottom->addWidget(m_exportButton);
+    m_receiptButton = new QPushButton(tr("Save &receipt..."));
+    m_receiptButton->setObjectName(QStringLiteral("receiptButton"));
+    m_receiptButton->setToolTip(
+        tr("Save the server's receipt for this agency's stored bets (for an audit)"));
+    m_receiptButton->setEnabled(false);
+    bottom->addWidget(m_receiptButton);
+    connect(m_receiptButton, &QPushButton::clicked, this, &AgencyWindow::exportReceipt);
+    connect(&m_controller, &UploadController::receiptChanged, this,
+        [this] { m_receiptButton->setEnabled(m_controller.receipt().isValid()); });
     auto *layout = new QVBoxLayout(box);
     layout->addWidget(m_winnersCountLabel);
     layout->addWidget(m_winnersView, 1);
@@ -516,7 +525,7 @@ void AgencyWindow::setTabOrder()
     const QList<QWidget *> order {m_hostEdit, m_portSpin, m_agencySpin, m_fileEdit, m_browseButton,
         m_batchSpin, m_caEdit, m_caBrowseButton, m_tokenFileEdit, m_tokenBrowseButton,
         m_languageCombo, m_uploadButton, m_cancelButton, m_invalidRowsView, m_winnersView,
-        m_exportButton, m_logView};
+        m_exportButton, m_receiptButton, m_logView};
     for (qsizetype i = 1; i < order.size(); ++i)
         QWidget::setTabOrder(order.at(i - 1), order.at(i));
 }
@@ -549,6 +558,25 @@ void AgencyWindow::exportWinners()
         appendLog(tr("Winners exported to %1").arg(path));
     else
         showError(tr("Export failed"), tr("cannot save %1: %2").arg(path, unwritableReason(path)));
+}
+
+void AgencyWindow::exportReceipt()
+{
+    const AgencyReceipt &receipt = m_controller.receipt();
+    if (!receipt.isValid())
+        return;
+    const QString suggested = QFileInfo(m_fileEdit->text())
+                                  .absoluteDir()
+                                  .filePath(tr("receipt-agency-%1.txt").arg(receipt.agency));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save receipt"), suggested, tr("Text files (*.txt)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (receipt.writeFile(path, &error))
+        appendLog(tr("Receipt saved to %1").arg(path));
+    else
+        showError(tr("Saving failed"), tr("cannot save %1: %2").arg(path, unwritableReason(path)));
 }
 
 void AgencyWindow::onPhaseChanged(UploadController::Phase phase)

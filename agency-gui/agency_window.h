@@ -59,6 +59,7 @@ private:
     void chooseLanguage(int index);
     void setTabOrder();
     void exportWinners();
+    void exportReceipt();
     void onPhaseChanged(UploadController::Phase phase);
     void onProgress(qint64 acknowledged, qint64 total);
     void onSpeed(double betsPerSecond, qint64 secondsLeft);
@@ -99,6 +100,7 @@ private:
     QLabel *m_winnersCountLabel = nullptr;
     QTableView *m_winnersView = nullptr;
     QPushButton *m_exportButton = nullptr;
+    QPushButton *m_receiptButton = nullptr;
 
     QPlainTextEdit *m_logView = nullptr;
 };

@@ -1,5 +1,7 @@
 #include "upload_controller.h"
 
+#include "common/bet_digest.h"
+
 #include "lottery/agency/user_messages.h"
 #include "winner_lookup.h"
 
@@ -252,6 +254,21 @@ void UploadController::connectSession(AgencySession *session)
     connect(session, &AgencySession::phaseChanged, this, &UploadController::onSessionPhase);
     connect(session, &AgencySession::failed, this, &UploadController::onSessionFailed);
     connect(session, &AgencySession::winnersReceived, this, &UploadController::onWinnerDocuments);
+    connect(session, &AgencySession::receiptReceived, this, [this](const AgencyReceipt &receipt) {
+        m_receipt = receipt;
+        emit receiptChanged();
+    });
+    connect(session, &AgencySession::storedBetsVerified, this, [this](quint64 storedBets) {
+        if (storedBets > 0)
+            emit logMessage(tr("The %Ln bet(s) the server already holds are this file's first "
+                               "rows (checked)",
+                nullptr, static_cast<int>(std::min<quint64>(storedBets, 0x7fffffff))));
+    });
+    connect(session, &AgencySession::sealVerified, this, [this](const protocol::Sealed &sealed) {
+        const int bets = static_cast<int>(std::min<quint64>(sealed.agencyBets, 0x7fffffff));
+        emit logMessage(tr("Your %Ln bet(s) are in the sealed draw (seal %1)", nullptr, bets)
+                            .arg(digestHex(sealed.root)));
+    });
     connect(session, &AgencySession::connectRetry, this,
         [this](int attempt, const QString &, int delayMs) {
             // The socket's error text is Qt's, partly English: the failure's detail names it.

@@ -86,6 +86,8 @@ public:
     // The session's failure behind the last Failed phase (Kind::None for a local refusal).
     const agency::UploadError &lastError() const { return m_lastError; }
     const UploadSettings &settings() const { return m_settings; }
+    // The last receipt the server gave (protocol version 2) and the app checked; invalid: none.
+    const AgencyReceipt &receipt() const { return m_receipt; }
 
 signals:
     void previewStarted(const QString &path);
@@ -101,6 +103,7 @@ signals:
     // confirmSuspiciousFile() says so.
     void confirmationNeeded(const lottery::agency::BetFileSummary &summary);
     void winnersReady(int count);
+    void receiptChanged(); // receipt() is new (exportable)
     void logMessage(const QString &text);
 
 private:
@@ -152,6 +155,7 @@ private:
 
     // Declared last, destroyed first: the session and the workers go before what they report to.
     std::unique_ptr<agency::AgencySession> m_session;
+    AgencyReceipt m_receipt;
     std::unique_ptr<agency::SessionLogger> m_sessionLogger;
     BackgroundRunner m_scanner;
     BackgroundRunner m_lookup;

@@ -495,6 +495,34 @@ Revise que el nombre del archivo sea correcto.</translation>
         <source>Press Retry once the server is back.</source>
         <translation>Pulse Reintentar cuando el servidor vuelva a estar disponible.</translation>
     </message>
+    <message>
+        <source>Save &amp;receipt...</source>
+        <translation>Guardar &amp;comprobante...</translation>
+    </message>
+    <message>
+        <source>Save the server&apos;s receipt for this agency&apos;s stored bets (for an audit)</source>
+        <translation>Guardar el comprobante del servidor por las apuestas guardadas de esta agencia (para una auditoría)</translation>
+    </message>
+    <message>
+        <source>receipt-agency-%1.txt</source>
+        <translation>comprobante-agencia-%1.txt</translation>
+    </message>
+    <message>
+        <source>Save receipt</source>
+        <translation>Guardar comprobante</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt)</source>
+        <translation>Archivos de texto (*.txt)</translation>
+    </message>
+    <message>
+        <source>Receipt saved to %1</source>
+        <translation>Comprobante guardado en %1</translation>
+    </message>
+    <message>
+        <source>Saving failed</source>
+        <translation>No se pudo guardar</translation>
+    </message>
 </context>
 <context>
     <name>lottery::gui::InvalidRowsModel</name>
@@ -698,6 +726,20 @@ Revise que el nombre del archivo sea correcto.</translation>
     <message>
         <source>The file looks wrong; asking before sending it</source>
         <translation>El archivo parece estar mal; se pregunta antes de enviarlo</translation>
+    </message>
+    <message numerus="yes">
+        <source>The %Ln bet(s) the server already holds are this file&apos;s first rows (checked)</source>
+        <translation>
+            <numerusform>La apuesta que el servidor ya tiene es la primera fila de este archivo (verificado)</numerusform>
+            <numerusform>Las %Ln apuestas que el servidor ya tiene son las primeras filas de este archivo (verificado)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Your %Ln bet(s) are in the sealed draw (seal %1)</source>
+        <translation>
+            <numerusform>Su apuesta está en el sorteo sellado (sello %1)</numerusform>
+            <numerusform>Sus %Ln apuestas están en el sorteo sellado (sello %1)</numerusform>
+        </translation>
     </message>
 </context>
 <context>
