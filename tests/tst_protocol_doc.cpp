@@ -96,7 +96,8 @@ QStringList codes(const QString &cell)
 // The code span right after `label` (e.g. "**REJECT(InvalidBet) reason:** ").
 QString quotedAfter(const QString &document, const QString &label)
 {
-    const QRegularExpression after(QRegularExpression::escape(label) + QStringLiteral("`([^`]+)`"));
+    const QString pattern = QRegularExpression::escape(label) + QStringLiteral("`([^`]+)`");
+    const QRegularExpression after(pattern);
     return after.match(document).captured(1);
 }
 
@@ -306,7 +307,7 @@ void ProtocolDocTest::errorCodesAreTheCodes()
     }
     QCOMPARE(documented, known);
     const QRegularExpressionMatch range
-        = QRegularExpression(QStringLiteral("a code outside 1\\.\\.(\\d+) is refused")).match(text);
+        = QRegularExpression(QStringLiteral("code outside 1\\.\\.(\\d+) is refused")).match(text);
     QVERIFY2(range.hasMatch(), "the sentence giving the known codes' range is missing");
     QCOMPARE(range.captured(1).toInt(), *std::max_element(known.begin(), known.end()));
 
@@ -512,7 +513,8 @@ void ProtocolDocTest::theServerSaysWhatTheDocumentSays()
     const QString rejectForm
         = quotedAfter(m_document, QStringLiteral("**REJECT(InvalidBet) reason:** "));
     QVERIFY2(!rejectForm.isEmpty(), "the REJECT(InvalidBet) reason form is missing");
-    const QString errorForm = quotedAfter(m_document, QStringLiteral("**Decode ERROR message:** "));
+    const QString errorLabel = QStringLiteral("**Decode ERROR message:** ");
+    const QString errorForm = quotedAfter(m_document, errorLabel);
     QVERIFY2(!errorForm.isEmpty(), "the decode ERROR message form is missing");
     const QList<QStringList> timeouts
         = tableRows(section(m_document, QStringLiteral("Timeouts (server side"),
