@@ -611,7 +611,7 @@ void ProtocolDocTest::theServerSaysWhatTheDocumentSays()
     QVERIFY2(timeout, "a silent plain connection got no ERROR before the close");
     QCOMPARE(timeout->code, ErrorCode::Timeout);
     QString helloTimeout = helloTimeoutForm;
-    helloTimeout.replace(QStringLiteral("N"), QString::number(helloTimeoutMs));
+    helloTimeout.replace(QStringLiteral(" N "), QStringLiteral(" %1 ").arg(helloTimeoutMs));
     QCOMPARE(fromStd(timeout->message), helloTimeout);
     QVERIFY(silent.waitForDisconnected());
     QVERIFY(server.terminate());
