@@ -21,3 +21,11 @@ if(LOTTERY_FUZZ)
         message(WARNING "LOTTERY_FUZZ=ON needs clang (CXX=clang++); no fuzz targets are built")
     endif()
 endif()
+
+# docs/PROTOCOL.md is the contract: its tables and quoted texts against the code, and against the
+# real lottery-server over a socket (so this one also needs the server and the test support).
+lottery_add_test(tst_protocol_doc LIBS lottery::protocol lottery_test_support Qt6::Network
+    LABELS protocol integration TIMEOUT 120)
+if(TARGET lottery-server)
+    add_dependencies(tst_protocol_doc lottery-server)
+endif()
