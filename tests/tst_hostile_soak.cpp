@@ -61,7 +61,14 @@ constexpr int kAgencies = kFirstHolder + kHolders - 1;
 constexpr int kHonestBets = 5000;
 // The server's resident memory must stay under this during the whole soak (it starts at ~25 MB,
 // the upload budget is 32 MiB; measured peak ~50 MB).
+// Under AddressSanitizer freed memory waits in a 256 MiB quarantine per thread cache and every
+// byte touched has shadow: measured 1,045 MiB there. The bound is the plain build's (make test);
+// the sanitizer builds look for memory errors and keep a bound only against runaway growth.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr qint64 kMaxResidentKib = 12 * 150 * 1024;
+#else
 constexpr qint64 kMaxResidentKib = 150 * 1024;
+#endif
 // The stated bound on a round of honest agencies (docs/SECURITY.md; measured ~0.5 s): the slot
 // holders give their slots back within a second, the token checks go round-robin by address.
 constexpr qint64 kMaxRoundMs = 20000;
