@@ -138,10 +138,12 @@
     numberFormat = new Intl.NumberFormat(locale);
     mibFormat = new Intl.NumberFormat(locale, { minimumFractionDigits: 1,
       maximumFractionDigits: 1 });
+    // Argentina reads a 24-hour clock ("14:03:11"), whatever some CLDR versions say for es-AR.
+    const clock = language === 'es' ? { hourCycle: 'h23' } : {};
     timeFormat = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit',
-      second: '2-digit' });
+      second: '2-digit', ...clock });
     dateTimeFormat = new Intl.DateTimeFormat(locale, { dateStyle: 'medium',
-      timeStyle: 'medium' });
+      timeStyle: 'medium', ...clock });
     plural = new Intl.PluralRules(locale);
     document.documentElement.lang = locale;
     document.body.dataset.locale = locale;
