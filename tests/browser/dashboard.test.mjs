@@ -15,6 +15,7 @@
 // Exit 0: passed; anything else: failed (also without chromium or playwright-core: make test
 // installs both).
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -203,6 +204,20 @@ const spanish = { 'header h1 span': 'consola del operador', '#agencies th:nth-ch
 for (const [selector, expected] of Object.entries(spanish))
   check(await text(selector) === expected, `${selector}: "${await text(selector)}"`);
 
+// An error line names who: a peer that sends an empty frame before any HELLO is closed with
+// malformed_frame, and the page says so with its address.
+const rogue = net.connect(Number(ports.agencies), '127.0.0.1', () =>
+  rogue.write(Buffer.from([0, 0, 0, 0])));
+rogue.on('error', () => {});
+rogue.on('data', () => {});
+const errorLine = await waitFor('the error line', async () => {
+  const line = await page.locator('#errors li').first().textContent();
+  return line.includes('malformed_frame') ? line : null;
+}, 20000);
+rogue.destroy();
+check(/ · agencia desconocida \(antes del HELLO\) · (::ffff:)?127\.0\.0\.1 · conexión cerrada malformed_frame$/
+  .test(errorLine) && /^\d{2}:\d{2}:\d{2} /.test(errorLine), 'error line: ' + errorLine);
+
 // One agency at a time: each goes uploading -> done while the draw keeps waiting (the agency then
 // waits for the winners, so its process stays). Agencies UPLOADING+1.. never connect.
 const files = [];
@@ -305,7 +320,11 @@ await page.fill('#close-token', TOKEN);
 await page.click('#close-confirm');
 await page.locator('#sales-closed').waitFor({ state: 'visible', timeout: 30000 });
 check(!(await page.locator('#close-dialog').isVisible()), 'the dialog stayed open');
-const sales = (await apiStatus(ports.admin)).sales;
+// /api/status reads a snapshot of the main thread at most a moment old: it follows shortly.
+const sales = await waitFor('/api/status to say closed', async () => {
+  const status = await apiStatus(ports.admin);
+  return status && status.sales.state === 'closed' ? status.sales : null;
+}, 5000);
 check(sales.state === 'closed' && sales.reason === 'operador', 'sales after: ' +
   JSON.stringify(sales));
 check(/^[0-9a-f]{64}$/.test(sales.seal), 'seal: ' + sales.seal);

@@ -242,7 +242,13 @@
     $('close-bets').dataset.bets = String(status.totals.bets_stored);
   }
 
+  // The close this page made, until /api/status reports it (its snapshot may be a moment old):
+  // sales never reopen, so an older "open" must not bring the button back.
+  let closedHere = null;
+
   function renderSales(sales) {
+    if (sales && sales.state === 'closed') closedHere = null;
+    else if (closedHere) sales = closedHere;
     const section = $('sales');
     section.hidden = !sales;
     if (!sales) return;
@@ -380,9 +386,10 @@
       if (response.ok) {
         sessionStorage.setItem(tokenKey, token);
         const result = JSON.parse(body);
-        renderSales({ state: 'closed', close_supported: true, reason: result.reason,
+        closedHere = { state: 'closed', close_supported: true, reason: result.reason,
           closed_at: result.closed_at, agencies_done: result.agencies_done, bets: result.bets,
-          seal: result.seal });
+          seal: result.seal };
+        renderSales(closedHere);
         $('close-dialog').close();
         poll();
         return;
