@@ -7,6 +7,7 @@
 // never connected, the operator closes the sales: the confirmation names the agencies not done
 // and the bets stored, a wrong token is refused (401) on the page, the right one closes, the
 // sealed panel shows the seal GET /api/status gives, and the draw runs over the three agencies.
+// Last, a server without a token file and with a scheduled close: the time shown, the 403 said.
 // Saves screenshots for the docs.
 //
 //   node dashboard.test.mjs --bin BUILD/bin --data DIR [--screenshot FILE] [--shots DIR]
@@ -215,8 +216,9 @@ const errorLine = await waitFor('the error line', async () => {
   return line.includes('malformed_frame') ? line : null;
 }, 20000);
 rogue.destroy();
-check(/ · agencia desconocida \(antes del HELLO\) · (::ffff:)?127\.0\.0\.1 · conexión cerrada malformed_frame$/
-  .test(errorLine) && /^\d{2}:\d{2}:\d{2} /.test(errorLine), 'error line: ' + errorLine);
+const expectedLine = new RegExp('^\\d{2}:\\d{2}:\\d{2} · agencia desconocida \\(antes del HELLO\\) · ' +
+  '(::ffff:)?127\\.0\\.0\\.1 · conexión cerrada malformed_frame$');
+check(expectedLine.test(errorLine), 'error line: ' + errorLine);
 
 // One agency at a time: each goes uploading -> done while the draw keeps waiting (the agency then
 // waits for the winners, so its process stays). Agencies UPLOADING+1.. never connect.
@@ -384,10 +386,35 @@ const overflow = await page.evaluate(() =>
 check(overflow <= 0, `the page is ${overflow} px wider than a 390 px phone screen`);
 check(consoleErrors.length === 0, 'errors in the page: ' + consoleErrors.join('; '));
 
-await context.close();
 server.kill('SIGTERM');
 const serverCode = await server.exited;
 check(serverCode === 0, 'the server exited with ' + serverCode);
+
+// A second server, without a token file and with a scheduled close: the page shows the
+// scheduled time in es-AR, and the close button gets the server's 403 explained.
+const second = run('server-2', path.join(binDir, 'lottery-server'), ['--port', '0',
+  '--agencies', '2', '--storage', path.join(work, 'bets-2.csv'), '--admin-port', '0',
+  '--sales-close', '2030-12-06T21:00:00-03:00']);
+const secondAdmin = await waitFor('the second server to listen', () => {
+  check(second.exitCode === null, 'the second server exited');
+  const admin = /action: admin_listen \| result: success \| ip: \S+ \| port: (\d+)/
+    .exec(readLog('server-2'));
+  return admin ? admin[1] : null;
+}, 30000);
+await page.setViewportSize({ width: 1280, height: 900 });
+await page.goto(`http://127.0.0.1:${secondAdmin}/`);
+await waitFor('the scheduled close', async () =>
+  await text('#sales-scheduled') === 'Cierre programado: 6 de dic de 2030, 21:00:00', 10000);
+await page.click('#close-sales');
+await page.fill('#close-token', '');
+await page.click('#close-confirm');
+await page.locator('#close-error').waitFor({ state: 'visible', timeout: 10000 });
+check(await page.locator('#close-error').getAttribute('data-status') === '403' &&
+  (await text('#close-error')).startsWith('El servidor no tiene token de administración (403)'),
+  'no token file: ' + await text('#close-error'));
+await context.close();
+second.kill('SIGTERM');
+check(await second.exited === 0, 'the second server did not exit cleanly');
 fs.rmSync(work, { recursive: true, force: true });
 console.log(`PASS: dashboard in es-AR followed ${UPLOADING} agencies, the operator's close and ` +
   'the sealed draw');

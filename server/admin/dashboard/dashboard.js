@@ -380,8 +380,10 @@
     button.textContent = t('closing');
     showCloseError('');
     try {
+      // Sent even without a token: the server then says why it refuses (401, or 403 when it
+      // has no token at all).
       const response = await fetch('/api/sales/close', { method: 'POST', cache: 'no-store',
-        headers: { Authorization: 'Bearer ' + token } });
+        headers: token ? { Authorization: 'Bearer ' + token } : {} });
       const body = await response.text();
       if (response.ok) {
         sessionStorage.setItem(tokenKey, token);
