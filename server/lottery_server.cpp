@@ -510,7 +510,7 @@ void LotteryServer::batchesReceived(Session &session, ReceivedBatches batches)
     item.ticket = m_store->beginWrite(agency);
     m_storeJobs.submit(std::move(item),
         [this, id, peer, agency, doneFollows](StoreJobOutput &&output, qint64 jobNs) {
-            m_metrics.recordBatches(agency, output.outcomes, jobNs);
+            m_metrics.recordBatches(agency, output.outcomes, jobNs, peer);
             if (doneFollows && !output.doneAttempted) {
                 output.done.ok = false;
                 output.done.error = QStringLiteral(
@@ -847,7 +847,7 @@ void LotteryServer::grantWaitingUploadSlots()
 
 void LotteryServer::sessionFailed(Session &session, protocol::ErrorCode code)
 {
-    m_metrics.recordError(session.agency(), code);
+    m_metrics.recordError(session.agency(), code, session.peer());
 }
 
 void LotteryServer::limitReached(Session &session, PeerLimit limit)

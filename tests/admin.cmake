@@ -14,7 +14,7 @@ if(LOTTERY_NODE)
     add_test(NAME tst_admin_dashboard_browser
         COMMAND ${LOTTERY_NODE} ${CMAKE_SOURCE_DIR}/tests/browser/dashboard.test.mjs
             --bin ${CMAKE_BINARY_DIR}/bin --data ${CMAKE_SOURCE_DIR}/../shared/data
-            --screenshot ${CMAKE_BINARY_DIR}/admin-dashboard.png)
+            --screenshot ${CMAKE_BINARY_DIR}/admin-dashboard.png --shots ${CMAKE_BINARY_DIR})
 else()
     add_test(NAME tst_admin_dashboard_browser
         COMMAND sh -c "echo 'FAIL: node is not installed (make test installs it: scripts/install-deps.sh --with-tools)'; exit 1")

@@ -394,7 +394,8 @@ void TestAdminHttp::everyEndpointDuringARealRun()
     reply = httpGet(m_http, url(server, "/"));
     QCOMPARE(reply.status, 200);
     QVERIFY(reply.contentType.startsWith("text/html"));
-    QVERIFY(reply.body.contains("operator console"));
+    QVERIFY(reply.body.contains("consola del operador")); // Spanish first; English in the JS
+    QVERIFY(reply.body.contains("Cerrar la venta"));
     QVERIFY(reply.body.contains("/dashboard.js"));
     QCOMPARE(httpGet(m_http, url(server, "/dashboard.js")).status, 200);
     QCOMPARE(httpGet(m_http, url(server, "/dashboard.css")).status, 200);
@@ -700,6 +701,10 @@ void TestAdminHttp::notReadyAfterAStorageFailure()
     QCOMPARE(document[QLatin1String("errors")][QLatin1String("recent")][0][QLatin1String("code")]
                  .toString(),
         QStringLiteral("storage_failure"));
+    // The rejected batch's line names the agency's address (issue 23).
+    QVERIFY(document[QLatin1String("errors")][QLatin1String("recent")][0][QLatin1String("peer")]
+                .toString()
+                .contains(QLatin1String("127.0.0.1")));
     // The Docker HEALTHCHECK mode says unhealthy, with the reason.
     QProcess probe;
     probe.setProcessChannelMode(QProcess::MergedChannels);

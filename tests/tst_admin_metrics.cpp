@@ -10,6 +10,8 @@
 #include "server/admin/status_board.h"
 #include "server/admin/status_report.h"
 
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QTest>
 
 #include <atomic>
@@ -57,6 +59,7 @@ private slots:
     void histogramIsCumulative();
     void batchesAreCounted();
     void routineClosesAreNotRecentErrors();
+    void statusNamesPeerAndFinishesOnlyADrawThatRan();
     void readiness_data();
     void readiness();
     void tokens_data();
@@ -183,6 +186,37 @@ void TestAdminMetrics::routineClosesAreNotRecentErrors()
     QCOMPARE(s.recentErrors.size(), std::size_t(1));
     QCOMPARE(s.recentErrors[0].code, QStringLiteral("timeout"));
     QCOMPARE(s.recentErrors[0].agency, 0u);
+}
+
+// Issue 23: an error line names the agency and the peer's address; a draw pass that found
+// agencies still selling leaves the draw waiting without a finish time.
+void TestAdminMetrics::statusNamesPeerAndFinishesOnlyADrawThatRan()
+{
+    ServerMetrics metrics;
+    metrics.recordError(3, protocol::ErrorCode::Timeout, QStringLiteral("10.0.0.7"));
+    metrics.recordError(0, protocol::ErrorCode::ServerBusy);
+    metrics.recordDrawStarted();
+    metrics.recordDrawFinished(DrawResult {}, 1); // not completed: agencies still selling
+    StatusSnapshot status;
+    status.agenciesExpected = 3;
+    QJsonObject document = statusDocument(status, metrics.snapshot(), ProcessMetrics {}, 0);
+    const QJsonObject draw = document[QLatin1String("draw")].toObject();
+    QCOMPARE(draw[QLatin1String("state")].toString(), QStringLiteral("waiting"));
+    QVERIFY(draw[QLatin1String("finished_at")].isNull());
+    const QJsonArray recent = document[QLatin1String("errors")][QLatin1String("recent")].toArray();
+    QCOMPARE(recent.size(), 2);
+    QVERIFY(recent[0][QLatin1String("peer")].isNull()); // newest first: before any session
+    QVERIFY(recent[0][QLatin1String("agency")].isNull());
+    QCOMPARE(recent[1][QLatin1String("peer")].toString(), QStringLiteral("10.0.0.7"));
+    QCOMPARE(recent[1][QLatin1String("agency")].toInt(), 3);
+
+    DrawResult completed;
+    completed.completed = true;
+    metrics.recordDrawFinished(completed, 1);
+    document = statusDocument(status, metrics.snapshot(), ProcessMetrics {}, 0);
+    QCOMPARE(document[QLatin1String("draw")][QLatin1String("state")].toString(),
+        QStringLiteral("completed"));
+    QVERIFY(document[QLatin1String("draw")][QLatin1String("finished_at")].isString());
 }
 
 void TestAdminMetrics::readiness_data()

@@ -54,7 +54,7 @@ void ServerMetrics::restoreAgency(quint32 agency, quint64 bets, quint64 batches,
 }
 
 void ServerMetrics::recordBatches(
-    quint32 agency, const std::vector<BatchOutcome> &outcomes, qint64 taskNs)
+    quint32 agency, const std::vector<BatchOutcome> &outcomes, qint64 taskNs, const QString &peer)
 {
     const qint64 now = nowMs();
     QMutexLocker locker(&m_mutex);
@@ -79,7 +79,7 @@ void ServerMetrics::recordBatches(
             ++entry.rejected;
             const QString code = QString::fromLatin1(protocol::toString(outcome.reject.code));
             ++m_rejectionsByCode[code];
-            addError(agency, code, QStringLiteral("reject"), now);
+            addError(agency, code, QStringLiteral("reject"), peer, now);
             if (outcome.reject.code == protocol::ErrorCode::StorageFailure
                 && m_storageFailure.isEmpty())
                 m_storageFailure = outcome.error;
@@ -121,14 +121,14 @@ void ServerMetrics::recordDone(quint32 agency, const QString &error)
         m_storageFailure = error;
 }
 
-void ServerMetrics::recordError(quint32 agency, protocol::ErrorCode code)
+void ServerMetrics::recordError(quint32 agency, protocol::ErrorCode code, const QString &peer)
 {
     const QString name = QString::fromLatin1(protocol::toString(code));
     QMutexLocker locker(&m_mutex);
     ++m_errorsByCode[name];
     // Routine closes (a shutdown, a reconnect replacing a session) are counted, not listed.
     if (code != protocol::ErrorCode::ShuttingDown && code != protocol::ErrorCode::Superseded)
-        addError(agency, name, QStringLiteral("error"), nowMs());
+        addError(agency, name, QStringLiteral("error"), peer, nowMs());
 }
 
 void ServerMetrics::recordDrawStarted()
@@ -199,9 +199,10 @@ ServerMetrics::Snapshot ServerMetrics::snapshot() const
     return snapshot;
 }
 
-void ServerMetrics::addError(quint32 agency, const QString &code, const QString &source, qint64 now)
+void ServerMetrics::addError(
+    quint32 agency, const QString &code, const QString &source, const QString &peer, qint64 now)
 {
-    m_recentErrors.push_back(RecentError {now, agency, code, source});
+    m_recentErrors.push_back(RecentError {now, agency, code, source, peer});
     while (m_recentErrors.size() > static_cast<std::size_t>(kRecentErrors))
         m_recentErrors.pop_front();
 }

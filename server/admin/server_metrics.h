@@ -55,6 +55,7 @@ public:
         quint32 agency = 0; // 0: not known (before HELLO)
         QString code; // protocol::toString(ErrorCode)
         QString source; // "reject" (one batch) or "error" (the connection was closed)
+        QString peer; // the peer's address; empty: not known
     };
 
     struct Histogram {
@@ -92,12 +93,14 @@ public:
     // Seeds an agency from the storage's recovery (before any session).
     void restoreAgency(quint32 agency, quint64 bets, quint64 batches, bool done);
     // One worker task's outcomes, in order, and how long the task took (validate, write, sync).
-    void recordBatches(quint32 agency, const std::vector<BatchOutcome> &outcomes, qint64 taskNs);
+    // peer: the session's address, for the recent errors.
+    void recordBatches(quint32 agency, const std::vector<BatchOutcome> &outcomes, qint64 taskNs,
+        const QString &peer = QString());
     // DONE stored (error empty) or failed.
     void recordDone(quint32 agency, const QString &error);
     // An ERROR frame sent to a peer (the connection closes); agency 0 before HELLO. Routine
     // closes (shutting_down, superseded) are counted but kept out of the recent errors.
-    void recordError(quint32 agency, protocol::ErrorCode code);
+    void recordError(quint32 agency, protocol::ErrorCode code, const QString &peer = QString());
     // A peer ran into one of the limits of server/peer_limits.h.
     void recordLimit(PeerLimit limit);
     void recordDrawStarted();
@@ -106,7 +109,8 @@ public:
     Snapshot snapshot() const;
 
 private:
-    void addError(quint32 agency, const QString &code, const QString &source, qint64 nowMs);
+    void addError(quint32 agency, const QString &code, const QString &source, const QString &peer,
+        qint64 nowMs);
     void addRate(quint64 bets, qint64 nowMs);
 
     mutable QMutex m_mutex;

@@ -197,7 +197,11 @@ QJsonObject statusDocument(const StatusSnapshot &status, const ServerMetrics::Sn
     draw.insert(QStringLiteral("winners"), static_cast<qint64>(metrics.drawWinners));
     draw.insert(QStringLiteral("bets"), static_cast<qint64>(metrics.drawBets));
     draw.insert(QStringLiteral("duration_ms"), metrics.drawMs);
-    draw.insert(QStringLiteral("finished_at"), isoTime(metrics.drawFinishedAtMs));
+    // A pass that found agencies still selling leaves the draw waiting: no finish time then.
+    const bool finished = metrics.draw == ServerMetrics::DrawState::Completed
+        || metrics.draw == ServerMetrics::DrawState::Failed;
+    draw.insert(QStringLiteral("finished_at"),
+        finished ? isoTime(metrics.drawFinishedAtMs) : QJsonValue(QJsonValue::Null));
 
     QJsonArray recentErrors;
     for (auto it = metrics.recentErrors.crbegin(); it != metrics.recentErrors.crend(); ++it) {
@@ -208,6 +212,8 @@ QJsonObject statusDocument(const StatusSnapshot &status, const ServerMetrics::Sn
                             : QJsonValue(static_cast<qint64>(it->agency)));
         error.insert(QStringLiteral("code"), it->code);
         error.insert(QStringLiteral("source"), it->source);
+        error.insert(QStringLiteral("peer"),
+            it->peer.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(it->peer));
         recentErrors.append(error);
     }
     QJsonObject errors;
