@@ -191,11 +191,12 @@ void TestSalesClose::operatorClosesWithAgenciesMidUpload()
     QCOMPARE(answer.value("bets").toInt(), 200);
     QCOMPARE(answer.value("agencies_done").toInt(), 1);
     QCOMPARE(answer.value("seal").toString(), hex(seal));
-    QCOMPARE(server.countLines(QByteArray("action: cierre_ventas | result: success | motivo: "
-                                          "operador | agencias_completas: 1 | apuestas: 200 | "
-                                          "sello: ")
-                 + hex(seal).toLatin1()),
-        1);
+    // The log reaches the file a little after the answer reaches the socket: wait for it.
+    QTRY_COMPARE_WITH_TIMEOUT(
+        server.countLines(QByteArray("action: cierre_ventas | result: success | motivo: "
+                                     "operador | agencias_completas: 1 | apuestas: 200 | sello: ")
+            + hex(seal).toLatin1()),
+        1, 10000);
     QVERIFY(QTest::qWaitFor(
         [&] { return server.countLines("action: sorteo | result: success") == 1; }, 10000));
 
@@ -297,8 +298,9 @@ void TestSalesClose::scheduledCloseRunsOnTime()
     ServerProcess server;
     QVERIFY(server.start(2, dir.filePath("bets.csv"), {"--sales-close", at.toString(Qt::ISODate)}));
     QVERIFY(storeOneBatch(server.port(), 1, betsOf(1, 0, 10)));
-    QVERIFY(
-        server.countLines("action: cierre_ventas | result: in_progress | motivo: horario") == 1);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        server.countLines("action: cierre_ventas | result: in_progress | motivo: horario"), 1,
+        10000);
     QVERIFY(QTest::qWaitFor(
         [&] {
             return server.countLines("action: cierre_ventas | result: success | motivo: horario | "
@@ -353,11 +355,11 @@ void TestSalesClose::aCloseSurvivesKillNineAndATamperedSealIsRefused()
     {
         ServerProcess again;
         QVERIFY(again.start(2, storage));
-        QVERIFY(again.countLines(QByteArray("action: cierre_ventas | result: success | motivo: "
-                                            "operador | agencias_completas: 0 | apuestas: 50 | "
-                                            "sello: ")
-                    + sealHex.toLatin1())
-            == 1);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            again.countLines(QByteArray("action: cierre_ventas | result: success | motivo: "
+                                        "operador | agencias_completas: 0 | apuestas: 50 | sello: ")
+                + sealHex.toLatin1()),
+            1, 10000);
         TestClient client;
         QVERIFY(client.connectTo(again.port()));
         client.send(Hello {kProtocolVersion2, 1, {}});
@@ -412,12 +414,13 @@ void TestSalesClose::lastDoneClosesAsBefore()
     const auto winners = client.receiveAs<Winners>();
     QVERIFY(winners);
     QCOMPARE(winners->documents, std::vector<std::string>({"1000000", "1000040"}));
+    // The log reaches the file a little after the answers reach the socket: wait for it.
+    QTRY_COMPARE_WITH_TIMEOUT(server.countLines("action: sorteo | result: success"), 1, 10000);
     QCOMPARE(server.countLines(QByteArray("action: cierre_ventas | result: success | motivo: "
                                           "todas_las_agencias | agencias_completas: 1 | "
                                           "apuestas: 41 | sello: ")
                  + hex(sealOf({one})).toLatin1()),
         1);
-    QCOMPARE(server.countLines("action: sorteo | result: success"), 1);
     QCOMPARE(server.countLines("registrado: antes"), 0); // closed by this DONE, not read back
 }
 
