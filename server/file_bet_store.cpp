@@ -51,28 +51,6 @@ bool writeAll(int fd, std::string_view bytes, quint64 offset, QString *error)
     return true;
 }
 
-bool readAll(int fd, std::string *bytes, quint64 offset, quint64 size, QString *error)
-{
-    bytes->resize(size);
-    std::size_t done = 0;
-    while (done < size) {
-        const ssize_t n
-            = ::pread(fd, bytes->data() + done, size - done, static_cast<off_t>(offset + done));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            *error = errnoText(errno);
-            return false;
-        }
-        if (n == 0) {
-            *error = QStringLiteral("unexpected end of file");
-            return false;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
 // One row of bets.csv. Rows without quotes (nearly all) are cut into views without allocating;
 // the rest go through the full RFC 4180 parser. Both accept exactly what parseStoredBetRow does.
 template<typename Visit> bool visitStoredRow(std::string_view line, const Visit &visit)
@@ -281,14 +259,14 @@ bool FileBetStore::rebuildDigests()
     // whole and checksummed, its rows inside m_csvEnd): each batch's rows, parsed back into bets
     // and encoded as on the wire, feed their agency's running digest.
     std::string journal;
-    if (!readAll(m_journalFd, &journal, 0, m_journalEnd, &m_error))
+    if (!journal::readAt(m_journalFd, &journal, 0, m_journalEnd, &m_error))
         return false;
     std::string rows;
     for (quint64 at = 0; at + kJournalRecordSize <= m_journalEnd; at += kJournalRecordSize) {
         JournalRecord record;
         if (!decodeRecord(journal.data() + at, &record) || record.kind != RecordKind::Batch)
             continue;
-        if (!readAll(m_csvFd, &rows, record.csvOffset, record.csvLength, &m_error))
+        if (!journal::readAt(m_csvFd, &rows, record.csvOffset, record.csvLength, &m_error))
             return false;
         AgencyState &agency = m_agencies[record.agency];
         quint64 bets = 0;

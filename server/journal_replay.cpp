@@ -30,28 +30,6 @@ QString errnoText(int error)
     return QString::fromLocal8Bit(std::strerror(error));
 }
 
-bool readAt(int fd, std::string *bytes, quint64 offset, quint64 size, QString *error)
-{
-    bytes->resize(size);
-    std::size_t done = 0;
-    while (done < size) {
-        const ssize_t n
-            = ::pread(fd, bytes->data() + done, size - done, static_cast<off_t>(offset + done));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            *error = errnoText(errno);
-            return false;
-        }
-        if (n == 0) {
-            *error = QStringLiteral("unexpected end of file");
-            return false;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
 bool writeAt(int fd, std::string_view bytes, quint64 offset, QString *error)
 {
     std::size_t done = 0;
@@ -127,6 +105,28 @@ QString bytesRange(quint64 offset, quint64 length)
 }
 
 } // namespace
+
+bool readAt(int fd, std::string *bytes, quint64 offset, quint64 size, QString *error)
+{
+    bytes->resize(size);
+    std::size_t done = 0;
+    while (done < size) {
+        const ssize_t n
+            = ::pread(fd, bytes->data() + done, size - done, static_cast<off_t>(offset + done));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            *error = errnoText(errno);
+            return false;
+        }
+        if (n == 0) {
+            *error = QStringLiteral("unexpected end of file");
+            return false;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
 
 quint32 crc32Of(const char *data, std::size_t size)
 {

@@ -76,6 +76,9 @@ struct CloseSummary {
 Record closeRecord(const CloseSummary &close);
 Record sealRecord(const std::array<std::uint8_t, 32> &root);
 
+// Reads exactly `size` bytes at `offset` (retrying short reads); false with *error otherwise.
+bool readAt(int fd, std::string *bytes, quint64 offset, quint64 size, QString *error);
+
 std::string encode(const Record &record);
 // Why a record's bytes do not decode, or empty when they do.
 QString decode(const char *bytes, Record *record);
