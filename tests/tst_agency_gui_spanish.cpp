@@ -104,12 +104,13 @@ QSet<QString> englishSources()
     return sources;
 }
 
-// What the words of `text` are, once the paths, file names, addresses and numbers a person
-// typed or the machine named are taken out.
+// What the words of `text` are, once the paths, file names, addresses, digests and numbers a
+// person typed or the machine named are taken out.
 QStringList wordsOf(QString text)
 {
     static const QRegularExpression names(
-        QStringLiteral("\\S*[/\\\\]\\S*|\\S+\\.(csv|pem|crt|ini|png)\\b|\\S+:\\d+\\S*"));
+        QStringLiteral("\\S*[/\\\\]\\S*|\\S+\\.(csv|pem|crt|ini|png|txt)\\b|\\S+:\\d+\\S*"
+                       "|\\b[0-9a-f]{16,}\\b"));
     text.remove(QLatin1Char('&'));
     text.replace(names, QStringLiteral(" "));
     static const QRegularExpression nonLetters(QStringLiteral("[^\\p{L}]+"));

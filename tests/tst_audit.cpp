@@ -150,7 +150,8 @@ void TestAudit::initTestCase()
         client.send(Done {});
         QVERIFY(client.receiveAs<DoneAck>());
     }
-    QVERIFY(server.countLines("action: cierre_ventas | result: success") == 1);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        server.countLines("action: cierre_ventas | result: success"), 1, 10000);
     QVERIFY(server.terminate());
 }
 
