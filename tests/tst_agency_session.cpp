@@ -205,6 +205,7 @@ class TestAgencySession : public QObject
 private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
 
+    void olderServerIsSpokenVersionOne();
     void fullFlow();
     void batchesStayWithinTheFrameLimit();
     void windowBoundsUnacknowledgedBatches();
@@ -305,6 +306,39 @@ private:
     int m_files = 0;
     std::vector<protocol::Bet> m_stored; // by storeLikeTheServer(), in order
 };
+
+// A server older than the agency (version 1 only, as the course's) refuses HELLO version 2 with
+// ERROR(unsupported_version): the agency says HELLO again, version 1, and uploads as before.
+void TestAgencySession::olderServerIsSpokenVersionOne()
+{
+    FakeServer server;
+    QVERIFY(server.listen());
+    server.hook = [&server](const protocol::Message &message) {
+        const auto *hello = std::get_if<protocol::Hello>(&message);
+        if (!hello || hello->version == protocol::kProtocolVersion1)
+            return false;
+        server.send(protocol::ErrorMessage {protocol::ErrorCode::UnsupportedVersion,
+            "protocol version 2 is not supported (server speaks 1)"});
+        server.client->disconnectFromHost();
+        return true;
+    };
+    AgencySession session(options(server.port(), writeBets(120)));
+    QSignalSpy agreed(&session, &AgencySession::protocolAgreed);
+    QSignalSpy finished(&session, &AgencySession::finished);
+    QSignalSpy failed(&session, &AgencySession::failed);
+    session.start();
+    QTRY_COMPARE(finished.count() + failed.count(), 1);
+    QCOMPARE(failed.count(), 0);
+    QCOMPARE(server.connections, 2);
+    QCOMPARE(
+        std::get<protocol::Hello>(server.received.front()).version, protocol::kProtocolVersion2);
+    QCOMPARE(
+        server.types(), (QStringList {"HELLO", "HELLO", "BATCH", "BATCH", "DONE", "GET_WINNERS"}));
+    QCOMPARE(session.protocolVersion(), protocol::kProtocolVersion1);
+    QCOMPARE(agreed.count(), 1);
+    QVERIFY(!session.receipt().isValid());
+    QCOMPARE(allBets(server.batches()).size(), std::size_t(120));
+}
 
 void TestAgencySession::fullFlow()
 {
@@ -900,8 +934,11 @@ void TestAgencySession::finalErrorsAreNotRetried()
     QTRY_COMPARE(failed.count(), 1);
     QCOMPARE(session.failureKind(), reject ? Kind::BatchRejected : Kind::ServerError);
     QCOMPARE(session.lastErrorCode(), std::optional(code));
-    QCOMPARE(reconnecting.count(), 0);
-    QCOMPARE(server.connections, 1);
+    // unsupported_version to a HELLO of version 2 is tried once more in version 1 (an older
+    // server); refused again, it is final like the others.
+    const int retries = code == protocol::ErrorCode::UnsupportedVersion && !reject ? 1 : 0;
+    QCOMPARE(reconnecting.count(), retries);
+    QCOMPARE(server.connections, 1 + retries);
 }
 
 void TestAgencySession::givesUpAfterReconnectTimeout()

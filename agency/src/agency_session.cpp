@@ -423,6 +423,14 @@ void AgencySession::handleFailure(UploadError error)
     if (!isRunning())
         return;
     error.server = m_connection->currentServer().toString();
+    // A server older than this agency refuses the version HELLO offered: speak version 1 to it
+    // (the course's protocol; resume by count, no receipts), once, on the same server.
+    if (error.kind == Kind::ServerError && error.code == protocol::ErrorCode::UnsupportedVersion
+        && m_pump->offeredVersion() > protocol::kProtocolVersion1) {
+        m_pump->setOfferedVersion(protocol::kProtocolVersion1);
+        recover(error, false);
+        return;
+    }
     switch (recoveryFor(error)) {
     case Recovery::None: finishFailed(error); return;
     case Recovery::NextServer:

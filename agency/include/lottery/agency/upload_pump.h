@@ -100,6 +100,9 @@ public:
     quint64 firstStoredBets() const { return m_firstStoredBets; } // the first WELCOME's
     quint64 nextSequence() const { return m_nextSequence; }
     QStringList winners() const { return m_winners; }
+    // The highest version HELLO offers (the next connection's).
+    quint16 offeredVersion() const { return m_options.protocolVersion; }
+    void setOfferedVersion(quint16 version) { m_options.protocolVersion = version; }
     // The version WELCOME agreed (0 before the first WELCOME).
     quint16 protocolVersion() const { return m_protocolVersion; }
     // The last receipt (version 2), checked against the file; invalid under version 1.
