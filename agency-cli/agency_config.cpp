@@ -411,9 +411,9 @@ AgencyConfigLoader::Status AgencyConfigLoader::load(
         tr("Send the file even if it looks wrong (not UTF-8, ';'-separated, a header row, no "
            "valid rows or many invalid ones); without it such a file is refused and nothing is "
            "sent (CLI_ACCEPT_SUSPICIOUS_FILE=1)."));
-    parser.addOptions({help, config, agency, server, file, batchMax, logLevel, connectTimeout,
-        reconnectTimeout, window, ca, tokenFile, token, receipt, noProgress, lang,
-        acceptSuspicious});
+    parser.addOptions(
+        {help, config, agency, server, file, batchMax, logLevel, connectTimeout, reconnectTimeout,
+            window, ca, tokenFile, token, receipt, noProgress, lang, acceptSuspicious});
     m_helpText = parser.helpText();
     if (!parser.parse(arguments)) {
         fail(plain(parser.errorText()));

@@ -782,8 +782,8 @@ void TestReliability::hostilePeersWhileAgenciesRun_data()
         << Hostile::UnknownType << code(ErrorCode::UnknownMessageType) << QString()
         << QByteArray("code: unknown_message_type | error: ");
     QTest::newRow("unsupported-version")
-        << Hostile::WrongVersion << code(ErrorCode::UnsupportedVersion) << QStringLiteral("version 0")
-        << QByteArray("code: unsupported_version | error: ");
+        << Hostile::WrongVersion << code(ErrorCode::UnsupportedVersion)
+        << QStringLiteral("version 0") << QByteArray("code: unsupported_version | error: ");
     QTest::newRow("agency-outside-1-to-n")
         << Hostile::AgencyOutOfRange << code(ErrorCode::InvalidAgency)
         << QStringLiteral("agency 5 is outside 1..4")

@@ -264,7 +264,7 @@ void TestServerSession::protocolErrors_data()
     QTest::newRow("unknown type") << true << bytes(rawFrame(0x42, ""))
                                   << ErrorCode::UnknownMessageType;
     QTest::newRow("version 0") << false << bytes(frameBytes(Hello {0, 1, {}}))
-                                 << ErrorCode::UnsupportedVersion;
+                               << ErrorCode::UnsupportedVersion;
     QTest::newRow("agency 0") << false << bytes(frameBytes(hello(0))) << ErrorCode::InvalidAgency;
     QTest::newRow("agency N+1") << false << bytes(frameBytes(hello(4))) << ErrorCode::InvalidAgency;
     QTest::newRow("4 GiB length prefix")
