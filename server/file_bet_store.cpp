@@ -144,7 +144,7 @@ bool FileBetStore::open()
     QMutexLocker locker(&m_mutex);
     if (!journal::openStoreFiles(m_csvPath, journalPath(), &m_csvFd, &m_journalFd, &m_error))
         return false;
-    return replayJournal() && rebuildDigests() && restoreCloseLocked(m_recoveredClose);
+    return replayJournal() && restoreCloseLocked(m_recoveredClose);
 }
 
 SalesClose FileBetStore::sealLocked(protocol::CloseReason reason, qint64 atMs) const
@@ -253,51 +253,38 @@ CloseDecision FileBetStore::closeSales(protocol::CloseReason reason, qint64 atMs
     return decision;
 }
 
-bool FileBetStore::rebuildDigests()
+bool FileBetStore::digestRecoveredBatch(
+    AgencyState &agency, const JournalRecord &record, std::string_view rows, QString *error) const
 {
-    // A second pass over what replayJournal() recovered (every record up to m_journalEnd is
-    // whole and checksummed, its rows inside m_csvEnd): each batch's rows, parsed back into bets
-    // and encoded as on the wire, feed their agency's running digest.
-    std::string journal;
-    if (!journal::readAt(m_journalFd, &journal, 0, m_journalEnd, &m_error))
-        return false;
-    std::string rows;
-    for (quint64 at = 0; at + kJournalRecordSize <= m_journalEnd; at += kJournalRecordSize) {
-        JournalRecord record;
-        if (!decodeRecord(journal.data() + at, &record) || record.kind != RecordKind::Batch)
-            continue;
-        if (!journal::readAt(m_csvFd, &rows, record.csvOffset, record.csvLength, &m_error))
-            return false;
-        AgencyState &agency = m_agencies[record.agency];
-        quint64 bets = 0;
-        std::string_view rest(rows);
-        while (!rest.empty()) {
-            const std::size_t end = storedRowEnd(rest);
-            const auto row
-                = protocol::parseStoredBetRow(protocol::stripLineEnding(rest.substr(0, end)));
-            if (!row) {
-                m_error = QStringLiteral("%1: the batch at offset %2 has a row that is not a bet")
-                              .arg(m_csvPath)
-                              .arg(record.csvOffset);
-                return false;
-            }
-            agency.digest.addBet(row->bet);
-            ++bets;
-            rest.remove_prefix(end);
-        }
-        if (bets != record.betCount) {
-            m_error = QStringLiteral("%1: the batch at offset %2 of agency %3 (sequence %4) "
-                                     "holds %5 rows, its journal record says %6")
-                          .arg(m_csvPath)
-                          .arg(record.csvOffset)
-                          .arg(record.agency)
-                          .arg(record.sequence)
-                          .arg(bets)
-                          .arg(record.betCount);
+    // The batch's rows, parsed back into bets and encoded as on the wire, feed their agency's
+    // running digest: the same bytes the agencies hashed when they sent them.
+    quint64 bets = 0;
+    while (!rows.empty()) {
+        const std::size_t end = storedRowEnd(rows);
+        const auto row
+            = protocol::parseStoredBetRow(protocol::stripLineEnding(rows.substr(0, end)));
+        if (!row) {
+            *error = QStringLiteral("%1: the batch at offset %2 has a row that is not a bet")
+                         .arg(m_csvPath)
+                         .arg(record.csvOffset);
             return false;
         }
-        agency.receipts.push_back(BatchReceipt {agency.digest.bets(), agency.digest.current()});
+        agency.digest.addBet(row->bet);
+        ++bets;
+        rows.remove_prefix(end);
     }
+    if (bets != record.betCount) {
+        *error = QStringLiteral("%1: the batch at offset %2 of agency %3 (sequence %4) holds %5 "
+                                "rows, its journal record says %6")
+                     .arg(m_csvPath)
+                     .arg(record.csvOffset)
+                     .arg(record.agency)
+                     .arg(record.sequence)
+                     .arg(bets)
+                     .arg(record.betCount);
+        return false;
+    }
+    agency.receipts.push_back(BatchReceipt {agency.digest.bets(), agency.digest.current()});
     return true;
 }
 
@@ -322,6 +309,8 @@ bool FileBetStore::replayJournal()
                                 .arg(record.csvOffset);
                       return false;
                   }
+                  if (!digestRecoveredBatch(agency, record, csvBytes, error))
+                      return false;
                   agency.batches.push_back(BatchPrint {record.betCount, record.csvCrc});
                   agency.storedBets += record.betCount;
                   bets += record.betCount;

@@ -119,10 +119,6 @@ private:
     };
 
     static std::string encodeRecord(const JournalRecord &record) { return journal::encode(record); }
-    static bool decodeRecord(const char *bytes, JournalRecord *record)
-    {
-        return journal::decode(bytes, record).isEmpty();
-    }
 
     // Recovery (journal::Replay decides; this applies its verdict and the lottery's identity).
     bool replayJournal();
@@ -138,8 +134,10 @@ private:
     // recomputed from the rows), and a store whose agencies were all done before closes
     // existed gets its close now. False with m_error: the seal does not match its bets.
     bool restoreCloseLocked(const std::optional<journal::CloseSummary> &recorded);
-    // Recomputes every agency's running digest from the recovered rows (after replayJournal()).
-    bool rebuildDigests();
+    // Feeds one recovered batch's rows (checksummed, in the good prefix) to its agency's running
+    // digest and receipts, during replayJournal()'s single read of the store.
+    bool digestRecoveredBatch(AgencyState &agency, const JournalRecord &record,
+        std::string_view rows, QString *error) const;
     AgencyProgress progressOf(const AgencyState &state) const;
     // Decides one request's batches against `state`, adding the ones to store to `write`.
     static void decideBatchesLocked(AgencyState &state, quint32 agency, const StoreRequest &request,
