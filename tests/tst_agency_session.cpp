@@ -3,6 +3,7 @@
 // session can fail, cancel, and retries while the server is not up yet.
 #include "lottery/agency/agency_session.h"
 #include "lottery/protocol/codec.h"
+#include "support/free_port.h"
 
 #include <QFile>
 #include <QPointer>
@@ -705,13 +706,9 @@ void TestAgencySession::silentServerTimesOut()
 
 void TestAgencySession::connectsOnceTheServerListens()
 {
-    // A port that was free a moment ago; nothing listens on it until the test says so.
-    quint16 port = 0;
-    {
-        QTcpServer probe;
-        QVERIFY(probe.listen(QHostAddress::LocalHost));
-        port = probe.serverPort();
-    }
+    // A free port below the ephemeral range; nothing listens on it until the test says so.
+    const quint16 port = testsupport::portOutsideEphemeralRange(QHostAddress::LocalHost);
+    QVERIFY(port != 0);
     AgencySession session(options(port, writeBets(5)));
     QSignalSpy retries(&session, &AgencySession::connectRetry);
     QSignalSpy finished(&session, &AgencySession::finished);
@@ -734,12 +731,8 @@ void TestAgencySession::connectsOnceTheServerListens()
 
 void TestAgencySession::nothingListeningFailsAfterConnectTimeout()
 {
-    quint16 port = 0;
-    {
-        QTcpServer probe;
-        QVERIFY(probe.listen(QHostAddress::LocalHost));
-        port = probe.serverPort();
-    }
+    const quint16 port = testsupport::portOutsideEphemeralRange(QHostAddress::LocalHost);
+    QVERIFY(port != 0);
     auto o = options(port, writeBets(5));
     o.connectTimeout = std::chrono::milliseconds(400);
     AgencySession session(o);

@@ -2,6 +2,7 @@
 // loopback. There is no shared store yet (the PostgreSQL store comes later): a "second server"
 // here is either a server that alone holds everything, or a new process on the first one's
 // storage, so that exactly once can be checked in the one bets.csv.
+#include "support/free_port.h"
 #include "support/program_runner.h"
 
 #include <QFile>
@@ -43,10 +44,8 @@ void TestFailover::init()
 
 quint16 TestFailover::unusedPort()
 {
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost))
-        return 0;
-    return probe.serverPort(); // free again once `probe` is gone; nothing else binds it here
+    // The server listens on 0.0.0.0; see free_port.h for why not an ephemeral port.
+    return testsupport::portOutsideEphemeralRange();
 }
 
 int TestFailover::storedRows() const
@@ -78,7 +77,7 @@ void TestFailover::firstServerDownBeforeTheUpload()
     const quint16 dead = unusedPort();
     QVERIFY(dead != 0);
     ServerProcess server;
-    QVERIFY2(server.start(1, storagePath()), server.output().constData());
+    QVERIFY2(server.start(1, storagePath()), server.output().right(700).constData());
     AgencyProcess agency;
     agency.start(1, QStringLiteral("127.0.0.1:%1,%2").arg(dead).arg(server.address()), file,
         {QStringLiteral("--batch-max"), QStringLiteral("40"), QStringLiteral("--log-level"),
@@ -109,7 +108,7 @@ void TestFailover::shuttingDownServerFailsOverToTheNext()
     const quint16 portB = unusedPort();
     QVERIFY(portB != 0);
     auto a = std::make_unique<ServerProcess>();
-    QVERIFY2(a->start(2, storagePath()), a->output().constData());
+    QVERIFY2(a->start(2, storagePath()), a->output().right(700).constData());
     const QString list = QStringLiteral("%1,127.0.0.1:%2").arg(a->address()).arg(portB);
     AgencyProcess first;
     first.start(1, list, files[0],
@@ -117,7 +116,7 @@ void TestFailover::shuttingDownServerFailsOverToTheNext()
             QStringLiteral("DEBUG")});
     QTRY_COMPARE_WITH_TIMEOUT(
         a->countLines("action: agencia_finalizada | result: success"), 1, 60000);
-    QVERIFY2(a->terminate(10000), a->output().constData());
+    QVERIFY2(a->terminate(10000), a->output().right(700).constData());
     QTRY_VERIFY_WITH_TIMEOUT(first.output().contains("codigo: shutting_down")
             || first.output().contains("action: reconexion | result: in_progress"),
         20000);
@@ -125,7 +124,7 @@ void TestFailover::shuttingDownServerFailsOverToTheNext()
 
     ServerProcess b;
     QVERIFY2(b.start(2, storagePath(), {QStringLiteral("--port"), QString::number(portB)}),
-        b.output().constData());
+        b.output().right(700).constData()) // QTest cuts long messages: the end says why;
     QCOMPARE(b.port(), portB);
     AgencyProcess second;
     second.start(
@@ -153,7 +152,7 @@ void TestFailover::killedMidUploadResumesExactlyOnceOnTheNext()
     const quint16 portB = unusedPort();
     QVERIFY(portB != 0);
     auto a = std::make_unique<ServerProcess>();
-    QVERIFY2(a->start(1, storagePath()), a->output().constData());
+    QVERIFY2(a->start(1, storagePath()), a->output().right(700).constData());
     AgencyProcess agency;
     agency.start(1, QStringLiteral("%1,127.0.0.1:%2").arg(a->address()).arg(portB), file,
         {QStringLiteral("--batch-max"), QStringLiteral("36"), QStringLiteral("--window"),
@@ -169,7 +168,7 @@ void TestFailover::killedMidUploadResumesExactlyOnceOnTheNext()
 
     ServerProcess b;
     QVERIFY2(b.start(1, storagePath(), {QStringLiteral("--port"), QString::number(portB)}),
-        b.output().constData());
+        b.output().right(700).constData()) // QTest cuts long messages: the end says why;
     QVERIFY2(agency.waitForFinished(120000), agency.output().right(3000).constData());
     expectWinners(agency, file);
     const QByteArray log = agency.output();

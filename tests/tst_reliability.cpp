@@ -5,6 +5,7 @@
 // exactly once, and bets.csv is still pure CSV.
 #include "server/file_bet_store.h"
 #include "server/lottery_server.h"
+#include "support/free_port.h"
 #include "support/program_runner.h"
 #include "tst_server_client.h"
 
@@ -61,10 +62,10 @@ using BetMultiset = std::map<BetKey, int>;
 
 quint16 freePort()
 {
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost))
+    const quint16 port = testsupport::portOutsideEphemeralRange();
+    if (port == 0)
         qFatal("cannot find a free port");
-    return probe.serverPort();
+    return port;
 }
 
 QByteArray readFile(const QString &path)

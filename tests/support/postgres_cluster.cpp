@@ -1,4 +1,5 @@
 #include "postgres_cluster.h"
+#include "free_port.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -97,10 +98,7 @@ QString PostgresCluster::dataDir() const
 
 quint16 PostgresCluster::freePort(const QString &host)
 {
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress(host), 0))
-        return 0;
-    return probe.serverPort();
+    return testsupport::portOutsideEphemeralRange(QHostAddress(host));
 }
 
 bool PostgresCluster::run(const QString &program, const QStringList &arguments, bool asPostgres,
