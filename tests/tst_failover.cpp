@@ -124,7 +124,7 @@ void TestFailover::shuttingDownServerFailsOverToTheNext()
 
     ServerProcess b;
     QVERIFY2(b.start(2, storagePath(), {QStringLiteral("--port"), QString::number(portB)}),
-        b.output().right(700).constData()) // QTest cuts long messages: the end says why;
+        b.output().right(700).constData()); // QTest cuts long messages: the end says why
     QCOMPARE(b.port(), portB);
     AgencyProcess second;
     second.start(
@@ -168,7 +168,7 @@ void TestFailover::killedMidUploadResumesExactlyOnceOnTheNext()
 
     ServerProcess b;
     QVERIFY2(b.start(1, storagePath(), {QStringLiteral("--port"), QString::number(portB)}),
-        b.output().right(700).constData()) // QTest cuts long messages: the end says why;
+        b.output().right(700).constData()); // QTest cuts long messages: the end says why
     QVERIFY2(agency.waitForFinished(120000), agency.output().right(3000).constData());
     expectWinners(agency, file);
     const QByteArray log = agency.output();
