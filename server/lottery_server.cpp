@@ -323,6 +323,7 @@ Session *LotteryServer::findSession(quint64 id) const
 void LotteryServer::helloReceived(Session &session, const protocol::Hello &hello)
 {
     using protocol::ErrorCode;
+    session.setClaimedAgency(hello.agency);
     // HELLO carries the highest version the agency speaks; the session speaks the highest both
     // ends know. Version 2 needs a store that keeps digests (its receipts carry them).
     const quint16 serverVersion
@@ -847,7 +848,7 @@ void LotteryServer::grantWaitingUploadSlots()
 
 void LotteryServer::sessionFailed(Session &session, protocol::ErrorCode code)
 {
-    m_metrics.recordError(session.agency(), code, session.peer());
+    m_metrics.recordError(session.agency(), code, session.peer(), session.claimedAgency());
 }
 
 void LotteryServer::limitReached(Session &session, PeerLimit limit)

@@ -139,6 +139,8 @@ void Session::fail(protocol::ErrorCode code, const QString &message)
         line.field(u"ip", m_peer).field(u"session", m_id);
         if (hasAgency())
             line.field(u"agency", m_agency);
+        else if (m_claimedAgency != 0)
+            line.field(u"agencia_declarada", m_claimedAgency);
         line.field(u"code", protocol::toString(code)).field(u"error", message);
     }
     flushHeldAnswers(); // what was answered before the error still goes first

@@ -114,6 +114,10 @@ public:
     bool hasAgency() const { return m_agency != 0; }
     quint32 agency() const { return m_agency; }
     void setAgency(quint32 agency) { m_agency = agency; }
+    // The agency number the peer's HELLO claimed, accepted or not (0: no HELLO yet): the log and
+    // the console name it when the HELLO is refused (invalid_agency, unauthorized).
+    quint32 claimedAgency() const { return m_claimedAgency; }
+    void setClaimedAgency(quint32 agency) { m_claimedAgency = agency; }
     // The protocol version agreed in HELLO/WELCOME (1 until then): which frames it is sent.
     quint16 protocolVersion() const { return m_protocolVersion; }
     void setProtocolVersion(quint16 version) { m_protocolVersion = version; }
@@ -214,6 +218,7 @@ private:
     SessionHandler &m_handler;
     QString m_peer;
     quint32 m_agency = 0;
+    quint32 m_claimedAgency = 0;
     quint16 m_protocolVersion = 1;
     protocol::FrameSplitter m_splitter;
     // A frame taken from the splitter while gathering batches that was not a BATCH: it is the

@@ -195,6 +195,7 @@ void TestAdminMetrics::statusNamesPeerAndFinishesOnlyADrawThatRan()
     ServerMetrics metrics;
     metrics.recordError(3, protocol::ErrorCode::Timeout, QStringLiteral("10.0.0.7"));
     metrics.recordError(0, protocol::ErrorCode::ServerBusy);
+    metrics.recordError(0, protocol::ErrorCode::InvalidAgency, QStringLiteral("10.0.0.9"), 99);
     metrics.recordDrawStarted();
     metrics.recordDrawFinished(DrawResult {}, 1); // not completed: agencies still selling
     StatusSnapshot status;
@@ -204,11 +205,17 @@ void TestAdminMetrics::statusNamesPeerAndFinishesOnlyADrawThatRan()
     QCOMPARE(draw[QLatin1String("state")].toString(), QStringLiteral("waiting"));
     QVERIFY(draw[QLatin1String("finished_at")].isNull());
     const QJsonArray recent = document[QLatin1String("errors")][QLatin1String("recent")].toArray();
-    QCOMPARE(recent.size(), 2);
-    QVERIFY(recent[0][QLatin1String("peer")].isNull()); // newest first: before any session
+    QCOMPARE(recent.size(), 3);
+    // Newest first: a refused HELLO names the agency it claimed, not as an accepted agency.
     QVERIFY(recent[0][QLatin1String("agency")].isNull());
-    QCOMPARE(recent[1][QLatin1String("peer")].toString(), QStringLiteral("10.0.0.7"));
-    QCOMPARE(recent[1][QLatin1String("agency")].toInt(), 3);
+    QCOMPARE(recent[0][QLatin1String("claimed_agency")].toInt(), 99);
+    QCOMPARE(recent[0][QLatin1String("peer")].toString(), QStringLiteral("10.0.0.9"));
+    QVERIFY(recent[1][QLatin1String("peer")].isNull()); // before any session
+    QVERIFY(recent[1][QLatin1String("agency")].isNull());
+    QVERIFY(recent[1][QLatin1String("claimed_agency")].isNull());
+    QCOMPARE(recent[2][QLatin1String("peer")].toString(), QStringLiteral("10.0.0.7"));
+    QCOMPARE(recent[2][QLatin1String("agency")].toInt(), 3);
+    QVERIFY(recent[2][QLatin1String("claimed_agency")].isNull());
 
     DrawResult completed;
     completed.completed = true;

@@ -121,14 +121,15 @@ void ServerMetrics::recordDone(quint32 agency, const QString &error)
         m_storageFailure = error;
 }
 
-void ServerMetrics::recordError(quint32 agency, protocol::ErrorCode code, const QString &peer)
+void ServerMetrics::recordError(
+    quint32 agency, protocol::ErrorCode code, const QString &peer, quint32 claimedAgency)
 {
     const QString name = QString::fromLatin1(protocol::toString(code));
     QMutexLocker locker(&m_mutex);
     ++m_errorsByCode[name];
     // Routine closes (a shutdown, a reconnect replacing a session) are counted, not listed.
     if (code != protocol::ErrorCode::ShuttingDown && code != protocol::ErrorCode::Superseded)
-        addError(agency, name, QStringLiteral("error"), peer, nowMs());
+        addError(agency, name, QStringLiteral("error"), peer, nowMs(), claimedAgency);
 }
 
 void ServerMetrics::recordDrawStarted()
@@ -199,10 +200,11 @@ ServerMetrics::Snapshot ServerMetrics::snapshot() const
     return snapshot;
 }
 
-void ServerMetrics::addError(
-    quint32 agency, const QString &code, const QString &source, const QString &peer, qint64 now)
+void ServerMetrics::addError(quint32 agency, const QString &code, const QString &source,
+    const QString &peer, qint64 now, quint32 claimedAgency)
 {
-    m_recentErrors.push_back(RecentError {now, agency, code, source, peer});
+    m_recentErrors.push_back(
+        RecentError {now, agency, code, source, peer, agency == 0 ? claimedAgency : 0});
     while (m_recentErrors.size() > static_cast<std::size_t>(kRecentErrors))
         m_recentErrors.pop_front();
 }

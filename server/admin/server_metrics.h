@@ -56,6 +56,7 @@ public:
         QString code; // protocol::toString(ErrorCode)
         QString source; // "reject" (one batch) or "error" (the connection was closed)
         QString peer; // the peer's address; empty: not known
+        quint32 claimedAgency = 0; // agency 0: the number its refused HELLO claimed (0: none)
     };
 
     struct Histogram {
@@ -100,7 +101,9 @@ public:
     void recordDone(quint32 agency, const QString &error);
     // An ERROR frame sent to a peer (the connection closes); agency 0 before HELLO. Routine
     // closes (shutting_down, superseded) are counted but kept out of the recent errors.
-    void recordError(quint32 agency, protocol::ErrorCode code, const QString &peer = QString());
+    // claimedAgency: the number a refused HELLO claimed (invalid_agency, unauthorized), 0: none.
+    void recordError(quint32 agency, protocol::ErrorCode code, const QString &peer = QString(),
+        quint32 claimedAgency = 0);
     // A peer ran into one of the limits of server/peer_limits.h.
     void recordLimit(PeerLimit limit);
     void recordDrawStarted();
@@ -110,7 +113,7 @@ public:
 
 private:
     void addError(quint32 agency, const QString &code, const QString &source, const QString &peer,
-        qint64 nowMs);
+        qint64 nowMs, quint32 claimedAgency = 0);
     void addRate(quint64 bets, qint64 nowMs);
 
     mutable QMutex m_mutex;

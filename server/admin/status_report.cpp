@@ -210,6 +210,10 @@ QJsonObject statusDocument(const StatusSnapshot &status, const ServerMetrics::Sn
         error.insert(QStringLiteral("agency"),
             it->agency == 0 ? QJsonValue(QJsonValue::Null)
                             : QJsonValue(static_cast<qint64>(it->agency)));
+        // A refused HELLO's agency number: the operator sees which shop (or impostor) it was.
+        error.insert(QStringLiteral("claimed_agency"),
+            it->claimedAgency == 0 ? QJsonValue(QJsonValue::Null)
+                                   : QJsonValue(static_cast<qint64>(it->claimedAgency)));
         error.insert(QStringLiteral("code"), it->code);
         error.insert(QStringLiteral("source"), it->source);
         error.insert(QStringLiteral("peer"),

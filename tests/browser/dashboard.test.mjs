@@ -220,6 +220,21 @@ const expectedLine = new RegExp('^\\d{2}:\\d{2}:\\d{2} · agencia desconocida \\
   '(::ffff:)?127\\.0\\.0\\.1 · conexión cerrada malformed_frame$');
 check(expectedLine.test(errorLine), 'error line: ' + errorLine);
 
+// A HELLO for an agency the lottery does not expect (99) is refused with invalid_agency; the line
+// names the number the HELLO claimed, so the operator knows which shop is misconfigured.
+const stranger = net.connect(Number(ports.agencies), '127.0.0.1', () =>
+  stranger.write(Buffer.from([0, 0, 0, 9, 0x01, 0, 1, 0, 0, 0, 99, 0, 0])));
+stranger.on('error', () => {});
+stranger.on('data', () => {});
+const strangerLine = await waitFor('the invalid_agency line', async () => {
+  const line = await page.locator('#errors li').first().textContent();
+  return line.includes('invalid_agency') ? line : null;
+}, 20000);
+stranger.destroy();
+check(new RegExp('^\\d{2}:\\d{2}:\\d{2} · agencia 99 según su HELLO \\(rechazado\\) · ' +
+  '(::ffff:)?127\\.0\\.0\\.1 · conexión cerrada invalid_agency$').test(strangerLine),
+  'invalid_agency line: ' + strangerLine);
+
 // One agency at a time: each goes uploading -> done while the draw keeps waiting (the agency then
 // waits for the winners, so its process stays). Agencies UPLOADING+1.. never connect.
 const files = [];

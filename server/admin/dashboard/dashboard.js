@@ -42,6 +42,7 @@
       storage: '{0} lotes, {1} MiB en disco', rate: '{0} apuestas/s',
       sessions: '{0} conexiones ({1} esperando el sorteo)',
       error_agency: 'agencia {0}', error_no_agency: 'agencia desconocida (antes del HELLO)',
+      error_claimed_agency: 'agencia {0} según su HELLO (rechazado)',
       error_no_peer: 'dirección desconocida', source_reject: 'lote rechazado',
       source_error: 'conexión cerrada',
       close_title: '¿Cerrar la venta ahora?',
@@ -93,6 +94,7 @@
       storage: '{0} batches, {1} MiB on disk', rate: '{0} bets/s',
       sessions: '{0} connections ({1} waiting for the draw)',
       error_agency: 'agency {0}', error_no_agency: 'unknown agency (before HELLO)',
+      error_claimed_agency: 'agency {0} as its HELLO claimed (refused)',
       error_no_peer: 'unknown address', source_reject: 'batch rejected',
       source_error: 'connection closed',
       close_title: 'Close the sales now?',
@@ -326,7 +328,9 @@
       const source = texts[language]['source_' + error.source] ? t('source_' + error.source)
         : error.source;
       li.append([time(error.time),
-        error.agency ? t('error_agency', error.agency) : t('error_no_agency'),
+        error.agency ? t('error_agency', error.agency)
+          : error.claimed_agency ? t('error_claimed_agency', error.claimed_agency)
+          : t('error_no_agency'),
         error.peer || t('error_no_peer'), source].join(' · ') + ' ', code);
       list.appendChild(li);
     }
