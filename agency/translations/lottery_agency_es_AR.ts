@@ -454,6 +454,14 @@
         <source>The draw was sealed over other bets of this agency than the server confirmed. Keep the receipt and this output, and call the lottery&apos;s support.</source>
         <translation>El sorteo se selló con apuestas de esta agencia distintas de las que el servidor confirmó. Guarde el comprobante y esta salida, y llame al soporte de la lotería.</translation>
     </message>
+    <message>
+        <source>The file looks wrong: the agency was not closed</source>
+        <translation>El archivo parece equivocado: la agencia no se cerró</translation>
+    </message>
+    <message>
+        <source>The file&apos;s valid rows were sent and stored, but the file as a whole looks wrong, so the agency&apos;s upload was not closed. Fix the file and send it again: only the rows still missing are sent. If the file is right as it is, send it again confirming that it is.</source>
+        <translation>Las filas válidas del archivo se enviaron y quedaron guardadas, pero el archivo en su conjunto parece equivocado, así que la subida de la agencia no se cerró. Corrija el archivo y envíelo de nuevo: solo se envían las filas que falten. Si el archivo está bien así, envíelo de nuevo confirmando que lo está.</translation>
+    </message>
 </context>
 <context>
     <name>lottery::agency::ServerAddress</name>
