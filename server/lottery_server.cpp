@@ -2,7 +2,7 @@
 
 #include "common/bet_digest.h"
 #include "server/bet_store_factory.h"
-#include "server/draw_notifier.h"
+#include "server/draw_coordinator.h"
 
 #include "common/log.h"
 #include "common/process_stats.h"
@@ -144,16 +144,20 @@ bool LotteryServer::start()
     jobLimits.maxJobsInFlight = m_pool.maxThreadCount();
     m_storeJobs.setLimits(jobLimits);
     m_storeJobs.setStore(m_store.get(), m_store->combinesRequests());
-    if (m_config.usesDatabase()) {
-        // Another instance may record the draw: its NOTIFY (or the poll) wakes our held
-        // GET_WINNERS. startDraw() is idempotent and reads the draw from the database.
-        m_drawNotifier = std::make_unique<DrawNotifier>(m_config.database);
-        connect(m_drawNotifier.get(), &DrawNotifier::drawRecorded, this, [this] {
-            if (!m_winners)
-                startDraw();
-        });
-        m_drawNotifier->start();
-    }
+    DrawCoordinator::Server server;
+    server.sessionsWaitingForDraw = [this] {
+        std::vector<Session *> waiting;
+        for (Session *session : std::as_const(m_sessions)) {
+            if (session->isWaitingForDraw() && !session->isClosing())
+                waiting.push_back(session);
+        }
+        return waiting;
+    };
+    server.acceptsWork = [this] { return m_phase == ShutdownPhase::Running; };
+    server.taskStarted = [this] { ++m_tasksInFlight; };
+    server.taskFinished = [this] { taskDone(); };
+    m_draw = std::make_unique<DrawCoordinator>(*m_store, m_workers, m_metrics, std::move(server));
+    connect(m_draw.get(), &DrawCoordinator::drawFinished, this, &LotteryServer::drawFinished);
     const QHash<quint32, AgencyProgress> recovered = m_store->durableProgress();
     for (auto it = recovered.cbegin(); it != recovered.cend(); ++it)
         m_metrics.restoreAgency(it.key(), it->storedBets, it->lastSequence, it->done);
@@ -174,113 +178,13 @@ bool LotteryServer::start()
             line.field(u"host", m_config.host);
         line.field(u"port", static_cast<int>(m_listener.serverPort()));
     }
-    // Every agency may already have finished, or the sales closed, before a restart: then the
-    // draw runs now (and its result says whether sales are closed).
-    startDraw();
-    armSalesCloseTimer();
+    m_draw->start(m_config); // the notifier, a draw due since before a restart, the schedule
     return true;
-}
-
-void LotteryServer::armSalesCloseTimer()
-{
-    if (!m_config.salesClose.isValid() || m_salesClose)
-        return;
-    const qint64 remainingMs = QDateTime::currentDateTimeUtc().msecsTo(m_config.salesClose);
-    if (remainingMs <= 0) {
-        closeSales(protocol::CloseReason::Schedule);
-        return;
-    }
-    // QTimer takes an int: a close days away is re-armed hourly; the clock is read each time.
-    m_salesCloseTimer.setSingleShot(true);
-    m_salesCloseTimer.setTimerType(Qt::PreciseTimer);
-    m_salesCloseTimer.disconnect(this);
-    connect(&m_salesCloseTimer, &QTimer::timeout, this, [this] { armSalesCloseTimer(); });
-    m_salesCloseTimer.start(static_cast<int>(qMin<qint64>(remainingMs, 3600 * 1000)));
-    LOTTERY_LOG_PROGRESS("cierre_ventas")
-        .field(u"motivo", "horario")
-        .field(u"hora", m_config.salesClose.toString(Qt::ISODate))
-        .field(u"faltan_s", remainingMs / 1000);
 }
 
 namespace {
 
-const char *closeReasonText(protocol::CloseReason reason)
-{
-    switch (reason) {
-    case protocol::CloseReason::AllAgenciesDone: return "todas_las_agencias";
-    case protocol::CloseReason::Schedule: return "horario";
-    case protocol::CloseReason::Operator: return "operador";
-    }
-    return "desconocido";
-}
-
 } // namespace
-
-void LotteryServer::closeSales(
-    protocol::CloseReason reason, std::function<void(const CloseDecision &)> done)
-{
-    if (m_salesClose) {
-        if (done) {
-            CloseDecision decision;
-            decision.ok = true;
-            decision.close = *m_salesClose;
-            done(decision);
-        }
-        return;
-    }
-    if (done)
-        m_closeWaiters.push_back(std::move(done));
-    if (m_closeRunning)
-        return;
-    if (m_phase != ShutdownPhase::Running) {
-        CloseDecision refused;
-        refused.error = QStringLiteral("the server is shutting down");
-        finishClose(reason, refused);
-        return;
-    }
-    m_closeRunning = true;
-    ++m_tasksInFlight;
-    BetStore *store = m_store.get();
-    const qint64 atMs = QDateTime::currentMSecsSinceEpoch();
-    m_workers.run([store, reason, atMs] { return store->closeSales(reason, atMs); },
-        [this, reason](const CloseDecision &decision) {
-            m_closeRunning = false;
-            finishClose(reason, decision);
-            taskDone();
-        });
-}
-
-void LotteryServer::finishClose(protocol::CloseReason reason, const CloseDecision &decision)
-{
-    if (decision.ok) {
-        noteSalesClosed(decision.close, decision.firstTime);
-        startDraw();
-    } else {
-        LOTTERY_LOG_FAIL("cierre_ventas")
-            .field(u"motivo", closeReasonText(reason))
-            .field(u"error", decision.error);
-    }
-    for (const auto &waiter : std::exchange(m_closeWaiters, {}))
-        waiter(decision);
-}
-
-void LotteryServer::noteSalesClosed(const SalesClose &close, bool firstTime)
-{
-    const bool known = m_salesClose.has_value();
-    m_salesClose = close;
-    m_salesCloseTimer.stop();
-    if (known)
-        return;
-    auto line = LOTTERY_LOG_SUCCESS("cierre_ventas");
-    line.field(u"motivo", closeReasonText(close.reason))
-        .field(u"agencias_completas", close.agenciesDone)
-        .field(u"apuestas", close.totalBets)
-        .field(u"sello", digestHex(close.root))
-        .field(u"hora",
-            QDateTime::fromMSecsSinceEpoch(close.closedAtMs, Qt::UTC).toString(Qt::ISODateWithMs));
-    if (!firstTime)
-        line.field(u"registrado", "antes"); // read back at start, closed by an earlier run
-}
 
 void LotteryServer::startSession(QTcpSocket *socket)
 {
@@ -413,7 +317,6 @@ void LotteryServer::takeOverAgency(Session &session, quint32 agency)
     const auto previous = m_sessionByAgency.constFind(agency);
     if (previous != m_sessionByAgency.constEnd()) {
         if (Session *old = findSession(*previous); old && old != &session) {
-            m_waitingForDraw.remove(old->id());
             old->fail(protocol::ErrorCode::Superseded,
                 QStringLiteral("a new session for agency %1 replaced this one").arg(agency));
         }
@@ -549,7 +452,7 @@ void LotteryServer::finishBatches(
     }
     resumeParkedHello(agency);
     if (drawDue)
-        startDraw();
+        m_draw->drawDue();
     taskDone();
 }
 
@@ -633,7 +536,7 @@ void LotteryServer::finishDone(quint64 sessionId, quint32 agency, const DoneDeci
     if (session)
         session->taskFinished();
     if (drawDue)
-        startDraw();
+        m_draw->drawDue();
     taskDone();
 }
 
@@ -648,7 +551,7 @@ bool LotteryServer::answerDone(Session *session, quint32 agency, const DoneDecis
     }
     if (decision.ok) {
         if (decision.closedNow)
-            noteSalesClosed(*decision.closedNow, true);
+            m_draw->salesClosed(*decision.closedNow);
         if (session)
             session->send(protocol::DoneAck {});
     } else {
@@ -671,111 +574,29 @@ void LotteryServer::taskDone()
         finishDraining();
 }
 
-void LotteryServer::startDraw()
-{
-    // A draw started now could not finish before the store closes: the next start runs it.
-    if (m_phase != ShutdownPhase::Running || m_winners)
-        return;
-    if (m_drawRunning) {
-        m_drawAgain = true; // the running one may have looked before the last DONE
-        return;
-    }
-    m_drawRunning = true;
-    m_metrics.recordDrawStarted();
-    BetStore *store = m_store.get();
-    m_workers.run(
-        [store] {
-            QElapsedTimer clock;
-            clock.start();
-            DrawResult result = store->draw();
-            return std::make_pair(std::move(result), clock.elapsed());
-        },
-        [this](const std::pair<DrawResult, qint64> &r) { finishDraw(r.first, r.second); });
-}
-
-void LotteryServer::finishDraw(const DrawResult &result, qint64 elapsedMs)
-{
-    m_drawRunning = false;
-    m_metrics.recordDrawFinished(result, elapsedMs);
-    if (!result.error.isEmpty() && m_drawNotifier && !m_store->hasFailed()) {
-        // The database holds the draw (or soon will) and this read failed, e.g. on a connection
-        // a database restart left stale: the waiting agencies stay parked and the notifier's
-        // next announcement (its poll goes on) reads it again. A delay, not an error for them.
-        LOTTERY_LOG_FAIL("sorteo").field(u"error", result.error).field(u"retry", "next poll");
-        if (std::exchange(m_drawAgain, false))
-            startDraw();
-        return;
-    }
-    if (!result.error.isEmpty()) {
-        LOTTERY_LOG_FAIL("sorteo").field(u"error", result.error);
-        const QSet<quint64> waiting = std::exchange(m_waitingForDraw, {});
-        for (quint64 id : waiting) {
-            if (Session *session = findSession(id))
-                session->fail(protocol::ErrorCode::StorageFailure,
-                    QStringLiteral("the draw failed: %1").arg(result.error));
-        }
-        return;
-    }
-    if (!result.completed) {
-        // Not every agency is done (the check at start, or one that raced the last DONE).
-        if (std::exchange(m_drawAgain, false))
-            startDraw();
-        return;
-    }
-    m_drawAgain = false;
-    m_winners = result.winners;
-    if (result.close)
-        noteSalesClosed(*result.close, false);
-    LOTTERY_LOG_SUCCESS("sorteo")
-        .field(u"cantidad", result.bets)
-        .field(u"ganadores", result.winnerCount)
-        .field(u"duracion_ms", elapsedMs);
-    const QSet<quint64> waiting = std::exchange(m_waitingForDraw, {});
-    for (quint64 id : waiting) {
-        if (Session *session = findSession(id)) {
-            session->setWaitingForDraw(false);
-            sendWinners(*session);
-        }
-    }
-    emit drawFinished();
-}
-
 void LotteryServer::winnersRequested(Session &session)
 {
-    if (m_winners) {
-        sendWinners(session);
+    m_draw->winnersRequested(session);
+}
+
+void LotteryServer::closeSales(
+    protocol::CloseReason reason, std::function<void(const CloseDecision &)> done)
+{
+    if (m_draw) {
+        m_draw->closeSales(reason, std::move(done));
         return;
     }
-    // Parked without a thread: answered by finishDraw().
-    session.setWaitingForDraw(true);
-    m_waitingForDraw.insert(session.id());
-    if (m_winnersLines.allow()) {
-        LOTTERY_LOG_PROGRESS("consulta_ganadores")
-            .field(u"agency", session.agency())
-            .field(u"ip", session.peer())
-            .field(u"waiting_for", "sorteo");
+    if (done) {
+        CloseDecision refused;
+        refused.error = QStringLiteral("the server has not started");
+        done(refused);
     }
 }
 
-void LotteryServer::sendWinners(Session &session)
+const std::optional<SalesClose> &LotteryServer::salesClose() const
 {
-    const std::vector<std::string> documents = m_winners->value(session.agency());
-    session.holdAnswers();
-    if (m_salesClose && session.protocolVersion() >= protocol::kProtocolVersion2) {
-        const AgencyHead head = m_salesClose->heads.value(session.agency());
-        session.send(protocol::Sealed {static_cast<std::uint64_t>(m_salesClose->closedAtMs),
-            m_salesClose->reason, m_salesClose->totalBets, m_salesClose->root, head.bets,
-            head.digest});
-    }
-    for (const protocol::Winners &chunk : protocol::chunkWinners(documents))
-        session.send(chunk);
-    session.releaseAnswers();
-    if (m_winnersLines.allow()) {
-        LOTTERY_LOG_SUCCESS("consulta_ganadores")
-            .field(u"agency", session.agency())
-            .field(u"cant_ganadores", static_cast<unsigned long long>(documents.size()))
-            .field(u"ip", session.peer());
-    }
+    static const std::optional<SalesClose> none;
+    return m_draw ? m_draw->salesCloseKnown() : none;
 }
 
 void LotteryServer::sessionClosed(Session &session)
@@ -783,7 +604,6 @@ void LotteryServer::sessionClosed(Session &session)
     const quint64 id = session.id();
     // Not owned any more when the shutdown has retired it already (finishClosingSockets()).
     const bool owned = m_sessions.remove(id) > 0;
-    m_waitingForDraw.remove(id);
     if (m_tokenChecks.pending() > 0 && !session.hasAgency())
         m_tokenChecks.cancel(id); // no PBKDF2 work for a connection already gone
     if (session.isWaitingForUploadSlot())
@@ -880,13 +700,13 @@ StatusSnapshot LotteryServer::statusSnapshot() const
     snapshot.closeSupported = m_store && m_store->keepsDigests();
     if (m_config.salesClose.isValid())
         snapshot.salesCloseScheduled = m_config.salesClose.toString(Qt::ISODate);
-    if (m_salesClose) {
+    if (const std::optional<SalesClose> &close = salesClose()) {
         snapshot.salesClosed = true;
-        snapshot.closeReason = QLatin1String(closeReasonText(m_salesClose->reason));
-        snapshot.closedAtMs = m_salesClose->closedAtMs;
-        snapshot.closeAgenciesDone = m_salesClose->agenciesDone;
-        snapshot.closeBets = m_salesClose->totalBets;
-        snapshot.seal = digestHex(m_salesClose->root);
+        snapshot.closeReason = QLatin1String(closeReasonText(close->reason));
+        snapshot.closedAtMs = close->closedAtMs;
+        snapshot.closeAgenciesDone = close->agenciesDone;
+        snapshot.closeBets = close->totalBets;
+        snapshot.seal = digestHex(close->root);
     }
     return snapshot;
 }
@@ -951,7 +771,6 @@ void LotteryServer::finishClosingSockets()
     m_sessionByAgency.clear();
     m_parkedHellos.clear();
     m_tokenChecks.clear();
-    m_waitingForDraw.clear();
     LOTTERY_LOG_PROGRESS("shutdown")
         .field(u"step", "sockets_closed")
         .field(u"aborted", remaining.size());

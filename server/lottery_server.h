@@ -4,9 +4,10 @@
 // session may have gone in the meantime.
 //
 // Who owns what: the BetStore owns every agency's durable state and decides about each batch.
-// This class owns what only the main thread touches: sessions, the live session of each agency,
-// HELLOs parked until the agency's writes settle, GET_WINNERS held until the draw, the draw's
-// winners once read.
+// The DrawCoordinator owns the close of sales and the draw (its winners, its schedule, the
+// PostgreSQL notifier). This class owns what else only the main thread touches: sessions, the
+// live session of each agency, HELLOs parked until the agency's writes settle, upload admission
+// and the shutdown.
 #pragma once
 
 #include "server/admin/server_metrics.h"
@@ -14,6 +15,7 @@
 #include "server/bet_store.h"
 #include "server/connection_listener.h"
 #include "server/credentials.h"
+#include "server/draw_coordinator.h"
 #include "server/pool_dispatcher.h"
 #include "server/result_queue.h"
 #include "server/server_config.h"
@@ -38,8 +40,6 @@
 
 namespace lottery::server {
 
-class DrawNotifier;
-
 // Builds the store the server opens at start(). The default builds the embedded FileBetStore on
 // config.storagePath; another store (or a FileBetStore with another sync function) comes in here.
 using BetStoreFactory = std::function<std::unique_ptr<BetStore>(const ServerConfig &config)>;
@@ -63,7 +63,7 @@ public:
     void shutdown();
 
     int sessionCount() const { return static_cast<int>(m_sessions.size()); }
-    bool drawCompleted() const { return m_winners.has_value(); }
+    bool drawCompleted() const { return m_draw && m_draw->drawCompleted(); }
     // start() failed because the store could not be opened (the program exits with 2).
     bool storeFailed() const { return m_storeFailed; }
 
@@ -77,7 +77,7 @@ public:
     void closeSales(
         protocol::CloseReason reason, std::function<void(const CloseDecision &)> done = {});
     // The close of sales, once known on this thread (at the close, or read back at start).
-    const std::optional<SalesClose> &salesClose() const { return m_salesClose; }
+    const std::optional<SalesClose> &salesClose() const;
     StatusSnapshot statusSnapshot() const;
 
 signals:
@@ -120,13 +120,6 @@ private:
     // Logs and answers a decided DONE; true when it was the last agency's (the draw is due).
     bool answerDone(Session *session, quint32 agency, const DoneDecision &decision);
     void taskDone();
-    void startDraw();
-    void finishDraw(const DrawResult &result, qint64 elapsedMs);
-    void finishClose(protocol::CloseReason reason, const CloseDecision &decision);
-    // Logs `cierre_ventas` and keeps the close (its seal goes to version-2 agencies).
-    void noteSalesClosed(const SalesClose &close, bool firstTime);
-    void armSalesCloseTimer();
-    void sendWinners(Session &session);
     Session *findSession(quint64 id) const;
     // A closed session leaves m_sessions and is deleted from the event loop.
     void retireSession(Session *session);
@@ -155,7 +148,8 @@ private:
     // Batches and DONEs on their way to the store, many sessions' to a job. Declared after
     // m_store: the tickets of requests still queued settle before the store goes.
     StoreJobQueue m_storeJobs {m_workers};
-    std::unique_ptr<DrawNotifier> m_drawNotifier; // PostgreSQL store only
+    // The close of sales and the draw, created once the store is open (start()).
+    std::unique_ptr<DrawCoordinator> m_draw;
     bool m_storeFailed = false;
     QHash<quint64, Session *> m_sessions; // owned
     std::vector<Session *> m_retiredSessions; // closed, owned until deleteRetiredSessions()
@@ -163,15 +157,7 @@ private:
     // HELLOs (by agency: only the newest session) waiting, without a thread, for writes of a
     // previous session of the same agency to settle.
     QHash<quint32, quint64> m_parkedHellos;
-    QSet<quint64> m_waitingForDraw; // sessions holding a GET_WINNERS
     UploadSlots m_uploadSlots;
-    bool m_drawRunning = false;
-    bool m_drawAgain = false; // an agency became the last one done while a draw was running
-    std::optional<WinnersByAgency> m_winners; // set once the draw has completed
-    std::optional<SalesClose> m_salesClose; // set once the sales are closed
-    bool m_closeRunning = false;
-    std::vector<std::function<void(const CloseDecision &)>> m_closeWaiters;
-    QTimer m_salesCloseTimer; // SERVER_SALES_CLOSE
     quint64 m_nextSessionId = 1;
     int m_tasksInFlight = 0; // welcome, batch and DONE tasks, not the draw
     ShutdownPhase m_phase = ShutdownPhase::Running;
@@ -183,7 +169,6 @@ private:
     LogRateLimiter m_authFailureLines {QStringLiteral("autenticacion"), LogLevel::Error, 100, 20};
     LogRateLimiter m_repeatedDoneLines {
         QStringLiteral("agencia_finalizada"), LogLevel::Info, 100, 20};
-    LogRateLimiter m_winnersLines {QStringLiteral("consulta_ganadores"), LogLevel::Info, 1000, 200};
     QTimer m_logReportTimer;
 };
 
