@@ -52,8 +52,8 @@ LotteryServer::LotteryServer(
       m_tokenChecks(m_authWorkers, tokenCheckLimits())
 {
     m_pool.setMaxThreadCount(qBound(1, m_config.workers, ServerConfig::kMaxWorkers));
-    m_uploadSlots.setCapacity(m_config.uploadSlots);
-    m_uploadSlots.setBudget(static_cast<qint64>(m_config.uploadBufferMiB) << 20);
+    m_uploadAdmission.setLimits(
+        m_config.uploadSlots, static_cast<qint64>(m_config.uploadBufferMiB) << 20);
     m_authPool.setMaxThreadCount(kAuthThreads);
     m_tokenChecks.setDeliver(
         [this](const TokenCheckQueue::Outcome &outcome) { finishAuthentication(outcome); });
@@ -84,7 +84,9 @@ LotteryServer::~LotteryServer()
         m_store->requestStop();
     m_workers.waitForDone();
     m_authWorkers.waitForDone();
-    // Sessions refer to this object as their handler: they must not outlive it.
+    // Sessions refer to this object as their handler: they must not outlive it. None is
+    // admitted while they go (an admitted session would read and hand work to this object).
+    m_uploadAdmission.clear();
     qDeleteAll(m_sessions);
     m_sessions.clear();
     deleteRetiredSessions();
@@ -606,8 +608,6 @@ void LotteryServer::sessionClosed(Session &session)
     const bool owned = m_sessions.remove(id) > 0;
     if (m_tokenChecks.pending() > 0 && !session.hasAgency())
         m_tokenChecks.cancel(id); // no PBKDF2 work for a connection already gone
-    if (session.isWaitingForUploadSlot())
-        m_uploadSlots.forget(id);
     // A parked HELLO whose session is gone: resumeParkedHello() finds no session and drops it.
     if (session.hasAgency() && m_sessionByAgency.value(session.agency()) == id)
         m_sessionByAgency.remove(session.agency());
@@ -615,55 +615,6 @@ void LotteryServer::sessionClosed(Session &session)
         retireSession(&session);
     if (m_phase == ShutdownPhase::ClosingSockets && m_sessions.isEmpty())
         finishClosingSockets();
-}
-
-bool LotteryServer::acquireUploadSlot(Session &session, qint64 bytes)
-{
-    if (m_uploadSlots.acquire(session.id(), bytes))
-        return true;
-    // DEBUG only: with thousands of agencies at once many of them wait here once.
-    LogLine(LogLevel::Debug, u"upload_slot", LogResult::InProgress)
-        .field(u"agency", session.agency())
-        .field(u"ip", session.peer())
-        .field(u"waiting", m_uploadSlots.waiting())
-        .field(u"slots", m_uploadSlots.capacity())
-        .field(u"bytes", bytes)
-        .field(u"reserved", m_uploadSlots.bytesReserved());
-    return false;
-}
-
-bool LotteryServer::resizeUploadSlot(Session &session, qint64 from, qint64 to)
-{
-    Q_UNUSED(session);
-    const bool resized = m_uploadSlots.resize(from, to);
-    if (resized && to < from)
-        grantWaitingUploadSlots();
-    return resized;
-}
-
-void LotteryServer::releaseUploadSlot(Session &session)
-{
-    m_uploadSlots.release(session.uploadReservation());
-    grantWaitingUploadSlots();
-}
-
-void LotteryServer::grantWaitingUploadSlots()
-{
-    // Each granted session's reservation is asked at its turn: its batches have kept arriving
-    // while it waited. Sessions that went away, or stopped waiting, are skipped.
-    while (const quint64 next = m_uploadSlots.firstWaiting()) {
-        Session *waiting = findSession(next);
-        if (!waiting || !waiting->isWaitingForUploadSlot()) {
-            m_uploadSlots.dropFirstWaiting();
-            continue;
-        }
-        const qint64 bytes = waiting->uploadBytesWanted();
-        if (!m_uploadSlots.fits(bytes))
-            return;
-        m_uploadSlots.dropFirstWaiting();
-        m_uploadSlots.take(bytes);
-        waiting->uploadSlotGranted(bytes);
-    }
 }
 
 void LotteryServer::sessionFailed(Session &session, protocol::ErrorCode code)
@@ -685,10 +636,10 @@ StatusSnapshot LotteryServer::statusSnapshot() const
     snapshot.listening = m_listener.isListening();
     snapshot.shuttingDown = m_phase != ShutdownPhase::Running;
     snapshot.tasksInFlight = m_tasksInFlight;
-    snapshot.uploadSlotsInUse = m_uploadSlots.inUse();
-    snapshot.uploadSlotsWaiting = m_uploadSlots.waiting();
-    snapshot.uploadBufferBytes = m_uploadSlots.bytesReserved();
-    snapshot.uploadBufferLimitBytes = m_uploadSlots.budget();
+    snapshot.uploadSlotsInUse = m_uploadAdmission.inUse();
+    snapshot.uploadSlotsWaiting = m_uploadAdmission.waiting();
+    snapshot.uploadBufferBytes = m_uploadAdmission.bytesReserved();
+    snapshot.uploadBufferLimitBytes = m_uploadAdmission.budget();
     snapshot.tokenChecksPending = m_tokenChecks.pending();
     if (m_store) {
         // The file store's files (lottery_storage_bytes); a database store has none here.

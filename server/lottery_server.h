@@ -22,7 +22,7 @@
 #include "server/session.h"
 #include "server/store_job_queue.h"
 #include "server/token_check_queue.h"
-#include "server/upload_slots.h"
+#include "server/upload_admission.h"
 #include "server/worker_tasks.h"
 
 #include "common/log_rate_limiter.h"
@@ -105,12 +105,7 @@ private:
     void sessionClosed(Session &session) override;
     void sessionFailed(Session &session, protocol::ErrorCode code) override;
     void limitReached(Session &session, PeerLimit limit) override;
-    bool acquireUploadSlot(Session &session, qint64 bytes) override;
-    bool resizeUploadSlot(Session &session, qint64 from, qint64 to) override;
-    void releaseUploadSlot(Session &session) override;
-    // Grants slots to the waiting sessions, in order, while the first one fits.
-    void grantWaitingUploadSlots();
-    bool uploadSlotsContended() const override { return m_uploadSlots.contended(); }
+    UploadAdmission *uploadAdmission() override { return &m_uploadAdmission; }
 
     void finishBatches(
         quint64 sessionId, const QString &peer, quint32 agency, const StoreJobOutput &output);
@@ -151,13 +146,14 @@ private:
     // The close of sales and the draw, created once the store is open (start()).
     std::unique_ptr<DrawCoordinator> m_draw;
     bool m_storeFailed = false;
+    // Declared before the sessions: they leave it when they go (~Session).
+    UploadAdmission m_uploadAdmission;
     QHash<quint64, Session *> m_sessions; // owned
     std::vector<Session *> m_retiredSessions; // closed, owned until deleteRetiredSessions()
     QHash<quint32, quint64> m_sessionByAgency; // live session of each agency
     // HELLOs (by agency: only the newest session) waiting, without a thread, for writes of a
     // previous session of the same agency to settle.
     QHash<quint32, quint64> m_parkedHellos;
-    UploadSlots m_uploadSlots;
     quint64 m_nextSessionId = 1;
     int m_tasksInFlight = 0; // welcome, batch and DONE tasks, not the draw
     ShutdownPhase m_phase = ShutdownPhase::Running;

@@ -49,8 +49,11 @@ Session::Session(quint64 id, QTcpSocket *socket, const SessionLimits &limits,
     m_peer = m_socket->peerAddress().toString();
     // A TLS socket encrypts what it is given: only Qt may write to it.
     m_writesStraightToKernel = qobject_cast<QSslSocket *>(m_socket) == nullptr;
-    // Small until the session holds an upload slot (haveUploadSlot()).
-    m_socket->setReadBufferSize(m_limits.controlReadBufferSize);
+    // Small until the session holds an upload slot (haveUploadSlot()); without an admission,
+    // as if it always held the largest.
+    m_admission = m_handler.uploadAdmission();
+    m_socket->setReadBufferSize(
+        m_admission ? m_limits.controlReadBufferSize : maxUploadReservation());
     // Acknowledgements are small and the agency's window waits for them: no Nagle delay.
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_dispatcher = EpollEventDispatcher::ofCurrentThread();
@@ -63,6 +66,11 @@ Session::Session(quint64 id, QTcpSocket *socket, const SessionLimits &limits,
     // Queued: the handler may be iterating its sessions when a close completes synchronously.
     connect(
         m_socket, &QTcpSocket::disconnected, this, &Session::onDisconnected, Qt::QueuedConnection);
+}
+
+Session::~Session()
+{
+    leaveUploadAdmission(); // the admission keeps no pointer to a session that is gone
 }
 
 void Session::start()
@@ -165,12 +173,13 @@ void Session::taskFinished()
     m_taskInFlight = false;
     if (std::exchange(m_taskCarriesDone, false))
         yieldUploadSlot(); // the agency said DONE: no more batches
-    if (std::exchange(m_taskIsUpload, false) && m_hasUploadSlot && m_handler.uploadSlotsContended())
+    if (std::exchange(m_taskIsUpload, false) && m_admission && m_admission->holds(*this)
+        && m_admission->contended())
         yieldUploadSlot(); // back in the queue if more batches follow: the others go first
     if (m_closing || m_stopped)
         return;
-    if (m_hasUploadSlot && m_socket)
-        m_socket->setReadBufferSize(m_uploadReservation); // the task's share is free again
+    if (m_admission && m_admission->holds(*this) && m_socket)
+        m_socket->setReadBufferSize(uploadReservation()); // the task's share is free again
     growUploadSlot();
     readAvailable();
     processFrames();
@@ -178,17 +187,25 @@ void Session::taskFinished()
 
 bool Session::haveUploadSlot()
 {
-    if (m_hasUploadSlot)
+    if (hasUploadSlot())
         return true;
-    if (m_waitingForUploadSlot)
+    if (isWaitingForUploadSlot())
         return false;
     const qint64 wanted = uploadBytesWanted();
-    if (!m_handler.acquireUploadSlot(*this, wanted)) {
-        m_waitingForUploadSlot = true;
+    if (!m_admission->request(*this, wanted)) {
+        // DEBUG only: with thousands of agencies at once many of them wait here once.
+        LogLine(LogLevel::Debug, u"upload_slot", LogResult::InProgress)
+            .field(u"agency", m_agency)
+            .field(u"ip", m_peer)
+            .field(u"waiting", m_admission->waiting())
+            .field(u"slots", m_admission->capacity())
+            .field(u"bytes", wanted)
+            .field(u"reserved", m_admission->bytesReserved());
         holdSocketReads();
         return false;
     }
-    takeUploadSlot(wanted);
+    if (m_socket)
+        m_socket->setReadBufferSize(wanted);
     return true;
 }
 
@@ -215,23 +232,16 @@ qint64 Session::maxUploadReservation() const
     return 2 * qMax<qint64>(m_limits.readBufferSize, protocol::kMaxFrameSize);
 }
 
-void Session::takeUploadSlot(qint64 bytes)
-{
-    m_hasUploadSlot = true;
-    m_uploadReservation = bytes;
-    if (m_socket)
-        m_socket->setReadBufferSize(bytes);
-}
-
 void Session::growUploadSlot()
 {
-    if (!m_hasUploadSlot || m_uploadReservation >= maxUploadReservation())
+    if (!m_admission || !m_admission->holds(*this))
+        return;
+    const qint64 held = uploadReservation();
+    if (held >= maxUploadReservation())
         return;
     const qint64 wanted = uploadBytesWanted();
-    if (wanted <= m_uploadReservation
-        || !m_handler.resizeUploadSlot(*this, m_uploadReservation, wanted))
+    if (wanted <= held || !m_admission->resize(*this, wanted))
         return;
-    m_uploadReservation = wanted;
     if (m_socket)
         m_socket->setReadBufferSize(wanted);
 }
@@ -278,11 +288,11 @@ void Session::releaseSocketReads()
         m_dispatcher->holdReads(m_socket, false);
 }
 
-void Session::uploadSlotGranted(qint64 bytes)
+void Session::admitted(qint64 bytes)
 {
-    m_waitingForUploadSlot = false;
     releaseSocketReads();
-    takeUploadSlot(bytes);
+    if (m_socket)
+        m_socket->setReadBufferSize(bytes);
     if (m_closing || m_stopped || !m_socket) {
         yieldUploadSlot();
         return;
@@ -295,14 +305,18 @@ void Session::uploadSlotGranted(qint64 bytes)
 
 void Session::yieldUploadSlot()
 {
-    if (!m_hasUploadSlot)
+    if (!m_admission || !m_admission->holds(*this))
         return;
-    m_hasUploadSlot = false;
     // What is buffered already stays; no more is read until the next slot.
     if (m_socket)
         m_socket->setReadBufferSize(m_limits.controlReadBufferSize);
-    m_handler.releaseUploadSlot(*this);
-    m_uploadReservation = 0;
+    m_admission->release(*this);
+}
+
+void Session::leaveUploadAdmission()
+{
+    if (m_admission)
+        m_admission->release(*this); // the slot it holds, or its place in the queue
 }
 
 void Session::setWaitingForDraw(bool waiting)
@@ -362,8 +376,9 @@ void Session::dropUnreadingPeer()
 
 bool Session::holdsIdleUploadSlot() const
 {
-    return m_hasUploadSlot && !m_taskInFlight && !m_closing && m_splitter.pendingBytes() == 0
-        && !m_heldFrame && (!m_socket || m_socket->bytesAvailable() == 0);
+    return m_admission && m_admission->holds(*this) && !m_taskInFlight && !m_closing
+        && m_splitter.pendingBytes() == 0 && !m_heldFrame
+        && (!m_socket || m_socket->bytesAvailable() == 0);
 }
 
 void Session::onReadyRead()
@@ -376,7 +391,7 @@ void Session::onReadyRead()
             m_socket->abort();
         return;
     }
-    if (m_taskInFlight || m_closing || m_stopped || m_waitingForUploadSlot)
+    if (m_taskInFlight || m_closing || m_stopped || isWaitingForUploadSlot())
         return;
     readAvailable();
     processFrames();
@@ -389,7 +404,7 @@ void Session::readAvailable()
     // Straight into the splitter: no transient copy of up to a whole read buffer per read.
     qint64 available = m_socket->bytesAvailable();
     const int nextType = m_splitter.nextFrameType();
-    if (!m_hasUploadSlot && hasAgency()
+    if (!hasUploadSlot() && hasAgency()
         && (nextType < 0 || nextType == static_cast<int>(protocol::MessageType::Batch))) {
         // Without a slot, a BATCH's bytes stay in the socket (and, once its small buffer is
         // full, in the kernel); before a frame's type is known, at most the control buffer.
@@ -483,9 +498,9 @@ void Session::processFrames()
             batches.bytes = m_splitter.takeReturnedFrames();
             // The slot's reservation covers the task's bytes and what the socket reads ahead
             // meanwhile, together.
-            if (m_hasUploadSlot && m_socket) {
+            if (m_admission && m_admission->holds(*this) && m_socket) {
                 m_socket->setReadBufferSize(qMax<qint64>(m_limits.controlReadBufferSize,
-                    m_uploadReservation - static_cast<qint64>(batches.bytes.size())));
+                    uploadReservation() - static_cast<qint64>(batches.bytes.size())));
             }
             m_taskInFlight = true;
             m_taskIsUpload = true;
@@ -588,7 +603,7 @@ void Session::updateTimers()
         m_slotIdleDeadline = nowMs() + m_limits.uploadSlotIdleMs;
         armDeadlineTimer();
     }
-    if (m_closing || m_stopped || m_taskInFlight || m_waitingForUploadSlot) {
+    if (m_closing || m_stopped || m_taskInFlight || isWaitingForUploadSlot()) {
         // The peer is not the one keeping us waiting now.
         m_idleDeadline = 0;
         m_frameDeadline = 0;
@@ -681,7 +696,7 @@ void Session::onDisconnected()
     m_closeDeadline = 0;
     m_deadlineTimer.stop();
     m_timerArmedFor = 0;
-    yieldUploadSlot();
+    leaveUploadAdmission();
     m_handler.sessionClosed(*this);
 }
 

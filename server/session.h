@@ -6,6 +6,7 @@
 
 #include "server/peer_limits.h"
 #include "server/received_batches.h"
+#include "server/upload_admission.h"
 
 #include "lottery/protocol/codec.h"
 
@@ -39,25 +40,9 @@ public:
     virtual void sessionClosed(Session &session) = 0;
     // Upload admission: a session reads the bytes of a BATCH frame only while it holds an upload
     // slot, so that a flood of agencies leaves its batches in the kernel, not in the server's
-    // memory. `bytes`: the read buffer the slot gives (Session::uploadBytesWanted()). True:
-    // granted now. False: the session is queued and uploadSlotGranted() follows.
-    virtual bool acquireUploadSlot(Session &session, qint64 bytes)
-    {
-        Q_UNUSED(session);
-        Q_UNUSED(bytes);
-        return true;
-    }
-    // A holder wants a bigger buffer (more of its batches have arrived): true if granted.
-    virtual bool resizeUploadSlot(Session &session, qint64 from, qint64 to)
-    {
-        Q_UNUSED(session);
-        Q_UNUSED(from);
-        Q_UNUSED(to);
-        return true;
-    }
-    virtual void releaseUploadSlot(Session &session) { Q_UNUSED(session); }
-    // Some session waits for a slot: one whose task has finished gives its slot back.
-    virtual bool uploadSlotsContended() const { return false; }
+    // memory. The admission (server/upload_admission.h) must outlive the sessions; null: no
+    // admission, every session reads as if it held a slot of its largest size.
+    virtual UploadAdmission *uploadAdmission() { return nullptr; }
     // The session sent ERROR(code) and is closing (for the operator's error counts).
     virtual void sessionFailed(Session &session, protocol::ErrorCode code)
     {
@@ -101,13 +86,14 @@ struct SessionLimits {
     int uploadSlotIdleMs = 1000;
 };
 
-class Session : public QObject
+class Session : public QObject, private UploadAdmission::Client
 {
     Q_OBJECT
 public:
     // Takes ownership of the connected socket.
     Session(quint64 id, QTcpSocket *socket, const SessionLimits &limits, SessionHandler &handler,
         QObject *parent = nullptr);
+    ~Session() override;
 
     quint64 id() const { return m_id; }
     const QString &peer() const { return m_peer; }
@@ -145,16 +131,18 @@ public:
     // close. The agency resumes from a new WELCOME (PROTOCOL.md, section 7).
     void refuseDone();
 
-    // The handler granted the slot this session waited for: it reads its batches now, up to
-    // `bytes` buffered.
-    void uploadSlotGranted(qint64 bytes);
-    bool hasUploadSlot() const { return m_hasUploadSlot; }
+    // Upload admission, as the admission (its owner) says; without one, always a slot of
+    // maxUploadReservation().
+    bool hasUploadSlot() const { return !m_admission || m_admission->holds(*this); }
     // The bytes an upload slot should give this session now: what it has waiting (in its socket
     // and in the kernel), at least one whole frame, at most two tasks' worth (one in a worker,
     // one read ahead). The task in flight and the socket's read buffer share them.
     qint64 uploadBytesWanted() const;
-    qint64 uploadReservation() const { return m_uploadReservation; }
-    bool isWaitingForUploadSlot() const { return m_waitingForUploadSlot; }
+    qint64 uploadReservation() const
+    {
+        return m_admission ? m_admission->reservation(*this) : maxUploadReservation();
+    }
+    bool isWaitingForUploadSlot() const { return m_admission && m_admission->isWaiting(*this); }
     // While it waits for a slot under the server's own dispatcher, Qt reads nothing from its
     // socket (EpollEventDispatcher::holdReads): no read buffer is allocated for it.
     bool areSocketReadsHeld() const { return m_socketReadsHeld; }
@@ -183,9 +171,13 @@ private:
     void dispatch(protocol::Message message);
     // The next frame is a BATCH: true once the session holds an upload slot (asking for one).
     bool haveUploadSlot();
-    // Gives the slot back (the task finished and others wait, or the uploads are over).
+    // Gives the slot back (the task finished and others wait, or the uploads are over); on
+    // close, leaves the queue too.
     void yieldUploadSlot();
-    void takeUploadSlot(qint64 bytes);
+    void leaveUploadAdmission();
+    // UploadAdmission::Client: its turn came, it reads its batches now, up to `bytes` buffered.
+    qint64 admissionBytesWanted() const override { return uploadBytesWanted(); }
+    void admitted(qint64 bytes) override;
     // Waiting for a slot: Qt stops reading the socket and what it had read (its control
     // buffer's worth at most) moves to the splitter, so that Qt frees its read chunk.
     void holdSocketReads();
@@ -236,9 +228,7 @@ private:
     bool m_taskIsUpload = false; // the task in flight is batches
     bool m_taskCarriesDone = false; // ... with the agency's DONE behind them
     bool m_batchRejected = false; // a REJECT was sent on this connection
-    bool m_hasUploadSlot = false;
-    qint64 m_uploadReservation = 0; // the slot's read buffer, while held
-    bool m_waitingForUploadSlot = false;
+    UploadAdmission *m_admission = nullptr; // the handler's; null: no admission
     EpollEventDispatcher *m_dispatcher = nullptr; // the main thread's, if it is the server's own
     bool m_socketReadsHeld = false;
     bool m_waitingForDraw = false;

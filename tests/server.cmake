@@ -30,8 +30,8 @@ find_package(ZLIB REQUIRED)
 # harness library; CMake resolves the target at generation time).
 lottery_add_test(tst_store_contract LIBS lottery::server lottery_postgres_test_support ZLIB::ZLIB
     LABELS server concurrency postgres)
-# Upload admission (server/upload_slots.h): sessions and bytes.
-lottery_add_test(tst_upload_slots LIBS lottery::server LABELS server unit)
+# Upload admission (server/upload_admission.h): sessions and bytes, order, grants, leaving.
+lottery_add_test(tst_upload_admission LIBS lottery::server LABELS server unit)
 # Session::send straight into the kernel, and through Qt's buffer once the kernel's is full.
 lottery_add_test(tst_session_writes LIBS lottery::server LABELS server unit)
 lottery_add_test(tst_session_reads LIBS lottery::server LABELS server unit)

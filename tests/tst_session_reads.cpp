@@ -23,14 +23,24 @@ using lottery::server::EpollEventDispatcher;
 using lottery::server::Session;
 using lottery::server::SessionHandler;
 using lottery::server::SessionLimits;
+using lottery::server::UploadAdmission;
 
 namespace {
 
 constexpr int kBatches = 20;
 constexpr int kBetsPerBatch = 40; // ~2 KiB per frame, ~40 KiB in all: well above 512 bytes
 
-// Accepts every HELLO, refuses upload slots until the test grants one, finishes each task on
-// the next loop iteration (as the server does, after a worker).
+// The upload admission's only slot, held by the test: sessions queue behind it until the test
+// gives it back.
+class SlotHolder : public UploadAdmission::Client
+{
+public:
+    qint64 admissionBytesWanted() const override { return 1; }
+    void admitted(qint64) override { }
+};
+
+// Accepts every HELLO, admits uploads through a real admission whose only slot the test holds,
+// finishes each task on the next loop iteration (as the server does, after a worker).
 class SlotKeeper : public SessionHandler
 {
 public:
@@ -48,14 +58,11 @@ public:
     void doneReceived(Session &) override { }
     void winnersRequested(Session &) override { }
     void sessionClosed(Session &) override { ++closed; }
-    bool acquireUploadSlot(Session &, qint64) override
-    {
-        ++slotRequests;
-        return false;
-    }
+    UploadAdmission *uploadAdmission() override { return &admission; }
 
+    UploadAdmission admission {1, 1 << 20};
+    SlotHolder testHoldsTheSlot;
     std::vector<std::string> bodies;
-    int slotRequests = 0;
     int closed = 0;
 };
 
@@ -67,7 +74,7 @@ struct Connection : test::LoopbackPair {
 
     bool open()
     {
-        if (!LoopbackPair::open())
+        if (!LoopbackPair::open() || !handler.admission.request(handler.testHoldsTheSlot, 1))
             return false;
         session = std::make_unique<Session>(1, serverSide, SessionLimits {}, handler);
         session->start();
@@ -135,8 +142,8 @@ private slots:
             sent += frame;
         }
         connection.send(sent);
-        QTRY_COMPARE(connection.handler.slotRequests, 1);
-        QVERIFY(connection.session->isWaitingForUploadSlot());
+        QTRY_VERIFY(connection.session->isWaitingForUploadSlot());
+        QCOMPARE(connection.handler.admission.waiting(), 1);
         QVERIFY(connection.session->areSocketReadsHeld());
         // Everything sent but the HELLO (and what Qt read with it: its control buffer's worth,
         // 512 bytes in a 16 KiB chunk) arrives in the kernel; then the loop runs: a read
@@ -151,7 +158,8 @@ private slots:
         QCOMPARE(bytesInKernel(connection.serverSide), waiting);
         QVERIFY(connection.handler.bodies.empty());
 
-        connection.session->uploadSlotGranted(1 << 20);
+        connection.handler.admission.release(connection.handler.testHoldsTheSlot);
+        QVERIFY(connection.session->hasUploadSlot()); // granted by the admission itself
         QVERIFY(!connection.session->areSocketReadsHeld());
         QTRY_COMPARE(connection.handler.bodies.size(), expected.size());
         for (std::size_t i = 0; i < expected.size(); ++i)
