@@ -22,6 +22,6 @@ lottery_add_test(tst_postgres_failover
 lottery_add_test(tst_postgres_servers
     LIBS lottery_test_support lottery_postgres_test_support lottery::protocol
     LABELS postgres long TIMEOUT 600)
-if(TARGET lottery-server AND TARGET agency-cli)
-    add_dependencies(tst_postgres_servers lottery-server agency-cli)
+if(TARGET lottery-server AND TARGET agency-cli AND TARGET lottery-audit)
+    add_dependencies(tst_postgres_servers lottery-server agency-cli lottery-audit)
 endif()

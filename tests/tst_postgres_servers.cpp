@@ -3,7 +3,9 @@
 // instance mid-upload at seeded points (the agencies fail over and finish; every bet stored
 // exactly once, one draw, the right winners for everyone), PostgreSQL restarted with
 // `pg_ctl restart -m immediate` mid-upload, and the start-up errors (unreachable database, wrong
-// password, newer schema: exit code 2 and a `result: fail` line).
+// password, newer schema: exit code 2 and a `result: fail` line). The close of sales sent to
+// either instance with agencies mid-upload on both (issue 22), and agencies waiting for the draw
+// through a database restart (issue 21, point 6).
 #include "support/postgres_cluster.h"
 #include "support/program_runner.h"
 #include "tst_server_client.h"
@@ -88,6 +90,7 @@ private slots:
     void closeSentToEitherInstance_data();
     void closeSentToEitherInstance();
     void databaseRestartWhileAgenciesWaitForTheDraw();
+    void auditOfTheDatabase();
 
 private:
     QString conninfo() const { return m_cluster->connectionString(m_database); }
@@ -526,6 +529,108 @@ void PostgresServersTest::databaseRestartWhileAgenciesWaitForTheDraw()
     const QByteArray retried("result: in_progress | error: connection to the database lost");
     QVERIFY2(a.output().contains(retried) || b.output().contains(retried),
         (a.output().right(3000) + b.output().right(3000)).constData());
+}
+
+// lottery-audit --database (docs/AUDIT.md): an intact lottery, written by the real server and
+// agency-cli, agrees with itself and with the agencies' receipts (exit 0); each kind of tampering,
+// on a copy of it, is reported naming the agency and the sequence (exit 1).
+void PostgresServersTest::auditOfTheDatabase()
+{
+    constexpr int kAgencies = 3;
+    ServerProcess server;
+    QVERIFY2(startServer(server, kAgencies), server.output().constData());
+    QStringList receipts;
+    for (int agency = 1; agency <= kAgencies; ++agency) {
+        const QString file = m_dir->filePath(QStringLiteral("agency-%1.csv").arg(agency));
+        QVERIFY(writeAgencyFile(file, agency, 6000, 97));
+        receipts.append(m_dir->filePath(QStringLiteral("receipt-%1.txt").arg(agency)));
+        auto process = std::make_unique<AgencyProcess>();
+        process->start(
+            agency, server.address(), file, {QStringLiteral("--receipt"), receipts.back()});
+        m_agencies.push_back(std::move(process));
+    }
+    for (const auto &agency : m_agencies) {
+        QVERIFY2(agency->waitForFinished(60000), agency->output().right(2000).constData());
+        QVERIFY2(agency->exitCode() == 0, agency->output().right(2000).constData());
+    }
+    QVERIFY(server.terminate());
+    QVERIFY(sql(QStringLiteral("SELECT min(last_sequence) FROM agencies")).toInt() >= 3);
+    const QString seal = QString::fromLatin1(sql(QStringLiteral("SELECT encode(seal, 'hex') FROM "
+                                                                "sales_close")));
+    QCOMPARE(seal.size(), 64);
+
+    const auto audit = [&](const QString &database, QByteArray *output) {
+        QProcess process;
+        process.setProcessChannelMode(QProcess::MergedChannels);
+        QStringList arguments {QStringLiteral("--database"), m_cluster->connectionString(database)};
+        for (const QString &receipt : receipts)
+            arguments << QStringLiteral("--receipt") << receipt;
+        process.start(lottery::testing::binaryPath(QStringLiteral("lottery-audit")), arguments);
+        if (!process.waitForFinished(60000))
+            return -1;
+        *output = process.readAll();
+        return process.exitCode();
+    };
+    QByteArray output;
+    QCOMPARE(audit(m_database, &output), 0);
+    QVERIFY2(output.contains("result: everything agrees"), output.constData());
+    QVERIFY2(output.contains("seal: recorded " + seal.toLatin1() + " (match)"), output.constData());
+    QVERIFY2(output.contains("agency 2, 6000 bets: honoured"), output.constData());
+
+    struct Tampering {
+        const char *name;
+        const char *sql;
+        QList<QByteArray> needles;
+    };
+    const Tampering tamperings[] = {
+        {"a row changed",
+            "UPDATE bets SET document = document || '9' WHERE agency = 1 AND sequence = 2 AND "
+            "ordinal = 3",
+            {"agency 1 sequence 2: its rows are not the rows stored (CRC)",
+                "agency 1 sequence 2: its receipt", "receipt-1.txt: agency 1's first 6000"}},
+        {"a row removed", "DELETE FROM bets WHERE agency = 2 AND sequence = 1 AND ordinal = 1",
+            {"agency 2 sequence 1: holds"}},
+        {"a row added",
+            "INSERT INTO bets SELECT agency, sequence, 100000, first_name, last_name, document, "
+            "birthdate, number FROM bets WHERE agency = 3 AND sequence = 1 AND ordinal = 1",
+            {"agency 3 sequence 1: holds"}},
+        {"rows reordered",
+            "UPDATE bets SET ordinal = 3 - ordinal WHERE agency = 1 AND sequence = 1 AND ordinal "
+            "IN (1, 2)",
+            {"agency 1 sequence 1: its rows are not the rows stored (CRC)"}},
+        {"a batch removed",
+            "DELETE FROM bets WHERE agency = 2 AND sequence = 2; DELETE FROM batches WHERE agency "
+            "= 2 AND sequence = 2",
+            {"agency 2 sequence 3: follows its batch 1"}},
+        {"acknowledged bets gone, the store edited to match",
+            "DELETE FROM bets WHERE agency = 3 AND sequence = (SELECT last_sequence FROM agencies "
+            "WHERE agency = 3); DELETE FROM batches WHERE agency = 3 AND sequence = (SELECT "
+            "last_sequence FROM agencies WHERE agency = 3); UPDATE agencies a SET last_sequence = "
+            "b.sequence, stored_bets = b.stored_bets, digest = b.digest FROM batches b WHERE "
+            "a.agency = 3 AND b.agency = 3 AND b.sequence = a.last_sequence - 1",
+            {"the seal recorded at the close", "receipt-3.txt: agency 3 was told 6000 bets"}},
+        {"the seal replaced", "UPDATE sales_close SET seal = sha256('forged')",
+            {"the seal recorded at the close"}},
+    };
+    int copy = 0;
+    for (const Tampering &tampering : tamperings) {
+        const QString database = QStringLiteral("%1_t%2").arg(m_database).arg(++copy);
+        QVERIFY2(
+            !m_cluster
+                 ->psql(QStringLiteral("CREATE DATABASE %1 TEMPLATE %2").arg(database, m_database),
+                     QStringLiteral("postgres"))
+                 .isNull(),
+            qPrintable(m_cluster->lastError()));
+        QVERIFY2(!m_cluster->psql(QString::fromLatin1(tampering.sql), database).isNull(),
+            qPrintable(m_cluster->lastError()));
+        QCOMPARE(audit(database, &output), 1);
+        for (const QByteArray &needle : tampering.needles) {
+            QVERIFY2(output.contains("DISCREPANCY: ") && output.contains(needle),
+                qPrintable(QStringLiteral("%1: no '%2' in:\n%3")
+                               .arg(QLatin1String(tampering.name), QString::fromLatin1(needle),
+                                   QString::fromUtf8(output))));
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(PostgresServersTest)

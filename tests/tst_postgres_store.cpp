@@ -3,7 +3,10 @@
 // conflicting resend, sequence 0, gap, after DONE, WELCOME, DONE, the draw), text that needs
 // quoting in array literals, two store instances racing on one sequence and on the last two
 // DONEs, the start-up errors (unreachable, wrong password, newer schema), a lost connection
-// (restart -m immediate) and a COMMIT whose outcome is unknown.
+// (restart -m immediate) and a COMMIT whose outcome is unknown. Digests and the close of sales:
+// receipts across two instances (recomputed here with Qt's SHA-256), the schema-2 upgrade that
+// hashes the stored rows, the close racing batches of two instances, a tampered seal, and the
+// calls that retry a connection a restart left stale (issue 21, point 6).
 #include "server/draw_notifier.h"
 #include "server/postgres_bet_store.h"
 #include "support/postgres_cluster.h"
