@@ -811,7 +811,7 @@ std::optional<AgencyProgress> PostgresBetStore::welcome(
         }
     }
     std::optional<AgencyProgress> progress;
-    retryOnLostConnection(u"hello", [&]() -> std::optional<QString> {
+    retryOnLostConnection(u"hello", deadline, [&]() -> std::optional<QString> {
         PostgresConnection *db = connection(error);
         if (!db)
             return *error;
@@ -1163,13 +1163,14 @@ bool PostgresBetStore::copyBets(PostgresConnection &db, quint32 agency,
     return db.copyIn(kCopyBetsStatement, rows);
 }
 
-template<typename Once> void PostgresBetStore::retryOnLostConnection(QStringView action, Once once)
+template<typename Once>
+void PostgresBetStore::retryOnLostConnection(QStringView action, QDeadlineTimer deadline, Once once)
 {
-    const QDeadlineTimer hold(kHoldOnLostConnectionMs);
+    const QDeadlineTimer hold = qMin(deadline, QDeadlineTimer(kHoldOnLostConnectionMs));
     int delayMs = 100;
     while (true) {
         const std::optional<QString> lostWith = once();
-        if (!lostWith || hold.hasExpired())
+        if (!lostWith || hold.remainingTime() < delayMs)
             return;
         {
             QMutexLocker locker(&m_mutex);
@@ -1201,84 +1202,88 @@ DoneDecision PostgresBetStore::markDone(quint32 agency)
     }
     // Safe to repeat: a DONE already recorded is found (firstTime false), and a close already
     // recorded too.
-    retryOnLostConnection(u"agencia_finalizada", [&]() -> std::optional<QString> {
-        decision = DoneDecision();
-        PostgresConnection *db = connection(&decision.error);
-        if (!db)
-            return decision.error;
-        const std::string agencyText = std::to_string(agency);
-        const auto fail = [&]() -> std::optional<QString> {
-            decision.error = db->lastError();
-            db->rollback();
-            return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
-        };
-        // The close lock first (shared), as append() takes it: then the agency's row.
-        if (!db->command("BEGIN")
-            || !db->command("INSERT INTO agencies (agency) SELECT $1"
-                            " FROM (SELECT pg_advisory_xact_lock_shared($2)) l"
-                            " ON CONFLICT DO NOTHING",
-                {agencyText, closeLockText()}))
-            return fail();
-        PgResult row = db->query("SELECT done, EXISTS (SELECT 1 FROM sales_close) FROM agencies"
-                                 " WHERE agency = $1 FOR UPDATE OF agencies",
-            {agencyText});
-        if (!row.ok() || row.rows() != 1)
-            return fail();
-        const bool wasDone = row.boolean(0, 0);
-        if (row.boolean(0, 1)) {
-            // After the close a DONE changes nothing (the sealed set is final); the draw is due.
-            db->rollback();
-            decision.ok = true;
-            decision.allDone = true;
-            return std::nullopt;
-        }
-        if (!wasDone
-            && !db->command("UPDATE agencies SET done = true WHERE agency = $1", {agencyText}))
-            return fail();
-        // Every DONE transaction takes this lock before it counts: of two concurrent last DONEs,
-        // the second counts after the first has committed (READ COMMITTED: a new snapshot per
-        // statement), so one of them always sees everyone done. The close's single-row key
-        // makes recording it exactly-once whatever happens.
-        if (!db->command("SELECT pg_advisory_xact_lock($1)", {std::to_string(kDrawLockKey)}))
-            return fail();
-        // Against the database's identity, not this instance's setting: every instance decides
-        // the draw over the same agencies.
-        PgResult count = db->query("SELECT (SELECT count(*) FROM agencies WHERE done"
-                                   " AND agency BETWEEN 1 AND l.agencies), l.agencies"
-                                   " FROM lottery l WHERE l.id = 1");
-        if (!count.ok() || count.rows() != 1)
-            return fail();
-        const quint64 expected = count.unsignedInteger(0, 1);
-        const bool allDone = count.unsignedInteger(0, 0) >= expected;
-        bool recorded = false;
-        std::optional<SalesClose> close;
-        if (allDone) {
-            // The last DONE closes the sales in its own transaction: the close is implied by it.
-            close = sealNow(
-                *db, protocol::CloseReason::AllAgenciesDone, QDateTime::currentMSecsSinceEpoch());
-            if (!close || !recordClose(*db, *close, &recorded))
+    retryOnLostConnection(
+        u"agencia_finalizada", QDeadlineTimer::Forever, [&]() -> std::optional<QString> {
+            decision = DoneDecision();
+            PostgresConnection *db = connection(&decision.error);
+            if (!db)
+                return decision.error;
+            const std::string agencyText = std::to_string(agency);
+            const auto fail = [&]() -> std::optional<QString> {
+                decision.error = db->lastError();
+                db->rollback();
+                return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
+            };
+            // The close lock first (shared), as append() takes it: then the agency's row.
+            if (!db->command("BEGIN")
+                || !db->command("INSERT INTO agencies (agency) SELECT $1"
+                                " FROM (SELECT pg_advisory_xact_lock_shared($2)) l"
+                                " ON CONFLICT DO NOTHING",
+                    {agencyText, closeLockText()}))
                 return fail();
-        }
-        if (!db->command("COMMIT")) {
-            decision.error = QStringLiteral("COMMIT did not return (%1): the outcome is unknown")
-                                 .arg(db->lastError());
-            return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
-        }
-        {
-            QMutexLocker locker(&m_mutex);
-            ++m_stats.commits;
-        }
-        if (recorded) {
-            LOTTERY_LOG_SUCCESS("sorteo_registrado")
-                .field(u"store", describe())
-                .field(u"agencies", expected);
-            decision.closedNow = close;
-        }
-        decision.ok = true;
-        decision.firstTime = !wasDone;
-        decision.allDone = allDone;
-        return std::nullopt;
-    });
+            PgResult row = db->query("SELECT done, EXISTS (SELECT 1 FROM sales_close) FROM agencies"
+                                     " WHERE agency = $1 FOR UPDATE OF agencies",
+                {agencyText});
+            if (!row.ok() || row.rows() != 1)
+                return fail();
+            const bool wasDone = row.boolean(0, 0);
+            if (row.boolean(0, 1)) {
+                // After the close a DONE changes nothing (the sealed set is final); the draw is
+                // due.
+                db->rollback();
+                decision.ok = true;
+                decision.allDone = true;
+                return std::nullopt;
+            }
+            if (!wasDone
+                && !db->command("UPDATE agencies SET done = true WHERE agency = $1", {agencyText}))
+                return fail();
+            // Every DONE transaction takes this lock before it counts: of two concurrent last
+            // DONEs, the second counts after the first has committed (READ COMMITTED: a new
+            // snapshot per statement), so one of them always sees everyone done. The close's
+            // single-row key makes recording it exactly-once whatever happens.
+            if (!db->command("SELECT pg_advisory_xact_lock($1)", {std::to_string(kDrawLockKey)}))
+                return fail();
+            // Against the database's identity, not this instance's setting: every instance decides
+            // the draw over the same agencies.
+            PgResult count = db->query("SELECT (SELECT count(*) FROM agencies WHERE done"
+                                       " AND agency BETWEEN 1 AND l.agencies), l.agencies"
+                                       " FROM lottery l WHERE l.id = 1");
+            if (!count.ok() || count.rows() != 1)
+                return fail();
+            const quint64 expected = count.unsignedInteger(0, 1);
+            const bool allDone = count.unsignedInteger(0, 0) >= expected;
+            bool recorded = false;
+            std::optional<SalesClose> close;
+            if (allDone) {
+                // The last DONE closes the sales in its own transaction: the close is implied by
+                // it.
+                close = sealNow(*db, protocol::CloseReason::AllAgenciesDone,
+                    QDateTime::currentMSecsSinceEpoch());
+                if (!close || !recordClose(*db, *close, &recorded))
+                    return fail();
+            }
+            if (!db->command("COMMIT")) {
+                decision.error
+                    = QStringLiteral("COMMIT did not return (%1): the outcome is unknown")
+                          .arg(db->lastError());
+                return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
+            }
+            {
+                QMutexLocker locker(&m_mutex);
+                ++m_stats.commits;
+            }
+            if (recorded) {
+                LOTTERY_LOG_SUCCESS("sorteo_registrado")
+                    .field(u"store", describe())
+                    .field(u"agencies", expected);
+                decision.closedNow = close;
+            }
+            decision.ok = true;
+            decision.firstTime = !wasDone;
+            decision.allDone = allDone;
+            return std::nullopt;
+        });
     return decision;
 }
 
@@ -1294,48 +1299,50 @@ CloseDecision PostgresBetStore::closeSales(protocol::CloseReason reason, qint64 
     }
     // Safe to repeat: a close already recorded (by this try, another instance or the last
     // DONE) is found and answered.
-    retryOnLostConnection(u"cierre_ventas", [&]() -> std::optional<QString> {
-        decision = CloseDecision();
-        PostgresConnection *db = connection(&decision.error);
-        if (!db)
-            return decision.error;
-        const auto fail = [&]() -> std::optional<QString> {
-            decision.error = db->lastError();
-            db->rollback();
-            return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
-        };
-        // Exclusively: every batch or DONE transaction in flight (on any instance) commits
-        // first and is in the seal; every later one waits, then reads the close and is refused.
-        if (!db->command("BEGIN")
-            || !db->command("SELECT pg_advisory_xact_lock($1)", {closeLockText()}))
-            return fail();
-        const std::optional<std::optional<SalesClose>> existing = readClose(*db);
-        if (!existing)
-            return fail();
-        if (*existing) {
-            db->rollback();
+    retryOnLostConnection(
+        u"cierre_ventas", QDeadlineTimer::Forever, [&]() -> std::optional<QString> {
+            decision = CloseDecision();
+            PostgresConnection *db = connection(&decision.error);
+            if (!db)
+                return decision.error;
+            const auto fail = [&]() -> std::optional<QString> {
+                decision.error = db->lastError();
+                db->rollback();
+                return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
+            };
+            // Exclusively: every batch or DONE transaction in flight (on any instance) commits
+            // first and is in the seal; every later one waits, then reads the close and is refused.
+            if (!db->command("BEGIN")
+                || !db->command("SELECT pg_advisory_xact_lock($1)", {closeLockText()}))
+                return fail();
+            const std::optional<std::optional<SalesClose>> existing = readClose(*db);
+            if (!existing)
+                return fail();
+            if (*existing) {
+                db->rollback();
+                decision.ok = true;
+                decision.close = **existing;
+                return std::nullopt;
+            }
+            std::optional<SalesClose> close = sealNow(*db, reason, atMs);
+            bool recorded = false;
+            if (!close || !recordClose(*db, *close, &recorded))
+                return fail();
+            if (!db->command("COMMIT")) {
+                decision.error
+                    = QStringLiteral("COMMIT did not return (%1): the outcome is unknown")
+                          .arg(db->lastError());
+                return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
+            }
+            {
+                QMutexLocker locker(&m_mutex);
+                ++m_stats.commits;
+            }
             decision.ok = true;
-            decision.close = **existing;
+            decision.firstTime = recorded;
+            decision.close = std::move(*close);
             return std::nullopt;
-        }
-        std::optional<SalesClose> close = sealNow(*db, reason, atMs);
-        bool recorded = false;
-        if (!close || !recordClose(*db, *close, &recorded))
-            return fail();
-        if (!db->command("COMMIT")) {
-            decision.error = QStringLiteral("COMMIT did not return (%1): the outcome is unknown")
-                                 .arg(db->lastError());
-            return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
-        }
-        {
-            QMutexLocker locker(&m_mutex);
-            ++m_stats.commits;
-        }
-        decision.ok = true;
-        decision.firstTime = recorded;
-        decision.close = std::move(*close);
-        return std::nullopt;
-    });
+        });
     return decision;
 }
 
@@ -1363,7 +1370,7 @@ DrawResult PostgresBetStore::draw()
         }
     }
     // A read: safe to repeat after a lost connection (a database restart).
-    retryOnLostConnection(u"sorteo", [&]() -> std::optional<QString> {
+    retryOnLostConnection(u"sorteo", QDeadlineTimer::Forever, [&]() -> std::optional<QString> {
         result = DrawResult();
         PostgresConnection *db = connection(&result.error);
         if (!db)

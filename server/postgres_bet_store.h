@@ -141,10 +141,12 @@ private:
     // At open(): the recorded seal against the agencies' heads, each head against its last
     // batch's receipt. False with db.lastError() when they disagree.
     bool verifySeal(PostgresConnection &db);
-    // Runs `once` again, on a new connection, for as long as kHoldOnLostConnectionMs allows,
-    // while it reports a lost connection (its error; nullopt: done, whatever the outcome). Only
-    // for calls that are safe to repeat: reads, and writes that find their own earlier effect.
-    template<typename Once> void retryOnLostConnection(QStringView action, Once once);
+    // Runs `once` again, on a new connection, for as long as kHoldOnLostConnectionMs (and the
+    // caller's `deadline`) allows, while it reports a lost connection (its error; nullopt: done,
+    // whatever the outcome). Only for calls that are safe to repeat: reads, and writes that find
+    // their own earlier effect.
+    template<typename Once>
+    void retryOnLostConnection(QStringView action, QDeadlineTimer deadline, Once once);
     // Whether `db` (nullptr: no connection could be opened) is lost, so a retry may help.
     static bool lost(const PostgresConnection *db);
     // The agency count the database records, or nullopt with db.lastError().
