@@ -14,6 +14,7 @@
 #include <QString>
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +39,15 @@ public:
     quint64 bets() const { return m_bets; }
     // Counts bets added through addEncodedBets (which cannot count them itself).
     void countBets(quint64 bets) { m_bets += bets; }
+
+    // The hash's midstate, so that another process (a store that keeps it in a database row)
+    // can go on adding where this one stopped: SHA-256's eight 32-bit chaining words and the
+    // byte count hashed so far (both big-endian), then the bytes of the unfinished 64-byte
+    // block (the byte count modulo 64 of them). 40 to 103 bytes.
+    std::string saveState() const;
+    // The digest `saveState()` described, counting `bets` bets; false (and unchanged) when
+    // `state` is not such a state. An empty `state` is the digest of nothing.
+    bool restoreState(std::string_view state, quint64 bets);
 
 private:
     struct State;

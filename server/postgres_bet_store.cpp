@@ -4,10 +4,14 @@
 #include "server/postgres_connection.h"
 #include "server/tsan_annotations.h"
 
+#include "common/bet_digest.h"
 #include "common/log.h"
 #include "lottery/protocol/limits.h"
 
+#include <QCoreApplication>
+#include <QDateTime>
 #include <QMutexLocker>
+#include <QSysInfo>
 #include <QThread>
 
 #include <libpq-fe.h>
@@ -25,6 +29,9 @@ std::atomic<quint64> g_storeCounter {0};
 // Keys of the transaction-scoped advisory locks (any two numbers no one else uses).
 constexpr qint64 kMigrationLockKey = 0x4c6f7465726961; // "Loteria"
 constexpr qint64 kDrawLockKey = 0x4c6f746572696b; // the DONE -> draw decision
+// Taken shared by every batch and DONE transaction before anything else, exclusively by the
+// close of sales: no batch is decided while a close is, and each one after reads the close.
+constexpr qint64 kCloseLockKey = 0x4c6f7465726963; // "Loteric"
 
 const char *const kSchemaV1[] = {
     "CREATE TABLE agencies ("
@@ -71,6 +78,56 @@ const char *const kSchemaV2[] = {
     " agencies bigint NOT NULL CHECK (agencies > 0),"
     " recorded_at timestamptz NOT NULL DEFAULT now())",
 };
+
+// Version 3: digests and the close of sales. An agency's `digest_state` is its running
+// digest's midstate (RunningDigest::saveState()), `digest` the digest of its stored bets; a
+// batch's `stored_bets` and `digest` are its receipt. NULL: nothing hashed (no bets). The close
+// row holds the seal of docs/AUDIT.md over agencies 1..`agencies`.
+const char *const kSchemaV3[] = {
+    "ALTER TABLE agencies ADD COLUMN digest_state bytea, ADD COLUMN digest bytea",
+    "ALTER TABLE batches ADD COLUMN stored_bets bigint, ADD COLUMN digest bytea",
+    "CREATE TABLE sales_close ("
+    " id smallint PRIMARY KEY CHECK (id = 1),"
+    " reason smallint NOT NULL,"
+    " closed_at_ms bigint NOT NULL,"
+    " instance text NOT NULL,"
+    " agencies bigint NOT NULL,"
+    " agencies_done bigint NOT NULL,"
+    " total_bets bigint NOT NULL,"
+    " seal bytea NOT NULL CHECK (length(seal) = 32),"
+    " recorded_at timestamptz NOT NULL DEFAULT now())",
+};
+
+std::string hexOf(std::string_view bytes)
+{
+    return QByteArray::fromRawData(bytes.data(), qsizetype(bytes.size())).toHex().toStdString();
+}
+
+std::string hexOf(const protocol::Digest &digest)
+{
+    return digestHex(digest).toStdString();
+}
+
+std::string bytesOfHex(const std::string &hex)
+{
+    return QByteArray::fromHex(QByteArray::fromStdString(hex)).toStdString();
+}
+
+// A digest column read as encode(.., 'hex'); NULL (read as "") is the digest of nothing.
+std::optional<protocol::Digest> digestOfHex(const std::string &hex)
+{
+    if (hex.empty())
+        return sha256Of({});
+    protocol::Digest digest {};
+    if (!parseDigestHex(QString::fromStdString(hex), &digest))
+        return std::nullopt;
+    return digest;
+}
+
+std::string closeLockText()
+{
+    return std::to_string(kCloseLockKey);
+}
 
 // PostgreSQL array literal of text elements: each element double-quoted, with '"' and '\'
 // backslash-escaped (the only two characters special inside quotes).
@@ -133,7 +190,10 @@ void failStored(std::vector<BatchDecision> &decisions, const QString &error)
 PostgresBetStore::PostgresBetStore(
     QString conninfo, quint32 expectedAgencies, BetsInsert betsInsert)
     : m_conninfo(std::move(conninfo)), m_expectedAgencies(expectedAgencies),
-      m_betsInsert(betsInsert), m_id(++g_storeCounter)
+      m_betsInsert(betsInsert), m_id(++g_storeCounter),
+      m_instance(QStringLiteral("%1:%2")
+                     .arg(QSysInfo::machineHostName())
+                     .arg(QCoreApplication::applicationPid()))
 {
 }
 
@@ -199,6 +259,16 @@ bool PostgresBetStore::open()
         m_error = error;
         return false;
     }
+    if (!verifySeal(*db)) {
+        error = db->lastError();
+        LOTTERY_LOG_FAIL("recuperacion")
+            .field(u"store", describe())
+            .field(u"error", error)
+            .field(u"changed", "nothing");
+        QMutexLocker locker(&m_mutex);
+        m_error = error;
+        return false;
+    }
     LOTTERY_LOG_SUCCESS("store_open")
         .field(u"store", describe())
         .field(u"schema_version", kSchemaVersion)
@@ -252,6 +322,18 @@ bool PostgresBetStore::migrate(PostgresConnection &db)
             return false;
         }
     }
+    if (version < 3) {
+        for (const char *statement : kSchemaV3) {
+            if (!db.command(statement)) {
+                db.rollback();
+                return false;
+            }
+        }
+        if (version > 0 && !computeDigests(db, version)) {
+            db.rollback();
+            return false;
+        }
+    }
     if (version < kSchemaVersion) {
         if (!db.command("INSERT INTO schema_version (id, version) VALUES (1, $1)"
                         " ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version",
@@ -275,6 +357,298 @@ bool PostgresBetStore::migrate(PostgresConnection &db)
             .field(u"origin",
                 version == 0 ? "new database"
                              : "adopted from the configuration (the database had none)");
+    }
+    return true;
+}
+
+bool PostgresBetStore::computeDigests(PostgresConnection &db, int fromVersion)
+{
+    // Every batch in order, then every bet in the same order through a cursor (bounded memory
+    // whatever the database holds): each batch takes its bet_count bets.
+    PgResult batches = db.query("SELECT agency, sequence, bet_count FROM batches"
+                                " ORDER BY agency, sequence");
+    PgResult recorded = db.query("SELECT agency, stored_bets FROM agencies");
+    if (!batches.ok() || !recorded.ok()
+        || !db.command("DECLARE lottery_digest_rows NO SCROLL CURSOR FOR"
+                       " SELECT agency, sequence, first_name, last_name, document,"
+                       " to_char(birthdate, 'YYYY-MM-DD'), number FROM bets"
+                       " ORDER BY agency, sequence, ordinal"))
+        return false;
+    QHash<quint64, quint64> storedBets;
+    for (int i = 0; i < recorded.rows(); ++i)
+        storedBets.insert(recorded.unsignedInteger(i, 0), recorded.unsignedInteger(i, 1));
+
+    PgResult chunk;
+    int next = 0;
+    const auto nextBet = [&]() -> int {
+        if (next >= chunk.rows()) {
+            chunk = db.query("FETCH 20000 FROM lottery_digest_rows");
+            next = 0;
+            if (!chunk.ok() || chunk.rows() == 0)
+                return -1;
+        }
+        return next++;
+    };
+    const auto damaged = [&](const QString &why) {
+        db.setError(QStringLiteral("cannot compute the digests of %1 (schema %2 to 3): %3")
+                        .arg(redacted(m_conninfo))
+                        .arg(fromVersion)
+                        .arg(why));
+        return false;
+    };
+
+    ArrayLiteral batchAgencies(1024), batchSequences(1024), batchCounts(1024), batchDigests(1024);
+    ArrayLiteral agencyIds(64), agencyStates(64), agencyDigests(64);
+    int pendingBatches = 0;
+    const auto flushBatches = [&] {
+        if (pendingBatches == 0)
+            return true;
+        const bool ok = db.command(
+            "UPDATE batches b SET stored_bets = u.s, digest = decode(u.d, 'hex')"
+            " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) AS u(a, q, s, d)"
+            " WHERE b.agency = u.a AND b.sequence = u.q",
+            {batchAgencies.finish(), batchSequences.finish(), batchCounts.finish(),
+                batchDigests.finish()});
+        batchAgencies = ArrayLiteral(1024);
+        batchSequences = ArrayLiteral(1024);
+        batchCounts = ArrayLiteral(1024);
+        batchDigests = ArrayLiteral(1024);
+        pendingBatches = 0;
+        return ok;
+    };
+    RunningDigest digest;
+    quint64 agency = 0;
+    bool haveAgency = false;
+    quint64 totalBets = 0;
+    const auto finishAgency = [&] {
+        if (!haveAgency)
+            return true;
+        if (storedBets.value(agency) != digest.bets()) {
+            return damaged(
+                QStringLiteral("agency %1's row says %2 stored bets, its batches hold %3")
+                    .arg(agency)
+                    .arg(storedBets.value(agency))
+                    .arg(digest.bets()));
+        }
+        agencyIds.addNumber(agency);
+        agencyStates.add(hexOf(digest.saveState()));
+        agencyDigests.add(hexOf(digest.current()));
+        return true;
+    };
+    for (int i = 0; i < batches.rows(); ++i) {
+        const quint64 batchAgency = batches.unsignedInteger(i, 0);
+        const quint64 sequence = batches.unsignedInteger(i, 1);
+        const quint64 count = batches.unsignedInteger(i, 2);
+        if (!haveAgency || batchAgency != agency) {
+            if (!finishAgency())
+                return false;
+            agency = batchAgency;
+            haveAgency = true;
+            digest = RunningDigest();
+        }
+        for (quint64 k = 0; k < count; ++k) {
+            const int row = nextBet();
+            if (row < 0 || chunk.unsignedInteger(row, 0) != agency
+                || chunk.unsignedInteger(row, 1) != sequence) {
+                return damaged(QStringLiteral("agency %1's batch %2 records %3 bets, the bets "
+                                              "table holds fewer")
+                                   .arg(agency)
+                                   .arg(sequence)
+                                   .arg(count));
+            }
+            const std::string first = chunk.text(row, 2);
+            const std::string last = chunk.text(row, 3);
+            const std::string document = chunk.text(row, 4);
+            const std::string birthdate = chunk.text(row, 5);
+            digest.addBet(protocol::BetView(first, last, document, birthdate,
+                static_cast<std::uint16_t>(chunk.unsignedInteger(row, 6))));
+        }
+        totalBets += count;
+        batchAgencies.addNumber(agency);
+        batchSequences.addNumber(sequence);
+        batchCounts.addNumber(digest.bets());
+        batchDigests.add(hexOf(digest.current()));
+        if (++pendingBatches >= 5000 && !flushBatches())
+            return false;
+    }
+    if (!finishAgency() || !flushBatches())
+        return false;
+    if (nextBet() >= 0)
+        return damaged(QStringLiteral("the bets table holds bets of no batch"));
+    if (!db.command("CLOSE lottery_digest_rows")
+        || !db.command("UPDATE agencies a SET digest_state = decode(u.s, 'hex'),"
+                       " digest = decode(u.d, 'hex')"
+                       " FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(a, s, d)"
+                       " WHERE a.agency = u.a",
+            {agencyIds.finish(), agencyStates.finish(), agencyDigests.finish()}))
+        return false;
+
+    // A lottery whose draw already ran (every agency done under the previous version): it ran
+    // over exactly these bets, so they are sealed now, at the draw's time, as this version would
+    // have done at its last DONE.
+    PgResult draw = db.query("SELECT (extract(epoch FROM recorded_at) * 1000)::bigint FROM draw");
+    if (!draw.ok())
+        return false;
+    QString closeText = QStringLiteral("none");
+    if (draw.rows() > 0) {
+        std::optional<SalesClose> close = sealNow(db, protocol::CloseReason::AllAgenciesDone,
+            static_cast<qint64>(draw.unsignedInteger(0, 0)));
+        bool inserted = false;
+        if (!close || !recordClose(db, *close, &inserted))
+            return false;
+        closeText = digestHex(close->root);
+    }
+    LOTTERY_LOG_SUCCESS("schema_digests")
+        .field(u"store", describe())
+        .field(u"batches", batches.rows())
+        .field(u"bets", totalBets)
+        .field(u"sello", closeText);
+    return true;
+}
+
+std::optional<SalesClose> PostgresBetStore::sealNow(
+    PostgresConnection &db, protocol::CloseReason reason, qint64 atMs)
+{
+    const std::optional<quint32> agencies = recordedAgencies(db);
+    if (!agencies)
+        return std::nullopt;
+    PgResult rows = db.query("SELECT agency, stored_bets, encode(digest, 'hex'), done"
+                             " FROM agencies WHERE agency BETWEEN 1 AND $1",
+        {std::to_string(*agencies)});
+    if (!rows.ok())
+        return std::nullopt;
+    SalesClose close;
+    close.closedAtMs = atMs;
+    close.reason = reason;
+    for (quint32 agency = 1; agency <= *agencies; ++agency)
+        close.heads.insert(agency, AgencyHead {0, sha256Of({})});
+    for (int i = 0; i < rows.rows(); ++i) {
+        const quint32 agency = static_cast<quint32>(rows.unsignedInteger(i, 0));
+        const std::optional<protocol::Digest> digest = digestOfHex(rows.text(i, 2));
+        if (!digest) {
+            db.setError(
+                QStringLiteral("agency %1's digest in the database is not 32 bytes").arg(agency));
+            return std::nullopt;
+        }
+        close.heads[agency] = AgencyHead {rows.unsignedInteger(i, 1), *digest};
+        close.agenciesDone += rows.boolean(i, 3) ? 1 : 0;
+    }
+    std::vector<SealEntry> entries;
+    entries.reserve(*agencies);
+    for (quint32 agency = 1; agency <= *agencies; ++agency) {
+        const AgencyHead head = close.heads.value(agency);
+        close.totalBets += head.bets;
+        entries.push_back(SealEntry {agency, head.bets, head.digest});
+    }
+    close.root = sealRoot(entries);
+    return close;
+}
+
+bool PostgresBetStore::recordClose(PostgresConnection &db, const SalesClose &close, bool *recorded)
+{
+    PgResult row = db.query(
+        "INSERT INTO sales_close (id, reason, closed_at_ms, instance, agencies, agencies_done,"
+        " total_bets, seal) VALUES (1, $1, $2, $3, $4, $5, $6, decode($7, 'hex'))"
+        " ON CONFLICT (id) DO NOTHING RETURNING id",
+        {std::to_string(static_cast<int>(close.reason)), std::to_string(close.closedAtMs),
+            m_instance.toStdString(), std::to_string(close.heads.size()),
+            std::to_string(close.agenciesDone), std::to_string(close.totalBets),
+            hexOf(close.root)});
+    if (!row.ok())
+        return false;
+    *recorded = row.rows() == 1;
+    if (!*recorded)
+        return true;
+    // The draw row says "the draw is due" to every instance (their notifiers poll it), and the
+    // NOTIFY wakes them at once; both are seen only once this transaction commits.
+    return db.command("INSERT INTO draw (id, agencies, bets, winners)"
+                      " SELECT 1, $1, $2, (SELECT count(*) FROM bets WHERE number = 7574)"
+                      " ON CONFLICT (id) DO NOTHING",
+               {std::to_string(close.heads.size()), std::to_string(close.totalBets)})
+        && db.command(
+            QStringLiteral("NOTIFY %1").arg(QLatin1String(kDrawChannel)).toStdString().c_str());
+}
+
+std::optional<std::optional<SalesClose>> PostgresBetStore::readClose(PostgresConnection &db)
+{
+    PgResult row = db.query("SELECT reason, closed_at_ms, agencies_done, total_bets,"
+                            " encode(seal, 'hex'), agencies FROM sales_close WHERE id = 1");
+    if (!row.ok())
+        return std::nullopt;
+    if (row.rows() == 0)
+        return std::optional<SalesClose>();
+    const int reason = row.integer(0, 0);
+    const std::optional<protocol::Digest> seal = digestOfHex(row.text(0, 4));
+    if (!protocol::isKnownCloseReason(static_cast<std::uint8_t>(reason)) || reason > 255 || !seal) {
+        db.setError(QStringLiteral("the close of sales recorded in %1 is damaged (reason %2)")
+                        .arg(redacted(m_conninfo))
+                        .arg(reason));
+        return std::nullopt;
+    }
+    SalesClose close;
+    close.reason = static_cast<protocol::CloseReason>(reason);
+    close.closedAtMs = static_cast<qint64>(row.unsignedInteger(0, 1));
+    close.agenciesDone = static_cast<quint32>(row.unsignedInteger(0, 2));
+    close.totalBets = row.unsignedInteger(0, 3);
+    close.root = *seal;
+    // The heads: nothing is stored after the close, so the agencies' rows still hold them.
+    const quint64 agencies = row.unsignedInteger(0, 5);
+    PgResult heads = db.query("SELECT agency, stored_bets, encode(digest, 'hex') FROM agencies"
+                              " WHERE agency BETWEEN 1 AND $1",
+        {std::to_string(agencies)});
+    if (!heads.ok())
+        return std::nullopt;
+    for (quint32 agency = 1; agency <= agencies; ++agency)
+        close.heads.insert(agency, AgencyHead {0, sha256Of({})});
+    for (int i = 0; i < heads.rows(); ++i) {
+        const quint32 agency = static_cast<quint32>(heads.unsignedInteger(i, 0));
+        close.heads[agency] = AgencyHead {heads.unsignedInteger(i, 1),
+            digestOfHex(heads.text(i, 2)).value_or(protocol::Digest {})};
+    }
+    return std::optional<SalesClose>(std::move(close));
+}
+
+bool PostgresBetStore::verifySeal(PostgresConnection &db)
+{
+    // Cheap checks (one row per agency): each agency's head is its last batch's receipt, and
+    // the recorded seal is the seal of the heads. Recomputing every digest from the bets is
+    // lottery-audit's work, not every start's.
+    PgResult heads = db.query(
+        "SELECT a.agency, a.stored_bets, coalesce(l.stored_bets, 0) FROM agencies a"
+        " LEFT JOIN LATERAL (SELECT stored_bets, digest FROM batches b WHERE b.agency = a.agency"
+        " ORDER BY sequence DESC LIMIT 1) l ON true"
+        " WHERE a.stored_bets <> coalesce(l.stored_bets, 0) OR a.digest IS DISTINCT FROM l.digest"
+        " ORDER BY a.agency LIMIT 1");
+    if (!heads.ok())
+        return false;
+    if (heads.rows() > 0) {
+        db.setError(QStringLiteral("agency %1's row in %2 (%3 stored bets) does not match its "
+                                   "last batch's receipt (%4 bets): the database was changed "
+                                   "outside the server; nothing was changed (run lottery-audit)")
+                        .arg(heads.unsignedInteger(0, 0))
+                        .arg(redacted(m_conninfo))
+                        .arg(heads.unsignedInteger(0, 1))
+                        .arg(heads.unsignedInteger(0, 2)));
+        return false;
+    }
+    const std::optional<std::optional<SalesClose>> recorded = readClose(db);
+    if (!recorded)
+        return false;
+    if (!*recorded)
+        return true;
+    std::vector<SealEntry> entries;
+    for (quint32 agency = 1; agency <= quint32((*recorded)->heads.size()); ++agency) {
+        const AgencyHead head = (*recorded)->heads.value(agency);
+        entries.push_back(SealEntry {agency, head.bets, head.digest});
+    }
+    const protocol::Digest root = sealRoot(entries);
+    if (root != (*recorded)->root) {
+        db.setError(QStringLiteral("the bets sealed at the close of sales in %1 do not match "
+                                   "their seal (recorded %2, recomputed from the agencies' "
+                                   "digests %3): the database was changed after the close; "
+                                   "nothing was changed (run lottery-audit)")
+                        .arg(redacted(m_conninfo), digestHex((*recorded)->root), digestHex(root)));
+        return false;
     }
     return true;
 }
@@ -436,24 +810,38 @@ std::optional<AgencyProgress> PostgresBetStore::welcome(
             return std::nullopt;
         }
     }
-    PostgresConnection *db = connection(error);
-    if (!db)
+    std::optional<AgencyProgress> progress;
+    retryOnLostConnection(u"hello", deadline, [&]() -> std::optional<QString> {
+        PostgresConnection *db = connection(error);
+        if (!db)
+            return *error;
+        // FOR SHARE waits for an append() of the agency in flight on any instance (it holds
+        // the row FOR UPDATE to its COMMIT), so WELCOME reports what that one decided too.
+        PgResult row = db->query("SELECT last_sequence, stored_bets, done, encode(digest, 'hex'),"
+                                 " EXISTS (SELECT 1 FROM sales_close) FROM agencies"
+                                 " WHERE agency = $1 FOR SHARE OF agencies",
+            {std::to_string(agency)});
+        PgResult closed;
+        if (row.ok() && row.rows() == 0)
+            closed = db->query("SELECT EXISTS (SELECT 1 FROM sales_close)");
+        if (!row.ok() || (row.rows() == 0 && !closed.ok())) {
+            *error = db->lastError();
+            return lost(db) ? std::optional<QString>(*error) : std::nullopt;
+        }
+        AgencyProgress read;
+        read.digest = sha256Of({});
+        if (row.rows() > 0) {
+            read.lastSequence = row.unsignedInteger(0, 0);
+            read.storedBets = row.unsignedInteger(0, 1);
+            read.done = row.boolean(0, 2);
+            read.digest = digestOfHex(row.text(0, 3)).value_or(protocol::Digest {});
+            read.salesClosed = row.boolean(0, 4);
+        } else {
+            read.salesClosed = closed.boolean(0, 0);
+        }
+        progress = read;
         return std::nullopt;
-    // FOR SHARE waits for an append() of the agency in flight on any instance (it holds the
-    // row FOR UPDATE to its COMMIT), so WELCOME reports what that one decided too.
-    PgResult row = db->query("SELECT last_sequence, stored_bets, done FROM agencies"
-                             " WHERE agency = $1 FOR SHARE",
-        {std::to_string(agency)});
-    if (!row.ok()) {
-        *error = db->lastError();
-        return std::nullopt;
-    }
-    AgencyProgress progress;
-    if (row.rows() > 0) {
-        progress.lastSequence = row.unsignedInteger(0, 0);
-        progress.storedBets = row.unsignedInteger(0, 1);
-        progress.done = row.boolean(0, 2);
-    }
+    });
     return progress;
 }
 
@@ -469,16 +857,19 @@ QHash<quint32, AgencyProgress> PostgresBetStore::durableProgress() const
         return progress;
     }
     // Every instance's committed rows: the counts also cover what other instances stored.
-    PgResult rows = db->query(
-        "SELECT agency, last_sequence, stored_bets, done FROM agencies ORDER BY agency", {});
+    PgResult rows = db->query("SELECT agency, last_sequence, stored_bets, done,"
+                              " encode(digest, 'hex'), EXISTS (SELECT 1 FROM sales_close)"
+                              " FROM agencies ORDER BY agency",
+        {});
     if (!rows.ok()) {
         LOTTERY_LOG_FAIL("durable_progress").field(u"error", db->lastError());
         return progress;
     }
     for (int row = 0; row < rows.rows(); ++row) {
         progress.insert(static_cast<quint32>(rows.unsignedInteger(row, 0)),
-            AgencyProgress {
-                rows.unsignedInteger(row, 1), rows.unsignedInteger(row, 2), rows.boolean(row, 3)});
+            AgencyProgress {rows.unsignedInteger(row, 1), rows.unsignedInteger(row, 2),
+                rows.boolean(row, 3), digestOfHex(rows.text(row, 4)).value_or(protocol::Digest {}),
+                rows.boolean(row, 5)});
     }
     return progress;
 }
@@ -550,16 +941,20 @@ void PostgresBetStore::appendOnce(quint32 agency, const std::vector<BatchToStore
         return refuseAll(Kind::Failed, error);
     const std::string agencyText = std::to_string(agency);
 
-    // The agency's row, locked until COMMIT: every decision below is taken on it, and no other
-    // transaction (of this instance or another) can change it meanwhile.
+    // The close lock (shared, in the same statement, before anything is read: a close in
+    // progress is waited for), then the agency's row, locked until COMMIT: every decision below
+    // is taken on it, and no other transaction (of this instance or another) can change it
+    // meanwhile. The row's read is a later statement, so it sees a close committed before.
     if (!db->command("BEGIN")
-        || !db->command(
-            "INSERT INTO agencies (agency) VALUES ($1) ON CONFLICT DO NOTHING", {agencyText})) {
+        || !db->command("INSERT INTO agencies (agency) SELECT $1"
+                        " FROM (SELECT pg_advisory_xact_lock_shared($2)) l ON CONFLICT DO NOTHING",
+            {agencyText, closeLockText()})) {
         db->rollback();
         return refuseAll(Kind::Failed, db->lastError());
     }
-    PgResult row = db->query("SELECT last_sequence, stored_bets, done FROM agencies"
-                             " WHERE agency = $1 FOR UPDATE",
+    PgResult row = db->query("SELECT last_sequence, stored_bets, done, encode(digest_state, 'hex'),"
+                             " EXISTS (SELECT 1 FROM sales_close) FROM agencies"
+                             " WHERE agency = $1 FOR UPDATE OF agencies",
         {agencyText});
     if (!row.ok() || row.rows() != 1) {
         db->rollback();
@@ -568,16 +963,25 @@ void PostgresBetStore::appendOnce(quint32 agency, const std::vector<BatchToStore
     quint64 lastSequence = row.unsignedInteger(0, 0);
     quint64 storedBets = row.unsignedInteger(0, 1);
     const bool done = row.boolean(0, 2);
+    const bool salesClosed = row.boolean(0, 4);
+    RunningDigest digest;
+    if (!digest.restoreState(bytesOfHex(row.text(0, 3)), storedBets)) {
+        db->rollback();
+        return refuseAll(Kind::Failed,
+            QStringLiteral("agency %1's digest state in the database is damaged").arg(agency));
+    }
 
-    // The fingerprints of the stored sequences this call resends, in one query.
+    // The fingerprints (and receipts) of the stored sequences this call resends, in one query.
     QHash<quint64, BatchPrint> prints;
+    QHash<quint64, std::pair<quint64, protocol::Digest>> receipts;
     ArrayLiteral resent(64);
     for (const BatchToStore &batch : batches) {
         if (batch.sequence != 0 && batch.sequence <= lastSequence)
             resent.addNumber(batch.sequence);
     }
     if (resent.size() > 0 && !done) {
-        PgResult stored = db->query("SELECT sequence, bet_count, crc FROM batches"
+        PgResult stored = db->query("SELECT sequence, bet_count, crc, stored_bets,"
+                                    " encode(digest, 'hex') FROM batches"
                                     " WHERE agency = $1 AND sequence = ANY ($2::bigint[])",
             {agencyText, std::string(resent.finish())});
         if (!stored.ok()) {
@@ -585,9 +989,13 @@ void PostgresBetStore::appendOnce(quint32 agency, const std::vector<BatchToStore
             return refuseAll(Kind::Failed, db->lastError());
         }
         for (int i = 0; i < stored.rows(); ++i) {
-            prints.insert(stored.unsignedInteger(i, 0),
+            const quint64 sequence = stored.unsignedInteger(i, 0);
+            prints.insert(sequence,
                 BatchPrint {static_cast<quint32>(stored.unsignedInteger(i, 1)),
                     static_cast<quint32>(stored.unsignedInteger(i, 2))});
+            receipts.insert(sequence,
+                {stored.unsignedInteger(i, 3),
+                    digestOfHex(stored.text(i, 4)).value_or(protocol::Digest {})});
         }
     }
 
@@ -599,11 +1007,28 @@ void PostgresBetStore::appendOnce(quint32 agency, const std::vector<BatchToStore
         std::optional<BatchPrint> print;
         if (const auto found = prints.constFind(batch.sequence); found != prints.constEnd())
             print = *found;
-        decision = decideBatch(agency, batch, next, done, print);
+        decision = decideBatch(agency, batch, next, done, print, salesClosed);
+        if (decision.kind == Kind::Duplicate) {
+            // The first acknowledgement's receipt, as stored with the batch.
+            const auto receipt = receipts.value(batch.sequence);
+            decision.storedBets = receipt.first;
+            decision.digest = receipt.second;
+        }
         if (decision.kind == Kind::Stored) { // acknowledged once COMMIT has returned
             lastSequence = batch.sequence;
             storedBets += batch.betCount;
             prints.insert(batch.sequence, BatchPrint {batch.betCount, batch.crc});
+            // Hashed as the bets came on the wire: the bytes the agency hashed itself.
+            if (!batch.wireBets.empty()) {
+                digest.addEncodedBets(batch.wireBets);
+                digest.countBets(batch.betCount);
+            } else { // a caller without the frame's bytes (tests, tools): encoded here
+                for (const protocol::BetView &bet : batch.bets)
+                    digest.addBet(bet);
+            }
+            decision.storedBets = storedBets;
+            decision.digest = digest.current();
+            receipts.insert(batch.sequence, {decision.storedBets, decision.digest});
             toStore.push_back(i);
         }
     }
@@ -618,27 +1043,36 @@ void PostgresBetStore::appendOnce(quint32 agency, const std::vector<BatchToStore
     ArrayLiteral sequences(toStore.size() * 8);
     ArrayLiteral counts(toStore.size() * 6);
     ArrayLiteral crcs(toStore.size() * 11);
+    ArrayLiteral receiptBets(toStore.size() * 8);
+    ArrayLiteral receiptDigests(toStore.size() * 67);
     quint64 bytes = 0;
     quint64 bets = 0;
     for (std::size_t i : toStore) {
         sequences.addNumber(batches[i].sequence);
         counts.addNumber(batches[i].betCount);
         crcs.addNumber(batches[i].crc);
+        receiptBets.addNumber(decisions[i].storedBets);
+        receiptDigests.add(hexOf(decisions[i].digest));
         bytes += batches[i].csvRows.size();
         bets += batches[i].betCount;
     }
-    bool ok = db->command("INSERT INTO batches (agency, sequence, bet_count, crc)"
-                          " SELECT $1, s, c, x FROM unnest($2::bigint[], $3::integer[],"
-                          " $4::bigint[]) AS u(s, c, x)",
+    bool ok = db->command("INSERT INTO batches (agency, sequence, bet_count, crc, stored_bets,"
+                          " digest) SELECT $1, s, c, x, r, decode(d, 'hex')"
+                          " FROM unnest($2::bigint[], $3::integer[], $4::bigint[], $5::bigint[],"
+                          " $6::text[]) AS u(s, c, x, r, d)",
         {agencyText, std::string(sequences.finish()), std::string(counts.finish()),
-            std::string(crcs.finish())});
+            std::string(crcs.finish()), std::string(receiptBets.finish()),
+            std::string(receiptDigests.finish())});
     if (m_betsInsert == BetsInsert::Copy)
         ok = ok && copyBets(*db, agency, batches, toStore);
     for (std::size_t k = 0; ok && m_betsInsert == BetsInsert::Unnest && k < toStore.size(); ++k)
         ok = insertBets(*db, agencyText, batches[toStore[k]]);
     ok = ok
-        && db->command("UPDATE agencies SET last_sequence = $2, stored_bets = $3 WHERE agency = $1",
-            {agencyText, std::to_string(lastSequence), std::to_string(storedBets)});
+        && db->command("UPDATE agencies SET last_sequence = $2, stored_bets = $3,"
+                       " digest_state = decode($4, 'hex'), digest = decode($5, 'hex')"
+                       " WHERE agency = $1",
+            {agencyText, std::to_string(lastSequence), std::to_string(storedBets),
+                hexOf(digest.saveState()), hexOf(digest.current())});
     if (!ok) {
         const QString why = db->lastError();
         *lostBeforeCommit = db->isLost();
@@ -729,6 +1163,33 @@ bool PostgresBetStore::copyBets(PostgresConnection &db, quint32 agency,
     return db.copyIn(kCopyBetsStatement, rows);
 }
 
+template<typename Once>
+void PostgresBetStore::retryOnLostConnection(QStringView action, QDeadlineTimer deadline, Once once)
+{
+    const QDeadlineTimer hold = qMin(deadline, QDeadlineTimer(kHoldOnLostConnectionMs));
+    int delayMs = 100;
+    while (true) {
+        const std::optional<QString> lostWith = once();
+        if (!lostWith || hold.remainingTime() < delayMs)
+            return;
+        {
+            QMutexLocker locker(&m_mutex);
+            if (m_stopping)
+                return;
+        }
+        LogLine(LogLevel::Info, action, LogResult::InProgress)
+            .field(u"error", *lostWith)
+            .field(u"retry_ms", delayMs);
+        QThread::msleep(static_cast<unsigned long>(delayMs)); // backoff before reconnecting
+        delayMs = qMin(delayMs * 2, 2000);
+    }
+}
+
+bool PostgresBetStore::lost(const PostgresConnection *db)
+{
+    return !db || db->isLost();
+}
+
 DoneDecision PostgresBetStore::markDone(quint32 agency)
 {
     DoneDecision decision;
@@ -739,74 +1200,149 @@ DoneDecision PostgresBetStore::markDone(quint32 agency)
             return decision;
         }
     }
-    PostgresConnection *db = connection(&decision.error);
-    if (!db)
-        return decision;
-    const std::string agencyText = std::to_string(agency);
-    const auto fail = [&] {
-        decision.error = db->lastError();
-        db->rollback();
-        return decision;
-    };
-    if (!db->command("BEGIN")
-        || !db->command(
-            "INSERT INTO agencies (agency) VALUES ($1) ON CONFLICT DO NOTHING", {agencyText}))
-        return fail();
-    PgResult row
-        = db->query("SELECT done FROM agencies WHERE agency = $1 FOR UPDATE", {agencyText});
-    if (!row.ok() || row.rows() != 1)
-        return fail();
-    const bool wasDone = row.boolean(0, 0);
-    if (!wasDone && !db->command("UPDATE agencies SET done = true WHERE agency = $1", {agencyText}))
-        return fail();
-    // Every DONE transaction takes this lock before it counts: of two concurrent last DONEs, the
-    // second counts after the first has committed (READ COMMITTED: a new snapshot per
-    // statement), so one of them always sees everyone done. The draw table's single-row key
-    // makes recording it exactly-once whatever happens.
-    if (!db->command("SELECT pg_advisory_xact_lock($1)", {std::to_string(kDrawLockKey)}))
-        return fail();
-    // Against the database's identity, not this instance's setting: every instance decides the
-    // draw over the same agencies.
-    PgResult count = db->query("SELECT (SELECT count(*) FROM agencies WHERE done"
-                               " AND agency BETWEEN 1 AND l.agencies), l.agencies"
-                               " FROM lottery l WHERE l.id = 1");
-    if (!count.ok() || count.rows() != 1)
-        return fail();
-    const quint64 expected = count.unsignedInteger(0, 1);
-    const bool allDone = count.unsignedInteger(0, 0) >= expected;
-    bool recorded = false;
-    if (allDone) {
-        PgResult draw
-            = db->query("INSERT INTO draw (id, agencies, bets, winners)"
-                        " SELECT 1, $1, (SELECT coalesce(sum(stored_bets), 0) FROM agencies),"
-                        " (SELECT count(*) FROM bets WHERE number = 7574)"
-                        " ON CONFLICT (id) DO NOTHING RETURNING id",
-                {std::to_string(expected)});
-        if (!draw.ok())
-            return fail();
-        recorded = draw.rows() == 1;
-        if (recorded
-            && !db->command(
-                QStringLiteral("NOTIFY %1").arg(QLatin1String(kDrawChannel)).toStdString().c_str()))
-            return fail();
-    }
-    if (!db->command("COMMIT")) {
-        decision.error = QStringLiteral("COMMIT did not return (%1): the outcome is unknown")
-                             .arg(db->lastError());
-        return decision;
-    }
+    // Safe to repeat: a DONE already recorded is found (firstTime false), and a close already
+    // recorded too.
+    retryOnLostConnection(
+        u"agencia_finalizada", QDeadlineTimer::Forever, [&]() -> std::optional<QString> {
+            decision = DoneDecision();
+            PostgresConnection *db = connection(&decision.error);
+            if (!db)
+                return decision.error;
+            const std::string agencyText = std::to_string(agency);
+            const auto fail = [&]() -> std::optional<QString> {
+                decision.error = db->lastError();
+                db->rollback();
+                return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
+            };
+            // The close lock first (shared), as append() takes it: then the agency's row.
+            if (!db->command("BEGIN")
+                || !db->command("INSERT INTO agencies (agency) SELECT $1"
+                                " FROM (SELECT pg_advisory_xact_lock_shared($2)) l"
+                                " ON CONFLICT DO NOTHING",
+                    {agencyText, closeLockText()}))
+                return fail();
+            PgResult row = db->query("SELECT done, EXISTS (SELECT 1 FROM sales_close) FROM agencies"
+                                     " WHERE agency = $1 FOR UPDATE OF agencies",
+                {agencyText});
+            if (!row.ok() || row.rows() != 1)
+                return fail();
+            const bool wasDone = row.boolean(0, 0);
+            if (row.boolean(0, 1)) {
+                // After the close a DONE changes nothing (the sealed set is final); the draw is
+                // due.
+                db->rollback();
+                decision.ok = true;
+                decision.allDone = true;
+                return std::nullopt;
+            }
+            if (!wasDone
+                && !db->command("UPDATE agencies SET done = true WHERE agency = $1", {agencyText}))
+                return fail();
+            // Every DONE transaction takes this lock before it counts: of two concurrent last
+            // DONEs, the second counts after the first has committed (READ COMMITTED: a new
+            // snapshot per statement), so one of them always sees everyone done. The close's
+            // single-row key makes recording it exactly-once whatever happens.
+            if (!db->command("SELECT pg_advisory_xact_lock($1)", {std::to_string(kDrawLockKey)}))
+                return fail();
+            // Against the database's identity, not this instance's setting: every instance decides
+            // the draw over the same agencies.
+            PgResult count = db->query("SELECT (SELECT count(*) FROM agencies WHERE done"
+                                       " AND agency BETWEEN 1 AND l.agencies), l.agencies"
+                                       " FROM lottery l WHERE l.id = 1");
+            if (!count.ok() || count.rows() != 1)
+                return fail();
+            const quint64 expected = count.unsignedInteger(0, 1);
+            const bool allDone = count.unsignedInteger(0, 0) >= expected;
+            bool recorded = false;
+            std::optional<SalesClose> close;
+            if (allDone) {
+                // The last DONE closes the sales in its own transaction: the close is implied by
+                // it.
+                close = sealNow(*db, protocol::CloseReason::AllAgenciesDone,
+                    QDateTime::currentMSecsSinceEpoch());
+                if (!close || !recordClose(*db, *close, &recorded))
+                    return fail();
+            }
+            if (!db->command("COMMIT")) {
+                decision.error
+                    = QStringLiteral("COMMIT did not return (%1): the outcome is unknown")
+                          .arg(db->lastError());
+                return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
+            }
+            {
+                QMutexLocker locker(&m_mutex);
+                ++m_stats.commits;
+            }
+            if (recorded) {
+                LOTTERY_LOG_SUCCESS("sorteo_registrado")
+                    .field(u"store", describe())
+                    .field(u"agencies", expected);
+                decision.closedNow = close;
+            }
+            decision.ok = true;
+            decision.firstTime = !wasDone;
+            decision.allDone = allDone;
+            return std::nullopt;
+        });
+    return decision;
+}
+
+CloseDecision PostgresBetStore::closeSales(protocol::CloseReason reason, qint64 atMs)
+{
+    CloseDecision decision;
     {
         QMutexLocker locker(&m_mutex);
-        ++m_stats.commits;
+        if (m_stopping) {
+            decision.error = QStringLiteral("storage is shutting down");
+            return decision;
+        }
     }
-    if (recorded) {
-        LOTTERY_LOG_SUCCESS("sorteo_registrado")
-            .field(u"store", describe())
-            .field(u"agencies", expected);
-    }
-    decision.ok = true;
-    decision.firstTime = !wasDone;
-    decision.allDone = allDone;
+    // Safe to repeat: a close already recorded (by this try, another instance or the last
+    // DONE) is found and answered.
+    retryOnLostConnection(
+        u"cierre_ventas", QDeadlineTimer::Forever, [&]() -> std::optional<QString> {
+            decision = CloseDecision();
+            PostgresConnection *db = connection(&decision.error);
+            if (!db)
+                return decision.error;
+            const auto fail = [&]() -> std::optional<QString> {
+                decision.error = db->lastError();
+                db->rollback();
+                return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
+            };
+            // Exclusively: every batch or DONE transaction in flight (on any instance) commits
+            // first and is in the seal; every later one waits, then reads the close and is refused.
+            if (!db->command("BEGIN")
+                || !db->command("SELECT pg_advisory_xact_lock($1)", {closeLockText()}))
+                return fail();
+            const std::optional<std::optional<SalesClose>> existing = readClose(*db);
+            if (!existing)
+                return fail();
+            if (*existing) {
+                db->rollback();
+                decision.ok = true;
+                decision.close = **existing;
+                return std::nullopt;
+            }
+            std::optional<SalesClose> close = sealNow(*db, reason, atMs);
+            bool recorded = false;
+            if (!close || !recordClose(*db, *close, &recorded))
+                return fail();
+            if (!db->command("COMMIT")) {
+                decision.error
+                    = QStringLiteral("COMMIT did not return (%1): the outcome is unknown")
+                          .arg(db->lastError());
+                return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
+            }
+            {
+                QMutexLocker locker(&m_mutex);
+                ++m_stats.commits;
+            }
+            decision.ok = true;
+            decision.firstTime = recorded;
+            decision.close = std::move(*close);
+            return std::nullopt;
+        });
     return decision;
 }
 
@@ -833,39 +1369,43 @@ DrawResult PostgresBetStore::draw()
             return result;
         }
     }
-    PostgresConnection *db = connection(&result.error);
-    if (!db)
-        return result;
-    const auto fail = [&] {
-        result.error = db->lastError();
+    // A read: safe to repeat after a lost connection (a database restart).
+    retryOnLostConnection(u"sorteo", QDeadlineTimer::Forever, [&]() -> std::optional<QString> {
+        result = DrawResult();
+        PostgresConnection *db = connection(&result.error);
+        if (!db)
+            return result.error;
+        const auto fail = [&]() -> std::optional<QString> {
+            result.error = db->lastError();
+            db->rollback();
+            return lost(db) ? std::optional<QString>(result.error) : std::nullopt;
+        };
+        // One snapshot for the reads.
+        if (!db->command("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+            return fail();
+        const std::optional<std::optional<SalesClose>> close = readClose(*db);
+        if (!close)
+            return fail();
+        if (!*close) {
+            db->rollback();
+            return std::nullopt; // sales are not closed yet
+        }
+        // Nothing is stored after the close: these are the winners of the sealed bets.
+        PgResult winners = db->query("SELECT agency, document FROM bets WHERE number = 7574"
+                                     " ORDER BY agency, sequence, ordinal");
+        if (!winners.ok())
+            return fail();
         db->rollback();
-        return result;
-    };
-    // One snapshot for the three reads.
-    if (!db->command("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-        return fail();
-    PgResult recorded = db->query("SELECT count(*) FROM draw");
-    if (!recorded.ok())
-        return fail();
-    if (recorded.unsignedInteger(0, 0) == 0) {
-        db->rollback();
-        return result; // not every agency is done yet
-    }
-    PgResult total = db->query("SELECT coalesce(sum(stored_bets), 0) FROM agencies");
-    if (!total.ok())
-        return fail();
-    PgResult winners = db->query("SELECT agency, document FROM bets WHERE number = 7574"
-                                 " ORDER BY agency, sequence, ordinal");
-    if (!winners.ok())
-        return fail();
-    db->rollback();
-    for (int i = 0; i < winners.rows(); ++i) {
-        result.winners[static_cast<quint32>(winners.unsignedInteger(i, 0))].emplace_back(
-            winners.text(i, 1));
-    }
-    result.bets = total.unsignedInteger(0, 0);
-    result.winnerCount = static_cast<quint64>(winners.rows());
-    result.completed = true;
+        for (int i = 0; i < winners.rows(); ++i) {
+            result.winners[static_cast<quint32>(winners.unsignedInteger(i, 0))].emplace_back(
+                winners.text(i, 1));
+        }
+        result.bets = (*close)->totalBets;
+        result.winnerCount = static_cast<quint64>(winners.rows());
+        result.close = std::move(*close);
+        result.completed = true;
+        return std::nullopt;
+    });
     return result;
 }
 

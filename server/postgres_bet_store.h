@@ -14,6 +14,16 @@
 // transaction records the last DONE, once: the draw table holds at most one row (a CHECK on its
 // primary key), and markDone() serialises on a transaction-scoped advisory lock so that the last
 // of two concurrent DONEs sees the other. It then sends NOTIFY lottery_draw.
+//
+// Digests and the close of sales (docs/AUDIT.md): each agency's row keeps its running SHA-256
+// digest and the hash's midstate (RunningDigest::saveState()), so whichever instance stores the
+// agency's next batch goes on hashing where the last one stopped, under the agency's row lock;
+// each batches row keeps its receipt (stored bets and digest after it), which a resend is
+// answered with. The close of sales is one transaction that records the close (reason, time,
+// instance) and the seal together in table sales_close, with the draw row, and sends NOTIFY
+// lottery_draw. Every batch and DONE transaction first takes a shared advisory lock that the
+// close takes exclusively: a close waits for the batches in flight (they are in the seal) and
+// every batch after it finds the close row and is refused.
 #pragma once
 
 #include "server/bet_store.h"
@@ -38,7 +48,10 @@ class PostgresBetStore final : public BetStore
 public:
     // The schema this program writes. A database with a newer one is refused at open().
     // 2: the lottery's identity (table lottery: the expected agency count).
-    static constexpr int kSchemaVersion = 2;
+    // 3: digests (agencies.digest_state / digest, batches.stored_bets / digest) and the close of
+    //    sales with its seal (table sales_close). A version-2 database gets its digests computed
+    //    from its rows at the first start (one transaction).
+    static constexpr int kSchemaVersion = 3;
     // The channel markDone() notifies when it records the draw.
     static constexpr const char *kDrawChannel = "lottery_draw";
     // How long append() holds batches, reconnecting, when the connection is lost before COMMIT
@@ -60,6 +73,7 @@ public:
     bool open() override;
     QString errorString() const override;
     QString describe() const override;
+    bool keepsDigests() const override { return true; }
 
     WriteTicket beginWrite(quint32 agency) override;
     bool hasUnsettledWrites(quint32 agency) const override;
@@ -69,6 +83,7 @@ public:
         WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches) override;
     QHash<quint32, AgencyProgress> durableProgress() const override;
     DoneDecision markDone(quint32 agency) override;
+    CloseDecision closeSales(protocol::CloseReason reason, qint64 atMs) override;
     DrawResult draw() override;
 
     // Never latched: a failed transaction leaves nothing behind (the database rolls it back),
@@ -111,6 +126,29 @@ private:
     PostgresConnection *connection(QString *error);
     void dropThreadConnection(QThread *thread);
     bool migrate(PostgresConnection &db);
+    // Schema 3 on a database of an earlier one: every batch's and agency's digest from the
+    // stored rows, in order, and the close of a lottery whose draw already ran. Inside the
+    // migration's transaction.
+    bool computeDigests(PostgresConnection &db, int fromVersion);
+    // The seal of what the database stores now (agencies 1..N of its identity row), inside the
+    // caller's transaction, or nullopt with db.lastError().
+    std::optional<SalesClose> sealNow(
+        PostgresConnection &db, protocol::CloseReason reason, qint64 atMs);
+    // Records `close` with its draw row and NOTIFY; *recorded: this call inserted it.
+    bool recordClose(PostgresConnection &db, const SalesClose &close, bool *recorded);
+    // The recorded close, if any (outer nullopt: error, with db.lastError()).
+    std::optional<std::optional<SalesClose>> readClose(PostgresConnection &db);
+    // At open(): the recorded seal against the agencies' heads, each head against its last
+    // batch's receipt. False with db.lastError() when they disagree.
+    bool verifySeal(PostgresConnection &db);
+    // Runs `once` again, on a new connection, for as long as kHoldOnLostConnectionMs (and the
+    // caller's `deadline`) allows, while it reports a lost connection (its error; nullopt: done,
+    // whatever the outcome). Only for calls that are safe to repeat: reads, and writes that find
+    // their own earlier effect.
+    template<typename Once>
+    void retryOnLostConnection(QStringView action, QDeadlineTimer deadline, Once once);
+    // Whether `db` (nullptr: no connection could be opened) is lost, so a retry may help.
+    static bool lost(const PostgresConnection *db);
     // The agency count the database records, or nullopt with db.lastError().
     std::optional<quint32> recordedAgencies(PostgresConnection &db);
     // One try of append(): every decision, or Failed for all with *lostBeforeCommit telling
@@ -126,6 +164,7 @@ private:
     const quint32 m_expectedAgencies;
     const BetsInsert m_betsInsert;
     const quint64 m_id; // tells this store's connection names apart from another store's
+    const QString m_instance; // host:pid, recorded with a close this instance makes
     QString m_connectOptions;
 
     mutable QMutex m_mutex;

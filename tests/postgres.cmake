@@ -20,7 +20,8 @@ lottery_add_test(tst_postgres_failover
 # Two real lottery-server instances on one database and agency-cli processes: kill -9 of one
 # instance mid-upload at seeded points, restart -m immediate mid-upload, start-up errors exit 2.
 lottery_add_test(tst_postgres_servers
-    LIBS lottery_test_support lottery_postgres_test_support LABELS postgres long TIMEOUT 300)
-if(TARGET lottery-server AND TARGET agency-cli)
-    add_dependencies(tst_postgres_servers lottery-server agency-cli)
+    LIBS lottery_test_support lottery_postgres_test_support lottery::protocol
+    LABELS postgres long TIMEOUT 600)
+if(TARGET lottery-server AND TARGET agency-cli AND TARGET lottery-audit)
+    add_dependencies(tst_postgres_servers lottery-server agency-cli lottery-audit)
 endif()

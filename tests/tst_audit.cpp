@@ -278,7 +278,14 @@ void TestAudit::usageErrors()
     process.start(lottery::testing::binaryPath(QStringLiteral("lottery-audit")),
         {QStringLiteral("--database"), QStringLiteral("host=/tmp")});
     QVERIFY(process.waitForFinished(10000));
+    QCOMPARE(process.exitCode(), 2); // no database there
+    // One store at a time.
+    process.start(lottery::testing::binaryPath(QStringLiteral("lottery-audit")),
+        {QStringLiteral("--database"), QStringLiteral("host=/tmp"), QStringLiteral("--storage"),
+            m_store});
+    QVERIFY(process.waitForFinished(10000));
     QCOMPARE(process.exitCode(), 2);
+    QVERIFY(process.readAllStandardOutput().contains("--storage FILE or --database CONNINFO"));
 }
 
 void TestAudit::courseSampleDataAfterACourseFlow()

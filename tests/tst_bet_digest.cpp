@@ -31,6 +31,7 @@ private slots:
     void readingDoesNotStopIt();
     void encodedBytesAndBetsAgree();
     void copiesAreIndependent();
+    void savedStateGoesOnElsewhere();
     void receiptRoundTrip();
     void receiptRefusals_data();
     void receiptRefusals();
@@ -86,6 +87,39 @@ void TestBetDigest::copiesAreIndependent()
     QCOMPARE(second.bets(), quint64(2));
     first = second;
     QVERIFY(first.current() == second.current());
+}
+
+// What the PostgreSQL store keeps in an agency's row: saved after any number of bytes (every
+// offset within a 64-byte block, and across blocks), restored in another object, the digest goes
+// on exactly as if it had never stopped; a damaged state is refused.
+void TestBetDigest::savedStateGoesOnElsewhere()
+{
+    std::string bytes;
+    for (int i = 0; i < 300; ++i)
+        bytes += char('a' + i % 26);
+    const Digest whole = sha256Of(bytes);
+    for (std::size_t split = 0; split <= bytes.size(); ++split) {
+        RunningDigest first;
+        first.addEncodedBets(std::string_view(bytes).substr(0, split));
+        const std::string state = first.saveState();
+        QCOMPARE(state.size(), 40 + split % 64);
+        RunningDigest second;
+        QVERIFY(second.restoreState(state, 7));
+        QCOMPARE(second.bets(), quint64(7));
+        QCOMPARE(hexOf(second.current()), hexOf(first.current()));
+        second.addEncodedBets(std::string_view(bytes).substr(split));
+        QCOMPARE(hexOf(second.current()), hexOf(whole));
+    }
+    RunningDigest empty;
+    QVERIFY(empty.restoreState({}, 0));
+    QCOMPARE(hexOf(empty.current()), hexOf(sha256Of({})));
+    RunningDigest some;
+    some.addEncodedBets("abc");
+    std::string state = some.saveState();
+    RunningDigest refused;
+    QVERIFY(!refused.restoreState(std::string_view(state).substr(0, 39), 1)); // too short
+    QVERIFY(!refused.restoreState(state + "x", 1)); // pending bytes disagree with the count
+    QCOMPARE(hexOf(refused.current()), hexOf(sha256Of({}))); // unchanged
 }
 
 void TestBetDigest::receiptRoundTrip()

@@ -3,13 +3,18 @@
 // conflicting resend, sequence 0, gap, after DONE, WELCOME, DONE, the draw), text that needs
 // quoting in array literals, two store instances racing on one sequence and on the last two
 // DONEs, the start-up errors (unreachable, wrong password, newer schema), a lost connection
-// (restart -m immediate) and a COMMIT whose outcome is unknown.
+// (restart -m immediate) and a COMMIT whose outcome is unknown. Digests and the close of sales:
+// receipts across two instances (recomputed here with Qt's SHA-256), the schema-2 upgrade that
+// hashes the stored rows, the close racing batches of two instances, a tampered seal, and the
+// calls that retry a connection a restart left stale (issue 21, point 6).
 #include "server/draw_notifier.h"
 #include "server/postgres_bet_store.h"
 #include "support/postgres_cluster.h"
 
 #include "lottery/protocol/bet_csv.h"
+#include "lottery/protocol/codec.h"
 
+#include <QCryptographicHash>
 #include <QMutex>
 #include <QProcess>
 #include <QSet>
@@ -35,6 +40,7 @@ namespace {
 struct TestBatch {
     std::vector<protocol::Bet> bets;
     std::string csv;
+    std::string wire; // the bets as a BATCH body carries them (the digest's bytes)
     BatchToStore batch;
 };
 
@@ -56,11 +62,57 @@ std::shared_ptr<TestBatch> makeBatch(quint32 agency, quint64 sequence, int count
         reinterpret_cast<const Bytef *>(test->csv.data()), static_cast<uInt>(test->csv.size())));
     test->batch.csvRows = test->csv;
     for (const protocol::Bet &bet : test->bets) {
+        protocol::detail::appendBet(test->wire, bet);
         test->batch.bets.emplace_back(bet);
         if (protocol::isWinner(bet))
             test->batch.winners.push_back(bet.document);
     }
+    test->batch.wireBets = test->wire;
     return test;
+}
+
+// docs/AUDIT.md's digest, computed here with Qt's SHA-256 (not the server's code): SHA-256 over
+// the bets' wire encodings, back to back.
+protocol::Digest qtDigest(const std::vector<std::shared_ptr<TestBatch>> &batches)
+{
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    for (const auto &batch : batches)
+        hash.addData(QByteArrayView(batch->wire.data(), qsizetype(batch->wire.size())));
+    const QByteArray result = hash.result();
+    protocol::Digest digest {};
+    std::copy(result.begin(), result.end(), digest.begin());
+    return digest;
+}
+
+quint64 betsIn(const std::vector<std::shared_ptr<TestBatch>> &batches)
+{
+    quint64 bets = 0;
+    for (const auto &batch : batches)
+        bets += batch->bets.size();
+    return bets;
+}
+
+// docs/AUDIT.md's seal over agencies 1..N, each given as its stored batches.
+protocol::Digest qtSeal(const std::vector<std::vector<std::shared_ptr<TestBatch>>> &agencies)
+{
+    std::string bytes;
+    for (std::size_t i = 0; i < agencies.size(); ++i) {
+        protocol::appendU32(bytes, static_cast<std::uint32_t>(i + 1));
+        protocol::appendU64(bytes, betsIn(agencies[i]));
+        const protocol::Digest digest = qtDigest(agencies[i]);
+        bytes.append(reinterpret_cast<const char *>(digest.data()), digest.size());
+    }
+    const QByteArray result
+        = QCryptographicHash::hash(QByteArray::fromStdString(bytes), QCryptographicHash::Sha256);
+    protocol::Digest digest {};
+    std::copy(result.begin(), result.end(), digest.begin());
+    return digest;
+}
+
+QString hexOf(const protocol::Digest &digest)
+{
+    return QString::fromLatin1(
+        QByteArray(reinterpret_cast<const char *>(digest.data()), int(digest.size())).toHex());
 }
 
 std::vector<BatchDecision> appendBatches(
@@ -127,6 +179,13 @@ private slots:
     void commitWithUnknownOutcomeIsNotAcknowledged();
     void drawNotifierHearsTheNotify();
     void drawNotifierResubscribesAndPolls();
+    void receiptsAcrossInstances();
+    void migrationComputesDigestsFromRows_data();
+    void migrationComputesDigestsFromRows();
+    void closeSealsOnceAndRefusesAfter();
+    void closeRacesBatchesOfTwoInstances();
+    void tamperedSealIsRefusedAtStart();
+    void safeCallsRideOutARestart();
 
 private:
     QString conninfo() const { return m_cluster->connectionString(m_database); }
@@ -493,7 +552,7 @@ void PostgresStoreTest::lastTwoDonesConcurrentlyRecordOneDraw()
     auto b = openStore(2);
     constexpr int kRounds = 25;
     for (int round = 1; round <= kRounds; ++round) {
-        QVERIFY(!sql(QStringLiteral("TRUNCATE agencies, draw")).isNull());
+        QVERIFY(!sql(QStringLiteral("TRUNCATE agencies, draw, sales_close")).isNull());
         std::atomic<int> ready {0};
         DoneDecision doneA;
         DoneDecision doneB;
@@ -661,6 +720,10 @@ void PostgresStoreTest::agencyCountIsRecorded()
 
     // A database from before the identity (schema 1) adopts the first instance's count.
     QVERIFY(!sql(QStringLiteral("DROP TABLE lottery")).isNull());
+    QVERIFY(!sql(QStringLiteral("ALTER TABLE agencies DROP COLUMN digest_state, DROP COLUMN "
+                                "digest; ALTER TABLE batches DROP COLUMN stored_bets, DROP "
+                                "COLUMN digest; DROP TABLE sales_close"))
+                 .isNull());
     QVERIFY(!sql(QStringLiteral("UPDATE schema_version SET version = 1")).isNull());
     QVERIFY(openStore(6)->errorString().isEmpty());
     QCOMPARE(sql(QStringLiteral("SELECT agencies FROM lottery")), QByteArray("6"));
@@ -759,6 +822,309 @@ void PostgresStoreTest::drawNotifierResubscribesAndPolls()
         !sql(QStringLiteral("INSERT INTO draw (id, agencies, bets, winners) VALUES (1, 1, 0, 0)"))
              .isNull());
     QTRY_VERIFY_WITH_TIMEOUT(polled.count() >= 1, 10000);
+}
+
+// One agency's batches stored through two instances in turn: each receipt is the digest of
+// every bet so far (docs/AUDIT.md, recomputed here), whichever instance hashed the earlier ones;
+// a resend gets its first receipt back; WELCOME carries the digest.
+void PostgresStoreTest::receiptsAcrossInstances()
+{
+    auto a = openStore(2);
+    auto b = openStore(2);
+    QVERIFY(a->keepsDigests());
+    std::vector<std::shared_ptr<TestBatch>> sent;
+    for (quint64 sequence = 1; sequence <= 6; ++sequence) {
+        // Sizes that leave the hash mid-block: the midstate carries pending bytes across.
+        sent.push_back(makeBatch(1, sequence, int(sequence * 7 % 11 + 1), 3, "Ñandú \"x\\"));
+        PostgresBetStore &store = sequence % 2 == 1 ? *a : *b;
+        const BatchDecision decision = appendBatches(store, 1, {sent.back()}).front();
+        QCOMPARE(decision.kind, Kind::Stored);
+        QCOMPARE(decision.storedBets, betsIn(sent));
+        QCOMPARE(hexOf(decision.digest), hexOf(qtDigest(sent)));
+    }
+    // A resend of batch 2, through the other instance: its own receipt, not the latest.
+    const BatchDecision resent = appendBatches(*a, 1, {sent[1]}).front();
+    QCOMPARE(resent.kind, Kind::Duplicate);
+    QCOMPARE(resent.storedBets, betsIn({sent[0], sent[1]}));
+    QCOMPARE(hexOf(resent.digest), hexOf(qtDigest({sent[0], sent[1]})));
+    // Two batches in one call: one receipt each.
+    sent.push_back(makeBatch(1, 7, 5));
+    sent.push_back(makeBatch(1, 8, 64));
+    const auto two = appendBatches(*b, 1, {sent[6], sent[7]});
+    QCOMPARE(two[0].storedBets, betsIn({sent.begin(), sent.begin() + 7}));
+    QCOMPARE(hexOf(two[0].digest), hexOf(qtDigest({sent.begin(), sent.begin() + 7})));
+    QCOMPARE(hexOf(two[1].digest), hexOf(qtDigest(sent)));
+
+    QString error;
+    const auto progress = a->welcome(1, QDeadlineTimer(10000), &error);
+    QVERIFY2(progress, qPrintable(error));
+    QCOMPARE(progress->storedBets, betsIn(sent));
+    QCOMPARE(hexOf(progress->digest), hexOf(qtDigest(sent)));
+    QVERIFY(!progress->salesClosed);
+    const auto nothing = b->welcome(2, QDeadlineTimer(10000), &error);
+    QVERIFY2(nothing, qPrintable(error));
+    QCOMPARE(hexOf(nothing->digest), hexOf(qtDigest({}))); // SHA-256 of nothing
+    QCOMPARE(hexOf(a->durableProgress().value(1).digest), hexOf(qtDigest(sent)));
+    a->close();
+    b->close();
+}
+
+// A database of schema 2 (no digests) upgraded at start: every batch's receipt and every
+// agency's digest computed from the stored rows, in one transaction; a lottery whose draw had
+// run gets its close and seal; after it, hashing goes on from the computed midstate.
+void PostgresStoreTest::migrationComputesDigestsFromRows_data()
+{
+    QTest::addColumn<bool>("drawRan");
+    QTest::newRow("sales open") << false;
+    QTest::newRow("draw already ran") << true;
+}
+
+void PostgresStoreTest::migrationComputesDigestsFromRows()
+{
+    QFETCH(bool, drawRan);
+    std::vector<std::vector<std::shared_ptr<TestBatch>>> sent(2);
+    {
+        auto store = openStore(2);
+        for (quint64 sequence = 1; sequence <= 4; ++sequence) {
+            for (quint32 agency = 1; agency <= 2; ++agency) {
+                sent[agency - 1].push_back(
+                    makeBatch(agency, sequence, int(sequence * 13 + agency), 5, "Zoë, \"Ana\\"));
+                QCOMPARE(appendBatches(*store, agency, {sent[agency - 1].back()}).front().kind,
+                    Kind::Stored);
+            }
+        }
+        QVERIFY(store->markDone(1).ok);
+        if (drawRan)
+            QVERIFY(store->markDone(2).allDone);
+        store->close();
+    }
+    // What the previous version's database looks like: no digest columns, no close table.
+    QVERIFY(!sql(QStringLiteral("ALTER TABLE agencies DROP COLUMN digest_state, DROP COLUMN "
+                                "digest; ALTER TABLE batches DROP COLUMN stored_bets, DROP "
+                                "COLUMN digest; DROP TABLE sales_close; UPDATE schema_version "
+                                "SET version = 2"))
+                 .isNull());
+
+    auto store = openStore(2);
+    QVERIFY2(store->errorString().isEmpty(), qPrintable(store->errorString()));
+    QCOMPARE(sql(QStringLiteral("SELECT version FROM schema_version")), QByteArray("3"));
+    for (quint32 agency = 1; agency <= 2; ++agency) {
+        const auto &batches = sent[agency - 1];
+        QCOMPARE(QString::fromLatin1(sql(
+                     QStringLiteral("SELECT encode(digest, 'hex') FROM agencies WHERE agency = %1")
+                         .arg(agency))),
+            hexOf(qtDigest(batches)));
+        for (std::size_t k = 0; k < batches.size(); ++k) {
+            const std::vector<std::shared_ptr<TestBatch>> upTo(
+                batches.begin(), batches.begin() + std::ptrdiff_t(k) + 1);
+            QCOMPARE(QString::fromLatin1(sql(QStringLiteral("SELECT stored_bets || ' ' || "
+                                                            "encode(digest, 'hex') FROM batches "
+                                                            "WHERE agency = %1 AND sequence = %2")
+                                                 .arg(agency)
+                                                 .arg(k + 1))),
+                QStringLiteral("%1 %2").arg(betsIn(upTo)).arg(hexOf(qtDigest(upTo))));
+        }
+        // A resend of batch 1 after the upgrade: the receipt computed from the rows.
+        const BatchDecision resent = appendBatches(*store, agency, {batches[0]}).front();
+        if (!drawRan) {
+            QCOMPARE(resent.kind, agency == 1 ? Kind::AfterDone : Kind::Duplicate);
+            if (agency == 2)
+                QCOMPARE(hexOf(resent.digest), hexOf(qtDigest({batches[0]})));
+        }
+    }
+    const DrawResult draw = store->draw();
+    if (drawRan) {
+        QVERIFY2(draw.completed && draw.close, qPrintable(draw.error));
+        QCOMPARE(hexOf(draw.close->root), hexOf(qtSeal(sent)));
+        QCOMPARE(draw.close->reason, protocol::CloseReason::AllAgenciesDone);
+        QCOMPARE(draw.close->totalBets, betsIn(sent[0]) + betsIn(sent[1]));
+        return;
+    }
+    QVERIFY(!draw.completed);
+    // The upgraded midstate goes on: the next batch's receipt covers every bet.
+    sent[1].push_back(makeBatch(2, 5, 3));
+    const BatchDecision next = appendBatches(*store, 2, {sent[1].back()}).front();
+    QCOMPARE(next.kind, Kind::Stored);
+    QCOMPARE(hexOf(next.digest), hexOf(qtDigest(sent[1])));
+    const DoneDecision last = store->markDone(2);
+    QVERIFY(last.allDone && last.closedNow);
+    QCOMPARE(hexOf(last.closedNow->root), hexOf(qtSeal(sent)));
+}
+
+// The close of sales on two instances: recorded once with its seal (reason, time, instance);
+// the second close, from the other instance, answers the first; after it no batch is stored on
+// either, a resend of a stored one still gets its receipt, DONE changes nothing, WELCOME says
+// closed, and the draw is over exactly the sealed bets.
+void PostgresStoreTest::closeSealsOnceAndRefusesAfter()
+{
+    auto a = openStore(3);
+    auto b = openStore(3);
+    std::vector<std::vector<std::shared_ptr<TestBatch>>> sent(3);
+    sent[0] = {makeBatch(1, 1, 20, 4), makeBatch(1, 2, 7, 2)};
+    sent[1] = {makeBatch(2, 1, 11, 3)};
+    QCOMPARE(appendBatches(*a, 1, sent[0]).back().kind, Kind::Stored);
+    QCOMPARE(appendBatches(*b, 2, sent[1]).back().kind, Kind::Stored);
+    QVERIFY(a->markDone(1).ok);
+
+    const CloseDecision closed = b->closeSales(protocol::CloseReason::Operator, 1765000000123);
+    QVERIFY2(closed.ok, qPrintable(closed.error));
+    QVERIFY(closed.firstTime);
+    QCOMPARE(hexOf(closed.close.root), hexOf(qtSeal(sent)));
+    QCOMPARE(closed.close.totalBets, quint64(38));
+    QCOMPARE(closed.close.agenciesDone, quint32(1));
+    QCOMPARE(closed.close.heads.size(), 3);
+    QCOMPARE(hexOf(closed.close.heads.value(3).digest), hexOf(qtDigest({})));
+    QCOMPARE(sql(QStringLiteral("SELECT reason || ' ' || closed_at_ms || ' ' || (instance LIKE "
+                                "'%:' || pg_backend_pid() OR instance LIKE '%:%') FROM "
+                                "sales_close")),
+        QByteArray("3 1765000000123 true"));
+    QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM draw")), QByteArray("1"));
+
+    const CloseDecision again = a->closeSales(protocol::CloseReason::Schedule, 1765000999000);
+    QVERIFY(again.ok);
+    QVERIFY(!again.firstTime);
+    QCOMPARE(again.close.reason, protocol::CloseReason::Operator);
+    QCOMPARE(again.close.closedAtMs, qint64(1765000000123));
+    QCOMPARE(hexOf(again.close.root), hexOf(closed.close.root));
+
+    // After the close: nothing new on either instance; a resend keeps its receipt.
+    QCOMPARE(appendOne(*a, 2, makeBatch(2, 2, 5)), Kind::AfterClose);
+    QCOMPARE(appendOne(*b, 3, makeBatch(3, 1, 5)), Kind::AfterClose);
+    const BatchDecision resent = appendBatches(*a, 2, {sent[1][0]}).front();
+    QCOMPARE(resent.kind, Kind::Duplicate);
+    QCOMPARE(hexOf(resent.digest), hexOf(qtDigest(sent[1])));
+    const DoneDecision done = b->markDone(3);
+    QVERIFY(done.ok && done.allDone && !done.firstTime && !done.closedNow);
+    QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM agencies WHERE done")), QByteArray("1"));
+    QString error;
+    QVERIFY(a->welcome(3, QDeadlineTimer(10000), &error)->salesClosed);
+    QVERIFY(b->welcome(1, QDeadlineTimer(10000), &error)->salesClosed);
+
+    for (BetStore *store : {static_cast<BetStore *>(a.get()), static_cast<BetStore *>(b.get())}) {
+        const DrawResult draw = store->draw();
+        QVERIFY2(draw.completed && draw.close, qPrintable(draw.error));
+        QCOMPARE(hexOf(draw.close->root), hexOf(closed.close.root));
+        QCOMPARE(draw.bets, quint64(38));
+        QCOMPARE(draw.winners.value(1).size(), std::size_t(5 + 4));
+        QCOMPARE(draw.winners.value(2).size(), std::size_t(4));
+        QCOMPARE(hexOf(draw.close->heads.value(2).digest), hexOf(qtDigest(sent[1])));
+    }
+    QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM bets")), QByteArray("38"));
+    a->close();
+    b->close();
+}
+
+// Four agencies append without pause through two instances while a third connection closes the
+// sales: every batch acknowledged is in the seal (each agency's head is exactly what it was
+// acknowledged, with the digest of those bets), and none is acknowledged after.
+void PostgresStoreTest::closeRacesBatchesOfTwoInstances()
+{
+    auto a = openStore(4);
+    auto b = openStore(4);
+    auto closer = openStore(4);
+    std::atomic<bool> closed {false};
+    std::atomic<int> storedAfterClose {0};
+    std::vector<std::vector<std::shared_ptr<TestBatch>>> acked(4);
+    std::vector<QString> errors(4);
+    std::vector<std::unique_ptr<QThread>> threads;
+    for (quint32 agency = 1; agency <= 4; ++agency) {
+        PostgresBetStore &store = agency % 2 == 1 ? *a : *b;
+        threads.emplace_back(QThread::create([&, agency] {
+            for (quint64 sequence = 1; sequence < 100000; ++sequence) {
+                const bool closedBefore = closed.load();
+                const auto batch = makeBatch(agency, sequence, 50, 7);
+                const BatchDecision decision = appendBatches(store, agency, {batch}).front();
+                if (decision.kind == Kind::Stored) {
+                    acked[agency - 1].push_back(batch);
+                    if (closedBefore)
+                        ++storedAfterClose;
+                } else if (decision.kind == Kind::AfterClose) {
+                    return;
+                } else {
+                    errors[agency - 1] = decision.error;
+                    return;
+                }
+            }
+        }));
+        threads.back()->start();
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(
+        sql(QStringLiteral("SELECT coalesce(sum(stored_bets), 0) FROM agencies")).toInt() >= 2000,
+        60000);
+    const CloseDecision close = closer->closeSales(protocol::CloseReason::Operator, 1);
+    closed = true;
+    for (auto &thread : threads)
+        QVERIFY(thread->wait(60000));
+    QVERIFY2(close.ok, qPrintable(close.error));
+    for (const QString &error : errors)
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(storedAfterClose.load(), 0);
+    for (quint32 agency = 1; agency <= 4; ++agency) {
+        const AgencyHead head = close.close.heads.value(agency);
+        QCOMPARE(head.bets, betsIn(acked[agency - 1]));
+        QCOMPARE(hexOf(head.digest), hexOf(qtDigest(acked[agency - 1])));
+    }
+    QCOMPARE(hexOf(close.close.root), hexOf(qtSeal(acked)));
+    QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM bets")).toULongLong(), close.close.totalBets);
+    a->close();
+    b->close();
+    closer->close();
+}
+
+// At start the recorded seal is checked against the agencies' heads, and each head against its
+// last batch's receipt: a database changed behind the server is refused, nothing changed.
+void PostgresStoreTest::tamperedSealIsRefusedAtStart()
+{
+    {
+        auto store = openStore(1);
+        QCOMPARE(appendOne(*store, 1, makeBatch(1, 1, 10)), Kind::Stored);
+        QCOMPARE(appendOne(*store, 1, makeBatch(1, 2, 10)), Kind::Stored);
+        QVERIFY(store->closeSales(protocol::CloseReason::Operator, 5).ok);
+        store->close();
+    }
+    QVERIFY(openStore(1)->errorString().isEmpty()); // intact: opens
+    // An agency's head edited to another batch's receipt: the seal no longer matches.
+    QVERIFY(!sql(QStringLiteral("UPDATE agencies SET stored_bets = 10, digest = (SELECT digest "
+                                "FROM batches WHERE sequence = 1); DELETE FROM batches WHERE "
+                                "sequence = 2"))
+                 .isNull());
+    auto tampered = openStore(1);
+    QVERIFY2(tampered->errorString().contains(QStringLiteral("do not match their seal")),
+        qPrintable(tampered->errorString()));
+    // A head that no batch receipt backs.
+    QVERIFY(!sql(QStringLiteral("UPDATE agencies SET stored_bets = 11")).isNull());
+    auto edited = openStore(1);
+    QVERIFY2(edited->errorString().contains(QStringLiteral("does not match its last batch")),
+        qPrintable(edited->errorString()));
+}
+
+// Issue 21, point 6: after `pg_ctl restart -m immediate` the first WELCOME, DONE, close and
+// draw read of a pooled connection meet it stale; each is safe to repeat, so each reconnects
+// and answers instead of failing.
+void PostgresStoreTest::safeCallsRideOutARestart()
+{
+    auto store = openStore(2);
+    QCOMPARE(appendOne(*store, 1, makeBatch(1, 1, 10, 3)), Kind::Stored);
+    QString error;
+    QVERIFY(store->welcome(1, QDeadlineTimer(10000), &error)); // the pooled connection
+    QVERIFY2(m_cluster->restartImmediate(), qPrintable(m_cluster->lastError()));
+    const auto progress = store->welcome(1, QDeadlineTimer(20000), &error);
+    QVERIFY2(progress, qPrintable(error));
+    QCOMPARE(progress->storedBets, quint64(10));
+
+    QVERIFY2(m_cluster->restartImmediate(), qPrintable(m_cluster->lastError()));
+    const DoneDecision done = store->markDone(1);
+    QVERIFY2(done.ok && done.firstTime, qPrintable(done.error));
+
+    QVERIFY2(m_cluster->restartImmediate(), qPrintable(m_cluster->lastError()));
+    const CloseDecision close = store->closeSales(protocol::CloseReason::Schedule, 7);
+    QVERIFY2(close.ok && close.firstTime, qPrintable(close.error));
+
+    QVERIFY2(m_cluster->restartImmediate(), qPrintable(m_cluster->lastError()));
+    const DrawResult draw = store->draw();
+    QVERIFY2(draw.completed, qPrintable(draw.error));
+    QCOMPARE(draw.winners.value(1).size(), std::size_t(4));
+    QCOMPARE(hexOf(draw.close->root), hexOf(close.close.root));
 }
 
 QTEST_GUILESS_MAIN(PostgresStoreTest)

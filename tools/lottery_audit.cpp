@@ -8,12 +8,14 @@
 //   exit 0  everything agrees
 //   exit 1  a discrepancy (each on its own `DISCREPANCY:` line)
 //   exit 2  a usage error, or a file that cannot be read
+// With --database the same checks run on a PostgreSQL store (tools/database_audit.h).
 #include "common/agency_receipt.h"
 #include "common/bet_digest.h"
 #include "lottery/protocol/bet.h"
 #include "lottery/protocol/bet_csv.h"
 #include "lottery/protocol/byte_order.h"
 #include "lottery/protocol/codec.h"
+#include "tools/database_audit.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -427,7 +429,8 @@ int main(int argc, char **argv)
     const QCommandLineOption storage(QStringLiteral("storage"),
         QStringLiteral("The store's bets.csv (its journal beside it)."), QStringLiteral("file"));
     const QCommandLineOption database(QStringLiteral("database"),
-        QStringLiteral("A PostgreSQL store (not supported yet: it keeps no seal)."),
+        QStringLiteral("A PostgreSQL store's libpq connection string (the password from "
+                       "PGPASSWORD or a pass file), instead of --storage."),
         QStringLiteral("conninfo"));
     const QCommandLineOption receipt(QStringLiteral("receipt"),
         QStringLiteral("An agency's receipt file to check against the store (repeatable)."),
@@ -442,13 +445,10 @@ int main(int argc, char **argv)
         out << parser.helpText();
         return 0;
     }
-    if (parser.isSet(database)) {
-        out << "lottery-audit: --database: the PostgreSQL store keeps no digests or seal yet; "
-               "only file stores can be audited\n";
-        return 2;
-    }
-    if (!parser.isSet(storage) || !parser.positionalArguments().isEmpty()) {
-        out << "lottery-audit: give --storage FILE (and any --receipt FILE)\nTry --help.\n";
+    if (parser.isSet(storage) == parser.isSet(database)
+        || !parser.positionalArguments().isEmpty()) {
+        out << "lottery-audit: give --storage FILE or --database CONNINFO (and any --receipt "
+               "FILE)\nTry --help.\n";
         return 2;
     }
     std::vector<std::pair<QString, AgencyReceipt>> receipts;
@@ -461,6 +461,8 @@ int main(int argc, char **argv)
         }
         receipts.emplace_back(path, *parsed);
     }
+    if (parser.isSet(database))
+        return auditDatabase(parser.value(database), receipts, out);
     QElapsedTimer clock;
     clock.start();
     Audit audit(parser.value(storage), out);
