@@ -454,6 +454,18 @@
         <source>The draw was sealed over other bets of this agency than the server confirmed. Keep the receipt and this output, and call the lottery&apos;s support.</source>
         <translation>El sorteo se selló con apuestas de esta agencia distintas de las que el servidor confirmó. Guarde el comprobante y esta salida, y llame al soporte de la lotería.</translation>
     </message>
+    <message>
+        <source>This agency was disabled by the lottery&apos;s operator: the server takes no bets from it until the operator enables it again. The bets it already stored are kept. Call the lottery.</source>
+        <translation>Esta agencia fue deshabilitada por el operador de la lotería: el servidor no recibe apuestas de ella hasta que el operador la vuelva a habilitar. Las apuestas que ya había guardado se conservan. Comuníquese con la lotería.</translation>
+    </message>
+    <message>
+        <source>Agency disabled by the operator</source>
+        <translation>Agencia deshabilitada por el operador</translation>
+    </message>
+    <message>
+        <source>Agency %1 was disabled by the lottery&apos;s operator: the server takes no bets from it until the operator enables it again. The bets it already stored are kept. Call the lottery.</source>
+        <translation>La agencia %1 fue deshabilitada por el operador de la lotería: el servidor no recibe apuestas de ella hasta que el operador la vuelva a habilitar. Las apuestas que ya había guardado se conservan. Comuníquese con la lotería.</translation>
+    </message>
 </context>
 <context>
     <name>lottery::agency::ServerAddress</name>
