@@ -80,6 +80,15 @@ public:
     const std::optional<SalesClose> &salesClose() const { return m_salesClose; }
     StatusSnapshot statusSnapshot() const;
 
+    // Disables (enabled = false) or enables `agency` before the close of sales (the operator's
+    // console, POST /api/agencies/<n>/disable|enable). Main thread; `done` (optional) gets the
+    // store's decision once durable. A disabled agency's HELLO is refused (agency_disabled;
+    // version 1: invalid_agency) and its connected session is closed once its task in flight
+    // is answered; its stored bets stay and are sealed with the others at the close.
+    void setAgencyEnabled(
+        quint32 agency, bool enabled, std::function<void(const AgencySwitchDecision &)> done = {});
+    const QSet<quint32> &disabledAgencies() const { return m_disabledAgencies; }
+
 signals:
     void drawFinished();
     void finished();
@@ -127,6 +136,11 @@ private:
     void noteSalesClosed(const SalesClose &close, bool firstTime);
     void armSalesCloseTimer();
     void sendWinners(Session &session);
+    void finishAgencySwitch(quint32 agency, bool enabled, const AgencySwitchDecision &decision);
+    // ERROR(agency_disabled), or ERROR(invalid_agency) to a version-1 session, and close.
+    void refuseDisabledAgency(Session &session, quint32 agency);
+    // After a task: the session closes if its agency was disabled while the task ran. True if so.
+    bool closeIfDisabledMeanwhile(Session &session);
     Session *findSession(quint64 id) const;
     // A closed session leaves m_sessions and is deleted from the event loop.
     void retireSession(Session *session);
@@ -169,6 +183,11 @@ private:
     bool m_drawAgain = false; // an agency became the last one done while a draw was running
     std::optional<WinnersByAgency> m_winners; // set once the draw has completed
     std::optional<SalesClose> m_salesClose; // set once the sales are closed
+    // Agencies disabled by the operator, as this instance knows them (its own switches, read at
+    // start and learned from welcomes); the store's welcome() decides each HELLO.
+    QSet<quint32> m_disabledAgencies;
+    // Sessions of an agency disabled while they had a task in flight: closed once answered.
+    QSet<quint64> m_closeWhenAnswered;
     bool m_closeRunning = false;
     std::vector<std::function<void(const CloseDecision &)>> m_closeWaiters;
     QTimer m_salesCloseTimer; // SERVER_SALES_CLOSE
