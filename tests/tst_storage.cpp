@@ -86,6 +86,7 @@ class TestStorage : public QObject
 
 private slots:
     void rowsAsStoredInBetsCsv();
+    void agencySwitchIsOneDurableRecord();
     void tornTailIsTruncated_data();
     void tornTailIsTruncated();
     void concurrentWritersGroupCommit();
@@ -121,6 +122,50 @@ void TestStorage::rowsAsStoredInBetsCsv()
     QCOMPARE(files.stats().commits, quint64(1));
     QCOMPARE(files.stats().batches, quint64(2));
     QCOMPARE(files.stats().bets, quint64(3));
+}
+
+// The operator's switch (docs/RELIABILITY.md, "Agencies disabled by the operator"): one journal
+// record of kind 6, byte for byte as documented, read back at open, refused after the close.
+void TestStorage::agencySwitchIsOneDurableRecord()
+{
+    using Kind = AgencySwitchDecision::Kind;
+    const QString path = m_dir.filePath(QStringLiteral("switch.csv"));
+    constexpr qint64 kAtMs = 1796655600000; // 2026-12-07T15:00:00Z
+    {
+        FileBetStore files(path, 3);
+        QVERIFY2(files.open(), qPrintable(files.errorString()));
+        QCOMPARE(storeOne(files, 1, body(1, {bet("Ana", "456", 1)})).kind,
+            BatchOutcome::Kind::Acked);
+        const quint64 commits = files.stats().commits;
+        QCOMPARE(files.setAgencyEnabled(2, false, kAtMs).kind, Kind::Switched);
+        QCOMPARE(files.stats().commits, commits + 1); // synced before it answers
+        QCOMPARE(fileContent(path + QStringLiteral(".journal")).right(48).toHex(),
+            QByteArray("4c544a310600000000000002000001a25104d180000000000000001d0000000000000000"
+                       "0000000000000000c4b157dc"));
+        QCOMPARE(files.setAgencyEnabled(2, false, kAtMs + 1).kind, Kind::Unchanged);
+        QCOMPARE(files.setAgencyEnabled(4, false, kAtMs).kind, Kind::UnknownAgency);
+        QCOMPARE(files.setAgencyEnabled(0, false, kAtMs).kind, Kind::UnknownAgency);
+        QVERIFY(progressOf(files, 2).disabled);
+        QVERIFY(!progressOf(files, 1).disabled);
+        QCOMPARE(files.setAgencyEnabled(3, false, kAtMs + 2).kind, Kind::Switched);
+        QCOMPARE(files.setAgencyEnabled(3, true, kAtMs + 3).kind, Kind::Switched);
+        files.close();
+    }
+    {
+        FileBetStore files(path, 3);
+        QVERIFY2(files.open(), qPrintable(files.errorString()));
+        QCOMPARE(files.disabledAgencies(), QSet<quint32>({2}));
+        QVERIFY(progressOf(files, 2).disabled);
+        QVERIFY(!progressOf(files, 3).disabled);
+        QVERIFY(files.closeSales(protocol::CloseReason::Operator, kAtMs + 10).ok);
+        const AgencySwitchDecision after = files.setAgencyEnabled(2, true, kAtMs + 11);
+        QCOMPARE(after.kind, Kind::AfterClose);
+        QVERIFY(after.error.startsWith(QLatin1String("sales are closed")));
+        files.close();
+    }
+    FileBetStore files(path, 3);
+    QVERIFY2(files.open(), qPrintable(files.errorString()));
+    QCOMPARE(files.disabledAgencies(), QSet<quint32>({2}));
 }
 
 void TestStorage::tornTailIsTruncated_data()
