@@ -38,7 +38,7 @@ endif()
 
 # The operator's switch of an agency: refused HELLOs (both versions), the connected session, the
 # bets sealed and drawn, a restart, the endpoint's rules; agency-cli in Spanish; lottery-audit.
-lottery_add_test(tst_agency_switch LIBS lottery_test_support lottery::protocol Qt6::Network
+lottery_add_test(tst_agency_switch LIBS lottery_test_support lottery::server Qt6::Network
     LABELS integration TIMEOUT 300)
 if(TARGET lottery-server AND TARGET lottery-audit AND TARGET agency-cli)
     add_dependencies(tst_agency_switch lottery-server lottery-audit agency-cli)

@@ -6,6 +6,7 @@
 // after. The real lottery-server and agency-cli over loopback; the seal is recomputed here with
 // Qt's SHA-256 over the bytes docs/AUDIT.md names.
 #include "lottery/protocol/codec.h"
+#include "server/credentials.h"
 #include "support/program_runner.h"
 #include "tst_server_client.h"
 
@@ -155,6 +156,7 @@ private slots:
     void disabledAgencyIsRefusedAndItsBetsStay();
     void connectedSessionClosesAfterItsBatch();
     void switchNeedsTheTokenAndAKnownAgency();
+    void onlyTheAgencysTokenLearnsItIsDisabled();
 };
 
 void TestAgencySwitch::disabledAgencyIsRefusedAndItsBetsStay()
@@ -397,6 +399,47 @@ void TestAgencySwitch::switchNeedsTheTokenAndAKnownAgency()
     QCOMPARE(request("POST", base + "/api/agencies/1/disable", kToken).status, 200);
     QVERIFY(
         isRefusal(helloAnswer(server.port(), 1, kProtocolVersion2), ErrorCode::AgencyDisabled, 1));
+}
+
+// With credentials the refusal comes after the token check: a HELLO with a wrong token gets
+// authentication_failed, as for any agency, so nobody can probe which shops are disabled.
+void TestAgencySwitch::onlyTheAgencysTokenLearnsItIsDisabled()
+{
+    namespace credentials = lottery::server::credentials;
+    QTemporaryDir dir;
+    QFile file(dir.filePath("credentials"));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    for (quint32 agency : {1u, 2u}) {
+        const QByteArray token = "token-of-agency-" + QByteArray::number(agency);
+        file.write(credentials::formatRecord(credentials::makeRecord(agency, token, 2000)).toUtf8()
+            + "\n");
+    }
+    file.close();
+    ServerProcess server;
+    QVERIFY(server.start(2, dir.filePath("bets.csv"),
+        {"--credentials", file.fileName(), "--admin-port", "0", "--admin-token-file",
+            writeToken(dir)}));
+    QCOMPARE(
+        request("POST",
+            QStringLiteral("http://127.0.0.1:%1/api/agencies/2/disable").arg(adminPortOf(server)),
+            kToken)
+            .status,
+        200);
+    const auto answer = [&server](const std::string &token) -> std::optional<ErrorMessage> {
+        TestClient client;
+        if (!client.connectTo(server.port()))
+            return std::nullopt;
+        client.send(Hello {kProtocolVersion2, 2, token});
+        return client.receiveAs<ErrorMessage>();
+    };
+    for (const std::string token : {"", "token-of-agency-1", "guess"}) {
+        const auto refused = answer(token);
+        QVERIFY(refused);
+        QCOMPARE(refused->code, ErrorCode::AuthenticationFailed);
+    }
+    const auto own = answer("token-of-agency-2");
+    QVERIFY(own);
+    QCOMPARE(own->code, ErrorCode::AgencyDisabled);
 }
 
 QTEST_GUILESS_MAIN(TestAgencySwitch)
