@@ -352,7 +352,8 @@ const disabledLine = await waitFor('the agency_disabled line', async () => {
 }, 20000);
 disabledShop.destroy();
 check(new RegExp('^\\d{2}:\\d{2}:\\d{2} · agencia 5 · (::ffff:)?127\\.0\\.0\\.1 · ' +
-  'conexión cerrada agency_disabled$').test(disabledLine), 'agency_disabled line: ' + disabledLine);
+  'conexión cerrada agency_disabled$').test(disabledLine),
+  'agency_disabled line: ' + disabledLine);
 const answer = Buffer.concat(refusal);
 check(answer.length >= 7 && answer[4] === 0x0a && answer.readUInt16BE(5) === 19,
   'the HELLO of agency 5 got ' + answer.toString('hex'));
