@@ -77,13 +77,19 @@ bool reportReceipt(const AgencySession &session, const QString &path, bool perso
     return true;
 }
 
-// Reads the whole file before anything is sent (not even HELLO): one that looks wrong (not UTF-8,
+// Rows judged before anything is sent. A file this long or shorter is judged whole before HELLO;
+// a longer one by its first rows (a wrong encoding, separator or header shows there), and whole
+// while it is sent, DONE withheld if it looks wrong (AgencySessionOptions::
+// withholdDoneIfSuspicious): one read of the file instead of two (docs/PERFORMANCE.md).
+constexpr qint64 kRowsJudgedFirst = 4096;
+
+// Judges the file before anything is sent (not even HELLO): one that looks wrong (not UTF-8,
 // ';'-separated, a header row, no valid rows, many invalid ones) would end with DONE, closing the
 // agency's upload with its bets missing. Refused unless the person said to send it anyway; the
 // reasons go to the log line and, in the person's language, to stderr. False: refused.
 bool acceptDataFile(const AgencyCliConfig &config, const QStringList &arguments, bool translated)
 {
-    const BetFileScanResult scan = scanBetFile(config.dataFile, 0);
+    const BetFileScanResult scan = scanBetFile(config.dataFile, 0, {}, {}, kRowsJudgedFirst);
     if (!scan.ok || !scan.summary.check.isSuspicious())
         return true; // a file that cannot be read fails as before, in the session
     const BetFileSummary &summary = scan.summary;
@@ -111,6 +117,29 @@ bool acceptDataFile(const AgencyCliConfig &config, const QStringList &arguments,
         "--accept-suspicious-file.\n");
     std::fputs(message.toUtf8().constData(), stderr);
     return false;
+}
+
+// After a run that withheld DONE (the whole file looked wrong only once read to its end): why,
+// in the person's language, and how to close the agency. Like a refusal before sending, written
+// with or without a terminal; `saidFailure`: the progress line already said the upload failed.
+void explainSuspiciousFile(const BetFileCheck &check, const QString &file, bool saidFailure)
+{
+    BetFileSummary summary;
+    summary.validRows = check.validRows;
+    summary.invalidRows = check.rows - check.validRows;
+    summary.check = check;
+    QString message;
+    if (!saidFailure)
+        message += QCoreApplication::translate("AgencyCli",
+            "agency-cli: the valid rows of %1 were sent, but the agency's upload was not closed: "
+            "the file looks wrong as a whole.\n")
+                       .arg(file);
+    for (const QString &paragraph : UserMessages::forFileConcerns(summary))
+        message += QStringLiteral("- ") + paragraph + QLatin1Char('\n');
+    message += QCoreApplication::translate("AgencyCli",
+        "Fix the file and run again (only the rows still missing are sent); or, if it is right "
+        "as it is, run again with --accept-suspicious-file to close the agency's upload.\n");
+    std::fputs(message.toUtf8().constData(), stderr);
 }
 
 } // namespace
@@ -166,7 +195,9 @@ int main(int argc, char **argv)
     if (!acceptDataFile(config, arguments, person || help))
         return 2;
 
-    AgencySession session(config.sessionOptions());
+    AgencySessionOptions sessionOptions = config.sessionOptions();
+    sessionOptions.withholdDoneIfSuspicious = !config.acceptSuspiciousFile;
+    AgencySession session(sessionOptions);
     SessionLogger logger(&session);
     UploadSummary summary(&session);
     UnixSignalWatcher signalWatcher({SIGTERM, SIGINT});
@@ -184,7 +215,11 @@ int main(int argc, char **argv)
         });
     QObject::connect(&session, &AgencySession::finished, &app,
         [&session] { QCoreApplication::exit(session.invalidRows() > 0 ? 2 : 0); });
-    QObject::connect(&session, &AgencySession::failed, &app, [] { QCoreApplication::exit(1); });
+    // A file found suspicious only once read whole exits like one refused before sending (2).
+    QObject::connect(&session, &AgencySession::failed, &app, [&session] {
+        QCoreApplication::exit(
+            session.failureKind() == AgencySession::FailureKind::SuspiciousFile ? 2 : 1);
+    });
 
     session.start();
     int exitCode = QCoreApplication::exec();
@@ -194,5 +229,12 @@ int main(int argc, char **argv)
         progress->finish();
     if (!reportReceipt(session, config.receiptFile, person) && exitCode == 0)
         exitCode = 1;
+    if (session.failureKind() == AgencySession::FailureKind::SuspiciousFile) {
+        if (!person && !help) // a refusal is for a person to read, as before sending
+            installTranslations(
+                parseLanguage(languageArgument(arguments)).value_or(systemLanguage()),
+                {QStringLiteral("agency_cli"), UserMessages::catalog()});
+        explainSuspiciousFile(session.fileCheck(), config.dataFile, person);
+    }
     return exitCode;
 }

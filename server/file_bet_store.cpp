@@ -51,8 +51,9 @@ bool writeAll(int fd, std::string_view bytes, quint64 offset, QString *error)
     return true;
 }
 
-// One row of bets.csv. Rows without quotes (nearly all) are cut into views without allocating;
-// the rest go through the full RFC 4180 parser. Both accept exactly what parseStoredBetRow does.
+// One row of bets.csv, visited as (agency, BetView) (the views last for the call). Rows without
+// quotes (nearly all) are cut into views without allocating; the rest go through the full
+// RFC 4180 parser. Both accept exactly what parseStoredBetRow does.
 template<typename Visit> bool visitStoredRow(std::string_view line, const Visit &visit)
 {
     line = protocol::stripLineEnding(line);
@@ -60,7 +61,10 @@ template<typename Visit> bool visitStoredRow(std::string_view line, const Visit 
         const auto row = protocol::parseStoredBetRow(line);
         if (!row)
             return false;
-        visit(row->agency, row->bet.document, row->bet.number);
+        const protocol::Bet &bet = row->bet;
+        visit(row->agency,
+            protocol::BetView(
+                bet.firstName, bet.lastName, bet.document, bet.birthdate, bet.number));
         return true;
     }
     std::string_view fields[6];
@@ -86,11 +90,10 @@ template<typename Visit> bool visitStoredRow(std::string_view line, const Visit 
     const auto number = protocol::parseBetNumber(fields[5]);
     if (!number)
         return false;
-    visit(agency, fields[3], *number);
+    visit(agency, protocol::BetView(fields[1], fields[2], fields[3], fields[4], *number));
     return true;
 }
 
-// Adds the winners among the rows of one stored batch. False when a row is not a bet row.
 // Where the first row of `rows` ends (after its LF, or at the end). A quoted field may hold a
 // newline: inside quotes an LF does not end the row.
 std::size_t storedRowEnd(std::string_view rows)
@@ -107,23 +110,6 @@ std::size_t storedRowEnd(std::string_view rows)
         }
     }
     return end == std::string_view::npos ? rows.size() : std::min(end + 1, rows.size());
-}
-
-bool collectWinners(std::string_view rows, WinnersByAgency &winners, quint64 &winnerCount)
-{
-    const auto visit = [&](quint32 agency, std::string_view document, std::uint16_t number) {
-        if (number == protocol::kWinningNumber) {
-            winners[agency].emplace_back(document);
-            ++winnerCount;
-        }
-    };
-    while (!rows.empty()) {
-        const std::size_t end = storedRowEnd(rows);
-        if (!visitStoredRow(rows.substr(0, end), visit))
-            return false;
-        rows.remove_prefix(end);
-    }
-    return true;
 }
 
 } // namespace
@@ -313,24 +299,30 @@ QSet<quint32> FileBetStore::disabledAgencies() const
     return disabled;
 }
 
-bool FileBetStore::digestRecoveredBatch(
-    AgencyState &agency, const JournalRecord &record, std::string_view rows, QString *error) const
+bool FileBetStore::recoverBatchRows(AgencyState &agency, const JournalRecord &record,
+    std::string_view rows, RecoveredWinners &winners, QString *error) const
 {
-    // The batch's rows, parsed back into bets and encoded as on the wire, feed their agency's
-    // running digest: the same bytes the agencies hashed when they sent them.
+    // One pass over the batch's rows: the winners for the draw, and the bets encoded as on the
+    // wire for their agency's running digest (the bytes the agencies hashed when they sent them).
     quint64 bets = 0;
+    const auto visit = [&](quint32 rowAgency, const protocol::BetView &bet) {
+        if (bet.number == protocol::kWinningNumber) {
+            winners.byAgency[rowAgency].emplace_back(bet.document);
+            ++winners.count;
+        }
+        agency.digest.addBet(bet);
+        ++bets;
+    };
     while (!rows.empty()) {
         const std::size_t end = storedRowEnd(rows);
-        const auto row
-            = protocol::parseStoredBetRow(protocol::stripLineEnding(rows.substr(0, end)));
-        if (!row) {
+        if (!visitStoredRow(rows.substr(0, end), visit)) {
+            // Checksummed, so written by us as it is: not a torn tail but a defect. Refuse to
+            // start rather than run a draw over rows we cannot read.
             *error = QStringLiteral("%1: the batch at offset %2 has a row that is not a bet")
                          .arg(m_csvPath)
                          .arg(record.csvOffset);
             return false;
         }
-        agency.digest.addBet(row->bet);
-        ++bets;
         rows.remove_prefix(end);
     }
     if (bets != record.betCount) {
@@ -351,8 +343,7 @@ bool FileBetStore::digestRecoveredBatch(
 bool FileBetStore::replayJournal()
 {
     QHash<quint32, AgencyState> agencies;
-    WinnersByAgency winners;
-    quint64 winnerCount = 0;
+    RecoveredWinners recoveredWinners;
     quint64 bets = 0;
     quint32 doneAgencies = 0;
     journal::Replay replay(m_csvPath, m_csvFd, journalPath(), m_journalFd);
@@ -360,16 +351,7 @@ bool FileBetStore::replayJournal()
         = replay.run([&](const JournalRecord &record, std::string_view csvBytes, QString *error) {
               if (record.kind == RecordKind::Batch) {
                   AgencyState &agency = agencies[record.agency];
-                  if (!collectWinners(csvBytes, winners, winnerCount)) {
-                      // Checksummed, so written by us as it is: not a torn tail but a defect.
-                      // Refuse to start rather than run a draw over rows we cannot read.
-                      *error
-                          = QStringLiteral("%1: the batch at offset %2 has a row that is not a bet")
-                                .arg(m_csvPath)
-                                .arg(record.csvOffset);
-                      return false;
-                  }
-                  if (!digestRecoveredBatch(agency, record, csvBytes, error))
+                  if (!recoverBatchRows(agency, record, csvBytes, recoveredWinners, error))
                       return false;
                   agency.batches.push_back(BatchPrint {record.betCount, record.csvCrc});
                   agency.storedBets += record.betCount;
@@ -442,9 +424,9 @@ bool FileBetStore::replayJournal()
     m_journalEnd = replay.keptJournal();
     m_agencies = std::move(agencies);
     m_doneAgencies = doneAgencies;
-    m_durableWinners = std::move(winners);
+    m_durableWinners = std::move(recoveredWinners.byAgency);
     m_durableBets = bets;
-    m_durableWinnerCount = winnerCount;
+    m_durableWinnerCount = recoveredWinners.count;
     m_recoveredClose = replay.close();
 
     {

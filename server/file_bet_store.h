@@ -139,10 +139,15 @@ private:
     // recomputed from the rows), and a store whose agencies were all done before closes
     // existed gets its close now. False with m_error: the seal does not match its bets.
     bool restoreCloseLocked(const std::optional<journal::CloseSummary> &recorded);
-    // Feeds one recovered batch's rows (checksummed, in the good prefix) to its agency's running
-    // digest and receipts, during replayJournal()'s single read of the store.
-    bool digestRecoveredBatch(AgencyState &agency, const JournalRecord &record,
-        std::string_view rows, QString *error) const;
+    struct RecoveredWinners {
+        WinnersByAgency byAgency;
+        quint64 count = 0;
+    };
+    // One recovered batch's rows (checksummed, in the good prefix), read once during
+    // replayJournal()'s single read of the store: its winners, its agency's running digest and
+    // receipts. False with *error: a row is not a bet row, or the count is not the record's.
+    bool recoverBatchRows(AgencyState &agency, const JournalRecord &record, std::string_view rows,
+        RecoveredWinners &winners, QString *error) const;
     AgencyProgress progressOf(const AgencyState &state) const;
     // Decides one request's batches against `state`, adding the ones to store to `write`.
     static void decideBatchesLocked(AgencyState &state, quint32 agency, const StoreRequest &request,

@@ -260,14 +260,4 @@ std::vector<StoreJobOutput> runStoreJob(
     return outputs;
 }
 
-std::vector<BatchOutcome> storeBatches(const std::vector<std::string_view> &bodies, quint32 agency,
-    const protocol::CivilDate &today, BetStore &store, WriteTicket ticket)
-{
-    std::vector<StoreJobInput> inputs(1);
-    inputs[0].agency = agency;
-    inputs[0].bodies = bodies;
-    inputs[0].ticket = std::move(ticket);
-    return std::move(runStoreJob(std::move(inputs), today, store).front().outcomes);
-}
-
 } // namespace lottery::server

@@ -42,7 +42,9 @@ struct StoreJobInput {
 };
 
 struct StoreJobOutput {
-    std::vector<BatchOutcome> outcomes; // batches: as storeBatches() answers them
+    // Batches: one outcome per body, in order, ending at the first Malformed body (the session
+    // closes there).
+    std::vector<BatchOutcome> outcomes;
     DoneDecision done; // DONE, or the DONE behind the batches if doneAttempted
     // doneAfterBatches: false when a batch was not acknowledged, so the DONE was not recorded.
     bool doneAttempted = false;
@@ -53,12 +55,6 @@ struct StoreJobOutput {
 // One output per input, in order.
 std::vector<StoreJobOutput> runStoreJob(
     std::vector<StoreJobInput> inputs, const protocol::CivilDate &today, BetStore &store);
-
-// Consecutive BATCH bodies of one session, in order; `today` bounds birthdates. Every valid batch
-// goes to one store.append() (one commit), which settles `ticket`. One outcome per body, in
-// order, ending at the first Malformed body (the session closes there).
-std::vector<BatchOutcome> storeBatches(const std::vector<std::string_view> &bodies, quint32 agency,
-    const protocol::CivilDate &today, BetStore &store, WriteTicket ticket);
 
 protocol::CivilDate currentCivilDate();
 

@@ -62,6 +62,7 @@ private slots:
     void suspiciousFileSentWhenAccepted_data();
     void suspiciousFileSentWhenAccepted();
     void goodFileMeetsNoCheck();
+    void fileWrongOnlyAsAWholeIsNotClosed();
 
 private:
     QTemporaryDir m_dir;
@@ -207,6 +208,60 @@ void TestAgencyCliFileCheck::goodFileMeetsNoCheck()
     QVERIFY2(!output.contains(QStringLiteral("archivo_sospechoso")), qPrintable(output));
     QCOMPARE(agency.reportedWinners(), 4);
     QVERIFY(server.terminate());
+}
+
+// A long file is judged by its first 4096 rows before anything is sent, and whole while it is
+// sent (one read, not two). Here the first 5000 rows are good and the 1000 after them invalid
+// (17 %): the valid rows are sent and stored, DONE is withheld (the agency is not closed), exit 2
+// with the reason in Spanish. Accepting the file then resumes, sends nothing twice and closes.
+void TestAgencyCliFileCheck::fileWrongOnlyAsAWholeIsNotClosed()
+{
+    constexpr int kGood = 5000;
+    constexpr int kBad = 1000;
+    QByteArray content;
+    for (int i = 0; i < kGood + kBad; ++i) {
+        const QByteArray name = i < kGood ? QByteArray("Ana") : QByteArray("=Ana");
+        content += name + ",Paz," + QByteArray::number(30000000 + i) + ",1990-01-02,"
+            + QByteArray::number(i % 100 == 0 ? 7574 : i % 7000) + "\r\n";
+    }
+    const QString file = m_dir.filePath(QStringLiteral("wrong-as-a-whole.csv"));
+    QVERIFY(writeFile(file, content));
+    const QString storage = m_dir.filePath(QStringLiteral("wrong-as-a-whole-bets.csv"));
+    ServerProcess server;
+    QVERIFY(server.start(1, storage));
+
+    AgencyProcess withheld;
+    withheld.start(1, server.address(), file,
+        {QStringLiteral("--lang"), QStringLiteral("es"), QStringLiteral("--batch-max"),
+            QStringLiteral("50"), QStringLiteral("--window"), QStringLiteral("8")});
+    QVERIFY(withheld.waitForFinished(kTimeoutMs));
+    const QString output = QString::fromUtf8(withheld.output());
+    QCOMPARE(withheld.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(withheld.exitCode() == 2, qPrintable(output));
+    // Not refused before sending (the first 4096 rows are good): no such line...
+    QVERIFY2(!output.contains(QStringLiteral("| decision: rechazado")), qPrintable(output));
+    // ...but the whole file's verdict ends the run, after every batch sent was acknowledged.
+    QVERIFY2(output.contains(QStringLiteral("action: archivo_sospechoso | result: fail")),
+        qPrintable(output));
+    QVERIFY2(output.contains(QStringLiteral("many_invalid_rows")), qPrintable(output));
+    QVERIFY2(output.contains(QString::fromUtf8("la subida de la agencia no se cerró")),
+        qPrintable(output));
+    QVERIFY2(output.contains(QString::fromUtf8("1000 de las 6000 filas")), qPrintable(output));
+    QVERIFY2(output.contains(QStringLiteral("--accept-suspicious-file")), qPrintable(output));
+    QCOMPARE(lineCount(storage), kGood); // every valid row stored...
+    QCOMPARE(server.countLines("action: agencia_finalizada"), 0); // ...and the agency not closed
+
+    AgencyProcess accepted;
+    accepted.start(1, server.address(), file, {QStringLiteral("--accept-suspicious-file")});
+    QVERIFY(accepted.waitForFinished(kTimeoutMs));
+    const QString acceptedOutput = QString::fromUtf8(accepted.output());
+    QVERIFY2(accepted.exitCode() == 2, qPrintable(acceptedOutput)); // invalid rows, as always
+    QVERIFY2(acceptedOutput.contains(QStringLiteral("apuestas_guardadas: %1").arg(kGood)),
+        qPrintable(acceptedOutput));
+    QCOMPARE(accepted.reportedWinners(), kGood / 100);
+    QCOMPARE(server.countLines("action: agencia_finalizada | result: success"), 1);
+    QVERIFY(server.terminate());
+    QCOMPARE(lineCount(storage), kGood); // nothing sent twice
 }
 
 QTEST_GUILESS_MAIN(TestAgencyCliFileCheck)

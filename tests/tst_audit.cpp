@@ -191,6 +191,10 @@ void TestAudit::tampering_data()
                "receipt-1.txt: agency 1's first 100 stored bets"};
     QTest::newRow("receipt not honoured")
         << "receipt" << true << QStringList {"does not honour it"};
+    // A forged record whose offset + length wraps around 2^64: reported, never read (a reader
+    // that added them would pass the bounds check and then crash or read anywhere).
+    QTest::newRow("record wrapping around, its CRC recomputed")
+        << "wrapping" << false << QStringList {"agency 1 sequence 1: its rows run past the end"};
 }
 
 void TestAudit::tampering()
@@ -222,6 +226,23 @@ void TestAudit::tampering()
         receipt.digest[0] ^= 1;
         receipts[0] = dir.filePath(QStringLiteral("receipt-1.txt"));
         QVERIFY(receipt.writeFile(receipts[0], &error));
+    }
+    if (kind == QLatin1String("wrapping")) {
+        QByteArray journal = readAll(store + ".journal");
+        for (int at = 0; at + kRecordSize <= journal.size(); at += kRecordSize) {
+            if (journal[at + 4] != 1) // the first batch record
+                continue;
+            QByteArray patched = journal.mid(at, kRecordSize);
+            std::string offsetBytes, lengthBytes;
+            appendU64(offsetBytes, quint64(1) << 63);
+            appendU64(lengthBytes, quint64(1) << 63);
+            patched.replace(20, 8, QByteArray::fromStdString(offsetBytes));
+            patched.replace(28, 8, QByteArray::fromStdString(lengthBytes));
+            storeU32(patched, 44, crcOf(patched.left(44)));
+            journal.replace(at, kRecordSize, patched);
+            break;
+        }
+        writeAll(store + ".journal", journal);
     }
     QByteArray edited;
     for (const QByteArray &row : rows)

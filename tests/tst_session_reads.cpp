@@ -100,6 +100,16 @@ int bytesInKernel(const QTcpSocket *socket)
     return waiting;
 }
 
+// The proof that a held socket is not read, without a fixed sleep: once its bytes wait in the
+// kernel, the descriptor is readable, and epoll (level-triggered) reports it to every pass of
+// the event loop whose notifier is on; a notifier that is on reads them in that pass. So a few
+// passes after the bytes arrived show whether anything reads them.
+void runEventLoopPasses()
+{
+    for (int pass = 0; pass < 3; ++pass)
+        QCoreApplication::processEvents(QEventLoop::AllEvents);
+}
+
 } // namespace
 
 class TestSessionReads : public QObject
@@ -128,14 +138,17 @@ private slots:
         QTRY_COMPARE(connection.handler.slotRequests, 1);
         QVERIFY(connection.session->isWaitingForUploadSlot());
         QVERIFY(connection.session->areSocketReadsHeld());
-        // Let the loop run: a read notifier that fired would show up as bytes in Qt's buffer.
-        QTest::qWait(100);
-        // Without the hold, Qt keeps its control buffer's worth (512 bytes, in a 16 KiB chunk).
-        QCOMPARE(connection.serverSide->bytesAvailable(), qint64(0));
-        QVERIFY2(bytesInKernel(connection.serverSide) >= int(sent.size()) - 1024,
+        // Everything sent but the HELLO (and what Qt read with it: its control buffer's worth,
+        // 512 bytes in a 16 KiB chunk) arrives in the kernel; then the loop runs: a read
+        // notifier that fired would move bytes into Qt's buffer.
+        QTRY_VERIFY2(bytesInKernel(connection.serverSide) >= int(sent.size()) - 1024,
             qPrintable(QStringLiteral("%1 of %2 bytes in the kernel")
                            .arg(bytesInKernel(connection.serverSide))
                            .arg(sent.size())));
+        const int waiting = bytesInKernel(connection.serverSide);
+        runEventLoopPasses();
+        QCOMPARE(connection.serverSide->bytesAvailable(), qint64(0));
+        QCOMPARE(bytesInKernel(connection.serverSide), waiting);
         QVERIFY(connection.handler.bodies.empty());
 
         connection.session->uploadSlotGranted(1 << 20);
@@ -172,8 +185,11 @@ private slots:
         dispatcher->holdReads(first.get(), true);
         QVERIFY(dispatcher->readsHeld(first.get()));
         firstPair.client.write("held");
-        QTest::qWait(50);
+        firstPair.client.flush();
+        QTRY_COMPARE(bytesInKernel(first.get()), 4);
+        runEventLoopPasses();
         QCOMPARE(first->bytesAvailable(), qint64(0));
+        QCOMPARE(bytesInKernel(first.get()), 4);
 
         // The second client's own descriptor is taken first; then the first connection closes
         // (Qt closes its descriptor; the object and its hold live on) and the accept that
@@ -201,7 +217,8 @@ private slots:
         dispatcher->holdReads(socket.get(), true);
         pair.client.write("waited in the kernel");
         pair.client.flush();
-        QTest::qWait(50);
+        QTRY_COMPARE(bytesInKernel(socket.get()), 20);
+        runEventLoopPasses();
         QCOMPARE(socket->bytesAvailable(), qint64(0));
         dispatcher->holdReads(socket.get(), false);
         QTRY_COMPARE(socket->bytesAvailable(), qint64(20));

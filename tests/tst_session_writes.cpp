@@ -10,6 +10,7 @@
 #include <QTest>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -83,8 +84,14 @@ private slots:
             expected += ackFrame(sequence);
         }
         connection.session->releaseAnswers();
-        QTest::qWait(50);
-        QCOMPARE(connection.client.bytesAvailable(), qint64(0)); // not written at all yet
+        // Not written at all yet. The proof without a sleep: a marker written now on the same
+        // socket reaches the peer first; anything the session had written would be before it.
+        QCOMPARE(connection.serverSide->bytesToWrite(), qint64(0));
+        const char marker = '!';
+        QCOMPARE(::write(static_cast<int>(connection.serverSide->socketDescriptor()), &marker, 1),
+            ssize_t(1));
+        QTRY_COMPARE(connection.client.bytesAvailable(), qint64(1));
+        QCOMPARE(connection.client.readAll(), QByteArray(1, marker));
         connection.session->releaseAnswers();
         QTRY_COMPARE(connection.client.bytesAvailable(), qint64(expected.size()));
         QCOMPARE(connection.client.readAll().toStdString(), expected);

@@ -1,7 +1,7 @@
-// FileBetStore as the server drives it: BATCH bodies through storeBatches() (decode, validate,
-// encode, CRC, then BetStore::append(), the production path) into bets.csv and its journal. The
-// file-specific parts: the exact bytes of bets.csv, journal replay and torn-tail truncation, the
-// group commit under concurrent writers, the wire answers of the batch rules, and a failed
+// FileBetStore as the server drives it: BATCH bodies through runStoreJob() (decode, validate,
+// encode, CRC, then BetStore::apply(), the workers' production path) into bets.csv and its journal.
+// The file-specific parts: the exact bytes of bets.csv, journal replay and torn-tail truncation,
+// the group commit under concurrent writers, the wire answers of the batch rules, and a failed
 // fdatasync (injected through the store's sync function) never acknowledged. The store's general
 // semantics are in tst_store_contract.
 #include "server/file_bet_store.h"
@@ -58,12 +58,15 @@ std::string body(quint64 sequence, std::vector<protocol::Bet> bets)
     return frame.substr(protocol::kFrameHeaderSize);
 }
 
-// What the server does with a session's batches: one task, one ticket.
+// What the server does with a session's batches: one store job of one request, one ticket.
 std::vector<BatchOutcome> store(
     BetStore &store, quint32 agency, const std::vector<std::string> &bodies)
 {
-    std::vector<std::string_view> views(bodies.begin(), bodies.end());
-    return storeBatches(views, agency, currentCivilDate(), store, store.beginWrite(agency));
+    std::vector<StoreJobInput> inputs(1);
+    inputs[0].agency = agency;
+    inputs[0].bodies.assign(bodies.begin(), bodies.end());
+    inputs[0].ticket = store.beginWrite(agency);
+    return std::move(runStoreJob(std::move(inputs), currentCivilDate(), store).front().outcomes);
 }
 
 BatchOutcome storeOne(BetStore &target, quint32 agency, const std::string &batchBody)

@@ -25,6 +25,7 @@
 
 #include <zlib.h>
 
+#include <charconv>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -99,12 +100,20 @@ private:
         ++m_discrepancies;
         m_out << "DISCREPANCY: " << line << '\n';
     }
-    // Every row of `bytes` (whole LF-ended rows), parsed; nullopt at the first that is not a bet.
-    static std::optional<std::vector<protocol::StoredBet>> parseRows(std::string_view bytes);
+    // Visits every row of `bytes` (whole LF-ended rows) as (agency, bet), the views valid for the
+    // call; the number of rows, or nullopt at the first that is not a bet as the server writes it.
+    template<typename Visit>
+    static std::optional<quint64> visitRows(std::string_view bytes, const Visit &visit);
 
     QString m_csvPath;
     QTextStream &m_out;
-    std::string m_csv;
+    // bets.csv is read batch by batch where its journal records say (constant memory: the
+    // 5 x 1M store is 222 MB), into one reused buffer.
+    std::optional<std::string_view> readCsv(quint64 offset, quint64 length);
+
+    QFile m_csvFile;
+    quint64 m_csvSize = 0;
+    std::string m_csvBuffer;
     std::string m_journal;
     QMap<quint32, Agency> m_agencies;
     // Each stored batch's place in bets.csv, per agency, in sequence order (for the receipts).
@@ -112,9 +121,29 @@ private:
     int m_discrepancies = 0;
 };
 
-std::optional<std::vector<protocol::StoredBet>> Audit::parseRows(std::string_view bytes)
+// A row without quotes (nearly all) cut into its six fields without allocating, as
+// parseStoredBetRow would cut it. False: not six fields.
+bool splitPlainRow(std::string_view line, std::string_view *fields)
 {
-    std::vector<protocol::StoredBet> rows;
+    std::size_t count = 0;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t comma = line.find(',', start);
+        if (count == 6)
+            return false;
+        fields[count++]
+            = line.substr(start, comma == std::string_view::npos ? comma : comma - start);
+        if (comma == std::string_view::npos)
+            break;
+        start = comma + 1;
+    }
+    return count == 6;
+}
+
+template<typename Visit>
+std::optional<quint64> Audit::visitRows(std::string_view bytes, const Visit &visit)
+{
+    quint64 rows = 0;
     while (!bytes.empty()) {
         // A quoted field may hold an LF: find the row's end outside quotes.
         std::size_t end = 0;
@@ -127,26 +156,54 @@ std::optional<std::vector<protocol::StoredBet>> Audit::parseRows(std::string_vie
         }
         if (end == bytes.size())
             return std::nullopt; // every stored row ends with LF
-        auto row = protocol::parseStoredBetRow(bytes.substr(0, end));
-        if (!row || bytes.substr(0, end).find('\r') != std::string_view::npos)
+        const std::string_view line = bytes.substr(0, end);
+        if (line.find('\r') != std::string_view::npos)
             return std::nullopt;
-        rows.push_back(std::move(*row));
+        std::string_view fields[6];
+        if (line.find('"') == std::string_view::npos && splitPlainRow(line, fields)) {
+            unsigned agency = 0;
+            const auto [last, ec]
+                = std::from_chars(fields[0].data(), fields[0].data() + fields[0].size(), agency);
+            const auto number = protocol::parseBetNumber(fields[5]);
+            if (ec != std::errc() || last != fields[0].data() + fields[0].size() || !number)
+                return std::nullopt;
+            visit(static_cast<quint32>(agency),
+                protocol::BetView(fields[1], fields[2], fields[3], fields[4], *number));
+        } else {
+            const auto row = protocol::parseStoredBetRow(line);
+            if (!row)
+                return std::nullopt;
+            const protocol::Bet &bet = row->bet;
+            visit(row->agency,
+                protocol::BetView(
+                    bet.firstName, bet.lastName, bet.document, bet.birthdate, bet.number));
+        }
+        ++rows;
         bytes.remove_prefix(end + 1);
     }
     return rows;
 }
 
+std::optional<std::string_view> Audit::readCsv(quint64 offset, quint64 length)
+{
+    m_csvBuffer.resize(length);
+    if (!m_csvFile.seek(static_cast<qint64>(offset))
+        || m_csvFile.read(m_csvBuffer.data(), static_cast<qint64>(length))
+            != static_cast<qint64>(length))
+        return std::nullopt;
+    return std::string_view(m_csvBuffer);
+}
+
 bool Audit::run()
 {
-    QFile csv(m_csvPath);
+    m_csvFile.setFileName(m_csvPath);
     QFile journal(m_csvPath + QStringLiteral(".journal"));
-    if (!csv.open(QIODevice::ReadOnly) || !journal.open(QIODevice::ReadOnly)) {
-        m_out << "lottery-audit: cannot read " << m_csvPath
-              << " and its journal: " << (csv.isOpen() ? journal.errorString() : csv.errorString())
-              << '\n';
+    if (!m_csvFile.open(QIODevice::ReadOnly) || !journal.open(QIODevice::ReadOnly)) {
+        m_out << "lottery-audit: cannot read " << m_csvPath << " and its journal: "
+              << (m_csvFile.isOpen() ? journal.errorString() : m_csvFile.errorString()) << '\n';
         return false;
     }
-    m_csv = csv.readAll().toStdString();
+    m_csvSize = static_cast<quint64>(m_csvFile.size());
     m_journal = journal.readAll().toStdString();
 
     quint32 expectedAgencies = 0;
@@ -220,14 +277,21 @@ bool Audit::run()
                                 .arg(record.csvOffset)
                                 .arg(csvEnd));
             }
-            if (record.csvOffset + record.csvLength > m_csv.size()) {
+            // (Written so that a forged offset or length cannot wrap around.)
+            if (record.csvLength > m_csvSize || record.csvOffset > m_csvSize - record.csvLength) {
                 discrepancy(QStringLiteral("%1: its rows run past the end of bets.csv (rows "
                                            "removed)")
                                 .arg(which));
                 return true;
             }
-            const std::string_view rows
-                = std::string_view(m_csv).substr(record.csvOffset, record.csvLength);
+            const std::optional<std::string_view> read
+                = readCsv(record.csvOffset, record.csvLength);
+            if (!read) {
+                m_out << "lottery-audit: cannot read " << m_csvPath << ": "
+                      << m_csvFile.errorString() << '\n';
+                return false;
+            }
+            const std::string_view rows = *read;
             if (crcOf(rows.data(), rows.size()) != record.csvCrc) {
                 discrepancy(QStringLiteral("%1: its rows (bytes %2..%3 of bets.csv) are not the "
                                            "rows stored (CRC): a changed, removed or added row")
@@ -235,27 +299,27 @@ bool Audit::run()
                                 .arg(record.csvOffset)
                                 .arg(record.csvOffset + record.csvLength));
             }
-            const auto parsed = parseRows(rows);
-            if (!parsed) {
+            // One pass over the rows. A row that is not a bet is reported; the rows before it
+            // in the batch are counted (the seal recomputed then differs, and says so too).
+            const auto count
+                = visitRows(rows, [&](quint32 rowAgency, const protocol::BetView &bet) {
+                      if (rowAgency != record.agency) {
+                          discrepancy(QStringLiteral("%1: holds a row of agency %2")
+                                          .arg(which)
+                                          .arg(rowAgency));
+                      }
+                      agency.digest.addBet(bet);
+                      if (protocol::isWinner(bet))
+                          agency.winners.emplace_back(bet.document);
+                  });
+            if (!count) {
                 discrepancy(
                     QStringLiteral("%1: a row is not a bet as the server writes it").arg(which));
-            } else {
-                if (parsed->size() != record.betCount) {
-                    discrepancy(QStringLiteral("%1: holds %2 rows, its record says %3")
-                                    .arg(which)
-                                    .arg(parsed->size())
-                                    .arg(record.betCount));
-                }
-                for (const protocol::StoredBet &row : *parsed) {
-                    if (row.agency != record.agency) {
-                        discrepancy(QStringLiteral("%1: holds a row of agency %2")
-                                        .arg(which)
-                                        .arg(row.agency));
-                    }
-                    agency.digest.addBet(row.bet);
-                    if (protocol::isWinner(row.bet))
-                        agency.winners.push_back(row.bet.document);
-                }
+            } else if (*count != record.betCount) {
+                discrepancy(QStringLiteral("%1: holds %2 rows, its record says %3")
+                                .arg(which)
+                                .arg(*count)
+                                .arg(record.betCount));
             }
             m_batchRows[record.agency].push_back({record.csvOffset, record.csvLength});
             csvEnd = record.csvOffset + record.csvLength;
@@ -269,10 +333,10 @@ bool Audit::run()
                                    "tail the server repairs at its next start")
                         .arg(m_journal.size() % kRecordSize));
     }
-    if (m_csv.size() > csvEnd) {
+    if (m_csvSize > csvEnd) {
         discrepancy(QStringLiteral("bets.csv holds %1 bytes after the last batch its journal "
                                    "records (from byte %2): rows no record vouches for")
-                        .arg(m_csv.size() - csvEnd)
+                        .arg(m_csvSize - csvEnd)
                         .arg(csvEnd));
     }
 
@@ -330,14 +394,15 @@ bool Audit::checkReceipt(const AgencyReceipt &receipt, const QString &path)
             if (digest.bets() >= receipt.storedBets)
                 break;
             ++sequence;
-            const auto rows = parseRows(std::string_view(m_csv).substr(offset, length));
+            const std::optional<std::string_view> read = readCsv(offset, length);
+            if (!read)
+                break; // read before by run(): cannot fail but for an I/O error, said there
+            const auto rows = visitRows(*read, [&](quint32, const protocol::BetView &bet) {
+                if (digest.bets() < receipt.storedBets)
+                    digest.addBet(bet);
+            });
             if (!rows)
                 break;
-            for (const protocol::StoredBet &row : *rows) {
-                if (digest.bets() == receipt.storedBets)
-                    break;
-                digest.addBet(row.bet);
-            }
         }
     }
     if (digest.bets() < receipt.storedBets) {

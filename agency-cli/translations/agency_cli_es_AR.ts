@@ -43,6 +43,18 @@ Pruebe con --help.
 </numerusform>
         </translation>
     </message>
+    <message>
+        <source>agency-cli: the valid rows of %1 were sent, but the agency&apos;s upload was not closed: the file looks wrong as a whole.
+</source>
+        <translation>agency-cli: se enviaron las filas válidas de %1, pero la subida de la agencia no se cerró: el archivo en su conjunto parece equivocado.
+</translation>
+    </message>
+    <message>
+        <source>Fix the file and run again (only the rows still missing are sent); or, if it is right as it is, run again with --accept-suspicious-file to close the agency&apos;s upload.
+</source>
+        <translation>Corrija el archivo y ejecute de nuevo (solo se envían las filas que falten); o, si está bien así, ejecute de nuevo con --accept-suspicious-file para cerrar la subida de la agencia.
+</translation>
+    </message>
 </context>
 <context>
     <name>AgencyConfigLoader</name>

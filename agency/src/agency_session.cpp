@@ -18,8 +18,8 @@ ServerConnectionOptions connectionOptions(const AgencySessionOptions &o)
 
 UploadPumpOptions pumpOptions(const AgencySessionOptions &o)
 {
-    return UploadPumpOptions {
-        o.agency, o.token, o.dataFile, o.batchMaxBets, o.window, o.today, o.protocolVersion};
+    return UploadPumpOptions {o.agency, o.token, o.dataFile, o.batchMaxBets, o.window, o.today,
+        o.protocolVersion, o.withholdDoneIfSuspicious};
 }
 
 // Failures after which the pump told the server why (an ERROR is queued): close gracefully.
@@ -178,6 +178,11 @@ const UploadReceipt &AgencySession::receipt() const
 const std::optional<protocol::Sealed> &AgencySession::sealed() const
 {
     return m_pump->sealed();
+}
+
+const BetFileCheck &AgencySession::fileCheck() const
+{
+    return m_pump->fileCheck();
 }
 QStringList AgencySession::winners() const
 {

@@ -183,6 +183,8 @@ BetFileCheck BetFileInspector::finish() const
 {
     BetFileCheck check = m_check;
     check.concerns.clear();
+    check.rows = m_rows;
+    check.validRows = m_validRows;
     const qint64 invalid = m_rows - m_validRows;
     // Bytes that are not UTF-8 in a file with UTF-8 letters elsewhere are damaged rows (invalid,
     // and counted below), not another encoding.
@@ -403,8 +405,8 @@ qint64 BetFileReader::fileSize() const
     return m_file.size();
 }
 
-BetFileScanResult scanBetFile(
-    const QString &path, int maxInvalidKept, const ScanProgress &progress, const QDate &today)
+BetFileScanResult scanBetFile(const QString &path, int maxInvalidKept, const ScanProgress &progress,
+    const QDate &today, qint64 maxRows)
 {
     BetFileScanResult result;
     BetFileReader reader;
@@ -420,6 +422,10 @@ BetFileScanResult scanBetFile(
     BetFileInspector inspector;
     qint64 rows = 0;
     while (reader.readNextView(row)) {
+        if (maxRows >= 0 && rows >= maxRows) {
+            result.wholeFile = false; // a row beyond the limit exists
+            break;
+        }
         inspector.add(row);
         if (row.isValid()) {
             ++result.summary.validRows;
@@ -432,7 +438,7 @@ BetFileScanResult scanBetFile(
             else
                 result.summary.invalidListTruncated = true;
         }
-        if (progress && ++rows % kProgressEvery == 0
+        if (++rows % kProgressEvery == 0 && progress
             && !progress(reader.bytesRead(), reader.fileSize())) {
             result.cancelled = true;
             result.errorString = QStringLiteral("scan of %1 was cancelled").arg(path);

@@ -24,6 +24,7 @@ QStringView failureAction(AgencySession::FailureKind kind)
     case Kind::StoredBetsDiffer: return u"verificacion_retoma";
     case Kind::ReceiptMismatch: return u"recibo";
     case Kind::SealMismatch: return u"sorteo_sellado";
+    case Kind::SuspiciousFile: return u"archivo_sospechoso";
     case Kind::None:
     case Kind::ServerError:
     case Kind::ProtocolViolation:

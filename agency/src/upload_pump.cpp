@@ -57,6 +57,8 @@ bool UploadPump::startConnection()
         return false;
     m_fileDigest = RunningDigest();
     m_skipVerified = true;
+    m_inspector = BetFileInspector(); // the file is read again from its first row
+    m_doneWithheld = false;
     protocol::Hello hello;
     hello.version = m_options.protocolVersion;
     hello.agency = m_options.agency;
@@ -273,6 +275,8 @@ UploadPump::Status UploadPump::handleAck(const protocol::Ack &ack)
     if (ack.duplicate)
         ++m_duplicateBatches;
     emit batchAcknowledged(ack.sequence, ack.count, m_betsAcknowledged, ack.duplicate);
+    if (m_doneWithheld && m_inFlight.empty())
+        return failSuspiciousFile();
     return readyOrWaiting();
 }
 
@@ -396,6 +400,8 @@ UploadPump::Status UploadPump::step(int rowBudget)
             m_fileExhausted = true;
             continue;
         }
+        if (m_options.withholdDoneIfSuspicious)
+            m_inspector.add(row);
         if (!row.isValid()) {
             if (row.line > m_lastReportedInvalidLine) {
                 m_lastReportedInvalidLine = row.line;
@@ -424,6 +430,8 @@ UploadPump::Status UploadPump::step(int rowBudget)
 
 UploadPump::Status UploadPump::sendDone()
 {
+    if (m_doneWithheld)
+        return Status::Waiting; // the last ACKs settle it (handleAck)
     if (m_toSkip > 0) {
         return fail(UploadError::Kind::WrongFile,
             QStringLiteral("the server already stores %1 bets of agency %2 but %3 has only %4 "
@@ -432,6 +440,16 @@ UploadPump::Status UploadPump::sendDone()
                 .arg(m_options.agency)
                 .arg(m_options.dataFile)
                 .arg(m_serverStoredBets - m_toSkip));
+    }
+    if (m_options.withholdDoneIfSuspicious) {
+        m_fileCheck = m_inspector.finish();
+        if (m_fileCheck.isSuspicious()) {
+            m_doneWithheld = true;
+            m_reader.close();
+            if (m_inFlight.empty())
+                return failSuspiciousFile();
+            return Status::Waiting; // the failure once the batches in flight are settled
+        }
     }
     // Right behind the last batch, without waiting for its ACK, and GET_WINNERS behind DONE: two
     // round trips fewer per agency, and the server answers the batches and the DONE with one
@@ -443,6 +461,15 @@ UploadPump::Status UploadPump::sendDone()
     send(protocol::GetWinners {});
     m_awaiting = m_inFlight.empty() ? Awaiting::DoneAck : Awaiting::Acks;
     return Status::Waiting;
+}
+
+UploadPump::Status UploadPump::failSuspiciousFile()
+{
+    return fail(UploadError::Kind::SuspiciousFile,
+        QStringLiteral("%1 looks wrong as a whole (%2): its valid rows were sent, DONE was not, so "
+                       "agency %3 is not closed")
+            .arg(m_options.dataFile, m_fileCheck.concernNames())
+            .arg(m_options.agency));
 }
 
 } // namespace lottery::agency

@@ -153,6 +153,12 @@ UserMessage UserMessages::forError(const UploadError &error)
         return {tr("The server's receipt does not match"),
             tr("The server confirmed different bets than the ones this agency sent. Stop, keep "
                "this window or the terminal output, and call the lottery's support.")};
+    case Kind::SuspiciousFile:
+        return {tr("The file looks wrong: the agency was not closed"),
+            tr("The file's valid rows were sent and stored, but the file as a whole looks "
+               "wrong, so the agency's upload was not closed. Fix the file and send it again: "
+               "only the rows still missing are sent. If the file is right as it is, send it "
+               "again confirming that it is.")};
     case Kind::SealMismatch:
         return {tr("The sealed draw does not match this agency's receipt"),
             tr("The draw was sealed over other bets of this agency than the server confirmed. "
@@ -465,7 +471,8 @@ bool UserMessages::retryMayHelp(const UploadError &error)
     case Kind::ResyncLimit:
     case Kind::StoredBetsDiffer:
     case Kind::ReceiptMismatch:
-    case Kind::SealMismatch: return false;
+    case Kind::SealMismatch:
+    case Kind::SuspiciousFile: return false;
     }
     return false;
 }

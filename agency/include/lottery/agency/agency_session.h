@@ -75,6 +75,11 @@ struct AgencySessionOptions {
 
     // The date birthdates are checked against; null means today's date.
     QDate today;
+    // Judge the whole file (BetFileInspector) as it is read and send DONE only if it does not
+    // look wrong: else the upload ends with SuspiciousFile, its valid rows stored, the agency
+    // not closed. agency-cli sets it unless told --accept-suspicious-file: it checks only the
+    // file's first rows before sending (docs/PROTOCOL.md, section 10.9).
+    bool withholdDoneIfSuspicious = false;
 };
 
 class AgencySession : public QObject
@@ -137,6 +142,8 @@ public:
     quint16 protocolVersion() const; // agreed by the last WELCOME (0: none yet)
     const UploadReceipt &receipt() const; // the last receipt (version 2), checked
     const std::optional<protocol::Sealed> &sealed() const; // the verified seal (version 2)
+    // SuspiciousFile: why the whole file looks wrong (withholdDoneIfSuspicious).
+    const BetFileCheck &fileCheck() const;
     QStringList winners() const;
 
     // Failure details (meaningful in phase Failed).

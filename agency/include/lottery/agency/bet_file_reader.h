@@ -141,6 +141,8 @@ struct BetFileCheck {
     qint64 semicolonLine = 0; // SemicolonSeparated: the row cut at ';'
     qint64 headerLine = 0; // HeaderRow: the row
     QString headerText; // HeaderRow: the row as written (at most 80 characters)
+    qint64 rows = 0; // the rows judged (blank lines are not rows)
+    qint64 validRows = 0;
 
     bool isSuspicious() const { return !concerns.isEmpty(); }
     bool has(FileConcern concern) const { return concerns.contains(concern); }
@@ -173,6 +175,9 @@ struct BetFileSummary {
 struct BetFileScanResult {
     bool ok = false; // false: the file could not be read (errorString), or the scan was stopped
     bool cancelled = false;
+    // False when the scan stopped at `maxRows` before the end of the file: the summary is the
+    // first rows' only.
+    bool wholeFile = true;
     QString errorString;
     BetFileSummary summary;
 };
@@ -180,9 +185,10 @@ struct BetFileScanResult {
 // Called now and then during a scan; return false to stop it.
 using ScanProgress = std::function<bool(qint64 bytesRead, qint64 fileSize)>;
 
-// Reads a whole file to preview it (for the GUI). Constant memory apart from the kept invalid rows.
-// Thread-safe: no shared state, so it may run in a worker thread.
+// Reads a whole file to preview it (for the GUI), or its first `maxRows` rows (negative: all).
+// Constant memory apart from the kept invalid rows. Thread-safe: no shared state, so it may run
+// in a worker thread.
 BetFileScanResult scanBetFile(const QString &path, int maxInvalidKept = 1000,
-    const ScanProgress &progress = {}, const QDate &today = {});
+    const ScanProgress &progress = {}, const QDate &today = {}, qint64 maxRows = -1);
 
 } // namespace lottery::agency

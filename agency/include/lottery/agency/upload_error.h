@@ -39,6 +39,9 @@ public:
         ReceiptMismatch,
         // Protocol version 2: the sealed draw's head of this agency is not its last receipt.
         SealMismatch,
+        // The whole file looks wrong (AgencySessionOptions::withholdDoneIfSuspicious): its valid
+        // rows were sent and stored, DONE was not, so the agency is not closed.
+        SuspiciousFile,
     };
     Q_ENUM(Kind)
 

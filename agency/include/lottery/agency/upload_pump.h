@@ -38,6 +38,8 @@ struct UploadPumpOptions {
     QDate today; // null: today's date
     // The highest protocol version HELLO offers (tests and comparisons may ask for 1).
     quint16 protocolVersion = protocol::kLatestProtocolVersion;
+    // AgencySessionOptions::withholdDoneIfSuspicious.
+    bool withholdDoneIfSuspicious = false;
 };
 
 // The agency's proof of what the server stores for it (protocol version 2): the last RECEIPT,
@@ -107,6 +109,8 @@ public:
     quint16 protocolVersion() const { return m_protocolVersion; }
     // The last receipt (version 2), checked against the file; invalid under version 1.
     const UploadReceipt &receipt() const { return m_receipt; }
+    // SuspiciousFile: the whole file's verdict (withholdDoneIfSuspicious).
+    const BetFileCheck &fileCheck() const { return m_fileCheck; }
     qint64 bytesRead() const { return m_reader.bytesRead(); }
     qint64 fileSize() const { return m_reader.fileSize(); }
 
@@ -148,6 +152,7 @@ private:
     bool windowHasRoom() const;
     void sendBatch();
     Status sendDone();
+    Status failSuspiciousFile();
     Status readyOrWaiting() const;
 
     UploadPumpOptions m_options;
@@ -194,6 +199,12 @@ private:
     RunningDigest m_fileDigest;
     UploadReceipt m_receipt;
     std::optional<protocol::Sealed> m_sealed;
+    // withholdDoneIfSuspicious: every row read this connection, judged at the end of the file;
+    // DONE withheld once the verdict is "suspicious", the failure reported when the batches
+    // in flight are settled (so that the count told to the person is the server's).
+    BetFileInspector m_inspector;
+    BetFileCheck m_fileCheck;
+    bool m_doneWithheld = false;
 
 public:
     // The seal the server sent with the winners (version 2), once verified.
