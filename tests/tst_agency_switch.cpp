@@ -7,6 +7,7 @@
 // Qt's SHA-256 over the bytes docs/AUDIT.md names.
 #include "lottery/protocol/codec.h"
 #include "server/credentials.h"
+#include "server/journal_replay.h"
 #include "support/program_runner.h"
 #include "tst_server_client.h"
 
@@ -25,6 +26,7 @@
 
 using namespace lottery::protocol;
 using lottery::testing::ServerProcess;
+namespace journal = lottery::server::journal;
 
 namespace {
 
@@ -315,6 +317,35 @@ void TestAgencySwitch::disabledAgencyIsRefusedAndItsBetsStay()
     QVERIFY2(audit.exitCode() == 0, report.constData());
     QCOMPARE(report.count("agency 2: disabled by the operator at "), 2);
     QCOMPARE(report.count("agency 2: enabled by the operator at "), 1);
+
+    // A switch record edited to claim another end of bets.csv (its checksum fixed to match) is
+    // a discrepancy the audit names.
+    QFile journal(storage + ".journal");
+    QVERIFY(journal.open(QIODevice::ReadWrite));
+    QByteArray bytes = journal.readAll();
+    int switchAt = -1;
+    for (int at = 0; at + 48 <= bytes.size() && switchAt < 0; at += 48) {
+        if (bytes[at + 4] == 6)
+            switchAt = at;
+    }
+    QVERIFY(switchAt >= 0);
+    bytes[switchAt + 27] = static_cast<char>(bytes[switchAt + 27] ^ 0x10);
+    const quint32 crc = journal::crc32Of(bytes.constData() + switchAt, 44);
+    for (int i = 0; i < 4; ++i)
+        bytes[switchAt + 44 + i] = static_cast<char>((crc >> (24 - 8 * i)) & 0xff);
+    QVERIFY(journal.seek(0));
+    journal.write(bytes);
+    journal.close();
+    QProcess tampered;
+    tampered.start(lottery::testing::binaryPath("lottery-audit"), {"--storage", storage});
+    QVERIFY(tampered.waitForFinished(30000));
+    const QByteArray discrepancies = tampered.readAllStandardOutput();
+    QCOMPARE(tampered.exitCode(), 1);
+    QVERIFY2(discrepancies.contains(QByteArray("DISCREPANCY: journal record ")
+                 + QByteArray::number(switchAt / 48 + 1)
+                 + ", agency 2's switch, says bets.csv "
+                   "ended at byte "),
+        discrepancies.constData());
 }
 
 void TestAgencySwitch::connectedSessionClosesAfterItsBatch()
