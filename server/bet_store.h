@@ -18,6 +18,7 @@
 
 #include <QDeadlineTimer>
 #include <QHash>
+#include <QSet>
 #include <QString>
 
 #include <memory>
@@ -38,6 +39,23 @@ struct AgencyProgress {
     // (BetStore::keepsDigests()); all zero otherwise.
     protocol::Digest digest {};
     bool salesClosed = false; // no BATCH is stored any more
+    // The operator disabled the agency (BetStore::setAgencyEnabled): the server refuses its
+    // HELLO with agency_disabled instead of WELCOME. Read with the rest, so that every instance
+    // on a shared database sees the switch at the agency's next HELLO.
+    bool disabled = false;
+};
+
+// The operator's switch of one agency (disable / enable), recorded durably before the close.
+struct AgencySwitchDecision {
+    enum class Kind {
+        Switched, // recorded now
+        Unchanged, // the agency already was in that state: nothing written
+        AfterClose, // sales are closed: the switch could not change the draw, refused
+        UnknownAgency, // not one of the lottery's agencies 1..N
+        Failed, // could not be made durable (error)
+    };
+    Kind kind = Kind::Failed;
+    QString error; // AfterClose, UnknownAgency, Failed: why
 };
 
 // One agency's part of the seal: its sealed bets and their running digest.
@@ -189,6 +207,22 @@ public:
         decision.error = QStringLiteral("this store cannot close sales (it keeps no digests)");
         return decision;
     }
+
+    // Blocking. Disables (enabled = false) or enables `agency` at `atMs` (ms since the epoch,
+    // UTC), durably, before the close of sales: a disabled agency's HELLO is refused (welcome()
+    // reports `disabled`), its stored bets stay and are sealed with the others at the close.
+    // Refused after the close. Stores that cannot record it refuse it.
+    virtual AgencySwitchDecision setAgencyEnabled(quint32 agency, bool enabled, qint64 atMs)
+    {
+        Q_UNUSED(agency);
+        Q_UNUSED(enabled);
+        Q_UNUSED(atMs);
+        AgencySwitchDecision decision;
+        decision.error = QStringLiteral("this store cannot disable agencies");
+        return decision;
+    }
+    // Blocking. The agencies disabled now (the operator's console and /api/status at start).
+    virtual QSet<quint32> disabledAgencies() const { return {}; }
 
     // Blocking. The draw's winners from the durable state, once every expected agency is done.
     virtual DrawResult draw() = 0;

@@ -239,6 +239,66 @@ CloseDecision FileBetStore::closeSales(protocol::CloseReason reason, qint64 atMs
     return decision;
 }
 
+AgencySwitchDecision FileBetStore::setAgencyEnabled(quint32 agency, bool enabled, qint64 atMs)
+{
+    using Kind = AgencySwitchDecision::Kind;
+    AgencySwitchDecision decision;
+    QMutexLocker locker(&m_mutex);
+    if (agency < 1 || agency > m_expectedAgencies) {
+        decision.kind = Kind::UnknownAgency;
+        decision.error = QStringLiteral("agency %1 is not one of this lottery's agencies 1..%2")
+                             .arg(agency)
+                             .arg(m_expectedAgencies);
+        return decision;
+    }
+    // Decided under the lock that decides the close: a switch is never written after it.
+    if (m_close) {
+        decision.kind = Kind::AfterClose;
+        decision.error = QStringLiteral("sales are closed: the draw is sealed, and disabling or "
+                                        "enabling an agency cannot change it");
+        return decision;
+    }
+    if (const QString refusal = refusalLocked(); !refusal.isEmpty()) {
+        decision.error = refusal;
+        return decision;
+    }
+    quint64 generation = 0;
+    AgencyState &state = m_agencies[agency];
+    if (state.disabled == !enabled) {
+        decision.kind = Kind::Unchanged;
+        generation = state.switchGeneration; // answered once that switch is durable
+    } else {
+        const WriteOutcome written
+            = writeLocked({journal::agencySwitchRecord(agency, enabled, atMs)}, {}, {});
+        if (!written.ok) {
+            decision.error = written.error;
+            return decision;
+        }
+        // welcome() refuses from now on; a write synced after this one implies it is durable.
+        state.disabled = !enabled;
+        state.switchGeneration = written.generation;
+        generation = written.generation;
+        decision.kind = Kind::Switched;
+    }
+    QString error;
+    if (!waitDurable(locker, generation, &error)) {
+        decision.kind = Kind::Failed;
+        decision.error = error;
+    }
+    return decision;
+}
+
+QSet<quint32> FileBetStore::disabledAgencies() const
+{
+    QMutexLocker locker(&m_mutex);
+    QSet<quint32> disabled;
+    for (auto it = m_agencies.cbegin(); it != m_agencies.cend(); ++it) {
+        if (it->disabled)
+            disabled.insert(it.key());
+    }
+    return disabled;
+}
+
 bool FileBetStore::recoverBatchRows(AgencyState &agency, const JournalRecord &record,
     std::string_view rows, RecoveredWinners &winners, QString *error) const
 {
@@ -296,6 +356,8 @@ bool FileBetStore::replayJournal()
                   agency.batches.push_back(BatchPrint {record.betCount, record.csvCrc});
                   agency.storedBets += record.betCount;
                   bets += record.betCount;
+              } else if (record.kind == RecordKind::AgencySwitch) {
+                  agencies[record.agency].disabled = record.betCount == 0;
               } else if (record.kind == RecordKind::Done) {
                   AgencyState &agency = agencies[record.agency];
                   if (!agency.done) {
@@ -503,7 +565,7 @@ std::optional<AgencyProgress> FileBetStore::welcome(
 AgencyProgress FileBetStore::progressOf(const AgencyState &state) const
 {
     return AgencyProgress {state.batches.size(), state.storedBets, state.done,
-        state.digest.current(), m_close.has_value()};
+        state.digest.current(), m_close.has_value(), state.disabled};
 }
 
 QHash<quint32, AgencyProgress> FileBetStore::durableProgress() const

@@ -67,6 +67,9 @@ public:
     QHash<quint32, AgencyProgress> durableProgress() const override;
     DoneDecision markDone(quint32 agency) override;
     CloseDecision closeSales(protocol::CloseReason reason, qint64 atMs) override;
+    // A journal record (kind 6) written and synced like the close's; refused after the close.
+    AgencySwitchDecision setAgencyEnabled(quint32 agency, bool enabled, qint64 atMs) override;
+    QSet<quint32> disabledAgencies() const override;
     DrawResult draw() override;
     bool hasFailed() const override;
     void requestStop() override;
@@ -95,6 +98,8 @@ private:
         RunningDigest digest; // over every stored bet of the agency, in order
         quint64 storedBets = 0;
         bool done = false;
+        bool disabled = false; // the operator's last switch (journal kind 6) disabled it
+        quint64 switchGeneration = 0; // the write of that switch
         int unsettledWrites = 0; // tickets not yet settled
         quint64 lastWriteGeneration = 0; // the write a decision about this agency depends on
     };

@@ -168,7 +168,8 @@ QString decode(const char *bytes, Record *record)
         && kind != static_cast<quint8>(RecordKind::Done)
         && kind != static_cast<quint8>(RecordKind::Identity)
         && kind != static_cast<quint8>(RecordKind::Close)
-        && kind != static_cast<quint8>(RecordKind::Seal)) {
+        && kind != static_cast<quint8>(RecordKind::Seal)
+        && kind != static_cast<quint8>(RecordKind::AgencySwitch)) {
         return QStringLiteral("its kind %1 is unknown to this lottery-server (a newer one wrote "
                               "it: run that one)")
             .arg(kind);
@@ -196,6 +197,17 @@ Record closeRecord(const CloseSummary &close)
     record.sequence = static_cast<quint64>(close.closedAtMs);
     record.csvOffset = close.csvEnd;
     record.betCount = close.agenciesDone;
+    record.csvCrc = crc32Of(nullptr, 0);
+    return record;
+}
+
+Record agencySwitchRecord(quint32 agency, bool enabled, qint64 atMs)
+{
+    Record record;
+    record.kind = RecordKind::AgencySwitch;
+    record.agency = agency;
+    record.sequence = static_cast<quint64>(atMs);
+    record.betCount = enabled ? 1 : 0;
     record.csvCrc = crc32Of(nullptr, 0);
     return record;
 }
@@ -353,6 +365,18 @@ Replay::Verdict Replay::run(const Visit &visit)
                         .arg(index));
             }
         }
+        if (record.kind == RecordKind::AgencySwitch
+            && (record.agency == 0 || record.betCount > 1 || record.csvLength != 0
+                || record.csvOffset != csvEnd)) {
+            return damaged(m_journalPath, pos, 0, 0,
+                QStringLiteral("journal record %1 is an agency switch that does not fit the store "
+                               "(agency %2, state %3, bets.csv ending at byte %4, here %5)")
+                    .arg(index)
+                    .arg(record.agency)
+                    .arg(record.betCount)
+                    .arg(record.csvOffset)
+                    .arg(csvEnd));
+        }
         if (record.kind == RecordKind::Identity) {
             if (record.sequence == 0 || record.sequence > 0xFFFFFFFFu) {
                 return damaged(m_journalPath, pos, 0, 0,
@@ -416,6 +440,8 @@ Replay::Verdict Replay::run(const Visit &visit)
             m_close->root = record.digest;
         } else if (record.kind == RecordKind::Done) {
             m_agencies[record.agency].done = true;
+        } else if (record.kind == RecordKind::AgencySwitch) {
+            m_agencies[record.agency].disabled = record.betCount == 0;
         } else {
             AgencySummary &agency = m_agencies[record.agency];
             agency.batches = record.sequence;
@@ -474,6 +500,11 @@ Replay::Verdict Replay::checkRecordsPastEnd(std::size_t offset, quint64 chainSta
                 break;
             return damaged(m_journalPath, pos, 0, 0,
                 QStringLiteral("journal record %1 is damaged: %2").arg(index).arg(bad));
+        }
+        if (record.kind == RecordKind::AgencySwitch) {
+            // The operator's write, not an agency's: it may land between any agencies' records.
+            ++count;
+            continue;
         }
         const quint64 expected = next.contains(record.agency)
             ? next.value(record.agency)

@@ -38,7 +38,7 @@ inline constexpr quint64 kMaxBatchCsvBytes = 1u << 20;
 // most 10 workers. More than this is a journal that lost records, not a crash.
 inline constexpr quint64 kMaxUncoveredCsvBytes = 16u << 20;
 
-// Values 6..9 are reserved; a kind this program does not know stops the start as damage, so an
+// Values 7..9 are reserved; a kind this program does not know stops the start as damage, so an
 // older server never half-reads a newer store.
 enum class RecordKind : quint8 {
     Batch = 1, // a stored batch: agency, sequence, its rows' offset, length, bet count and CRC
@@ -50,6 +50,10 @@ enum class RecordKind : quint8 {
     Close = 4,
     // The seal of that close: bytes 8..39 hold its root (docs/AUDIT.md) instead of the fields.
     Seal = 5,
+    // The operator's switch of an agency, before the close: `agency` the agency, `sequence` the
+    // time (ms since the epoch, UTC), `csvOffset` where bets.csv ended, `betCount` 0 disabled,
+    // 1 enabled. The last one of an agency holds; none: enabled.
+    AgencySwitch = 6,
 };
 
 struct Record {
@@ -71,6 +75,9 @@ struct CloseSummary {
     quint32 agenciesDone = 0;
     std::array<std::uint8_t, 32> root {};
 };
+
+// The record of the operator's switch of `agency` at `atMs`.
+Record agencySwitchRecord(quint32 agency, bool enabled, qint64 atMs);
 
 // The close and seal records of a close of sales (written together, after every row).
 Record closeRecord(const CloseSummary &close);
@@ -100,6 +107,7 @@ public:
         quint64 batches = 0; // index of the last stored sequence
         quint64 bets = 0;
         bool done = false;
+        bool disabled = false; // the operator's last switch of it disabled it
     };
     struct Damage {
         QString file; // the damaged file's path

@@ -13,6 +13,8 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 
+#include <algorithm>
+
 namespace lottery::server {
 
 namespace {
@@ -163,6 +165,17 @@ bool LotteryServer::start()
     const QHash<quint32, AgencyProgress> recovered = m_store->durableProgress();
     for (auto it = recovered.cbegin(); it != recovered.cend(); ++it)
         m_metrics.restoreAgency(it.key(), it->storedBets, it->lastSequence, it->done);
+    m_disabledAgencies = m_store->disabledAgencies();
+    if (!m_disabledAgencies.isEmpty()) {
+        QList<quint32> disabled = m_disabledAgencies.values();
+        std::sort(disabled.begin(), disabled.end());
+        QStringList numbers;
+        for (quint32 agency : disabled)
+            numbers << QString::number(agency);
+        LOTTERY_LOG_SUCCESS("agencias_deshabilitadas")
+            .field(u"agencias", numbers.join(u','))
+            .field(u"motivo", "operador");
+    }
 
     m_listener.setListenBacklogSize(m_config.listenBacklog);
     const QHostAddress address(m_config.ip);
@@ -187,6 +200,100 @@ bool LotteryServer::start()
 namespace {
 
 } // namespace
+
+void LotteryServer::setAgencyEnabled(
+    quint32 agency, bool enabled, std::function<void(const AgencySwitchDecision &)> done)
+{
+    using Kind = AgencySwitchDecision::Kind;
+    AgencySwitchDecision refused;
+    if (agency < 1 || agency > m_config.agencies) {
+        refused.kind = Kind::UnknownAgency;
+        refused.error = QStringLiteral("agency %1 is not one of this lottery's agencies 1..%2")
+                            .arg(agency)
+                            .arg(m_config.agencies);
+    } else if (salesClose()) {
+        refused.kind = Kind::AfterClose;
+        refused.error = QStringLiteral("sales are closed: the draw is sealed, and disabling or "
+                                       "enabling an agency cannot change it");
+    } else if (m_phase != ShutdownPhase::Running) {
+        refused.error = QStringLiteral("the server is shutting down");
+    }
+    if (!refused.error.isEmpty()) {
+        finishAgencySwitch(agency, enabled, refused);
+        if (done)
+            done(refused);
+        return;
+    }
+    ++m_tasksInFlight;
+    BetStore *store = m_store.get();
+    const qint64 atMs = QDateTime::currentMSecsSinceEpoch();
+    m_workers.run(
+        [store, agency, enabled, atMs] { return store->setAgencyEnabled(agency, enabled, atMs); },
+        [this, agency, enabled, done = std::move(done)](const AgencySwitchDecision &decision) {
+            finishAgencySwitch(agency, enabled, decision);
+            if (done)
+                done(decision);
+            taskDone();
+        });
+}
+
+void LotteryServer::finishAgencySwitch(
+    quint32 agency, bool enabled, const AgencySwitchDecision &decision)
+{
+    using Kind = AgencySwitchDecision::Kind;
+    const QStringView action = enabled ? u"agencia_habilitada" : u"agencia_deshabilitada";
+    if (decision.kind != Kind::Switched && decision.kind != Kind::Unchanged) {
+        LogLine(LogLevel::Error, action, LogResult::Fail)
+            .field(u"agencia", agency)
+            .field(u"motivo", "operador")
+            .field(u"error", decision.error);
+        return;
+    }
+    int closing = 0;
+    Session *live = nullptr;
+    if (const auto it = m_sessionByAgency.constFind(agency); it != m_sessionByAgency.constEnd())
+        live = findSession(*it);
+    if (enabled) {
+        m_disabledAgencies.remove(agency);
+        if (live)
+            m_closeWhenAnswered.remove(live->id());
+    } else {
+        m_disabledAgencies.insert(agency);
+        if (live && !live->isClosing()) {
+            // A batch or DONE in flight is answered first (what was stored is acknowledged),
+            // then the session closes; a welcome in flight is answered with the refusal.
+            ++closing;
+            if (live->hasTaskInFlight())
+                m_closeWhenAnswered.insert(live->id());
+            else
+                refuseDisabledAgency(*live, agency);
+        }
+    }
+    LogLine line(LogLevel::Info, action, LogResult::Success);
+    line.field(u"agencia", agency).field(u"motivo", "operador");
+    if (decision.kind == Kind::Unchanged)
+        line.field(u"cambio", "ninguno"); // it already was in that state
+    if (!enabled)
+        line.field(u"sesiones_cerradas", closing);
+}
+
+void LotteryServer::refuseDisabledAgency(Session &session, quint32 agency)
+{
+    const QString reason = QStringLiteral("agency %1 is disabled by the operator").arg(agency);
+    // Version 1 knows no code 19 (its decoder refuses it): the nearest it knows.
+    session.fail(session.protocolVersion() >= protocol::kProtocolVersion2
+            ? protocol::ErrorCode::AgencyDisabled
+            : protocol::ErrorCode::InvalidAgency,
+        reason);
+}
+
+bool LotteryServer::closeIfDisabledMeanwhile(Session &session)
+{
+    if (!m_closeWhenAnswered.remove(session.id()))
+        return false;
+    refuseDisabledAgency(session, session.agency());
+    return true;
+}
 
 void LotteryServer::startSession(QTcpSocket *socket)
 {
@@ -377,7 +484,15 @@ void LotteryServer::finishWelcome(quint64 sessionId, quint32 agency,
             session->fail(m_phase == ShutdownPhase::Running ? protocol::ErrorCode::StorageFailure
                                                             : protocol::ErrorCode::ShuttingDown,
                 error);
+        } else if (progress->disabled || m_closeWhenAnswered.remove(sessionId)) {
+            // Decided after the token check, by the store's state read in this welcome: only
+            // the agency's own token learns that it is disabled, and on a shared database every
+            // instance sees the switch another one recorded.
+            if (progress->disabled)
+                m_disabledAgencies.insert(agency);
+            refuseDisabledAgency(*session, agency);
         } else {
+            m_disabledAgencies.remove(agency); // enabled again, perhaps by another instance
             const quint16 version = session->protocolVersion();
             protocol::Welcome welcome {version, progress->lastSequence, progress->storedBets};
             if (version >= protocol::kProtocolVersion2) {
@@ -450,6 +565,7 @@ void LotteryServer::finishBatches(
     }
     if (session) {
         session->releaseAnswers();
+        closeIfDisabledMeanwhile(*session);
         session->taskFinished();
     }
     resumeParkedHello(agency);
@@ -535,8 +651,10 @@ void LotteryServer::finishDone(quint64 sessionId, quint32 agency, const DoneDeci
 {
     Session *session = findSession(sessionId);
     const bool drawDue = answerDone(session, agency, decision);
-    if (session)
+    if (session) {
+        closeIfDisabledMeanwhile(*session);
         session->taskFinished();
+    }
     if (drawDue)
         m_draw->drawDue();
     taskDone();
@@ -606,6 +724,7 @@ void LotteryServer::sessionClosed(Session &session)
     const quint64 id = session.id();
     // Not owned any more when the shutdown has retired it already (finishClosingSockets()).
     const bool owned = m_sessions.remove(id) > 0;
+    m_closeWhenAnswered.remove(id);
     if (m_tokenChecks.pending() > 0 && !session.hasAgency())
         m_tokenChecks.cancel(id); // no PBKDF2 work for a connection already gone
     // A parked HELLO whose session is gone: resumeParkedHello() finds no session and drops it.
@@ -649,6 +768,7 @@ StatusSnapshot LotteryServer::statusSnapshot() const
     for (const Session *session : m_sessions)
         snapshot.addSession(session->agency(), session->isWaitingForDraw());
     snapshot.closeSupported = m_store && m_store->keepsDigests();
+    snapshot.disabledAgencies = m_disabledAgencies;
     if (m_config.salesClose.isValid())
         snapshot.salesCloseScheduled = m_config.salesClose.toString(Qt::ISODate);
     if (const std::optional<SalesClose> &close = salesClose()) {

@@ -80,6 +80,15 @@ public:
     const std::optional<SalesClose> &salesClose() const;
     StatusSnapshot statusSnapshot() const;
 
+    // Disables (enabled = false) or enables `agency` before the close of sales (the operator's
+    // console, POST /api/agencies/<n>/disable|enable). Main thread; `done` (optional) gets the
+    // store's decision once durable. A disabled agency's HELLO is refused (agency_disabled;
+    // version 1: invalid_agency) and its connected session is closed once its task in flight
+    // is answered; its stored bets stay and are sealed with the others at the close.
+    void setAgencyEnabled(
+        quint32 agency, bool enabled, std::function<void(const AgencySwitchDecision &)> done = {});
+    const QSet<quint32> &disabledAgencies() const { return m_disabledAgencies; }
+
 signals:
     void drawFinished();
     void finished();
@@ -115,6 +124,11 @@ private:
     // Logs and answers a decided DONE; true when it was the last agency's (the draw is due).
     bool answerDone(Session *session, quint32 agency, const DoneDecision &decision);
     void taskDone();
+    void finishAgencySwitch(quint32 agency, bool enabled, const AgencySwitchDecision &decision);
+    // ERROR(agency_disabled), or ERROR(invalid_agency) to a version-1 session, and close.
+    void refuseDisabledAgency(Session &session, quint32 agency);
+    // After a task: the session closes if its agency was disabled while the task ran. True if so.
+    bool closeIfDisabledMeanwhile(Session &session);
     Session *findSession(quint64 id) const;
     // A closed session leaves m_sessions and is deleted from the event loop.
     void retireSession(Session *session);
@@ -154,6 +168,11 @@ private:
     // HELLOs (by agency: only the newest session) waiting, without a thread, for writes of a
     // previous session of the same agency to settle.
     QHash<quint32, quint64> m_parkedHellos;
+    // Agencies disabled by the operator, as this instance knows them (its own switches, read at
+    // start and learned from welcomes); the store's welcome() decides each HELLO.
+    QSet<quint32> m_disabledAgencies;
+    // Sessions of an agency disabled while they had a task in flight: closed once answered.
+    QSet<quint64> m_closeWhenAnswered;
     quint64 m_nextSessionId = 1;
     int m_tasksInFlight = 0; // welcome, batch and DONE tasks, not the draw
     ShutdownPhase m_phase = ShutdownPhase::Running;

@@ -146,6 +146,23 @@ int main(int argc, char *argv[])
                 reply(result);
             });
     });
+    // POST /api/agencies/<n>/disable|enable: the operator's switch, answered once durable.
+    admin.setAgencySwitchAction([&server](quint32 agency, bool enabled, auto reply) {
+        server.setAgencyEnabled(agency, enabled,
+            [reply, agency, enabled](const lottery::server::AgencySwitchDecision &decision) {
+                using Kind = lottery::server::AgencySwitchDecision::Kind;
+                lottery::server::AdminServer::ActionResult result;
+                result.ok = decision.kind == Kind::Switched || decision.kind == Kind::Unchanged;
+                result.error = decision.error;
+                if (decision.kind == Kind::UnknownAgency)
+                    result.errorStatus = 404;
+                else if (decision.kind == Kind::Failed)
+                    result.errorStatus = 503;
+                if (result.ok)
+                    result.json = lottery::server::agencySwitchJson(agency, enabled, decision);
+                reply(result);
+            });
+    });
     if (loaded.config.adminEnabled()) {
         const int status = startAdmin(admin, loaded.config);
         if (status != 0)

@@ -228,7 +228,7 @@ bool PostgresBetStore::open()
     QString error;
     m_connectOptions = normalizedConnectOptions(m_conninfo, &error);
     PostgresConnection *db = m_connectOptions.isEmpty() ? nullptr : connection(&error);
-    if (!db || !migrate(*db)) {
+    if (!db || !migrate(*db) || !createAgencySwitches(*db)) {
         if (db)
             error = db->lastError();
         QMutexLocker locker(&m_mutex);
@@ -839,6 +839,13 @@ std::optional<AgencyProgress> PostgresBetStore::welcome(
         } else {
             read.salesClosed = closed.boolean(0, 0);
         }
+        // Read at every HELLO: a switch any instance committed holds here.
+        QString switchError;
+        read.disabled = agencyDisabled(*db, agency, &switchError);
+        if (!switchError.isEmpty()) {
+            *error = switchError;
+            return lost(db) ? std::optional<QString>(*error) : std::nullopt;
+        }
         progress = read;
         return std::nullopt;
     });
@@ -1433,6 +1440,119 @@ BetStore::Stats PostgresBetStore::stats() const
 {
     QMutexLocker locker(&m_mutex);
     return m_stats;
+}
+
+bool PostgresBetStore::createAgencySwitches(PostgresConnection &db)
+{
+    // One row per agency the operator ever switched: its state now and when it was set.
+    if (!db.command("BEGIN") || !db.command("SET LOCAL client_min_messages = warning")
+        || !db.command("SELECT pg_advisory_xact_lock($1)", {std::to_string(kMigrationLockKey)})
+        || !db.command("CREATE TABLE IF NOT EXISTS agency_switches ("
+                       " agency bigint PRIMARY KEY CHECK (agency > 0),"
+                       " disabled boolean NOT NULL,"
+                       " switched_at timestamptz NOT NULL)")
+        || !db.command("COMMIT")) {
+        db.rollback();
+        return false;
+    }
+    return true;
+}
+
+bool PostgresBetStore::agencyDisabled(PostgresConnection &db, quint32 agency, QString *error)
+{
+    PgResult row = db.query(
+        "SELECT disabled FROM agency_switches WHERE agency = $1", {std::to_string(agency)});
+    if (!row.ok()) {
+        *error = db.lastError();
+        return false;
+    }
+    return row.rows() > 0 && row.boolean(0, 0);
+}
+
+AgencySwitchDecision PostgresBetStore::setAgencyEnabled(quint32 agency, bool enabled, qint64 atMs)
+{
+    using SwitchKind = AgencySwitchDecision::Kind;
+    AgencySwitchDecision decision;
+    {
+        QMutexLocker locker(&m_mutex);
+        if (m_stopping) {
+            decision.error = QStringLiteral("storage is shutting down");
+            return decision;
+        }
+    }
+    PostgresConnection *db = connection(&decision.error);
+    if (!db)
+        return decision;
+    const std::string agencyText = std::to_string(agency);
+    const auto fail = [&] {
+        decision.error = db->lastError();
+        db->rollback();
+        return decision;
+    };
+    // The close's lock (shared, taken first as batches and DONEs take it) and the draw's: a
+    // switch is decided before or after the close of sales (either way) and the draw, never
+    // between, so no switch is committed after them.
+    if (!db->command("BEGIN")
+        || !db->command("SELECT pg_advisory_xact_lock_shared($1)", {closeLockText()})
+        || !db->command("SELECT pg_advisory_xact_lock($1)", {std::to_string(kDrawLockKey)}))
+        return fail();
+    PgResult state = db->query("SELECT l.agencies, (SELECT count(*) FROM draw)"
+                               " + (SELECT count(*) FROM sales_close),"
+                               " (SELECT disabled FROM agency_switches WHERE agency = $1)"
+                               " FROM lottery l WHERE l.id = 1",
+        {agencyText});
+    if (!state.ok() || state.rows() != 1)
+        return fail();
+    if (agency < 1 || agency > state.unsignedInteger(0, 0)) {
+        db->rollback();
+        decision.kind = SwitchKind::UnknownAgency;
+        decision.error = QStringLiteral("agency %1 is not one of this lottery's agencies 1..%2")
+                             .arg(agency)
+                             .arg(state.unsignedInteger(0, 0));
+        return decision;
+    }
+    if (state.unsignedInteger(0, 1) > 0) {
+        db->rollback();
+        decision.kind = SwitchKind::AfterClose;
+        decision.error = QStringLiteral("sales are closed: the draw is sealed, and disabling or "
+                                        "enabling an agency cannot change it");
+        return decision;
+    }
+    if (state.boolean(0, 2) == !enabled) {
+        db->rollback();
+        decision.kind = SwitchKind::Unchanged;
+        return decision;
+    }
+    if (!db->command("INSERT INTO agency_switches (agency, disabled, switched_at)"
+                     " VALUES ($1, $2, to_timestamp($3::double precision / 1000))"
+                     " ON CONFLICT (agency) DO UPDATE SET disabled = EXCLUDED.disabled,"
+                     " switched_at = EXCLUDED.switched_at",
+            {agencyText, enabled ? "false" : "true", std::to_string(atMs)}))
+        return fail();
+    if (!db->command("COMMIT")) {
+        decision.error = QStringLiteral("COMMIT did not return (%1): the outcome is unknown")
+                             .arg(db->lastError());
+        return decision;
+    }
+    decision.kind = SwitchKind::Switched;
+    return decision;
+}
+
+QSet<quint32> PostgresBetStore::disabledAgencies() const
+{
+    QSet<quint32> disabled;
+    QString error;
+    // As durableProgress(): the per-thread connection cache is not the store's logical state.
+    PostgresConnection *db = const_cast<PostgresBetStore *>(this)->connection(&error);
+    PgResult rows
+        = db ? db->query("SELECT agency FROM agency_switches WHERE disabled") : PgResult();
+    if (!db || !rows.ok()) {
+        LOTTERY_LOG_FAIL("agencias_deshabilitadas").field(u"error", db ? db->lastError() : error);
+        return disabled;
+    }
+    for (int row = 0; row < rows.rows(); ++row)
+        disabled.insert(static_cast<quint32>(rows.unsignedInteger(row, 0)));
+    return disabled;
 }
 
 } // namespace lottery::server

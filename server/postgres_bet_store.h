@@ -85,6 +85,9 @@ public:
     DoneDecision markDone(quint32 agency) override;
     CloseDecision closeSales(protocol::CloseReason reason, qint64 atMs) override;
     DrawResult draw() override;
+    // The operator's switches: table agency_switches (its own, created at open()).
+    AgencySwitchDecision setAgencyEnabled(quint32 agency, bool enabled, qint64 atMs) override;
+    QSet<quint32> disabledAgencies() const override;
 
     // Never latched: a failed transaction leaves nothing behind (the database rolls it back),
     // so each call stands alone, and the next one reconnects if the connection was lost.
@@ -149,6 +152,11 @@ private:
     void retryOnLostConnection(QStringView action, QDeadlineTimer deadline, Once once);
     // Whether `db` (nullptr: no connection could be opened) is lost, so a retry may help.
     static bool lost(const PostgresConnection *db);
+    // Creates agency_switches if missing (under the migration lock; no schema version of its
+    // own: an older server ignores it). False with db.lastError().
+    bool createAgencySwitches(PostgresConnection &db);
+    // The agency's switch as committed (false when none or on error: *error set then).
+    bool agencyDisabled(PostgresConnection &db, quint32 agency, QString *error);
     // The agency count the database records, or nullopt with db.lastError().
     std::optional<quint32> recordedAgencies(PostgresConnection &db);
     // One try of append(): every decision, or Failed for all with *lostBeforeCommit telling

@@ -36,6 +36,14 @@ if(TARGET lottery-server)
     add_dependencies(tst_sales_close lottery-server)
 endif()
 
+# The operator's switch of an agency: refused HELLOs (both versions), the connected session, the
+# bets sealed and drawn, a restart, the endpoint's rules; agency-cli in Spanish; lottery-audit.
+lottery_add_test(tst_agency_switch LIBS lottery_test_support lottery::server Qt6::Network
+    LABELS integration TIMEOUT 300)
+if(TARGET lottery-server AND TARGET lottery-audit AND TARGET agency-cli)
+    add_dependencies(tst_agency_switch lottery-server lottery-audit agency-cli)
+endif()
+
 # lottery-audit over stores the real server wrote, intact and tampered with.
 lottery_add_test(tst_audit LIBS lottery_test_support lottery::common Qt6::Network ZLIB::ZLIB
     LABELS integration TIMEOUT 300)

@@ -25,3 +25,12 @@ lottery_add_test(tst_postgres_servers
 if(TARGET lottery-server AND TARGET agency-cli AND TARGET lottery-audit)
     add_dependencies(tst_postgres_servers lottery-server agency-cli lottery-audit)
 endif()
+
+# The operator's switch of an agency on a shared database: recorded by one instance, refused at
+# the agency's next HELLO on the other, kept across a restart, refused (409) once the draw is in.
+lottery_add_test(tst_postgres_agency_switch
+    LIBS lottery_test_support lottery_postgres_test_support lottery::protocol
+    LABELS postgres TIMEOUT 300)
+if(TARGET lottery-server)
+    add_dependencies(tst_postgres_agency_switch lottery-server)
+endif()

@@ -898,6 +898,7 @@ void TestAgencySession::finalErrorsAreNotRetried_data()
     QTest::newRow("error-version") << false << protocol::ErrorCode::UnsupportedVersion;
     QTest::newRow("error-agency") << false << protocol::ErrorCode::InvalidAgency;
     QTest::newRow("error-superseded") << false << protocol::ErrorCode::Superseded;
+    QTest::newRow("error-agency-disabled") << false << protocol::ErrorCode::AgencyDisabled;
 }
 
 void TestAgencySession::finalErrorsAreNotRetried()

@@ -50,6 +50,7 @@ private slots:
     void unreadableFileSaysWhy();
     void retryOnlyWhereItMayHelp_data();
     void retryOnlyWhereItMayHelp();
+    void disabledAgencyIsNamed();
 };
 
 // The table of tests/support/invalid_rows.h is what the reader really says, row by row: a rule
@@ -114,7 +115,7 @@ void TestAgencyUserMessages::everyFailureHasItsMessage_data()
         if (kind != UploadError::Kind::None)
             QTest::newRow(kinds.key(i)) << kinds.value(i) << 0;
     }
-    for (int code = 1; code <= 17; ++code)
+    for (int code = 1; code <= 19; ++code)
         QTest::newRow(protocol::toString(static_cast<protocol::ErrorCode>(code)))
             << static_cast<int>(UploadError::Kind::ServerError) << code;
 }
@@ -250,6 +251,7 @@ void TestAgencyUserMessages::retryOnlyWhereItMayHelp_data()
     QTest::newRow("unknown agency") << make(Kind::ServerError, ErrorCode::InvalidAgency) << false;
     QTest::newRow("token refused")
         << make(Kind::ServerError, ErrorCode::AuthenticationFailed) << false;
+    QTest::newRow("agency disabled") << make(Kind::ServerError, ErrorCode::AgencyDisabled) << false;
     QTest::newRow("version") << make(Kind::VersionMismatch) << false;
     QTest::newRow("unreadable file") << make(Kind::FileError) << false;
     QTest::newRow("wrong file") << make(Kind::WrongFile) << false;
@@ -266,6 +268,23 @@ void TestAgencyUserMessages::retryOnlyWhereItMayHelp()
     QFETCH(UploadError, error);
     QFETCH(bool, mayHelp);
     QCOMPARE(UserMessages::retryMayHelp(error), mayHelp);
+}
+
+// agency_disabled names the agency to the clerk, in Spanish from the catalog.
+void TestAgencyUserMessages::disabledAgencyIsNamed()
+{
+    UploadError error;
+    error.kind = UploadError::Kind::ServerError;
+    error.code = protocol::ErrorCode::AgencyDisabled;
+    error.agency = 7;
+    QVERIFY(UserMessages::forError(error).explanation.startsWith(
+        QLatin1String("Agency 7 was disabled by the lottery's operator: ")));
+    QVERIFY(installTranslations(Language::Spanish, {UserMessages::catalog()}));
+    const UserMessage spanish = UserMessages::forError(error);
+    QCOMPARE(spanish.title, QStringLiteral("Agencia deshabilitada por el operador"));
+    QVERIFY2(spanish.explanation.startsWith(
+                 QStringLiteral("La agencia 7 fue deshabilitada por el operador de la lotería: ")),
+        qPrintable(spanish.explanation));
 }
 
 QTEST_GUILESS_MAIN(TestAgencyUserMessages)

@@ -112,6 +112,8 @@ const std::vector<Golden> &goldens()
             "  b9 6b c0 53"},
         {"reject/sales closed", Reject {7, ErrorCode::SalesClosed, kNoBetIndex, ""},
             "00 00 00 0f | 05 | 00 00 00 00 00 00 00 07 | 00 12 | ff ff | 00 00"},
+        {"error/agency disabled", ErrorMessage {ErrorCode::AgencyDisabled, "off"},
+            "00 00 00 08 | 0a | 00 13 | 00 03 6f 66 66"},
         {"reject/invalid bet 1", Reject {2, ErrorCode::InvalidBet, 1, "bad"},
             "00 00 00 12 | 05 | 00 00 00 00 00 00 00 02 | 00 07 | 00 01 | 00 03 62 61 64"},
         {"reject/whole batch, empty reason", Reject {9, ErrorCode::SequenceGap, kNoBetIndex, ""},
@@ -402,14 +404,15 @@ void TestProtocolCodec::decodeErrorWireCodes()
         DecodeError({DecodeErrorKind::InvalidUtf8, 9, ""}).wireCode(), ErrorCode::MalformedFrame);
     QCOMPARE(DecodeError({DecodeErrorKind::Truncated, 7, "agency"}).toString(),
         std::string("truncated field at byte 7: agency"));
-    for (std::uint16_t code = 1; code <= 18; ++code) {
+    for (std::uint16_t code = 1; code <= 19; ++code) {
         QVERIFY(isKnownErrorCode(code));
         QVERIFY(std::string(toString(static_cast<ErrorCode>(code))) != "unknown_error");
     }
     QCOMPARE(std::string(toString(ErrorCode::SequenceConflict)), std::string("sequence_conflict"));
     QVERIFY(!isKnownErrorCode(0));
     QCOMPARE(std::string(toString(ErrorCode::SalesClosed)), std::string("sales_closed"));
-    QVERIFY(!isKnownErrorCode(19));
+    QCOMPARE(std::string(toString(ErrorCode::AgencyDisabled)), std::string("agency_disabled"));
+    QVERIFY(!isKnownErrorCode(20));
 }
 
 void TestProtocolCodec::batchFrameEncoderMatchesEncodeFrame_data()

@@ -417,7 +417,7 @@ void TestProtocolDecoder::malformed_data()
     row("winners: document count 5, one present", "00 00 00 06 | 09 | 01 | 00 05 | 01 31",
         K::Truncated, 6);
     row("error: code 0", "00 00 00 05 | 0a | 00 00 | 00 00", K::InvalidValue, 5);
-    row("error: code 19", "00 00 00 05 | 0a | 00 13 | 00 00", K::InvalidValue, 5);
+    row("error: code 20", "00 00 00 05 | 0a | 00 14 | 00 00", K::InvalidValue, 5);
     row("error: code 0xffff", "00 00 00 05 | 0a | ff ff | 00 00", K::InvalidValue, 5);
     row("reject: code 0", "00 00 00 0f | 05 | 00 00 00 00 00 00 00 01 | 00 00 | ff ff | 00 00",
         K::InvalidValue, 13);

@@ -89,6 +89,9 @@ class TestStorage : public QObject
 
 private slots:
     void rowsAsStoredInBetsCsv();
+    void agencySwitchIsOneDurableRecord();
+    void agencySwitchInATornTailIsNoAgencysRun();
+    void damagedAgencySwitchIsRefused();
     void tornTailIsTruncated_data();
     void tornTailIsTruncated();
     void concurrentWritersGroupCommit();
@@ -124,6 +127,109 @@ void TestStorage::rowsAsStoredInBetsCsv()
     QCOMPARE(files.stats().commits, quint64(1));
     QCOMPARE(files.stats().batches, quint64(2));
     QCOMPARE(files.stats().bets, quint64(3));
+}
+
+// The operator's switch (docs/RELIABILITY.md, "Agencies disabled by the operator"): one journal
+// record of kind 6, byte for byte as documented, read back at open, refused after the close.
+void TestStorage::agencySwitchIsOneDurableRecord()
+{
+    using Kind = AgencySwitchDecision::Kind;
+    const QString path = m_dir.filePath(QStringLiteral("switch.csv"));
+    constexpr qint64 kAtMs = 1796655600000; // 2026-12-07T15:00:00Z
+    {
+        FileBetStore files(path, 3);
+        QVERIFY2(files.open(), qPrintable(files.errorString()));
+        QCOMPARE(
+            storeOne(files, 1, body(1, {bet("Ana", "456", 1)})).kind, BatchOutcome::Kind::Acked);
+        const quint64 commits = files.stats().commits;
+        QCOMPARE(files.setAgencyEnabled(2, false, kAtMs).kind, Kind::Switched);
+        QCOMPARE(files.stats().commits, commits + 1); // synced before it answers
+        QCOMPARE(fileContent(path + QStringLiteral(".journal")).right(48).toHex(),
+            QByteArray("4c544a310600000000000002000001a25104d180000000000000001d0000000000000000"
+                       "0000000000000000c4b157dc"));
+        QCOMPARE(files.setAgencyEnabled(2, false, kAtMs + 1).kind, Kind::Unchanged);
+        QCOMPARE(files.setAgencyEnabled(4, false, kAtMs).kind, Kind::UnknownAgency);
+        QCOMPARE(files.setAgencyEnabled(0, false, kAtMs).kind, Kind::UnknownAgency);
+        QVERIFY(progressOf(files, 2).disabled);
+        QVERIFY(!progressOf(files, 1).disabled);
+        QCOMPARE(files.setAgencyEnabled(3, false, kAtMs + 2).kind, Kind::Switched);
+        QCOMPARE(files.setAgencyEnabled(3, true, kAtMs + 3).kind, Kind::Switched);
+        files.close();
+    }
+    {
+        FileBetStore files(path, 3);
+        QVERIFY2(files.open(), qPrintable(files.errorString()));
+        QCOMPARE(files.disabledAgencies(), QSet<quint32>({2}));
+        QVERIFY(progressOf(files, 2).disabled);
+        QVERIFY(!progressOf(files, 3).disabled);
+        QVERIFY(files.closeSales(protocol::CloseReason::Operator, kAtMs + 10).ok);
+        const AgencySwitchDecision after = files.setAgencyEnabled(2, true, kAtMs + 11);
+        QCOMPARE(after.kind, Kind::AfterClose);
+        QVERIFY(after.error.startsWith(QLatin1String("sales are closed")));
+        files.close();
+    }
+    FileBetStore files(path, 3);
+    QVERIFY2(files.open(), qPrintable(files.errorString()));
+    QCOMPARE(files.disabledAgencies(), QSet<quint32>({2}));
+}
+
+// A power loss can leave the journal's last records without their rows: agency 1's batch, then
+// agency 2's, then the operator's switch of agency 1. The switch is no run of agency 1's records
+// (the operator's write lands between any agencies'), so this is a torn tail, not damage; the
+// switch in it was never answered, so it is dropped with the rest.
+void TestStorage::agencySwitchInATornTailIsNoAgencysRun()
+{
+    const QString path = m_dir.filePath(QStringLiteral("switch-tail.csv"));
+    qint64 csvBefore = 0;
+    {
+        FileBetStore files(path, 3);
+        QVERIFY2(files.open(), qPrintable(files.errorString()));
+        QCOMPARE(storeOne(files, 1, body(1, {bet("Ana", "1", 1)})).kind, BatchOutcome::Kind::Acked);
+        csvBefore = QFileInfo(path).size();
+        QCOMPARE(storeOne(files, 1, body(2, {bet("Eva", "2", 2)})).kind, BatchOutcome::Kind::Acked);
+        QCOMPARE(storeOne(files, 2, body(1, {bet("Luz", "3", 3)})).kind, BatchOutcome::Kind::Acked);
+        QCOMPARE(files.setAgencyEnabled(1, false, 1796655600000).kind,
+            AgencySwitchDecision::Kind::Switched);
+        files.close();
+    }
+    QVERIFY(resizeFile(path, csvBefore)); // the rows of the last two batches never reached it
+    FileBetStore files(path, 3);
+    QVERIFY2(files.open(), qPrintable(files.errorString()));
+    QCOMPARE(progressOf(files, 1).lastSequence, quint64(1));
+    QCOMPARE(progressOf(files, 2).lastSequence, quint64(0));
+    QVERIFY(files.disabledAgencies().isEmpty());
+}
+
+// A switch record that says something no server writes (state 2, its checksum fixed to match)
+// is damage: the start is refused and nothing changes.
+void TestStorage::damagedAgencySwitchIsRefused()
+{
+    const QString path = m_dir.filePath(QStringLiteral("switch-damaged.csv"));
+    {
+        FileBetStore files(path, 3);
+        QVERIFY2(files.open(), qPrintable(files.errorString()));
+        QCOMPARE(files.setAgencyEnabled(2, false, 1796655600000).kind,
+            AgencySwitchDecision::Kind::Switched);
+        files.close();
+    }
+    const QString journalPath = path + QStringLiteral(".journal");
+    QByteArray journal = fileContent(journalPath);
+    const int at = int(journal.size()) - 48;
+    QCOMPARE(int(journal[at + 4]), 6);
+    journal[at + 39] = 2;
+    const quint32 crc = journal::crc32Of(journal.constData() + at, 44);
+    for (int i = 0; i < 4; ++i)
+        journal[at + 44 + i] = static_cast<char>((crc >> (24 - 8 * i)) & 0xff);
+    QFile out(journalPath);
+    QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    out.write(journal);
+    out.close();
+    FileBetStore files(path, 3);
+    QVERIFY(!files.open());
+    QVERIFY2(files.errorString().contains(QLatin1String("is an agency switch that does not fit the "
+                                                        "store (agency 2, state 2")),
+        qPrintable(files.errorString()));
+    QCOMPARE(fileContent(journalPath), journal);
 }
 
 void TestStorage::tornTailIsTruncated_data()

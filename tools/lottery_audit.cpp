@@ -40,7 +40,7 @@ namespace {
 // The journal's record (docs/AUDIT.md "The journal"), decoded here, not by the server's code.
 constexpr std::size_t kRecordSize = 48;
 constexpr quint32 kMagic = 0x4C544A31; // "LTJ1"
-enum Kind : quint8 { Batch = 1, Done = 2, Identity = 3, Close = 4, Seal = 5 };
+enum Kind : quint8 { Batch = 1, Done = 2, Identity = 3, Close = 4, Seal = 5, AgencySwitch = 6 };
 
 struct Record {
     quint8 kind = 0;
@@ -75,7 +75,7 @@ bool decode(const char *bytes, Record *record)
     record->csvLength = protocol::loadU64(bytes + 28);
     record->betCount = protocol::loadU32(bytes + 36);
     record->csvCrc = protocol::loadU32(bytes + 40);
-    return record->kind >= Batch && record->kind <= Close;
+    return (record->kind >= Batch && record->kind <= Close) || record->kind == AgencySwitch;
 }
 
 struct Agency {
@@ -232,6 +232,25 @@ bool Audit::run()
         switch (record.kind) {
         case Identity: expectedAgencies = static_cast<quint32>(record.sequence); break;
         case Done: break;
+        case AgencySwitch:
+            // The operator's switch of an agency before the close: its HELLOs were refused from
+            // then on; its stored bets stay in the seal. Reported, never damage.
+            m_out << "agency " << record.agency << ": "
+                  << (record.betCount == 0 ? "disabled" : "enabled") << " by the operator at "
+                  << QDateTime::fromMSecsSinceEpoch(qint64(record.sequence), Qt::UTC)
+                         .toString(Qt::ISODateWithMs)
+                  << '\n';
+            if (record.betCount > 1 || record.csvOffset != csvEnd) {
+                discrepancy(QStringLiteral("journal record %1, agency %2's switch, says bets.csv "
+                                           "ended at byte %3 (state %4); the batches before it "
+                                           "end at byte %5")
+                                .arg(index)
+                                .arg(record.agency)
+                                .arg(record.csvOffset)
+                                .arg(record.betCount)
+                                .arg(csvEnd));
+            }
+            break;
         case Close:
             close = record;
             if (record.csvOffset != csvEnd) {

@@ -82,6 +82,7 @@ UploadPump::Status UploadPump::fail(
     m_failure.message = message;
     m_failure.code = code;
     m_failure.storedBets = m_firstStoredBets + static_cast<quint64>(m_betsAcknowledged);
+    m_failure.agency = m_options.agency;
     m_awaiting = Awaiting::Nothing;
     return Status::Failed;
 }

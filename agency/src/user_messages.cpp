@@ -62,6 +62,10 @@ QString UserMessages::forErrorCode(protocol::ErrorCode code)
     case ErrorCode::SalesClosed:
         return tr("Sales closed before this upload finished: the bets the server stored "
                   "before the close count and are in the draw; the rest were not stored.");
+    case ErrorCode::AgencyDisabled:
+        return tr("This agency was disabled by the lottery's operator: the server takes no bets "
+                  "from it until the operator enables it again. The bets it already stored are "
+                  "kept. Call the lottery.");
     }
     return tr("The server reported an unknown error (code %1).").arg(static_cast<int>(code));
 }
@@ -88,6 +92,7 @@ QString UserMessages::titleForErrorCode(protocol::ErrorCode code)
     case ErrorCode::Superseded: return tr("Another upload of this agency took over");
     case ErrorCode::Internal: return tr("Error in the server");
     case ErrorCode::SalesClosed: return tr("Sales are closed");
+    case ErrorCode::AgencyDisabled: return tr("Agency disabled by the operator");
     }
     return tr("Error from the server");
 }
@@ -159,6 +164,13 @@ UserMessage UserMessages::forError(const UploadError &error)
             tr("The draw was sealed over other bets of this agency than the server confirmed. "
                "Keep the receipt and this output, and call the lottery's support.")};
     case Kind::ServerError:
+        if (error.code == protocol::ErrorCode::AgencyDisabled && error.agency > 0) {
+            return {titleForErrorCode(*error.code),
+                tr("Agency %1 was disabled by the lottery's operator: the server takes no bets "
+                   "from it until the operator enables it again. The bets it already stored are "
+                   "kept. Call the lottery.")
+                    .arg(error.agency)};
+        }
         if (error.code)
             return fromCode(*error.code);
         return {tr("Error from the server"), tr("The server reported an error.")};

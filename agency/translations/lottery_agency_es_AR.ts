@@ -462,6 +462,18 @@
         <source>The file&apos;s valid rows were sent and stored, but the file as a whole looks wrong, so the agency&apos;s upload was not closed. Fix the file and send it again: only the rows still missing are sent. If the file is right as it is, send it again confirming that it is.</source>
         <translation>Las filas válidas del archivo se enviaron y quedaron guardadas, pero el archivo en su conjunto parece equivocado, así que la subida de la agencia no se cerró. Corrija el archivo y envíelo de nuevo: solo se envían las filas que falten. Si el archivo está bien así, envíelo de nuevo confirmando que lo está.</translation>
     </message>
+    <message>
+        <source>This agency was disabled by the lottery&apos;s operator: the server takes no bets from it until the operator enables it again. The bets it already stored are kept. Call the lottery.</source>
+        <translation>Esta agencia fue deshabilitada por el operador de la lotería: el servidor no recibe apuestas de ella hasta que el operador la vuelva a habilitar. Las apuestas que ya había guardado se conservan. Comuníquese con la lotería.</translation>
+    </message>
+    <message>
+        <source>Agency disabled by the operator</source>
+        <translation>Agencia deshabilitada por el operador</translation>
+    </message>
+    <message>
+        <source>Agency %1 was disabled by the lottery&apos;s operator: the server takes no bets from it until the operator enables it again. The bets it already stored are kept. Call the lottery.</source>
+        <translation>La agencia %1 fue deshabilitada por el operador de la lotería: el servidor no recibe apuestas de ella hasta que el operador la vuelva a habilitar. Las apuestas que ya había guardado se conservan. Comuníquese con la lotería.</translation>
+    </message>
 </context>
 <context>
     <name>lottery::agency::ServerAddress</name>

@@ -212,16 +212,52 @@ AdminHttpResponse AdminServer::runAction(const Action &action, const AdminHttpRe
             "504 the server did not decide in time; the action may still complete: see "
             "/api/status\n");
     }
-    if (!pending->result.ok)
-        return AdminHttpResponse::text(409, "409 " + pending->result.error.toUtf8() + '\n');
+    if (!pending->result.ok) {
+        const int status = pending->result.errorStatus;
+        return AdminHttpResponse::text(
+            status, QByteArray::number(status) + ' ' + pending->result.error.toUtf8() + '\n');
+    }
     AdminHttpResponse response;
     response.contentType = QByteArrayLiteral("application/json");
     response.body = pending->result.json;
     return response;
 }
 
+AdminHttpResponse AdminServer::routeAgencySwitch(const AdminHttpRequest &request)
+{
+    // /api/agencies/<n>/disable or /enable; <n> in decimal, 1..4294967295.
+    const QStringList parts = request.path.split(QLatin1Char('/'));
+    bool numeric = parts.size() == 5 && !parts[3].isEmpty() && parts[3].size() <= 10;
+    for (const QChar c : parts.value(3))
+        numeric = numeric && c >= QLatin1Char('0') && c <= QLatin1Char('9');
+    const quint64 agency = numeric ? parts[3].toULongLong() : 0;
+    const QString verb = parts.value(4);
+    if (!numeric || agency == 0 || agency > 0xFFFFFFFFu
+        || (verb != QLatin1String("disable") && verb != QLatin1String("enable"))) {
+        return AdminHttpResponse::text(
+            404, "404 not found: POST /api/agencies/<agency number>/disable or /enable\n");
+    }
+    if (request.method != "POST") {
+        AdminHttpResponse response = AdminHttpResponse::text(
+            405, "405 method not allowed: " + request.path.toUtf8() + " answers POST\n");
+        response.headers.append(qMakePair(QByteArray("Allow"), QByteArray("POST")));
+        return response;
+    }
+    if (!m_agencySwitch)
+        return runAction({}, request);
+    const bool enabled = verb == QLatin1String("enable");
+    const AgencyAction &action = m_agencySwitch;
+    return runAction(
+        [&action, agency, enabled](std::function<void(const ActionResult &)> reply) {
+            action(static_cast<quint32>(agency), enabled, std::move(reply));
+        },
+        request);
+}
+
 AdminHttpResponse AdminServer::route(const AdminHttpRequest &request)
 {
+    if (request.path.startsWith(QLatin1String("/api/agencies/")))
+        return routeAgencySwitch(request);
     if (request.path == QLatin1String("/api/sales/close")) {
         if (request.method != "POST") {
             AdminHttpResponse response = AdminHttpResponse::text(

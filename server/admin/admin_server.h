@@ -10,6 +10,7 @@
 //   GET /readyz       200 or 503 with the reason      (open: no counts)
 //   GET /             the dashboard (static files from Qt resources; its data is /api/status)
 //   POST /api/sales/close  closes the sales now (always the token, even on loopback: an action)
+//   POST /api/agencies/<n>/disable, /enable  the operator's switch of an agency (the same rule)
 //
 // Every request is bounded before a route or the token sees it (AdminHttpService: header and
 // body limits, deadlines, a connection cap). What only the main thread knows (sessions, the
@@ -46,6 +47,7 @@ public:
         bool ok = false;
         QByteArray json; // the answer's body when ok
         QString error; // why not, when !ok
+        int errorStatus = 409; // the HTTP status of a refusal (404: no such agency)
     };
     // Runs an action in the main thread; it calls `reply` (in the main thread) once decided.
     using Action = std::function<void(std::function<void(const ActionResult &)> reply)>;
@@ -77,6 +79,10 @@ public:
 
     // Main thread, before start(): what POST /api/sales/close runs (unset: 501).
     void setCloseSalesAction(Action action) { m_closeSales = std::move(action); }
+    // What POST /api/agencies/<n>/disable (enabled = false) and /enable run (unset: 501).
+    using AgencyAction = std::function<void(
+        quint32 agency, bool enabled, std::function<void(const ActionResult &)> reply)>;
+    void setAgencySwitchAction(AgencyAction action) { m_agencySwitch = std::move(action); }
 
     // Reads the token, starts the admin thread, listens there and logs `action: admin_listen`.
     // False with errorString().
@@ -100,6 +106,8 @@ private:
     StatusSnapshot snapshot(int maxAgeMs);
     // The admin thread: runs `action` in the main thread and waits (bounded) for its result.
     AdminHttpResponse runAction(const Action &action, const AdminHttpRequest &request);
+    // POST /api/agencies/<n>/disable|enable.
+    AdminHttpResponse routeAgencySwitch(const AdminHttpRequest &request);
 
     const ServerMetrics &m_metrics; // its own mutex: read from the admin thread
     StatusBoard m_board; // the main thread's side of the hand-over
@@ -112,6 +120,7 @@ private:
     QString m_error;
     quint16 m_port = 0;
     Action m_closeSales; // set before start(), then only read
+    AgencyAction m_agencySwitch; // set before start(), then only read
 };
 
 } // namespace lottery::server

@@ -212,6 +212,9 @@ QByteArray formatServerMetrics(const StatusSnapshot &status, const ServerMetrics
     out.sample("lottery_agencies_expected", static_cast<quint64>(status.agenciesExpected));
     out.family("lottery_agencies_done", "gauge", "Agencies whose DONE is durably recorded.");
     out.sample("lottery_agencies_done", done);
+    out.family("lottery_agencies_disabled", "gauge",
+        "Agencies the operator disabled (their HELLO is refused; their stored bets stay).");
+    out.sample("lottery_agencies_disabled", static_cast<quint64>(status.disabledAgencies.size()));
     out.family("lottery_draw_completed", "gauge", "1 once the draw has completed, else 0.");
     out.sample("lottery_draw_completed",
         static_cast<quint64>(metrics.draw == ServerMetrics::DrawState::Completed ? 1 : 0));

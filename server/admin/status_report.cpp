@@ -35,6 +35,16 @@ QByteArray salesCloseJson(const SalesClose &close, bool firstTime)
     return QJsonDocument(document).toJson(QJsonDocument::Compact);
 }
 
+QByteArray agencySwitchJson(quint32 agency, bool enabled, const AgencySwitchDecision &decision)
+{
+    QJsonObject document;
+    document.insert(QStringLiteral("agency"), static_cast<qint64>(agency));
+    document.insert(QStringLiteral("disabled"), !enabled);
+    document.insert(
+        QStringLiteral("changed"), decision.kind == AgencySwitchDecision::Kind::Switched);
+    return QJsonDocument(document).toJson(QJsonDocument::Compact);
+}
+
 namespace {
 
 QJsonValue isoTime(qint64 epochMs)
@@ -52,13 +62,15 @@ QJsonObject countsByCode(const QMap<QString, quint64> &counts)
     return object;
 }
 
-// not_connected / uploading / done / winners: what the dashboard colours a row by.
-QString agencyState(const ServerMetrics::Agency &agency, int sessions)
+// not_connected / uploading / disabled / done / winners: what the dashboard colours a row by.
+QString agencyState(const ServerMetrics::Agency &agency, int sessions, bool disabled)
 {
     if (agency.winners > 0)
         return QStringLiteral("winners");
     if (agency.done)
         return QStringLiteral("done");
+    if (disabled)
+        return QStringLiteral("disabled");
     if (sessions > 0)
         return QStringLiteral("uploading");
     return QStringLiteral("not_connected");
@@ -99,6 +111,10 @@ QJsonObject statusDocument(const StatusSnapshot &status, const ServerMetrics::Sn
             if (!metrics.agencies.contains(it.key()))
                 ids.append(it.key());
         }
+        for (quint32 id : status.disabledAgencies) {
+            if (!metrics.agencies.contains(id) && !status.sessionsByAgency.contains(id))
+                ids.append(id);
+        }
         std::sort(ids.begin(), ids.end());
     }
     const bool truncated = ids.size() > kMaxListedAgencies;
@@ -111,7 +127,9 @@ QJsonObject statusDocument(const StatusSnapshot &status, const ServerMetrics::Sn
         const int sessions = status.sessionsByAgency.value(id);
         QJsonObject row;
         row.insert(QStringLiteral("agency"), static_cast<qint64>(id));
-        row.insert(QStringLiteral("state"), agencyState(agency, sessions));
+        const bool disabled = status.disabledAgencies.contains(id);
+        row.insert(QStringLiteral("state"), agencyState(agency, sessions, disabled));
+        row.insert(QStringLiteral("disabled"), disabled);
         row.insert(QStringLiteral("sessions"), sessions);
         row.insert(QStringLiteral("bets_stored"), static_cast<qint64>(agency.betsStored));
         row.insert(QStringLiteral("batches"), static_cast<qint64>(agency.batchesStored));
@@ -162,6 +180,8 @@ QJsonObject statusDocument(const StatusSnapshot &status, const ServerMetrics::Sn
     totals.insert(
         QStringLiteral("agencies_connected"), static_cast<qint64>(status.sessionsByAgency.size()));
     totals.insert(QStringLiteral("agencies_done"), static_cast<qint64>(done));
+    totals.insert(
+        QStringLiteral("agencies_disabled"), static_cast<qint64>(status.disabledAgencies.size()));
     totals.insert(QStringLiteral("bets_stored"), static_cast<qint64>(metrics.betsStored));
     totals.insert(QStringLiteral("batches_stored"), static_cast<qint64>(batches));
     totals.insert(QStringLiteral("storage_bytes"), static_cast<qint64>(storageBytes));

@@ -12,10 +12,13 @@
 namespace lottery::server {
 
 struct SalesClose;
+struct AgencySwitchDecision;
 
 // POST /api/sales/close's answer: the close (reason, time, counts, seal) and whether this request
 // made it (false: sales were closed already).
 QByteArray salesCloseJson(const SalesClose &close, bool firstTime);
+// The answer of POST /api/agencies/<n>/disable|enable once the switch is durable.
+QByteArray agencySwitchJson(quint32 agency, bool enabled, const AgencySwitchDecision &decision);
 
 struct Readiness {
     bool ready = false;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <QHash>
+#include <QSet>
 #include <QString>
 
 namespace lottery::server {
@@ -33,6 +34,8 @@ struct StatusSnapshot {
     quint64 closeBets = 0;
     QString seal; // 64 hex digits
     bool closeSupported = false; // the store can close and seal (it keeps digests)
+    // The agencies the operator disabled (as this instance knows them).
+    QSet<quint32> disabledAgencies;
 
     // Connections by state: before an accepted HELLO, authenticated, parked until the draw.
     int sessionsHandshake = 0;

@@ -7,12 +7,16 @@
 // never connected, the operator closes the sales: the confirmation names the agencies not done
 // and the bets stored, a wrong token is refused (401) on the page, the right one closes, the
 // sealed panel shows the seal GET /api/status gives, and the draw runs over the three agencies.
+// Before the close the operator disables agency 5 from its row: the confirmation says what
+// happens, the row reads "deshabilitada", its HELLO is refused (agency_disabled) and the error line
+// says so; after the close the rows have no switch any more.
 // Last, a server without a token file and with a scheduled close: the time shown, the 403 said.
 // Saves screenshots for the docs.
 //
 //   node dashboard.test.mjs --bin BUILD/bin --data DIR [--screenshot FILE] [--shots DIR]
 //
-// --shots DIR: also admin-close-confirm.png and admin-sealed.png there (docs/ has copies).
+// --shots DIR: also admin-close-confirm.png, admin-agency-disable.png and admin-sealed.png there
+// (docs/ has copies).
 // Exit 0: passed; anything else: failed (also without chromium or playwright-core: make test
 // installs both).
 import { spawn } from 'node:child_process';
@@ -307,6 +311,53 @@ check(await text('#bets-stored') === before.totals.bets_stored.toLocaleString('e
 await page.click('#language');
 check(await text('#draw-state') === 'en espera', 'back to Spanish: ' + await text('#draw-state'));
 
+// Disabling agency 5 (never connected) from its row: the confirmation says what happens.
+check(await text('#agencies tbody tr[data-agency="5"] button.switch') === 'Deshabilitar',
+  'row 5 button: ' + await text('#agencies tbody tr[data-agency="5"] button.switch'));
+await page.click('#agencies tbody tr[data-agency="5"] button.switch');
+await page.locator('#switch-dialog').waitFor({ state: 'visible', timeout: 5000 });
+check(await text('#switch-title') === '¿Deshabilitar la agencia 5?', 'switch title: ' +
+  await text('#switch-title'));
+check((await text('#switch-effect')).startsWith('Sus conexiones nuevas se rechazan'),
+  'switch effect: ' + await text('#switch-effect'));
+check((await text('#switch-bets')).endsWith('(0 apuestas).'), 'switch bets: ' +
+  await text('#switch-bets'));
+check(await text('#switch-undo') ===
+  'Se puede volver a habilitar hasta el cierre de la venta, no después.',
+  'switch undo: ' + await text('#switch-undo'));
+check(await page.inputValue('#switch-token') === TOKEN, 'the tab\'s token is not filled in');
+if (shots) await page.screenshot({ path: path.join(shots, 'admin-agency-disable.png') });
+await page.click('#switch-confirm');
+await page.locator('#switch-dialog').waitFor({ state: 'hidden', timeout: 30000 });
+await waitFor('row 5 to read disabled', async () =>
+  await text('#agencies tbody tr[data-agency="5"] .state') === 'deshabilitada' &&
+  await text('#agencies tbody tr[data-agency="5"] button.switch') === 'Habilitar', 10000);
+const disabledRow = await waitFor('/api/status to say agency 5 is disabled', async () => {
+  const status = await apiStatus(ports.admin);
+  const row = status && status.agencies.find((a) => a.agency === 5);
+  return row && row.disabled ? row : null;
+}, 5000);
+check(disabledRow.state === 'disabled', 'status row 5: ' + JSON.stringify(disabledRow));
+await waitFor('the log line of the switch', () => readLog('server').includes(
+  'action: agencia_deshabilitada | result: success | agencia: 5 | motivo: operador'), 10000);
+// Its HELLO (version 2) is refused with agency_disabled; the error line names it.
+const disabledShop = net.connect(Number(ports.agencies), '127.0.0.1', () =>
+  disabledShop.write(Buffer.from([0, 0, 0, 9, 0x01, 0, 2, 0, 0, 0, 5, 0, 0])));
+const refusal = [];
+disabledShop.on('error', () => {});
+disabledShop.on('data', (chunk) => refusal.push(chunk));
+const disabledLine = await waitFor('the agency_disabled line', async () => {
+  const line = await page.locator('#errors li').first().textContent();
+  return line.includes('agency_disabled') ? line : null;
+}, 20000);
+disabledShop.destroy();
+check(new RegExp('^\\d{2}:\\d{2}:\\d{2} · agencia 5 · (::ffff:)?127\\.0\\.0\\.1 · ' +
+  'conexión cerrada agency_disabled$').test(disabledLine),
+  'agency_disabled line: ' + disabledLine);
+const answer = Buffer.concat(refusal);
+check(answer.length >= 7 && answer[4] === 0x0a && answer.readUInt16BE(5) === 19,
+  'the HELLO of agency 5 got ' + answer.toString('hex'));
+
 // The close: the confirmation says which agencies are not done and how many bets go in.
 check(before.sales.state === 'open' && before.sales.close_supported, 'sales before: ' +
   JSON.stringify(before.sales));
@@ -367,6 +418,9 @@ state = await waitFor('the draw to complete', async () => {
     ? s : null;
 }, 30000);
 check(state.drawText === 'realizado', 'draw text: ' + state.drawText);
+// Closed: a switch could not change the draw, so the rows offer none; agency 5 stays disabled.
+check(await page.locator('#agencies button.switch').count() === 0, 'switch buttons after close');
+check(state.rows[4].state === 'disabled', 'row 5 after the close: ' + state.rows[4].state);
 for (let agency = 1; agency <= UPLOADING; ++agency) {
   const expected = winnersInFile(files[agency - 1]);
   const row = state.rows[agency - 1];

@@ -1,5 +1,6 @@
 // The operator console: polls /api/status once a second and redraws; closes the sales on the
-// operator's word (POST /api/sales/close). Spanish (es-AR) for a browser that asks for Spanish,
+// operator's word (POST /api/sales/close) and disables or enables an agency before the close
+// (POST /api/agencies/<n>/disable|enable). Spanish (es-AR) for a browser that asks for Spanish,
 // English otherwise, with a switch; numbers and times through Intl. No framework, no build.
 'use strict';
 (function () {
@@ -36,7 +37,21 @@
       draw_waiting: 'en espera', draw_running: 'en curso', draw_completed: 'realizado',
       draw_failed: 'falló',
       state_not_connected: 'sin conectar', state_uploading: 'subiendo', state_done: 'completa',
-      state_winners: 'con ganadores',
+      state_winners: 'con ganadores', state_disabled: 'deshabilitada', col_action: 'Acción',
+      disable: 'Deshabilitar', enable: 'Habilitar',
+      disable_title: '¿Deshabilitar la agencia {0}?', enable_title: '¿Habilitar la agencia {0}?',
+      disable_effect: 'Sus conexiones nuevas se rechazan, y la que tenga abierta se cierra en ' +
+        'cuanto se responda el lote que está enviando (lo confirmado queda confirmado).',
+      disable_bets: ['La apuesta que ya guardó se conserva y entra en el sorteo si se cierra ' +
+        'la venta ({0} apuesta).', 'Las apuestas que ya guardó se conservan y entran en el ' +
+        'sorteo si se cierra la venta ({0} apuestas).'],
+      disable_undo: 'Se puede volver a habilitar hasta el cierre de la venta, no después.',
+      enable_effect: 'La agencia vuelve a poder conectarse y sigue subiendo desde donde quedó.',
+      enable_bets: ['Tiene {0} apuesta guardada.', 'Tiene {0} apuestas guardadas.'],
+      enable_undo: 'Se puede volver a deshabilitar hasta el cierre de la venta.',
+      switching: 'Enviando…',
+      error_404_agency: 'El servidor no conoce esa agencia (404): {0}',
+      error_409_switch: 'El servidor no cambió la agencia (409): {0}',
       winners_among: ['{0} ganador entre {1} apuestas', '{0} ganadores entre {1} apuestas'],
       agencies_of: '{0} de {1} agencias completas', connected: '{0} conectadas',
       storage: '{0} lotes, {1} MiB en disco', rate: '{0} apuestas/s',
@@ -88,7 +103,22 @@
       draw_waiting: 'waiting', draw_running: 'running', draw_completed: 'completed',
       draw_failed: 'failed',
       state_not_connected: 'not connected', state_uploading: 'uploading', state_done: 'done',
-      state_winners: 'has winners',
+      state_winners: 'has winners', state_disabled: 'disabled', col_action: 'Action',
+      disable: 'Disable', enable: 'Enable',
+      disable_title: 'Disable agency {0}?', enable_title: 'Enable agency {0}?',
+      disable_effect: 'Its new connections are refused, and a connection it has now is closed ' +
+        'as soon as the batch it is sending is answered (what was acknowledged stays ' +
+        'acknowledged).',
+      disable_bets: ['The bet it already stored stays and goes into the draw if the sales ' +
+        'close ({0} bet).', 'The bets it already stored stay and go into the draw if the ' +
+        'sales close ({0} bets).'],
+      disable_undo: 'It can be enabled again until the sales close, not after.',
+      enable_effect: 'The agency may connect again and goes on uploading where it stopped.',
+      enable_bets: ['It has {0} bet stored.', 'It has {0} bets stored.'],
+      enable_undo: 'It can be disabled again until the sales close.',
+      switching: 'Sending…',
+      error_404_agency: 'The server does not know that agency (404): {0}',
+      error_409_switch: 'The server did not change the agency (409): {0}',
       winners_among: ['{0} winner among {1} bets', '{0} winners among {1} bets'],
       agencies_of: '{0} of {1} agencies done', connected: '{0} connected',
       storage: '{0} batches, {1} MiB on disk', rate: '{0} bets/s',
@@ -244,12 +274,13 @@
     $('close-bets').dataset.bets = String(status.totals.bets_stored);
   }
 
-  // The close this page made, until /api/status reports it (its snapshot may be a moment old):
-  // sales never reopen, so an older "open" must not bring the button back.
+  // The close as this page last knew it (made here, or reported by /api/status): sales never
+  // reopen, so an older "open" (a snapshot a moment old, or polls answered out of order) must
+  // not bring the buttons back.
   let closedHere = null;
 
   function renderSales(sales) {
-    if (sales && sales.state === 'closed') closedHere = null;
+    if (sales && sales.state === 'closed') closedHere = sales;
     else if (closedHere) sales = closedHere;
     const section = $('sales');
     section.hidden = !sales;
@@ -297,6 +328,12 @@
       number(status.sessions.waiting_for_draw));
     drawChart(status.ingest.history);
 
+    const salesOpen = !!status.sales && status.sales.state === 'open' && !closedHere;
+    for (const agency of status.agencies) {
+      // A switch made here holds until /api/status (a snapshot up to 250 ms old) reports it.
+      if (agency.agency in switchedHere && switchedHere[agency.agency] === !!agency.disabled)
+        delete switchedHere[agency.agency];
+    }
     const body = $('agencies').tBodies[0];
     const rows = document.createDocumentFragment();
     for (const agency of status.agencies) {
@@ -314,6 +351,21 @@
       tr.appendChild(cell(number(agency.batches), 'num'));
       tr.appendChild(cell(time(agency.last_batch_time)));
       tr.appendChild(cell(agency.winners === null ? '–' : number(agency.winners), 'num'));
+      // The switch: while the sales are open (after the close it could not change the draw).
+      const disabled = agency.agency in switchedHere ? switchedHere[agency.agency]
+        : !!agency.disabled;
+      tr.dataset.disabled = String(disabled);
+      const action = cell('');
+      if (salesOpen) {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'link switch';
+        button.dataset.agency = agency.agency;
+        button.dataset.enable = String(disabled);
+        button.textContent = t(disabled ? 'enable' : 'disable');
+        action.appendChild(button);
+      }
+      tr.appendChild(action);
       rows.appendChild(tr);
     }
     body.replaceChildren(rows);
@@ -345,6 +397,74 @@
     if ($('close-dialog').open) renderCloseDialog(status);
     document.body.dataset.updated = status.time;
     delete document.body.dataset.stale;
+  }
+
+  // The agencies this page switched (number -> disabled), until /api/status says the same.
+  const switchedHere = {};
+  let switching = null; // { agency, enable, bets } while the switch dialog is open
+
+  function showSwitchError(text) {
+    const line = $('switch-error');
+    line.textContent = text;
+    line.hidden = !text;
+  }
+
+  function openSwitchDialog(agency, enable) {
+    const row = (lastStatus ? lastStatus.agencies : []).find((a) => a.agency === agency);
+    const bets = row ? row.bets_stored : 0;
+    switching = { agency, enable, bets };
+    const verb = enable ? 'enable' : 'disable';
+    $('switch-title').textContent = t(verb + '_title', number(agency));
+    $('switch-effect').textContent = t(verb + '_effect');
+    $('switch-bets').textContent = t(verb + '_bets', bets);
+    $('switch-bets').dataset.bets = String(bets);
+    $('switch-undo').textContent = t(verb + '_undo');
+    $('switch-confirm').textContent = t(verb);
+    $('switch-confirm').className = enable ? '' : 'danger';
+    $('switch-dialog').dataset.agency = String(agency);
+    $('switch-dialog').dataset.action = verb;
+    showSwitchError('');
+    $('switch-token').value = storedToken();
+    $('switch-dialog').showModal();
+    if (!$('switch-token').value) $('switch-token').focus();
+    else $('switch-cancel').focus();
+  }
+
+  async function sendSwitch() {
+    if (!switching) return;
+    const { agency, enable } = switching;
+    const verb = enable ? 'enable' : 'disable';
+    const token = $('switch-token').value.trim();
+    const button = $('switch-confirm');
+    button.disabled = true;
+    button.textContent = t('switching');
+    showSwitchError('');
+    try {
+      const response = await fetch('/api/agencies/' + agency + '/' + verb, { method: 'POST',
+        cache: 'no-store', headers: token ? { Authorization: 'Bearer ' + token } : {} });
+      const body = await response.text();
+      if (response.ok) {
+        sessionStorage.setItem(tokenKey, token);
+        switchedHere[agency] = JSON.parse(body).disabled;
+        $('switch-dialog').close();
+        if (lastStatus) render(lastStatus);
+        poll();
+        return;
+      }
+      const reason = body.replace(/^\d{3}\s*/, '').trim();
+      if (response.status === 401) showSwitchError(t('error_401'));
+      else if (response.status === 403) showSwitchError(t('error_403'));
+      else if (response.status === 404) showSwitchError(t('error_404_agency', reason));
+      else if (response.status === 409) showSwitchError(t('error_409_switch', reason));
+      else showSwitchError(t('error_other', response.status, reason));
+      $('switch-error').dataset.status = String(response.status);
+    } catch (error) {
+      showSwitchError(t('error_network', error.message));
+      $('switch-error').dataset.status = 'network';
+    } finally {
+      button.disabled = false;
+      button.textContent = t(verb);
+    }
   }
 
   // Nothing fresh to show: the last figures stay, but the rate is not claimed any more.
@@ -440,6 +560,15 @@
   $('close-form').addEventListener('submit', (event) => {
     event.preventDefault();
     closeSales();
+  });
+  $('agencies').tBodies[0].addEventListener('click', (event) => {
+    const button = event.target.closest('button.switch');
+    if (button) openSwitchDialog(Number(button.dataset.agency), button.dataset.enable === 'true');
+  });
+  $('switch-cancel').addEventListener('click', () => $('switch-dialog').close());
+  $('switch-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    sendSwitch();
   });
   $('copy-seal').addEventListener('click', async () => {
     const seal = $('seal').textContent;

@@ -54,6 +54,7 @@ public:
     // sales_closed.
     quint64 storedBets = 0;
     QString server; // "host:port" the failure concerns, empty when none
+    quint32 agency = 0; // the agency number the upload is for (0: not known yet)
     // ConnectTimeout: the last socket error (ConnectionRefusedError, HostNotFoundError...).
     QAbstractSocket::SocketError socketError = QAbstractSocket::UnknownSocketError;
 
@@ -89,7 +90,9 @@ inline RetryRule retryRuleFor(protocol::ErrorCode code)
     case ErrorCode::AuthenticationFailed:
     case ErrorCode::Superseded:
     case ErrorCode::Internal:
-    case ErrorCode::SalesClosed: return RetryRule::Fail;
+    case ErrorCode::SalesClosed:
+    // The operator decides when it is enabled again: retrying would only be refused again.
+    case ErrorCode::AgencyDisabled: return RetryRule::Fail;
     }
     return RetryRule::Fail;
 }

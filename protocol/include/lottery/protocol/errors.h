@@ -30,6 +30,10 @@ enum class ErrorCode : std::uint16_t {
     // Version 2 only (a version-1 session gets BatchAfterDone instead): sales are closed, the
     // batch was not stored; the bets stored before the close are in the draw.
     SalesClosed = 18,
+    // Version 2 only (a version-1 session gets InvalidAgency instead): the operator disabled
+    // this agency before the close of sales; its stored bets stay. Sent in ERROR at HELLO, or to
+    // a connected session once its batch in flight is answered.
+    AgencyDisabled = 19,
 };
 
 inline const char *toString(ErrorCode code)
@@ -53,13 +57,14 @@ inline const char *toString(ErrorCode code)
     case ErrorCode::Internal: return "internal";
     case ErrorCode::SequenceConflict: return "sequence_conflict";
     case ErrorCode::SalesClosed: return "sales_closed";
+    case ErrorCode::AgencyDisabled: return "agency_disabled";
     }
     return "unknown_error";
 }
 
 inline bool isKnownErrorCode(std::uint16_t value)
 {
-    return value >= 1 && value <= static_cast<std::uint16_t>(ErrorCode::SalesClosed);
+    return value >= 1 && value <= static_cast<std::uint16_t>(ErrorCode::AgencyDisabled);
 }
 
 // Why a frame failed to decode. Local only: the peer gets ErrorCode::MalformedFrame with the text.
