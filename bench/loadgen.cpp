@@ -822,9 +822,11 @@ int main(int argc, char **argv)
         cpuRange.emplace_back(pointRuns.front().serverCpu, pointRuns.back().serverCpu);
     }
     if (!options.json) {
-        std::printf("%8s %9s %8s %10s %9s %11s %7s %9s %9s %10s %9s %10s%s\n", "agencies",
+        // "whole": the agency's whole life on the server, its accept, HELLO and WELCOME (the
+        // connection phase's server CPU, "conn cpu s") included, per bet, over the first point's.
+        std::printf("%8s %9s %8s %10s %9s %11s %7s %9s %9s %10s %9s %10s %10s %7s%s\n", "agencies",
             "bets/agcy", "wall s", "bets/s", "srv cpu s", "srv us/bet", "ratio", "ack p99",
-            "peak RSS", "KiB/agency", "gen cpu s", "connect s",
+            "peak RSS", "KiB/agency", "gen cpu s", "connect s", "conn cpu s", "whole",
             options.rounds > 1 ? "  srv cpu min-max" : "");
     }
     for (std::size_t i = 0; i < results.size() && !options.json; ++i) {
@@ -837,13 +839,18 @@ int main(int argc, char **argv)
             ? static_cast<double>(point.serverHwmKib - base.serverHwmKib)
                 / (agencies - base.agencies)
             : 0;
+        const double wholePerBet
+            = point.bets > 0 ? (point.serverCpu + point.connectServerCpu) * 1e6 / point.bets : 0;
+        const double baseWholePerBet
+            = base.bets > 0 ? (base.serverCpu + base.connectServerCpu) * 1e6 / base.bets : 0;
         std::printf("%8d %9lld %8.2f %10.0f %9.2f %11.3f %6.2fx %7.1fms %7.1fMiB %10.1f "
-                    "%9.2f %10.2f",
+                    "%9.2f %10.2f %10.2f %6.2fx",
             agencies, point.betsPerAgency, point.seconds,
             point.seconds > 0 ? static_cast<double>(point.bets) / point.seconds : 0,
             point.serverCpu, perBet, basePerBet > 0 ? perBet / basePerBet : 0, point.ackP99Ms,
             static_cast<double>(point.serverHwmKib) / 1024.0, kibPerAgency, point.loadgenCpu,
-            point.connectSeconds);
+            point.connectSeconds, point.connectServerCpu,
+            baseWholePerBet > 0 ? wholePerBet / baseWholePerBet : 0);
         if (options.rounds > 1)
             std::printf("  %.2f-%.2f s", cpuRange[i].first, cpuRange[i].second);
         std::printf("%s\n", point.correct ? "" : "  WRONG");
