@@ -1,7 +1,7 @@
 #include "server/draw_coordinator.h"
 
-#include "server/admin/server_metrics.h"
 #include "server/draw_notifier.h"
+#include "server/server_events.h"
 #include "server/session.h"
 
 #include "common/bet_digest.h"
@@ -23,9 +23,9 @@ const char *closeReasonText(protocol::CloseReason reason)
     return "desconocido";
 }
 
-DrawCoordinator::DrawCoordinator(BetStore &store, PoolDispatcher &workers, ServerMetrics &metrics,
-    Server server, QObject *parent)
-    : QObject(parent), m_store(store), m_workers(workers), m_metrics(metrics),
+DrawCoordinator::DrawCoordinator(
+    BetStore &store, PoolDispatcher &workers, ServerEvents &events, Server server, QObject *parent)
+    : QObject(parent), m_store(store), m_workers(workers), m_events(events),
       m_server(std::move(server))
 {
 }
@@ -153,7 +153,7 @@ void DrawCoordinator::drawDue()
         return;
     }
     m_drawRunning = true;
-    m_metrics.recordDrawStarted();
+    m_events.drawStarted();
     BetStore *store = &m_store;
     m_workers.run(
         [store] {
@@ -168,7 +168,7 @@ void DrawCoordinator::drawDue()
 void DrawCoordinator::finishDraw(const DrawResult &result, qint64 elapsedMs)
 {
     m_drawRunning = false;
-    m_metrics.recordDrawFinished(result, elapsedMs);
+    m_events.drawFinished(result, elapsedMs);
     if (!result.error.isEmpty() && m_notifier && !m_store.hasFailed()) {
         // The database holds the draw (or soon will) and this read failed, e.g. on a connection
         // a database restart left stale: the waiting agencies stay parked and the notifier's

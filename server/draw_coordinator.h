@@ -32,7 +32,7 @@
 namespace lottery::server {
 
 class DrawNotifier;
-class ServerMetrics;
+class ServerEvents;
 class Session;
 
 // "operador", "horario", "todas_las_agencias" (log lines and /api/status).
@@ -52,7 +52,7 @@ public:
         std::function<void()> taskFinished;
     };
 
-    DrawCoordinator(BetStore &store, PoolDispatcher &workers, ServerMetrics &metrics, Server server,
+    DrawCoordinator(BetStore &store, PoolDispatcher &workers, ServerEvents &events, Server server,
         QObject *parent = nullptr);
     ~DrawCoordinator() override;
 
@@ -88,7 +88,7 @@ private:
 
     BetStore &m_store;
     PoolDispatcher &m_workers;
-    ServerMetrics &m_metrics;
+    ServerEvents &m_events;
     const Server m_server;
     QDateTime m_scheduledClose; // SERVER_SALES_CLOSE; invalid: none
     std::unique_ptr<DrawNotifier> m_notifier; // PostgreSQL store only

@@ -69,7 +69,7 @@ LotteryServer::LotteryServer(
     m_listener.setConnectionLimit(m_config.maxConnections, [this] { return m_sessions.size(); });
     connect(&m_listener, &ConnectionListener::connectionReady, this, &LotteryServer::startSession);
     connect(&m_listener, &ConnectionListener::connectionRefused, this,
-        [this](protocol::ErrorCode code) { m_metrics.recordError(0, code); });
+        [this](protocol::ErrorCode code) { m_events->errorSent(0, code, QString(), 0); });
     m_shutdownTimer.setSingleShot(true);
     connect(&m_shutdownTimer, &QTimer::timeout, this, [this] {
         if (m_phase == ShutdownPhase::Draining)
@@ -160,11 +160,11 @@ bool LotteryServer::start()
     server.acceptsWork = [this] { return m_phase == ShutdownPhase::Running; };
     server.taskStarted = [this] { ++m_tasksInFlight; };
     server.taskFinished = [this] { taskDone(); };
-    m_draw = std::make_unique<DrawCoordinator>(*m_store, m_workers, m_metrics, std::move(server));
+    m_draw = std::make_unique<DrawCoordinator>(*m_store, m_workers, *m_events, std::move(server));
     connect(m_draw.get(), &DrawCoordinator::drawFinished, this, &LotteryServer::drawFinished);
     const QHash<quint32, AgencyProgress> recovered = m_store->durableProgress();
     for (auto it = recovered.cbegin(); it != recovered.cend(); ++it)
-        m_metrics.restoreAgency(it.key(), it->storedBets, it->lastSequence, it->done);
+        m_events->agencyRecovered(it.key(), it->storedBets, it->lastSequence, it->done);
     m_disabledAgencies = m_store->disabledAgencies();
     if (!m_disabledAgencies.isEmpty()) {
         QList<quint32> disabled = m_disabledAgencies.values();
@@ -367,7 +367,7 @@ void LotteryServer::helloReceived(Session &session, const protocol::Hello &hello
     }
     if (!m_tokenChecks.submit(
             session.id(), session.peer(), hello.agency, QByteArray::fromStdString(hello.token))) {
-        m_metrics.recordLimit(PeerLimit::TokenCheckQueueFull);
+        m_events->limitReached(PeerLimit::TokenCheckQueueFull);
         const QString reason
             = QStringLiteral("too many HELLOs wait for their token check (%1 in all, at most %2 "
                              "from one address): retry later")
@@ -391,7 +391,7 @@ void LotteryServer::finishAuthentication(const TokenCheckQueue::Outcome &outcome
     Session *session = findSession(outcome.session);
     const bool gone = !session || session->isClosing();
     if (outcome.result == Result::Cancelled)
-        m_metrics.recordLimit(PeerLimit::TokenCheckCancelled);
+        m_events->limitReached(PeerLimit::TokenCheckCancelled);
     if (outcome.result != Result::Accepted) {
         // Every failure is logged (rate-limited), the connection gone or not.
         const QString reason = outcome.result == Result::Cancelled
@@ -531,7 +531,7 @@ void LotteryServer::batchesReceived(Session &session, ReceivedBatches batches)
     item.ticket = m_store->beginWrite(agency);
     m_storeJobs.submit(std::move(item),
         [this, id, peer, agency, doneFollows](StoreJobOutput &&output, qint64 jobNs) {
-            m_metrics.recordBatches(agency, output.outcomes, jobNs, peer);
+            m_events->batchesDecided(agency, output.outcomes, jobNs, peer);
             if (doneFollows && !output.doneAttempted) {
                 output.done.ok = false;
                 output.done.error = QStringLiteral(
@@ -662,7 +662,7 @@ void LotteryServer::finishDone(quint64 sessionId, quint32 agency, const DoneDeci
 
 bool LotteryServer::answerDone(Session *session, quint32 agency, const DoneDecision &decision)
 {
-    m_metrics.recordDone(agency, decision.ok ? QString() : decision.error);
+    m_events->doneDecided(agency, decision.ok ? QString() : decision.error);
     // A repeated DONE is the peer's choice, as often as it likes: rate-limited; the first is not.
     if (decision.ok && (decision.firstTime || m_repeatedDoneLines.allow())) {
         LOTTERY_LOG_SUCCESS("agencia_finalizada")
@@ -738,13 +738,13 @@ void LotteryServer::sessionClosed(Session &session)
 
 void LotteryServer::sessionFailed(Session &session, protocol::ErrorCode code)
 {
-    m_metrics.recordError(session.agency(), code, session.peer(), session.claimedAgency());
+    m_events->errorSent(session.agency(), code, session.peer(), session.claimedAgency());
 }
 
 void LotteryServer::limitReached(Session &session, PeerLimit limit)
 {
     Q_UNUSED(session);
-    m_metrics.recordLimit(limit);
+    m_events->limitReached(limit);
 }
 
 StatusSnapshot LotteryServer::statusSnapshot() const

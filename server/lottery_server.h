@@ -10,8 +10,6 @@
 // and the shutdown.
 #pragma once
 
-#include "server/admin/server_metrics.h"
-#include "server/admin/status_snapshot.h"
 #include "server/bet_store.h"
 #include "server/connection_listener.h"
 #include "server/credentials.h"
@@ -19,7 +17,9 @@
 #include "server/pool_dispatcher.h"
 #include "server/result_queue.h"
 #include "server/server_config.h"
+#include "server/server_events.h"
 #include "server/session.h"
+#include "server/status_snapshot.h"
 #include "server/store_job_queue.h"
 #include "server/token_check_queue.h"
 #include "server/upload_admission.h"
@@ -67,9 +67,10 @@ public:
     // start() failed because the store could not be opened (the program exits with 2).
     bool storeFailed() const { return m_storeFailed; }
 
-    // For the admin endpoint: counters (their own mutex), and what only the main thread knows
-    // (statusSnapshot(): main thread only; the admin thread gets copies through a StatusBoard).
-    const ServerMetrics &metrics() const { return m_metrics; }
+    // Who is told what happens (the admin target's ServerMetrics); set before start(), outlives
+    // the server. Unset: nobody. What only the main thread knows is statusSnapshot() (main
+    // thread only; the admin thread gets copies through a StatusBoard).
+    void setEvents(ServerEvents *events) { m_events = events ? events : &m_noEvents; }
 
     // Closes the sales now (the operator's console, POST /api/sales/close; the schedule). Main
     // thread; `done` (optional) gets the store's decision once it is durable. Idempotent: a
@@ -177,7 +178,8 @@ private:
     int m_tasksInFlight = 0; // welcome, batch and DONE tasks, not the draw
     ShutdownPhase m_phase = ShutdownPhase::Running;
     QTimer m_shutdownTimer;
-    ServerMetrics m_metrics;
+    NoServerEvents m_noEvents;
+    ServerEvents *m_events = &m_noEvents;
     // Lines a peer can trigger at will (docs/DESIGN.md, "Every peer bounded"), and the timer
     // that reports what every limiter of the process suppressed once the flood stops.
     LogRateLimiter m_rejectLines {QStringLiteral("apuesta_recibida"), LogLevel::Error, 100, 20};

@@ -108,7 +108,10 @@ int main(int argc, char *argv[])
     raiseOpenFileLimit();
     LOTTERY_LOG_SUCCESS("event_dispatcher").field(u"kind", dispatcher);
 
+    // What the operator's console reads; declared first, so that it outlives the server.
+    lottery::server::ServerMetrics metrics;
     lottery::server::LotteryServer server(loaded.config);
+    server.setEvents(&metrics);
     lottery::server::SystemdNotifier systemd;
     lottery::UnixSignalWatcher signalWatcher({SIGTERM, SIGINT});
     QObject::connect(&signalWatcher, &lottery::UnixSignalWatcher::signalReceived, &server,
@@ -131,8 +134,7 @@ int main(int argc, char *argv[])
         LOTTERY_LOG_FAIL("listen").field(u"error", server.errorString());
         return 1;
     }
-    lottery::server::AdminServer admin(
-        server.metrics(), [&server] { return server.statusSnapshot(); });
+    lottery::server::AdminServer admin(metrics, [&server] { return server.statusSnapshot(); });
     // POST /api/sales/close: the operator's close, answered once it is durable.
     admin.setCloseSalesAction([&server](auto reply) {
         server.closeSales(lottery::protocol::CloseReason::Operator,

@@ -6,7 +6,7 @@
 #include "server/admin/admin_http.h"
 #include "server/admin/process_metrics.h"
 #include "server/admin/server_metrics.h"
-#include "server/admin/status_snapshot.h"
+#include "server/status_snapshot.h"
 
 #include <QByteArray>
 #include <QString>

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "server/peer_limits.h"
+#include "server/server_events.h"
 #include "server/worker_tasks.h"
 
 #include "lottery/protocol/messages.h"
@@ -22,7 +23,7 @@
 
 namespace lottery::server {
 
-class ServerMetrics
+class ServerMetrics : public ServerEvents
 {
 public:
     // Upper bounds (seconds) of lottery_commit_duration_seconds; +Inf is implicit.
@@ -110,6 +111,29 @@ public:
     void recordDrawFinished(const DrawResult &result, qint64 elapsedMs);
 
     Snapshot snapshot() const;
+
+    // ServerEvents: the server's reports, recorded as above.
+    void agencyRecovered(quint32 agency, quint64 bets, quint64 batches, bool done) override
+    {
+        restoreAgency(agency, bets, batches, done);
+    }
+    void batchesDecided(quint32 agency, const std::vector<BatchOutcome> &outcomes, qint64 taskNs,
+        const QString &peer) override
+    {
+        recordBatches(agency, outcomes, taskNs, peer);
+    }
+    void doneDecided(quint32 agency, const QString &error) override { recordDone(agency, error); }
+    void errorSent(quint32 agency, protocol::ErrorCode code, const QString &peer,
+        quint32 claimedAgency) override
+    {
+        recordError(agency, code, peer, claimedAgency);
+    }
+    void limitReached(PeerLimit limit) override { recordLimit(limit); }
+    void drawStarted() override { recordDrawStarted(); }
+    void drawFinished(const DrawResult &result, qint64 elapsedMs) override
+    {
+        recordDrawFinished(result, elapsedMs);
+    }
 
 private:
     void addError(quint32 agency, const QString &code, const QString &source, const QString &peer,

@@ -9,7 +9,7 @@
 // not answer, the reader gets the last snapshot, marked stale, and says so (/healthz, /readyz).
 #pragma once
 
-#include "server/admin/status_snapshot.h"
+#include "server/status_snapshot.h"
 
 #include <QElapsedTimer>
 #include <QMutex>

@@ -4,7 +4,7 @@
 
 #include "server/admin/process_metrics.h"
 #include "server/admin/server_metrics.h"
-#include "server/admin/status_snapshot.h"
+#include "server/status_snapshot.h"
 
 #include <QJsonObject>
 #include <QString>
