@@ -403,8 +403,12 @@ private slots:
     void closeWithAgenciesMidUpload_data();
     void closeWithAgenciesMidUpload();
     void killNineAroundTheClose();
+    void anInterruptedCloseIsUndone_data();
+    void anInterruptedCloseIsUndone();
 
 private:
+    // A lottery closed by the operator: agency 1's 300 bets, its receipt; made once.
+    void makeClosedStore();
     // Writes the agency files: 1 small, the others large. False when one cannot be written.
     [[nodiscard]] bool makeAgencies(const QTemporaryDir &dir, std::vector<Agency> *agencies);
     // Until agency 1 said DONE and agencies 2 and 3 had batches acknowledged (mid-upload).
@@ -413,7 +417,46 @@ private:
     // (see the top of this file). `seal`: the seal the server logged.
     void expectSealedExactlyOnce(const QString &storage, std::vector<Agency> &agencies,
         const QByteArray &seal, quint32 reason);
+
+    QTemporaryDir m_closed;
+    QString m_closedStore;
+    QString m_closedReceipt;
+    QByteArray m_closedSeal;
 };
+
+void TestCloseUnderLoad::makeClosedStore()
+{
+    if (!m_closedStore.isEmpty())
+        return;
+    const QString tokenFile = m_closed.filePath(QStringLiteral("admin.token"));
+    QVERIFY(writeToken(tokenFile));
+    const QString storage = m_closed.filePath(QStringLiteral("bets.csv"));
+    Agency agency;
+    agency.number = 1;
+    agency.file = m_closed.filePath(QStringLiteral("agency-1.csv"));
+    agency.receipt = m_closed.filePath(QStringLiteral("recibo-1.txt"));
+    QVERIFY(writeAgencyFile(agency.file, 1, kSmallFile, 53));
+    ServerProcess server;
+    QVERIFY(server.start(kAgencies, storage,
+        {QStringLiteral("--admin-port"), QStringLiteral("0"), QStringLiteral("--admin-token-file"),
+            tokenFile}));
+    QVERIFY(agency.start(server.address(), 10, 2, false));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        agency.log().contains("action: envio_apuestas | result: success"), 30000);
+    const HttpReply closed = adminRequest(adminPortOf(server), "POST", "/api/sales/close");
+    QCOMPARE(closed.status, 200);
+    QVERIFY(agency.waitForFinished(30000));
+    QCOMPARE(agency.exitCode(), 0);
+    QVERIFY(server.terminate());
+    m_closedSeal = QJsonDocument::fromJson(closed.body)
+                       .object()
+                       .value(QStringLiteral("seal"))
+                       .toString()
+                       .toLatin1();
+    QVERIFY(readJournal(storage).pairIsLast);
+    m_closedReceipt = agency.receipt;
+    m_closedStore = storage;
+}
 
 bool TestCloseUnderLoad::makeAgencies(const QTemporaryDir &dir, std::vector<Agency> *agencies)
 {
@@ -749,6 +792,99 @@ void TestCloseUnderLoad::killNineAroundTheClose()
     }
     qInfo("closes recorded before the kill: %d; made after the restart: %d", recordedBeforeKill,
         closedAfterRestart);
+}
+
+void TestCloseUnderLoad::anInterruptedCloseIsUndone_data()
+{
+    // How the journal's end is left; kill -9 cannot cut the close's one write in two, a power
+    // loss can (and the bytes it did not write read as zeros).
+    QTest::addColumn<QString>("ending");
+    QTest::addColumn<bool>("refused"); // false: a torn tail, repaired; true: damage
+    QTest::addColumn<QByteArray>("logged");
+    const QByteArray tornClose = "a close of sales whose seal was not written";
+    QTest::newRow("seal not written") << "cut 48" << false << tornClose;
+    QTest::newRow("seal half written") << "cut 20" << false << tornClose;
+    QTest::newRow("seal never written (zeros)") << "zero 48" << false << tornClose;
+    QTest::newRow("close half written")
+        << "cut 66" << false << QByteArray("a partial journal record (30 bytes)");
+    QTest::newRow("seal without its close")
+        << "drop close" << true << QByteArray("is a seal with no close before it");
+    QTest::newRow("a record after the seal")
+        << "pair twice" << true << QByteArray("comes after the close of sales");
+}
+
+// What a close cut short leaves is undone at the restart: sales are open (never acknowledged),
+// and the operator closes again, to the same seal. A close and seal out of place is refused.
+void TestCloseUnderLoad::anInterruptedCloseIsUndone()
+{
+    QFETCH(QString, ending);
+    QFETCH(bool, refused);
+    QFETCH(QByteArray, logged);
+    makeClosedStore();
+    QVERIFY(!m_closedStore.isEmpty());
+    QTemporaryDir dir;
+    const QString storage = dir.filePath(QStringLiteral("bets.csv"));
+    const QString journalPath = storage + QStringLiteral(".journal");
+    QVERIFY(QFile::copy(m_closedStore, storage));
+    QByteArray journal = readFile(m_closedStore + QStringLiteral(".journal"));
+    const QByteArray pair = journal.right(2 * kRecordSize);
+    const QStringList how = ending.split(QLatin1Char(' '));
+    if (how[0] == QLatin1String("cut"))
+        journal.chop(how[1].toInt());
+    else if (how[0] == QLatin1String("zero"))
+        journal.replace(journal.size() - kRecordSize, kRecordSize, QByteArray(kRecordSize, '\0'));
+    else if (how[1] == QLatin1String("close"))
+        journal.remove(journal.size() - 2 * kRecordSize, kRecordSize);
+    else
+        journal += pair;
+    {
+        QFile file(journalPath);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QCOMPARE(file.write(journal), journal.size());
+    }
+    const QByteArray rowsBefore = readFile(storage);
+    const QString tokenFile = dir.filePath(QStringLiteral("admin.token"));
+    QVERIFY(writeToken(tokenFile));
+    ServerProcess server;
+    const bool started = server.start(kAgencies, storage,
+        {QStringLiteral("--admin-port"), QStringLiteral("0"), QStringLiteral("--admin-token-file"),
+            tokenFile});
+    QVERIFY2(server.output().contains(logged), server.output().constData());
+    if (refused) {
+        QVERIFY(!started);
+        QVERIFY(QTest::qWaitFor([&] { return !server.isRunning(); }, 10000));
+        QCOMPARE(server.exitCode(), 2);
+        QCOMPARE(readFile(storage), rowsBefore); // changed nothing
+        QCOMPARE(readFile(journalPath), journal);
+        return;
+    }
+    QVERIFY2(started, server.output().constData());
+    QVERIFY2(server.output().contains("action: recuperacion | result: success"),
+        server.output().constData());
+    QCOMPARE(server.countLines("action: cierre_ventas | result: success"), 0);
+    const HttpReply status = adminRequest(adminPortOf(server), "GET", "/api/status");
+    QCOMPARE(QJsonDocument::fromJson(status.body)
+                 .object()
+                 .value(QStringLiteral("sales"))
+                 .toObject()
+                 .value(QStringLiteral("state"))
+                 .toString(),
+        QStringLiteral("open"));
+    const HttpReply closed = adminRequest(adminPortOf(server), "POST", "/api/sales/close");
+    QCOMPARE(closed.status, 200);
+    const QJsonObject answer = QJsonDocument::fromJson(closed.body).object();
+    QCOMPARE(answer.value(QStringLiteral("closed_now")).toBool(), true);
+    // The same bets, so the same seal (it holds no time).
+    QCOMPARE(answer.value(QStringLiteral("seal")).toString().toLatin1(), m_closedSeal);
+    QVERIFY(server.terminate());
+    const JournalClose after = readJournal(storage);
+    QVERIFY2(after.pairIsLast, qPrintable(describe(after)));
+    QCOMPARE(quint64(QFileInfo(storage).size()), after.csvEnd);
+    QProcess audit;
+    audit.start(binaryPath(QStringLiteral("lottery-audit")),
+        {QStringLiteral("--storage"), storage, QStringLiteral("--receipt"), m_closedReceipt});
+    QVERIFY(audit.waitForFinished(60000));
+    QVERIFY2(audit.exitCode() == 0, audit.readAllStandardOutput().constData());
 }
 
 QTEST_GUILESS_MAIN(TestCloseUnderLoad)
