@@ -26,14 +26,15 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
-#include <QPointer>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QSocketNotifier>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTemporaryFile>
 #include <QTest>
+#include <QThread>
 
 #include <algorithm>
 #include <cerrno>
@@ -41,6 +42,7 @@
 #include <fcntl.h>
 #include <map>
 #include <memory>
+#include <optional>
 #include <pty.h>
 #include <unistd.h>
 #include <vector>
@@ -258,6 +260,34 @@ HttpReply adminRequest(quint16 port, const QByteArray &verb, const QString &path
         reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll()};
     delete reply;
     return result;
+}
+
+// The body of an HTTP 200 answer read from `socket` (Content-Length bytes), or nullopt.
+std::optional<QByteArray> readHttpAnswer(QTcpSocket &socket)
+{
+    QByteArray answer;
+    QDeadlineTimer deadline(30000);
+    while (!deadline.hasExpired()) {
+        const int headerEnd = int(answer.indexOf("\r\n\r\n"));
+        if (headerEnd >= 0) {
+            static const QRegularExpression length(QStringLiteral("(?i)content-length: (\\d+)"));
+            const QRegularExpressionMatch match
+                = length.match(QString::fromLatin1(answer.left(headerEnd)));
+            const int size = match.hasMatch() ? match.captured(1).toInt() : 0;
+            if (answer.size() >= headerEnd + 4 + size) {
+                if (!answer.startsWith("HTTP/1.1 200")) {
+                    qWarning("the close answered: %s", answer.constData());
+                    return std::nullopt;
+                }
+                return answer.mid(headerEnd + 4, size);
+            }
+        }
+        if (!socket.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())))
+            && socket.bytesAvailable() == 0)
+            return std::nullopt;
+        answer += socket.readAll();
+    }
+    return std::nullopt;
 }
 
 // agency-cli with its stderr on a pseudo-terminal (a person watching: the summary in the chosen
@@ -676,11 +706,17 @@ void TestCloseUnderLoad::killNineAroundTheClose()
         QVERIFY(port != 0);
         // Every third iteration closes on schedule, the others by the operator.
         const bool scheduled = iteration % 3 == 2;
-        // The operator: kill after a delay from the request (0: before it is even sent), or
-        // right when the 200 arrives (-1). The schedule: a delay around the closing time.
-        const int point = scheduled  ? int(random.bounded(-150, 250))
-            : random.bounded(4) == 0 ? -1
-                                     : int(random.bounded(0, 40));
+        // The operator: kill a delay in microseconds after the request's last byte went out
+        // (the close takes 1-3 ms here), right when its 200 arrives (kOnAnswer), or just
+        // before it is sent (kBeforeRequest); the first two iterations take the last two, so
+        // both outcomes are always exercised. The schedule: a delay around the closing time.
+        constexpr int kOnAnswer = -1;
+        constexpr int kBeforeRequest = -2;
+        int point = iteration == 0 ? kBeforeRequest : kOnAnswer;
+        if (scheduled)
+            point = int(random.bounded(-150, 250));
+        else if (iteration >= 2)
+            point = random.bounded(4) == 0 ? kOnAnswer : int(random.bounded(0, 4000));
         const int batchMax = int(random.bounded(3, 20));
         const int window = int(random.bounded(1, 4));
         QStringList extra {QStringLiteral("--port"), QString::number(port),
@@ -702,26 +738,30 @@ void TestCloseUnderLoad::killNineAroundTheClose()
             QVERIFY2(wait > -150, "the agencies were not uploading before the scheduled close");
             if (wait > 0)
                 QTest::qWait(int(wait)); // the seeded moment to crash at
-        } else {
-            QNetworkAccessManager manager;
-            QNetworkRequest request {QUrl(
-                QStringLiteral("http://127.0.0.1:%1/api/sales/close").arg(adminPortOf(*server)))};
-            request.setRawHeader("Authorization", "Bearer " + kToken);
-            QPointer<QNetworkReply> reply = manager.post(request, QByteArray());
-            if (point < 0)
-                QVERIFY(QTest::qWaitFor([&] { return reply->isFinished(); }, 30000));
-            else if (point > 0)
-                QTest::qWait(point); // the seeded moment to crash at
-            if (reply->isFinished() && reply->error() == QNetworkReply::NoError)
-                acknowledgedSeal = QJsonDocument::fromJson(reply->readAll())
+        } else if (point != kBeforeRequest) {
+            // Written by hand, so that the kill follows the request's last byte by exactly the
+            // seeded number of microseconds.
+            QTcpSocket http;
+            http.connectToHost(QHostAddress::LocalHost, adminPortOf(*server));
+            QVERIFY(http.waitForConnected(10000));
+            http.write("POST /api/sales/close HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
+                       "Bearer "
+                + kToken + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            QVERIFY(http.waitForBytesWritten(10000));
+            if (point == kOnAnswer) {
+                const std::optional<QByteArray> body = readHttpAnswer(http);
+                QVERIFY(body);
+                acknowledgedSeal = QJsonDocument::fromJson(*body)
                                        .object()
                                        .value(QStringLiteral("seal"))
                                        .toString()
                                        .toLatin1();
-            server->kill();
-            delete reply;
+                QVERIFY(!acknowledgedSeal.isEmpty());
+            } else {
+                QThread::usleep(static_cast<unsigned long>(point)); // the seeded moment
+            }
         }
-        server->kill(); // the scheduled case's seeded moment; nothing left to do for the other
+        server->kill(); // SIGKILL, at the seeded moment
         QVERIFY(!server->isRunning());
 
         // What the crash left: a whole close-and-seal pair at the end, or no close (a close cut
@@ -733,8 +773,12 @@ void TestCloseUnderLoad::killNineAroundTheClose()
             QCOMPARE(crashed.seal, acknowledgedSeal);
         if (recorded) // not a row was written after the close, not even one never acknowledged
             QCOMPARE(quint64(QFileInfo(storage).size()), crashed.csvEnd);
-        qInfo("iteration %d: %s close, kill at %d ms (batch %d, window %d): %s", iteration,
-            scheduled ? "scheduled" : "operator", point, batchMax, window,
+        const QString when = scheduled ? QStringLiteral("%1 ms from the scheduled time").arg(point)
+            : point == kBeforeRequest  ? QStringLiteral("before the request")
+            : point == kOnAnswer       ? QStringLiteral("on the 200")
+                                       : QStringLiteral("%1 us after the request").arg(point);
+        qInfo("iteration %d: %s close, kill %s (batch %d, window %d): %s", iteration,
+            scheduled ? "scheduled" : "operator", qPrintable(when), batchMax, window,
             recorded ? "recorded before the kill" : "not recorded");
         recordedBeforeKill += recorded ? 1 : 0;
 
@@ -792,6 +836,7 @@ void TestCloseUnderLoad::killNineAroundTheClose()
     }
     qInfo("closes recorded before the kill: %d; made after the restart: %d", recordedBeforeKill,
         closedAfterRestart);
+    QVERIFY(recordedBeforeKill > 0 && closedAfterRestart > 0);
 }
 
 void TestCloseUnderLoad::anInterruptedCloseIsUndone_data()
