@@ -115,6 +115,8 @@ void DrawCoordinator::finishClose(protocol::CloseReason reason, const CloseDecis
         LOTTERY_LOG_FAIL("cierre_ventas")
             .field(u"motivo", closeReasonText(reason))
             .field(u"error", decision.error);
+        if (m_salesClose) // a draw's, whose line waited for this close
+            noteSalesClosed(*m_salesClose, false);
     }
     for (const auto &waiter : std::exchange(m_closeWaiters, {}))
         waiter(decision);
@@ -127,11 +129,14 @@ void DrawCoordinator::salesClosed(const SalesClose &close)
 
 void DrawCoordinator::noteSalesClosed(const SalesClose &close, bool firstTime)
 {
-    const bool known = m_salesClose.has_value();
     m_salesClose = close;
     m_salesCloseTimer.stop();
-    if (known)
+    // A draw can finish while this run's own close (the schedule, the operator) is still on its
+    // way back from the store; it would log that close as read back from an earlier run.
+    // finishClose() logs it instead, as made now.
+    if (m_closeLogged || (!firstTime && m_closeRunning))
         return;
+    m_closeLogged = true;
     auto line = LOTTERY_LOG_SUCCESS("cierre_ventas");
     line.field(u"motivo", closeReasonText(close.reason))
         .field(u"agencias_completas", close.agenciesDone)

@@ -97,6 +97,7 @@ private:
     std::optional<WinnersByAgency> m_winners; // set once the draw has completed
     std::optional<SalesClose> m_salesClose; // set once the sales are closed
     bool m_closeRunning = false;
+    bool m_closeLogged = false; // its `cierre_ventas` line is out
     std::vector<std::function<void(const CloseDecision &)>> m_closeWaiters;
     QTimer m_salesCloseTimer;
     // Each GET_WINNERS is a line; a peer asks as often as it likes (docs/DESIGN.md).

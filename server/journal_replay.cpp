@@ -344,9 +344,12 @@ Replay::Verdict Replay::run(const Visit &visit)
                         .arg(record.csvOffset)
                         .arg(csvEnd));
             }
-            if (pos + 2 * kRecordSize > m_journalSize) {
-                // The close and its seal go out in one write: a close without its seal at the
-                // very end is that write cut short, never synced, so never acknowledged.
+            // The close and its seal go out in one write: a close without its seal at the very
+            // end is that write cut short, never synced, so never acknowledged. So is one whose
+            // seal reads as zeros to the end (allocated, never written: a power loss).
+            if (pos + 2 * kRecordSize > m_journalSize
+                || std::all_of(m_journal.begin() + static_cast<std::ptrdiff_t>(pos + kRecordSize),
+                    m_journal.end(), [](char c) { return c == 0; })) {
                 m_tornClose = true;
                 break;
             }

@@ -14,3 +14,10 @@ lottery_add_test(tst_recovery LIBS lottery_test_support lottery::protocol Qt6::N
 if(TARGET lottery-server)
     add_dependencies(tst_recovery lottery-server)
 endif()
+# The close of sales with agency-cli processes mid-upload (schedule, operator) and kill -9 of the
+# server at seeded points around it: sealed exactly once, lottery-audit agrees.
+lottery_add_test(tst_close_under_load LIBS lottery_test_support lottery::common Qt6::Network
+    LABELS reliability integration TIMEOUT 300)
+if(TARGET lottery-server AND TARGET agency-cli AND TARGET lottery-audit)
+    add_dependencies(tst_close_under_load lottery-server agency-cli lottery-audit)
+endif()
