@@ -559,9 +559,12 @@ void TestCloseUnderLoad::expectSealedExactlyOnce(
         qInfo("agency %d: %zu bets sealed, exit %d", agency.number, rows.size(), agency.exitCode());
 
         // The documented ending: DONE before the close, the sealed draw and its winners;
-        // mid-upload, sales_closed and how many bets count.
+        // mid-upload, sales_closed and how many bets count, and also the sealed draw and the
+        // winners of the bets stored before the close (asked for on the same connection: these
+        // agencies had not sent DONE).
         QVERIFY(agency.exitedNormally());
-        if (agency.exitCode() == 0) {
+        QVERIFY2(agency.exitCode() == 0 || agency.exitCode() == 1, log.right(3000).constData());
+        {
             QVERIFY2(log.contains("action: sorteo_sellado | result: success | apuestas: "
                          + QByteArray::number(qulonglong(rows.size()))),
                 log.right(3000).constData());
@@ -577,7 +580,8 @@ void TestCloseUnderLoad::expectSealedExactlyOnce(
                                   "cant_ganadores: "
                          + QByteArray::number(winners)),
                 log.right(3000).constData());
-        } else {
+        }
+        if (agency.exitCode() == 1) {
             QVERIFY2(agency.exitCode() == 1
                     && log.contains("action: apuesta_enviada | result: fail | codigo: "
                                     "sales_closed"),

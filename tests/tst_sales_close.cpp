@@ -250,7 +250,7 @@ void TestSalesClose::operatorClosesWithAgenciesMidUpload()
     session.start();
     QVERIFY(failed.wait(30000));
     const auto error = failed.first().first().value<agency::UploadError>();
-    QCOMPARE(error.code, std::optional<ErrorCode>(ErrorCode::SalesClosed));
+    QVERIFY2(error.code == std::optional<ErrorCode>(ErrorCode::SalesClosed), qPrintable(error.message));
     QCOMPARE(error.storedBets, quint64(80));
     QVERIFY(agency::UserMessages::forError(error).explanation.contains(QStringLiteral("80 bet")));
 

@@ -51,6 +51,7 @@ bool UploadPump::startConnection()
     m_fileExhausted = false;
     m_doneSent = false;
     m_winnerChunks.clear();
+    m_salesClosed.reset(); // a new connection meets the close again (its next BATCH)
     m_failure = UploadError {};
     m_awaiting = Awaiting::Nothing;
     if (!openFile())
@@ -282,6 +283,25 @@ UploadPump::Status UploadPump::handleAck(const protocol::Ack &ack)
 
 UploadPump::Status UploadPump::handleReject(const protocol::Reject &reject)
 {
+    if (reject.code == protocol::ErrorCode::SalesClosed && m_salesClosed)
+        return Status::Waiting; // a batch that was in flight behind the first refused one
+    if (reject.code == protocol::ErrorCode::SalesClosed
+        && m_protocolVersion >= protocol::kProtocolVersion2 && !m_doneSent) {
+        // The bets stored before the close are in the draw: ask for this agency's winners on
+        // this connection (the server answers after the REJECTs of the batches still in
+        // flight), check the seal against the last receipt, then end with the close. Not when
+        // DONE was pipelined already: the server answers that DONE with an ERROR and closes.
+        m_salesClosed = reject;
+        m_inFlight.clear();
+        m_encoder.finish(0); // dropped: nothing more is sent
+        m_encoderLines.clear();
+        m_pendingBet.reset();
+        m_reader.close();
+        m_doneSent = true; // step() sends nothing more
+        send(protocol::GetWinners {});
+        m_awaiting = Awaiting::Winners;
+        return Status::Waiting;
+    }
     QString where;
     for (const InFlight &batch : m_inFlight) {
         if (batch.sequence == reject.sequence && reject.betIndex < batch.lines.size()) {
@@ -329,6 +349,17 @@ UploadPump::Status UploadPump::handleWinners(const protocol::Winners &winners)
     m_winners = m_winnerChunks;
     closeFile();
     emit winnersReceived(m_winners);
+    if (m_salesClosed) {
+        // The upload ends as the close made it end, its winners known.
+        const protocol::Reject reject = *m_salesClosed;
+        m_failure.rejectedSequence = reject.sequence;
+        return fail(UploadError::Kind::BatchRejected,
+            QStringLiteral("batch %1 rejected by the server: %2: %3; the winners of the bets "
+                           "stored before the close were received")
+                .arg(reject.sequence)
+                .arg(QLatin1String(protocol::toString(reject.code)), fromStd(reject.reason)),
+            reject.code);
+    }
     return Status::Finished;
 }
 

@@ -199,6 +199,9 @@ private:
     RunningDigest m_fileDigest;
     UploadReceipt m_receipt;
     std::optional<protocol::Sealed> m_sealed;
+    // Version 2: the first REJECT(sales_closed); the winners are asked for, then the upload
+    // fails with it.
+    std::optional<protocol::Reject> m_salesClosed;
     // withholdDoneIfSuspicious: every row read this connection, judged at the end of the file;
     // DONE withheld once the verdict is "suspicious", the failure reported when the batches
     // in flight are settled (so that the count told to the person is the server's).
