@@ -352,8 +352,8 @@ void TestProtocolDecoder::malformed_data()
         K::InvalidValue, 13);
     row("list_stored: count 1025, over kMaxListedBets",
         "00 00 00 0b | 0d | 00 00 00 00 00 00 00 00 | 04 01", K::InvalidValue, 13);
-    row("list_stored: count cut", "00 00 00 0a | 0d | 00 00 00 00 00 00 00 00 | 00",
-        K::Truncated, 13);
+    row("list_stored: count cut", "00 00 00 0a | 0d | 00 00 00 00 00 00 00 00 | 00", K::Truncated,
+        13);
     row("list_stored: trailing byte", "00 00 00 0c | 0d | 00 00 00 00 00 00 00 00 | 00 01 | 00",
         K::TrailingBytes, 15);
     row("stored_list: final flag 2", "00 00 00 0c | 0e | 00 00 00 00 00 00 00 00 | 02 | 00 01",
@@ -361,8 +361,8 @@ void TestProtocolDecoder::malformed_data()
     row("stored_list: count 0", "00 00 00 0c | 0e | 00 00 00 00 00 00 00 00 | 01 | 00 00",
         K::InvalidValue, 14);
     row("stored_list: count the frame cannot hold",
-        "00 00 00 12 | 0e | 00 00 00 00 00 00 00 00 | 01 | 00 02 | 00 00 00 00 00 00",
-        K::Truncated, 14);
+        "00 00 00 12 | 0e | 00 00 00 00 00 00 00 00 | 01 | 00 02 | 00 00 00 00 00 00", K::Truncated,
+        14);
     row("stored_list: bet cut",
         "00 00 00 1e | 0e | 00 00 00 00 00 00 00 00 | 01 | 00 01"
         "| 01 41 | 01 42 | 01 37 | 0a 32 30 30 30 2d 30 31 2d 30 31 | 27",
