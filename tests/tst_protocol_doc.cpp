@@ -480,6 +480,8 @@ void ProtocolDocTest::limitsAreTheCodes()
         {QStringLiteral("kMinEncodedBetSize"), kMinEncodedBetSize},
         {QStringLiteral("kMinEncodedDocumentSize"), kMinEncodedDocumentSize},
         {QStringLiteral("kNoBetIndex"), kNoBetIndex},
+        {QStringLiteral("kMaxListedBets"), kMaxListedBets},
+        {QStringLiteral("kStoredListHeaderSize"), kStoredListHeaderSize},
     };
     QSet<QString> seen;
     for (const QStringList &row : tableRows(text, QStringLiteral("| Limit"))) {
