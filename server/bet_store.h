@@ -223,6 +223,9 @@ public:
     }
     // Blocking. The agencies disabled now (the operator's console and /api/status at start).
     virtual QSet<quint32> disabledAgencies() const { return {}; }
+    // The store implements readStoredBets(). False: a LIST_STORED is refused as unexpected (a
+    // version-2 agency then cannot resume by content, and says so), never retried elsewhere.
+    virtual bool listsStoredBets() const { return false; }
     // Blocking. The agency's stored bets [from, from + count), in storage order, as they were
     // stored (what LIST_STORED answers, protocol version 2). False with *error when the agency
     // has fewer stored bets, or they cannot be read. Only stores that keep digests speak

@@ -52,6 +52,7 @@ public:
     QString errorString() const override;
     QString describe() const override;
     bool keepsDigests() const override { return true; }
+    bool listsStoredBets() const override { return true; }
 
     WriteTicket beginWrite(quint32 agency) override;
     bool hasUnsettledWrites(quint32 agency) const override;

@@ -724,6 +724,12 @@ const std::optional<SalesClose> &LotteryServer::salesClose() const
 
 void LotteryServer::storedBetsRequested(Session &session, const protocol::ListStored &request)
 {
+    if (!m_store->listsStoredBets()) {
+        session.fail(protocol::ErrorCode::UnexpectedMessage,
+            QStringLiteral("this server's store (%1) cannot list stored bets")
+                .arg(m_store->describe()));
+        return;
+    }
     ++m_tasksInFlight;
     const quint64 id = session.id();
     const quint32 agency = session.agency();
