@@ -2,7 +2,6 @@
 
 #include "lottery/protocol/codec.h"
 
-#include <algorithm>
 #include <cstring>
 
 namespace lottery::agency {
@@ -22,26 +21,32 @@ StoredBetsMatch::Fingerprint StoredBetsMatch::fingerprintOf(const protocol::BetV
     protocol::detail::appendBet(m_scratch, bet);
     const protocol::Digest digest = sha256Of(m_scratch);
     Fingerprint fingerprint {};
-    std::memcpy(fingerprint.data(), digest.data(), fingerprint.size());
+    std::memcpy(&fingerprint.first, digest.data(), sizeof fingerprint.first);
+    std::memcpy(
+        &fingerprint.second, digest.data() + sizeof fingerprint.first, sizeof fingerprint.second);
     return fingerprint;
 }
 
 void StoredBetsMatch::addFileRow(const protocol::BetView &bet, qint64 line)
 {
-    m_entries.push_back(Entry {fingerprintOf(bet), line, false});
+    m_rows.push_back(fingerprintOf(bet));
+    m_lines.push_back(line);
 }
 
 void StoredBetsMatch::finishFile()
 {
-    // Equal fingerprints keep file order, so a bet held twice matches its rows top to bottom.
-    std::stable_sort(m_entries.begin(), m_entries.end(),
-        [](const Entry &a, const Entry &b) { return a.fingerprint < b.fingerprint; });
-}
-
-std::vector<StoredBetsMatch::Entry>::iterator StoredBetsMatch::find(const Fingerprint &fingerprint)
-{
-    return std::lower_bound(m_entries.begin(), m_entries.end(), fingerprint,
-        [](const Entry &entry, const Fingerprint &value) { return entry.fingerprint < value; });
+    m_stored.assign(m_rows.size(), false);
+    std::size_t size = 16;
+    while (size < 2 * m_rows.size())
+        size *= 2;
+    m_table.assign(size, 0);
+    const std::size_t mask = size - 1;
+    for (std::size_t row = 0; row < m_rows.size(); ++row) {
+        std::size_t slot = static_cast<std::size_t>(m_rows[row].first) & mask;
+        while (m_table[slot] != 0)
+            slot = (slot + 1) & mask;
+        m_table[slot] = static_cast<std::uint32_t>(row + 1);
+    }
 }
 
 void StoredBetsMatch::addStoredBet(const protocol::Bet &bet, quint64 index)
@@ -51,12 +56,14 @@ void StoredBetsMatch::addStoredBet(const protocol::Bet &bet, quint64 index)
     m_digest.addEncodedBets(m_scratch);
     m_digest.countBets(1);
     const Fingerprint fingerprint = fingerprintOf(bet);
-    for (auto it = find(fingerprint); it != m_entries.end() && it->fingerprint == fingerprint;
-         ++it) {
-        if (!it->matched) {
-            it->matched = true;
+    const std::size_t mask = m_table.size() - 1;
+    for (std::size_t slot = static_cast<std::size_t>(fingerprint.first) & mask; m_table[slot] != 0;
+         slot = (slot + 1) & mask) {
+        const std::size_t row = m_table[slot] - 1;
+        if (m_rows[row] == fingerprint && !m_stored[row]) {
+            m_stored[row] = true;
             ++m_matched;
-            m_lastMatchedLine = it->line;
+            m_lastMatchedLine = m_lines[row];
             return;
         }
     }
@@ -67,17 +74,11 @@ void StoredBetsMatch::addStoredBet(const protocol::Bet &bet, quint64 index)
     }
 }
 
-bool StoredBetsMatch::isStored(const protocol::BetView &bet)
+StoredBetsMatch::Row StoredBetsMatch::nextRow(const protocol::BetView &bet)
 {
-    const Fingerprint fingerprint = fingerprintOf(bet);
-    for (auto it = find(fingerprint); it != m_entries.end() && it->fingerprint == fingerprint;
-         ++it) {
-        if (it->matched) {
-            it->matched = false; // claimed by this row
-            return true;
-        }
-    }
-    return false;
+    if (m_next >= m_rows.size() || fingerprintOf(bet) != m_rows[m_next])
+        return Row::Changed;
+    return m_stored[m_next++] ? Row::Stored : Row::ToSend;
 }
 
 } // namespace lottery::agency

@@ -539,10 +539,20 @@ UploadPump::Status UploadPump::step(int rowBudget)
             reportInvalidRow(row);
             continue;
         }
-        if (m_resume == Resume::ByContent && m_match->isStored(row.bet)) {
-            if (m_countSkips) // one of the stored bets, wherever it is in the file
-                ++m_rowsSkipped;
-            continue;
+        if (m_resume == Resume::ByContent) {
+            switch (m_match->nextRow(row.bet)) {
+            case StoredBetsMatch::Row::Stored:
+                if (m_countSkips) // one of the stored bets, wherever it is in the file
+                    ++m_rowsSkipped;
+                continue;
+            case StoredBetsMatch::Row::ToSend: break;
+            case StoredBetsMatch::Row::Changed:
+                return fail(UploadError::Kind::FileError,
+                    QStringLiteral("%1 changed while it was being sent (line %2 is not the row "
+                                   "read there before): nothing more is sent")
+                        .arg(m_options.dataFile)
+                        .arg(row.line));
+            }
         }
         if (m_toSkip > 0) {
             --m_toSkip; // already stored by the server in an earlier session
