@@ -106,6 +106,7 @@ private slots:
     void resumeByContentSendsOnlyUnmatchedRows();
     void resumeByContentFailures_data();
     void resumeByContentFailures();
+    void fileEditedDuringAResumeByContentStops();
 
 private:
     // A version-2 WELCOME for the stored bets `stored` (their running digest).
@@ -505,6 +506,31 @@ void TestUploadPump::resumeByContentFailures()
     } else {
         QCOMPARE(h.taken<protocol::ErrorMessage>().size(), std::size_t(1));
     }
+}
+
+// The file is read three times in a resume by content; edited between the first read and the
+// sending one, what was matched no longer describes it: the pump stops rather than guess.
+void TestUploadPump::fileEditedDuringAResumeByContentStops()
+{
+    const QString path = writeBets(30);
+    Harness h(options(path));
+    QVERIFY(h.pump->startConnection());
+    h.pump->receive(welcomeFor(betsFor({0, 1, 2, 4})));
+    QCOMPARE(h.drain(), Status::Waiting);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    for (int i = 0; i < 30; ++i) {
+        const protocol::Bet b = betFor(i == 1 ? 99 : i);
+        file.write(QByteArray::fromStdString(b.firstName + "," + b.lastName + "," + b.document + ","
+            + b.birthdate + "," + std::to_string(b.number) + "\n"));
+    }
+    file.close();
+    QCOMPARE(h.pump->receive(protocol::StoredList {0, true, betsFor({0, 1, 2, 4})}), Status::Ready);
+    QCOMPARE(h.drain(), Status::Failed);
+    QCOMPARE(h.pump->failure().kind, Kind::FileError);
+    QVERIFY2(h.pump->failure().message.contains("changed while it was being sent (line 2"),
+        qPrintable(h.pump->failure().message));
+    QVERIFY(h.taken<protocol::Batch>().empty());
 }
 
 QTEST_GUILESS_MAIN(TestUploadPump)
