@@ -473,6 +473,8 @@ void TestUploadPump::resumeByContentFailures_data()
     QTest::newRow("stored bet the file lacks") << 0 << int(Kind::StoredBetsDiffer);
     QTest::newRow("list that is not what WELCOME hashes") << 1 << int(Kind::ReceiptMismatch);
     QTest::newRow("list of other bets than asked") << 2 << int(Kind::ProtocolViolation);
+    // A server whose store cannot list (or older than LIST_STORED): the old advice, no details.
+    QTest::newRow("server that cannot list") << 3 << int(Kind::StoredBetsDiffer);
 }
 
 void TestUploadPump::resumeByContentFailures()
@@ -490,7 +492,13 @@ void TestUploadPump::resumeByContentFailures()
         list.bets[3] = betFor(3); // in the file, but not what the server stores
     if (answer == 2)
         list.from = 1;
-    QCOMPARE(h.pump->receive(list), Status::Failed);
+    if (answer == 3) {
+        QCOMPARE(h.pump->receive(protocol::ErrorMessage {protocol::ErrorCode::UnexpectedMessage,
+                     "this server's store (db) cannot list stored bets"}),
+            Status::Failed);
+    } else {
+        QCOMPARE(h.pump->receive(list), Status::Failed);
+    }
     const UploadError &failure = h.pump->failure();
     QCOMPARE(int(failure.kind), kind);
     QVERIFY(h.taken<protocol::Batch>().empty());
@@ -503,6 +511,10 @@ void TestUploadPump::resumeByContentFailures()
         QCOMPARE(missing.document, QStringLiteral("10000050"));
         QCOMPARE(missing.afterLine, qint64(3)); // bet 2's line
         QVERIFY(h.taken<protocol::ErrorMessage>().empty());
+    } else if (answer == 3) {
+        QCOMPARE(failure.missingStoredCount, quint64(0));
+        QVERIFY(failure.code == protocol::ErrorCode::UnexpectedMessage);
+        QVERIFY(failure.message.contains("cannot list them"));
     } else {
         QCOMPARE(h.taken<protocol::ErrorMessage>().size(), std::size_t(1));
     }

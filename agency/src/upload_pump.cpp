@@ -127,6 +127,21 @@ QString UploadPump::awaitingText() const
 UploadPump::Status UploadPump::receive(const protocol::Message &message)
 {
     if (const auto *error = std::get_if<protocol::ErrorMessage>(&message)) {
+        // A server that cannot list stored bets (its store cannot read them back, or it predates
+        // LIST_STORED): the file cannot be matched by content; the clerk gets the old advice.
+        if (m_awaiting == Awaiting::StoredList
+            && (error->code == protocol::ErrorCode::UnexpectedMessage
+                || error->code == protocol::ErrorCode::UnknownMessageType)) {
+            return fail(UploadError::Kind::StoredBetsDiffer,
+                QStringLiteral("the server stores %1 bets of agency %2 that are not the first %1 "
+                               "valid rows of %3, and it cannot list them (%4: %5): nothing more "
+                               "was sent")
+                    .arg(m_serverStoredBets)
+                    .arg(m_options.agency)
+                    .arg(m_options.dataFile, QLatin1String(protocol::toString(error->code)),
+                        fromStd(error->message)),
+                error->code);
+        }
         return fail(UploadError::Kind::ServerError,
             QStringLiteral("server error %1: %2")
                 .arg(QLatin1String(protocol::toString(error->code)), fromStd(error->message)),

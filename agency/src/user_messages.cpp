@@ -144,11 +144,12 @@ UserMessage UserMessages::forError(const UploadError &error)
             tr("The server now holds fewer bets than it had confirmed. Tell the lottery's "
                "support before retrying.")};
     case Kind::StoredBetsDiffer: {
-        if (error.missingStoredCount == 0) {
+        if (error.missingStoredCount == 0) { // a server that cannot list its stored bets
             return {tr("This file does not match what the server holds"),
-                tr("The bets the server already stored for this agency are not rows of this "
-                   "file, so nothing more was sent and nothing was closed. Choose the file this "
-                   "upload started with.")};
+                tr("The bets the server already stored for this agency are not the first valid "
+                   "rows of this file, so nothing more was sent and nothing was closed. Choose the "
+                   "file this upload started with. If you corrected rows, keep the original rows "
+                   "in place and add the corrected ones at the end of the file.")};
         }
         // Counted outside tr(): lupdate 6.4 hangs on a template call among its arguments.
         const int missing
