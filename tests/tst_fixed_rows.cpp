@@ -10,6 +10,7 @@
 #include "support/program_runner.h"
 #include "tst_server_client.h"
 
+#include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QNetworkAccessManager>
@@ -95,6 +96,7 @@ bool killWhenStored(AgencyProcess &agency, const QString &storage, int atLeast)
 {
     const QDeadlineTimer deadline(120000);
     while (lottery::testing::countStoredRows(storage, 1) < atLeast) {
+        QCoreApplication::processEvents(); // QProcess learns of the child's exit from events
         if (deadline.hasExpired() || !agency.isRunning())
             return false;
         QThread::msleep(2);
@@ -184,16 +186,17 @@ void TestFixedRows::crashWhileSendingCorrectedRowsThenAThirdRun()
     QTemporaryDir dir;
     const QString storage = dir.filePath("bets.csv");
     const QString file = dir.filePath("agency-1.csv");
-    const int count = 60000;
-    // 2,000 rows among the first 20,000 (3.3 %: not a suspicious file), so that resending them
-    // in 10-bet batches takes 200 round trips: the kill lands among them.
+    const int count = 80000;
+    // 2,000 rows among the first 40,000 (5 %, also in the first 4,096 rows agency-cli judges
+    // before sending: not a suspicious file), so that resending them in 10-bet batches takes 200
+    // round trips: the kill lands among them.
     std::set<int> invalid;
-    for (int i = 5; i < 20000; i += 10)
+    for (int i = 7; i < 40000; i += 20)
         invalid.insert(i);
     QVERIFY(writeRows(file, makeRows(count, invalid)));
     ServerProcess server;
     QVERIFY(server.start(1, storage));
-    QVERIFY(interruptedUpload(server, file, storage, 21000));
+    QVERIFY(interruptedUpload(server, file, storage, 41000));
 
     const QStringList fixed = makeRows(count, {});
     QVERIFY(writeRows(file, fixed));
