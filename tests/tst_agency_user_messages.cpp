@@ -149,8 +149,9 @@ void TestAgencyUserMessages::missingStoredBetsAreNamed()
     error.missingStoredBets.append(
         MissingStoredBet {99, QStringLiteral("Ana"), QStringLiteral("P\u00e9rez"),
             QStringLiteral("30904465"), QStringLiteral("1999-03-17"), 7574, 100});
-    error.missingStoredBets.append(MissingStoredBet {
-        0, QStringLiteral("Luis"), QStringLiteral("Paz"), QStringLiteral("1"), "1980-01-01", 3, 0});
+    error.missingStoredBets.append(MissingStoredBet {0, QStringLiteral("Luis"),
+        QStringLiteral("Paz, \"Jr\""), QStringLiteral("1"), "1980-01-01", 3, 0});
+    error.storedBets = 40;
     QVERIFY(installTranslations(Language::Spanish, {UserMessages::catalog()}));
     const UserMessage message = UserMessages::forError(error);
     QCOMPARE(message.title,
@@ -165,9 +166,16 @@ void TestAgencyUserMessages::missingStoredBetsAreNamed()
         QStringLiteral("- apuesta guardada n.\u00ba 100: Ana,P\u00e9rez,30904465,1999-03-17,7574 "
                        "(estaba despu\u00e9s de la l\u00ednea 100 del archivo)"));
     QCOMPARE(lines[2],
-        QStringLiteral("- apuesta guardada n.\u00ba 1: Luis,Paz,1,1980-01-01,3 (antes de las "
-                       "dem\u00e1s filas guardadas del archivo)"));
+        QStringLiteral(
+            "- apuesta guardada n.\u00ba 1: Luis,\"Paz, \"\"Jr\"\"\",1,1980-01-01,3 (antes de las "
+            "dem\u00e1s filas guardadas del archivo)"));
     QCOMPARE(lines[3], QStringLiteral("- y 10 m\u00e1s."));
+    QVERIFY(!message.explanation.contains(QStringLiteral("Ninguna")));
+    // Not one stored bet in the file: most likely another file.
+    error.storedBets = 12;
+    QVERIFY(UserMessages::forError(error).explanation.contains(
+        QStringLiteral("Ninguna de las apuestas guardadas para esta agencia est\u00e1 en este "
+                       "archivo: \u00bfes el archivo con el que empez\u00f3 esta subida?")));
 }
 
 void TestAgencyUserMessages::duration_data()

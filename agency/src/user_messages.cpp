@@ -160,9 +160,23 @@ UserMessage UserMessages::forError(const UploadError &error)
                           "the file exactly as they were (corrected rows may stay, they are sent "
                           "as new bets) and try again:",
             nullptr, missing);
+        if (error.storedBets > 0 && error.missingStoredCount >= error.storedBets) {
+            text += QLatin1Char(' ')
+                + tr("None of the bets stored for this agency is in this file: is it the file "
+                     "this upload started with?");
+        }
+        // As the row is written in the file (docs/PROTOCOL.md 10.2): a name with a comma or a
+        // quote between quotes, quotes doubled.
+        const auto field = [](const QString &value) {
+            if (!value.contains(QLatin1Char(',')) && !value.contains(QLatin1Char('"')))
+                return value;
+            QString quoted = value;
+            quoted.replace(QLatin1String("\""), QLatin1String("\"\""));
+            return QLatin1Char('"') + quoted + QLatin1Char('"');
+        };
         for (const MissingStoredBet &bet : error.missingStoredBets) {
-            const QString row = QStringList {bet.firstName, bet.lastName, bet.document,
-                bet.birthdate, QString::number(bet.number)}
+            const QString row = QStringList {field(bet.firstName), field(bet.lastName),
+                bet.document, bet.birthdate, QString::number(bet.number)}
                                     .join(QLatin1Char(','));
             text += QLatin1Char('\n');
             text += bet.afterLine > 0

@@ -504,6 +504,10 @@
         <source>The bets the server already stored for this agency are not the first valid rows of this file, so nothing more was sent and nothing was closed. Choose the file this upload started with. If you corrected rows, keep the original rows in place and add the corrected ones at the end of the file.</source>
         <translation>Las apuestas que el servidor ya guardó para esta agencia no son las primeras filas válidas de este archivo, así que no se envió nada más ni se cerró la subida. Elija el archivo con el que empezó esta subida. Si corrigió filas, deje las originales en su lugar y agregue las corregidas al final del archivo.</translation>
     </message>
+    <message>
+        <source>None of the bets stored for this agency is in this file: is it the file this upload started with?</source>
+        <translation>Ninguna de las apuestas guardadas para esta agencia está en este archivo: ¿es el archivo con el que empezó esta subida?</translation>
+    </message>
 </context>
 <context>
     <name>lottery::agency::ServerAddress</name>
