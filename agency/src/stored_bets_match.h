@@ -48,6 +48,8 @@ public:
     // The third pass, valid row by valid row: one of the stored bets (skip it), to be sent, or
     // not the row the first pass read there (the file changed meanwhile).
     Row nextRow(const protocol::BetView &bet);
+    // The third pass met every row of the first (the file did not lose rows meanwhile).
+    bool passedEveryRow() const { return m_next == m_rows.size(); }
 
 private:
     // Two integers, not 16 bytes: compared and hashed often.

@@ -595,6 +595,12 @@ UploadPump::Status UploadPump::sendDone()
     // by content, and the clerk is told.
     if (m_toSkip > 0 && !m_skipVerified)
         return startMatching();
+    if (m_resume == Resume::ByContent && !m_match->passedEveryRow()) {
+        return fail(UploadError::Kind::FileError,
+            QStringLiteral("%1 changed while it was being sent (it has fewer valid rows than "
+                           "when it was read before): nothing more is sent")
+                .arg(m_options.dataFile));
+    }
     if (m_doneWithheld)
         return Status::Waiting; // the last ACKs settle it (handleAck)
     if (m_toSkip > 0) {
