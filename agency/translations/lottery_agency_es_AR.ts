@@ -470,10 +470,6 @@
         <source>Agency %1 was disabled by the lottery&apos;s operator: the server takes no bets from it until the operator enables it again. The bets it already stored are kept. Call the lottery.</source>
         <translation>La agencia %1 fue deshabilitada por el operador de la lotería: el servidor no recibe apuestas de ella hasta que el operador la vuelva a habilitar. Las apuestas que ya había guardado se conservan. Comuníquese con la lotería.</translation>
     </message>
-    <message>
-        <source>The bets the server already stored for this agency are not rows of this file, so nothing more was sent and nothing was closed. Choose the file this upload started with.</source>
-        <translation>Las apuestas que el servidor ya guardó para esta agencia no son filas de este archivo, así que no se envió nada más ni se cerró la subida. Elija el archivo con el que empezó esta subida.</translation>
-    </message>
     <message numerus="yes">
         <source>The server already stored %n bet(s) of this agency that this file no longer has. Stored bets are final: they cannot be removed or changed. Nothing was sent and the upload was not closed. Put these rows back in the file exactly as they were (corrected rows may stay, they are sent as new bets) and try again:</source>
         <translation>
