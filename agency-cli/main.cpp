@@ -229,8 +229,8 @@ int main(int argc, char **argv)
     QObject::connect(&session, &AgencySession::finished, &app,
         [&session] { QCoreApplication::exit(session.invalidRows() > 0 ? 2 : 0); });
     // A file found suspicious only once read whole exits like one refused before sending (2).
-    QObject::connect(&session, &AgencySession::failed, &app,
-        [&arguments, person](const UploadError &error) {
+    QObject::connect(
+        &session, &AgencySession::failed, &app, [&arguments, person](const UploadError &error) {
             if (!person && error.kind == UploadError::Kind::StoredBetsDiffer)
                 explainStoredBetsDiffer(error, arguments);
             QCoreApplication::exit(error.kind == UploadError::Kind::SuspiciousFile ? 2 : 1);
