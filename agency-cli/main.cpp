@@ -142,6 +142,19 @@ void explainSuspiciousFile(const BetFileCheck &check, const QString &file, bool 
     std::fputs(message.toUtf8().constData(), stderr);
 }
 
+// Stored bets the file lacks stop the upload before anything is sent, and only the clerk can fix
+// the file: like a refused file, this is for a person to read, terminal or not (a terminal gets
+// it from TerminalProgress). The log line says it in English.
+void explainStoredBetsDiffer(const UploadError &error, const QStringList &arguments)
+{
+    installTranslations(parseLanguage(languageArgument(arguments)).value_or(systemLanguage()),
+        {QStringLiteral("agency_cli"), UserMessages::catalog()});
+    const UserMessage message = UserMessages::forError(error);
+    const QString text
+        = QStringLiteral("agency-cli: %1\n%2\n").arg(message.title, message.explanation);
+    std::fputs(text.toUtf8().constData(), stderr);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -216,10 +229,12 @@ int main(int argc, char **argv)
     QObject::connect(&session, &AgencySession::finished, &app,
         [&session] { QCoreApplication::exit(session.invalidRows() > 0 ? 2 : 0); });
     // A file found suspicious only once read whole exits like one refused before sending (2).
-    QObject::connect(&session, &AgencySession::failed, &app, [&session] {
-        QCoreApplication::exit(
-            session.failureKind() == AgencySession::FailureKind::SuspiciousFile ? 2 : 1);
-    });
+    QObject::connect(
+        &session, &AgencySession::failed, &app, [&arguments, person](const UploadError &error) {
+            if (!person && error.kind == UploadError::Kind::StoredBetsDiffer)
+                explainStoredBetsDiffer(error, arguments);
+            QCoreApplication::exit(error.kind == UploadError::Kind::SuspiciousFile ? 2 : 1);
+        });
 
     session.start();
     int exitCode = QCoreApplication::exec();

@@ -223,6 +223,23 @@ public:
     }
     // Blocking. The agencies disabled now (the operator's console and /api/status at start).
     virtual QSet<quint32> disabledAgencies() const { return {}; }
+    // The store implements readStoredBets(). False: a LIST_STORED is refused as unexpected (a
+    // version-2 agency then cannot resume by content, and says so), never retried elsewhere.
+    virtual bool listsStoredBets() const { return false; }
+    // Blocking. The agency's stored bets [from, from + count), in storage order, as they were
+    // stored (what LIST_STORED answers, protocol version 2). False with *error when the agency
+    // has fewer stored bets, or they cannot be read. Only stores that keep digests speak
+    // version 2; the others refuse.
+    virtual bool readStoredBets(quint32 agency, quint64 from, quint32 count,
+        std::vector<protocol::Bet> *bets, QString *error) const
+    {
+        Q_UNUSED(agency);
+        Q_UNUSED(from);
+        Q_UNUSED(count);
+        Q_UNUSED(bets);
+        *error = QStringLiteral("this store cannot list stored bets (it keeps no digests)");
+        return false;
+    }
 
     // Blocking. The draw's winners from the durable state, once every expected agency is done.
     virtual DrawResult draw() = 0;

@@ -336,7 +336,8 @@ bool FileBetStore::recoverBatchRows(AgencyState &agency, const JournalRecord &re
                      .arg(record.betCount);
         return false;
     }
-    agency.receipts.push_back(BatchReceipt {agency.digest.bets(), agency.digest.current()});
+    agency.receipts.push_back(BatchReceipt {
+        agency.digest.bets(), agency.digest.current(), record.csvOffset, record.csvLength});
     return true;
 }
 
@@ -597,7 +598,7 @@ DoneDecision FileBetStore::markDone(quint32 agency)
 }
 
 void FileBetStore::decideBatchesLocked(AgencyState &state, quint32 agency,
-    const StoreRequest &request, bool salesClosed, PendingWrite &write,
+    const StoreRequest &request, bool salesClosed, quint64 csvEnd, PendingWrite &write,
     std::vector<BatchDecision> &decisions)
 {
     using Kind = BatchDecision::Kind;
@@ -628,7 +629,9 @@ void FileBetStore::decideBatchesLocked(AgencyState &state, quint32 agency,
                 for (const protocol::BetView &bet : batch.bets)
                     state.digest.addBet(bet);
             }
-            state.receipts.push_back(BatchReceipt {state.storedBets, state.digest.current()});
+            state.receipts.push_back(BatchReceipt {state.storedBets, state.digest.current(),
+                csvEnd + write.csvBytes, batch.csvRows.size()});
+            write.csvBytes += batch.csvRows.size();
             decision.storedBets = state.storedBets;
             decision.digest = state.receipts.back().digest;
             JournalRecord record;
@@ -695,8 +698,8 @@ std::vector<StoreAnswer> FileBetStore::apply(std::vector<StoreRequest> requests)
         undo.push_back(Undo {
             request.agency, state.batches.size(), state.storedBets, state.done, state.digest});
         if (!request.done) {
-            decideBatchesLocked(
-                state, request.agency, request, m_close.has_value(), write, answers[i].batches);
+            decideBatchesLocked(state, request.agency, request, m_close.has_value(), m_csvEnd,
+                write, answers[i].batches);
         } else if (!state.done && !m_close) { // after the close a DONE changes nothing
             JournalRecord record;
             record.kind = RecordKind::Done;
@@ -816,6 +819,101 @@ void FileBetStore::unsetDoneLocked(quint32 agency, AgencyState &state)
 bool FileBetStore::allDoneLocked() const
 {
     return m_doneAgencies >= m_expectedAgencies;
+}
+
+bool FileBetStore::readStoredBets(quint32 agency, quint64 from, quint32 count,
+    std::vector<protocol::Bet> *bets, QString *error) const
+{
+    // Where the rows are, under the lock; read without it (the rows of a stored batch never
+    // change, and the descriptor stays open until close(), after the pool has finished).
+    struct Piece {
+        quint64 offset = 0;
+        quint64 length = 0;
+        quint64 firstBet = 0; // the agency's index of the piece's first row
+    };
+    std::vector<Piece> pieces;
+    int fd = -1;
+    {
+        QMutexLocker locker(&m_mutex);
+        if (const QString refusal = refusalLocked(); !refusal.isEmpty()) {
+            *error = refusal;
+            return false;
+        }
+        const auto it = m_agencies.constFind(agency);
+        const quint64 stored = it == m_agencies.constEnd() ? 0 : it->storedBets;
+        if (count == 0 || from >= stored || count > stored - from) {
+            *error = QStringLiteral("agency %1 has %2 stored bets: bets %3..%4 are not stored")
+                         .arg(agency)
+                         .arg(stored)
+                         .arg(from)
+                         .arg(from + count - 1);
+            return false;
+        }
+        const std::vector<BatchReceipt> &receipts = it->receipts;
+        // The first batch whose bets run past `from`.
+        auto batch = std::upper_bound(receipts.begin(), receipts.end(), from,
+            [](quint64 index, const BatchReceipt &r) { return index < r.storedBets; });
+        const quint64 end = from + count;
+        for (; batch != receipts.end(); ++batch) {
+            const auto sequence = static_cast<std::size_t>(batch - receipts.begin());
+            const quint64 first = batch->storedBets - it->batches[sequence].betCount;
+            if (first >= end)
+                break;
+            pieces.push_back(Piece {batch->csvOffset, batch->csvLength, first});
+        }
+        fd = m_csvFd;
+    }
+    bets->clear();
+    bets->reserve(count);
+    const quint64 end = from + count;
+    std::string bytes;
+    for (const Piece &piece : pieces) {
+        bytes.resize(piece.length);
+        std::size_t done = 0;
+        while (done < bytes.size()) {
+            const ssize_t n = ::pread(fd, bytes.data() + done, bytes.size() - done,
+                static_cast<off_t>(piece.offset + done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                *error = QStringLiteral("cannot read %1 at byte %2: %3")
+                             .arg(m_csvPath)
+                             .arg(piece.offset + done)
+                             .arg(n < 0 ? errnoText(errno) : QStringLiteral("end of file"));
+                return false;
+            }
+            done += static_cast<std::size_t>(n);
+        }
+        std::string_view rows = bytes;
+        for (quint64 index = piece.firstBet; !rows.empty() && index < end; ++index) {
+            const std::size_t rowEnd = storedRowEnd(rows);
+            if (index >= from) {
+                const auto row = protocol::parseStoredBetRow(
+                    protocol::stripLineEnding(rows.substr(0, rowEnd)));
+                if (!row || row->agency != agency) {
+                    *error = QStringLiteral("%1: the row of agency %2's bet %3 at byte %4 is "
+                                            "not its bet")
+                                 .arg(m_csvPath)
+                                 .arg(agency)
+                                 .arg(index)
+                                 .arg(piece.offset);
+                    return false;
+                }
+                bets->push_back(std::move(row->bet));
+            }
+            rows.remove_prefix(rowEnd);
+        }
+    }
+    if (bets->size() != count) {
+        *error = QStringLiteral("%1: found %2 of agency %3's bets %4..%5")
+                     .arg(m_csvPath)
+                     .arg(bets->size())
+                     .arg(agency)
+                     .arg(from)
+                     .arg(end - 1);
+        return false;
+    }
+    return true;
 }
 
 DrawResult FileBetStore::draw()

@@ -52,6 +52,7 @@ public:
     QString errorString() const override;
     QString describe() const override;
     bool keepsDigests() const override { return true; }
+    bool listsStoredBets() const override { return true; }
 
     WriteTicket beginWrite(quint32 agency) override;
     bool hasUnsettledWrites(quint32 agency) const override;
@@ -70,6 +71,10 @@ public:
     // A journal record (kind 6) written and synced like the close's; refused after the close.
     AgencySwitchDecision setAgencyEnabled(quint32 agency, bool enabled, qint64 atMs) override;
     QSet<quint32> disabledAgencies() const override;
+    // Reads the rows from bets.csv, where the agency's batch records say they are (no bet is
+    // kept in memory for this).
+    bool readStoredBets(quint32 agency, quint64 from, quint32 count,
+        std::vector<protocol::Bet> *bets, QString *error) const override;
     DrawResult draw() override;
     bool hasFailed() const override;
     void requestStop() override;
@@ -91,6 +96,8 @@ private:
     struct BatchReceipt {
         quint64 storedBets = 0; // through this batch
         protocol::Digest digest {};
+        quint64 csvOffset = 0; // where its rows are in bets.csv (LIST_STORED reads them there)
+        quint64 csvLength = 0;
     };
     struct AgencyState {
         std::vector<BatchPrint> batches; // index: sequence - 1
@@ -116,6 +123,7 @@ private:
         std::vector<std::string_view> rows; // the stored batches' rows, in record order
         std::vector<PendingWinners> winners;
         std::vector<BatchDecision *> stored; // decisions that become Failed if the write fails
+        quint64 csvBytes = 0; // the rows' bytes so far
     };
     struct WriteOutcome {
         bool ok = false;
@@ -150,8 +158,10 @@ private:
         RecoveredWinners &winners, QString *error) const;
     AgencyProgress progressOf(const AgencyState &state) const;
     // Decides one request's batches against `state`, adding the ones to store to `write`.
+    // `csvEnd`: where bets.csv ends before `write` (its rows go after it, in record order).
     static void decideBatchesLocked(AgencyState &state, quint32 agency, const StoreRequest &request,
-        bool salesClosed, PendingWrite &write, std::vector<BatchDecision> &decisions);
+        bool salesClosed, quint64 csvEnd, PendingWrite &write,
+        std::vector<BatchDecision> &decisions);
     // Appends `rows` (in the order of the batch records, whose csvLength values they match) and
     // `records` under one generation. Lock held.
     WriteOutcome writeLocked(std::vector<JournalRecord> records,

@@ -148,6 +148,7 @@ bool LotteryServer::start()
     jobLimits.maxJobsInFlight = m_pool.maxThreadCount();
     m_storeJobs.setLimits(jobLimits);
     m_storeJobs.setStore(m_store.get(), m_store->combinesRequests());
+    m_storedLists.setStore(m_store.get());
     DrawCoordinator::Server server;
     server.sessionsWaitingForDraw = [this] {
         std::vector<Session *> waiting;
@@ -501,6 +502,8 @@ void LotteryServer::finishWelcome(quint64 sessionId, quint32 agency,
                     | (progress->salesClosed ? protocol::Welcome::kSalesClosedFlag : 0);
             }
             session->send(welcome);
+            if (version >= protocol::kProtocolVersion2)
+                session->setListableBets(progress->storedBets);
             auto line = LOTTERY_LOG_SUCCESS("hello");
             line.field(u"ip", session->peer())
                 .field(u"agency", agency)
@@ -717,6 +720,64 @@ const std::optional<SalesClose> &LotteryServer::salesClose() const
 {
     static const std::optional<SalesClose> none;
     return m_draw ? m_draw->salesCloseKnown() : none;
+}
+
+void LotteryServer::storedBetsRequested(Session &session, const protocol::ListStored &request)
+{
+    if (!m_store->listsStoredBets()) {
+        session.fail(protocol::ErrorCode::UnexpectedMessage,
+            QStringLiteral("this server's store (%1) cannot list stored bets")
+                .arg(m_store->describe()));
+        return;
+    }
+    ++m_tasksInFlight;
+    const quint64 id = session.id();
+    const quint32 agency = session.agency();
+    const quint64 from = request.from;
+    const bool now = m_storedLists.submit(
+        agency, from, request.count, [this, id, agency, from](StoredListQueue::Result &&result) {
+            finishStoredList(id, agency, from, std::move(result));
+        });
+    if (!now)
+        m_metrics.recordLimit(PeerLimit::ListStoredWaited);
+}
+
+void LotteryServer::finishStoredList(
+    quint64 sessionId, quint32 agency, quint64 from, StoredListQueue::Result &&result)
+{
+    Session *session = findSession(sessionId);
+    if (session && !session->isClosing()) {
+        const auto count = static_cast<quint64>(result.bets.size());
+        // A peer asks as often as its connections allow: rate-limited, failures included.
+        if (m_listLines.allow()) {
+            if (result.ok) {
+                LOTTERY_LOG_SUCCESS("listado_apuestas")
+                    .field(u"agency", agency)
+                    .field(u"from", from)
+                    .field(u"count", count)
+                    .field(u"ip", session->peer());
+            } else {
+                LOTTERY_LOG_FAIL("listado_apuestas")
+                    .field(u"agency", agency)
+                    .field(u"from", from)
+                    .field(u"error", result.error)
+                    .field(u"ip", session->peer());
+            }
+        }
+        if (!result.ok) {
+            session->fail(m_phase == ShutdownPhase::Running ? protocol::ErrorCode::StorageFailure
+                                                            : protocol::ErrorCode::ShuttingDown,
+                result.error);
+        } else {
+            session->holdAnswers(); // every chunk in one write
+            for (const protocol::StoredList &chunk :
+                protocol::chunkStoredList(from, std::move(result.bets)))
+                session->send(chunk);
+            session->releaseAnswers();
+            session->taskFinished();
+        }
+    }
+    taskDone();
 }
 
 void LotteryServer::sessionClosed(Session &session)

@@ -21,6 +21,7 @@
 #include "server/session.h"
 #include "server/status_snapshot.h"
 #include "server/store_job_queue.h"
+#include "server/stored_list_queue.h"
 #include "server/token_check_queue.h"
 #include "server/upload_admission.h"
 #include "server/worker_tasks.h"
@@ -112,6 +113,9 @@ private:
     void batchesReceived(Session &session, ReceivedBatches batches) override;
     void doneReceived(Session &session) override;
     void winnersRequested(Session &session) override;
+    void storedBetsRequested(Session &session, const protocol::ListStored &request) override;
+    void finishStoredList(
+        quint64 sessionId, quint32 agency, quint64 from, StoredListQueue::Result &&result);
     void sessionClosed(Session &session) override;
     void sessionFailed(Session &session, protocol::ErrorCode code) override;
     void limitReached(Session &session, PeerLimit limit) override;
@@ -160,6 +164,8 @@ private:
     StoreJobQueue m_storeJobs {m_workers};
     // The close of sales and the draw, created once the store is open (start()).
     std::unique_ptr<DrawCoordinator> m_draw;
+    // LIST_STORED answers, a few at a time (each reads an agency's rows back from the store).
+    StoredListQueue m_storedLists {m_workers};
     bool m_storeFailed = false;
     // Declared before the sessions: they leave it when they go (~Session).
     UploadAdmission m_uploadAdmission;
@@ -186,6 +192,7 @@ private:
     LogRateLimiter m_authFailureLines {QStringLiteral("autenticacion"), LogLevel::Error, 100, 20};
     LogRateLimiter m_repeatedDoneLines {
         QStringLiteral("agencia_finalizada"), LogLevel::Info, 100, 20};
+    LogRateLimiter m_listLines {QStringLiteral("listado_apuestas"), LogLevel::Info, 100, 20};
     QTimer m_logReportTimer;
 };
 

@@ -23,8 +23,13 @@ enum class PeerLimit {
     TokenCheckQueueFull,
     // TokenCheckQueue: a HELLO's connection closed before its token was checked: no check made.
     TokenCheckCancelled,
+    // Session: LIST_STORED past the connection's budget (each bet WELCOME said is stored, once
+    // per connection): ERROR(UnexpectedMessage), closed.
+    ListStoredBudget,
+    // StoredListQueue: a LIST_STORED waited for one of the kMaxRunning listings to finish.
+    ListStoredWaited,
 };
-inline constexpr int kPeerLimits = 6;
+inline constexpr int kPeerLimits = 8;
 
 inline QString toString(PeerLimit limit)
 {
@@ -35,6 +40,8 @@ inline QString toString(PeerLimit limit)
     case PeerLimit::UploadSlotParked: return QStringLiteral("upload_slot_parked");
     case PeerLimit::TokenCheckQueueFull: return QStringLiteral("token_check_queue_full");
     case PeerLimit::TokenCheckCancelled: return QStringLiteral("token_check_cancelled");
+    case PeerLimit::ListStoredBudget: return QStringLiteral("list_stored_budget");
+    case PeerLimit::ListStoredWaited: return QStringLiteral("list_stored_waited");
     }
     return QStringLiteral("unknown");
 }

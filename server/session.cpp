@@ -41,6 +41,13 @@ LogRateLimiter &sessionFailureLines()
 
 } // namespace
 
+void SessionHandler::storedBetsRequested(Session &session, const protocol::ListStored &request)
+{
+    Q_UNUSED(request);
+    session.fail(protocol::ErrorCode::UnexpectedMessage,
+        QStringLiteral("this server does not list stored bets"));
+}
+
 Session::Session(quint64 id, QTcpSocket *socket, const SessionLimits &limits,
     SessionHandler &handler, QObject *parent)
     : QObject(parent), m_id(id), m_socket(socket), m_limits(limits), m_handler(handler)
@@ -576,6 +583,41 @@ void Session::dispatch(protocol::Message message)
         }
         m_handler.winnersRequested(*this);
         return;
+    case MessageType::ListStored: {
+        const auto &request = std::get<protocol::ListStored>(message);
+        if (m_protocolVersion < protocol::kProtocolVersion2) {
+            fail(ErrorCode::UnexpectedMessage,
+                QStringLiteral("LIST_STORED needs protocol version 2 (this session speaks %1)")
+                    .arg(m_protocolVersion));
+            return;
+        }
+        const quint64 last = request.from + request.count - 1;
+        if (request.from >= m_listableBets || request.count > m_listableBets - request.from) {
+            fail(ErrorCode::UnexpectedMessage,
+                QStringLiteral("LIST_STORED asks for stored bets %1..%2 but WELCOME said %3 are "
+                               "stored")
+                    .arg(request.from)
+                    .arg(last)
+                    .arg(m_listableBets));
+            return;
+        }
+        // Each stored bet once per connection: what an agency needs to match its file, and a
+        // bound on what one connection makes the server read back.
+        if (request.count > m_listableBets - m_listedBets) {
+            m_handler.limitReached(*this, PeerLimit::ListStoredBudget);
+            fail(ErrorCode::UnexpectedMessage,
+                QStringLiteral("LIST_STORED: this connection already listed %1 of the %2 stored "
+                               "bets and asks for %3 more: each is listed once per connection")
+                    .arg(m_listedBets)
+                    .arg(m_listableBets)
+                    .arg(request.count));
+            return;
+        }
+        m_listedBets += request.count;
+        m_taskInFlight = true;
+        m_handler.storedBetsRequested(*this, request);
+        return;
+    }
     default:
         fail(ErrorCode::UnexpectedMessage,
             QStringLiteral("%1 is sent by the server, not by an agency").arg(typeName));

@@ -36,6 +36,10 @@ public:
     virtual void batchesReceived(Session &session, ReceivedBatches batches) = 0;
     virtual void doneReceived(Session &session) = 0;
     virtual void winnersRequested(Session &session) = 0;
+    // Version 2: LIST_STORED, within the connection's budget (the session checked it). The
+    // session has marked a task in flight: the handler answers (STORED_LIST frames, or ERROR)
+    // and calls taskFinished(). This default refuses it.
+    virtual void storedBetsRequested(Session &session, const protocol::ListStored &request);
     // The socket is gone; the handler forgets the session and deletes it (later).
     virtual void sessionClosed(Session &session) = 0;
     // Upload admission: a session reads the bytes of a BATCH frame only while it holds an upload
@@ -107,6 +111,9 @@ public:
     // The protocol version agreed in HELLO/WELCOME (1 until then): which frames it is sent.
     quint16 protocolVersion() const { return m_protocolVersion; }
     void setProtocolVersion(quint16 version) { m_protocolVersion = version; }
+    // The bets WELCOME said are stored (version 2): LIST_STORED may ask for those, each at most
+    // once on this connection.
+    void setListableBets(quint64 bets) { m_listableBets = bets; }
 
     void start();
     void send(const protocol::Message &message);
@@ -233,6 +240,8 @@ private:
     bool m_socketReadsHeld = false;
     bool m_waitingForDraw = false;
     bool m_winnersRequested = false; // this connection sent its one GET_WINNERS
+    quint64 m_listableBets = 0; // LIST_STORED: the bets WELCOME said are stored
+    quint64 m_listedBets = 0; // LIST_STORED: the bets asked for on this connection
     bool m_stopped = false;
     bool m_closing = false;
     bool m_closedReported = false;

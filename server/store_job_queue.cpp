@@ -73,7 +73,7 @@ void StoreJobQueue::runJob(std::vector<Queued> job)
         completions->push_back(std::move(queued.completion));
     }
     BetStore *store = m_store;
-    const protocol::CivilDate today = currentCivilDate();
+    const protocol::CivilDate today = latestBirthdate(); // the bound of the birthdate rule
     m_workers.run(
         [items = std::move(items), store, today]() {
             QElapsedTimer clock;

@@ -15,6 +15,12 @@ protocol::CivilDate currentCivilDate()
     return protocol::CivilDate {today.year(), today.month(), today.day()};
 }
 
+protocol::CivilDate latestBirthdate()
+{
+    const QDate limit = QDate::currentDate().addDays(kBirthdateDaysAhead);
+    return protocol::CivilDate {limit.year(), limit.month(), limit.day()};
+}
+
 namespace {
 
 protocol::Reject makeReject(quint64 sequence, protocol::ErrorCode code, const std::string &reason,

@@ -58,4 +58,13 @@ std::vector<StoreJobOutput> runStoreJob(
 
 protocol::CivilDate currentCivilDate();
 
+// The agency checks its file against its own date, the server against its own: near midnight, or
+// with the agency in a time zone ahead of the server's, a bet born on the agency's "today" is born
+// on the server's tomorrow. So the server accepts birthdates up to its own date plus this many
+// days (docs/PROTOCOL.md, "Whose today"): every bet an agency accepts is accepted here, whenever
+// it is sent, as long as the two dates are at most a day apart.
+inline constexpr int kBirthdateDaysAhead = 1;
+// The latest birthdate the server accepts now: its local date plus kBirthdateDaysAhead.
+protocol::CivilDate latestBirthdate();
+
 } // namespace lottery::server

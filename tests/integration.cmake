@@ -22,6 +22,14 @@ if(TARGET lottery-server AND TARGET agency-cli)
     add_dependencies(tst_receipts lottery-server agency-cli)
 endif()
 
+# Issue 20: rows corrected in place are sent once on the next run (resume by content: LIST_STORED),
+# also after kill -9 mid-resend; a file that lost stored rows stops before sending; listing bounds.
+lottery_add_test(tst_fixed_rows LIBS lottery_test_support lottery::common lottery::protocol
+    Qt6::Network LABELS integration TIMEOUT 400)
+if(TARGET lottery-server AND TARGET agency-cli)
+    add_dependencies(tst_fixed_rows lottery-server agency-cli)
+endif()
+
 # docs/AUDIT.md's script, run as the document gives it, against a store the real server wrote.
 lottery_add_test(tst_audit_doc LIBS lottery_test_support lottery::common Qt6::Network
     LABELS integration TIMEOUT 120)

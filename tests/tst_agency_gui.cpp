@@ -97,6 +97,7 @@ private slots:
     void serverDownShowsErrorThenRetrySucceeds();
     void versionMismatchShowsError();
     void cancelMidUploadThenRetryStoresEveryRowOnce();
+    void rowsCorrectedInPlaceAreSentOnRetry();
     void fieldsRememberedBetweenRuns();
     void droppedCsvBecomesTheFile();
     void programStartsAndSavesScreenshot();
@@ -372,6 +373,63 @@ void TestAgencyGui::cancelMidUploadThenRetryStoresEveryRowOnce()
     const QStringList stored = storedDocuments(storagePath());
     QCOMPARE(stored.size(), kBets);
     QCOMPARE(stored, fileDocuments(dataPath()));
+}
+
+// Issue 20: the file had invalid rows; the upload is cancelled after they were skipped, the clerk
+// corrects them in place and presses Upload again. The corrected rows sit between stored ones:
+// the window resumes by content and the server ends with every row of the file exactly once.
+void TestAgencyGui::rowsCorrectedInPlaceAreSentOnRetry()
+{
+    QVERIFY(startServer());
+    constexpr int kBets = 20000;
+    const QList<int> invalid {3, 40, 250};
+    const auto writeRows = [this, &invalid](bool corrected) {
+        QFile file(dataPath());
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            return false;
+        QByteArray bytes;
+        for (int i = 0; i < kBets; ++i) {
+            const bool bad = !corrected && invalid.contains(i);
+            bytes += QStringLiteral("Nombre%1,Paz,%2,%3,%4\n")
+                         .arg(i)
+                         .arg(40000000 + i)
+                         .arg(bad ? QStringLiteral("1990-13-01") : QStringLiteral("1990-02-01"))
+                         .arg(i % 997 == 0 ? 7574 : 1)
+                         .toUtf8();
+        }
+        return file.write(bytes) == bytes.size();
+    };
+    QVERIFY(writeRows(false));
+    fillFields(m_server->serverPort(), dataPath(), 10);
+
+    UploadController *controller = m_window->controller();
+    auto *cancel = child<QPushButton>("cancelButton");
+    auto cancelOnce = connect(controller, &UploadController::progressChanged, this,
+        [cancel](qint64 acknowledged, qint64) {
+            if (acknowledged >= 500 && cancel->isEnabled())
+                QTest::mouseClick(cancel, Qt::LeftButton);
+        });
+    clickUpload();
+    if (QTest::currentTestFailed())
+        return;
+    QTRY_COMPARE_WITH_TIMEOUT(controller->phase(), Phase::Cancelled, kLongWaitMs);
+    disconnect(cancelOnce);
+    QVERIFY(controller->acknowledged() >= 500);
+    QVERIFY(storedDocuments(storagePath()).size() < kBets - 3); // not done, nothing closed
+
+    QVERIFY(writeRows(true)); // corrected in place
+    clickUpload();
+    if (QTest::currentTestFailed())
+        return;
+    QTRY_COMPARE_WITH_TIMEOUT(controller->phase(), Phase::Done, kLongWaitMs);
+    expectWinnersOf(dataPath());
+    if (QTest::currentTestFailed())
+        return;
+    const QStringList stored = storedDocuments(storagePath());
+    QCOMPARE(stored.size(), kBets);
+    QCOMPARE(stored, fileDocuments(dataPath()));
+    for (int i : invalid)
+        QVERIFY(stored.contains(QString::number(40000000 + i)));
 }
 
 void TestAgencyGui::fieldsRememberedBetweenRuns()

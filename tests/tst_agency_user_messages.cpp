@@ -43,6 +43,7 @@ private slots:
     void unknownReasonStaysAsItIs();
     void everyFailureHasItsMessage_data();
     void everyFailureHasItsMessage();
+    void missingStoredBetsAreNamed();
     void duration_data();
     void duration();
     void detailInEachLanguage_data();
@@ -136,6 +137,45 @@ void TestAgencyUserMessages::everyFailureHasItsMessage()
     const UserMessage spanish = UserMessages::forError(error);
     QVERIFY2(spanish.title != english.title, qPrintable(english.title));
     QVERIFY2(spanish.explanation != english.explanation, qPrintable(english.explanation));
+}
+
+// Stored bets the file lacks (a resume by content): the clerk is told which, in Spanish, with the
+// row to put back and where it was; past kMaxMissingDescribed they are counted.
+void TestAgencyUserMessages::missingStoredBetsAreNamed()
+{
+    UploadError error;
+    error.kind = UploadError::Kind::StoredBetsDiffer;
+    error.missingStoredCount = 12;
+    error.missingStoredBets.append(
+        MissingStoredBet {99, QStringLiteral("Ana"), QStringLiteral("P\u00e9rez"),
+            QStringLiteral("30904465"), QStringLiteral("1999-03-17"), 7574, 100});
+    error.missingStoredBets.append(MissingStoredBet {0, QStringLiteral("Luis"),
+        QStringLiteral("Paz, \"Jr\""), QStringLiteral("1"), "1980-01-01", 3, 0});
+    error.storedBets = 40;
+    QVERIFY(installTranslations(Language::Spanish, {UserMessages::catalog()}));
+    const UserMessage message = UserMessages::forError(error);
+    QCOMPARE(message.title,
+        QStringLiteral("A este archivo le faltan apuestas que el servidor ya guard\u00f3"));
+    const QStringList lines = message.explanation.split(QLatin1Char('\n'));
+    QCOMPARE(lines.size(), 4);
+    QVERIFY2(lines[0].startsWith(
+                 QStringLiteral("El servidor ya guard\u00f3 12 apuestas de esta agencia")),
+        qPrintable(lines[0]));
+    QVERIFY(lines[0].contains(QStringLiteral("no se pueden quitar ni cambiar")));
+    QCOMPARE(lines[1],
+        QStringLiteral("- apuesta guardada n.\u00ba 100: Ana,P\u00e9rez,30904465,1999-03-17,7574 "
+                       "(estaba despu\u00e9s de la l\u00ednea 100 del archivo)"));
+    QCOMPARE(lines[2],
+        QStringLiteral(
+            "- apuesta guardada n.\u00ba 1: Luis,\"Paz, \"\"Jr\"\"\",1,1980-01-01,3 (antes de las "
+            "dem\u00e1s filas guardadas del archivo)"));
+    QCOMPARE(lines[3], QStringLiteral("- y 10 m\u00e1s."));
+    QVERIFY(!message.explanation.contains(QStringLiteral("Ninguna")));
+    // Not one stored bet in the file: most likely another file.
+    error.storedBets = 12;
+    QVERIFY(UserMessages::forError(error).explanation.contains(
+        QStringLiteral("Ninguna de las apuestas guardadas para esta agencia est\u00e1 en este "
+                       "archivo: \u00bfes el archivo con el que empez\u00f3 esta subida?")));
 }
 
 void TestAgencyUserMessages::duration_data()

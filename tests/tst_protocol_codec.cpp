@@ -110,6 +110,24 @@ const std::vector<Golden> &goldens()
             "  78 52 b8 55 | 00 00 00 00 00 00 00 02"
             "| 78 9a 88 cf 70 ad bb 56 21 96 9f 29 fc 30 2a e3 fa ab 33 62 0f 26 65 9b c4 9d cf e9"
             "  b9 6b c0 53"},
+        // Version 2: LIST_STORED and the STORED_LIST answer (docs/PROTOCOL.md, section 4).
+        {"list_stored/the first two stored bets", ListStored {0, 2},
+            "00 00 00 0b | 0d | 00 00 00 00 00 00 00 00 | 00 02"},
+        {"list_stored/1024 from 1000", ListStored {1000, 1024},
+            "00 00 00 0b | 0d | 00 00 00 00 00 00 03 e8 | 04 00"},
+        {"stored_list/the worked example's two bets, final",
+            StoredList {0, true,
+                {Bet {"Ana", "P\xc3\xa9rez", "30904465", "1999-03-17", 7574},
+                    Bet {"Juan", "G\xc3\xb3mez", "12345678", "1980-12-01", 42}}},
+            "00 00 00 4f | 0e | 00 00 00 00 00 00 00 00 | 01 | 00 02"
+            "| 03 41 6e 61 | 06 50 c3 a9 72 65 7a | 08 33 30 39 30 34 34 36 35"
+            "| 0a 31 39 39 39 2d 30 33 2d 31 37 | 1d 96"
+            "| 04 4a 75 61 6e | 06 47 c3 b3 6d 65 7a | 08 31 32 33 34 35 36 37 38"
+            "| 0a 31 39 38 30 2d 31 32 2d 30 31 | 00 2a"},
+        {"stored_list/one bet from 5, more follow",
+            StoredList {5, false, {Bet {"A", "B", "7", "2000-01-01", 9999}}},
+            "00 00 00 1f | 0e | 00 00 00 00 00 00 00 05 | 00 | 00 01"
+            "| 01 41 | 01 42 | 01 37 | 0a 32 30 30 30 2d 30 31 2d 30 31 | 27 0f"},
         {"reject/sales closed", Reject {7, ErrorCode::SalesClosed, kNoBetIndex, ""},
             "00 00 00 0f | 05 | 00 00 00 00 00 00 00 07 | 00 12 | ff ff | 00 00"},
         {"error/agency disabled", ErrorMessage {ErrorCode::AgencyDisabled, "off"},

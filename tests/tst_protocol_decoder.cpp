@@ -319,7 +319,7 @@ void TestProtocolDecoder::malformed_data()
     using K = DecodeErrorKind;
 
     row("unknown type 0x00", "00 00 00 01 | 00", K::UnknownType, 4);
-    row("unknown type 0x0d", "00 00 00 01 | 0d", K::UnknownType, 4);
+    row("unknown type 0x0f", "00 00 00 01 | 0f", K::UnknownType, 4);
     row("unknown type 0xff with a body", "00 00 00 03 | ff | 01 02", K::UnknownType, 4);
     row("empty frame", "00 00 00 00", K::EmptyFrame, 0);
     row("empty frame then bytes", "00 00 00 00 | 06", K::EmptyFrame, 0);
@@ -346,6 +346,27 @@ void TestProtocolDecoder::malformed_data()
         K::Truncated, 15);
     row("winners: document cut", "00 00 00 06 | 09 | 01 | 00 01 | 05 31", K::Truncated, 9);
     row("error: code cut", "00 00 00 02 | 0a | 00", K::Truncated, 5);
+
+    // LIST_STORED and STORED_LIST (version 2).
+    row("list_stored: count 0", "00 00 00 0b | 0d | 00 00 00 00 00 00 00 00 | 00 00",
+        K::InvalidValue, 13);
+    row("list_stored: count 1025, over kMaxListedBets",
+        "00 00 00 0b | 0d | 00 00 00 00 00 00 00 00 | 04 01", K::InvalidValue, 13);
+    row("list_stored: count cut", "00 00 00 0a | 0d | 00 00 00 00 00 00 00 00 | 00", K::Truncated,
+        13);
+    row("list_stored: trailing byte", "00 00 00 0c | 0d | 00 00 00 00 00 00 00 00 | 00 01 | 00",
+        K::TrailingBytes, 15);
+    row("stored_list: final flag 2", "00 00 00 0c | 0e | 00 00 00 00 00 00 00 00 | 02 | 00 01",
+        K::InvalidValue, 13);
+    row("stored_list: count 0", "00 00 00 0c | 0e | 00 00 00 00 00 00 00 00 | 01 | 00 00",
+        K::InvalidValue, 14);
+    row("stored_list: count the frame cannot hold",
+        "00 00 00 12 | 0e | 00 00 00 00 00 00 00 00 | 01 | 00 02 | 00 00 00 00 00 00", K::Truncated,
+        14);
+    row("stored_list: bet cut",
+        "00 00 00 1e | 0e | 00 00 00 00 00 00 00 00 | 01 | 00 01"
+        "| 01 41 | 01 42 | 01 37 | 0a 32 30 30 30 2d 30 31 2d 30 31 | 27",
+        K::Truncated, 33);
 
     row("done: trailing byte", "00 00 00 02 | 06 | 00", K::TrailingBytes, 5);
     row("get_winners: trailing bytes", "00 00 00 04 | 08 | 01 02 03", K::TrailingBytes, 5);

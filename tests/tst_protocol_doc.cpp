@@ -236,6 +236,7 @@ private slots:
     void betReasonsAreWhatValidateBetSays();
     void betRulesAreCheckedInTheDocumentedOrder();
     void limitsAreTheCodes();
+    void storedListExamplesDecode();
     void theServerSaysWhatTheDocumentSays();
 
 private:
@@ -460,6 +461,50 @@ void ProtocolDocTest::betRulesAreCheckedInTheDocumentedOrder()
     }
 }
 
+// The examples of section 4's LIST_STORED and STORED_LIST, as the document writes them: each
+// decodes to what its sentence says, and the table's `length` is the frame's.
+void ProtocolDocTest::storedListExamplesDecode()
+{
+    const auto hexAfter = [this](const QString &sectionStart, const QString &lead) {
+        const QString text = section(m_document, sectionStart, QStringLiteral("### "));
+        const qsizetype at = text.indexOf(lead);
+        if (at < 0)
+            return QByteArray();
+        const qsizetype open = text.indexOf(QLatin1Char('`'), at);
+        const qsizetype close = text.indexOf(QLatin1Char('`'), open + 1);
+        return QByteArray::fromHex(text.mid(open + 1, close - open - 1).toLatin1());
+    };
+    const auto decodeAll = [](const QByteArray &bytes) {
+        StreamDecoder decoder;
+        decoder.feed(bytes.constData(), static_cast<std::size_t>(bytes.size()));
+        Message message;
+        const DecodeStatus status = decoder.next(message);
+        return status == DecodeStatus::Ok && decoder.pendingBytes() == 0
+            ? std::optional<Message>(message)
+            : std::nullopt;
+    };
+    const QByteArray list = hexAfter(QStringLiteral("### LIST_STORED (0x0D)"),
+        QStringLiteral("Example, the first two stored bets:"));
+    QCOMPARE(list.size(), 15);
+    QCOMPARE(decodeAll(list), std::optional<Message>(ListStored {0, 2}));
+
+    // STORED_LIST: the header the document writes, then the 67 bytes of section 9's step 3.
+    const QByteArray header
+        = hexAfter(QStringLiteral("### STORED_LIST (0x0E)"), QStringLiteral("(83 bytes):"));
+    QCOMPARE(header.size(), 16);
+    const std::string batch = encodeFrame(Batch {1,
+        {Bet {"Ana", "P\xc3\xa9rez", "30904465", "1999-03-17", 7574},
+            Bet {"Juan", "G\xc3\xb3mez", "12345678", "1980-12-01", 42}}});
+    const QByteArray bets = QByteArray::fromStdString(batch.substr(15));
+    QCOMPARE(bets.size(), 67);
+    QVERIFY(bets.startsWith(QByteArray::fromHex("03416e61")) && bets.endsWith("\x00\x2a"));
+    const StoredList expected {0, true,
+        {Bet {"Ana", "P\xc3\xa9rez", "30904465", "1999-03-17", 7574},
+            Bet {"Juan", "G\xc3\xb3mez", "12345678", "1980-12-01", 42}}};
+    QCOMPARE(decodeAll(header + bets), std::optional<Message>(expected));
+    QCOMPARE(QByteArray::fromStdString(encodeFrame(expected)), header + bets);
+}
+
 void ProtocolDocTest::limitsAreTheCodes()
 {
     const QString text
@@ -480,6 +525,8 @@ void ProtocolDocTest::limitsAreTheCodes()
         {QStringLiteral("kMinEncodedBetSize"), kMinEncodedBetSize},
         {QStringLiteral("kMinEncodedDocumentSize"), kMinEncodedDocumentSize},
         {QStringLiteral("kNoBetIndex"), kNoBetIndex},
+        {QStringLiteral("kMaxListedBets"), kMaxListedBets},
+        {QStringLiteral("kStoredListHeaderSize"), kStoredListHeaderSize},
     };
     QSet<QString> seen;
     for (const QStringList &row : tableRows(text, QStringLiteral("| Limit"))) {

@@ -894,7 +894,7 @@ void TestReliability::hostilePeersWhileAgenciesRun()
     case Hostile::UnknownType: {
         RawClient peer;
         QVERIFY(peer.connectTo(port));
-        peer.write(QByteArray("\x00\x00\x00\x01\x0d", 5));
+        peer.write(QByteArray("\x00\x00\x00\x01\x0f", 5));
         QVERIFY(expectRefusal(peer));
         break;
     }

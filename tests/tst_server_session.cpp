@@ -53,6 +53,7 @@ private slots:
     void helloWelcome();
     void batchAckedAndStoredAsCsv();
     void invalidBetRejectsWholeBatch();
+    void birthdateUpToTheServersTomorrowIsAccepted();
     void duplicateSequenceAckedOnce();
     void sequenceGapRejected();
     void sequenceZeroAndConflictingResendRefused();
@@ -185,6 +186,37 @@ void TestServerSession::invalidBetRejectsWholeBatch()
     // The sequence number was not used up.
     client->send(Batch {1, {makeBet("Ana", "Gomez", "1", 1)}});
     QCOMPARE(client->receiveAs<Ack>(), std::optional<Ack>(Ack {1, 1, false}));
+}
+
+// docs/PROTOCOL.md, "Whose today": an agency whose date is already tomorrow (midnight, or a time
+// zone ahead) sends a bet born on its today; the server takes it. The day after is refused.
+void TestServerSession::birthdateUpToTheServersTomorrowIsAccepted()
+{
+    QVERIFY(startServer(config()));
+    auto client = connectAgency(1);
+    QVERIFY(client);
+    // Retried if the date changes meanwhile (the test runs across midnight).
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        const QDate today = QDate::currentDate();
+        const auto sequence = static_cast<std::uint64_t>(attempt + 1); // a REJECT uses none
+        Bet tomorrow = makeBet("Ana", "Paz", "1", 1);
+        tomorrow.birthdate = today.addDays(1).toString(Qt::ISODate).toStdString();
+        client->send(Batch {sequence, {tomorrow}});
+        const auto ack = client->receiveAs<Ack>();
+        Bet later = makeBet("Luis", "Paz", "2", 2);
+        later.birthdate = today.addDays(2).toString(Qt::ISODate).toStdString();
+        client->send(Batch {sequence + 1, {later}});
+        const auto reject = client->receiveAs<Reject>();
+        if (QDate::currentDate() != today)
+            continue;
+        QCOMPARE(ack, std::optional<Ack>(Ack {sequence, 1, false}));
+        QVERIFY(reject);
+        QVERIFY(reject->code == ErrorCode::InvalidBet);
+        QCOMPARE(reject->reason, std::string("bet 0: birthdate is in the future"));
+        QVERIFY(storedCsv().contains(QByteArray::fromStdString(tomorrow.birthdate)));
+        return;
+    }
+    QFAIL("the date changed twice during the test");
 }
 
 void TestServerSession::duplicateSequenceAckedOnce()

@@ -1,6 +1,7 @@
 // UploadPump without a socket: messages in, frames out. Resume from WELCOME (skip storedBets valid
 // rows, number from lastSequence + 1) whatever the batch size before and after, across a new
 // connection of the same upload, and every way the conversation can end.
+#include "common/bet_digest.h"
 #include "lottery/agency/upload_pump.h"
 
 #include "lottery/protocol/codec.h"
@@ -102,8 +103,29 @@ private slots:
     void windowBoundsBatchesInFlight();
     void doneAndGetWinnersFollowTheLastBatch();
     void rejectAfterThePipelinedDoneFails();
+    void resumeByContentSendsOnlyUnmatchedRows();
+    void resumeByContentFailures_data();
+    void resumeByContentFailures();
+    void fileEditedDuringAResumeByContentStops();
 
 private:
+    // A version-2 WELCOME for the stored bets `stored` (their running digest).
+    static protocol::Welcome welcomeFor(const std::vector<protocol::Bet> &stored)
+    {
+        RunningDigest digest;
+        for (const protocol::Bet &bet : stored)
+            digest.addBet(bet);
+        return protocol::Welcome {
+            protocol::kProtocolVersion2, 1, stored.size(), digest.current(), 0};
+    }
+    static std::vector<protocol::Bet> betsFor(const std::vector<int> &indexes)
+    {
+        std::vector<protocol::Bet> bets;
+        for (int i : indexes)
+            bets.push_back(betFor(i));
+        return bets;
+    }
+
     // `count` valid bets, with an invalid row before each bet index in `invalidBefore`.
     QString writeBets(int count, const QList<int> &invalidBefore = {})
     {
@@ -404,6 +426,123 @@ void TestUploadPump::rejectAfterThePipelinedDoneFails()
     QCOMPARE(h.pump->failure().rejectedSequence, 2ull);
     // A DONE_ACK here would be a protocol violation: the pump expects nothing more.
     QCOMPARE(h.pump->awaiting(), UploadPump::Awaiting::Nothing);
+}
+
+// Bets 3 and 7 were invalid rows when the server stored the others of 0..9; now they are valid,
+// between stored rows: the pump lists the stored bets and sends 3, 7 and 10..29, nothing twice.
+void TestUploadPump::resumeByContentSendsOnlyUnmatchedRows()
+{
+    Harness h(options(writeBets(30), 10, 8));
+    QSignalSpy matched(h.pump.get(), &UploadPump::storedBetsMatched);
+    const std::vector<protocol::Bet> stored = betsFor({0, 1, 2, 4, 5, 6, 8, 9});
+    QVERIFY(h.pump->startConnection());
+    h.taken<protocol::Hello>();
+    h.pump->receive(welcomeFor(stored));
+    QCOMPARE(h.drain(), Status::Waiting);
+    QCOMPARE(h.pump->awaiting(), UploadPump::Awaiting::StoredList);
+    const auto requests = h.taken<protocol::ListStored>();
+    QCOMPARE(requests.size(), std::size_t(1));
+    QCOMPARE(requests.front(), (protocol::ListStored {0, 8}));
+    QVERIFY(h.taken<protocol::Batch>().empty()); // nothing before the list is proved
+    // In two chunks, as the server cuts a long answer.
+    QCOMPARE(
+        h.pump->receive(protocol::StoredList {0, false, betsFor({0, 1, 2, 4})}), Status::Waiting);
+    QCOMPARE(h.pump->receive(protocol::StoredList {4, true, betsFor({5, 6, 8, 9})}), Status::Ready);
+    QCOMPARE(matched.size(), 1);
+    QCOMPARE(matched.first().at(0).toULongLong(), quint64(8));
+    QCOMPARE(matched.first().at(1).toULongLong(), quint64(22));
+    QCOMPARE(h.drain(), Status::Waiting);
+    std::vector<protocol::Bet> sent;
+    quint64 sequence = 1;
+    for (const protocol::Batch &batch : h.taken<protocol::Batch>()) {
+        QCOMPARE(batch.sequence, ++sequence); // from WELCOME's lastSequence + 1
+        sent.insert(sent.end(), batch.bets.begin(), batch.bets.end());
+    }
+    std::vector<int> expected {3, 7};
+    for (int i = 10; i < 30; ++i)
+        expected.push_back(i);
+    QVERIFY(sent == betsFor(expected));
+    QCOMPARE(h.pump->rowsSkipped(), qint64(8));
+    QCOMPARE(h.taken<protocol::Done>().size(), std::size_t(1));
+}
+
+void TestUploadPump::resumeByContentFailures_data()
+{
+    QTest::addColumn<int>("answer"); // 0 a bet the file lacks, 1 a list not WELCOME's, 2 a range
+    QTest::addColumn<int>("kind");
+    QTest::newRow("stored bet the file lacks") << 0 << int(Kind::StoredBetsDiffer);
+    QTest::newRow("list that is not what WELCOME hashes") << 1 << int(Kind::ReceiptMismatch);
+    QTest::newRow("list of other bets than asked") << 2 << int(Kind::ProtocolViolation);
+    // A server whose store cannot list (or older than LIST_STORED): the old advice, no details.
+    QTest::newRow("server that cannot list") << 3 << int(Kind::StoredBetsDiffer);
+}
+
+void TestUploadPump::resumeByContentFailures()
+{
+    QFETCH(int, answer);
+    QFETCH(int, kind);
+    Harness h(options(writeBets(30)));
+    // Stored: bets 0, 1, 2 and 50 (the file has 0..29), WELCOME hashing exactly those.
+    const std::vector<protocol::Bet> stored = betsFor({0, 1, 2, 50});
+    QVERIFY(h.pump->startConnection());
+    h.pump->receive(welcomeFor(stored));
+    QCOMPARE(h.drain(), Status::Waiting);
+    protocol::StoredList list {0, true, stored};
+    if (answer == 1)
+        list.bets[3] = betFor(3); // in the file, but not what the server stores
+    if (answer == 2)
+        list.from = 1;
+    if (answer == 3) {
+        QCOMPARE(h.pump->receive(protocol::ErrorMessage {protocol::ErrorCode::UnexpectedMessage,
+                     "this server's store (db) cannot list stored bets"}),
+            Status::Failed);
+    } else {
+        QCOMPARE(h.pump->receive(list), Status::Failed);
+    }
+    const UploadError &failure = h.pump->failure();
+    QCOMPARE(int(failure.kind), kind);
+    QVERIFY(h.taken<protocol::Batch>().empty());
+    QVERIFY(h.taken<protocol::Done>().empty());
+    if (answer == 0) {
+        QCOMPARE(failure.missingStoredCount, quint64(1));
+        QCOMPARE(failure.missingStoredBets.size(), 1);
+        const agency::MissingStoredBet &missing = failure.missingStoredBets.front();
+        QCOMPARE(missing.index, quint64(3));
+        QCOMPARE(missing.document, QStringLiteral("10000050"));
+        QCOMPARE(missing.afterLine, qint64(3)); // bet 2's line
+        QVERIFY(h.taken<protocol::ErrorMessage>().empty());
+    } else if (answer == 3) {
+        QCOMPARE(failure.missingStoredCount, quint64(0));
+        QVERIFY(failure.code == protocol::ErrorCode::UnexpectedMessage);
+        QVERIFY(failure.message.contains("cannot list them"));
+    } else {
+        QCOMPARE(h.taken<protocol::ErrorMessage>().size(), std::size_t(1));
+    }
+}
+
+// The file is read three times in a resume by content; edited between the first read and the
+// sending one, what was matched no longer describes it: the pump stops rather than guess.
+void TestUploadPump::fileEditedDuringAResumeByContentStops()
+{
+    const QString path = writeBets(30);
+    Harness h(options(path));
+    QVERIFY(h.pump->startConnection());
+    h.pump->receive(welcomeFor(betsFor({0, 1, 2, 4})));
+    QCOMPARE(h.drain(), Status::Waiting);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    for (int i = 0; i < 30; ++i) {
+        const protocol::Bet b = betFor(i == 1 ? 99 : i);
+        file.write(QByteArray::fromStdString(b.firstName + "," + b.lastName + "," + b.document + ","
+            + b.birthdate + "," + std::to_string(b.number) + "\n"));
+    }
+    file.close();
+    QCOMPARE(h.pump->receive(protocol::StoredList {0, true, betsFor({0, 1, 2, 4})}), Status::Ready);
+    QCOMPARE(h.drain(), Status::Failed);
+    QCOMPARE(h.pump->failure().kind, Kind::FileError);
+    QVERIFY2(h.pump->failure().message.contains("changed while it was being sent (line 2"),
+        qPrintable(h.pump->failure().message));
+    QVERIFY(h.taken<protocol::Batch>().empty());
 }
 
 QTEST_GUILESS_MAIN(TestUploadPump)

@@ -72,6 +72,8 @@ AgencySession::AgencySession(const AgencySessionOptions &options, QObject *paren
     connect(p, &UploadPump::welcomed, this, &AgencySession::welcomed);
     connect(p, &UploadPump::protocolAgreed, this, &AgencySession::protocolAgreed);
     connect(p, &UploadPump::storedBetsVerified, this, &AgencySession::storedBetsVerified);
+    connect(p, &UploadPump::listingStoredBets, this, &AgencySession::listingStoredBets);
+    connect(p, &UploadPump::storedBetsMatched, this, &AgencySession::storedBetsMatched);
     connect(p, &UploadPump::receiptReceived, this, &AgencySession::receiptReceived);
     connect(p, &UploadPump::sealVerified, this, &AgencySession::sealVerified);
     connect(p, &UploadPump::invalidRow, this, &AgencySession::invalidRow);
@@ -364,6 +366,7 @@ void AgencySession::armResponseTimer()
     using Awaiting = UploadPump::Awaiting;
     switch (m_pump->awaiting()) {
     case Awaiting::Welcome:
+    case Awaiting::StoredList:
     case Awaiting::DoneAck:
         m_responseTimer.start(static_cast<int>(m_options.responseTimeout.count()));
         return;

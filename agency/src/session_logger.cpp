@@ -60,6 +60,19 @@ SessionLogger::SessionLogger(AgencySession *session, QObject *parent) : QObject(
         LogLine(LogLevel::Info, u"verificacion_retoma", LogResult::Success)
             .field(u"apuestas", storedBets);
     });
+    connect(session, &AgencySession::listingStoredBets, this, [](quint64 storedBets) {
+        LogLine(LogLevel::Info, u"verificacion_retoma", LogResult::InProgress)
+            .field(u"apuestas", storedBets)
+            .field(u"modo", u"por_contenido")
+            .field(u"motivo", u"the file does not begin with the stored bets: listing them");
+    });
+    connect(session, &AgencySession::storedBetsMatched, this,
+        [](quint64 storedBets, quint64 rowsToSend) {
+            LogLine(LogLevel::Info, u"verificacion_retoma", LogResult::Success)
+                .field(u"apuestas", storedBets)
+                .field(u"modo", u"por_contenido")
+                .field(u"filas_a_enviar", rowsToSend);
+        });
     connect(session, &AgencySession::connectRetry, this,
         [](int attempt, const QString &error, int delayMs) {
             LogLine(LogLevel::Info, u"conexion", LogResult::InProgress)

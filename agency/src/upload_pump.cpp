@@ -1,6 +1,7 @@
 #include "lottery/agency/upload_pump.h"
 
 #include "lottery/protocol/codec.h"
+#include "stored_bets_match.h"
 
 #include <algorithm>
 
@@ -60,6 +61,11 @@ bool UploadPump::startConnection()
     m_skipVerified = true;
     m_inspector = BetFileInspector(); // the file is read again from its first row
     m_doneWithheld = false;
+    m_resume = Resume::ByPrefix;
+    m_match.reset();
+    m_listNext = 0;
+    m_listRequestEnd = 0;
+    m_prefixSkipsCounted = 0;
     protocol::Hello hello;
     hello.version = m_options.protocolVersion;
     hello.agency = m_options.agency;
@@ -105,6 +111,10 @@ QString UploadPump::awaitingText() const
     switch (m_awaiting) {
     case Awaiting::Nothing: return QStringLiteral("expecting nothing");
     case Awaiting::Welcome: return QStringLiteral("waiting for WELCOME");
+    case Awaiting::StoredList:
+        return QStringLiteral("waiting for STORED_LIST of stored bets %1..%2")
+            .arg(m_listNext)
+            .arg(m_listRequestEnd - 1);
     case Awaiting::Acks:
         return m_inFlight.empty()
             ? QStringLiteral("no batch is unacknowledged")
@@ -118,6 +128,21 @@ QString UploadPump::awaitingText() const
 UploadPump::Status UploadPump::receive(const protocol::Message &message)
 {
     if (const auto *error = std::get_if<protocol::ErrorMessage>(&message)) {
+        // A server that cannot list stored bets (its store cannot read them back, or it predates
+        // LIST_STORED): the file cannot be matched by content; the clerk gets the old advice.
+        if (m_awaiting == Awaiting::StoredList
+            && (error->code == protocol::ErrorCode::UnexpectedMessage
+                || error->code == protocol::ErrorCode::UnknownMessageType)) {
+            return fail(UploadError::Kind::StoredBetsDiffer,
+                QStringLiteral("the server stores %1 bets of agency %2 that are not the first %1 "
+                               "valid rows of %3, and it cannot list them (%4: %5): nothing more "
+                               "was sent")
+                    .arg(m_serverStoredBets)
+                    .arg(m_options.agency)
+                    .arg(m_options.dataFile, QLatin1String(protocol::toString(error->code)),
+                        fromStd(error->message)),
+                error->code);
+        }
         return fail(UploadError::Kind::ServerError,
             QStringLiteral("server error %1: %2")
                 .arg(QLatin1String(protocol::toString(error->code)), fromStd(error->message)),
@@ -129,6 +154,10 @@ UploadPump::Status UploadPump::receive(const protocol::Message &message)
     case Awaiting::Welcome:
         if (const auto *welcome = std::get_if<protocol::Welcome>(&message))
             return handleWelcome(*welcome);
+        break;
+    case Awaiting::StoredList:
+        if (const auto *list = std::get_if<protocol::StoredList>(&message))
+            return handleStoredList(*list);
         break;
     case Awaiting::Acks:
         if (const auto *ack = std::get_if<protocol::Ack>(&message);
@@ -220,13 +249,130 @@ UploadPump::Status UploadPump::checkSkippedRows()
         emit storedBetsVerified(m_serverStoredBets);
         return Status::Ready;
     }
-    return fail(UploadError::Kind::StoredBetsDiffer,
-        QStringLiteral("the server stores %1 bets of agency %2 (SHA-256 %3) that are not the "
-                       "first %1 valid rows of %4 (SHA-256 %5): nothing more was sent")
-            .arg(m_serverStoredBets)
-            .arg(m_options.agency)
-            .arg(
-                digestHex(m_welcomeDigest), m_options.dataFile, digestHex(m_fileDigest.current())));
+    // Not the first valid rows: rows corrected in place (or another file). Which rows the
+    // stored bets are is found by content.
+    return startMatching();
+}
+
+UploadPump::Status UploadPump::startMatching()
+{
+    emit listingStoredBets(m_serverStoredBets);
+    m_rowsSkipped -= m_prefixSkipsCounted;
+    m_prefixSkipsCounted = 0;
+    m_toSkip = 0;
+    m_skipVerified = true;
+    m_fileExhausted = false;
+    m_resume = Resume::ReadingFile;
+    m_match = std::make_unique<StoredBetsMatch>();
+    m_inspector = BetFileInspector(); // judged on the sending pass, from its first row
+    if (!m_reader.open(m_options.dataFile)) // from the top again
+        return fail(UploadError::Kind::FileError, m_reader.errorString());
+    return readyOrWaiting();
+}
+
+UploadPump::Status UploadPump::readForMatching(int rowBudget)
+{
+    BetRowView row;
+    while (rowBudget-- > 0) {
+        if (!m_reader.readNextView(row)) {
+            if (m_reader.hasError())
+                return fail(UploadError::Kind::FileError, m_reader.errorString());
+            m_match->finishFile();
+            m_resume = Resume::Listing;
+            m_listNext = 0;
+            if (m_serverStoredBets == 0)
+                return finishMatching();
+            requestStoredBets();
+            return Status::Waiting;
+        }
+        if (!row.isValid())
+            reportInvalidRow(row);
+        else
+            m_match->addFileRow(row.bet, row.line);
+    }
+    return Status::Ready; // let socket events (and a cancel) in before reading on
+}
+
+void UploadPump::requestStoredBets()
+{
+    const quint64 count
+        = std::min<quint64>(protocol::kMaxListedBets, m_serverStoredBets - m_listNext);
+    m_listRequestEnd = m_listNext + count;
+    send(protocol::ListStored {m_listNext, static_cast<std::uint16_t>(count)});
+    m_awaiting = Awaiting::StoredList;
+}
+
+UploadPump::Status UploadPump::handleStoredList(const protocol::StoredList &list)
+{
+    const quint64 size = list.bets.size();
+    if (list.from != m_listNext || size > m_listRequestEnd - m_listNext
+        || list.final != (m_listNext + size == m_listRequestEnd)) {
+        return protocolViolation(protocol::ErrorCode::UnexpectedMessage,
+            QStringLiteral("STORED_LIST of %1 bets from %2 (final %3) does not answer the "
+                           "LIST_STORED of stored bets %4..%5")
+                .arg(size)
+                .arg(list.from)
+                .arg(list.final ? 1 : 0)
+                .arg(m_listNext)
+                .arg(m_listRequestEnd - 1));
+    }
+    for (const protocol::Bet &bet : list.bets)
+        m_match->addStoredBet(bet, m_listNext++);
+    if (!list.final)
+        return Status::Waiting;
+    if (m_listNext < m_serverStoredBets) {
+        requestStoredBets();
+        return Status::Waiting;
+    }
+    return finishMatching();
+}
+
+UploadPump::Status UploadPump::finishMatching()
+{
+    // The fingerprints only find rows; the digest proves the list is what the server stores
+    // (and what the seal will hold).
+    const protocol::Digest listed = m_match->digest().current();
+    if (listed != m_welcomeDigest) {
+        return protocolViolation(protocol::ErrorCode::UnexpectedMessage,
+            QStringLiteral("the %1 stored bets the server listed hash to SHA-256 %2, not to its "
+                           "WELCOME's %3: it did not list what it stores")
+                .arg(m_serverStoredBets)
+                .arg(digestHex(listed), digestHex(m_welcomeDigest)),
+            UploadError::Kind::ReceiptMismatch);
+    }
+    if (m_match->missingCount() > 0) {
+        QStringList which;
+        for (const MissingStoredBet &bet : m_match->missing())
+            which << QString::number(bet.index + 1);
+        if (m_match->missingCount() > static_cast<quint64>(which.size()))
+            which << QStringLiteral("...");
+        m_failure.missingStoredCount = m_match->missingCount();
+        m_failure.missingStoredBets = m_match->missing();
+        return fail(UploadError::Kind::StoredBetsDiffer,
+            QStringLiteral("%1 of the %2 bets the server stores for agency %3 are not valid rows "
+                           "of %4 (stored bets no. %5): nothing was sent")
+                .arg(m_match->missingCount())
+                .arg(m_serverStoredBets)
+                .arg(m_options.agency)
+                .arg(m_options.dataFile, which.join(QStringLiteral(", "))));
+    }
+    m_fileDigest = m_match->digest(); // the receipts go on from the stored bets
+    m_resume = Resume::ByContent;
+    m_awaiting = Awaiting::Acks;
+    m_fileExhausted = false;
+    if (!m_reader.open(m_options.dataFile))
+        return fail(UploadError::Kind::FileError, m_reader.errorString());
+    emit storedBetsMatched(m_serverStoredBets, m_match->unmatchedRows());
+    return readyOrWaiting();
+}
+
+void UploadPump::reportInvalidRow(const BetRowView &row)
+{
+    if (row.line > m_lastReportedInvalidLine) {
+        m_lastReportedInvalidLine = row.line;
+        ++m_invalidRows;
+        emit invalidRow(row.line, row.error);
+    }
 }
 
 UploadPump::Status UploadPump::handleReceipt(const protocol::Receipt &receipt)
@@ -397,6 +543,8 @@ UploadPump::Status UploadPump::step(int rowBudget)
 {
     BetRowView row;
     while (m_awaiting == Awaiting::Acks && !m_doneSent) {
+        if (m_resume == Resume::ReadingFile)
+            return readForMatching(rowBudget);
         if (m_pendingBet) {
             if (m_encoder.add(*m_pendingBet)) {
                 m_encoderLines.push_back(m_pendingLine);
@@ -434,17 +582,30 @@ UploadPump::Status UploadPump::step(int rowBudget)
         if (m_options.withholdDoneIfSuspicious)
             m_inspector.add(row);
         if (!row.isValid()) {
-            if (row.line > m_lastReportedInvalidLine) {
-                m_lastReportedInvalidLine = row.line;
-                ++m_invalidRows;
-                emit invalidRow(row.line, row.error);
-            }
+            reportInvalidRow(row);
             continue;
+        }
+        if (m_resume == Resume::ByContent) {
+            switch (m_match->nextRow(row.bet)) {
+            case StoredBetsMatch::Row::Stored:
+                if (m_countSkips) // one of the stored bets, wherever it is in the file
+                    ++m_rowsSkipped;
+                continue;
+            case StoredBetsMatch::Row::ToSend: break;
+            case StoredBetsMatch::Row::Changed:
+                return fail(UploadError::Kind::FileError,
+                    QStringLiteral("%1 changed while it was being sent (line %2 is not the row "
+                                   "read there before): nothing more is sent")
+                        .arg(m_options.dataFile)
+                        .arg(row.line));
+            }
         }
         if (m_toSkip > 0) {
             --m_toSkip; // already stored by the server in an earlier session
-            if (m_countSkips)
+            if (m_countSkips) {
                 ++m_rowsSkipped;
+                ++m_prefixSkipsCounted;
+            }
             if (!m_skipVerified) {
                 m_fileDigest.addBet(row.bet);
                 if (m_toSkip == 0 && checkSkippedRows() == Status::Failed)
@@ -461,6 +622,16 @@ UploadPump::Status UploadPump::step(int rowBudget)
 
 UploadPump::Status UploadPump::sendDone()
 {
+    // Version 2: fewer valid rows than stored bets; which stored bets the file lacks is found
+    // by content, and the clerk is told.
+    if (m_toSkip > 0 && !m_skipVerified)
+        return startMatching();
+    if (m_resume == Resume::ByContent && !m_match->passedEveryRow()) {
+        return fail(UploadError::Kind::FileError,
+            QStringLiteral("%1 changed while it was being sent (it has fewer valid rows than "
+                           "when it was read before): nothing more is sent")
+                .arg(m_options.dataFile));
+    }
     if (m_doneWithheld)
         return Status::Waiting; // the last ACKs settle it (handleAck)
     if (m_toSkip > 0) {

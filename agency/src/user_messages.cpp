@@ -143,12 +143,56 @@ UserMessage UserMessages::forError(const UploadError &error)
         return {tr("The server lost confirmed bets"),
             tr("The server now holds fewer bets than it had confirmed. Tell the lottery's "
                "support before retrying.")};
-    case Kind::StoredBetsDiffer:
-        return {tr("This file does not match what the server holds"),
-            tr("The bets the server already stored for this agency are not the first valid "
-               "rows of this file, so nothing more was sent and nothing was closed. Choose the "
-               "file this upload started with. If you corrected rows, keep the original rows "
-               "in place and add the corrected ones at the end of the file.")};
+    case Kind::StoredBetsDiffer: {
+        if (error.missingStoredCount == 0) { // a server that cannot list its stored bets
+            return {tr("This file does not match what the server holds"),
+                tr("The bets the server already stored for this agency are not the first valid "
+                   "rows of this file, so nothing more was sent and nothing was closed. Choose the "
+                   "file this upload started with. If you corrected rows, keep the original rows "
+                   "in place and add the corrected ones at the end of the file.")};
+        }
+        // Counted outside tr(): lupdate 6.4 hangs on a template call among its arguments.
+        const int missing
+            = static_cast<int>(std::min<quint64>(error.missingStoredCount, 0x7fffffff));
+        QString text = tr("The server already stored %n bet(s) of this agency that this file no "
+                          "longer has. Stored bets are final: they cannot be removed or changed. "
+                          "Nothing was sent and the upload was not closed. Put these rows back in "
+                          "the file exactly as they were (corrected rows may stay, they are sent "
+                          "as new bets) and try again:",
+            nullptr, missing);
+        if (error.storedBets > 0 && error.missingStoredCount >= error.storedBets) {
+            text += QLatin1Char(' ')
+                + tr("None of the bets stored for this agency is in this file: is it the file "
+                     "this upload started with?");
+        }
+        // As the row is written in the file (docs/PROTOCOL.md 10.2): a name with a comma or a
+        // quote between quotes, quotes doubled.
+        const auto field = [](const QString &value) {
+            if (!value.contains(QLatin1Char(',')) && !value.contains(QLatin1Char('"')))
+                return value;
+            QString quoted = value;
+            quoted.replace(QLatin1String("\""), QLatin1String("\"\""));
+            return QLatin1Char('"') + quoted + QLatin1Char('"');
+        };
+        for (const MissingStoredBet &bet : error.missingStoredBets) {
+            const QString row = QStringList {field(bet.firstName), field(bet.lastName),
+                bet.document, bet.birthdate, QString::number(bet.number)}
+                                    .join(QLatin1Char(','));
+            text += QLatin1Char('\n');
+            text += bet.afterLine > 0
+                ? tr("- stored bet no. %1: %2 (it was after line %3 of the file)")
+                      .arg(bet.index + 1)
+                      .arg(row)
+                      .arg(bet.afterLine)
+                : tr("- stored bet no. %1: %2 (before the other stored rows of the file)")
+                      .arg(bet.index + 1)
+                      .arg(row);
+        }
+        const int more = missing - static_cast<int>(error.missingStoredBets.size());
+        if (more > 0)
+            text += QLatin1Char('\n') + tr("- and %n more.", nullptr, more);
+        return {tr("This file lacks bets the server already stored"), text};
+    }
     case Kind::ReceiptMismatch:
         return {tr("The server's receipt does not match"),
             tr("The server confirmed different bets than the ones this agency sent. Stop, keep "

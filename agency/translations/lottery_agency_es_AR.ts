@@ -360,10 +360,6 @@
         <translation>Este archivo no coincide con lo que tiene el servidor</translation>
     </message>
     <message>
-        <source>The bets the server already stored for this agency are not the first valid rows of this file, so nothing more was sent and nothing was closed. Choose the file this upload started with. If you corrected rows, keep the original rows in place and add the corrected ones at the end of the file.</source>
-        <translation>Las apuestas que el servidor ya guardó para esta agencia no son las primeras filas válidas de este archivo, así que no se envió nada más ni se cerró la subida. Elija el archivo con el que empezó esta subida. Si corrigió filas, deje las originales en su lugar y agregue las corregidas al final del archivo.</translation>
-    </message>
-    <message>
         <source>The server&apos;s receipt does not match</source>
         <translation>El recibo del servidor no coincide</translation>
     </message>
@@ -473,6 +469,40 @@
     <message>
         <source>Agency %1 was disabled by the lottery&apos;s operator: the server takes no bets from it until the operator enables it again. The bets it already stored are kept. Call the lottery.</source>
         <translation>La agencia %1 fue deshabilitada por el operador de la lotería: el servidor no recibe apuestas de ella hasta que el operador la vuelva a habilitar. Las apuestas que ya había guardado se conservan. Comuníquese con la lotería.</translation>
+    </message>
+    <message numerus="yes">
+        <source>The server already stored %n bet(s) of this agency that this file no longer has. Stored bets are final: they cannot be removed or changed. Nothing was sent and the upload was not closed. Put these rows back in the file exactly as they were (corrected rows may stay, they are sent as new bets) and try again:</source>
+        <translation>
+            <numerusform>El servidor ya guardó %n apuesta de esta agencia que este archivo ya no tiene. Las apuestas guardadas son definitivas: no se pueden quitar ni cambiar. No se envió nada y la subida no se cerró. Vuelva a poner esta fila en el archivo exactamente como estaba (las filas corregidas pueden quedar: se envían como apuestas nuevas) e intente de nuevo:</numerusform>
+            <numerusform>El servidor ya guardó %n apuestas de esta agencia que este archivo ya no tiene. Las apuestas guardadas son definitivas: no se pueden quitar ni cambiar. No se envió nada y la subida no se cerró. Vuelva a poner estas filas en el archivo exactamente como estaban (las filas corregidas pueden quedar: se envían como apuestas nuevas) e intente de nuevo:</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>- stored bet no. %1: %2 (it was after line %3 of the file)</source>
+        <translation>- apuesta guardada n.º %1: %2 (estaba después de la línea %3 del archivo)</translation>
+    </message>
+    <message>
+        <source>- stored bet no. %1: %2 (before the other stored rows of the file)</source>
+        <translation>- apuesta guardada n.º %1: %2 (antes de las demás filas guardadas del archivo)</translation>
+    </message>
+    <message numerus="yes">
+        <source>- and %n more.</source>
+        <translation>
+            <numerusform>- y %n más.</numerusform>
+            <numerusform>- y %n más.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>This file lacks bets the server already stored</source>
+        <translation>A este archivo le faltan apuestas que el servidor ya guardó</translation>
+    </message>
+    <message>
+        <source>The bets the server already stored for this agency are not the first valid rows of this file, so nothing more was sent and nothing was closed. Choose the file this upload started with. If you corrected rows, keep the original rows in place and add the corrected ones at the end of the file.</source>
+        <translation>Las apuestas que el servidor ya guardó para esta agencia no son las primeras filas válidas de este archivo, así que no se envió nada más ni se cerró la subida. Elija el archivo con el que empezó esta subida. Si corrigió filas, deje las originales en su lugar y agregue las corregidas al final del archivo.</translation>
+    </message>
+    <message>
+        <source>None of the bets stored for this agency is in this file: is it the file this upload started with?</source>
+        <translation>Ninguna de las apuestas guardadas para esta agencia está en este archivo: ¿es el archivo con el que empezó esta subida?</translation>
     </message>
 </context>
 <context>

@@ -167,6 +167,11 @@ signals:
     void welcomed(quint64 lastSequence, quint64 storedBets);
     void protocolAgreed(quint16 version, quint16 offered);
     void storedBetsVerified(quint64 storedBets);
+    // The file does not begin with the stored bets (rows corrected in place): the server lists
+    // them and they are looked for anywhere in the file; then storedBetsMatched (the other
+    // rowsToSend valid rows are sent), or failed(StoredBetsDiffer) naming what the file lacks.
+    void listingStoredBets(quint64 storedBets);
+    void storedBetsMatched(quint64 storedBets, quint64 rowsToSend);
     void receiptReceived(const lottery::AgencyReceipt &receipt);
     void sealVerified(const lottery::protocol::Sealed &sealed);
     void invalidRow(qint64 line, const QString &reason);

@@ -6,12 +6,26 @@
 #include "lottery/protocol/errors.h"
 
 #include <QAbstractSocket>
+#include <QList>
 #include <QMetaType>
 #include <QString>
 
 #include <optional>
 
 namespace lottery::agency {
+
+// A bet the server stores for the agency that no valid row of its file is any more (found by
+// listing the stored bets, protocol version 2): what the clerk must put back.
+struct MissingStoredBet {
+    quint64 index = 0; // its place among the agency's stored bets, 0-based (a person reads + 1)
+    QString firstName;
+    QString lastName;
+    QString document;
+    QString birthdate;
+    quint16 number = 0;
+    // The file line of the stored bet found just before it (where it sat), 0: none before it.
+    qint64 afterLine = 0;
+};
 
 struct UploadError {
     Q_GADGET
@@ -31,8 +45,8 @@ public:
         ServerError, // the server sent ERROR: code
         BatchRejected, // the server sent REJECT: code, rejectedSequence
         ResyncLimit, // resynchronised from WELCOME kMaxResyncs times and still conflicting: code
-        // Protocol version 2: the bets the server stores for this agency are not the first valid
-        // rows of this file (WELCOME's digest differs from the file's): nothing more is sent.
+        // Protocol version 2: some bets the server stores for this agency are not rows of this
+        // file (missingStoredBets names them): nothing is sent, nothing is closed.
         StoredBetsDiffer,
         // Protocol version 2: a RECEIPT's count or digest differs from what was sent: the server
         // stored something else. An alarm, not a retry.
@@ -57,6 +71,9 @@ public:
     quint32 agency = 0; // the agency number the upload is for (0: not known yet)
     // ConnectTimeout: the last socket error (ConnectionRefusedError, HostNotFoundError...).
     QAbstractSocket::SocketError socketError = QAbstractSocket::UnknownSocketError;
+    // StoredBetsDiffer: how many stored bets the file lacks, and the first of them.
+    quint64 missingStoredCount = 0;
+    QList<MissingStoredBet> missingStoredBets;
 
     bool isError() const { return kind != Kind::None; }
 };

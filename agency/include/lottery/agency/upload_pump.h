@@ -23,11 +23,14 @@
 
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
 
 namespace lottery::agency {
+
+class StoredBetsMatch;
 
 struct UploadPumpOptions {
     quint32 agency = 0;
@@ -61,7 +64,7 @@ public:
     };
     Q_ENUM(Status)
 
-    enum class Awaiting { Nothing, Welcome, Acks, DoneAck, Winners };
+    enum class Awaiting { Nothing, Welcome, StoredList, Acks, DoneAck, Winners };
     Q_ENUM(Awaiting)
 
     using FrameSink = std::function<void(std::string_view frame)>;
@@ -121,6 +124,12 @@ signals:
     void protocolAgreed(quint16 version, quint16 offered);
     // Version 2: the server's stored bets were checked against the file's first valid rows.
     void storedBetsVerified(quint64 storedBets);
+    // Version 2: the file does not begin with the stored bets (rows corrected in place since):
+    // they are listed (LIST_STORED) and looked for anywhere in the file.
+    void listingStoredBets(quint64 storedBets);
+    // ... and every one of them is a row of the file (the listing proved by WELCOME's digest):
+    // the other `rowsToSend` valid rows are sent.
+    void storedBetsMatched(quint64 storedBets, quint64 rowsToSend);
     void receiptReceived(const lottery::AgencyReceipt &receipt);
     // Version 2: the close of sales and its seal arrived, and this agency's head in it equals its
     // last receipt (else the upload fails with SealMismatch).
@@ -147,6 +156,13 @@ private:
     Status handleReceipt(const protocol::Receipt &receipt);
     Status handleSealed(const protocol::Sealed &sealed);
     Status checkSkippedRows();
+    // The file does not begin with the stored bets: list them and match them by content.
+    Status startMatching();
+    Status readForMatching(int rowBudget);
+    void requestStoredBets();
+    Status handleStoredList(const protocol::StoredList &list);
+    Status finishMatching();
+    void reportInvalidRow(const BetRowView &row);
     Status handleReject(const protocol::Reject &reject);
     Status handleWinners(const protocol::Winners &winners);
     bool windowHasRoom() const;
@@ -196,6 +212,14 @@ private:
     // digest of the file's bets as sent, each batch's receipt checked against it.
     protocol::Digest m_welcomeDigest {};
     bool m_skipVerified = true;
+    // How this connection resumes: skipping the first storedBets valid rows (proved by the
+    // digest), or, when those are not the stored bets, by content (StoredBetsMatch).
+    enum class Resume { ByPrefix, ReadingFile, Listing, ByContent };
+    Resume m_resume = Resume::ByPrefix;
+    std::unique_ptr<StoredBetsMatch> m_match;
+    quint64 m_listNext = 0; // the next stored bet the listing gives
+    quint64 m_listRequestEnd = 0; // the end of the LIST_STORED in flight
+    qint64 m_prefixSkipsCounted = 0; // rowsSkipped counted by this connection's prefix pass
     RunningDigest m_fileDigest;
     UploadReceipt m_receipt;
     std::optional<protocol::Sealed> m_sealed;

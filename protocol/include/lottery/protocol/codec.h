@@ -115,6 +115,21 @@ inline void appendBody(std::string &out, const Sealed &m)
     appendDigest(out, m.agencyDigest);
 }
 
+inline void appendBody(std::string &out, const ListStored &m)
+{
+    appendU64(out, m.from);
+    appendU16(out, m.count);
+}
+
+inline void appendBody(std::string &out, const StoredList &m)
+{
+    appendU64(out, m.from);
+    appendU8(out, m.final ? 1 : 0);
+    appendU16(out, static_cast<std::uint16_t>(m.bets.size()));
+    for (const Bet &bet : m.bets)
+        appendBet(out, bet);
+}
+
 inline void appendBody(std::string &out, const Reject &m)
 {
     appendU64(out, m.sequence);
@@ -189,6 +204,29 @@ inline std::vector<Winners> chunkWinners(const std::vector<std::string> &documen
             bodySize = kWinnersHeaderSize;
         }
         chunks.back().documents.push_back(document);
+        bodySize += size;
+    }
+    chunks.back().final = true;
+    return chunks;
+}
+
+// Splits stored bets [from, from + bets.size()) into STORED_LIST messages that each fit in one
+// frame; the last is final. `bets` must not be empty (LIST_STORED asks for at least one).
+inline std::vector<StoredList> chunkStoredList(std::uint64_t from, std::vector<Bet> bets)
+{
+    std::vector<StoredList> chunks(1);
+    chunks.back().from = from;
+    std::size_t bodySize = kStoredListHeaderSize;
+    for (Bet &bet : bets) {
+        const std::size_t size = encodedBetSize(bet);
+        if (!chunks.back().bets.empty() && bodySize + size > kMaxBodySize) {
+            chunks.back().final = false;
+            const std::uint64_t next = chunks.back().from + chunks.back().bets.size();
+            chunks.emplace_back();
+            chunks.back().from = next;
+            bodySize = kStoredListHeaderSize;
+        }
+        chunks.back().bets.push_back(std::move(bet));
         bodySize += size;
     }
     chunks.back().final = true;
@@ -487,6 +525,47 @@ inline Sealed readSealed(BodyReader &r)
     return m;
 }
 
+inline ListStored readListStored(BodyReader &r)
+{
+    ListStored m;
+    m.from = r.u64("from");
+    const std::size_t countOffset = r.position();
+    m.count = r.u16("count");
+    if (!r.failed() && (m.count == 0 || m.count > kMaxListedBets)) {
+        r.failAt(countOffset, DecodeErrorKind::InvalidValue,
+            "count " + std::to_string(m.count) + " is not 1.." + std::to_string(kMaxListedBets));
+    }
+    return m;
+}
+
+inline StoredList readStoredList(BodyReader &r)
+{
+    StoredList m;
+    m.from = r.u64("from");
+    const std::size_t flagOffset = r.position();
+    const std::uint8_t final = r.u8("final flag");
+    if (!r.failed() && final > 1)
+        r.failAt(flagOffset, DecodeErrorKind::InvalidValue, "final flag is not 0 or 1");
+    m.final = final == 1;
+    const std::size_t countOffset = r.position();
+    const std::uint16_t count = r.u16("bet count");
+    if (r.failed())
+        return m;
+    if (count == 0) {
+        r.failAt(countOffset, DecodeErrorKind::InvalidValue, "bet count is 0");
+        return m;
+    }
+    if (r.remaining() < std::size_t(count) * kMinEncodedBetSize) {
+        r.failAt(countOffset, DecodeErrorKind::Truncated,
+            "bet count " + std::to_string(count) + " does not fit in the frame");
+        return m;
+    }
+    m.bets.reserve(count);
+    for (std::uint16_t i = 0; i < count && !r.failed(); ++i)
+        m.bets.push_back(readBetView(r).toBet());
+    return m;
+}
+
 inline ErrorCode readErrorCode(BodyReader &r)
 {
     const std::size_t offset = r.position();
@@ -568,6 +647,8 @@ inline FrameDecodeResult decodeFrame(const RawFrame &frame)
     case MessageType::Error: message = detail::readError(r); break;
     case MessageType::Receipt: message = detail::readReceipt(r); break;
     case MessageType::Sealed: message = detail::readSealed(r); break;
+    case MessageType::ListStored: message = detail::readListStored(r); break;
+    case MessageType::StoredList: message = detail::readStoredList(r); break;
     }
     detail::failOnTrailingBytes(r, static_cast<MessageType>(frame.type));
     if (r.failed())

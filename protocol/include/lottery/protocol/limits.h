@@ -63,6 +63,14 @@ inline constexpr std::size_t kBatchHeaderSize = 8 + 2;
 // Fixed part of a WINNERS body: u8 final flag + u16 count.
 inline constexpr std::size_t kWinnersHeaderSize = 1 + 2;
 
+// Stored bets one LIST_STORED may ask for (version 2). An answer of the largest valid bets
+// (1,026 bytes each) stays near 1 MiB, what the server lets a peer leave unread; typical bets
+// (~50 bytes) fill about 7 STORED_LIST frames.
+inline constexpr std::uint16_t kMaxListedBets = 1024;
+
+// Fixed part of a STORED_LIST body: u64 from + u8 final flag + u16 count.
+inline constexpr std::size_t kStoredListHeaderSize = 8 + 1 + 2;
+
 // Marks a REJECT that concerns the whole batch rather than one bet in it.
 inline constexpr std::uint16_t kNoBetIndex = 0xFFFF;
 

@@ -27,6 +27,8 @@ enum class MessageType : std::uint8_t {
     Error = 0x0A, // either way: fatal for the session, the sender closes after it
     Receipt = 0x0B, // server -> agency, version 2: ACK plus the agency's running digest
     Sealed = 0x0C, // server -> agency, version 2: the close of sales and its seal, before WINNERS
+    ListStored = 0x0D, // agency -> server, version 2: send me my stored bets [from, from + count)
+    StoredList = 0x0E, // server -> agency, version 2: a chunk of those stored bets
 };
 
 inline const char *toString(MessageType type)
@@ -44,13 +46,15 @@ inline const char *toString(MessageType type)
     case MessageType::Error: return "ERROR";
     case MessageType::Receipt: return "RECEIPT";
     case MessageType::Sealed: return "SEALED";
+    case MessageType::ListStored: return "LIST_STORED";
+    case MessageType::StoredList: return "STORED_LIST";
     }
     return "UNKNOWN";
 }
 
 inline bool isKnownMessageType(std::uint8_t value)
 {
-    return value >= 0x01 && value <= 0x0C;
+    return value >= 0x01 && value <= 0x0E;
 }
 
 // One bet as it travels. Text is UTF-8; birthdate is "YYYY-MM-DD".
@@ -191,6 +195,26 @@ struct Sealed {
     }
 };
 
+// Version 2: an agency whose file no longer begins with its stored bets (rows corrected in place
+// since) asks for them, to find which rows of its file they are (docs/PROTOCOL.md, section 7).
+struct ListStored {
+    std::uint64_t from = 0; // 0-based index of the first stored bet, in storage order
+    std::uint16_t count = 0; // 1..kMaxListedBets
+    bool operator==(const ListStored &o) const { return from == o.from && count == o.count; }
+};
+
+// Version 2: one chunk of the answer to LIST_STORED: the stored bets [from, from + bets.size()),
+// in storage order, each exactly as a BATCH carries it; the last chunk of the answer is final.
+struct StoredList {
+    std::uint64_t from = 0;
+    bool final = true; // false: more STORED_LIST frames of the same answer follow
+    std::vector<Bet> bets; // at least one
+    bool operator==(const StoredList &o) const
+    {
+        return from == o.from && final == o.final && bets == o.bets;
+    }
+};
+
 struct Reject {
     std::uint64_t sequence = 0;
     ErrorCode code = ErrorCode::InvalidBet;
@@ -228,7 +252,7 @@ struct ErrorMessage {
 };
 
 using Message = std::variant<Hello, Welcome, Batch, Ack, Reject, Done, DoneAck, GetWinners, Winners,
-    ErrorMessage, Receipt, Sealed>;
+    ErrorMessage, Receipt, Sealed, ListStored, StoredList>;
 
 inline MessageType typeOf(const Message &message)
 {
@@ -245,6 +269,8 @@ inline MessageType typeOf(const Message &message)
         MessageType::Error,
         MessageType::Receipt,
         MessageType::Sealed,
+        MessageType::ListStored,
+        MessageType::StoredList,
     };
     return kTypes[message.index()];
 }
