@@ -739,7 +739,7 @@ void LotteryServer::storedBetsRequested(Session &session, const protocol::ListSt
             finishStoredList(id, agency, from, std::move(result));
         });
     if (!now)
-        m_metrics.recordLimit(PeerLimit::ListStoredWaited);
+        m_events->limitReached(PeerLimit::ListStoredWaited);
 }
 
 void LotteryServer::finishStoredList(
