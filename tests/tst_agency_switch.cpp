@@ -9,6 +9,7 @@
 #include "server/credentials.h"
 #include "server/journal_replay.h"
 #include "support/program_runner.h"
+#include "support/sales_fixtures.h"
 #include "tst_server_client.h"
 
 #include <QCryptographicHash>
@@ -26,88 +27,10 @@
 
 using namespace lottery::protocol;
 using lottery::testing::ServerProcess;
+using namespace lottery::testing::sales;
 namespace journal = lottery::server::journal;
 
 namespace {
-
-const QByteArray kToken = "0123456789abcdef0123456789abcdef";
-
-Bet betOf(quint32 agency, int index)
-{
-    return makeBet(
-        "Ana", "Paz", std::to_string(agency * 1000000 + index), index % 40 == 0 ? 7574 : 3);
-}
-
-std::vector<Bet> betsOf(quint32 agency, int from, int to)
-{
-    std::vector<Bet> bets;
-    for (int i = from; i < to; ++i)
-        bets.push_back(betOf(agency, i));
-    return bets;
-}
-
-Digest qtSha256(const QByteArray &bytes)
-{
-    const QByteArray result = QCryptographicHash::hash(bytes, QCryptographicHash::Sha256);
-    Digest digest {};
-    std::copy(result.begin(), result.end(), digest.begin());
-    return digest;
-}
-
-// docs/AUDIT.md: SHA-256 over u32 agency || u64 bets || SHA-256(bets as on the wire), 1..N.
-QString sealHexOf(const std::vector<std::vector<Bet>> &betsByAgency)
-{
-    std::string bytes;
-    for (std::size_t i = 0; i < betsByAgency.size(); ++i) {
-        std::string encoded;
-        for (const Bet &bet : betsByAgency[i])
-            detail::appendBet(encoded, bet);
-        const Digest digest = qtSha256(QByteArray::fromStdString(encoded));
-        appendU32(bytes, static_cast<std::uint32_t>(i + 1));
-        appendU64(bytes, betsByAgency[i].size());
-        bytes.append(reinterpret_cast<const char *>(digest.data()), digest.size());
-    }
-    const Digest seal = qtSha256(QByteArray::fromStdString(bytes));
-    return QString::fromLatin1(
-        QByteArray(reinterpret_cast<const char *>(seal.data()), int(seal.size())).toHex());
-}
-
-struct Reply {
-    int status = 0;
-    QByteArray body;
-};
-
-Reply request(const QByteArray &verb, const QString &url, const QByteArray &token)
-{
-    QNetworkAccessManager manager;
-    QNetworkRequest request {QUrl(url)};
-    request.setTransferTimeout(40000);
-    if (!token.isEmpty())
-        request.setRawHeader("Authorization", "Bearer " + token);
-    QNetworkReply *reply = manager.sendCustomRequest(request, verb, QByteArray());
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    if (!reply->isFinished())
-        finished.wait(45000);
-    Reply result {
-        reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll()};
-    reply->deleteLater();
-    return result;
-}
-
-quint16 adminPortOf(ServerProcess &server)
-{
-    static const QRegularExpression line(
-        QStringLiteral("action: admin_listen \\| result: success \\| ip: [^ ]+ \\| port: (\\d+)"));
-    quint16 port = 0;
-    (void)QTest::qWaitFor(
-        [&] {
-            const auto match = line.match(QString::fromUtf8(server.output()));
-            port = match.hasMatch() ? match.captured(1).toUShort() : 0;
-            return port != 0;
-        },
-        10000);
-    return port;
-}
 
 QString writeToken(const QTemporaryDir &dir)
 {
@@ -290,7 +213,7 @@ void TestAgencySwitch::disabledAgencyIsRefusedAndItsBetsStay()
         QCOMPARE(closed.status, 200);
         const QJsonObject close = QJsonDocument::fromJson(closed.body).object();
         QCOMPARE(close["bets"].toInt(), 80);
-        QCOMPARE(close["seal"].toString(), sealHexOf({one, two, {}}));
+        QCOMPARE(close["seal"].toString(), hex(sealOf({one, two, {}})));
         QTRY_COMPARE_WITH_TIMEOUT(
             server.countLines("action: sorteo | result: success | cantidad: 80 | ganadores: 3"), 1,
             10000);

@@ -7,6 +7,7 @@
 #include "lottery/protocol/codec.h"
 #include "support/postgres_cluster.h"
 #include "support/program_runner.h"
+#include "support/sales_fixtures.h"
 #include "tst_server_client.h"
 
 #include <QJsonDocument>
@@ -23,40 +24,9 @@
 using namespace lottery::protocol;
 using lottery::testing::PostgresCluster;
 using lottery::testing::ServerProcess;
+using namespace lottery::testing::sales;
 
 namespace {
-
-const QByteArray kToken = "0123456789abcdef0123456789abcdef";
-
-int post(const QString &url)
-{
-    QNetworkAccessManager manager;
-    QNetworkRequest request {QUrl(url)};
-    request.setTransferTimeout(40000);
-    request.setRawHeader("Authorization", "Bearer " + kToken);
-    QNetworkReply *reply = manager.post(request, QByteArray());
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    if (!reply->isFinished())
-        finished.wait(45000);
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    reply->deleteLater();
-    return status;
-}
-
-quint16 adminPortOf(ServerProcess &server)
-{
-    static const QRegularExpression line(
-        QStringLiteral("action: admin_listen \\| result: success \\| ip: [^ ]+ \\| port: (\\d+)"));
-    quint16 port = 0;
-    (void)QTest::qWaitFor(
-        [&] {
-            const auto match = line.match(QString::fromUtf8(server.output()));
-            port = match.hasMatch() ? match.captured(1).toUShort() : 0;
-            return port != 0;
-        },
-        10000);
-    return port;
-}
 
 std::optional<Message> helloAnswer(
     quint16 port, quint32 agency, quint16 version = kProtocolVersion2)
@@ -129,7 +99,7 @@ void PostgresAgencySwitchTest::switchHoldsOnEveryInstance()
         client.send(Batch {1, {makeBet("Ana", "Paz", "2000001", 7574)}});
         QVERIFY(client.receiveAs<Ack>());
     }
-    QCOMPARE(post(console + "2/disable"), 200);
+    QCOMPARE(post(console + "2/disable", kToken).status, 200);
     QCOMPARE(cluster.psql(QStringLiteral("SELECT disabled FROM agency_switches WHERE agency = 2"),
                  QStringLiteral("switches")),
         QByteArray("t"));
@@ -137,7 +107,7 @@ void PostgresAgencySwitchTest::switchHoldsOnEveryInstance()
     QVERIFY(refusedAsDisabled(helloAnswer(a.port(), 2), 2));
     QVERIFY(refusedAsDisabled(helloAnswer(a.port(), 2, kProtocolVersion1), 2, kProtocolVersion1));
     QVERIFY(welcomed(helloAnswer(b.port(), 1)));
-    QCOMPARE(post(console + "3/disable"), 404);
+    QCOMPARE(post(console + "3/disable", kToken).status, 404);
 
     // b restarted: it reads the switch at start and still refuses.
     QVERIFY(b.terminate());
@@ -149,7 +119,7 @@ void PostgresAgencySwitchTest::switchHoldsOnEveryInstance()
     QVERIFY(refusedAsDisabled(helloAnswer(again.port(), 2), 2));
 
     // Enabled through a: the other instance welcomes it with its stored bet.
-    QCOMPARE(post(console + "2/enable"), 200);
+    QCOMPARE(post(console + "2/enable", kToken).status, 200);
     const auto welcome = helloAnswer(again.port(), 2);
     QVERIFY(welcomed(welcome));
     QCOMPARE(std::get<Welcome>(*welcome).storedBets, quint64(1));
@@ -165,7 +135,7 @@ void PostgresAgencySwitchTest::switchHoldsOnEveryInstance()
     }
     QCOMPARE(cluster.psql(QStringLiteral("SELECT count(*) FROM draw"), QStringLiteral("switches")),
         QByteArray("1"));
-    QCOMPARE(post(console + "1/disable"), 409);
+    QCOMPARE(post(console + "1/disable", kToken).status, 409);
     QCOMPARE(cluster.psql(QStringLiteral("SELECT count(*) FROM agency_switches WHERE disabled"),
                  QStringLiteral("switches")),
         QByteArray("0"));

@@ -8,6 +8,7 @@
 #include "lottery/agency/user_messages.h"
 #include "lottery/protocol/codec.h"
 #include "support/program_runner.h"
+#include "support/sales_fixtures.h"
 #include "tst_server_client.h"
 
 #include <QCryptographicHash>
@@ -27,96 +28,9 @@
 using namespace lottery;
 using namespace lottery::protocol;
 using lottery::testing::ServerProcess;
+using namespace lottery::testing::sales;
 
 namespace {
-
-const QByteArray kToken = "0123456789abcdef0123456789abcdef";
-
-Bet betOf(quint32 agency, int index)
-{
-    return makeBet(
-        "Ana", "Paz", std::to_string(agency * 1000000 + index), index % 40 == 0 ? 7574 : 3);
-}
-
-std::vector<Bet> betsOf(quint32 agency, int from, int to)
-{
-    std::vector<Bet> bets;
-    for (int i = from; i < to; ++i)
-        bets.push_back(betOf(agency, i));
-    return bets;
-}
-
-Digest qtSha256(const QByteArray &bytes)
-{
-    const QByteArray result = QCryptographicHash::hash(bytes, QCryptographicHash::Sha256);
-    Digest digest {};
-    std::copy(result.begin(), result.end(), digest.begin());
-    return digest;
-}
-
-Digest digestOf(const std::vector<Bet> &bets)
-{
-    std::string encoded;
-    for (const Bet &bet : bets)
-        detail::appendBet(encoded, bet);
-    return qtSha256(QByteArray::fromStdString(encoded));
-}
-
-// docs/AUDIT.md: SHA-256 over u32 agency || u64 bets || digest, agencies 1..N.
-Digest sealOf(const std::vector<std::vector<Bet>> &betsByAgency)
-{
-    std::string bytes;
-    for (std::size_t i = 0; i < betsByAgency.size(); ++i) {
-        appendU32(bytes, static_cast<std::uint32_t>(i + 1));
-        appendU64(bytes, betsByAgency[i].size());
-        const Digest digest = digestOf(betsByAgency[i]);
-        bytes.append(reinterpret_cast<const char *>(digest.data()), digest.size());
-    }
-    return qtSha256(QByteArray::fromStdString(bytes));
-}
-
-QString hex(const Digest &digest)
-{
-    return QString::fromLatin1(
-        QByteArray(reinterpret_cast<const char *>(digest.data()), int(digest.size())).toHex());
-}
-
-struct Reply {
-    int status = 0;
-    QByteArray body;
-};
-
-Reply post(const QString &url, const QByteArray &token)
-{
-    QNetworkAccessManager manager;
-    QNetworkRequest request {QUrl(url)};
-    request.setTransferTimeout(40000);
-    if (!token.isEmpty())
-        request.setRawHeader("Authorization", "Bearer " + token);
-    QNetworkReply *reply = manager.post(request, QByteArray());
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    if (!reply->isFinished())
-        finished.wait(45000);
-    Reply result {
-        reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll()};
-    reply->deleteLater();
-    return result;
-}
-
-quint16 adminPortOf(ServerProcess &server)
-{
-    static const QRegularExpression line(
-        QStringLiteral("action: admin_listen \\| result: success \\| ip: [^ ]+ \\| port: (\\d+)"));
-    quint16 port = 0;
-    (void)QTest::qWaitFor(
-        [&] {
-            const auto match = line.match(QString::fromUtf8(server.output()));
-            port = match.hasMatch() ? match.captured(1).toUShort() : 0;
-            return port != 0;
-        },
-        10000);
-    return port;
-}
 
 // A version-2 client that stores `bets` for `agency` as batch 1 and returns its receipt.
 std::optional<Receipt> storeOneBatch(quint16 port, quint32 agency, const std::vector<Bet> &bets)
@@ -250,7 +164,8 @@ void TestSalesClose::operatorClosesWithAgenciesMidUpload()
     session.start();
     QVERIFY(failed.wait(30000));
     const auto error = failed.first().first().value<agency::UploadError>();
-    QVERIFY2(error.code == std::optional<ErrorCode>(ErrorCode::SalesClosed), qPrintable(error.message));
+    QVERIFY2(
+        error.code == std::optional<ErrorCode>(ErrorCode::SalesClosed), qPrintable(error.message));
     QCOMPARE(error.storedBets, quint64(80));
     QVERIFY(agency::UserMessages::forError(error).explanation.contains(QStringLiteral("80 bet")));
 
