@@ -98,6 +98,12 @@ const char *const kSchemaV3[] = {
     " recorded_at timestamptz NOT NULL DEFAULT now())",
 };
 
+// Version 4: an agency's stored bets read back in order, a range at a time (LIST_STORED, the
+// resume by content). Built once at the upgrade; every insert maintains it.
+const char *const kSchemaV4[] = {
+    "CREATE INDEX IF NOT EXISTS bets_by_batch ON bets (agency, sequence, ordinal)",
+};
+
 std::string hexOf(std::string_view bytes)
 {
     return QByteArray::fromRawData(bytes.data(), qsizetype(bytes.size())).toHex().toStdString();
@@ -332,6 +338,14 @@ bool PostgresBetStore::migrate(PostgresConnection &db)
         if (version > 0 && !computeDigests(db, version)) {
             db.rollback();
             return false;
+        }
+    }
+    if (version < 4) {
+        for (const char *statement : kSchemaV4) {
+            if (!db.command(statement)) {
+                db.rollback();
+                return false;
+            }
         }
     }
     if (version < kSchemaVersion) {
@@ -1553,6 +1567,66 @@ QSet<quint32> PostgresBetStore::disabledAgencies() const
     for (int row = 0; row < rows.rows(); ++row)
         disabled.insert(static_cast<quint32>(rows.unsignedInteger(row, 0)));
     return disabled;
+}
+
+bool PostgresBetStore::readStoredBets(quint32 agency, quint64 from, quint32 count,
+    std::vector<protocol::Bet> *bets, QString *error) const
+{
+    // The per-thread connection cache is not the store's logical state (as durableProgress()).
+    PostgresConnection *db = const_cast<PostgresBetStore *>(this)->connection(error);
+    if (!db)
+        return false;
+    const std::string agencyText = std::to_string(agency);
+    // The agency's count, and the batch holding bet `from`: the first whose receipt (its
+    // stored_bets, the agency's count after it) passes `from`. Batches are only ever added, so
+    // what is read is stored for good whatever commits meanwhile.
+    PgResult start = db->query(
+        "SELECT a.stored_bets, b.sequence, b.stored_bets - b.bet_count FROM agencies a"
+        " LEFT JOIN LATERAL (SELECT sequence, stored_bets, bet_count FROM batches"
+        " WHERE agency = a.agency AND stored_bets > $2 ORDER BY sequence LIMIT 1) b ON true"
+        " WHERE a.agency = $1",
+        {agencyText, std::to_string(from)});
+    if (!start.ok()) {
+        *error = db->lastError();
+        return false;
+    }
+    const quint64 stored = start.rows() == 0 ? 0 : start.unsignedInteger(0, 0);
+    if (count == 0 || from >= stored || count > stored - from) {
+        *error = QStringLiteral("agency %1 has %2 stored bets: bets %3..%4 are not stored")
+                     .arg(agency)
+                     .arg(stored)
+                     .arg(from)
+                     .arg(from + count - 1);
+        return false;
+    }
+    const quint64 sequence = start.unsignedInteger(0, 1);
+    const quint64 firstOfBatch = start.unsignedInteger(0, 2);
+    // Ordinals count from 1 within a batch.
+    const quint64 ordinal = from - firstOfBatch + 1;
+    PgResult rows = db->query("SELECT first_name, last_name, document,"
+                              " to_char(birthdate, 'YYYY-MM-DD'), number FROM bets"
+                              " WHERE agency = $1 AND (sequence, ordinal) >= ($2, $3)"
+                              " ORDER BY sequence, ordinal LIMIT $4",
+        {agencyText, std::to_string(sequence), std::to_string(ordinal), std::to_string(count)});
+    if (!rows.ok()) {
+        *error = db->lastError();
+        return false;
+    }
+    if (rows.rows() != static_cast<int>(count)) {
+        *error = QStringLiteral("agency %1: %2 of the %3 stored bets from %4 read back")
+                     .arg(agency)
+                     .arg(rows.rows())
+                     .arg(count)
+                     .arg(from);
+        return false;
+    }
+    bets->clear();
+    bets->reserve(count);
+    for (int row = 0; row < rows.rows(); ++row) {
+        bets->push_back(protocol::Bet {rows.text(row, 0), rows.text(row, 1), rows.text(row, 2),
+            rows.text(row, 3), static_cast<std::uint16_t>(rows.integer(row, 4))});
+    }
+    return true;
 }
 
 } // namespace lottery::server

@@ -51,7 +51,7 @@ public:
     // 3: digests (agencies.digest_state / digest, batches.stored_bets / digest) and the close of
     //    sales with its seal (table sales_close). A version-2 database gets its digests computed
     //    from its rows at the first start (one transaction).
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
     // The channel markDone() notifies when it records the draw.
     static constexpr const char *kDrawChannel = "lottery_draw";
     // How long append() holds batches, reconnecting, when the connection is lost before COMMIT
@@ -88,6 +88,11 @@ public:
     // The operator's switches: table agency_switches (its own, created at open()).
     AgencySwitchDecision setAgencyEnabled(quint32 agency, bool enabled, qint64 atMs) override;
     QSet<quint32> disabledAgencies() const override;
+    // LIST_STORED: the agency's stored bets [from, from + count), by its batches' receipts and
+    // the index of schema 4 (one index range read per request).
+    bool listsStoredBets() const override { return true; }
+    bool readStoredBets(quint32 agency, quint64 from, quint32 count,
+        std::vector<protocol::Bet> *bets, QString *error) const override;
 
     // Never latched: a failed transaction leaves nothing behind (the database rolls it back),
     // so each call stands alone, and the next one reconnects if the connection was lost.

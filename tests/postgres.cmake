@@ -34,3 +34,10 @@ lottery_add_test(tst_postgres_agency_switch
 if(TARGET lottery-server)
     add_dependencies(tst_postgres_agency_switch lottery-server)
 endif()
+# The resume by content (LIST_STORED) on PostgreSQL, the real programs (issue 20).
+lottery_add_test(tst_postgres_fixed_rows
+    LIBS lottery_test_support lottery_postgres_test_support
+    LABELS postgres integration TIMEOUT 300)
+if(TARGET lottery-server)
+    add_dependencies(tst_postgres_fixed_rows lottery-server agency-cli)
+endif()

@@ -2,8 +2,8 @@
 // lottery-server instances on one PostgreSQL database (a cluster the test starts itself): the
 // switch recorded through one instance's console is refused at the agency's next HELLO on the
 // other (the store reads agency_switches at every welcome), survives a restart, can be undone,
-// and is refused (409) once the draw is recorded. The servers speak protocol version 1 on
-// PostgreSQL (no digests yet), so the refusal is ERROR(invalid_agency) with its message.
+// and is refused (409) once the draw is recorded. PostgreSQL speaks protocol version 2, so the
+// refusal is ERROR(agency_disabled); a version-1 session gets ERROR(invalid_agency).
 #include "lottery/protocol/codec.h"
 #include "support/postgres_cluster.h"
 #include "support/program_runner.h"

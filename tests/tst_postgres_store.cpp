@@ -186,6 +186,7 @@ private slots:
     void closeRacesBatchesOfTwoInstances();
     void tamperedSealIsRefusedAtStart();
     void safeCallsRideOutARestart();
+    void listsStoredBetsAcrossBatches();
 
 private:
     QString conninfo() const { return m_cluster->connectionString(m_database); }
@@ -869,6 +870,46 @@ void PostgresStoreTest::receiptsAcrossInstances()
     b->close();
 }
 
+// LIST_STORED on PostgreSQL (schema 4's index): any range of an agency's stored bets, across
+// batch boundaries and instances, exactly as stored (names that need quoting, accents), in
+// order; a range past the stored count is refused; another agency's bets never appear.
+void PostgresStoreTest::listsStoredBetsAcrossBatches()
+{
+    auto a = openStore(2);
+    auto b = openStore(2);
+    QVERIFY(a->listsStoredBets());
+    QCOMPARE(sql(QStringLiteral("SELECT version FROM schema_version")), QByteArray("4"));
+    std::vector<protocol::Bet> stored;
+    for (quint64 sequence = 1; sequence <= 5; ++sequence) {
+        const auto batch = makeBatch(1, sequence, int(sequence * 3 + 1), 4, "Ñandú \"x\", y");
+        QCOMPARE(appendBatches(sequence % 2 ? *a : *b, 1, {batch}).front().kind, Kind::Stored);
+        stored.insert(stored.end(), batch->bets.begin(), batch->bets.end());
+        QCOMPARE(appendBatches(*a, 2, {makeBatch(2, sequence, 2)}).front().kind, Kind::Stored);
+    }
+    QCOMPARE(stored.size(), std::size_t(50));
+    const std::vector<std::pair<quint64, quint32>> ranges {
+        {0, 50}, {0, 1}, {3, 4}, {4, 20}, {49, 1}, {17, 33}};
+    for (const auto &[from, count] : ranges) {
+        std::vector<protocol::Bet> listed;
+        QString error;
+        QVERIFY2((from % 2 ? *b : *a).readStoredBets(1, from, count, &listed, &error),
+            qPrintable(error));
+        const std::vector<protocol::Bet> expected(
+            stored.begin() + qsizetype(from), stored.begin() + qsizetype(from + count));
+        QVERIFY2(listed == expected,
+            qPrintable(QStringLiteral("from %1 count %2").arg(from).arg(count)));
+    }
+    std::vector<protocol::Bet> listed;
+    QString error;
+    QVERIFY(!a->readStoredBets(1, 45, 6, &listed, &error));
+    QVERIFY2(error.contains(QStringLiteral("50 stored bets")), qPrintable(error));
+    QVERIFY(!a->readStoredBets(3, 0, 1, &listed, &error)); // nothing stored
+    QVERIFY(a->readStoredBets(2, 0, 10, &listed, &error));
+    QCOMPARE(listed.size(), std::size_t(10));
+    a->close();
+    b->close();
+}
+
 // A database of schema 2 (no digests) upgraded at start: every batch's receipt and every
 // agency's digest computed from the stored rows, in one transaction; a lottery whose draw had
 // run gets its close and seal; after it, hashing goes on from the computed midstate.
@@ -901,13 +942,17 @@ void PostgresStoreTest::migrationComputesDigestsFromRows()
     // What the previous version's database looks like: no digest columns, no close table.
     QVERIFY(!sql(QStringLiteral("ALTER TABLE agencies DROP COLUMN digest_state, DROP COLUMN "
                                 "digest; ALTER TABLE batches DROP COLUMN stored_bets, DROP "
-                                "COLUMN digest; DROP TABLE sales_close; UPDATE schema_version "
-                                "SET version = 2"))
+                                "COLUMN digest; DROP TABLE sales_close; DROP INDEX bets_by_batch; "
+                                "UPDATE schema_version SET version = 2"))
                  .isNull());
 
     auto store = openStore(2);
     QVERIFY2(store->errorString().isEmpty(), qPrintable(store->errorString()));
-    QCOMPARE(sql(QStringLiteral("SELECT version FROM schema_version")), QByteArray("3"));
+    QCOMPARE(sql(QStringLiteral("SELECT version FROM schema_version")),
+        QByteArray::number(PostgresBetStore::kSchemaVersion));
+    QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM pg_indexes WHERE indexname = "
+                                "'bets_by_batch'")),
+        QByteArray("1")); // schema 4's index, built at the same upgrade
     for (quint32 agency = 1; agency <= 2; ++agency) {
         const auto &batches = sent[agency - 1];
         QCOMPARE(QString::fromLatin1(sql(
