@@ -89,7 +89,7 @@ public:
     AgencySwitchDecision setAgencyEnabled(quint32 agency, bool enabled, qint64 atMs) override;
     QSet<quint32> disabledAgencies() const override;
     // LIST_STORED: the agency's stored bets [from, from + count), by its batches' receipts and
-    // the index of schema 4 (one index range read per request).
+    // schema 4's BRIN index (a few block ranges read per request).
     bool listsStoredBets() const override { return true; }
     bool readStoredBets(quint32 agency, quint64 from, quint32 count,
         std::vector<protocol::Bet> *bets, QString *error) const override;

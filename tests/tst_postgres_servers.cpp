@@ -408,12 +408,22 @@ void PostgresServersTest::closeSentToEitherInstance()
     const QString seal = answer.value(QStringLiteral("seal")).toString();
     QCOMPARE(seal.size(), 64);
 
-    // The uploading agencies are refused (sales closed) and keep their last receipt.
+    // The uploading agencies are refused (sales closed) and keep their last receipt. One whose
+    // last batch got in just before the close (a slow machine: sanitizers) ends as the waiting
+    // ones do, its whole file in the sealed draw.
     for (int i : {2, 3}) {
         AgencyProcess &agency = *m_agencies[std::size_t(i)];
         QVERIFY2(agency.waitForFinished(120000), agency.output().right(2000).constData());
-        QVERIFY2(agency.exitCode() == 1, agency.output().right(2000).constData());
-        QVERIFY2(agency.output().contains("sales_closed"), agency.output().right(2000).constData());
+        const QByteArray log = agency.output();
+        if (agency.exitCode() == 0) {
+            QVERIFY2(log.contains("action: envio_apuestas | result: success")
+                    && log.contains("action: sorteo_sellado | result: success")
+                    && log.contains("sello: " + seal.toLatin1()),
+                log.right(2000).constData());
+            continue;
+        }
+        QVERIFY2(agency.exitCode() == 1, log.right(2000).constData());
+        QVERIFY2(log.contains("sales_closed"), log.right(2000).constData());
     }
     // The waiting ones get the seal (checked against their receipt) and their winners.
     for (int i : {0, 1}) {

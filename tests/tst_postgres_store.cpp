@@ -942,7 +942,7 @@ void PostgresStoreTest::migrationComputesDigestsFromRows()
     // What the previous version's database looks like: no digest columns, no close table.
     QVERIFY(!sql(QStringLiteral("ALTER TABLE agencies DROP COLUMN digest_state, DROP COLUMN "
                                 "digest; ALTER TABLE batches DROP COLUMN stored_bets, DROP "
-                                "COLUMN digest; DROP TABLE sales_close; DROP INDEX bets_by_batch; "
+                                "COLUMN digest; DROP TABLE sales_close; DROP INDEX bets_by_sequence; "
                                 "UPDATE schema_version SET version = 2"))
                  .isNull());
 
@@ -951,7 +951,7 @@ void PostgresStoreTest::migrationComputesDigestsFromRows()
     QCOMPARE(sql(QStringLiteral("SELECT version FROM schema_version")),
         QByteArray::number(PostgresBetStore::kSchemaVersion));
     QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM pg_indexes WHERE indexname = "
-                                "'bets_by_batch'")),
+                                "'bets_by_sequence'")),
         QByteArray("1")); // schema 4's index, built at the same upgrade
     for (quint32 agency = 1; agency <= 2; ++agency) {
         const auto &batches = sent[agency - 1];
