@@ -464,7 +464,10 @@ void PostgresServersTest::closeSentToEitherInstance()
             QCOMPARE(receipt.value(QStringLiteral("stored_bets")).toULongLong(),
                 fields[1].toULongLong());
             QCOMPARE(receipt.value(QStringLiteral("sha256")), QString::fromLatin1(fields[2]));
-            QVERIFY(fields[1].toInt() < sizes[agency - 1]);
+            // Less than its file, unless its last batch got in just before the close (above).
+            QVERIFY(fields[1].toInt() < sizes[agency - 1]
+                || (m_agencies[std::size_t(agency - 1)]->exitCode() == 0
+                    && fields[1].toInt() == sizes[agency - 1]));
         }
     }
     QCOMPARE(QString::fromLatin1(QCryptographicHash::hash(
