@@ -618,8 +618,11 @@ void TestAdminLimits::agencyServedWhileTheConsoleIsStalled()
     QVERIFY(writeAgencyFile(file, 1, 600, 37));
     AdminServerProcess server;
     QVERIFY2(startServer(server), server.output().constData());
-    const qint64 admin = threadNamed(server.serverPid(), "lottery-admin");
-    QVERIFY2(admin > 0, "no thread named lottery-admin in the server");
+    // The thread names itself once it runs, which may be a moment after the admin_listen line
+    // (the socket listens before it moves to the thread): waited for, not assumed.
+    qint64 admin = 0;
+    QTRY_VERIFY2_WITH_TIMEOUT((admin = threadNamed(server.serverPid(), "lottery-admin")) > 0,
+        "no thread named lottery-admin in the server", 10000);
     QVERIFY(admin != server.serverPid()); // not the main thread
 
     QProcess stall;
