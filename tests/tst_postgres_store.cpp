@@ -940,11 +940,12 @@ void PostgresStoreTest::migrationComputesDigestsFromRows()
         store->close();
     }
     // What the previous version's database looks like: no digest columns, no close table.
-    QVERIFY(!sql(QStringLiteral("ALTER TABLE agencies DROP COLUMN digest_state, DROP COLUMN "
-                                "digest; ALTER TABLE batches DROP COLUMN stored_bets, DROP "
-                                "COLUMN digest; DROP TABLE sales_close; DROP INDEX bets_by_sequence; "
-                                "UPDATE schema_version SET version = 2"))
-                 .isNull());
+    QVERIFY(
+        !sql(QStringLiteral("ALTER TABLE agencies DROP COLUMN digest_state, DROP COLUMN "
+                            "digest; ALTER TABLE batches DROP COLUMN stored_bets, DROP "
+                            "COLUMN digest; DROP TABLE sales_close; DROP INDEX bets_by_sequence; "
+                            "UPDATE schema_version SET version = 2"))
+             .isNull());
 
     auto store = openStore(2);
     QVERIFY2(store->errorString().isEmpty(), qPrintable(store->errorString()));
