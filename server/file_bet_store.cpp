@@ -17,39 +17,13 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 namespace lottery::server {
 
 namespace {
 
-quint32 crc32Of(const char *data, std::size_t size)
-{
-    return static_cast<quint32>(
-        ::crc32(0L, reinterpret_cast<const Bytef *>(data), static_cast<uInt>(size)));
-}
-
-QString errnoText(int error)
-{
-    return QString::fromLocal8Bit(std::strerror(error));
-}
-
-bool writeAll(int fd, std::string_view bytes, quint64 offset, QString *error)
-{
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::pwrite(
-            fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            *error = errnoText(errno);
-            return false;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
-}
+using journal::crc32Of;
+using journal::errnoText;
 
 // One row of bets.csv, visited as (agency, BetView) (the views last for the call). Rows without
 // quotes (nearly all) are cut into views without allocating; the rest go through the full
@@ -868,21 +842,13 @@ bool FileBetStore::readStoredBets(quint32 agency, quint64 from, quint32 count,
     const quint64 end = from + count;
     std::string bytes;
     for (const Piece &piece : pieces) {
-        bytes.resize(piece.length);
-        std::size_t done = 0;
-        while (done < bytes.size()) {
-            const ssize_t n = ::pread(fd, bytes.data() + done, bytes.size() - done,
-                static_cast<off_t>(piece.offset + done));
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0) {
-                *error = QStringLiteral("cannot read %1 at byte %2: %3")
-                             .arg(m_csvPath)
-                             .arg(piece.offset + done)
-                             .arg(n < 0 ? errnoText(errno) : QStringLiteral("end of file"));
-                return false;
-            }
-            done += static_cast<std::size_t>(n);
+        QString readError;
+        if (!journal::readAt(fd, &bytes, piece.offset, piece.length, &readError)) {
+            *error = QStringLiteral("cannot read %1 at byte %2: %3")
+                         .arg(m_csvPath)
+                         .arg(piece.offset)
+                         .arg(readError);
+            return false;
         }
         std::string_view rows = bytes;
         for (quint64 index = piece.firstBet; !rows.empty() && index < end; ++index) {
@@ -969,8 +935,8 @@ FileBetStore::WriteOutcome FileBetStore::writeLocked(std::vector<JournalRecord> 
         csvBytes = joined;
     }
     QString error;
-    const bool written = writeAll(m_csvFd, csvBytes, m_csvEnd, &error)
-        && writeAll(m_journalFd, journalBytes, m_journalEnd, &error);
+    const bool written = journal::writeAt(m_csvFd, csvBytes, m_csvEnd, &error)
+        && journal::writeAt(m_journalFd, journalBytes, m_journalEnd, &error);
     if (!written) {
         // Take back a partial write so the next batch starts at a clean offset.
         if (::ftruncate(m_csvFd, static_cast<off_t>(m_csvEnd)) != 0

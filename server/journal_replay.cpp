@@ -25,28 +25,6 @@ constexpr std::size_t kRecordCrcOffset = kRecordSize - 4;
 // Rows past the prefix are read in pieces of this size (the store may be gigabytes).
 constexpr quint64 kReadChunk = 1u << 20;
 
-QString errnoText(int error)
-{
-    return QString::fromLocal8Bit(std::strerror(error));
-}
-
-bool writeAt(int fd, std::string_view bytes, quint64 offset, QString *error)
-{
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::pwrite(
-            fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            *error = errnoText(errno);
-            return false;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
 std::optional<quint64> fileSize(int fd)
 {
     struct stat info = {};
@@ -105,6 +83,28 @@ QString bytesRange(quint64 offset, quint64 length)
 }
 
 } // namespace
+
+QString errnoText(int error)
+{
+    return QString::fromLocal8Bit(std::strerror(error));
+}
+
+bool writeAt(int fd, std::string_view bytes, quint64 offset, QString *error)
+{
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::pwrite(
+            fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            *error = errnoText(errno);
+            return false;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
 
 bool readAt(int fd, std::string *bytes, quint64 offset, quint64 size, QString *error)
 {

@@ -83,6 +83,10 @@ Record agencySwitchRecord(quint32 agency, bool enabled, qint64 atMs);
 Record closeRecord(const CloseSummary &close);
 Record sealRecord(const std::array<std::uint8_t, 32> &root);
 
+// The store's file I/O, shared by recovery and FileBetStore. strerror(error) as a QString.
+QString errnoText(int error);
+// Writes all of `bytes` at `offset` (retrying short and interrupted writes); false with *error.
+bool writeAt(int fd, std::string_view bytes, quint64 offset, QString *error);
 // Reads exactly `size` bytes at `offset` (retrying short reads); false with *error otherwise.
 bool readAt(int fd, std::string *bytes, quint64 offset, quint64 size, QString *error);
 
