@@ -230,6 +230,18 @@ public:
     // stored (what LIST_STORED answers, protocol version 2). False with *error when the agency
     // has fewer stored bets, or they cannot be read. Only stores that keep digests speak
     // version 2; the others refuse.
+    // readStoredBets()'s refusal of [from, from + count) for an agency with `stored` bets, or
+    // empty when the range is stored (one text for every store).
+    static QString storedRangeError(quint32 agency, quint64 stored, quint64 from, quint32 count)
+    {
+        if (count > 0 && from < stored && count <= stored - from)
+            return {};
+        return QStringLiteral("agency %1 has %2 stored bets: bets %3..%4 are not stored")
+            .arg(agency)
+            .arg(stored)
+            .arg(from)
+            .arg(from + count - 1);
+    }
     virtual bool readStoredBets(quint32 agency, quint64 from, quint32 count,
         std::vector<protocol::Bet> *bets, QString *error) const
     {

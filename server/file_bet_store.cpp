@@ -815,14 +815,8 @@ bool FileBetStore::readStoredBets(quint32 agency, quint64 from, quint32 count,
         }
         const auto it = m_agencies.constFind(agency);
         const quint64 stored = it == m_agencies.constEnd() ? 0 : it->storedBets;
-        if (count == 0 || from >= stored || count > stored - from) {
-            *error = QStringLiteral("agency %1 has %2 stored bets: bets %3..%4 are not stored")
-                         .arg(agency)
-                         .arg(stored)
-                         .arg(from)
-                         .arg(from + count - 1);
+        if (*error = storedRangeError(agency, stored, from, count); !error->isEmpty())
             return false;
-        }
         const std::vector<BatchReceipt> &receipts = it->receipts;
         // The first batch whose bets run past `from`.
         auto batch = std::upper_bound(receipts.begin(), receipts.end(), from,

@@ -1598,14 +1598,8 @@ bool PostgresBetStore::readStoredBets(quint32 agency, quint64 from, quint32 coun
         return false;
     }
     const quint64 stored = start.rows() == 0 ? 0 : start.unsignedInteger(0, 0);
-    if (count == 0 || from >= stored || count > stored - from) {
-        *error = QStringLiteral("agency %1 has %2 stored bets: bets %3..%4 are not stored")
-                     .arg(agency)
-                     .arg(stored)
-                     .arg(from)
-                     .arg(from + count - 1);
+    if (*error = storedRangeError(agency, stored, from, count); !error->isEmpty())
         return false;
-    }
     const quint64 sequence = start.unsignedInteger(0, 1);
     const quint64 firstOfBatch = start.unsignedInteger(0, 2);
     const quint64 lastSequence = start.unsignedInteger(0, 3);
