@@ -8,6 +8,7 @@
 // through a database restart (issue 21, point 6).
 #include "support/postgres_cluster.h"
 #include "support/program_runner.h"
+#include "support/sales_fixtures.h"
 #include "tst_server_client.h"
 
 #include "lottery/protocol/codec.h"
@@ -32,31 +33,10 @@ using lottery::testing::countWinnersInFile;
 using lottery::testing::PostgresCluster;
 using lottery::testing::ServerProcess;
 using lottery::testing::writeAgencyFile;
+using lottery::testing::sales::kToken;
+using lottery::testing::sales::Reply;
 
 namespace {
-
-const QByteArray kToken = "0123456789abcdef0123456789abcdef";
-
-struct Reply {
-    int status = 0;
-    QByteArray body;
-};
-
-Reply request(const QString &url, bool post)
-{
-    QNetworkAccessManager manager;
-    QNetworkRequest request {QUrl(url)};
-    request.setTransferTimeout(40000);
-    request.setRawHeader("Authorization", "Bearer " + kToken);
-    QNetworkReply *reply = post ? manager.post(request, QByteArray()) : manager.get(request);
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    if (!reply->isFinished())
-        finished.wait(45000);
-    Reply result {
-        reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll()};
-    reply->deleteLater();
-    return result;
-}
 
 // A receipt file's `key value` lines (docs/AUDIT.md).
 QHash<QString, QString> readReceipt(const QString &path)
@@ -399,8 +379,8 @@ void PostgresServersTest::closeSentToEitherInstance()
         120000);
     QVERIFY(m_agencies[2]->isRunning() && m_agencies[3]->isRunning()); // mid-upload
 
-    const Reply closed = request(
-        QStringLiteral("http://127.0.0.1:%1/api/sales/close").arg(toB ? adminB : adminA), true);
+    const Reply closed = lottery::testing::sales::post(
+        QStringLiteral("http://127.0.0.1:%1/api/sales/close").arg(toB ? adminB : adminA), kToken);
     QCOMPARE(closed.status, 200);
     const QJsonObject answer = QJsonDocument::fromJson(closed.body).object();
     QCOMPARE(answer.value(QStringLiteral("closed_now")).toBool(), true);
@@ -476,8 +456,8 @@ void PostgresServersTest::closeSentToEitherInstance()
         seal);
     // Both instances report it; it was recorded once, by the instance the close was sent to.
     for (quint16 port : {adminA, adminB}) {
-        const Reply status
-            = request(QStringLiteral("http://127.0.0.1:%1/api/status").arg(port), false);
+        const Reply status = lottery::testing::sales::request(
+            "GET", QStringLiteral("http://127.0.0.1:%1/api/status").arg(port), kToken);
         QCOMPARE(status.status, 200);
         const QJsonObject sales = QJsonDocument::fromJson(status.body)
                                       .object()
