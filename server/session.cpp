@@ -180,12 +180,11 @@ void Session::taskFinished()
     m_taskInFlight = false;
     if (std::exchange(m_taskCarriesDone, false))
         yieldUploadSlot(); // the agency said DONE: no more batches
-    if (std::exchange(m_taskIsUpload, false) && m_admission && m_admission->holds(*this)
-        && m_admission->contended())
+    if (std::exchange(m_taskIsUpload, false) && holdsAdmittedSlot() && m_admission->contended())
         yieldUploadSlot(); // back in the queue if more batches follow: the others go first
     if (m_closing || m_stopped)
         return;
-    if (m_admission && m_admission->holds(*this) && m_socket)
+    if (holdsAdmittedSlot() && m_socket)
         m_socket->setReadBufferSize(uploadReservation()); // the task's share is free again
     growUploadSlot();
     readAvailable();
@@ -241,7 +240,7 @@ qint64 Session::maxUploadReservation() const
 
 void Session::growUploadSlot()
 {
-    if (!m_admission || !m_admission->holds(*this))
+    if (!holdsAdmittedSlot())
         return;
     const qint64 held = uploadReservation();
     if (held >= maxUploadReservation())
@@ -312,7 +311,7 @@ void Session::admitted(qint64 bytes)
 
 void Session::yieldUploadSlot()
 {
-    if (!m_admission || !m_admission->holds(*this))
+    if (!holdsAdmittedSlot())
         return;
     // What is buffered already stays; no more is read until the next slot.
     if (m_socket)
@@ -383,9 +382,8 @@ void Session::dropUnreadingPeer()
 
 bool Session::holdsIdleUploadSlot() const
 {
-    return m_admission && m_admission->holds(*this) && !m_taskInFlight && !m_closing
-        && m_splitter.pendingBytes() == 0 && !m_heldFrame
-        && (!m_socket || m_socket->bytesAvailable() == 0);
+    return holdsAdmittedSlot() && !m_taskInFlight && !m_closing && m_splitter.pendingBytes() == 0
+        && !m_heldFrame && (!m_socket || m_socket->bytesAvailable() == 0);
 }
 
 void Session::onReadyRead()
@@ -505,7 +503,7 @@ void Session::processFrames()
             batches.bytes = m_splitter.takeReturnedFrames();
             // The slot's reservation covers the task's bytes and what the socket reads ahead
             // meanwhile, together.
-            if (m_admission && m_admission->holds(*this) && m_socket) {
+            if (holdsAdmittedSlot() && m_socket) {
                 m_socket->setReadBufferSize(qMax<qint64>(m_limits.controlReadBufferSize,
                     uploadReservation() - static_cast<qint64>(batches.bytes.size())));
             }

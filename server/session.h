@@ -182,6 +182,8 @@ private:
     // close, leaves the queue too.
     void yieldUploadSlot();
     void leaveUploadAdmission();
+    // A slot the admission granted (false without an admission: nothing to give back or grow).
+    bool holdsAdmittedSlot() const { return m_admission && m_admission->holds(*this); }
     // UploadAdmission::Client: its turn came, it reads its batches now, up to `bytes` buffered.
     qint64 admissionBytesWanted() const override { return uploadBytesWanted(); }
     void admitted(qint64 bytes) override;
