@@ -259,7 +259,7 @@ void TestAgencyCliFileCheck::fileWrongOnlyAsAWholeIsNotClosed()
     QVERIFY2(acceptedOutput.contains(QStringLiteral("apuestas_guardadas: %1").arg(kGood)),
         qPrintable(acceptedOutput));
     QCOMPARE(accepted.reportedWinners(), kGood / 100);
-    QCOMPARE(server.countLines("action: agencia_finalizada | result: success"), 1);
+    QTRY_COMPARE(server.countLines("action: agencia_finalizada | result: success"), 1);
     QVERIFY(server.terminate());
     QCOMPARE(lineCount(storage), kGood); // nothing sent twice
 }

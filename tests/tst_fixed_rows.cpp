@@ -178,7 +178,7 @@ void TestFixedRows::correctedRowsAreSentOnce()
     // Every valid row of the corrected file exactly once, the corrected ones included.
     QCOMPARE(storedRows(storage), sorted(fixed));
     QCOMPARE(agency.reportedWinners(), winnersIn(fixed));
-    QCOMPARE(server.countLines("action: agencia_finalizada | result: success"), 1);
+    QTRY_COMPARE(server.countLines("action: agencia_finalizada | result: success"), 1);
 }
 
 void TestFixedRows::crashWhileSendingCorrectedRowsThenAThirdRun()
@@ -383,7 +383,7 @@ void TestFixedRows::listingIsBounded()
         QVERIFY(expectError(client, ErrorCode::UnexpectedMessage,
             "this connection already listed 3000 of the 3000 stored bets and asks for 1 more"));
     }
-    QCOMPARE(server.countLines("action: listado_apuestas | result: success"), 3);
+    QTRY_COMPARE(server.countLines("action: listado_apuestas | result: success"), 3);
 
     // The operator sees the refusal.
     QNetworkAccessManager http;

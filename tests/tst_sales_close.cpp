@@ -173,7 +173,7 @@ void TestSalesClose::operatorClosesWithAgenciesMidUpload()
     const Reply again = post(url, kToken);
     QCOMPARE(again.status, 200);
     QCOMPARE(QJsonDocument::fromJson(again.body).object().value("closed_now").toBool(), false);
-    QCOMPARE(server.countLines("action: cierre_ventas | result: success"), 1);
+    QTRY_COMPARE(server.countLines("action: cierre_ventas | result: success"), 1);
 }
 
 void TestSalesClose::actionsNeedTheToken()
