@@ -188,7 +188,7 @@ Result storeRun(const QString &conninfo, const std::vector<AgencyData> &data, in
                 }
                 QElapsedTimer call;
                 call.start();
-                const auto decisions = store.append(store.beginWrite(agency), agency, batches);
+                const auto decisions = store.append(agency, batches);
                 latencies[a].push_back(static_cast<double>(call.nsecsElapsed()) / 1e6);
                 for (const BatchDecision &decision : decisions) {
                     if (decision.kind != BatchDecision::Kind::Stored) {

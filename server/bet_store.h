@@ -139,11 +139,6 @@ struct DrawResult {
     std::optional<SalesClose> close;
 };
 
-// A claim, taken on the main thread when a session hands batches to the pool, that a write of
-// `agency` is coming. welcome() for that agency waits until every earlier claim has settled
-// (its append() returned or the ticket was dropped unused). Move-only; releases on destruction.
-class WriteTicket;
-
 struct StoreRequest;
 struct StoreAnswer;
 
@@ -161,40 +156,33 @@ public:
     // so the server may speak protocol version 2 (receipts). False: version 1 only.
     virtual bool keepsDigests() const { return false; }
 
-    // Main thread, never blocks: registers a coming write of `agency`.
-    virtual WriteTicket beginWrite(quint32 agency) = 0;
-    // Never blocks: some write of `agency` claimed by beginWrite() has not settled yet. The
-    // server parks a HELLO while this holds, so that welcome() never holds a pool thread
-    // waiting for an append queued behind it.
-    virtual bool hasUnsettledWrites(quint32 agency) const = 0;
-
-    // Blocking. The agency's durable progress once every write claimed before this call has
-    // settled; nullopt (with *error) if the store failed, stopped, or `deadline` passed first.
+    // Blocking. The agency's durable progress: what every write of the agency that returned
+    // before this call decided. The caller orders an agency's calls (the server's
+    // AgencyRequestQueue: a welcome starts only once the agency's write before it has
+    // returned); on a shared database, another instance's write in flight holds the agency's
+    // row, and this waits for it. nullopt (with *error) if the store failed, stopped, or
+    // `deadline` passed first.
     virtual std::optional<AgencyProgress> welcome(
         quint32 agency, QDeadlineTimer deadline, QString *error)
         = 0;
 
-    // Blocking. Decides and stores consecutive batches of one agency (one commit for all of
-    // them), in order; one decision per batch. Settles `ticket`.
-    virtual std::vector<BatchDecision> append(
-        WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches)
-        = 0;
-
-    // Blocking. Several agencies' requests (batches or DONE, at most a few per agency, in order),
-    // each decided as append() / markDone() would, with as few commits as the store can make:
-    // the server hands the pool one job for the requests of many sessions, so that with
-    // thousands of agencies connected the commits, wake-ups and system calls per bet do not grow
-    // with them. One answer per request, in order. This default makes one call per request.
-    virtual std::vector<StoreAnswer> apply(std::vector<StoreRequest> requests);
+    // Blocking. The one write call: several agencies' requests (consecutive batches of one
+    // agency, or its DONE), decided in order, each batch against the state the requests before
+    // it left, with as few commits as the store can make: the server hands the pool one job for
+    // the requests of many sessions, so that with thousands of agencies connected the commits,
+    // wake-ups and system calls per bet do not grow with them. One answer per request, in
+    // order; a batch or DONE answered as stored is durable when this returns.
+    virtual std::vector<StoreAnswer> apply(std::vector<StoreRequest> requests) = 0;
     // apply() makes one commit for all its requests (worth gathering many into one call).
     virtual bool combinesRequests() const { return false; }
+    // apply() of one agency's consecutive batches; one decision per batch.
+    std::vector<BatchDecision> append(quint32 agency, const std::vector<BatchToStore> &batches);
+    // apply() of one agency's DONE: records it durably (idempotent).
+    DoneDecision markDone(quint32 agency);
 
     // Blocking. Every agency's durable progress (agencies with nothing stored may be absent):
     // the operator's counts at start, after a restart.
     virtual QHash<quint32, AgencyProgress> durableProgress() const = 0;
-
-    // Blocking. Records DONE durably (idempotent).
-    virtual DoneDecision markDone(quint32 agency) = 0;
 
     // Blocking. Closes the sales at `atMs` for `reason` and seals what is stored, in one durable
     // step; idempotent (a second call answers the first close). After it no batch is stored and
@@ -272,52 +260,12 @@ public:
     };
     virtual Stats stats() const = 0;
 
-protected:
-    friend class WriteTicket;
-    // Called once per ticket, when it settles or is dropped.
-    virtual void releaseWrite(quint32 agency) = 0;
 };
 
-class WriteTicket
-{
-public:
-    WriteTicket() = default;
-    WriteTicket(BetStore *store, quint32 agency) : m_store(store), m_agency(agency) { }
-    WriteTicket(WriteTicket &&other) noexcept
-        : m_store(std::exchange(other.m_store, nullptr)), m_agency(other.m_agency)
-    {
-    }
-    WriteTicket &operator=(WriteTicket &&other) noexcept
-    {
-        if (this != &other) {
-            release();
-            m_store = std::exchange(other.m_store, nullptr);
-            m_agency = other.m_agency;
-        }
-        return *this;
-    }
-    WriteTicket(const WriteTicket &) = delete;
-    WriteTicket &operator=(const WriteTicket &) = delete;
-    ~WriteTicket() { release(); }
-
-    bool isValid() const { return m_store != nullptr; }
-    quint32 agency() const { return m_agency; }
-    void release()
-    {
-        if (m_store)
-            std::exchange(m_store, nullptr)->releaseWrite(m_agency);
-    }
-
-private:
-    BetStore *m_store = nullptr;
-    quint32 m_agency = 0;
-};
-
-// One request of a store job: an agency's consecutive batches (settling `ticket`), or its DONE.
+// One request of a store job: an agency's consecutive batches, or its DONE.
 struct StoreRequest {
     quint32 agency = 0;
     bool done = false; // DONE instead of batches
-    WriteTicket ticket; // batches only
     std::vector<BatchToStore> batches;
 };
 
@@ -326,17 +274,21 @@ struct StoreAnswer {
     DoneDecision done; // a DONE request's
 };
 
-inline std::vector<StoreAnswer> BetStore::apply(std::vector<StoreRequest> requests)
+inline std::vector<BatchDecision> BetStore::append(
+    quint32 agency, const std::vector<BatchToStore> &batches)
 {
-    std::vector<StoreAnswer> answers(requests.size());
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        StoreRequest &request = requests[i];
-        if (request.done)
-            answers[i].done = markDone(request.agency);
-        else
-            answers[i].batches = append(std::move(request.ticket), request.agency, request.batches);
-    }
-    return answers;
+    std::vector<StoreRequest> requests(1);
+    requests[0].agency = agency;
+    requests[0].batches = batches;
+    return std::move(apply(std::move(requests)).front().batches);
+}
+
+inline DoneDecision BetStore::markDone(quint32 agency)
+{
+    std::vector<StoreRequest> requests(1);
+    requests[0].agency = agency;
+    requests[0].done = true;
+    return apply(std::move(requests)).front().done;
 }
 
 } // namespace lottery::server

@@ -480,27 +480,6 @@ QString FileBetStore::describe() const
     return QStringLiteral("file:%1").arg(m_csvPath);
 }
 
-WriteTicket FileBetStore::beginWrite(quint32 agency)
-{
-    QMutexLocker locker(&m_mutex);
-    ++m_agencies[agency].unsettledWrites;
-    return WriteTicket(this, agency);
-}
-
-void FileBetStore::releaseWrite(quint32 agency)
-{
-    QMutexLocker locker(&m_mutex);
-    --m_agencies[agency].unsettledWrites;
-    m_settled.wakeAll();
-}
-
-bool FileBetStore::hasUnsettledWrites(quint32 agency) const
-{
-    QMutexLocker locker(&m_mutex);
-    const auto it = m_agencies.constFind(agency);
-    return it != m_agencies.constEnd() && it->unsettledWrites > 0;
-}
-
 QString FileBetStore::refusalLocked() const
 {
     if (m_failed)
@@ -515,26 +494,14 @@ QString FileBetStore::refusalLocked() const
 std::optional<AgencyProgress> FileBetStore::welcome(
     quint32 agency, QDeadlineTimer deadline, QString *error)
 {
+    Q_UNUSED(deadline);
     QMutexLocker locker(&m_mutex);
-    // Every write of this agency is either synced or has latched the store by the time its
-    // ticket settles, so once none is unsettled the state below is the durable one.
-    while (true) {
-        if (const QString refusal = refusalLocked(); !refusal.isEmpty()) {
-            *error = refusal;
-            return std::nullopt;
-        }
-        const auto it = m_agencies.constFind(agency);
-        if (it == m_agencies.constEnd())
-            return progressOf(AgencyState {});
-        if (it->unsettledWrites == 0)
-            return progressOf(*it);
-        if (deadline.hasExpired()) {
-            *error = QStringLiteral("a write of agency %1 did not settle in time").arg(agency);
-            return std::nullopt;
-        }
-        tsan::WaitAnnotation annotation(&m_mutex);
-        m_settled.wait(&m_mutex, deadline);
+    if (const QString refusal = refusalLocked(); !refusal.isEmpty()) {
+        *error = refusal;
+        return std::nullopt;
     }
+    const auto it = m_agencies.constFind(agency);
+    return progressOf(it == m_agencies.constEnd() ? AgencyState {} : *it);
 }
 
 AgencyProgress FileBetStore::progressOf(const AgencyState &state) const
@@ -551,24 +518,6 @@ QHash<quint32, AgencyProgress> FileBetStore::durableProgress() const
     for (auto it = m_agencies.cbegin(); it != m_agencies.cend(); ++it)
         progress.insert(it.key(), progressOf(*it));
     return progress;
-}
-
-std::vector<BatchDecision> FileBetStore::append(
-    WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches)
-{
-    std::vector<StoreRequest> requests(1);
-    requests[0].agency = agency;
-    requests[0].ticket = std::move(ticket);
-    requests[0].batches = batches;
-    return std::move(apply(std::move(requests)).front().batches);
-}
-
-DoneDecision FileBetStore::markDone(quint32 agency)
-{
-    std::vector<StoreRequest> requests(1);
-    requests[0].agency = agency;
-    requests[0].done = true;
-    return apply(std::move(requests)).front().done;
 }
 
 void FileBetStore::decideBatchesLocked(AgencyState &state, quint32 agency,
@@ -633,11 +582,6 @@ std::vector<StoreAnswer> FileBetStore::apply(std::vector<StoreRequest> requests)
     std::vector<StoreAnswer> answers(requests.size());
     for (std::size_t i = 0; i < requests.size(); ++i)
         answers[i].batches.resize(requests[i].batches.size());
-    // Tickets settle after the lock is released (releaseWrite() takes it).
-    const auto settle = [&requests] {
-        for (StoreRequest &request : requests)
-            request.ticket.release();
-    };
     QMutexLocker locker(&m_mutex);
     if (const QString refusal = refusalLocked(); !refusal.isEmpty()) {
         for (StoreAnswer &answer : answers) {
@@ -647,8 +591,6 @@ std::vector<StoreAnswer> FileBetStore::apply(std::vector<StoreRequest> requests)
             }
             answer.done.error = refusal;
         }
-        locker.unlock();
-        settle();
         return answers;
     }
 
@@ -771,8 +713,6 @@ std::vector<StoreAnswer> FileBetStore::apply(std::vector<StoreRequest> requests)
             }
         }
     }
-    locker.unlock();
-    settle();
     return answers;
 }
 
@@ -1038,7 +978,6 @@ void FileBetStore::markFailed(const QString &reason)
         .field(u"error", reason)
         .field(u"consequence", "all further writes refused");
     m_syncDone.wakeAll();
-    m_settled.wakeAll();
 }
 
 BetStore::Stats FileBetStore::stats() const
@@ -1058,7 +997,6 @@ void FileBetStore::requestStop()
     QMutexLocker locker(&m_mutex);
     m_stopping = true;
     m_syncDone.wakeAll();
-    m_settled.wakeAll();
 }
 
 void FileBetStore::close()

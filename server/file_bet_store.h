@@ -54,19 +54,14 @@ public:
     bool keepsDigests() const override { return true; }
     bool listsStoredBets() const override { return true; }
 
-    WriteTicket beginWrite(quint32 agency) override;
-    bool hasUnsettledWrites(quint32 agency) const override;
-    // Waits until no write of `agency` is unsettled (a superset of "claimed before this call";
-    // the same for the server, which claims nothing for an agency while its HELLO waits).
+    // Never waits (`deadline` unused): a write returns only once durable or once it latched
+    // the store, so what it left in memory is the durable state.
     std::optional<AgencyProgress> welcome(
         quint32 agency, QDeadlineTimer deadline, QString *error) override;
-    std::vector<BatchDecision> append(
-        WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches) override;
     // One write and one (group) commit for every request of the job.
     std::vector<StoreAnswer> apply(std::vector<StoreRequest> requests) override;
     bool combinesRequests() const override { return true; }
     QHash<quint32, AgencyProgress> durableProgress() const override;
-    DoneDecision markDone(quint32 agency) override;
     CloseDecision closeSales(protocol::CloseReason reason, qint64 atMs) override;
     // A journal record (kind 6) written and synced like the close's; refused after the close.
     AgencySwitchDecision setAgencyEnabled(quint32 agency, bool enabled, qint64 atMs) override;
@@ -81,17 +76,14 @@ public:
     void close() override;
     Stats stats() const override;
 
-protected:
-    void releaseWrite(quint32 agency) override;
-
 private:
     QString journalPath() const { return m_csvPath + QStringLiteral(".journal"); }
 
     // The record format and recovery's rule live in journal_replay.h.
     using RecordKind = journal::RecordKind;
     using JournalRecord = journal::Record;
-    // One agency as written (durable once no write of it is unsettled and the store has not
-    // failed: every write is synced or latches the store before its ticket settles).
+    // One agency as written (durable once no write of it is in flight and the store has not
+    // failed: every write is synced or latches the store before it returns).
     // What a receipt for a stored batch says (index: sequence - 1, beside `batches`).
     struct BatchReceipt {
         quint64 storedBets = 0; // through this batch
@@ -107,7 +99,6 @@ private:
         bool done = false;
         bool disabled = false; // the operator's last switch (journal kind 6) disabled it
         quint64 switchGeneration = 0; // the write of that switch
-        int unsettledWrites = 0; // tickets not yet settled
         quint64 lastWriteGeneration = 0; // the write a decision about this agency depends on
     };
     // Winners written but not yet covered by a sync.
@@ -180,7 +171,6 @@ private:
     const quint32 m_expectedAgencies;
     mutable QMutex m_mutex;
     QWaitCondition m_syncDone; // a sync finished
-    QWaitCondition m_settled; // a ticket settled
     int m_csvFd = -1;
     int m_journalFd = -1;
     quint64 m_csvEnd = 0;

@@ -25,8 +25,8 @@ constexpr int kDrainTimeoutMs = 3000;
 constexpr int kCloseTimeoutMs = 1000;
 // ...and workers this long to return once the stop flag is set.
 constexpr int kWorkersTimeoutMs = 2000;
-// How long a welcome task waits for the agency's writes to settle. They normally have (the HELLO
-// was parked until then); this only bounds a store that hangs.
+// How long a welcome may hold a worker: on a shared database, waiting for another instance's
+// write of the agency (its row lock) or retrying a lost connection. Bounds a store that hangs.
 constexpr int kWelcomeWaitMs = 30000;
 // Threads for token checks: enough for a few HELLOs at once, never the whole machine.
 constexpr int kAuthThreads = 2;
@@ -433,28 +433,21 @@ void LotteryServer::takeOverAgency(Session &session, quint32 agency)
     }
     m_sessionByAgency.insert(agency, session.id());
     session.setAgency(agency);
-    if (m_store->hasUnsettledWrites(agency)) {
-        // Parked without a thread: a welcome waiting in the pool could hold the very thread
-        // the pending write needs. resumeParkedHello() goes on once that write has settled.
-        m_parkedHellos.insert(agency, session.id());
+    if (m_agencyRequests.busy(agency)) {
         LOTTERY_LOG_PROGRESS("hello")
             .field(u"ip", session.peer())
             .field(u"agency", agency)
             .field(u"waiting_for", "writes of the previous session");
-        return;
     }
-    startWelcome(session.id(), agency);
-}
-
-void LotteryServer::resumeParkedHello(quint32 agency)
-{
-    const auto parked = m_parkedHellos.constFind(agency);
-    if (parked == m_parkedHellos.constEnd() || m_store->hasUnsettledWrites(agency))
-        return;
-    const quint64 id = *parked;
-    m_parkedHellos.erase(parked);
-    if (Session *session = findSession(id); session && !session->isClosing())
+    // Behind the agency's writes still in the store: the welcome reports what they decided.
+    const quint64 id = session.id();
+    m_agencyRequests.submit(agency, [this, id, agency] {
+        Session *waiting = findSession(id);
+        if (!waiting || waiting->isClosing())
+            return false; // superseded or gone while it waited
         startWelcome(id, agency);
+        return true;
+    });
 }
 
 void LotteryServer::startWelcome(quint64 sessionId, quint32 agency)
@@ -469,6 +462,7 @@ void LotteryServer::startWelcome(quint64 sessionId, quint32 agency)
         },
         [this, sessionId, agency](const std::pair<std::optional<AgencyProgress>, QString> &r) {
             finishWelcome(sessionId, agency, r.first, r.second);
+            m_agencyRequests.finished(agency);
         });
 }
 
@@ -521,31 +515,36 @@ void LotteryServer::finishWelcome(quint64 sessionId, quint32 agency,
 
 void LotteryServer::batchesReceived(Session &session, ReceivedBatches batches)
 {
+    WriteRequest request;
+    request.agency = session.agency();
+    request.batches = std::move(batches);
+    submitWrite(session, std::move(request));
+}
+
+void LotteryServer::submitWrite(Session &session, WriteRequest request)
+{
     ++m_tasksInFlight;
     const quint64 id = session.id();
     const quint32 agency = session.agency();
     const QString peer = session.peer();
-    StoreJobItem item;
-    item.agency = agency;
-    const bool doneFollows = batches.doneFollows;
-    item.batches = std::move(batches);
-    // Claimed here, on the main thread, before any later HELLO of this agency can ask for a
-    // welcome: that welcome then waits for this write.
-    item.ticket = m_store->beginWrite(agency);
-    m_storeJobs.submit(std::move(item),
-        [this, id, peer, agency, doneFollows](StoreJobOutput &&output, qint64 jobNs) {
-            m_events->batchesDecided(agency, output.outcomes, jobNs, peer);
-            if (doneFollows && !output.doneAttempted) {
-                output.done.ok = false;
-                output.done.error = QStringLiteral(
-                    "DONE right behind a batch that was not acknowledged: not recorded");
-            }
-            finishBatches(id, peer, agency, output);
-        });
+    const bool donePipelined = request.batches.doneFollows;
+    // Written whether or not the session is still there when its turn comes: what it handed
+    // over is stored if valid (a superseded session is just not answered).
+    auto pending = std::make_shared<WriteRequest>(std::move(request));
+    m_agencyRequests.submit(agency, [this, id, peer, agency, donePipelined, pending] {
+        m_storeJobs.submit(std::move(*pending),
+            [this, id, peer, agency, donePipelined](StoreJobOutput &&output, qint64 jobNs) {
+                if (!output.outcomes.empty())
+                    m_events->batchesDecided(agency, output.outcomes, jobNs, peer);
+                finishWrite(id, peer, agency, donePipelined, output);
+                m_agencyRequests.finished(agency);
+            });
+        return true;
+    });
 }
 
-void LotteryServer::finishBatches(
-    quint64 sessionId, const QString &peer, quint32 agency, const StoreJobOutput &output)
+void LotteryServer::finishWrite(quint64 sessionId, const QString &peer, quint32 agency,
+    bool donePipelined, const StoreJobOutput &output)
 {
     Session *session = findSession(sessionId);
     // In order, all at once: the acks (and the DONE_ACK of a DONE that rode behind them) leave
@@ -558,11 +557,12 @@ void LotteryServer::finishBatches(
     bool drawDue = false;
     if (output.doneAttempted) {
         drawDue = answerDone(session, agency, output.done);
-    } else if (!output.done.error.isEmpty()) {
-        // The agency pipelined DONE behind a batch the server refused: its REJECT went first.
+    } else if (donePipelined) {
+        // Not recorded: a batch before it was not acknowledged (its REJECT went first). The
+        // rule a DONE after a REJECT meets on the session (Session::refuseDone()).
         LOTTERY_LOG_FAIL("agencia_finalizada")
             .field(u"agency", agency)
-            .field(u"error", output.done.error);
+            .field(u"error", Session::doneAfterRejectReason());
         if (session)
             session->refuseDone();
     }
@@ -571,7 +571,6 @@ void LotteryServer::finishBatches(
         closeIfDisabledMeanwhile(*session);
         session->taskFinished();
     }
-    resumeParkedHello(agency);
     if (drawDue)
         m_draw->drawDue();
     taskDone();
@@ -639,28 +638,10 @@ void LotteryServer::answerBatch(
 
 void LotteryServer::doneReceived(Session &session)
 {
-    ++m_tasksInFlight;
-    const quint64 id = session.id();
-    const quint32 agency = session.agency();
-    StoreJobItem item;
-    item.agency = agency;
-    item.done = true;
-    m_storeJobs.submit(std::move(item), [this, id, agency](StoreJobOutput &&output, qint64) {
-        finishDone(id, agency, output.done);
-    });
-}
-
-void LotteryServer::finishDone(quint64 sessionId, quint32 agency, const DoneDecision &decision)
-{
-    Session *session = findSession(sessionId);
-    const bool drawDue = answerDone(session, agency, decision);
-    if (session) {
-        closeIfDisabledMeanwhile(*session);
-        session->taskFinished();
-    }
-    if (drawDue)
-        m_draw->drawDue();
-    taskDone();
+    WriteRequest request;
+    request.agency = session.agency();
+    request.done = true;
+    submitWrite(session, std::move(request));
 }
 
 bool LotteryServer::answerDone(Session *session, quint32 agency, const DoneDecision &decision)
@@ -788,7 +769,7 @@ void LotteryServer::sessionClosed(Session &session)
     m_closeWhenAnswered.remove(id);
     if (m_tokenChecks.pending() > 0 && !session.hasAgency())
         m_tokenChecks.cancel(id); // no PBKDF2 work for a connection already gone
-    // A parked HELLO whose session is gone: resumeParkedHello() finds no session and drops it.
+    // A welcome still waiting in m_agencyRequests finds no session when its turn comes.
     if (session.hasAgency() && m_sessionByAgency.value(session.agency()) == id)
         m_sessionByAgency.remove(session.agency());
     if (owned)
@@ -901,13 +882,13 @@ void LotteryServer::finishClosingSockets()
     }
     m_sessions.clear();
     m_sessionByAgency.clear();
-    m_parkedHellos.clear();
+    m_agencyRequests.clear();
     m_tokenChecks.clear();
     LOTTERY_LOG_PROGRESS("shutdown")
         .field(u"step", "sockets_closed")
         .field(u"aborted", remaining.size());
 
-    // Workers waiting for a sync or a claim give up now instead of at their deadlines.
+    // Workers waiting for a sync give up now instead of at their deadlines.
     m_store->requestStop();
     logShutdownStep("stop_workers");
     if (m_workers.waitForDone(kWorkersTimeoutMs)) {

@@ -6,10 +6,11 @@
 // Who owns what: the BetStore owns every agency's durable state and decides about each batch.
 // The DrawCoordinator owns the close of sales and the draw (its winners, its schedule, the
 // PostgreSQL notifier). This class owns what else only the main thread touches: sessions, the
-// live session of each agency, HELLOs parked until the agency's writes settle, upload admission
-// and the shutdown.
+// live session of each agency, the order of each agency's store requests, upload admission and
+// the shutdown.
 #pragma once
 
+#include "server/agency_request_queue.h"
 #include "server/bet_store.h"
 #include "server/connection_listener.h"
 #include "server/credentials.h"
@@ -108,10 +109,10 @@ private:
     void startWelcome(quint64 sessionId, quint32 agency);
     void finishWelcome(quint64 sessionId, quint32 agency,
         const std::optional<AgencyProgress> &progress, const QString &error);
-    // A HELLO parked until `agency`'s writes settled goes on once they have.
-    void resumeParkedHello(quint32 agency);
     void batchesReceived(Session &session, ReceivedBatches batches) override;
     void doneReceived(Session &session) override;
+    // Batches or a DONE, behind the agency's requests already in the store.
+    void submitWrite(Session &session, WriteRequest request);
     void winnersRequested(Session &session) override;
     void storedBetsRequested(Session &session, const protocol::ListStored &request) override;
     void finishStoredList(
@@ -121,11 +122,12 @@ private:
     void limitReached(Session &session, PeerLimit limit) override;
     UploadAdmission *uploadAdmission() override { return &m_uploadAdmission; }
 
-    void finishBatches(
-        quint64 sessionId, const QString &peer, quint32 agency, const StoreJobOutput &output);
+    // Answers a write: its batches' ACK/REJECT, its DONE's DONE_ACK (or the refusal of a DONE
+    // pipelined behind a batch that was not acknowledged).
+    void finishWrite(quint64 sessionId, const QString &peer, quint32 agency, bool donePipelined,
+        const StoreJobOutput &output);
     void answerBatch(
         Session *session, const QString &peer, quint32 agency, const BatchOutcome &outcome);
-    void finishDone(quint64 sessionId, quint32 agency, const DoneDecision &decision);
     // Logs and answers a decided DONE; true when it was the last agency's (the draw is due).
     bool answerDone(Session *session, quint32 agency, const DoneDecision &decision);
     void taskDone();
@@ -159,9 +161,10 @@ private:
     // and a check never starts for a connection already closed.
     TokenCheckQueue m_tokenChecks;
     std::unique_ptr<BetStore> m_store;
-    // Batches and DONEs on their way to the store, many sessions' to a job. Declared after
-    // m_store: the tickets of requests still queued settle before the store goes.
+    // Batches and DONEs on their way to the store, many sessions' to a job.
     StoreJobQueue m_storeJobs {m_workers};
+    // Each agency's requests (welcome, writes) in order, one at a time in the store.
+    AgencyRequestQueue m_agencyRequests;
     // The close of sales and the draw, created once the store is open (start()).
     std::unique_ptr<DrawCoordinator> m_draw;
     // LIST_STORED answers, a few at a time (each reads an agency's rows back from the store).
@@ -172,9 +175,6 @@ private:
     QHash<quint64, Session *> m_sessions; // owned
     std::vector<Session *> m_retiredSessions; // closed, owned until deleteRetiredSessions()
     QHash<quint32, quint64> m_sessionByAgency; // live session of each agency
-    // HELLOs (by agency: only the newest session) waiting, without a thread, for writes of a
-    // previous session of the same agency to settle.
-    QHash<quint32, quint64> m_parkedHellos;
     // Agencies disabled by the operator, as this instance knows them (its own switches, read at
     // start and learned from welcomes); the store's welcome() decides each HELLO.
     QSet<quint32> m_disabledAgencies;

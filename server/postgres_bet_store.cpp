@@ -782,47 +782,14 @@ void PostgresBetStore::dropThreadConnection(QThread *thread)
         db->closeAndRemove();
 }
 
-WriteTicket PostgresBetStore::beginWrite(quint32 agency)
-{
-    QMutexLocker locker(&m_mutex);
-    ++m_unsettled[agency];
-    return WriteTicket(this, agency);
-}
-
-void PostgresBetStore::releaseWrite(quint32 agency)
-{
-    QMutexLocker locker(&m_mutex);
-    const auto it = m_unsettled.find(agency);
-    if (it != m_unsettled.end() && --*it <= 0)
-        m_unsettled.erase(it);
-    m_settled.wakeAll();
-}
-
-bool PostgresBetStore::hasUnsettledWrites(quint32 agency) const
-{
-    QMutexLocker locker(&m_mutex);
-    return m_unsettled.contains(agency);
-}
-
 std::optional<AgencyProgress> PostgresBetStore::welcome(
     quint32 agency, QDeadlineTimer deadline, QString *error)
 {
     {
-        // This instance's writes of the agency settle first; another instance's are behind the
-        // agency's row lock, and what they commit is in the row we read.
+        // This instance's writes of the agency returned before this call (the server orders
+        // them); another instance's are behind the agency's row lock, and what they commit is in
+        // the row read below.
         QMutexLocker locker(&m_mutex);
-        while (m_unsettled.contains(agency)) {
-            if (m_stopping) {
-                *error = QStringLiteral("storage is shutting down");
-                return std::nullopt;
-            }
-            if (deadline.hasExpired()) {
-                *error = QStringLiteral("a write of agency %1 did not settle in time").arg(agency);
-                return std::nullopt;
-            }
-            tsan::WaitAnnotation annotation(&m_mutex);
-            m_settled.wait(&m_mutex, deadline);
-        }
         if (m_stopping) {
             *error = QStringLiteral("storage is shutting down");
             return std::nullopt;
@@ -899,14 +866,24 @@ QHash<quint32, AgencyProgress> PostgresBetStore::durableProgress() const
     return progress;
 }
 
-std::vector<BatchDecision> PostgresBetStore::append(
-    WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches)
+std::vector<StoreAnswer> PostgresBetStore::apply(std::vector<StoreRequest> requests)
+{
+    std::vector<StoreAnswer> answers(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        const StoreRequest &request = requests[i];
+        if (request.done)
+            answers[i].done = recordDone(request.agency);
+        else
+            answers[i].batches = appendBatches(request.agency, request.batches);
+    }
+    return answers;
+}
+
+std::vector<BatchDecision> PostgresBetStore::appendBatches(
+    quint32 agency, const std::vector<BatchToStore> &batches)
 {
     std::vector<BatchDecision> decisions(batches.size());
-    const auto finish = [&] {
-        ticket.release();
-        return decisions;
-    };
+    const auto finish = [&] { return decisions; };
     const auto refuseAll = [&](Kind kind, const QString &error) {
         for (BatchDecision &decision : decisions) {
             decision.kind = kind;
@@ -919,7 +896,6 @@ std::vector<BatchDecision> PostgresBetStore::append(
         QMutexLocker locker(&m_mutex);
         stopping = m_stopping;
     }
-    // Not under m_mutex: settling the ticket takes it.
     if (stopping)
         return refuseAll(Kind::Stopped, QStringLiteral("storage is shutting down"));
     // A connection lost before COMMIT rolled the transaction back: nothing of it happened, so
@@ -1215,7 +1191,7 @@ bool PostgresBetStore::lost(const PostgresConnection *db)
     return !db || db->isLost();
 }
 
-DoneDecision PostgresBetStore::markDone(quint32 agency)
+DoneDecision PostgresBetStore::recordDone(quint32 agency)
 {
     DoneDecision decision;
     {
@@ -1438,7 +1414,6 @@ void PostgresBetStore::requestStop()
 {
     QMutexLocker locker(&m_mutex);
     m_stopping = true;
-    m_settled.wakeAll();
 }
 
 void PostgresBetStore::close()

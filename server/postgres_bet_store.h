@@ -75,14 +75,14 @@ public:
     QString describe() const override;
     bool keepsDigests() const override { return true; }
 
-    WriteTicket beginWrite(quint32 agency) override;
-    bool hasUnsettledWrites(quint32 agency) const override;
+    // Reads the agency's row FOR SHARE: waits for a write of the agency in flight on another
+    // instance (this instance's writes are ordered by the server's AgencyRequestQueue).
     std::optional<AgencyProgress> welcome(
         quint32 agency, QDeadlineTimer deadline, QString *error) override;
-    std::vector<BatchDecision> append(
-        WriteTicket ticket, quint32 agency, const std::vector<BatchToStore> &batches) override;
+    // Each request in a transaction of its own (one commit per request: combinesRequests()
+    // stays false, so the server hands it one request per job).
+    std::vector<StoreAnswer> apply(std::vector<StoreRequest> requests) override;
     QHash<quint32, AgencyProgress> durableProgress() const override;
-    DoneDecision markDone(quint32 agency) override;
     CloseDecision closeSales(protocol::CloseReason reason, qint64 atMs) override;
     DrawResult draw() override;
     // The operator's switches: table agency_switches (its own, created at open()).
@@ -125,10 +125,10 @@ public:
     static void appendCopyRow(std::string &out, std::string_view agencyAndSequence,
         std::size_t ordinal, const protocol::BetView &bet);
 
-protected:
-    void releaseWrite(quint32 agency) override;
-
 private:
+    std::vector<BatchDecision> appendBatches(
+        quint32 agency, const std::vector<BatchToStore> &batches);
+    DoneDecision recordDone(quint32 agency);
     // This thread's connection (opened if needed, reopened if it was lost), or nullptr with
     // *error.
     PostgresConnection *connection(QString *error);
@@ -181,8 +181,6 @@ private:
     QString m_connectOptions;
 
     mutable QMutex m_mutex;
-    QWaitCondition m_settled;
-    QHash<quint32, int> m_unsettled; // agency -> tickets not yet settled
     QString m_error;
     bool m_stopping = false;
     Stats m_stats;

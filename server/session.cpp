@@ -252,11 +252,15 @@ void Session::growUploadSlot()
         m_socket->setReadBufferSize(wanted);
 }
 
+QString Session::doneAfterRejectReason()
+{
+    return QStringLiteral("DONE after a rejected BATCH on this connection: not recorded; "
+                          "reconnect, resume from WELCOME, then send DONE");
+}
+
 void Session::refuseDone()
 {
-    fail(protocol::ErrorCode::UnexpectedMessage,
-        QStringLiteral("DONE after a rejected BATCH on this connection: not recorded; reconnect, "
-                       "resume from WELCOME, then send DONE"));
+    fail(protocol::ErrorCode::UnexpectedMessage, doneAfterRejectReason());
 }
 
 void Session::holdSocketReads()

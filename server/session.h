@@ -131,11 +131,15 @@ public:
     void taskFinished();
     bool hasTaskInFlight() const { return m_taskInFlight; }
 
-    // The server answered one of this connection's batches with REJECT: a DONE sent behind it
-    // (pipelined) must not close the agency's upload.
+    // The rule "no DONE after a REJECT" (PROTOCOL.md, section 7): a DONE must not close an
+    // agency's upload while a batch it sent on this connection was refused. The session keeps
+    // it: it sends no DONE to the store once a REJECT was answered (noteBatchRejected()), and
+    // a DONE pipelined behind batches is recorded by the store job only if all of them are
+    // acknowledged (runStoreJob()); both refusals are refuseDone(), with this reason.
     void noteBatchRejected() { m_batchRejected = true; }
-    // Answers a DONE that came after a REJECT on this connection: ERROR(UnexpectedMessage),
-    // close. The agency resumes from a new WELCOME (PROTOCOL.md, section 7).
+    static QString doneAfterRejectReason();
+    // Answers a DONE refused by that rule: ERROR(UnexpectedMessage), close. The agency resumes
+    // from a new WELCOME.
     void refuseDone();
 
     // Upload admission, as the admission (its owner) says; without one, always a slot of

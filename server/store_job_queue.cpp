@@ -17,18 +17,18 @@ void StoreJobQueue::setStore(BetStore *store, bool combines)
     m_combines = combines;
 }
 
-void StoreJobQueue::submit(StoreJobItem item, Completion completion)
+void StoreJobQueue::submit(WriteRequest request, Completion completion)
 {
     Queued queued;
     // A BATCH body is at most one frame of ~100-byte bets: its size bounds its bet count well
     // enough to size a job, without decoding here.
     quint64 bytes = 0;
-    for (const auto &[offset, size] : item.batches.bodies) {
+    for (const auto &[offset, size] : request.batches.bodies) {
         Q_UNUSED(offset);
         bytes += size;
     }
-    queued.bets = item.done ? 1 : qMax<quint64>(1, bytes / 40);
-    queued.item = std::move(item);
+    queued.bets = request.done ? 1 : qMax<quint64>(1, bytes / 40);
+    queued.request = std::move(request);
     queued.completion = std::move(completion);
     m_queue.push_back(std::move(queued));
     scheduleDispatch();
@@ -63,33 +63,24 @@ void StoreJobQueue::dispatch()
 void StoreJobQueue::runJob(std::vector<Queued> job)
 {
     ++m_jobsInFlight;
-    // The requests' bytes and tickets go to the worker; the completions stay here.
-    auto items = std::make_shared<std::vector<StoreJobItem>>();
+    // The requests' bytes go to the worker; the completions stay here.
+    auto requests = std::make_shared<std::vector<WriteRequest>>();
     auto completions = std::make_shared<std::vector<Completion>>();
-    items->reserve(job.size());
+    requests->reserve(job.size());
     completions->reserve(job.size());
     for (Queued &queued : job) {
-        items->push_back(std::move(queued.item));
+        requests->push_back(std::move(queued.request));
         completions->push_back(std::move(queued.completion));
     }
     BetStore *store = m_store;
     const protocol::CivilDate today = latestBirthdate(); // the bound of the birthdate rule
     m_workers.run(
-        [items = std::move(items), store, today]() {
+        [requests = std::move(requests), store, today]() {
             QElapsedTimer clock;
             clock.start();
-            std::vector<StoreJobInput> inputs(items->size());
-            for (std::size_t i = 0; i < items->size(); ++i) {
-                StoreJobItem &item = (*items)[i];
-                inputs[i].agency = item.agency;
-                inputs[i].done = item.done;
-                inputs[i].doneAfterBatches = item.batches.doneFollows;
-                inputs[i].bodies = item.batches.views();
-                inputs[i].ticket = std::move(item.ticket);
-            }
-            std::vector<StoreJobOutput> outputs = runStoreJob(std::move(inputs), today, *store);
+            std::vector<StoreJobOutput> outputs = runStoreJob(*requests, today, *store);
             // The bytes the outputs no longer need are freed here, not on the main thread.
-            items->clear();
+            requests->clear();
             return std::make_pair(std::move(outputs), clock.nsecsElapsed());
         },
         [this, completions = std::move(completions)](

@@ -11,7 +11,6 @@
 #pragma once
 
 #include "server/pool_dispatcher.h"
-#include "server/received_batches.h"
 #include "server/worker_tasks.h"
 
 #include <QObject>
@@ -20,15 +19,6 @@
 #include <functional>
 
 namespace lottery::server {
-
-// A request as the session handed it over: its bytes are owned until the job has run.
-struct StoreJobItem {
-    quint32 agency = 0;
-    bool done = false; // DONE instead of batches
-    ReceivedBatches batches; // batches.doneFollows: a DONE rides behind them
-
-    WriteTicket ticket; // batches: taken on the main thread when handed over
-};
 
 class StoreJobQueue : public QObject
 {
@@ -54,14 +44,14 @@ public:
     void setLimits(const Limits &limits) { m_limits = limits; }
 
     // Queues a request; it leaves in a job at the latest once the current loop iteration is over.
-    void submit(StoreJobItem item, Completion completion);
+    void submit(WriteRequest request, Completion completion);
 
     int queued() const { return static_cast<int>(m_queue.size()); }
     int jobsInFlight() const { return m_jobsInFlight; }
 
 private:
     struct Queued {
-        StoreJobItem item;
+        WriteRequest request;
         Completion completion;
         quint64 bets = 0; // its weight (a DONE weighs one)
     };

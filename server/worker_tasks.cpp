@@ -181,22 +181,25 @@ void answer(
 } // namespace
 
 std::vector<StoreJobOutput> runStoreJob(
-    std::vector<StoreJobInput> inputs, const protocol::CivilDate &today, BetStore &store)
+    const std::vector<WriteRequest> &inputs, const protocol::CivilDate &today, BetStore &store)
 {
     std::vector<StoreJobOutput> outputs(inputs.size());
+    std::vector<std::vector<std::string_view>> bodies(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+        bodies[i] = inputs[i].batches.views();
     std::vector<std::vector<std::optional<PreparedBatch>>> prepared(inputs.size());
     // Every batch's rows in one buffer, back to back, so that they go out in one write.
     std::size_t bodyBytes = 0;
-    for (const StoreJobInput &input : inputs) {
-        for (std::string_view body : input.bodies)
+    for (const std::vector<std::string_view> &views : bodies) {
+        for (std::string_view body : views)
             bodyBytes += body.size();
     }
     CsvBuffer csv(bodyBytes + bodyBytes / 4 + 256); // a row is ~10 % longer than its wire form
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         std::vector<BatchOutcome> &outcomes = outputs[i].outcomes;
-        outcomes.reserve(inputs[i].bodies.size());
-        prepared[i].reserve(inputs[i].bodies.size());
-        for (std::string_view body : inputs[i].bodies) {
+        outcomes.reserve(bodies[i].size());
+        prepared[i].reserve(bodies[i].size());
+        for (std::string_view body : bodies[i]) {
             outcomes.emplace_back();
             prepared[i].push_back(
                 prepareBatch(body, inputs[i].agency, today, csv, outcomes.back()));
@@ -212,7 +215,6 @@ std::vector<StoreJobOutput> runStoreJob(
         StoreRequest &request = requests[i];
         request.agency = inputs[i].agency;
         request.done = inputs[i].done;
-        request.ticket = std::move(inputs[i].ticket); // settled by apply(), even with no batch
         for (std::size_t b = 0; b < prepared[i].size(); ++b) {
             if (!prepared[i][b])
                 continue; // malformed or invalid: answered as such
@@ -227,6 +229,7 @@ std::vector<StoreJobOutput> runStoreJob(
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         if (inputs[i].done) {
             outputs[i].done = std::move(answers[i].done);
+            outputs[i].doneAttempted = true;
             continue;
         }
         for (std::size_t b = 0; b < index[i].size(); ++b) {
@@ -242,10 +245,10 @@ std::vector<StoreJobOutput> runStoreJob(
     std::vector<StoreRequest> dones;
     std::vector<std::size_t> doneOf;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-        if (!inputs[i].doneAfterBatches)
+        if (!inputs[i].batches.doneFollows)
             continue;
         const std::vector<BatchOutcome> &outcomes = outputs[i].outcomes;
-        const bool allAcked = outcomes.size() == inputs[i].bodies.size()
+        const bool allAcked = outcomes.size() == bodies[i].size()
             && std::all_of(outcomes.begin(), outcomes.end(),
                 [](const BatchOutcome &o) { return o.kind == BatchOutcome::Kind::Acked; });
         if (!allAcked)

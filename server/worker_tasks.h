@@ -4,6 +4,7 @@
 #pragma once
 
 #include "server/bet_store.h"
+#include "server/received_batches.h"
 
 #include "lottery/protocol/bet.h"
 #include "lottery/protocol/codec.h"
@@ -29,24 +30,26 @@ struct BatchOutcome {
     QString error; // Rejected or Stopped: for the log
 };
 
-// One request of a store job as a worker gets it: a session's consecutive BATCH bodies (in
-// order, settling `ticket`), or its DONE.
-struct StoreJobInput {
+// An agency's write as its session hands it over, from the main thread through the store job
+// queue to a worker: its consecutive BATCH frames (the bytes its session read, owned), with or
+// without its DONE behind them, or its DONE alone. The worker decodes, validates and encodes
+// the batches into the store's StoreRequest.
+struct WriteRequest {
     quint32 agency = 0;
-    bool done = false;
-    // Batches with the agency's DONE behind them (pipelined): recorded after the batches,
-    // and only if every one of them was acknowledged.
-    bool doneAfterBatches = false;
-    std::vector<std::string_view> bodies;
-    WriteTicket ticket;
+    bool done = false; // DONE alone, no batches
+    // batches.doneFollows: the agency sent DONE right behind them (pipelined); it is recorded
+    // after the batches, and only if every one of them is acknowledged.
+    ReceivedBatches batches;
 };
 
 struct StoreJobOutput {
     // Batches: one outcome per body, in order, ending at the first Malformed body (the session
     // closes there).
     std::vector<BatchOutcome> outcomes;
-    DoneDecision done; // DONE, or the DONE behind the batches if doneAttempted
-    // doneAfterBatches: false when a batch was not acknowledged, so the DONE was not recorded.
+    DoneDecision done; // if doneAttempted
+    // A DONE alone, or the DONE behind the batches once every one of them was acknowledged:
+    // the store decided it. False for a DONE behind a batch that was not acknowledged (not
+    // recorded: the agency would be closed with bets it still has to send).
     bool doneAttempted = false;
 };
 
@@ -54,7 +57,7 @@ struct StoreJobOutput {
 // that the store can write all their rows at once), then one BetStore::apply() for all of them.
 // One output per input, in order.
 std::vector<StoreJobOutput> runStoreJob(
-    std::vector<StoreJobInput> inputs, const protocol::CivilDate &today, BetStore &store);
+    const std::vector<WriteRequest> &requests, const protocol::CivilDate &today, BetStore &store);
 
 protocol::CivilDate currentCivilDate();
 

@@ -72,7 +72,7 @@ void runAgency(BetStore &store, AgencyRun &run, const QDeadlineTimer &deadline)
         }
         const auto owned = makeBatch(run.agency, sequence, run.betsPerBatch);
         const BatchDecision decision
-            = store.append(store.beginWrite(run.agency), run.agency, {owned->batch}).front();
+            = store.append(run.agency, {owned->batch}).front();
         if (decision.kind == Kind::Stored || decision.kind == Kind::Duplicate) {
             run.acked = sequence;
             ++sequence;
@@ -218,7 +218,7 @@ void PostgresFailoverTest::commitWaitsForTheSynchronousStandby()
     const auto owned = makeBatch(1, 1, 10);
     std::atomic<int> kind {-1};
     std::unique_ptr<QThread> thread(QThread::create(
-        [&] { kind = int(store.append(store.beginWrite(1), 1, {owned->batch}).front().kind); }));
+        [&] { kind = int(store.append(1, {owned->batch}).front().kind); }));
     thread->start();
     // The COMMIT waits for the standby: no acknowledgement while only one copy exists.
     QTRY_COMPARE_WITH_TIMEOUT(
@@ -240,7 +240,7 @@ void PostgresFailoverTest::databaseGoneFor30Seconds()
     qputenv("PGPASSFILE", cluster.passFile().toLocal8Bit());
     PostgresBetStore store(cluster.connectionString(), 1);
     QVERIFY2(store.open(), qPrintable(store.errorString()));
-    QCOMPARE(store.append(store.beginWrite(1), 1, {makeBatch(1, 1, 10)->batch}).front().kind,
+    QCOMPARE(store.append(1, {makeBatch(1, 1, 10)->batch}).front().kind,
         Kind::Stored);
 
     QVERIFY2(cluster.stop(), qPrintable(cluster.lastError()));
@@ -249,7 +249,7 @@ void PostgresFailoverTest::databaseGoneFor30Seconds()
     const auto owned = makeBatch(1, 2, 10);
     while (!outage.hasExpired()) {
         // Held (reconnecting) for PostgresBetStore::kHoldOnLostConnectionMs, then refused.
-        const BatchDecision decision = store.append(store.beginWrite(1), 1, {owned->batch}).front();
+        const BatchDecision decision = store.append(1, {owned->batch}).front();
         QCOMPARE(decision.kind, Kind::Failed); // never acknowledged without a commit
         QVERIFY(!decision.error.isEmpty());
         QString error;
@@ -259,7 +259,7 @@ void PostgresFailoverTest::databaseGoneFor30Seconds()
     }
     QVERIFY(attempts >= 2);
     QVERIFY2(cluster.start(), qPrintable(cluster.lastError()));
-    QCOMPARE(store.append(store.beginWrite(1), 1, {owned->batch}).front().kind, Kind::Stored);
+    QCOMPARE(store.append(1, {owned->batch}).front().kind, Kind::Stored);
     QCOMPARE(cluster.psql(QStringLiteral("SELECT count(*) FROM bets")), QByteArray("20"));
     store.close();
 }

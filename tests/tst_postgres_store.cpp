@@ -121,7 +121,7 @@ std::vector<BatchDecision> appendBatches(
     std::vector<BatchToStore> batches;
     for (const auto &test : tests)
         batches.push_back(test->batch);
-    return store.append(store.beginWrite(agency), agency, batches);
+    return store.append(agency, batches);
 }
 
 Kind appendOne(BetStore &store, quint32 agency, const std::shared_ptr<TestBatch> &test)
@@ -368,13 +368,8 @@ void PostgresStoreTest::welcomeReportsDurableProgress()
     QCOMPARE(progress->storedBets, quint64(0));
     QVERIFY(!progress->done);
 
-    // An unsettled ticket holds WELCOME until it settles (or the deadline passes).
-    WriteTicket ticket = store->beginWrite(7);
-    QVERIFY(store->hasUnsettledWrites(7));
-    QVERIFY(!store->welcome(7, QDeadlineTimer(200), &error));
-    QVERIFY(error.contains(QStringLiteral("did not settle")));
-    const auto decisions = store->append(std::move(ticket), 7, {makeBatch(7, 1, 3)->batch});
-    QVERIFY(!store->hasUnsettledWrites(7));
+    // A write that returned is in the next WELCOME.
+    const auto decisions = store->append(7, {makeBatch(7, 1, 3)->batch});
     QCOMPARE(decisions.front().kind, Kind::Stored);
     progress = store->welcome(7, QDeadlineTimer(5000), &error);
     QVERIFY2(progress, qPrintable(error));
@@ -615,7 +610,6 @@ void PostgresStoreTest::stopRefusesWhatFollows()
     QCOMPARE(appendOne(*store, 1, makeBatch(1, 1, 2)), Kind::Stored);
     store->requestStop();
     QCOMPARE(appendOne(*store, 1, makeBatch(1, 2, 2)), Kind::Stopped);
-    QVERIFY(!store->hasUnsettledWrites(1)); // the refused write settled its ticket
     QVERIFY(!store->markDone(1).ok);
     QString error;
     QVERIFY(!store->welcome(1, QDeadlineTimer(1000), &error));

@@ -2,7 +2,7 @@
 // Each test is data-driven over storeFactories(): adding a store (PostgreSQL) is one entry there.
 // What a store must do: decide each batch (stored, duplicate only when sequence, count and CRC
 // match, conflict otherwise, sequence 0, gap, after DONE), atomically with making it durable;
-// report durable progress in welcome() only once every claimed write has settled; DONE (first
+// report in welcome() what every write that returned before it decided; DONE (first
 // time, repeat, all done); the draw's winners per agency from the durable state; the same state
 // after a reopen; a storage failure latches it; a stop refuses what follows.
 #include "server/bet_store.h"
@@ -143,7 +143,7 @@ std::shared_ptr<TestBatch> makeBatch(
 
 std::vector<BatchDecision> appendOne(BetStore &store, quint32 agency, const TestBatch &batch)
 {
-    return store.append(store.beginWrite(agency), agency, {batch.toStore});
+    return store.append(agency, {batch.toStore});
 }
 
 AgencyProgress progressOf(BetStore &store, quint32 agency)
@@ -185,8 +185,6 @@ private slots:
     void drawGivesWinnersPerAgency();
     void reopenRecoversEverything_data();
     void reopenRecoversEverything();
-    void welcomeWaitsForClaimedWrite_data();
-    void welcomeWaitsForClaimedWrite();
     void applyDecidesManyAgenciesInOneJob_data();
     void applyDecidesManyAgenciesInOneJob();
     void applyFailureAcknowledgesNothing_data();
@@ -328,7 +326,7 @@ void TestStoreContract::oneAppendDecidesInOrder()
     std::vector<BatchToStore> toStore;
     for (const auto &batch : batches)
         toStore.push_back(batch->toStore);
-    const auto decisions = store->append(store->beginWrite(1), 1, toStore);
+    const auto decisions = store->append(1, toStore);
     const std::vector<Kind> expected = {Kind::Stored, Kind::Stored, Kind::Duplicate, Kind::Gap,
         Kind::Conflict, Kind::ZeroSequence, Kind::Stored};
     QCOMPARE(decisions.size(), expected.size());
@@ -336,9 +334,8 @@ void TestStoreContract::oneAppendDecidesInOrder()
         QCOMPARE(decisions[i].kind, expected[i]);
     QCOMPARE(progressOf(*store, 1).lastSequence, quint64(3));
     QCOMPARE(progressOf(*store, 1).storedBets, quint64(6));
-    // Nothing to store still settles the ticket.
-    QVERIFY(store->append(store->beginWrite(1), 1, {}).empty());
-    QVERIFY(!store->hasUnsettledWrites(1));
+    // Nothing to store: no decision.
+    QVERIFY(store->append(1, {}).empty());
 }
 
 void TestStoreContract::markDoneFirstRepeatAllDone_data()
@@ -447,59 +444,15 @@ void TestStoreContract::reopenRecoversEverything()
     QCOMPARE(draw.winners.value(2), makeBatch(2, 1, 4, 0, 2)->toStore.winners);
 }
 
-void TestStoreContract::welcomeWaitsForClaimedWrite_data()
-{
-    addStoreRows();
-}
-
-void TestStoreContract::welcomeWaitsForClaimedWrite()
-{
-    OPEN_STORE(store, 2);
-    QVERIFY(!store->hasUnsettledWrites(1));
-    WriteTicket ticket = store->beginWrite(1);
-    QVERIFY(store->hasUnsettledWrites(1));
-    QVERIFY(!store->hasUnsettledWrites(2));
-    // While the claimed write has not settled, welcome() does not answer (here: its deadline
-    // passes first), for that agency only.
-    QString error;
-    QVERIFY(!store->welcome(1, QDeadlineTimer(50), &error));
-    QVERIFY(!error.isEmpty());
-    QVERIFY(store->welcome(2, QDeadlineTimer(50), &error));
-
-    // A welcome waiting in another thread answers once the write has settled, and counts it.
-    std::optional<AgencyProgress> waited;
-    QThread *waiter = QThread::create([store, &waited] {
-        QString ignored;
-        waited = store->welcome(1, QDeadlineTimer(30000), &ignored);
-    });
-    waiter->start();
-    const auto batch = makeBatch(1, 1, 7);
-    QCOMPARE(store->append(std::move(ticket), 1, {batch->toStore})[0].kind, Kind::Stored);
-    QVERIFY(waiter->wait(30000));
-    delete waiter;
-    QVERIFY(waited);
-    QCOMPARE(waited->lastSequence, quint64(1));
-    QCOMPARE(waited->storedBets, quint64(7));
-    QVERIFY(!store->hasUnsettledWrites(1));
-
-    // A ticket dropped unused settles too.
-    {
-        WriteTicket unused = store->beginWrite(1);
-        QVERIFY(store->hasUnsettledWrites(1));
-    }
-    QVERIFY(!store->hasUnsettledWrites(1));
-}
-
 // A job as the server's StoreJobQueue makes it: several agencies' batches and DONEs in one
 // apply(), each decided as its own append() / markDone() would be, in order.
 // The request's batches are views into the TestBatches: `keep` holds them for the test's length.
-StoreRequest batchesRequest(BetStore &store, quint32 agency,
+StoreRequest batchesRequest(quint32 agency,
     const std::vector<std::shared_ptr<TestBatch>> &batches,
     std::vector<std::shared_ptr<TestBatch>> &keep)
 {
     StoreRequest request;
     request.agency = agency;
-    request.ticket = store.beginWrite(agency);
     for (const auto &batch : batches) {
         request.batches.push_back(batch->toStore);
         keep.push_back(batch);
@@ -529,17 +482,13 @@ void TestStoreContract::applyDecidesManyAgenciesInOneJob()
     const auto a2 = makeBatch(1, 2, 3, 0, 2);
     const auto b1 = makeBatch(2, 1, 5);
     std::vector<StoreRequest> job;
-    job.push_back(batchesRequest(*store, 1, {a1, a2, makeBatch(1, 2, 3, 0, 2)}, keep));
-    job.push_back(batchesRequest(*store, 2, {makeBatch(2, 2, 1), b1, makeBatch(2, 0, 1)}, keep));
+    job.push_back(batchesRequest(1, {a1, a2, makeBatch(1, 2, 3, 0, 2)}, keep));
+    job.push_back(batchesRequest(2, {makeBatch(2, 2, 1), b1, makeBatch(2, 0, 1)}, keep));
     job.push_back(
-        batchesRequest(*store, 3, {makeBatch(3, 1, 2, 1, 1), makeBatch(3, 1, 2, 0, 1)}, keep));
+        batchesRequest(3, {makeBatch(3, 1, 2, 1, 1), makeBatch(3, 1, 2, 0, 1)}, keep));
     job.push_back(doneRequest(3));
-    QVERIFY(store->hasUnsettledWrites(1));
     const std::vector<StoreAnswer> answers = store->apply(std::move(job));
     QCOMPARE(answers.size(), std::size_t(4));
-    // The tickets of the job have settled: a welcome does not wait.
-    QVERIFY(!store->hasUnsettledWrites(1));
-    QVERIFY(!store->hasUnsettledWrites(2));
 
     const std::vector<Kind> agency1 = {Kind::Stored, Kind::Stored, Kind::Duplicate};
     const std::vector<Kind> agency2 = {Kind::Gap, Kind::Stored, Kind::ZeroSequence};
@@ -568,7 +517,7 @@ void TestStoreContract::applyDecidesManyAgenciesInOneJob()
     std::vector<StoreRequest> last;
     last.push_back(doneRequest(1));
     last.push_back(doneRequest(2));
-    last.push_back(batchesRequest(*store, 1, {makeBatch(1, 3, 1)}, keep));
+    last.push_back(batchesRequest(1, {makeBatch(1, 3, 1)}, keep));
     const std::vector<StoreAnswer> finished = store->apply(std::move(last));
     QVERIFY(finished[0].done.ok && finished[0].done.firstTime);
     QVERIFY(finished[1].done.ok && finished[1].done.allDone);
@@ -603,8 +552,8 @@ void TestStoreContract::applyFailureAcknowledgesNothing()
     QCOMPARE(appendOne(*store, 1, *makeBatch(1, 1, 2))[0].kind, Kind::Stored);
     m_current.breakStorage();
     std::vector<StoreRequest> job;
-    job.push_back(batchesRequest(*store, 1, {makeBatch(1, 1, 2), makeBatch(1, 2, 2)}, keep));
-    job.push_back(batchesRequest(*store, 2, {makeBatch(2, 1, 3)}, keep));
+    job.push_back(batchesRequest(1, {makeBatch(1, 1, 2), makeBatch(1, 2, 2)}, keep));
+    job.push_back(batchesRequest(2, {makeBatch(2, 1, 3)}, keep));
     job.push_back(doneRequest(2));
     const std::vector<StoreAnswer> answers = store->apply(std::move(job));
     // Not even the duplicate: its ACK would vouch for a store that can vouch for nothing now.
@@ -614,7 +563,6 @@ void TestStoreContract::applyFailureAcknowledgesNothing()
     QVERIFY(!answers[2].done.ok);
     QVERIFY(!answers[2].done.error.isEmpty());
     QVERIFY(store->hasFailed());
-    QVERIFY(!store->hasUnsettledWrites(1));
 
     // After a restart on healthy storage, only the batch acknowledged before the failure is
     // certain; the failed job's batches are stored again (or found durable) on resend.

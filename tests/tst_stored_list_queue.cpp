@@ -23,19 +23,15 @@ public:
     QString describe() const override { return QStringLiteral("gate"); }
     bool keepsDigests() const override { return true; }
     bool listsStoredBets() const override { return true; }
-    WriteTicket beginWrite(quint32 agency) override { return WriteTicket(this, agency); }
-    bool hasUnsettledWrites(quint32) const override { return false; }
     std::optional<AgencyProgress> welcome(quint32, QDeadlineTimer, QString *) override
     {
         return AgencyProgress {};
     }
-    std::vector<BatchDecision> append(
-        WriteTicket, quint32, const std::vector<BatchToStore> &) override
+    std::vector<StoreAnswer> apply(std::vector<StoreRequest> requests) override
     {
-        return {};
+        return std::vector<StoreAnswer>(requests.size());
     }
     QHash<quint32, AgencyProgress> durableProgress() const override { return {}; }
-    DoneDecision markDone(quint32) override { return {}; }
     DrawResult draw() override { return {}; }
     bool hasFailed() const override { return false; }
     void requestStop() override { }
@@ -80,9 +76,6 @@ public:
         m_released += reads;
         m_changed.wakeAll();
     }
-
-protected:
-    void releaseWrite(quint32) override { }
 
 private:
     mutable QMutex m_mutex;
