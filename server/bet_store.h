@@ -259,7 +259,6 @@ public:
         quint64 syncs = 0; // sync calls to the device made by those commits (0: not ours to make)
     };
     virtual Stats stats() const = 0;
-
 };
 
 // One request of a store job: an agency's consecutive batches, or its DONE.

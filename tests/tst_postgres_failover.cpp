@@ -71,8 +71,7 @@ void runAgency(BetStore &store, AgencyRun &run, const QDeadlineTimer &deadline)
             return;
         }
         const auto owned = makeBatch(run.agency, sequence, run.betsPerBatch);
-        const BatchDecision decision
-            = store.append(run.agency, {owned->batch}).front();
+        const BatchDecision decision = store.append(run.agency, {owned->batch}).front();
         if (decision.kind == Kind::Stored || decision.kind == Kind::Duplicate) {
             run.acked = sequence;
             ++sequence;
@@ -217,8 +216,8 @@ void PostgresFailoverTest::commitWaitsForTheSynchronousStandby()
     QVERIFY2(standby.stop(), qPrintable(standby.lastError()));
     const auto owned = makeBatch(1, 1, 10);
     std::atomic<int> kind {-1};
-    std::unique_ptr<QThread> thread(QThread::create(
-        [&] { kind = int(store.append(1, {owned->batch}).front().kind); }));
+    std::unique_ptr<QThread> thread(
+        QThread::create([&] { kind = int(store.append(1, {owned->batch}).front().kind); }));
     thread->start();
     // The COMMIT waits for the standby: no acknowledgement while only one copy exists.
     QTRY_COMPARE_WITH_TIMEOUT(
@@ -240,8 +239,7 @@ void PostgresFailoverTest::databaseGoneFor30Seconds()
     qputenv("PGPASSFILE", cluster.passFile().toLocal8Bit());
     PostgresBetStore store(cluster.connectionString(), 1);
     QVERIFY2(store.open(), qPrintable(store.errorString()));
-    QCOMPARE(store.append(1, {makeBatch(1, 1, 10)->batch}).front().kind,
-        Kind::Stored);
+    QCOMPARE(store.append(1, {makeBatch(1, 1, 10)->batch}).front().kind, Kind::Stored);
 
     QVERIFY2(cluster.stop(), qPrintable(cluster.lastError()));
     const QDeadlineTimer outage(30000);

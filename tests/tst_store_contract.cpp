@@ -447,8 +447,7 @@ void TestStoreContract::reopenRecoversEverything()
 // A job as the server's StoreJobQueue makes it: several agencies' batches and DONEs in one
 // apply(), each decided as its own append() / markDone() would be, in order.
 // The request's batches are views into the TestBatches: `keep` holds them for the test's length.
-StoreRequest batchesRequest(quint32 agency,
-    const std::vector<std::shared_ptr<TestBatch>> &batches,
+StoreRequest batchesRequest(quint32 agency, const std::vector<std::shared_ptr<TestBatch>> &batches,
     std::vector<std::shared_ptr<TestBatch>> &keep)
 {
     StoreRequest request;
@@ -484,8 +483,7 @@ void TestStoreContract::applyDecidesManyAgenciesInOneJob()
     std::vector<StoreRequest> job;
     job.push_back(batchesRequest(1, {a1, a2, makeBatch(1, 2, 3, 0, 2)}, keep));
     job.push_back(batchesRequest(2, {makeBatch(2, 2, 1), b1, makeBatch(2, 0, 1)}, keep));
-    job.push_back(
-        batchesRequest(3, {makeBatch(3, 1, 2, 1, 1), makeBatch(3, 1, 2, 0, 1)}, keep));
+    job.push_back(batchesRequest(3, {makeBatch(3, 1, 2, 1, 1), makeBatch(3, 1, 2, 0, 1)}, keep));
     job.push_back(doneRequest(3));
     const std::vector<StoreAnswer> answers = store->apply(std::move(job));
     QCOMPARE(answers.size(), std::size_t(4));
