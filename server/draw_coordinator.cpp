@@ -40,14 +40,14 @@ void DrawCoordinator::start(const ServerConfig &config)
         m_notifier = std::make_unique<DrawNotifier>(config.database);
         connect(m_notifier.get(), &DrawNotifier::drawRecorded, this, [this] {
             if (!m_winners)
-                drawDue();
+                readDraw(false);
         });
         m_notifier->start();
     }
     m_scheduledClose = config.salesClose;
     // Every agency may already have finished, or the sales closed, before a restart: then the
     // draw runs now (and its result says whether sales are closed).
-    drawDue();
+    readDraw(false);
     armSalesCloseTimer();
 }
 
@@ -148,7 +148,7 @@ void DrawCoordinator::noteSalesClosed(const SalesClose &close, bool firstTime)
         line.field(u"registrado", "antes"); // read back at start, closed by an earlier run
 }
 
-void DrawCoordinator::drawDue()
+void DrawCoordinator::readDraw(bool announce)
 {
     // A draw started now could not finish before the store closes: the next start runs it.
     if (!m_server.acceptsWork() || m_winners)
@@ -158,7 +158,8 @@ void DrawCoordinator::drawDue()
         return;
     }
     m_drawRunning = true;
-    m_events.drawStarted();
+    if (announce)
+        m_events.drawStarted();
     BetStore *store = &m_store;
     m_workers.run(
         [store] {

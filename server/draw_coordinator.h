@@ -66,8 +66,9 @@ public:
         protocol::CloseReason reason, std::function<void(const CloseDecision &)> done = {});
     // A DONE job closed the sales (the last expected agency): keep and log the close.
     void salesClosed(const SalesClose &close);
-    // Every agency may be done, or the sales closed: read the draw (idempotent).
-    void drawDue();
+    // Every agency is done, or the sales closed: read the draw (idempotent). The console shows
+    // the draw running until it is read.
+    void drawDue() { readDraw(true); }
 
     // A GET_WINNERS: answered now if the draw has run, else held (no thread) until it has.
     void winnersRequested(Session &session);
@@ -79,6 +80,10 @@ signals:
     void drawFinished();
 
 private:
+    // Reads the draw from the store. `announce`: it is known to be due (the console shows it
+    // running); false for a check whether it is (at start, on another instance's NOTIFY), which
+    // the console does not show unless it finds the draw.
+    void readDraw(bool announce);
     void finishDraw(const DrawResult &result, qint64 elapsedMs);
     void finishClose(protocol::CloseReason reason, const CloseDecision &decision);
     // Logs `cierre_ventas` and keeps the close (its seal goes to version-2 agencies).

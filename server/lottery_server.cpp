@@ -66,7 +66,7 @@ LotteryServer::LotteryServer(
     m_logReportTimer.setInterval(kLogReportIntervalMs);
     connect(&m_logReportTimer, &QTimer::timeout, this, [] { LogRateLimiter::flushAll(); });
     m_logReportTimer.start();
-    m_listener.setConnectionLimit(m_config.maxConnections, [this] { return m_sessions.size(); });
+    m_listener.setConnectionLimit(m_config.maxConnections, [this] { return m_registry->count(); });
     connect(&m_listener, &ConnectionListener::connectionReady, this, &LotteryServer::startSession);
     connect(&m_listener, &ConnectionListener::connectionRefused, this,
         [this](protocol::ErrorCode code) { m_events->errorSent(0, code, QString(), 0); });
@@ -89,9 +89,7 @@ LotteryServer::~LotteryServer()
     // Sessions refer to this object as their handler: they must not outlive it. None is
     // admitted while they go (an admitted session would read and hand work to this object).
     m_uploadAdmission.clear();
-    qDeleteAll(m_sessions);
-    m_sessions.clear();
-    deleteRetiredSessions();
+    m_registry.reset();
 }
 
 std::unique_ptr<BetStore> LotteryServer::makeDefaultStore(const ServerConfig &config)
@@ -152,10 +150,10 @@ bool LotteryServer::start()
     DrawCoordinator::Server server;
     server.sessionsWaitingForDraw = [this] {
         std::vector<Session *> waiting;
-        for (Session *session : std::as_const(m_sessions)) {
+        m_registry->forEachSession([&waiting](Session *session) {
             if (session->isWaitingForDraw() && !session->isClosing())
                 waiting.push_back(session);
-        }
+        });
         return waiting;
     };
     server.acceptsWork = [this] { return m_phase == ShutdownPhase::Running; };
@@ -166,9 +164,9 @@ bool LotteryServer::start()
     const QHash<quint32, AgencyProgress> recovered = m_store->durableProgress();
     for (auto it = recovered.cbegin(); it != recovered.cend(); ++it)
         m_events->agencyRecovered(it.key(), it->storedBets, it->lastSequence, it->done);
-    m_disabledAgencies = m_store->disabledAgencies();
-    if (!m_disabledAgencies.isEmpty()) {
-        QList<quint32> disabled = m_disabledAgencies.values();
+    m_registry->setDisabledAgencies(m_store->disabledAgencies());
+    if (!m_registry->disabledAgencies().isEmpty()) {
+        QList<quint32> disabled = m_registry->disabledAgencies().values();
         std::sort(disabled.begin(), disabled.end());
         QStringList numbers;
         for (quint32 agency : disabled)
@@ -251,21 +249,18 @@ void LotteryServer::finishAgencySwitch(
         return;
     }
     int closing = 0;
-    Session *live = nullptr;
-    if (const auto it = m_sessionByAgency.constFind(agency); it != m_sessionByAgency.constEnd())
-        live = findSession(*it);
+    Session *live = m_registry->liveSession(agency);
+    m_registry->setDisabled(agency, !enabled);
     if (enabled) {
-        m_disabledAgencies.remove(agency);
         if (live)
-            m_closeWhenAnswered.remove(live->id());
+            m_registry->keepOpen(live->id());
     } else {
-        m_disabledAgencies.insert(agency);
         if (live && !live->isClosing()) {
             // A batch or DONE in flight is answered first (what was stored is acknowledged),
             // then the session closes; a welcome in flight is answered with the refusal.
             ++closing;
             if (live->hasTaskInFlight())
-                m_closeWhenAnswered.insert(live->id());
+                m_registry->closeWhenAnswered(live->id());
             else
                 refuseDisabledAgency(*live, agency);
         }
@@ -290,7 +285,7 @@ void LotteryServer::refuseDisabledAgency(Session &session, quint32 agency)
 
 bool LotteryServer::closeIfDisabledMeanwhile(Session &session)
 {
-    if (!m_closeWhenAnswered.remove(session.id()))
+    if (!m_registry->takeCloseWhenAnswered(session.id()))
         return false;
     refuseDisabledAgency(session, session.agency());
     return true;
@@ -303,35 +298,14 @@ void LotteryServer::startSession(QTcpSocket *socket)
     limits.idleTimeoutMs = m_config.idleTimeoutMs;
     limits.frameTimeoutMs = m_config.frameTimeoutMs;
     limits.helloTimeoutMs = m_config.helloTimeoutMs;
-    // No QObject parent: a parent keeps its children in a list that each child's destruction
-    // searches and shifts, so closing ten thousand sessions cost their square (3.6 % of the
-    // main thread, perf). m_sessions and then m_retiredSessions own them.
     auto *session = new Session(id, socket, limits, *this);
-    m_sessions.insert(id, session);
+    m_registry->add(session);
     session->start();
-}
-
-void LotteryServer::retireSession(Session *session)
-{
-    // Deleted from the event loop, as deleteLater() would: the session may be inside one of its
-    // own handlers now. One queued call for all the sessions retired until it runs.
-    if (m_retiredSessions.empty()) {
-        QMetaObject::invokeMethod(
-            this, [this] { deleteRetiredSessions(); }, Qt::QueuedConnection);
-    }
-    m_retiredSessions.push_back(session);
-}
-
-void LotteryServer::deleteRetiredSessions()
-{
-    std::vector<Session *> retired;
-    retired.swap(m_retiredSessions);
-    qDeleteAll(retired);
 }
 
 Session *LotteryServer::findSession(quint64 id) const
 {
-    return m_sessions.value(id, nullptr);
+    return m_registry->find(id);
 }
 
 void LotteryServer::helloReceived(Session &session, const protocol::Hello &hello)
@@ -424,14 +398,10 @@ void LotteryServer::takeOverAgency(Session &session, quint32 agency)
 {
     // The previous session stops at once: it hands no more batches to the pool, and what it
     // handed already is stored if valid but never acknowledged to it (its socket is closing).
-    const auto previous = m_sessionByAgency.constFind(agency);
-    if (previous != m_sessionByAgency.constEnd()) {
-        if (Session *old = findSession(*previous); old && old != &session) {
-            old->fail(protocol::ErrorCode::Superseded,
-                QStringLiteral("a new session for agency %1 replaced this one").arg(agency));
-        }
+    if (Session *previous = m_registry->takeOver(session, agency)) {
+        previous->fail(protocol::ErrorCode::Superseded,
+            QStringLiteral("a new session for agency %1 replaced this one").arg(agency));
     }
-    m_sessionByAgency.insert(agency, session.id());
     session.setAgency(agency);
     if (m_agencyRequests.busy(agency)) {
         LOTTERY_LOG_PROGRESS("hello")
@@ -479,15 +449,15 @@ void LotteryServer::finishWelcome(quint64 sessionId, quint32 agency,
             session->fail(m_phase == ShutdownPhase::Running ? protocol::ErrorCode::StorageFailure
                                                             : protocol::ErrorCode::ShuttingDown,
                 error);
-        } else if (progress->disabled || m_closeWhenAnswered.remove(sessionId)) {
+        } else if (progress->disabled || m_registry->takeCloseWhenAnswered(sessionId)) {
             // Decided after the token check, by the store's state read in this welcome: only
             // the agency's own token learns that it is disabled, and on a shared database every
             // instance sees the switch another one recorded.
             if (progress->disabled)
-                m_disabledAgencies.insert(agency);
+                m_registry->setDisabled(agency, true);
             refuseDisabledAgency(*session, agency);
         } else {
-            m_disabledAgencies.remove(agency); // enabled again, perhaps by another instance
+            m_registry->setDisabled(agency, false); // enabled again, perhaps by another instance
             const quint16 version = session->protocolVersion();
             protocol::Welcome welcome {version, progress->lastSequence, progress->storedBets};
             if (version >= protocol::kProtocolVersion2) {
@@ -763,18 +733,11 @@ void LotteryServer::finishStoredList(
 
 void LotteryServer::sessionClosed(Session &session)
 {
-    const quint64 id = session.id();
-    // Not owned any more when the shutdown has retired it already (finishClosingSockets()).
-    const bool owned = m_sessions.remove(id) > 0;
-    m_closeWhenAnswered.remove(id);
     if (m_tokenChecks.pending() > 0 && !session.hasAgency())
-        m_tokenChecks.cancel(id); // no PBKDF2 work for a connection already gone
+        m_tokenChecks.cancel(session.id()); // no PBKDF2 work for a connection already gone
     // A welcome still waiting in m_agencyRequests finds no session when its turn comes.
-    if (session.hasAgency() && m_sessionByAgency.value(session.agency()) == id)
-        m_sessionByAgency.remove(session.agency());
-    if (owned)
-        retireSession(&session);
-    if (m_phase == ShutdownPhase::ClosingSockets && m_sessions.isEmpty())
+    m_registry->retire(session);
+    if (m_phase == ShutdownPhase::ClosingSockets && m_registry->count() == 0)
         finishClosingSockets();
 }
 
@@ -807,10 +770,11 @@ StatusSnapshot LotteryServer::statusSnapshot() const
         snapshot.storagePath = m_config.storagePath;
         snapshot.journalPath = m_config.storagePath + QStringLiteral(".journal");
     }
-    for (const Session *session : m_sessions)
+    m_registry->forEachSession([&snapshot](const Session *session) {
         snapshot.addSession(session->agency(), session->isWaitingForDraw());
+    });
     snapshot.closeSupported = m_store && m_store->keepsDigests();
-    snapshot.disabledAgencies = m_disabledAgencies;
+    snapshot.disabledAgencies = m_registry->disabledAgencies();
     if (m_config.salesClose.isValid())
         snapshot.salesCloseScheduled = m_config.salesClose.toString(Qt::ISODate);
     if (const std::optional<SalesClose> &close = salesClose()) {
@@ -831,11 +795,10 @@ void LotteryServer::shutdown()
     m_phase = ShutdownPhase::Draining;
     logShutdownStep("stop_listening");
     m_listener.stopListening();
-    for (Session *session : std::as_const(m_sessions))
-        session->stopReading();
+    m_registry->forEachSession([](Session *session) { session->stopReading(); });
     LOTTERY_LOG_PROGRESS("shutdown")
         .field(u"step", "stop_reading")
-        .field(u"sessions", m_sessions.size())
+        .field(u"sessions", m_registry->count())
         .field(u"batches_in_flight", m_tasksInFlight);
     if (m_tasksInFlight == 0) {
         finishDraining();
@@ -858,11 +821,10 @@ void LotteryServer::finishDraining()
     }
     LOTTERY_LOG_PROGRESS("shutdown")
         .field(u"step", "close_sockets")
-        .field(u"sessions", m_sessions.size());
-    const QList<Session *> sessions = m_sessions.values();
-    for (Session *session : sessions)
+        .field(u"sessions", m_registry->count());
+    for (Session *session : m_registry->sessions())
         session->fail(protocol::ErrorCode::ShuttingDown, QStringLiteral("server is shutting down"));
-    if (m_sessions.isEmpty()) {
+    if (m_registry->count() == 0) {
         finishClosingSockets();
         return;
     }
@@ -875,13 +837,10 @@ void LotteryServer::finishClosingSockets()
         return;
     m_phase = ShutdownPhase::Done;
     m_shutdownTimer.stop();
-    const QList<Session *> remaining = m_sessions.values();
-    for (Session *session : remaining) {
+    const QList<Session *> remaining = m_registry->sessions();
+    for (Session *session : remaining)
         session->abort();
-        retireSession(session);
-    }
-    m_sessions.clear();
-    m_sessionByAgency.clear();
+    m_registry->dropAll();
     m_agencyRequests.clear();
     m_tokenChecks.clear();
     LOTTERY_LOG_PROGRESS("shutdown")

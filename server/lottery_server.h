@@ -5,11 +5,13 @@
 //
 // Who owns what: the BetStore owns every agency's durable state and decides about each batch.
 // The DrawCoordinator owns the close of sales and the draw (its winners, its schedule, the
-// PostgreSQL notifier). This class owns what else only the main thread touches: sessions, the
-// live session of each agency, the order of each agency's store requests, upload admission and
-// the shutdown.
+// PostgreSQL notifier); the AgencyRegistry the sessions, the live session of each agency and the
+// operator's switches; the AgencyRequestQueue the order of each agency's store requests;
+// UploadAdmission the upload slots and buffer budget; TokenCheckQueue the HELLOs' token checks.
+// This class wires them to the sessions' requests (SessionHandler) and runs the shutdown.
 #pragma once
 
+#include "server/agency_registry.h"
 #include "server/agency_request_queue.h"
 #include "server/bet_store.h"
 #include "server/connection_listener.h"
@@ -64,7 +66,7 @@ public:
     // Orderly stop (SIGTERM): emits finished() once every step is done.
     void shutdown();
 
-    int sessionCount() const { return static_cast<int>(m_sessions.size()); }
+    int sessionCount() const { return m_registry->count(); }
     bool drawCompleted() const { return m_draw && m_draw->drawCompleted(); }
     // start() failed because the store could not be opened (the program exits with 2).
     bool storeFailed() const { return m_storeFailed; }
@@ -90,7 +92,9 @@ public:
     // is answered; its stored bets stay and are sealed with the others at the close.
     void setAgencyEnabled(
         quint32 agency, bool enabled, std::function<void(const AgencySwitchDecision &)> done = {});
-    const QSet<quint32> &disabledAgencies() const { return m_disabledAgencies; }
+    // As this instance knows them (its own switches, read at start, learned from welcomes); the
+    // store's welcome() decides each HELLO.
+    const QSet<quint32> &disabledAgencies() const { return m_registry->disabledAgencies(); }
 
 signals:
     void drawFinished();
@@ -137,9 +141,6 @@ private:
     // After a task: the session closes if its agency was disabled while the task ran. True if so.
     bool closeIfDisabledMeanwhile(Session &session);
     Session *findSession(quint64 id) const;
-    // A closed session leaves m_sessions and is deleted from the event loop.
-    void retireSession(Session *session);
-    void deleteRetiredSessions();
 
     void finishDraining();
     void finishClosingSockets();
@@ -172,14 +173,9 @@ private:
     bool m_storeFailed = false;
     // Declared before the sessions: they leave it when they go (~Session).
     UploadAdmission m_uploadAdmission;
-    QHash<quint64, Session *> m_sessions; // owned
-    std::vector<Session *> m_retiredSessions; // closed, owned until deleteRetiredSessions()
-    QHash<quint32, quint64> m_sessionByAgency; // live session of each agency
-    // Agencies disabled by the operator, as this instance knows them (its own switches, read at
-    // start and learned from welcomes); the store's welcome() decides each HELLO.
-    QSet<quint32> m_disabledAgencies;
-    // Sessions of an agency disabled while they had a task in flight: closed once answered.
-    QSet<quint64> m_closeWhenAnswered;
+    // Every session, the live one of each agency, the operator's switches. Reset in the
+    // destructor, once no worker can answer a session any more.
+    std::unique_ptr<AgencyRegistry> m_registry = std::make_unique<AgencyRegistry>();
     quint64 m_nextSessionId = 1;
     int m_tasksInFlight = 0; // welcome, batch and DONE tasks, not the draw
     ShutdownPhase m_phase = ShutdownPhase::Running;
