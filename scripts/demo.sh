@@ -44,6 +44,9 @@ if [[ "${DEMO_INSECURE:-0}" != 1 ]]; then
 fi
 
 # Port 0: the kernel picks a free port and the server logs the one it got.
+# Its log exists before the poll below reads it: the background job opens it only after its fork
+# (a sed of a missing file fails this script under `set -e -o pipefail`; gui_xvfb did so in CI).
+: >"$work/server.log"
 "$bin_dir/lottery-server" --port 0 --agencies "$agencies" --storage "$work/bets.csv" \
     --admin-port "${DEMO_ADMIN_PORT:-0}" "${server_security[@]}" >"$work/server.log" 2>&1 &
 server_pid=$!

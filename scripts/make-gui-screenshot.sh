@@ -30,6 +30,9 @@ trap cleanup EXIT
 "$bin_dir/lottery-datagen" --out "$work/data" --agencies 1 --bets 5000 --seed 7 \
     --invalid-every 613 >/dev/null
 
+# The log exists before the poll below reads it: the background job opens it only after its fork
+# (a sed of a missing file fails this script under `set -e -o pipefail`; gui_xvfb did so in CI).
+: >"$work/server.log"
 "$bin_dir/lottery-server" --port 0 --agencies 1 --storage "$work/bets.csv" \
     >"$work/server.log" 2>&1 &
 server_pid=$!

@@ -18,6 +18,9 @@ cleanup() {
 }
 trap cleanup EXIT
 "$bin_dir/lottery-datagen" --out "$work/data" --agencies 1 --bets 300000 --seed 7 >/dev/null
+# The log exists before the poll below reads it: the background job opens it only after its fork
+# (a sed of a missing file fails this script under `set -e -o pipefail`; gui_xvfb did so in CI).
+: >"$work/server.log"
 "$bin_dir/lottery-server" --port 0 --agencies 1 --storage "$work/bets.csv" >"$work/server.log" 2>&1 &
 server_pid=$!
 port=
