@@ -174,6 +174,21 @@ void DrawCoordinator::readDraw(bool announce)
 void DrawCoordinator::finishDraw(const DrawResult &result, qint64 elapsedMs)
 {
     m_drawRunning = false;
+    if (m_winners)
+        return; // the DONE job that closed the sales read it first (drawRead())
+    applyDraw(result, elapsedMs);
+}
+
+void DrawCoordinator::drawRead(const DrawResult &result, qint64 elapsedMs)
+{
+    if (m_winners)
+        return;
+    m_events.drawStarted();
+    applyDraw(result, elapsedMs);
+}
+
+void DrawCoordinator::applyDraw(const DrawResult &result, qint64 elapsedMs)
+{
     m_events.drawFinished(result, elapsedMs);
     if (!result.error.isEmpty() && m_notifier && !m_store.hasFailed()) {
         // The database holds the draw (or soon will) and this read failed, e.g. on a connection

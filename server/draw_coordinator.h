@@ -69,6 +69,9 @@ public:
     // Every agency is done, or the sales closed: read the draw (idempotent). The console shows
     // the draw running until it is read.
     void drawDue() { readDraw(true); }
+    // The draw, read by the DONE job that completed the set of agencies (it closed the sales):
+    // no second trip through the pool. Ignored once the draw is known.
+    void drawRead(const DrawResult &result, qint64 elapsedMs);
 
     // A GET_WINNERS: answered now if the draw has run, else held (no thread) until it has.
     void winnersRequested(Session &session);
@@ -85,6 +88,8 @@ private:
     // the console does not show unless it finds the draw.
     void readDraw(bool announce);
     void finishDraw(const DrawResult &result, qint64 elapsedMs);
+    // A draw read, wherever it ran: winners kept and sent, or the failure handled.
+    void applyDraw(const DrawResult &result, qint64 elapsedMs);
     void finishClose(protocol::CloseReason reason, const CloseDecision &decision);
     // Logs `cierre_ventas` and keeps the close (its seal goes to version-2 agencies).
     void noteSalesClosed(const SalesClose &close, bool firstTime);

@@ -541,7 +541,9 @@ void LotteryServer::finishWrite(quint64 sessionId, const QString &peer, quint32 
         closeIfDisabledMeanwhile(*session);
         session->taskFinished();
     }
-    if (drawDue)
+    if (drawDue && output.draw)
+        m_draw->drawRead(*output.draw, output.drawMs);
+    else if (drawDue)
         m_draw->drawDue();
     taskDone();
 }

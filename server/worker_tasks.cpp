@@ -1,5 +1,7 @@
 #include "server/worker_tasks.h"
 
+#include <QElapsedTimer>
+
 #include "lottery/protocol/bet_csv.h"
 
 #include <QDate>
@@ -264,6 +266,18 @@ std::vector<StoreJobOutput> runStoreJob(
         for (std::size_t d = 0; d < doneOf.size(); ++d) {
             outputs[doneOf[d]].done = std::move(doneAnswers[d].done);
             outputs[doneOf[d]].doneAttempted = true;
+        }
+    }
+    // The DONE that completed the set closed the sales in its write: the draw is due now, and
+    // read here, once per job, rather than in a job of its own after a trip to the main thread.
+    for (StoreJobOutput &output : outputs) {
+        if (output.doneAttempted && output.done.ok && output.done.firstTime
+            && output.done.allDone) {
+            QElapsedTimer clock;
+            clock.start();
+            output.draw = store.draw();
+            output.drawMs = clock.elapsed();
+            break;
         }
     }
     return outputs;

@@ -51,6 +51,11 @@ struct StoreJobOutput {
     // the store decided it. False for a DONE behind a batch that was not acknowledged (not
     // recorded: the agency would be closed with bets it still has to send).
     bool doneAttempted = false;
+    // The draw, read in the same job right after the DONE that completed the set of agencies
+    // (done.firstTime and done.allDone: the last DONE, which closed the sales): the main thread
+    // answers the held GET_WINNERS without another trip through the pool.
+    std::optional<DrawResult> draw;
+    qint64 drawMs = 0;
 };
 
 // A worker's job: every request's bodies decoded, validated and encoded into one buffer (so
