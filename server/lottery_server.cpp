@@ -19,11 +19,8 @@ namespace lottery::server {
 
 namespace {
 
-// Shutdown bounds: in-flight batches get this long to be stored and acknowledged...
-constexpr int kDrainTimeoutMs = 3000;
-// ...peers this long to take their ERROR(ShuttingDown) before the sockets are dropped...
-constexpr int kCloseTimeoutMs = 1000;
-// ...and workers this long to return once the stop flag is set.
+// Shutdown: workers get this long to return once the stop flag is set (the phases before it have
+// their own deadlines: ShutdownSequence::Deadlines).
 constexpr int kWorkersTimeoutMs = 2000;
 // How long a welcome may hold a worker: on a shared database, waiting for another instance's
 // write of the agency (its row lock) or retrying a lost connection. Bounds a store that hangs.
@@ -70,13 +67,25 @@ LotteryServer::LotteryServer(
     connect(&m_listener, &ConnectionListener::connectionReady, this, &LotteryServer::startSession);
     connect(&m_listener, &ConnectionListener::connectionRefused, this,
         [this](protocol::ErrorCode code) { m_events->errorSent(0, code, QString(), 0); });
-    m_shutdownTimer.setSingleShot(true);
-    connect(&m_shutdownTimer, &QTimer::timeout, this, [this] {
-        if (m_phase == ShutdownPhase::Draining)
-            finishDraining();
-        else if (m_phase == ShutdownPhase::ClosingSockets)
-            finishClosingSockets();
-    });
+}
+
+ShutdownSequence::Steps LotteryServer::shutdownSteps()
+{
+    ShutdownSequence::Steps steps;
+    steps.stopIntake = [this] {
+        m_listener.stopListening();
+        m_registry->forEachSession([](Session *session) { session->stopReading(); });
+    };
+    steps.tasksInFlight = [this] { return m_tasksInFlight; };
+    steps.closeSessions = [this] {
+        for (Session *session : m_registry->sessions()) {
+            session->fail(
+                protocol::ErrorCode::ShuttingDown, QStringLiteral("server is shutting down"));
+        }
+    };
+    steps.sessions = [this] { return m_registry->count(); };
+    steps.finish = [this] { finishShutdown(); };
+    return steps;
 }
 
 LotteryServer::~LotteryServer()
@@ -156,7 +165,7 @@ bool LotteryServer::start()
         });
         return waiting;
     };
-    server.acceptsWork = [this] { return m_phase == ShutdownPhase::Running; };
+    server.acceptsWork = [this] { return m_shutdown.isRunning(); };
     server.taskStarted = [this] { ++m_tasksInFlight; };
     server.taskFinished = [this] { taskDone(); };
     m_draw = std::make_unique<DrawCoordinator>(*m_store, m_workers, *m_events, std::move(server));
@@ -214,7 +223,7 @@ void LotteryServer::setAgencyEnabled(
         refused.kind = Kind::AfterClose;
         refused.error = QStringLiteral("sales are closed: the draw is sealed, and disabling or "
                                        "enabling an agency cannot change it");
-    } else if (m_phase != ShutdownPhase::Running) {
+    } else if (!m_shutdown.isRunning()) {
         refused.error = QStringLiteral("the server is shutting down");
     }
     if (!refused.error.isEmpty()) {
@@ -329,7 +338,7 @@ void LotteryServer::helloReceived(Session &session, const protocol::Hello &hello
             QStringLiteral("agency %1 is outside 1..%2").arg(hello.agency).arg(m_config.agencies));
         return;
     }
-    if (m_phase != ShutdownPhase::Running) {
+    if (!m_shutdown.isRunning()) {
         session.fail(ErrorCode::ShuttingDown, QStringLiteral("server is shutting down"));
         return;
     }
@@ -386,7 +395,7 @@ void LotteryServer::finishAuthentication(const TokenCheckQueue::Outcome &outcome
     }
     if (gone)
         return;
-    if (m_phase != ShutdownPhase::Running) {
+    if (!m_shutdown.isRunning()) {
         session->fail(protocol::ErrorCode::ShuttingDown, QStringLiteral("server is shutting down"));
         return;
     }
@@ -446,8 +455,8 @@ void LotteryServer::finishWelcome(quint64 sessionId, quint32 agency,
                 .field(u"ip", session->peer())
                 .field(u"agency", agency)
                 .field(u"error", error);
-            session->fail(m_phase == ShutdownPhase::Running ? protocol::ErrorCode::StorageFailure
-                                                            : protocol::ErrorCode::ShuttingDown,
+            session->fail(m_shutdown.isRunning() ? protocol::ErrorCode::StorageFailure
+                                                 : protocol::ErrorCode::ShuttingDown,
                 error);
         } else if (progress->disabled || m_registry->takeCloseWhenAnswered(sessionId)) {
             // Decided after the token check, by the store's state read in this welcome: only
@@ -635,8 +644,8 @@ bool LotteryServer::answerDone(Session *session, quint32 agency, const DoneDecis
             .field(u"agency", agency)
             .field(u"error", decision.error);
         if (session) {
-            session->fail(m_phase == ShutdownPhase::Running ? protocol::ErrorCode::StorageFailure
-                                                            : protocol::ErrorCode::ShuttingDown,
+            session->fail(m_shutdown.isRunning() ? protocol::ErrorCode::StorageFailure
+                                                 : protocol::ErrorCode::ShuttingDown,
                 decision.error);
         }
     }
@@ -646,8 +655,8 @@ bool LotteryServer::answerDone(Session *session, quint32 agency, const DoneDecis
 void LotteryServer::taskDone()
 {
     --m_tasksInFlight;
-    if (m_phase == ShutdownPhase::Draining && m_tasksInFlight == 0)
-        finishDraining();
+    if (m_tasksInFlight == 0)
+        m_shutdown.tasksDrained();
 }
 
 void LotteryServer::winnersRequested(Session &session)
@@ -718,8 +727,8 @@ void LotteryServer::finishStoredList(
             }
         }
         if (!result.ok) {
-            session->fail(m_phase == ShutdownPhase::Running ? protocol::ErrorCode::StorageFailure
-                                                            : protocol::ErrorCode::ShuttingDown,
+            session->fail(m_shutdown.isRunning() ? protocol::ErrorCode::StorageFailure
+                                                 : protocol::ErrorCode::ShuttingDown,
                 result.error);
         } else {
             session->holdAnswers(); // every chunk in one write
@@ -739,8 +748,8 @@ void LotteryServer::sessionClosed(Session &session)
         m_tokenChecks.cancel(session.id()); // no PBKDF2 work for a connection already gone
     // A welcome still waiting in m_agencyRequests finds no session when its turn comes.
     m_registry->retire(session);
-    if (m_phase == ShutdownPhase::ClosingSockets && m_registry->count() == 0)
-        finishClosingSockets();
+    if (m_registry->count() == 0)
+        m_shutdown.sessionsClosed();
 }
 
 void LotteryServer::sessionFailed(Session &session, protocol::ErrorCode code)
@@ -758,9 +767,10 @@ StatusSnapshot LotteryServer::statusSnapshot() const
 {
     StatusSnapshot snapshot;
     snapshot.agenciesExpected = m_config.agencies;
-    snapshot.storageOpen = m_store != nullptr && m_phase != ShutdownPhase::Done;
+    snapshot.storageOpen
+        = m_store != nullptr && m_shutdown.phase() != ShutdownSequence::Phase::Done;
     snapshot.listening = m_listener.isListening();
-    snapshot.shuttingDown = m_phase != ShutdownPhase::Running;
+    snapshot.shuttingDown = !m_shutdown.isRunning();
     snapshot.tasksInFlight = m_tasksInFlight;
     snapshot.uploadSlotsInUse = m_uploadAdmission.inUse();
     snapshot.uploadSlotsWaiting = m_uploadAdmission.waiting();
@@ -792,53 +802,11 @@ StatusSnapshot LotteryServer::statusSnapshot() const
 
 void LotteryServer::shutdown()
 {
-    if (m_phase != ShutdownPhase::Running)
-        return;
-    m_phase = ShutdownPhase::Draining;
-    logShutdownStep("stop_listening");
-    m_listener.stopListening();
-    m_registry->forEachSession([](Session *session) { session->stopReading(); });
-    LOTTERY_LOG_PROGRESS("shutdown")
-        .field(u"step", "stop_reading")
-        .field(u"sessions", m_registry->count())
-        .field(u"batches_in_flight", m_tasksInFlight);
-    if (m_tasksInFlight == 0) {
-        finishDraining();
-        return;
-    }
-    m_shutdownTimer.start(kDrainTimeoutMs);
+    m_shutdown.start();
 }
 
-void LotteryServer::finishDraining()
+void LotteryServer::finishShutdown()
 {
-    if (m_phase != ShutdownPhase::Draining)
-        return;
-    m_phase = ShutdownPhase::ClosingSockets;
-    m_shutdownTimer.stop();
-    if (m_tasksInFlight > 0) {
-        // They may still be stored; they will not be acknowledged, so the agency resends.
-        LOTTERY_LOG_PROGRESS("shutdown")
-            .field(u"step", "drain_timeout")
-            .field(u"unacknowledged", m_tasksInFlight);
-    }
-    LOTTERY_LOG_PROGRESS("shutdown")
-        .field(u"step", "close_sockets")
-        .field(u"sessions", m_registry->count());
-    for (Session *session : m_registry->sessions())
-        session->fail(protocol::ErrorCode::ShuttingDown, QStringLiteral("server is shutting down"));
-    if (m_registry->count() == 0) {
-        finishClosingSockets();
-        return;
-    }
-    m_shutdownTimer.start(kCloseTimeoutMs);
-}
-
-void LotteryServer::finishClosingSockets()
-{
-    if (m_phase != ShutdownPhase::ClosingSockets)
-        return;
-    m_phase = ShutdownPhase::Done;
-    m_shutdownTimer.stop();
     const QList<Session *> remaining = m_registry->sessions();
     for (Session *session : remaining)
         session->abort();

@@ -8,7 +8,8 @@
 // PostgreSQL notifier); the AgencyRegistry the sessions, the live session of each agency and the
 // operator's switches; the AgencyRequestQueue the order of each agency's store requests;
 // UploadAdmission the upload slots and buffer budget; TokenCheckQueue the HELLOs' token checks.
-// This class wires them to the sessions' requests (SessionHandler) and runs the shutdown.
+// ShutdownSequence the phases of the orderly stop. This class wires them to the sessions'
+// requests (SessionHandler) and to one another.
 #pragma once
 
 #include "server/agency_registry.h"
@@ -22,6 +23,7 @@
 #include "server/server_config.h"
 #include "server/server_events.h"
 #include "server/session.h"
+#include "server/shutdown_sequence.h"
 #include "server/status_snapshot.h"
 #include "server/store_job_queue.h"
 #include "server/stored_list_queue.h"
@@ -101,8 +103,6 @@ signals:
     void finished();
 
 private:
-    enum class ShutdownPhase { Running, Draining, ClosingSockets, Done };
-
     // An admitted connection (ConnectionListener applied the accept policy): a new Session.
     void startSession(QTcpSocket *socket);
 
@@ -142,8 +142,10 @@ private:
     bool closeIfDisabledMeanwhile(Session &session);
     Session *findSession(quint64 id) const;
 
-    void finishDraining();
-    void finishClosingSockets();
+    // The shutdown's steps, done when ShutdownSequence says so.
+    ShutdownSequence::Steps shutdownSteps();
+    // Its last: abort the sockets left, stop the workers, close the store, emit finished().
+    void finishShutdown();
 
     const ServerConfig m_config;
     const BetStoreFactory m_storeFactory;
@@ -178,8 +180,7 @@ private:
     std::unique_ptr<AgencyRegistry> m_registry = std::make_unique<AgencyRegistry>();
     quint64 m_nextSessionId = 1;
     int m_tasksInFlight = 0; // welcome, batch and DONE tasks, not the draw
-    ShutdownPhase m_phase = ShutdownPhase::Running;
-    QTimer m_shutdownTimer;
+    ShutdownSequence m_shutdown {shutdownSteps()};
     NoServerEvents m_noEvents;
     ServerEvents *m_events = &m_noEvents;
     // Lines a peer can trigger at will (docs/DESIGN.md, "Every peer bounded"), and the timer

@@ -36,6 +36,8 @@ lottery_add_test(tst_upload_admission LIBS lottery::server LABELS server unit)
 lottery_add_test(tst_stored_list_queue LIBS lottery::server LABELS server unit)
 # Each agency's store requests one at a time, in order (server/agency_request_queue.h).
 lottery_add_test(tst_agency_request_queue LIBS lottery::server LABELS server unit)
+# The orderly stop's phases and deadlines (server/shutdown_sequence.h).
+lottery_add_test(tst_shutdown_sequence LIBS lottery::server LABELS server unit)
 # Session::send straight into the kernel, and through Qt's buffer once the kernel's is full.
 lottery_add_test(tst_session_writes LIBS lottery::server LABELS server unit)
 lottery_add_test(tst_session_reads LIBS lottery::server LABELS server unit)
