@@ -22,6 +22,16 @@ namespace lottery::server {
 
 namespace {
 
+// COMMIT. Empty when it returned; else why not: the outcome is then unknown (the connection may
+// have gone during it, after the server committed), so nothing it decided may be acknowledged.
+// Only a call that is safe to repeat (DONE, the close, a switch) may retry it.
+QString commitOrUnknown(PostgresConnection &db)
+{
+    if (db.command("COMMIT"))
+        return {};
+    return QStringLiteral("COMMIT did not return (%1): the outcome is unknown").arg(db.lastError());
+}
+
 using Kind = BatchDecision::Kind;
 
 std::atomic<quint64> g_storeCounter {0};
@@ -1081,13 +1091,10 @@ void PostgresBetStore::appendOnce(quint32 agency, const std::vector<BatchToStore
         failStored(decisions, why);
         return;
     }
-    if (!db->command("COMMIT")) {
-        // The outcome is unknown when the connection went during COMMIT: never acknowledge it.
-        // The agency resends; the batches row then says duplicate, or its absence lets it store.
-        failStored(decisions,
-            QStringLiteral("COMMIT did not return (%1): the outcome is unknown, nothing is "
-                           "acknowledged")
-                .arg(db->lastError()));
+    if (const QString unknown = commitOrUnknown(*db); !unknown.isEmpty()) {
+        // Never acknowledged: the agency resends; the batches row then says duplicate, or its
+        // absence lets it store.
+        failStored(decisions, unknown + QStringLiteral(", nothing is acknowledged"));
         return;
     }
     {
@@ -1264,12 +1271,8 @@ DoneDecision PostgresBetStore::recordDone(quint32 agency)
                 if (!close || !recordClose(*db, *close, &recorded))
                     return fail();
             }
-            if (!db->command("COMMIT")) {
-                decision.error
-                    = QStringLiteral("COMMIT did not return (%1): the outcome is unknown")
-                          .arg(db->lastError());
+            if (decision.error = commitOrUnknown(*db); !decision.error.isEmpty())
                 return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
-            }
             {
                 QMutexLocker locker(&m_mutex);
                 ++m_stats.commits;
@@ -1329,12 +1332,8 @@ CloseDecision PostgresBetStore::closeSales(protocol::CloseReason reason, qint64 
             bool recorded = false;
             if (!close || !recordClose(*db, *close, &recorded))
                 return fail();
-            if (!db->command("COMMIT")) {
-                decision.error
-                    = QStringLiteral("COMMIT did not return (%1): the outcome is unknown")
-                          .arg(db->lastError());
+            if (decision.error = commitOrUnknown(*db); !decision.error.isEmpty())
                 return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
-            }
             {
                 QMutexLocker locker(&m_mutex);
                 ++m_stats.commits;
@@ -1522,11 +1521,8 @@ AgencySwitchDecision PostgresBetStore::setAgencyEnabled(quint32 agency, bool ena
                      " switched_at = EXCLUDED.switched_at",
             {agencyText, enabled ? "false" : "true", std::to_string(atMs)}))
         return fail();
-    if (!db->command("COMMIT")) {
-        decision.error = QStringLiteral("COMMIT did not return (%1): the outcome is unknown")
-                             .arg(db->lastError());
+    if (decision.error = commitOrUnknown(*db); !decision.error.isEmpty())
         return decision;
-    }
     decision.kind = SwitchKind::Switched;
     return decision;
 }
