@@ -307,7 +307,8 @@ void LotteryServer::startSession(QTcpSocket *socket)
     limits.idleTimeoutMs = m_config.idleTimeoutMs;
     limits.frameTimeoutMs = m_config.frameTimeoutMs;
     limits.helloTimeoutMs = m_config.helloTimeoutMs;
-    auto *session = new Session(id, socket, limits, *this);
+    auto *session
+        = new Session(id, socket, limits, *this, SessionServices {&m_uploadAdmission, m_events});
     m_registry->add(session);
     session->start();
 }
@@ -750,17 +751,6 @@ void LotteryServer::sessionClosed(Session &session)
     m_registry->retire(session);
     if (m_registry->count() == 0)
         m_shutdown.sessionsClosed();
-}
-
-void LotteryServer::sessionFailed(Session &session, protocol::ErrorCode code)
-{
-    m_events->errorSent(session.agency(), code, session.peer(), session.claimedAgency());
-}
-
-void LotteryServer::limitReached(Session &session, PeerLimit limit)
-{
-    Q_UNUSED(session);
-    m_events->limitReached(limit);
 }
 
 StatusSnapshot LotteryServer::statusSnapshot() const

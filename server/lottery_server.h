@@ -122,9 +122,6 @@ private:
     void finishStoredList(
         quint64 sessionId, quint32 agency, quint64 from, StoredListQueue::Result &&result);
     void sessionClosed(Session &session) override;
-    void sessionFailed(Session &session, protocol::ErrorCode code) override;
-    void limitReached(Session &session, PeerLimit limit) override;
-    UploadAdmission *uploadAdmission() override { return &m_uploadAdmission; }
 
     // Answers a write: its batches' ACK/REJECT, its DONE's DONE_ACK (or the refusal of a DONE
     // pipelined behind a batch that was not acknowledged).

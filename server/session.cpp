@@ -48,9 +48,20 @@ void SessionHandler::storedBetsRequested(Session &session, const protocol::ListS
         QStringLiteral("this server does not list stored bets"));
 }
 
+namespace {
+
+ServerEvents &nobodyListens()
+{
+    static NoServerEvents nobody;
+    return nobody;
+}
+
+} // namespace
+
 Session::Session(quint64 id, QTcpSocket *socket, const SessionLimits &limits,
-    SessionHandler &handler, QObject *parent)
-    : QObject(parent), m_id(id), m_socket(socket), m_limits(limits), m_handler(handler)
+    SessionHandler &handler, SessionServices services, QObject *parent)
+    : QObject(parent), m_id(id), m_socket(socket), m_limits(limits), m_handler(handler),
+      m_events(services.events ? services.events : &nobodyListens())
 {
     m_socket->setParent(this);
     m_peer = m_socket->peerAddress().toString();
@@ -58,7 +69,7 @@ Session::Session(quint64 id, QTcpSocket *socket, const SessionLimits &limits,
     m_writesStraightToKernel = qobject_cast<QSslSocket *>(m_socket) == nullptr;
     // Small until the session holds an upload slot (haveUploadSlot()); without an admission,
     // as if it always held the largest.
-    m_admission = m_handler.uploadAdmission();
+    m_admission = services.admission;
     m_socket->setReadBufferSize(
         m_admission ? m_limits.controlReadBufferSize : maxUploadReservation());
     // Acknowledgements are small and the agency's window waits for them: no Nagle delay.
@@ -160,7 +171,7 @@ void Session::fail(protocol::ErrorCode code, const QString &message)
     }
     flushHeldAnswers(); // what was answered before the error still goes first
     send(protocol::ErrorMessage {code, message.toStdString()});
-    m_handler.sessionFailed(*this, code);
+    m_events->errorSent(m_agency, code, m_peer, m_claimedAgency);
     m_closing = true;
     updateTimers();
     m_closeDeadline = nowMs() + kCloseGraceMs;
@@ -379,7 +390,7 @@ void Session::dropUnreadingPeer()
                     .arg(queuedOutputBytes())
                     .arg(m_limits.maxQueuedOutputBytes));
     }
-    m_handler.limitReached(*this, PeerLimit::OutputQueue);
+    m_events->limitReached(PeerLimit::OutputQueue);
     m_heldAnswers.clear();
     abort();
 }
@@ -578,7 +589,7 @@ void Session::dispatch(protocol::Message message)
         // One per connection (an agency sends it once, behind DONE): a repeat, parked or
         // answered, would only make the server queue the same answer again.
         if (std::exchange(m_winnersRequested, true)) {
-            m_handler.limitReached(*this, PeerLimit::WinnersRepeated);
+            m_events->limitReached(PeerLimit::WinnersRepeated);
             fail(ErrorCode::UnexpectedMessage,
                 QStringLiteral("GET_WINNERS sent twice on one connection: it is answered once"));
             return;
@@ -606,7 +617,7 @@ void Session::dispatch(protocol::Message message)
         // Each stored bet once per connection: what an agency needs to match its file, and a
         // bound on what one connection makes the server read back.
         if (request.count > m_listableBets - m_listedBets) {
-            m_handler.limitReached(*this, PeerLimit::ListStoredBudget);
+            m_events->limitReached(PeerLimit::ListStoredBudget);
             fail(ErrorCode::UnexpectedMessage,
                 QStringLiteral("LIST_STORED: this connection already listed %1 of the %2 stored "
                                "bets and asks for %3 more: each is listed once per connection")
@@ -697,8 +708,8 @@ void Session::onDeadlineTimer()
     if (due(m_slotIdleDeadline)) {
         m_slotIdleDeadline = 0;
         if (holdsIdleUploadSlot()) {
-            m_handler.limitReached(
-                *this, m_waitingForDraw ? PeerLimit::UploadSlotParked : PeerLimit::UploadSlotIdle);
+            m_events->limitReached(
+                m_waitingForDraw ? PeerLimit::UploadSlotParked : PeerLimit::UploadSlotIdle);
             yieldUploadSlot();
         }
     }

@@ -6,6 +6,7 @@
 
 #include "server/peer_limits.h"
 #include "server/received_batches.h"
+#include "server/server_events.h"
 #include "server/upload_admission.h"
 
 #include "lottery/protocol/codec.h"
@@ -25,6 +26,9 @@ namespace lottery::server {
 class EpollEventDispatcher;
 class Session;
 
+// The requests a session hands over, and its end. What it reports (its errors, the limits its
+// peer ran into) goes to ServerEvents, and its upload slot comes from UploadAdmission: both in
+// SessionServices, not through this seam.
 class SessionHandler
 {
 public:
@@ -42,23 +46,6 @@ public:
     virtual void storedBetsRequested(Session &session, const protocol::ListStored &request);
     // The socket is gone; the handler forgets the session and deletes it (later).
     virtual void sessionClosed(Session &session) = 0;
-    // Upload admission: a session reads the bytes of a BATCH frame only while it holds an upload
-    // slot, so that a flood of agencies leaves its batches in the kernel, not in the server's
-    // memory. The admission (server/upload_admission.h) must outlive the sessions; null: no
-    // admission, every session reads as if it held a slot of its largest size.
-    virtual UploadAdmission *uploadAdmission() { return nullptr; }
-    // The session sent ERROR(code) and is closing (for the operator's error counts).
-    virtual void sessionFailed(Session &session, protocol::ErrorCode code)
-    {
-        Q_UNUSED(session);
-        Q_UNUSED(code);
-    }
-    // The peer ran into one of the session's limits (server/peer_limits.h), for the metrics.
-    virtual void limitReached(Session &session, PeerLimit limit)
-    {
-        Q_UNUSED(session);
-        Q_UNUSED(limit);
-    }
 };
 
 // The server's real limits (the timeouts are ServerConfig's defaults, which the server copies in).
@@ -90,13 +77,25 @@ struct SessionLimits {
     int uploadSlotIdleMs = 1000;
 };
 
+// What a session draws on besides its handler; both outlive it.
+struct SessionServices {
+    // Upload admission: a session reads the bytes of a BATCH frame only while it holds an
+    // upload slot, so that a flood of agencies leaves its batches in the kernel, not in the
+    // server's memory. Null: no admission, every session reads as if it held a slot of its
+    // largest size.
+    UploadAdmission *admission = nullptr;
+    // Told of the ERRORs the session sends and the limits its peer runs into (the operator's
+    // counts). Null: nobody.
+    ServerEvents *events = nullptr;
+};
+
 class Session : public QObject, private UploadAdmission::Client
 {
     Q_OBJECT
 public:
     // Takes ownership of the connected socket.
     Session(quint64 id, QTcpSocket *socket, const SessionLimits &limits, SessionHandler &handler,
-        QObject *parent = nullptr);
+        SessionServices services = SessionServices(), QObject *parent = nullptr);
     ~Session() override;
 
     quint64 id() const { return m_id; }
@@ -221,6 +220,7 @@ private:
     QPointer<QTcpSocket> m_socket;
     const SessionLimits m_limits;
     SessionHandler &m_handler;
+    ServerEvents *const m_events; // never null (nobody's when none was given)
     QString m_peer;
     quint32 m_agency = 0;
     quint32 m_claimedAgency = 0;

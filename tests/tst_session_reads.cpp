@@ -23,6 +23,7 @@ using lottery::server::EpollEventDispatcher;
 using lottery::server::Session;
 using lottery::server::SessionHandler;
 using lottery::server::SessionLimits;
+using lottery::server::SessionServices;
 using lottery::server::UploadAdmission;
 
 namespace {
@@ -58,7 +59,6 @@ public:
     void doneReceived(Session &) override { }
     void winnersRequested(Session &) override { }
     void sessionClosed(Session &) override { ++closed; }
-    UploadAdmission *uploadAdmission() override { return &admission; }
 
     UploadAdmission admission {1, 1 << 20};
     SlotHolder testHoldsTheSlot;
@@ -76,7 +76,8 @@ struct Connection : test::LoopbackPair {
     {
         if (!LoopbackPair::open() || !handler.admission.request(handler.testHoldsTheSlot, 1))
             return false;
-        session = std::make_unique<Session>(1, serverSide, SessionLimits {}, handler);
+        session = std::make_unique<Session>(1, serverSide, SessionLimits {}, handler,
+            SessionServices {&handler.admission, nullptr});
         session->start();
         return true;
     }
