@@ -10,27 +10,40 @@
 //   - 40 slot holders (authenticated): a 1.2 MiB burst of batches each, then half park on
 //     GET_WINNERS without DONE and half go quiet; they hold their connections to the end;
 //   - a HELLO flood: wrong tokens, 100 connections a second that close at once;
-//   - a held HELLO flood: 100 connections with wrong tokens that stay open, again and again.
+//   - a held HELLO flood: 100 connections with wrong tokens that stay open, again and again;
+//   - a LIST_STORED pipeliner (version 2): its whole budget of LIST_STOREDs of 1,024 of its
+//     largest stored bets at once (~9 MB of answers), reads nothing; dropped by the output
+//     limit, again and again (alone once first: its limit count and log line are its own);
+//   - a LIST_STORED prober: ranges outside its stored bets, counts 0 / 1025 / 65535, a bet
+//     listed twice, LIST_STORED in version 1; each must get exactly its ERROR, again and again;
+//   - 4 LIST_STORED flooders: their whole budget at once, on 4 connections at once, the answers
+//     read slowly; again. The StoredListQueue is contended (asserted) while honest rounds run.
 #include "server/credentials.h"
+#include "support/admin_queries.h"
 #include "support/program_runner.h"
+#include "support/wire_client.h"
 
 #include "lottery/protocol/codec.h"
 
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QMutex>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QRandomGenerator>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 #include <QTimer>
 
 #include <QScopeGuard>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -42,9 +55,12 @@
 
 using namespace lottery::protocol;
 using lottery::testing::AgencyProcess;
+using lottery::testing::agencySessions;
 using lottery::testing::countStoredRows;
 using lottery::testing::countWinnersInFile;
+using lottery::testing::peerLimitCount;
 using lottery::testing::ServerProcess;
+using lottery::testing::WireClient;
 
 namespace {
 
@@ -57,7 +73,26 @@ constexpr int kPipeliner = kHonest + 1;
 constexpr int kFlooder = kHonest + 2;
 constexpr int kFirstHolder = kHonest + 3;
 constexpr int kHolders = 40; // the issue: 37-40 such agencies held the whole 32 MiB budget
-constexpr int kAgencies = kFirstHolder + kHolders - 1;
+// Version 2's LIST_STORED peers (docs/PROTOCOL.md, LIST_STORED), agencies after the holders.
+constexpr int kListPipeliner = kFirstHolder + kHolders;
+constexpr int kListProber = kListPipeliner + 1;
+constexpr int kFirstListFlooder = kListProber + 1;
+constexpr int kListFlooders = 4;
+constexpr int kAgencies = kFirstListFlooder + kListFlooders - 1;
+// The pipeliner's stored bets are the largest valid ones (546 bytes on the wire), 16 answers of
+// kMaxListedBets: ~9 MB of STORED_LIST, beyond what the kernel takes for a peer that reads
+// nothing (tcp_wmem: 4 MiB at most) plus the 1 MiB the server lets it leave unread.
+constexpr int kPipelinerRequests = 16;
+constexpr quint64 kPipelinerBets = quint64(kPipelinerRequests) * kMaxListedBets;
+// Without the output limit its session would queue every answer and only the 60 s idle
+// timeout would close it; with it, the drop comes within a second (measured ~0.1 s).
+constexpr int kMaxDropMs = 30000;
+constexpr quint64 kProberBets = 10;
+// Each flooder's budget per connection (each stored bet once): 8 answers of ~50 KB, all asked
+// at once, under the output limit however slowly they are read.
+constexpr int kFlooderRequests = 8;
+constexpr quint64 kFlooderBets = quint64(kFlooderRequests) * kMaxListedBets;
+constexpr int kFlooderPauseMs = 5; // between two frames read: a slow reader
 constexpr int kHonestBets = 5000;
 // The server's resident memory must stay under this during the whole soak (it starts at ~25 MB,
 // the upload budget is 32 MiB; measured peak ~50 MB).
@@ -264,6 +299,207 @@ bool helloAndClose(quint16 port, const char *local, const std::string &bytes)
     return sent;
 }
 
+// The largest valid bet: two names of kMaxBetFieldBytes, a 20-digit document (546 bytes).
+Bet largestBet(quint64 i)
+{
+    return Bet {std::string(kMaxBetFieldBytes, 'A'), std::string(kMaxBetFieldBytes, 'B'),
+        std::to_string(10000000000000000000ULL + i), "1999-03-17", 1234};
+}
+
+// Stores `count` bets made by `make` for a new agency over one version-2 connection, `perBatch`
+// to a BATCH. Empty, or what went wrong.
+QString storeBets(quint16 port, quint32 agency, const QByteArray &token, quint64 count,
+    std::size_t perBatch, const std::function<Bet(quint64)> &make)
+{
+    WireClient client;
+    if (!client.connectTo(port))
+        return QStringLiteral("cannot connect");
+    client.send(Hello {kProtocolVersion2, agency, token.toStdString()});
+    const std::optional<Welcome> welcome = client.receiveAs<Welcome>(30000);
+    if (!welcome || welcome->storedBets != 0)
+        return QStringLiteral("no WELCOME of an agency without bets");
+    std::string frames;
+    std::uint64_t batches = 0;
+    for (quint64 i = 0; i < count;) {
+        Batch batch {++batches, {}};
+        for (; i < count && batch.bets.size() < perBatch; ++i)
+            batch.bets.push_back(make(i));
+        frames += encodeFrame(batch);
+    }
+    client.sendBytes(frames);
+    for (std::uint64_t sequence = 1; sequence <= batches; ++sequence) {
+        const std::optional<Receipt> receipt = client.receiveAs<Receipt>(30000);
+        if (!receipt || receipt->sequence != sequence)
+            return QStringLiteral("no RECEIPT for batch %1").arg(sequence);
+        if (sequence == batches && receipt->storedBets != count)
+            return QStringLiteral("%1 bets stored, not %2").arg(receipt->storedBets).arg(count);
+    }
+    return {};
+}
+
+// One connection of the LIST_STORED pipeliner: HELLO, its whole budget of LIST_STOREDs at once
+// (kMaxListedBets each), nothing read until /api/status shows the server dropped it, then what
+// reached the socket read out. Empty, or what went wrong; `listed`: the bets that came.
+QString pipelineUnread(quint16 port, quint16 adminPort, const QByteArray &token, quint64 *listed)
+{
+    WireClient client;
+    if (!client.connectTo(port, QHostAddress(QStringLiteral("127.0.0.7")), 4096))
+        return QStringLiteral("cannot connect");
+    client.send(Hello {kProtocolVersion2, kListPipeliner, token.toStdString()});
+    const std::optional<Welcome> welcome = client.receiveAs<Welcome>(30000);
+    if (!welcome || welcome->version != kProtocolVersion2 || welcome->storedBets != kPipelinerBets)
+        return QStringLiteral("no version-2 WELCOME with its %1 bets").arg(kPipelinerBets);
+    std::string requests;
+    for (int i = 0; i < kPipelinerRequests; ++i)
+        requests += encodeFrame(ListStored {quint64(i) * kMaxListedBets, kMaxListedBets});
+    client.sendBytes(requests);
+    if (!client.waitForWritten())
+        return QStringLiteral("its requests were not sent");
+    QElapsedTimer clock;
+    clock.start();
+    while (agencySessions(adminPort, kListPipeliner) != 0) {
+        if (clock.elapsed() > kMaxDropMs)
+            return QStringLiteral("still connected %1 ms after its requests").arg(clock.elapsed());
+        QThread::msleep(50); // the console is asked again
+    }
+    // Dropped: what the kernel held still comes, then the end of the stream; no ERROR (the
+    // peer would not read it) and not every answer.
+    client.socket().setReadBufferSize(0);
+    quint64 bets = 0;
+    while (const std::optional<Message> message = client.receive(10000)) {
+        const auto *chunk = std::get_if<StoredList>(&*message);
+        if (!chunk || chunk->from != bets)
+            return QStringLiteral("a %1 where STORED_LIST from %2 was due")
+                .arg(QLatin1String(toString(typeOf(*message))))
+                .arg(bets);
+        bets += chunk->bets.size();
+    }
+    if (client.socket().state() != QAbstractSocket::UnconnectedState)
+        return QStringLiteral("the stream stopped but the connection is open");
+    if (bets >= kPipelinerBets)
+        return QStringLiteral("every answer was sent: the peer was not dropped");
+    *listed = bets;
+    return {};
+}
+
+// A LIST_STORED the server must refuse, and exactly how it answers today (docs/PROTOCOL.md,
+// LIST_STORED: the decoder's count check, then the server's checks in order).
+struct ListProbe {
+    QString name;
+    quint16 version;
+    std::vector<ListStored> requests; // sent at once
+    quint64 listedFirst; // bets answered (STORED_LIST) before the ERROR
+    ErrorCode code;
+    QString message;
+};
+
+std::vector<ListProbe> listProbes()
+{
+    const QString decoded = QStringLiteral("invalid value at byte 13: count %1 is not 1..1024");
+    const QString outside
+        = QStringLiteral("LIST_STORED asks for stored bets %1..%2 but WELCOME said 10 are stored");
+    const quint64 last = std::numeric_limits<quint64>::max();
+    return {
+        {QStringLiteral("from at the end"), kProtocolVersion2, {{kProberBets, 1}}, 0,
+            ErrorCode::UnexpectedMessage, outside.arg(10).arg(10)},
+        {QStringLiteral("range past the end"), kProtocolVersion2, {{5, 6}}, 0,
+            ErrorCode::UnexpectedMessage, outside.arg(5).arg(10)},
+        {QStringLiteral("largest count past the end"), kProtocolVersion2, {{0, kMaxListedBets}}, 0,
+            ErrorCode::UnexpectedMessage, outside.arg(0).arg(1023)},
+        {QStringLiteral("last index there is"), kProtocolVersion2, {{last, 1}}, 0,
+            ErrorCode::UnexpectedMessage, outside.arg(last).arg(last)},
+        {QStringLiteral("count 0"), kProtocolVersion2, {{0, 0}}, 0, ErrorCode::MalformedFrame,
+            decoded.arg(0)},
+        {QStringLiteral("count 1025"), kProtocolVersion2, {{0, kMaxListedBets + 1}}, 0,
+            ErrorCode::MalformedFrame, decoded.arg(1025)},
+        {QStringLiteral("count 65535"), kProtocolVersion2, {{0, 65535}}, 0,
+            ErrorCode::MalformedFrame, decoded.arg(65535)},
+        {QStringLiteral("each bet once per connection"), kProtocolVersion2, {{0, 10}, {0, 1}}, 10,
+            ErrorCode::UnexpectedMessage,
+            QStringLiteral("LIST_STORED: this connection already listed 10 of the 10 stored bets "
+                           "and asks for 1 more: each is listed once per connection")},
+        {QStringLiteral("version 1"), kProtocolVersion1, {{0, 1}}, 0, ErrorCode::UnexpectedMessage,
+            QStringLiteral("LIST_STORED needs protocol version 2 (this session speaks 1)")},
+    };
+}
+
+// Plays one probe on its own connection. Empty, or what went wrong.
+QString playProbe(quint16 port, const QByteArray &token, const ListProbe &probe)
+{
+    WireClient client;
+    if (!client.connectTo(port, QHostAddress(QStringLiteral("127.0.0.8"))))
+        return QStringLiteral("cannot connect");
+    client.send(Hello {probe.version, kListProber, token.toStdString()});
+    const std::optional<Welcome> welcome = client.receiveAs<Welcome>(30000);
+    if (!welcome || welcome->version != probe.version || welcome->storedBets != kProberBets)
+        return QStringLiteral("no WELCOME of version %1 with its %2 bets")
+            .arg(probe.version)
+            .arg(kProberBets);
+    std::string requests;
+    for (const ListStored &request : probe.requests)
+        requests += encodeFrame(request);
+    client.sendBytes(requests);
+    quint64 listed = 0;
+    while (listed < probe.listedFirst) {
+        const std::optional<StoredList> chunk = client.receiveAs<StoredList>();
+        if (!chunk || chunk->from != listed)
+            return QStringLiteral("no STORED_LIST from %1").arg(listed);
+        listed += chunk->bets.size();
+    }
+    const std::optional<ErrorMessage> error = client.receiveAs<ErrorMessage>();
+    if (!error)
+        return QStringLiteral("no ERROR");
+    const QString message = QString::fromStdString(error->message);
+    if (error->code != probe.code || message != probe.message)
+        return QStringLiteral("ERROR(%1, \"%2\")")
+            .arg(QLatin1String(toString(error->code)), message);
+    if (!client.waitForDisconnected())
+        return QStringLiteral("not closed after its ERROR");
+    return {};
+}
+
+// The LIST_STORED flooders, one connection each at once: their whole budget asked at once, the
+// answers read slowly, one frame of each in turn; then again on new connections. Empty, or what
+// went wrong; `listed` counts the bets that came.
+QString floodListings(quint16 port, const std::vector<QByteArray> &tokens, quint64 *listed)
+{
+    std::vector<std::unique_ptr<WireClient>> clients;
+    for (int i = 0; i < kListFlooders; ++i) {
+        clients.push_back(std::make_unique<WireClient>());
+        if (!clients.back()->connectTo(port, QHostAddress(QStringLiteral("127.0.0.9")), 16384))
+            return QStringLiteral("cannot connect");
+        clients.back()->send(Hello {kProtocolVersion2, quint32(kFirstListFlooder + i),
+            tokens.at(std::size_t(i)).toStdString()});
+    }
+    std::string requests;
+    for (int i = 0; i < kFlooderRequests; ++i)
+        requests += encodeFrame(ListStored {quint64(i) * kMaxListedBets, kMaxListedBets});
+    for (auto &client : clients) {
+        const std::optional<Welcome> welcome = client->receiveAs<Welcome>(30000);
+        if (!welcome || welcome->storedBets != kFlooderBets)
+            return QStringLiteral("no WELCOME with its %1 bets").arg(kFlooderBets);
+    }
+    for (auto &client : clients)
+        client->sendBytes(requests); // all at once: the listings queue up in the server
+    std::vector<quint64> next(clients.size(), 0);
+    for (bool reading = true; reading;) {
+        reading = false;
+        for (std::size_t i = 0; i < clients.size(); ++i) {
+            if (next[i] == kFlooderBets)
+                continue;
+            const std::optional<StoredList> chunk = clients[i]->receiveAs<StoredList>(30000);
+            if (!chunk || chunk->from != next[i]
+                || chunk->final != ((next[i] + chunk->bets.size()) % kMaxListedBets == 0))
+                return QStringLiteral("flooder %1: no STORED_LIST from %2").arg(i).arg(next[i]);
+            next[i] += chunk->bets.size();
+            *listed += chunk->bets.size();
+            reading = true;
+            QThread::msleep(kFlooderPauseMs); // pacing: a slow reader
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 class TestHostileSoak : public QObject
@@ -349,6 +585,32 @@ void TestHostileSoak::honestAgenciesFinishAmongEveryHostilePeer()
     });
     console.start(1000);
 
+    // The LIST_STORED agencies' stored bets, before any attack.
+    QCOMPARE(storeBets(port, kListPipeliner, token(kListPipeliner), kPipelinerBets, 14, largestBet),
+        QString());
+    QCOMPARE(storeBets(port, kListProber, token(kListProber), kProberBets, 100,
+                 [](quint64 i) { return bet(kListProber * 100000 + int(i), 1234); }),
+        QString());
+    std::vector<QByteArray> flooderTokens;
+    for (int agency = kFirstListFlooder; agency < kFirstListFlooder + kListFlooders; ++agency) {
+        flooderTokens.push_back(token(agency));
+        QCOMPARE(storeBets(port, agency, flooderTokens.back(), kFlooderBets, 200,
+                     [agency](quint64 i) { return bet(agency * 100000 + int(i), 1234); }),
+            QString());
+    }
+    // The LIST_STORED pipeliner alone first, so that the limit's count and its log line are its
+    // own (the other peers reach the same limit and exhaust the session lines' rate limit).
+    const quint16 adminPort = server.adminPort();
+    quint64 pipelinedBets = 0;
+    QCOMPARE(pipelineUnread(port, adminPort, token(kListPipeliner), &pipelinedBets), QString());
+    QCOMPARE(peerLimitCount(adminPort, QStringLiteral("output_queue")), 1);
+    QTRY_COMPARE(server.countLines(QByteArrayLiteral("| agency: ")
+                     + QByteArray::number(kListPipeliner) + " | limit: output_queue |"),
+        1);
+    qInfo("the LIST_STORED pipeliner was dropped after %llu of its %llu bets",
+        static_cast<unsigned long long>(pipelinedBets),
+        static_cast<unsigned long long>(kPipelinerBets));
+
     // Every hostile peer at once.
     using Kind = HostilePeer::Kind;
     std::vector<std::unique_ptr<HostilePeer>> hostile;
@@ -382,6 +644,61 @@ void TestHostileSoak::honestAgenciesFinishAmongEveryHostilePeer()
     auto stopFlood = qScopeGuard([&] {
         flooding = false;
         flood.join();
+    });
+
+    // The LIST_STORED peers, each in a thread of its own (a WireClient's waits run an event
+    // loop): the pipeliner again and again, every probe in turn, the flooders.
+    std::atomic<bool> listing {true};
+    QMutex listMutex;
+    QStringList listFailures;
+    std::atomic<int> pipelinerDrops {0};
+    std::atomic<int> probesAnswered {0};
+    std::atomic<int> floodRounds {0};
+    std::atomic<quint64> floodedBets {0};
+    const auto listFailed = [&](const QString &peer, const QString &failure) {
+        const QMutexLocker locker(&listMutex);
+        listFailures.append(peer + QStringLiteral(": ") + failure);
+    };
+    const QByteArray pipelinerToken = token(kListPipeliner);
+    const QByteArray proberToken = token(kListProber);
+    std::vector<std::unique_ptr<QThread>> listPeers;
+    listPeers.emplace_back(QThread::create([&] {
+        while (listing) {
+            quint64 listed = 0;
+            const QString failure = pipelineUnread(port, adminPort, pipelinerToken, &listed);
+            if (!failure.isEmpty())
+                return listFailed(QStringLiteral("pipeliner"), failure);
+            ++pipelinerDrops;
+            QThread::msleep(500); // pacing, as the other peers reconnect
+        }
+    }));
+    listPeers.emplace_back(QThread::create([&] {
+        const std::vector<ListProbe> probes = listProbes();
+        while (listing) {
+            for (const ListProbe &probe : probes) {
+                const QString failure = playProbe(port, proberToken, probe);
+                if (!failure.isEmpty())
+                    return listFailed(QStringLiteral("probe \"%1\"").arg(probe.name), failure);
+                ++probesAnswered;
+            }
+        }
+    }));
+    listPeers.emplace_back(QThread::create([&] {
+        while (listing) {
+            quint64 listed = 0;
+            const QString failure = floodListings(port, flooderTokens, &listed);
+            floodedBets += listed;
+            if (!failure.isEmpty())
+                return listFailed(QStringLiteral("flooders"), failure);
+            ++floodRounds;
+        }
+    }));
+    for (auto &peer : listPeers)
+        peer->start();
+    auto stopListing = qScopeGuard([&] {
+        listing = false;
+        for (auto &peer : listPeers)
+            peer->wait();
     });
 
     // The holders are in, with their bursts, before the honest agencies start.
@@ -428,6 +745,32 @@ void TestHostileSoak::honestAgenciesFinishAmongEveryHostilePeer()
     }
     const qint64 honestMs = slowestRoundMs;
     QVERIFY(server.isRunning());
+
+    // The LIST_STORED peers stop; each met exactly the answer it was due, every time.
+    stopListing.dismiss();
+    listing = false;
+    for (auto &peer : listPeers)
+        QVERIFY(peer->wait(120000));
+    QVERIFY2(listFailures.isEmpty(), qPrintable(listFailures.join(QStringLiteral("; "))));
+    qInfo("LIST_STORED: pipeliner dropped %d more times; %d refusals as due; %d flood rounds "
+          "(%llu bets listed)",
+        pipelinerDrops.load(), probesAnswered.load(), floodRounds.load(),
+        static_cast<unsigned long long>(floodedBets.load()));
+    QVERIFY(pipelinerDrops > 0);
+    QVERIFY(probesAnswered >= int(listProbes().size()));
+    QVERIFY(floodRounds > 0);
+    // Each of the pipeliner's drops was counted (the REJECT flooder's add to them).
+    QVERIFY(peerLimitCount(adminPort, QStringLiteral("output_queue")) > pipelinerDrops);
+    // The flood kept the StoredListQueue contended while the honest rounds ran.
+    QVERIFY(peerLimitCount(adminPort, QStringLiteral("list_stored_waited")) > 0);
+    for (int agency = kListPipeliner; agency <= kAgencies; ++agency) {
+        WireClient client;
+        QVERIFY(client.connectTo(port));
+        client.send(Hello {kProtocolVersion2, quint32(agency), token(agency).toStdString()});
+        QVERIFY(client.receiveAs<Welcome>(30000));
+        client.send(Done {});
+        QVERIFY(client.receiveAs<DoneAck>(30000));
+    }
 
     // The attack ends; the hostile agencies say DONE so that the draw runs.
     stopFlood.dismiss();
