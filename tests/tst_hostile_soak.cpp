@@ -586,7 +586,9 @@ void TestHostileSoak::honestAgenciesFinishAmongEveryHostilePeer()
     console.start(1000);
 
     // The LIST_STORED agencies' stored bets, before any attack.
-    QCOMPARE(storeBets(port, kListPipeliner, token(kListPipeliner), kPipelinerBets, 14, largestBet),
+    const QByteArray pipelinerToken = token(kListPipeliner);
+    const std::size_t perFrame = 14; // of the largest bets (546 bytes each)
+    QCOMPARE(storeBets(port, kListPipeliner, pipelinerToken, kPipelinerBets, perFrame, largestBet),
         QString());
     QCOMPARE(storeBets(port, kListProber, token(kListProber), kProberBets, 100,
                  [](quint64 i) { return bet(kListProber * 100000 + int(i), 1234); }),
@@ -602,7 +604,7 @@ void TestHostileSoak::honestAgenciesFinishAmongEveryHostilePeer()
     // own (the other peers reach the same limit and exhaust the session lines' rate limit).
     const quint16 adminPort = server.adminPort();
     quint64 pipelinedBets = 0;
-    QCOMPARE(pipelineUnread(port, adminPort, token(kListPipeliner), &pipelinedBets), QString());
+    QCOMPARE(pipelineUnread(port, adminPort, pipelinerToken, &pipelinedBets), QString());
     QCOMPARE(peerLimitCount(adminPort, QStringLiteral("output_queue")), 1);
     QTRY_COMPARE(server.countLines(QByteArrayLiteral("| agency: ")
                      + QByteArray::number(kListPipeliner) + " | limit: output_queue |"),
@@ -659,7 +661,6 @@ void TestHostileSoak::honestAgenciesFinishAmongEveryHostilePeer()
         const QMutexLocker locker(&listMutex);
         listFailures.append(peer + QStringLiteral(": ") + failure);
     };
-    const QByteArray pipelinerToken = token(kListPipeliner);
     const QByteArray proberToken = token(kListProber);
     std::vector<std::unique_ptr<QThread>> listPeers;
     listPeers.emplace_back(QThread::create([&] {

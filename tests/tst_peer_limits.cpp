@@ -8,6 +8,7 @@
 //   - HELLO floods with wrong tokens: no token check for a connection already closed, a bounded
 //     check queue (ServerBusy), every failure logged (rate-limited), honest agencies welcomed.
 #include "server/credentials.h"
+#include "support/admin_queries.h"
 #include "support/program_runner.h"
 #include "support/wire_client.h"
 
@@ -15,11 +16,8 @@
 
 #include <QElapsedTimer>
 #include <QFile>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QRandomGenerator>
 #include <QRegularExpression>
-#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -193,21 +191,7 @@ bool TestPeerLimits::startServer(int agencies, const QByteArray &ini, bool crede
 
 qint64 TestPeerLimits::limitCount(const QString &limit)
 {
-    const quint16 admin = m_server->adminPort();
-    if (admin == 0)
-        return -1;
-    QNetworkAccessManager http;
-    QNetworkReply *reply
-        = http.get(QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(admin))));
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    if (!finished.wait(10000))
-        return -1;
-    const QRegularExpression sample(
-        QStringLiteral("^lottery_peer_limit_total\\{limit=\"%1\"\\} (\\d+)$").arg(limit),
-        QRegularExpression::MultilineOption);
-    const QRegularExpressionMatch match = sample.match(QString::fromUtf8(reply->readAll()));
-    reply->deleteLater();
-    return match.hasMatch() ? match.captured(1).toLongLong() : -1;
+    return lottery::testing::peerLimitCount(m_server->adminPort(), limit);
 }
 
 std::unique_ptr<AgencyProcess> TestPeerLimits::startAgency(int agency, int bets, bool credentials)
