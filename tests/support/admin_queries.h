@@ -1,12 +1,9 @@
 // What a test asks the server's operator console (docs/ADMIN.md) about the peers it plays: how
-// often a peer limit was reached (/metrics), how many connections an agency has (/api/status).
+// often a peer limit was reached (/metrics).
 // Plain HTTP to 127.0.0.1 (a server started with --admin-port 0 and no admin token); usable from
 // any thread that runs an event loop.
 #pragma once
 
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -44,18 +41,6 @@ inline qint64 peerLimitCount(quint16 adminPort, const QString &limit)
     const QRegularExpressionMatch match
         = sample.match(QString::fromUtf8(adminGet(adminPort, QStringLiteral("/metrics"))));
     return match.hasMatch() ? match.captured(1).toLongLong() : -1;
-}
-
-// The connections /api/status counts for `agency` (its row's "sessions"), or -1.
-inline int agencySessions(quint16 adminPort, quint32 agency)
-{
-    const QJsonObject status
-        = QJsonDocument::fromJson(adminGet(adminPort, QStringLiteral("/api/status"))).object();
-    for (const QJsonValue &row : status.value(QStringLiteral("agencies")).toArray()) {
-        if (row.toObject().value(QStringLiteral("agency")).toInteger() == agency)
-            return row.toObject().value(QStringLiteral("sessions")).toInt(-1);
-    }
-    return -1;
 }
 
 } // namespace lottery::testing
