@@ -84,7 +84,8 @@ constexpr int kAgencies = kFirstListFlooder + kListFlooders - 1;
 constexpr int kPipelinerRequests = 16;
 constexpr quint64 kPipelinerBets = quint64(kPipelinerRequests) * kMaxListedBets;
 // Without the output limit its session would queue every answer and only the 60 s idle
-// timeout would close it; with it, the drop comes within a second (measured ~0.1 s).
+// timeout would close it; with it, the drop comes once its answers fill the kernel's buffer and
+// 1 MiB more (the whole connection, HELLO to the stream's end: measured well under a second).
 constexpr int kMaxDropMs = 30000;
 constexpr quint64 kProberBets = 10;
 // Each flooder's budget per connection (each stored bet once): 8 answers of ~50 KB, all asked
@@ -609,14 +610,18 @@ void TestHostileSoak::honestAgenciesFinishAmongEveryHostilePeer()
     const quint16 adminPort = server.adminPort();
     quint64 pipelinedBets = 0;
     const auto pipelinerClosed = [&server] { return server.countLines(kPipelinerClosed); };
+    QElapsedTimer pipelinerClock;
+    pipelinerClock.start();
     QCOMPARE(pipelineUnread(port, pipelinerToken, 1, pipelinerClosed, &pipelinedBets), QString());
+    const qint64 pipelinerMs = pipelinerClock.elapsed();
     QCOMPARE(peerLimitCount(adminPort, QStringLiteral("output_queue")), 1);
     QTRY_COMPARE(server.countLines(QByteArrayLiteral("| agency: ")
                      + QByteArray::number(kListPipeliner) + " | limit: output_queue |"),
         1);
-    qInfo("the LIST_STORED pipeliner was dropped after %llu of its %llu bets",
+    qInfo("the LIST_STORED pipeliner was dropped after %llu of its %llu bets (%lld ms from "
+          "HELLO to the stream's end)",
         static_cast<unsigned long long>(pipelinedBets),
-        static_cast<unsigned long long>(kPipelinerBets));
+        static_cast<unsigned long long>(kPipelinerBets), static_cast<long long>(pipelinerMs));
 
     // Every hostile peer at once.
     using Kind = HostilePeer::Kind;
