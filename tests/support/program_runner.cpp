@@ -241,13 +241,11 @@ int countStoredRows(const QString &betsCsv, int agency)
     QFile file(betsCsv);
     if (!file.open(QIODevice::ReadOnly))
         return -1;
+    // One read and a search, not a line at a time: the soak's bets.csv (tens of MB) is counted for
+    // 16 agencies (a line at a time took 5-8 s per agency under AddressSanitizer).
     const QByteArray prefix = QByteArray::number(agency) + ',';
-    int rows = 0;
-    while (!file.atEnd()) {
-        if (file.readLine().startsWith(prefix))
-            ++rows;
-    }
-    return rows;
+    const QByteArray rows = file.readAll();
+    return (rows.startsWith(prefix) ? 1 : 0) + static_cast<int>(rows.count('\n' + prefix));
 }
 
 int countWinnersInFile(const QString &path)
