@@ -8,6 +8,8 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 
+#include <limits>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
@@ -604,8 +606,12 @@ void Session::dispatch(protocol::Message message)
                     .arg(m_protocolVersion));
             return;
         }
-        const quint64 last = request.from + request.count - 1;
         if (request.from >= m_listableBets || request.count > m_listableBets - request.from) {
+            // The range's end as a peer means it: it may lie past 2^64 (from near the top).
+            const quint64 room = std::numeric_limits<quint64>::max() - request.from;
+            const QString last = request.count - 1 <= room
+                ? QString::number(request.from + request.count - 1)
+                : QStringLiteral("2^64+%1").arg(request.count - 2 - room);
             fail(ErrorCode::UnexpectedMessage,
                 QStringLiteral("LIST_STORED asks for stored bets %1..%2 but WELCOME said %3 are "
                                "stored")
