@@ -609,9 +609,9 @@ void Session::dispatch(protocol::Message message)
         if (request.from >= m_listableBets || request.count > m_listableBets - request.from) {
             // The range's end as a peer means it: it may lie past 2^64 (from near the top).
             const quint64 room = std::numeric_limits<quint64>::max() - request.from;
-            const QString last = request.count - 1 <= room
-                ? QString::number(request.from + request.count - 1)
-                : QStringLiteral("2^64+%1").arg(request.count - 2 - room);
+            const quint64 span = static_cast<quint64>(request.count) - 1; // count is 1..1024
+            const QString last = span <= room ? QString::number(request.from + span)
+                                              : QStringLiteral("2^64+%1").arg(span - 1 - room);
             fail(ErrorCode::UnexpectedMessage,
                 QStringLiteral("LIST_STORED asks for stored bets %1..%2 but WELCOME said %3 are "
                                "stored")
