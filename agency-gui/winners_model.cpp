@@ -1,6 +1,6 @@
 #include "winners_model.h"
 
-#include "lottery/protocol/bet_csv.h"
+#include "common/csv.h"
 
 #include <QSaveFile>
 
@@ -27,11 +27,11 @@ bool WinnersModel::exportCsv(const QString &path, QString *errorString) const
     // The header in the person's language: the file is for people (a spreadsheet, a printout).
     std::string out = tr("document,first_name,last_name,number").toStdString() + '\n';
     for (const WinnerRecord &winner : m_winners) {
-        protocol::appendCsvField(out, winner.document.toStdString());
+        appendCsvField(out, winner.document.toStdString());
         out.push_back(',');
-        protocol::appendCsvField(out, winner.firstName.toUtf8().toStdString());
+        appendCsvField(out, winner.firstName.toUtf8().toStdString());
         out.push_back(',');
-        protocol::appendCsvField(out, winner.lastName.toUtf8().toStdString());
+        appendCsvField(out, winner.lastName.toUtf8().toStdString());
         out.push_back(',');
         if (winner.number >= 0)
             out += std::to_string(winner.number);

@@ -8,8 +8,10 @@
 //   server:  decode (BatchReader), validate (UTF-8 already checked), CSV row + CRC-32 per batch
 // CPU time of this thread (CLOCK_THREAD_CPUTIME_ID), so other load on the machine matters less.
 // lottery-bench measures the whole system; this says where a change to the codec moves the cost.
+#include "common/csv.h"
+#include "common/stored_bet_row.h"
+#include "lottery/agency/agency_csv_row.h"
 #include "lottery/protocol/bet.h"
-#include "lottery/protocol/bet_csv.h"
 #include "lottery/protocol/codec.h"
 
 #include <zlib.h>
@@ -44,14 +46,15 @@ Steps runOnce(const std::vector<std::string_view> &lines, const CivilDate &today
     std::uint32_t &checksum)
 {
     Steps steps;
-    CsvRowScratch scratch;
+    lottery::CsvRowScratch scratch;
     std::string error;
     std::vector<BetView> views;
     views.reserve(lines.size());
     double t = threadCpuNanos();
     for (std::string_view line : lines) {
         BetView bet;
-        if (parseAgencyCsvRow(line, scratch, bet, error) && scratch.unescaped.empty())
+        if (lottery::agency::parseAgencyCsvRow(line, scratch, bet, error)
+            && scratch.unescaped.empty())
             views.push_back(bet); // (quoted rows would view the scratch: the dataset has none)
     }
     steps.parse = threadCpuNanos() - t;
@@ -103,7 +106,7 @@ Steps runOnce(const std::vector<std::string_view> &lines, const CivilDate &today
     csv.reserve(1 << 16);
     checksum = 0;
     for (std::size_t i = 0; i < decoded.size(); ++i) {
-        appendStoredBetRow(csv, 1, decoded[i]);
+        lottery::appendStoredBetRow(csv, 1, decoded[i]);
         if ((i + 1) % 100 == 0 || i + 1 == decoded.size()) {
             checksum ^= static_cast<std::uint32_t>(::crc32(
                 0L, reinterpret_cast<const Bytef *>(csv.data()), static_cast<uInt>(csv.size())));

@@ -1,7 +1,8 @@
 #include "dataset.h"
 
+#include "common/csv.h"
+#include "lottery/agency/agency_csv_row.h"
 #include "lottery/protocol/bet.h"
-#include "lottery/protocol/bet_csv.h"
 
 #include <QDate>
 #include <QDir>
@@ -45,7 +46,7 @@ bool forEachValidBet(const QString &path,
     }
     const QDate date = QDate::currentDate();
     const protocol::CivilDate today {date.year(), date.month(), date.day()};
-    protocol::CsvRowScratch scratch;
+    CsvRowScratch scratch;
     protocol::BetView bet;
     std::string parseError;
     bool first = true;
@@ -57,7 +58,7 @@ bool forEachValidBet(const QString &path,
         first = false;
         if (isBlank(line))
             continue;
-        if (!protocol::parseAgencyCsvRow(line, scratch, bet, parseError)
+        if (!agency::parseAgencyCsvRow(line, scratch, bet, parseError)
             || protocol::validateBet(bet, today)) {
             ++*invalidRows;
             continue;

@@ -10,10 +10,9 @@
 // as one INSERT ... unnest(arrays) per batch. Each on a fresh database. Without
 // --database it starts a scratch cluster (tests/support/postgres_cluster) with fsync on.
 #include "common/process_stats.h"
+#include "common/stored_bet_row.h"
 #include "server/postgres_bet_store.h"
 #include "support/postgres_cluster.h"
-
-#include "lottery/protocol/bet_csv.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -173,7 +172,7 @@ Result storeRun(const QString &conninfo, const std::vector<AgencyData> &data, in
                     BatchToStore out;
                     out.sequence = ++sequence;
                     for (std::size_t i = start; i < end; ++i) {
-                        protocol::appendStoredBetRow(csv[b], agency, bets[i]);
+                        appendStoredBetRow(csv[b], agency, bets[i]);
                         out.bets.emplace_back(bets[i]);
                         if (protocol::isWinner(bets[i]))
                             out.winners.push_back(bets[i].document);

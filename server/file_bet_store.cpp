@@ -1,9 +1,10 @@
 #include "server/file_bet_store.h"
 #include "server/tsan_annotations.h"
 
+#include "common/csv.h"
 #include "common/log.h"
+#include "common/stored_bet_row.h"
 #include "lottery/protocol/bet.h"
-#include "lottery/protocol/bet_csv.h"
 #include "lottery/protocol/byte_order.h"
 
 #include <QDeadlineTimer>
@@ -30,9 +31,9 @@ using journal::errnoText;
 // RFC 4180 parser. Both accept exactly what parseStoredBetRow does.
 template<typename Visit> bool visitStoredRow(std::string_view line, const Visit &visit)
 {
-    line = protocol::stripLineEnding(line);
+    line = stripLineEnding(line);
     if (line.find('"') != std::string_view::npos) {
-        const auto row = protocol::parseStoredBetRow(line);
+        const auto row = parseStoredBetRow(line);
         if (!row)
             return false;
         const protocol::Bet &bet = row->bet;
@@ -61,7 +62,7 @@ template<typename Visit> bool visitStoredRow(std::string_view line, const Visit 
         = std::from_chars(agencyText.data(), agencyText.data() + agencyText.size(), agency);
     if (ec != std::errc() || end != agencyText.data() + agencyText.size())
         return false;
-    const auto number = protocol::parseBetNumber(fields[5]);
+    const auto number = parseBetNumber(fields[5]);
     if (!number)
         return false;
     visit(agency, protocol::BetView(fields[1], fields[2], fields[3], fields[4], *number));
@@ -788,8 +789,7 @@ bool FileBetStore::readStoredBets(quint32 agency, quint64 from, quint32 count,
         for (quint64 index = piece.firstBet; !rows.empty() && index < end; ++index) {
             const std::size_t rowEnd = storedRowEnd(rows);
             if (index >= from) {
-                const auto row = protocol::parseStoredBetRow(
-                    protocol::stripLineEnding(rows.substr(0, rowEnd)));
+                const auto row = parseStoredBetRow(stripLineEnding(rows.substr(0, rowEnd)));
                 if (!row || row->agency != agency) {
                     *error = QStringLiteral("%1: the row of agency %2's bet %3 at byte %4 is "
                                             "not its bet")

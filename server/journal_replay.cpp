@@ -1,6 +1,6 @@
 #include "server/journal_replay.h"
 
-#include "lottery/protocol/bet_csv.h"
+#include "common/stored_bet_row.h"
 #include "lottery/protocol/byte_order.h"
 
 #include <QDateTime>
@@ -595,7 +595,7 @@ Replay::Verdict Replay::checkUncoveredRows()
         }
         if (!complete)
             return true; // a row cut short by the crash
-        if (!protocol::parseStoredBetRow(line)) {
+        if (!parseStoredBetRow(line)) {
             verdict = damaged(m_csvPath, offset, agency, sequence,
                 QStringLiteral("%1 of bets.csv, past the journal's last record, are not a bet "
                                "row: this server never wrote them")

@@ -2,7 +2,7 @@
 
 #include <QElapsedTimer>
 
-#include "lottery/protocol/bet_csv.h"
+#include "common/stored_bet_row.h"
 
 #include <QDate>
 
@@ -68,7 +68,7 @@ public:
         return std::string_view(m_bytes).substr(offset, length);
     }
 
-    void append(const protocol::StoredBetRow &row)
+    void append(const StoredBetRow &row)
     {
         if (m_bytes.size() - m_used < row.size())
             m_bytes.resize(std::max(m_bytes.size() * 2, m_used + row.size()));
@@ -106,7 +106,7 @@ std::optional<PreparedBatch> prepareBatch(std::string_view body, quint32 agency,
             invalidIndex = index;
             continue;
         }
-        csv.append(protocol::StoredBetRow(agency, bet));
+        csv.append(StoredBetRow(agency, bet));
         batch.bets.push_back(bet);
         if (protocol::isWinner(bet))
             batch.winners.emplace_back(bet.document);

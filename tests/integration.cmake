@@ -4,7 +4,8 @@ target_link_libraries(lottery_test_support PUBLIC Qt6::Core Qt6::Test)
 target_include_directories(lottery_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_compile_definitions(lottery_test_support PUBLIC LOTTERY_BIN_DIR="${CMAKE_BINARY_DIR}/bin")
 
-lottery_add_test(tst_end_to_end LIBS lottery_test_support lottery::protocol LABELS integration concurrency TIMEOUT 600)
+lottery_add_test(tst_end_to_end LIBS lottery_test_support lottery::protocol lottery::stored_bet_row
+    lottery::agency_csv_row LABELS integration concurrency TIMEOUT 600)
 if(TARGET lottery-server AND TARGET agency-cli)
     add_dependencies(tst_end_to_end lottery-server agency-cli)
 endif()

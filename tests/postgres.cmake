@@ -8,13 +8,13 @@ target_link_libraries(lottery_postgres_test_support PUBLIC Qt6::Core Qt6::Networ
 target_include_directories(lottery_postgres_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 
 lottery_add_test(tst_postgres_store
-    LIBS lottery::postgres_store lottery_postgres_test_support ZLIB::ZLIB
+    LIBS lottery::postgres_store lottery::stored_bet_row lottery_postgres_test_support ZLIB::ZLIB
     LABELS postgres TIMEOUT 300)
 
 # The database machine lost (kill -9 of a primary with a synchronous standby, promote), the
 # standby down, the database gone for 30 s: minutes, so also labelled `long`.
 lottery_add_test(tst_postgres_failover
-    LIBS lottery::postgres_store lottery_postgres_test_support ZLIB::ZLIB
+    LIBS lottery::postgres_store lottery::stored_bet_row lottery_postgres_test_support ZLIB::ZLIB
     LABELS postgres long TIMEOUT 300)
 
 # Two real lottery-server instances on one database and agency-cli processes: kill -9 of one

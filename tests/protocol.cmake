@@ -1,9 +1,8 @@
-# The header-only protocol: codec, stream decoder, bet rules and the CSV forms of a bet.
+# The header-only protocol: codec, stream decoder and bet rules.
 # These tests link nothing but the protocol and Qt Test, so they prove it stands alone.
 lottery_add_test(tst_protocol_codec LIBS lottery::protocol LABELS protocol TIMEOUT 60)
 lottery_add_test(tst_protocol_decoder LIBS lottery::protocol LABELS protocol TIMEOUT 120)
 lottery_add_test(tst_bet_rules LIBS lottery::protocol LABELS protocol TIMEOUT 60)
-lottery_add_test(tst_bet_csv LIBS lottery::protocol LABELS protocol TIMEOUT 60)
 
 # The fuzz target's oracle, replayed over the committed seed corpus with any compiler, so every
 # build checks the corpus; libFuzzer itself only runs with clang and LOTTERY_FUZZ=ON.

@@ -2,7 +2,8 @@
 # a full disk, a failing fdatasync through the store's sync function, hostile peers, 1,000
 # agencies, EMFILE).
 # The concurrent ones carry the concurrency label too, so they also run under ThreadSanitizer.
-lottery_add_test(tst_reliability LIBS lottery_test_support lottery::server Qt6::Network
+lottery_add_test(tst_reliability LIBS lottery_test_support lottery::server lottery::stored_bet_row
+    lottery::agency_csv_row Qt6::Network
     LABELS reliability integration concurrency TIMEOUT 600)
 if(TARGET lottery-server AND TARGET agency-cli)
     add_dependencies(tst_reliability lottery-server agency-cli)
@@ -16,7 +17,8 @@ if(TARGET lottery-server)
 endif()
 # The close of sales with agency-cli processes mid-upload (schedule, operator) and kill -9 of the
 # server at seeded points around it: sealed exactly once, lottery-audit agrees.
-lottery_add_test(tst_close_under_load LIBS lottery_test_support lottery::common Qt6::Network
+lottery_add_test(tst_close_under_load LIBS lottery_test_support lottery::common
+    lottery::stored_bet_row lottery::agency_csv_row Qt6::Network
     LABELS reliability integration TIMEOUT 300)
 if(TARGET lottery-server AND TARGET agency-cli AND TARGET lottery-audit)
     add_dependencies(tst_close_under_load lottery-server agency-cli lottery-audit)

@@ -21,14 +21,16 @@ if(LOTTERY_SYSTEMD) # wanted and not found: the test fails rather than skips
     target_compile_definitions(tst_server_systemd PRIVATE LOTTERY_SYSTEMD_WANTED)
 endif()
 # The reconnect race: a quick reconnect (dropped or superseded session) resumes exactly once.
-lottery_add_test(tst_reconnect LIBS lottery::server LABELS server concurrency TIMEOUT 300)
+lottery_add_test(tst_reconnect LIBS lottery::server lottery::stored_bet_row
+    LABELS server concurrency TIMEOUT 300)
 # The batch rules both stores apply (server/batch_rules.h), case by case.
 lottery_add_test(tst_batch_rules LIBS lottery::server LABELS server)
 # The BetStore contract, run against every store in its factory list.
 find_package(ZLIB REQUIRED)
 # Both stores: the file store, and the PostgreSQL one on a cluster it starts itself (postgres.cmake's
 # harness library; CMake resolves the target at generation time).
-lottery_add_test(tst_store_contract LIBS lottery::server lottery_postgres_test_support ZLIB::ZLIB
+lottery_add_test(tst_store_contract LIBS lottery::server lottery::stored_bet_row
+    lottery_postgres_test_support ZLIB::ZLIB
     LABELS server concurrency postgres)
 # Upload admission (server/upload_admission.h): sessions and bytes, order, grants, leaving.
 lottery_add_test(tst_upload_admission LIBS lottery::server LABELS server unit)

@@ -1,7 +1,9 @@
 // The CSV forms of a bet: RFC 4180 record splitting, the agencies' input rows and the server's
 // bets.csv rows; the view-based forms (splitCsvRecordViews, parseAgencyCsvRow with a reused
 // CsvRowScratch, appendStoredBetRow from a BetView) against the owning ones.
-#include "lottery/protocol/bet_csv.h"
+#include "common/csv.h"
+#include "common/stored_bet_row.h"
+#include "lottery/agency/agency_csv_row.h"
 
 #include <QStringList>
 #include <QTest>
@@ -10,7 +12,9 @@
 #include <string_view>
 #include <vector>
 
+using namespace lottery;
 using namespace lottery::protocol;
+using lottery::agency::CsvBetResult;
 
 namespace {
 
@@ -109,7 +113,7 @@ void TestBetCsv::splitCsvRecord()
 {
     QFETCH(QByteArray, line);
     QFETCH(QStringList, fields);
-    const auto result = lottery::protocol::splitCsvRecord(line.toStdString());
+    const auto result = lottery::splitCsvRecord(line.toStdString());
     QVERIFY(result.has_value());
     QCOMPARE(toStringList(*result), fields);
 }
@@ -127,7 +131,7 @@ void TestBetCsv::splitCsvRecordErrors_data()
 void TestBetCsv::splitCsvRecordErrors()
 {
     QFETCH(QByteArray, line);
-    QVERIFY(!lottery::protocol::splitCsvRecord(line.toStdString()).has_value());
+    QVERIFY(!lottery::splitCsvRecord(line.toStdString()).has_value());
 }
 
 void TestBetCsv::parseAgencyCsvLine_data()
@@ -155,7 +159,7 @@ void TestBetCsv::parseAgencyCsvLine()
     QFETCH(QByteArray, line);
     QFETCH(QStringList, texts);
     QFETCH(int, number);
-    const CsvBetResult result = lottery::protocol::parseAgencyCsvLine(line.toStdString());
+    const CsvBetResult result = lottery::agency::parseAgencyCsvLine(line.toStdString());
     QVERIFY2(result.bet.has_value(), result.error.c_str());
     QVERIFY(result.error.empty());
     QCOMPARE(toStringList({result.bet->firstName, result.bet->lastName, result.bet->document,
@@ -190,7 +194,7 @@ void TestBetCsv::parseAgencyCsvLineErrors()
 {
     QFETCH(QByteArray, line);
     QFETCH(QByteArray, error);
-    const CsvBetResult result = lottery::protocol::parseAgencyCsvLine(line.toStdString());
+    const CsvBetResult result = lottery::agency::parseAgencyCsvLine(line.toStdString());
     QVERIFY(!result.bet.has_value());
     QCOMPARE(QByteArray::fromStdString(result.error), error);
 }
@@ -306,11 +310,11 @@ void TestBetCsv::splitCsvRecordViews()
     QFETCH(QStringList, fields);
     const std::string text = line.toStdString();
     CsvRowScratch scratch;
-    QVERIFY(lottery::protocol::splitCsvRecordViews(text, scratch));
+    QVERIFY(lottery::splitCsvRecordViews(text, scratch));
     QCOMPARE(viewsToStringList(scratch.fields), fields);
     QVERIFY(viewsLineOrScratch(text, scratch));
     // The same fields as the owning splitCsvRecord().
-    QCOMPARE(toStringList(*lottery::protocol::splitCsvRecord(text)), fields);
+    QCOMPARE(toStringList(*lottery::splitCsvRecord(text)), fields);
 }
 
 void TestBetCsv::splitCsvRecordViewsErrors()
@@ -318,8 +322,8 @@ void TestBetCsv::splitCsvRecordViewsErrors()
     QFETCH(QByteArray, line);
     CsvRowScratch scratch;
     // Left over from an earlier row: a failure must not be mistaken for it.
-    QVERIFY(lottery::protocol::splitCsvRecordViews("a,b", scratch));
-    QVERIFY(!lottery::protocol::splitCsvRecordViews(line.toStdString(), scratch));
+    QVERIFY(lottery::splitCsvRecordViews("a,b", scratch));
+    QVERIFY(!lottery::splitCsvRecordViews(line.toStdString(), scratch));
 }
 
 // One scratch for rows of different lengths: long, short, long again. Each row's fields are
@@ -350,11 +354,11 @@ void TestBetCsv::csvRowScratchIsReusedAcrossRows()
     CsvRowScratch scratch;
     for (const auto &row : rows) {
         const std::string line = row.line.toStdString();
-        QVERIFY(lottery::protocol::splitCsvRecordViews(line, scratch));
+        QVERIFY(lottery::splitCsvRecordViews(line, scratch));
         QCOMPARE(viewsToStringList(scratch.fields), row.fields);
         QVERIFY(viewsLineOrScratch(line, scratch));
         // A refused row in between leaves the next one unaffected.
-        QVERIFY(!lottery::protocol::splitCsvRecordViews("\"unterminated," + line, scratch));
+        QVERIFY(!lottery::splitCsvRecordViews("\"unterminated," + line, scratch));
     }
 }
 
@@ -408,11 +412,11 @@ void TestBetCsv::parseAgencyCsvRowMatchesParseAgencyCsvLine()
     QFETCH(QByteArray, line);
     QFETCH(QByteArray, error);
     const std::string text = line.toStdString();
-    const CsvBetResult reference = lottery::protocol::parseAgencyCsvLine(text);
+    const CsvBetResult reference = lottery::agency::parseAgencyCsvLine(text);
     CsvRowScratch scratch;
     BetView bet;
     std::string parseError;
-    const bool parsed = lottery::protocol::parseAgencyCsvRow(text, scratch, bet, parseError);
+    const bool parsed = lottery::agency::parseAgencyCsvRow(text, scratch, bet, parseError);
     QCOMPARE(parsed, error.isEmpty());
     QCOMPARE(parsed, reference.bet.has_value());
     if (!parsed) {
@@ -448,10 +452,10 @@ void TestBetCsv::parseAgencyCsvRowReusesScratch()
     CsvRowScratch scratch;
     for (std::size_t i = 0; i < lines.size(); ++i) {
         const std::string &line = lines[i];
-        const CsvBetResult reference = lottery::protocol::parseAgencyCsvLine(line);
+        const CsvBetResult reference = lottery::agency::parseAgencyCsvLine(line);
         BetView bet;
         std::string error = "left over";
-        const bool parsed = lottery::protocol::parseAgencyCsvRow(line, scratch, bet, error);
+        const bool parsed = lottery::agency::parseAgencyCsvRow(line, scratch, bet, error);
         QVERIFY2(parsed == reference.bet.has_value(), qPrintable(QString::number(i)));
         if (parsed) {
             QVERIFY2(bet.toBet() == *reference.bet, qPrintable(QString::number(i)));
@@ -462,7 +466,7 @@ void TestBetCsv::parseAgencyCsvRowReusesScratch()
     // A quoted row after a longer one: its quoted text fits in the room already there.
     BetView bet;
     std::string error;
-    QVERIFY(lottery::protocol::parseAgencyCsvRow(
+    QVERIFY(lottery::agency::parseAgencyCsvRow(
         "\"Ana, \"\"la\"\" Reina\",\"P\xc3\xa9rez\",1,2000-01-01,3", scratch, bet, error));
     QCOMPARE(betTexts(bet),
         (QStringList {"Ana, \"la\" Reina", QString::fromUtf8("Pérez"), "1", "2000-01-01"}));

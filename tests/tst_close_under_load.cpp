@@ -12,7 +12,8 @@
 //   Spanish on a terminal), or, when it had said DONE, the sealed draw and its winners;
 // - lottery-audit over the store and every receipt exits 0.
 #include "common/agency_receipt.h"
-#include "lottery/protocol/bet_csv.h"
+#include "common/stored_bet_row.h"
+#include "lottery/agency/agency_csv_row.h"
 #include "lottery/protocol/byte_order.h"
 #include "support/free_port.h"
 #include "support/program_runner.h"
@@ -117,8 +118,8 @@ std::vector<Row> fileRows(const QString &path, std::size_t count)
     if (!file.open(QIODevice::ReadOnly))
         return rows;
     while (!file.atEnd() && rows.size() < count) {
-        const protocol::CsvBetResult row
-            = protocol::parseAgencyCsvLine(file.readLine().toStdString());
+        const lottery::agency::CsvBetResult row
+            = lottery::agency::parseAgencyCsvLine(file.readLine().toStdString());
         if (row.bet)
             rows.push_back(Row {row.bet->document, row.bet->number});
     }
@@ -139,7 +140,7 @@ bool storedRows(const QString &path, std::map<quint32, std::vector<Row>> *rows, 
         ++number;
         if (line.isEmpty())
             continue;
-        const auto row = protocol::parseStoredBetRow(
+        const auto row = lottery::parseStoredBetRow(
             std::string_view(line.constData(), static_cast<std::size_t>(line.size())));
         if (!row) {
             *error = QStringLiteral("bets.csv line %1 is not a bet row: %2")

@@ -1,7 +1,8 @@
 // The real lottery-server and real agency-cli processes over real loopback sockets.
 #include "support/program_runner.h"
 
-#include "lottery/protocol/bet_csv.h"
+#include "common/stored_bet_row.h"
+#include "lottery/agency/agency_csv_row.h"
 
 #include <QDir>
 #include <QFile>
@@ -109,14 +110,14 @@ void TestEndToEnd::fiveAgenciesGetTheirOwnWinners()
     if (QTest::currentTestFailed())
         return;
 
-    // Every bet is stored once, field for field, in the stored layout (bet_csv.h): agency, then
-    // the agency file's five fields, one LF-terminated row each, no header.
+    // Every bet is stored once, field for field, in the stored layout (common/stored_bet_row.h):
+    // agency, then the agency file's five fields, one LF-terminated row each, no header.
     QMultiMap<QString, QStringList> expected;
     for (int i = 0; i < files.size(); ++i) {
         QFile file(files[i]);
         QVERIFY(file.open(QIODevice::ReadOnly));
         while (!file.atEnd()) {
-            const auto row = lottery::protocol::parseAgencyCsvLine(file.readLine().toStdString());
+            const auto row = lottery::agency::parseAgencyCsvLine(file.readLine().toStdString());
             QVERIFY2(row.bet, row.error.c_str());
             expected.insert(
                 QString::fromStdString(row.bet->document), storedFields(i + 1, *row.bet));
@@ -130,7 +131,7 @@ void TestEndToEnd::fiveAgenciesGetTheirOwnWinners()
         const QByteArray line = stored.readLine();
         ++lineNumber;
         QVERIFY2(line.endsWith('\n') && !line.endsWith("\r\n"), line.constData());
-        const auto row = lottery::protocol::parseStoredBetRow(line.toStdString());
+        const auto row = lottery::parseStoredBetRow(line.toStdString());
         QVERIFY2(row, qPrintable(QStringLiteral("line %1: %2").arg(lineNumber).arg(line)));
         actual.insert(
             QString::fromStdString(row->bet.document), storedFields(row->agency, row->bet));

@@ -8,7 +8,7 @@
 #include "server/postgres_bet_store.h"
 #include "support/postgres_cluster.h"
 
-#include "lottery/protocol/bet_csv.h"
+#include "common/stored_bet_row.h"
 
 #include <QDeadlineTimer>
 #include <QRandomGenerator>
@@ -39,7 +39,7 @@ std::unique_ptr<OwnedBatch> makeBatch(quint32 agency, quint64 sequence, int coun
         owned->bets.push_back(protocol::Bet {"Ana", "Gomez",
             std::to_string(agency * 1000000 + sequence * 100 + static_cast<quint64>(i)),
             "1990-05-17", static_cast<std::uint16_t>(i % 9 == 0 ? protocol::kWinningNumber : 1)});
-        protocol::appendStoredBetRow(owned->csv, agency, owned->bets.back());
+        appendStoredBetRow(owned->csv, agency, owned->bets.back());
     }
     for (const protocol::Bet &bet : owned->bets)
         owned->batch.bets.emplace_back(bet);

@@ -11,7 +11,7 @@
 #include "server/postgres_bet_store.h"
 #include "support/postgres_cluster.h"
 
-#include "lottery/protocol/bet_csv.h"
+#include "common/stored_bet_row.h"
 #include "lottery/protocol/codec.h"
 
 #include <QCryptographicHash>
@@ -55,7 +55,7 @@ std::shared_ptr<TestBatch> makeBatch(quint32 agency, quint64 sequence, int count
             "1990-05-17", static_cast<std::uint16_t>(winner ? protocol::kWinningNumber : 1234)});
     }
     for (const protocol::Bet &bet : test->bets)
-        protocol::appendStoredBetRow(test->csv, agency, bet);
+        appendStoredBetRow(test->csv, agency, bet);
     test->batch.sequence = sequence;
     test->batch.betCount = static_cast<quint32>(count);
     test->batch.crc = static_cast<quint32>(::crc32(0L,
@@ -338,7 +338,7 @@ void PostgresStoreTest::textThatNeedsQuotingRoundTrips()
             "doc" + std::to_string(i), "2001-02-28", static_cast<std::uint16_t>(i)});
     }
     for (const protocol::Bet &bet : test->bets) {
-        protocol::appendStoredBetRow(test->csv, 4, bet);
+        appendStoredBetRow(test->csv, 4, bet);
         test->batch.bets.emplace_back(bet);
     }
     test->batch.sequence = 1;
@@ -414,7 +414,7 @@ void PostgresStoreTest::welcomeWaitsForAnotherInstancesWrite()
 void PostgresStoreTest::exportQueryGivesTheFileStoresRows()
 {
     // docs/OPERATIONS.md's export: the same bytes as the file store's bets.csv rows (which
-    // protocol::appendStoredBetRow writes), agency by agency.
+    // appendStoredBetRow writes), agency by agency.
     auto store = openStore();
     auto first = makeBatch(2, 1, 3, 2);
     auto second = makeBatch(1, 1, 2);
@@ -423,7 +423,7 @@ void PostgresStoreTest::exportQueryGivesTheFileStoresRows()
     first->csv.clear();
     first->batch.bets.clear();
     for (const protocol::Bet &bet : first->bets) {
-        protocol::appendStoredBetRow(first->csv, 2, bet);
+        appendStoredBetRow(first->csv, 2, bet);
         first->batch.bets.emplace_back(bet);
     }
     first->batch.csvRows = first->csv;

@@ -6,7 +6,6 @@
 #include "common/agency_receipt.h"
 #include "common/bet_digest.h"
 #include "lottery/agency/agency_session.h"
-#include "lottery/protocol/bet_csv.h"
 #include "lottery/protocol/codec.h"
 #include "support/program_runner.h"
 #include "tst_server_client.h"

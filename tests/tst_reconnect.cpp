@@ -9,7 +9,7 @@
 #include "server/lottery_server.h"
 #include "tst_server_client.h"
 
-#include "lottery/protocol/bet_csv.h"
+#include "common/stored_bet_row.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -19,6 +19,7 @@
 #include <memory>
 
 using namespace lottery::protocol;
+using lottery::parseStoredBetRow;
 using lottery::server::LotteryServer;
 using lottery::server::ServerConfig;
 

@@ -9,7 +9,8 @@
 #include "support/program_runner.h"
 #include "tst_server_client.h"
 
-#include "lottery/protocol/bet_csv.h"
+#include "common/stored_bet_row.h"
+#include "lottery/agency/agency_csv_row.h"
 #include "lottery/protocol/codec.h"
 
 #include <QDeadlineTimer>
@@ -83,7 +84,8 @@ BetMultiset expectedBets(quint32 agency, const QString &path)
         return bets;
     while (!file.atEnd()) {
         const QByteArray line = file.readLine();
-        const protocol::CsvBetResult row = protocol::parseAgencyCsvLine(line.toStdString());
+        const lottery::agency::CsvBetResult row
+            = lottery::agency::parseAgencyCsvLine(line.toStdString());
         if (row.bet)
             ++bets[BetKey {agency, row.bet->document, row.bet->number}];
     }
@@ -103,7 +105,7 @@ bool storedBets(const QString &path, BetMultiset *bets, QString *error)
         ++lineNumber;
         if (line.isEmpty())
             continue;
-        const auto row = protocol::parseStoredBetRow(
+        const auto row = lottery::parseStoredBetRow(
             std::string_view(line.constData(), static_cast<std::size_t>(line.size())));
         if (!row) {
             *error = QStringLiteral("bets.csv line %1 is not a bet row: %2")
@@ -683,8 +685,8 @@ void TestReliability::fdatasyncFailureStopsAcknowledging()
         QFile file(files[0]);
         QVERIFY(file.open(QIODevice::ReadOnly));
         while (!file.atEnd()) {
-            const protocol::CsvBetResult row
-                = protocol::parseAgencyCsvLine(file.readLine().toStdString());
+            const lottery::agency::CsvBetResult row
+                = lottery::agency::parseAgencyCsvLine(file.readLine().toStdString());
             QVERIFY2(row.bet, row.error.c_str());
             bets.push_back(*row.bet);
         }

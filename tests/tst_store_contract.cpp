@@ -10,7 +10,7 @@
 #include "server/postgres_bet_store.h"
 #include "support/postgres_cluster.h"
 
-#include "lottery/protocol/bet_csv.h"
+#include "common/stored_bet_row.h"
 
 #include <QCryptographicHash>
 #include <QTemporaryDir>
@@ -125,7 +125,7 @@ std::shared_ptr<TestBatch> makeBatch(
             static_cast<std::uint16_t>(i < winners ? protocol::kWinningNumber : 1)});
     }
     for (const protocol::Bet &bet : batch->bets) {
-        protocol::appendStoredBetRow(batch->rows, agency, bet);
+        appendStoredBetRow(batch->rows, agency, bet);
         if (protocol::isWinner(bet))
             batch->toStore.winners.push_back(bet.document);
     }

@@ -1,8 +1,8 @@
 #include "tools/database_audit.h"
 
 #include "common/bet_digest.h"
+#include "common/stored_bet_row.h"
 #include "lottery/protocol/bet.h"
-#include "lottery/protocol/bet_csv.h"
 
 #include <QDateTime>
 #include <QMap>
@@ -191,7 +191,7 @@ bool DatabaseAudit::run(const QString &conninfo)
             const std::string birthdate = chunk.text(*row, 5);
             const protocol::BetView bet(first, last, document, birthdate,
                 static_cast<std::uint16_t>(chunk.number(*row, 6)));
-            protocol::appendStoredBetRow(rows, number, bet);
+            appendStoredBetRow(rows, number, bet);
             agency.digest.addBet(bet);
             agency.winners += protocol::isWinner(bet) ? 1 : 0;
             ++count;

@@ -11,8 +11,9 @@
 // With --database the same checks run on a PostgreSQL store (tools/database_audit.h).
 #include "common/agency_receipt.h"
 #include "common/bet_digest.h"
+#include "common/csv.h"
+#include "common/stored_bet_row.h"
 #include "lottery/protocol/bet.h"
-#include "lottery/protocol/bet_csv.h"
 #include "lottery/protocol/byte_order.h"
 #include "lottery/protocol/codec.h"
 #include "tools/database_audit.h"
@@ -166,13 +167,13 @@ std::optional<quint64> Audit::visitRows(std::string_view bytes, const Visit &vis
             unsigned agency = 0;
             const auto [last, ec]
                 = std::from_chars(fields[0].data(), fields[0].data() + fields[0].size(), agency);
-            const auto number = protocol::parseBetNumber(fields[5]);
+            const auto number = parseBetNumber(fields[5]);
             if (ec != std::errc() || last != fields[0].data() + fields[0].size() || !number)
                 return std::nullopt;
             visit(static_cast<quint32>(agency),
                 protocol::BetView(fields[1], fields[2], fields[3], fields[4], *number));
         } else {
-            const auto row = protocol::parseStoredBetRow(line);
+            const auto row = parseStoredBetRow(line);
             if (!row)
                 return std::nullopt;
             const protocol::Bet &bet = row->bet;

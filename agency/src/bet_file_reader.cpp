@@ -1,6 +1,6 @@
 #include "lottery/agency/bet_file_reader.h"
 
-#include "lottery/protocol/bet_csv.h"
+#include "lottery/agency/agency_csv_row.h"
 
 #include <algorithm>
 #include <cstring>
@@ -121,7 +121,7 @@ bool looksSemicolonSeparated(std::string_view line)
 {
     if (line.find(';') == std::string_view::npos)
         return false;
-    const auto commaFields = protocol::splitCsvRecord(line);
+    const auto commaFields = splitCsvRecord(line);
     if (commaFields && commaFields->size() == 5)
         return false;
     return std::count(line.begin(), line.end(), ';') == 4;
@@ -306,7 +306,7 @@ bool BetFileReader::readLine(std::string_view &line, bool &tooLong)
             m_begin += length;
             m_bytesRead += static_cast<qint64>(length);
             tooLong = m_skippingLongLine
-                || protocol::stripLineEnding(line).size() > static_cast<std::size_t>(kMaxLineBytes);
+                || stripLineEnding(line).size() > static_cast<std::size_t>(kMaxLineBytes);
             m_skippingLongLine = false;
             ++m_lineNumber;
             return true;
@@ -343,13 +343,13 @@ bool BetFileReader::readNextView(BetRowView &row)
             row.error = QStringLiteral("line is longer than %1 bytes").arg(kMaxLineBytes);
             return true;
         }
-        line = protocol::stripLineEnding(line);
+        line = stripLineEnding(line);
         if (m_lineNumber == 1 && line.substr(0, kUtf8Bom.size()) == kUtf8Bom)
             line.remove_prefix(kUtf8Bom.size());
         if (isBlank(line))
             continue;
         row.text = line;
-        if (!protocol::parseAgencyCsvRow(line, m_scratch, row.bet, m_parseError)) {
+        if (!parseAgencyCsvRow(line, m_scratch, row.bet, m_parseError)) {
             row.error = QString::fromStdString(m_parseError);
             return true;
         }

@@ -1,5 +1,5 @@
 // One row of a bets file for every reason a row is not sent (protocol/bet.h's validateBet,
-// bet_csv.h's parser, BetFileReader's line limit), with the reason as the log line says it
+// agency_csv_row.h's parser, BetFileReader's line limit), with the reason as the log line says it
 // (English, an interface) and as a person reads it in English and in Spanish. Shared by the
 // tests of the agency library's messages, of agency-gui and of agency-cli, so that a rule
 // without a translation shows in all three.

@@ -5,11 +5,11 @@
 // per line, strict RFC 4180 quoting, LF or CRLF line endings, an optional UTF-8 BOM, blank lines
 // skipped. Each row comes back with its
 // 1-based line number and either a valid bet or the reason it is not one (the CSV shape error of
-// protocol::parseAgencyCsvLine or the rule broken according to protocol::validateBet).
+// parseAgencyCsvLine (agency_csv_row.h) or the rule broken according to protocol::validateBet).
 #pragma once
 
+#include "common/csv.h"
 #include "lottery/protocol/bet.h"
-#include "lottery/protocol/bet_csv.h"
 #include "lottery/protocol/messages.h"
 
 #include <QDate>
@@ -95,7 +95,7 @@ private:
     std::size_t m_end = 0; // end of the bytes read
     bool m_fileDrained = false; // read() returned 0: what is in the buffer is all there is
     bool m_skippingLongLine = false; // inside a line longer than kMaxLineBytes, not kept
-    protocol::CsvRowScratch m_scratch;
+    CsvRowScratch m_scratch;
     std::string m_parseError;
     qint64 m_lineNumber = 0;
     qint64 m_bytesRead = 0;

@@ -33,7 +33,7 @@ public:
     // One sentence of its own per code (docs/PROTOCOL.md, section 5).
     static QString forErrorCode(protocol::ErrorCode code);
     static QString titleForErrorCode(protocol::ErrorCode code);
-    // Why a row of the bets file was not sent (protocol/bet.h's validateBet, bet_csv.h's
+    // Why a row of the bets file was not sent (protocol/bet.h's validateBet, agency_csv_row.h's
     // parser, BetFileReader's line limit) in the person's language; an unknown reason is
     // returned as it is.
     static QString forInvalidRow(const QString &reason);

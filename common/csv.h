@@ -1,17 +1,17 @@
-// The CSV forms of a bet: the agencies' input rows and the server's bets.csv rows (RFC 4180).
+// CSV records, RFC 4180: splitting a record into fields and writing a field, the pieces both CSV
+// forms of a bet share (the agencies' input rows, lottery/agency/agency_csv_row.h, and the file
+// store's bets.csv rows, common/stored_bet_row.h). Header-only, no Qt.
 #pragma once
 
-#include "lottery/protocol/messages.h"
-
 #include <algorithm>
-#include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace lottery::protocol {
+namespace lottery {
 
 // Reusable buffers for cutting rows into fields: after the first rows, no allocation per row.
 struct CsvRowScratch {
@@ -110,6 +110,8 @@ inline std::string_view stripLineEnding(std::string_view line)
     return line;
 }
 
+// The number field of either row form: decimal digits only (no sign, no blanks), at most 5 and
+// within a u16; whether it is a lottery number (0..9999) is validateBet()'s call.
 inline std::optional<std::uint16_t> parseBetNumber(std::string_view text)
 {
     if (text.empty() || text.size() > 5)
@@ -125,47 +127,7 @@ inline std::optional<std::uint16_t> parseBetNumber(std::string_view text)
     return static_cast<std::uint16_t>(value);
 }
 
-struct CsvBetResult {
-    std::optional<Bet> bet;
-    std::string error; // set when bet is empty
-};
-
-// An agency row: first_name,last_name,document,birthdate,number (a line ending is ignored). The
-// row is only parsed here; validateBet() decides whether the bet itself is acceptable. On success
-// `bet` views `line` and `scratch`; otherwise `error` says what is wrong with the row.
-inline bool parseAgencyCsvRow(
-    std::string_view line, CsvRowScratch &scratch, BetView &bet, std::string &error)
-{
-    if (!splitCsvRecordViews(stripLineEnding(line), scratch)) {
-        error = "malformed CSV quoting";
-        return false;
-    }
-    const auto &fields = scratch.fields;
-    if (fields.size() != 5) {
-        error = "expected 5 fields, found " + std::to_string(fields.size());
-        return false;
-    }
-    const auto number = parseBetNumber(fields[4]);
-    if (!number) {
-        error = "number is not an integer";
-        return false;
-    }
-    bet = BetView {fields[0], fields[1], fields[2], fields[3], *number};
-    return true;
-}
-
-// parseAgencyCsvRow() giving a Bet of its own.
-inline CsvBetResult parseAgencyCsvLine(std::string_view line)
-{
-    CsvRowScratch scratch;
-    BetView bet;
-    std::string error;
-    if (!parseAgencyCsvRow(line, scratch, bet, error))
-        return {std::nullopt, std::move(error)};
-    return {bet.toBet(), {}};
-}
-
-namespace detail {
+namespace csv_detail {
 
 inline bool csvFieldNeedsQuotes(std::string_view field)
 {
@@ -199,92 +161,14 @@ inline char *writeCsvField(char *out, std::string_view field, bool quoted)
     return out;
 }
 
-} // namespace detail
+} // namespace csv_detail
 
 // Quotes a field only when RFC 4180 requires it.
 inline void appendCsvField(std::string &out, std::string_view field)
 {
-    const bool quoted = detail::csvFieldNeedsQuotes(field);
+    const bool quoted = csv_detail::csvFieldNeedsQuotes(field);
     const std::size_t start = out.size();
-    out.resize(start + detail::csvFieldSize(field, quoted));
-    detail::writeCsvField(out.data() + start, field, quoted);
+    out.resize(start + csv_detail::csvFieldSize(field, quoted));
+    csv_detail::writeCsvField(out.data() + start, field, quoted);
 }
-
-// A bets.csv row: agency,first_name,last_name,document,birthdate,number\n
-// Measured, then written in place, so that a writer of many rows can size its buffer once.
-class StoredBetRow
-{
-public:
-    StoredBetRow(std::uint32_t agency, const BetView &bet)
-        : m_fields {bet.firstName, bet.lastName, bet.document, bet.birthdate}
-    {
-        m_agencyEnd = std::to_chars(m_agency, m_agency + sizeof m_agency, agency).ptr;
-        m_numberEnd = std::to_chars(m_number, m_number + sizeof m_number, bet.number).ptr;
-        m_size = static_cast<std::size_t>(m_agencyEnd - m_agency)
-            + static_cast<std::size_t>(m_numberEnd - m_number) + 6; // five commas and a newline
-        for (int i = 0; i < 4; ++i) {
-            m_quoted[i] = detail::csvFieldNeedsQuotes(m_fields[i]);
-            m_size += detail::csvFieldSize(m_fields[i], m_quoted[i]);
-        }
-    }
-
-    std::size_t size() const { return m_size; }
-
-    // Writes exactly size() bytes at `out`; returns the end.
-    char *writeTo(char *out) const
-    {
-        std::memcpy(out, m_agency, static_cast<std::size_t>(m_agencyEnd - m_agency));
-        out += m_agencyEnd - m_agency;
-        for (int i = 0; i < 4; ++i) {
-            *out++ = ',';
-            out = detail::writeCsvField(out, m_fields[i], m_quoted[i]);
-        }
-        *out++ = ',';
-        std::memcpy(out, m_number, static_cast<std::size_t>(m_numberEnd - m_number));
-        out += m_numberEnd - m_number;
-        *out++ = '\n';
-        return out;
-    }
-
-private:
-    std::string_view m_fields[4];
-    bool m_quoted[4] = {};
-    char m_agency[12] = {};
-    char m_number[8] = {};
-    const char *m_agencyEnd = m_agency;
-    const char *m_numberEnd = m_number;
-    std::size_t m_size = 0;
-};
-
-inline void appendStoredBetRow(std::string &out, std::uint32_t agency, const BetView &bet)
-{
-    const StoredBetRow row(agency, bet);
-    const std::size_t start = out.size();
-    out.resize(start + row.size());
-    row.writeTo(out.data() + start);
-}
-
-struct StoredBet {
-    std::uint32_t agency = 0;
-    Bet bet;
-};
-
-inline std::optional<StoredBet> parseStoredBetRow(std::string_view line)
-{
-    const auto fields = splitCsvRecord(stripLineEnding(line));
-    if (!fields || fields->size() != 6)
-        return std::nullopt;
-    unsigned agency = 0;
-    const std::string &agencyText = (*fields)[0];
-    const auto [end, ec]
-        = std::from_chars(agencyText.data(), agencyText.data() + agencyText.size(), agency);
-    if (ec != std::errc() || end != agencyText.data() + agencyText.size())
-        return std::nullopt;
-    const auto number = parseBetNumber((*fields)[5]);
-    if (!number)
-        return std::nullopt;
-    return StoredBet {
-        agency, Bet {(*fields)[1], (*fields)[2], (*fields)[3], (*fields)[4], *number}};
-}
-
-} // namespace lottery::protocol
+} // namespace lottery
