@@ -11,7 +11,7 @@
 // --database it starts a scratch cluster (tests/support/postgres_cluster) with fsync on.
 #include "common/process_stats.h"
 #include "common/stored_bet_row.h"
-#include "server/postgres_bet_store.h"
+#include "server/storage/postgres_bet_store.h"
 #include "support/postgres_cluster.h"
 
 #include <QCommandLineParser>

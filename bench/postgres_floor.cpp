@@ -1,7 +1,7 @@
 #include "postgres_floor.h"
 
 #include "common/process_stats.h"
-#include "server/postgres_bet_store.h"
+#include "server/storage/postgres_bet_store.h"
 
 #include <QElapsedTimer>
 #include <QFile>

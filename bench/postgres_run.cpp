@@ -1,6 +1,6 @@
 #include "postgres_run.h"
 
-#include "server/postgres_bet_store.h"
+#include "server/storage/postgres_bet_store.h"
 
 #include <QDir>
 #include <QThread>

@@ -1,6 +1,6 @@
 #include "server/agency_registry.h"
 
-#include "server/session.h"
+#include "server/net/session.h"
 
 namespace lottery::server {
 

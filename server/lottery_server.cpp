@@ -1,12 +1,12 @@
 #include "server/lottery_server.h"
 
 #include "common/bet_digest.h"
-#include "server/bet_store_factory.h"
-#include "server/draw_coordinator.h"
+#include "server/draw/draw_coordinator.h"
+#include "server/storage/bet_store_factory.h"
 
 #include "common/log.h"
 #include "common/process_stats.h"
-#include "server/file_bet_store.h"
+#include "server/storage/file_bet_store.h"
 
 #include <QElapsedTimer>
 #include <QHostAddress>

@@ -3,11 +3,11 @@
 #include "common/unix_signal_watcher.h"
 #include "server/admin/admin_server.h"
 #include "server/admin/status_report.h"
-#include "server/epoll_event_dispatcher.h"
 #include "server/health_check.h"
 #include "server/lottery_server.h"
+#include "server/net/epoll_event_dispatcher.h"
 #include "server/server_config.h"
-#include "server/store_maintenance.h"
+#include "server/storage/store_maintenance.h"
 #include "server/systemd_notifier.h"
 
 #include <QCoreApplication>

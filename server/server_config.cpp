@@ -262,9 +262,9 @@ const QStringList &settingKeys()
     return keys;
 }
 
-// Read from the environment only, by main() before anything else (server/epoll_event_dispatcher.h):
-// known, so that the environment check accepts it, and checked here so that a typo in its value
-// is an error too.
+// Read from the environment only, by main() before anything else
+// (server/net/epoll_event_dispatcher.h): known, so that the environment check accepts it, and
+// checked here so that a typo in its value is an error too.
 const QString kEventDispatcherVariable = QStringLiteral("SERVER_EVENT_DISPATCHER");
 
 // "<source>: unknown key `NAME`; did you mean `CLOSEST`?", or the list of keys when nothing is

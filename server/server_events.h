@@ -5,9 +5,9 @@
 // (LotteryServer::setEvents() not called) nothing is recorded.
 #pragma once
 
-#include "server/bet_store.h"
-#include "server/peer_limits.h"
-#include "server/worker_tasks.h"
+#include "server/net/peer_limits.h"
+#include "server/pipeline/worker_tasks.h"
+#include "server/storage/bet_store.h"
 
 #include "lottery/protocol/errors.h"
 
@@ -36,7 +36,7 @@ public:
     virtual void errorSent(
         quint32 agency, protocol::ErrorCode code, const QString &peer, quint32 claimedAgency)
         = 0;
-    // A peer ran into one of the limits of server/peer_limits.h.
+    // A peer ran into one of the limits of server/net/peer_limits.h.
     virtual void limitReached(PeerLimit limit) = 0;
     virtual void drawStarted() = 0;
     virtual void drawFinished(const DrawResult &result, qint64 elapsedMs) = 0;

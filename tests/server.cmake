@@ -23,7 +23,7 @@ endif()
 # The reconnect race: a quick reconnect (dropped or superseded session) resumes exactly once.
 lottery_add_test(tst_reconnect LIBS lottery::server lottery::stored_bet_row
     LABELS server concurrency TIMEOUT 300)
-# The batch rules both stores apply (server/batch_rules.h), case by case.
+# The batch rules both stores apply (server/storage/batch_rules.h), case by case.
 lottery_add_test(tst_batch_rules LIBS lottery::server LABELS server)
 # The BetStore contract, run against every store in its factory list.
 find_package(ZLIB REQUIRED)
@@ -32,11 +32,11 @@ find_package(ZLIB REQUIRED)
 lottery_add_test(tst_store_contract LIBS lottery::server lottery::stored_bet_row
     lottery_postgres_test_support ZLIB::ZLIB
     LABELS server concurrency postgres)
-# Upload admission (server/upload_admission.h): sessions and bytes, order, grants, leaving.
+# Upload admission (server/net/upload_admission.h): sessions and bytes, order, grants, leaving.
 lottery_add_test(tst_upload_admission LIBS lottery::server LABELS server unit)
-# LIST_STORED reads: at most two at once, the rest in arrival order (server/stored_list_queue.h).
+# LIST_STORED reads: at most two at once, the rest in arrival order (server/pipeline/stored_list_queue.h).
 lottery_add_test(tst_stored_list_queue LIBS lottery::server LABELS server unit)
-# Each agency's store requests one at a time, in order (server/agency_request_queue.h).
+# Each agency's store requests one at a time, in order (server/pipeline/agency_request_queue.h).
 lottery_add_test(tst_agency_request_queue LIBS lottery::server LABELS server unit)
 # The orderly stop's phases and deadlines (server/shutdown_sequence.h).
 lottery_add_test(tst_shutdown_sequence LIBS lottery::server LABELS server unit)

@@ -1,8 +1,8 @@
-// AgencyRequestQueue (server/agency_request_queue.h): at most one request per agency in the
-// store; the others start in arrival order as each is answered; a request no longer wanted is
+// AgencyRequestQueue (server/pipeline/agency_request_queue.h): at most one request per agency in
+// the store; the others start in arrival order as each is answered; a request no longer wanted is
 // skipped; agencies never wait for each other. Driven as the server drives it: starts record
 // what ran, finished() is the answer arriving.
-#include "server/agency_request_queue.h"
+#include "server/pipeline/agency_request_queue.h"
 
 #include <QTest>
 

@@ -6,8 +6,8 @@
 // after. The real lottery-server and agency-cli over loopback; the seal is recomputed here with
 // Qt's SHA-256 over the bytes docs/AUDIT.md names.
 #include "lottery/protocol/codec.h"
-#include "server/credentials.h"
-#include "server/journal_replay.h"
+#include "server/net/credentials.h"
+#include "server/storage/journal_replay.h"
 #include "support/program_runner.h"
 #include "support/sales_fixtures.h"
 #include "tst_server_client.h"

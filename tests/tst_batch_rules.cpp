@@ -1,6 +1,6 @@
 // decideBatch(), the one rule set both stores apply (tst_store_contract runs them end to end):
 // every kind of decision, the order of the checks, and what the peer is told.
-#include "server/batch_rules.h"
+#include "server/storage/batch_rules.h"
 
 #include <QTest>
 

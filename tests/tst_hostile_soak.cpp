@@ -18,7 +18,7 @@
 //     listed twice, LIST_STORED in version 1; each must get exactly its ERROR, again and again;
 //   - 4 LIST_STORED flooders: their whole budget at once, on 4 connections at once, the answers
 //     read slowly; again. The StoredListQueue is contended (asserted) while honest rounds run.
-#include "server/credentials.h"
+#include "server/net/credentials.h"
 #include "support/admin_queries.h"
 #include "support/program_runner.h"
 #include "support/wire_client.h"

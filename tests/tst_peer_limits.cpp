@@ -7,7 +7,7 @@
 //     the slot goes back and honest agencies store everything;
 //   - HELLO floods with wrong tokens: no token check for a connection already closed, a bounded
 //     check queue (ServerBusy), every failure logged (rate-limited), honest agencies welcomed.
-#include "server/credentials.h"
+#include "server/net/credentials.h"
 #include "support/admin_queries.h"
 #include "support/program_runner.h"
 #include "support/wire_client.h"
@@ -130,7 +130,7 @@ private:
 void TestPeerLimits::initTestCase()
 {
     QVERIFY(m_secrets.isValid());
-    // The server's own scheme (server/credentials.h), at its real iteration count: the cost of
+    // The server's own scheme (server/net/credentials.h), at its real iteration count: the cost of
     // a token check is what the flood tests are about.
     QByteArray lines;
     for (int agency = 1; agency <= kCredentialAgencies; ++agency) {

@@ -5,7 +5,7 @@
 // resending what was not acknowledged. Every acknowledged batch must be on the new primary
 // exactly once. Also: with the synchronous standby down a COMMIT waits (by design) and completes
 // when it returns; and the database gone for 30 s: nothing acknowledged meanwhile, recovery after.
-#include "server/postgres_bet_store.h"
+#include "server/storage/postgres_bet_store.h"
 #include "support/postgres_cluster.h"
 
 #include "common/stored_bet_row.h"

@@ -7,8 +7,8 @@
 // receipts across two instances (recomputed here with Qt's SHA-256), the schema-2 upgrade that
 // hashes the stored rows, the close racing batches of two instances, a tampered seal, and the
 // calls that retry a connection a restart left stale (issue 21, point 6).
-#include "server/draw_notifier.h"
-#include "server/postgres_bet_store.h"
+#include "server/draw/draw_notifier.h"
+#include "server/storage/postgres_bet_store.h"
 #include "support/postgres_cluster.h"
 
 #include "common/stored_bet_row.h"

@@ -3,8 +3,8 @@
 // function), hostile peers, 1,000 agencies at once and running out of file descriptors. Each test
 // ends with the same exactly-once check: every valid row of every agency file is in bets.csv
 // exactly once, and bets.csv is still pure CSV.
-#include "server/file_bet_store.h"
 #include "server/lottery_server.h"
+#include "server/storage/file_bet_store.h"
 #include "support/free_port.h"
 #include "support/program_runner.h"
 #include "tst_server_client.h"

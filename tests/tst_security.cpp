@@ -1,7 +1,7 @@
 // Issue 7: TLS and per-agency credentials, over real TLS sockets and the real programs. The CA,
 // the server certificate and the agency tokens come from scripts/make-credentials.sh (openssl)
 // in a temporary directory; without openssl the socket tests fail (make test installs it).
-#include "server/credentials.h"
+#include "server/net/credentials.h"
 #include "support/program_runner.h"
 
 #include "lottery/protocol/codec.h"

@@ -670,7 +670,7 @@ void TestServerConfig::everyVariableTheProgramsSetIsKnown()
         QStringLiteral("tests/tst_server_session.cpp"), QStringLiteral("tests/tst_reliability.cpp"),
         QStringLiteral("tests/tst_security.cpp"), QStringLiteral("tests/tst_admin_http.cpp"),
         QStringLiteral("bench/system_run.cpp"), QStringLiteral("bench/loadgen.cpp"),
-        QStringLiteral("server/epoll_event_dispatcher.cpp")};
+        QStringLiteral("server/net/epoll_event_dispatcher.cpp")};
     static const QRegularExpression name(QStringLiteral("\\bSERVER_[A-Z0-9_]+\\b"));
     QSet<QString> names;
     for (const QString &source : sources) {

@@ -1,7 +1,7 @@
 // LotteryServer over real sockets on 127.0.0.1: the session semantics, malformed input,
 // timeouts, the draw, many agencies at once, and restart on the same storage.
-#include "server/epoll_event_dispatcher.h"
 #include "server/lottery_server.h"
+#include "server/net/epoll_event_dispatcher.h"
 #include "tst_server_client.h"
 
 #include <QElapsedTimer>

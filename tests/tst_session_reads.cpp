@@ -2,8 +2,8 @@
 // loopback connection: Qt reads nothing from its socket (no read buffer is kept for it), the
 // agency's bytes wait in the kernel and all arrive, in order, once the slot is granted; a reset
 // still reaches the held session; a hold belongs to its socket, not to the descriptor's number.
-#include "server/epoll_event_dispatcher.h"
-#include "server/session.h"
+#include "server/net/epoll_event_dispatcher.h"
+#include "server/net/session.h"
 #include "support/loopback_pair.h"
 
 #include "lottery/protocol/codec.h"

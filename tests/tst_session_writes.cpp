@@ -1,7 +1,7 @@
 // Session::send over a real loopback connection: an answer goes straight into the kernel while
 // Qt's write buffer is empty (no 32 KiB chunk kept per socket); held answers leave together, and
 // before an ERROR; when the kernel's buffer is full the rest queues in Qt's buffer, in order.
-#include "server/session.h"
+#include "server/net/session.h"
 #include "support/loopback_pair.h"
 
 #include "lottery/protocol/codec.h"

@@ -4,8 +4,8 @@
 // the group commit under concurrent writers, the wire answers of the batch rules, and a failed
 // fdatasync (injected through the store's sync function) never acknowledged. The store's general
 // semantics are in tst_store_contract.
-#include "server/file_bet_store.h"
-#include "server/worker_tasks.h"
+#include "server/pipeline/worker_tasks.h"
+#include "server/storage/file_bet_store.h"
 
 #include <QFile>
 #include <QFileInfo>

@@ -1,13 +1,13 @@
-// The BetStore contract (server/bet_store.h), stated once and run against every implementation.
-// Each test is data-driven over storeFactories(): adding a store (PostgreSQL) is one entry there.
-// What a store must do: decide each batch (stored, duplicate only when sequence, count and CRC
-// match, conflict otherwise, sequence 0, gap, after DONE), atomically with making it durable;
-// report in welcome() what every write that returned before it decided; DONE (first
-// time, repeat, all done); the draw's winners per agency from the durable state; the same state
-// after a reopen; a storage failure latches it; a stop refuses what follows.
-#include "server/bet_store.h"
-#include "server/file_bet_store.h"
-#include "server/postgres_bet_store.h"
+// The BetStore contract (server/storage/bet_store.h), stated once and run against every
+// implementation. Each test is data-driven over storeFactories(): adding a store (PostgreSQL) is
+// one entry there. What a store must do: decide each batch (stored, duplicate only when sequence,
+// count and CRC match, conflict otherwise, sequence 0, gap, after DONE), atomically with making it
+// durable; report in welcome() what every write that returned before it decided; DONE (first time,
+// repeat, all done); the draw's winners per agency from the durable state; the same state after a
+// reopen; a storage failure latches it; a stop refuses what follows.
+#include "server/storage/bet_store.h"
+#include "server/storage/file_bet_store.h"
+#include "server/storage/postgres_bet_store.h"
 #include "support/postgres_cluster.h"
 
 #include "common/stored_bet_row.h"

@@ -1,8 +1,8 @@
-// StoredListQueue (server/stored_list_queue.h): LIST_STORED reads run in the pool at most
+// StoredListQueue (server/pipeline/stored_list_queue.h): LIST_STORED reads run in the pool at most
 // kMaxRunning at once, the rest wait in arrival order and run as the others finish; each result
 // reaches its caller on the owner's thread. The store here blocks each read until the test lets
 // it go, so what runs and what waits is observed, not timed.
-#include "server/stored_list_queue.h"
+#include "server/pipeline/stored_list_queue.h"
 
 #include <QMutex>
 #include <QTest>

@@ -2,7 +2,7 @@
 // bytes), arrival order, the first slot that always fits, resizing, the grants it makes itself
 // when a slot comes back (asking each client its size at its turn), clients that leave the queue,
 // and a client that gives its slot back from inside its own grant.
-#include "server/upload_admission.h"
+#include "server/net/upload_admission.h"
 
 #include <QTest>
 

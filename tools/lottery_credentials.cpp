@@ -1,12 +1,12 @@
 // lottery-credentials: makes and checks the lines of the server's credentials file with the
-// server's own code (server/credentials.h), so the two can never disagree on the scheme.
+// server's own code (server/net/credentials.h), so the two can never disagree on the scheme.
 //
 //   lottery-credentials hash AGENCY TOKEN_FILE [ITERATIONS]   prints N:pbkdf2-sha256:...
 //   lottery-credentials verify CREDENTIALS_FILE AGENCY TOKEN_FILE   exit 0 if the token is right
 //
 // Tokens are read from a file ('-' for standard input), never from the command line, where any
 // local user could see them in `ps`. Surrounding whitespace (the trailing newline) is dropped.
-#include "server/credentials.h"
+#include "server/net/credentials.h"
 
 #include <QCoreApplication>
 #include <QFile>

@@ -6,9 +6,9 @@
 // Counts only: no names, no document numbers, no error texts that could carry them.
 #pragma once
 
-#include "server/peer_limits.h"
+#include "server/net/peer_limits.h"
+#include "server/pipeline/worker_tasks.h"
 #include "server/server_events.h"
-#include "server/worker_tasks.h"
 
 #include "lottery/protocol/messages.h"
 
@@ -105,7 +105,7 @@ public:
     // claimedAgency: the number a refused HELLO claimed (invalid_agency, unauthorized), 0: none.
     void recordError(quint32 agency, protocol::ErrorCode code, const QString &peer = QString(),
         quint32 claimedAgency = 0);
-    // A peer ran into one of the limits of server/peer_limits.h.
+    // A peer ran into one of the limits of server/net/peer_limits.h.
     void recordLimit(PeerLimit limit);
     void recordDrawStarted();
     void recordDrawFinished(const DrawResult &result, qint64 elapsedMs);

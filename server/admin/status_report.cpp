@@ -1,7 +1,7 @@
 #include "server/admin/status_report.h"
 
 #include "common/bet_digest.h"
-#include "server/bet_store.h"
+#include "server/storage/bet_store.h"
 
 #include <QJsonDocument>
 

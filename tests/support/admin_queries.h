@@ -32,7 +32,7 @@ inline QByteArray adminGet(quint16 adminPort, const QString &path)
     return ok ? body : QByteArray();
 }
 
-// lottery_peer_limit_total{limit="<limit>"} (server/peer_limits.h), or -1.
+// lottery_peer_limit_total{limit="<limit>"} (server/net/peer_limits.h), or -1.
 inline qint64 peerLimitCount(quint16 adminPort, const QString &limit)
 {
     const QRegularExpression sample(
