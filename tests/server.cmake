@@ -43,3 +43,12 @@ lottery_add_test(tst_shutdown_sequence LIBS lottery::server LABELS server unit)
 # Session::send straight into the kernel, and through Qt's buffer once the kernel's is full.
 lottery_add_test(tst_session_writes LIBS lottery::server LABELS server unit)
 lottery_add_test(tst_session_reads LIBS lottery::server LABELS server unit)
+# The manual pages document every option --help shows (packaging/man/).
+set(lottery_man_programs lottery-server agency-cli)
+if(LOTTERY_BUILD_GUI)
+    list(APPEND lottery_man_programs agency-gui)
+endif()
+add_test(NAME man_page_options
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/man-page-options.sh ${CMAKE_BINARY_DIR}/bin
+        ${lottery_man_programs})
+set_tests_properties(man_page_options PROPERTIES LABELS "unit")
