@@ -174,8 +174,14 @@ void Session::fail(protocol::ErrorCode code, const QString &message)
     flushHeldAnswers(); // what was answered before the error still goes first
     send(protocol::ErrorMessage {code, message.toStdString()});
     m_events->errorSent(m_agency, code, m_peer, m_claimedAgency);
+    closeGracefully();
+}
+
+void Session::closeGracefully()
+{
     m_closing = true;
     updateTimers();
+    // What is queued still leaves; a peer that reads nothing is cut at the grace's end.
     m_closeDeadline = nowMs() + kCloseGraceMs;
     armDeadlineTimer();
     if (m_socket)
@@ -556,12 +562,7 @@ void Session::dispatch(protocol::Message message)
                 QStringLiteral("peer sent ERROR %1: %2")
                     .arg(QString::fromLatin1(protocol::toString(error.code)),
                         QString::fromStdString(error.message)));
-        m_closing = true;
-        updateTimers();
-        m_closeDeadline = nowMs() + kCloseGraceMs;
-        armDeadlineTimer();
-        if (m_socket)
-            m_socket->disconnectFromHost();
+        closeGracefully();
         return;
     }
     if (type == MessageType::Hello) {

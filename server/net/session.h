@@ -173,6 +173,8 @@ public:
     bool peerHasClosed() const;
 
 private:
+    // Reads nothing more, lets the queued output leave, disconnects (at most kCloseGraceMs).
+    void closeGracefully();
     void onReadyRead();
     void readAvailable();
     void processFrames();
