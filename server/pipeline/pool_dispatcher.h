@@ -25,7 +25,7 @@ public:
     PoolDispatcher &operator=(const PoolDispatcher &) = delete;
 
     // Runs `work()` in the pool, then `deliver(result)` in the queue's thread. `work` may be
-    // move-only (it may carry a WriteTicket); the result must be movable, `deliver` copyable.
+    // move-only (it may own a request's bytes); the result must be movable, `deliver` copyable.
     // The deliverer must find its session by id: the session may be gone by then.
     template<typename Work, typename Deliver> void run(Work work, Deliver deliver)
     {
