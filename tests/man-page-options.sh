@@ -15,9 +15,12 @@ for program in "$@"; do
         { echo "FAIL: $program --help failed"; status=1; continue; }
     options=$(grep -oE -- '--[a-z][a-z-]*' <<<"$help" | sort -u)
     [[ -n "$options" ]] || { echo "FAIL: $program --help shows no option"; status=1; continue; }
+    # Read once, no pipe into `grep -q`: under pipefail its early exit fails the pipeline (the
+    # writer gets SIGPIPE), which reported documented options as missing.
+    text=$(sed 's/\\-/-/g' "$page")
     missing=
     for option in $options; do
-        sed 's/\\-/-/g' "$page" | grep -qF -- "$option" || missing+=" $option"
+        grep -qF -- "$option" <<<"$text" || missing+=" $option"
     done
     if [[ -n "$missing" ]]; then
         echo "FAIL: packaging/man/$program.1 does not document:$missing"

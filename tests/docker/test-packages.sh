@@ -222,9 +222,11 @@ for package in lottery-server agency-cli agency-gui; do
     page=/usr/share/man/man1/$package.1.gz
     missing=
     if [[ -f "$page" ]]; then
+        # Read once: `... | grep -q` under pipefail fails when grep exits before the writer ends.
+        text=$(zcat "$page" | sed 's/\\-/-/g')
         for option in $(QT_QPA_PLATFORM=offscreen "/usr/bin/$package" --help 2>/dev/null |
             grep -oE -- '--[a-z][a-z-]*' | sort -u); do
-            zcat "$page" | sed 's/\\-/-/g' | grep -qF -- "$option" || missing+=" $option"
+            grep -qF -- "$option" <<<"$text" || missing+=" $option"
         done
     else
         missing=" (no $page)"
