@@ -7,6 +7,7 @@
 #include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimer>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,6 +24,8 @@ constexpr int kListenBacklog = 256;
 constexpr qint64 kSocketReadBuffer = 16 * 1024;
 // Dropped after a refusal, at most, before the connection is cut.
 constexpr qint64 kMaxLingerBytes = 1024 * 1024;
+// TLS: how long the peer must send nothing before a closing connection sends its close_notify.
+constexpr int kTlsQuietBeforeCloseMs = 50;
 
 qint64 monotonicMs()
 {
@@ -177,13 +180,17 @@ private:
             // has read the refusal; bounded in bytes here and in time by the sweep.
             char sink[16 * 1024];
             qint64 got = 0;
+            bool dropped = false;
             while (m_socket && (got = m_socket->read(sink, sizeof sink)) > 0) {
+                dropped = true;
                 m_lingered += got;
                 if (m_lingered > kMaxLingerBytes) {
                     finish();
                     return;
                 }
             }
+            if (dropped && m_tlsCloseDue.isActive())
+                m_tlsCloseDue.start(); // the peer still sends: not quiet yet
             return;
         }
         process();
@@ -293,10 +300,21 @@ private:
         if (m_finished || m_writeClosed)
             return;
         m_writeClosed = true;
-        if (m_tls)
-            m_socket->disconnectFromHost(); // close_notify; no half-close over TLS
-        else
+        if (!m_tls) {
             ::shutdown(static_cast<int>(m_socket->socketDescriptor()), SHUT_WR);
+            return;
+        }
+        // No half-close over TLS: close_notify closes the TCP connection too, and closing it
+        // while the peer's bytes still arrive (the rest of a refused request) resets it, which
+        // can destroy the refusal before the peer has read it. So close once the peer has been
+        // quiet for a moment (what it sends meanwhile is dropped), or at the linger bounds.
+        m_tlsCloseDue.setSingleShot(true);
+        m_tlsCloseDue.setInterval(kTlsQuietBeforeCloseMs);
+        QObject::connect(&m_tlsCloseDue, &QTimer::timeout, this, [this] {
+            if (!m_finished)
+                m_socket->disconnectFromHost(); // close_notify
+        });
+        m_tlsCloseDue.start();
     }
 
     QTcpSocket *m_socket; // a child of the listener; deleted (later) by finish()
@@ -310,6 +328,7 @@ private:
     qint64 m_lingered = 0;
     quint64 m_requests = 0;
     bool m_writeClosed = false;
+    QTimer m_tlsCloseDue; // TLS: the close_notify once the peer is quiet (closeWriting())
     bool m_finished = false;
 };
 
