@@ -123,10 +123,11 @@ void AdminServer::stop()
 {
     // A request waiting for the main thread's snapshot stops waiting: this thread waits below.
     m_board.close();
-    if (m_thread.isRunning()) {
-        m_thread.quit();
-        m_thread.wait();
-    }
+    // Unconditionally: wait() also orders this thread after a console thread that has already
+    // ended (isRunning() false gives no such order, and TSan saw m_service's reset race with
+    // the thread's last route()).
+    m_thread.quit();
+    m_thread.wait();
     m_service = nullptr;
 }
 
