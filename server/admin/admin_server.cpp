@@ -123,12 +123,12 @@ void AdminServer::stop()
 {
     // A request waiting for the main thread's snapshot stops waiting: this thread waits below.
     m_board.close();
-    // Unconditionally: wait() also orders this thread after a console thread that has already
-    // ended (isRunning() false gives no such order, and TSan saw m_service's reset race with
-    // the thread's last route()).
     m_thread.quit();
     m_thread.wait();
-    m_service = nullptr;
+    // m_service is not reset here: the console thread's last route() read it, and QThread's
+    // wait() orders us after that thread through Qt's own futexes, which ThreadSanitizer cannot
+    // see (it reported the reset as a race). The service deletes itself when the thread ends
+    // (deleteLater on finished); nothing uses the pointer after stop().
 }
 
 StatusSnapshot AdminServer::snapshot(int maxAgeMs)
