@@ -801,7 +801,7 @@ std::optional<AgencyProgress> PostgresBetStore::welcome(
         // the row read below.
         QMutexLocker locker(&m_mutex);
         if (m_stopping) {
-            *error = QStringLiteral("storage is shutting down");
+            *error = stoppingRefusal();
             return std::nullopt;
         }
     }
@@ -907,7 +907,7 @@ std::vector<BatchDecision> PostgresBetStore::appendBatches(
         stopping = m_stopping;
     }
     if (stopping)
-        return refuseAll(Kind::Stopped, QStringLiteral("storage is shutting down"));
+        return refuseAll(Kind::Stopped, stoppingRefusal());
     // A connection lost before COMMIT rolled the transaction back: nothing of it happened, so
     // the whole call is tried again (on a new connection) for a while, holding the batches
     // instead of refusing them. A COMMIT whose connection was lost is never retried here.
@@ -1193,6 +1193,18 @@ void PostgresBetStore::retryOnLostConnection(QStringView action, QDeadlineTimer 
     }
 }
 
+QString PostgresBetStore::stoppingRefusal()
+{
+    return QStringLiteral("storage is shutting down");
+}
+
+std::optional<QString> PostgresBetStore::rollBackFailed(PostgresConnection &db, QString *error)
+{
+    *error = db.lastError();
+    db.rollback();
+    return lost(&db) ? std::optional<QString>(*error) : std::nullopt;
+}
+
 bool PostgresBetStore::lost(const PostgresConnection *db)
 {
     return !db || db->isLost();
@@ -1204,7 +1216,7 @@ DoneDecision PostgresBetStore::recordDone(quint32 agency)
     {
         QMutexLocker locker(&m_mutex);
         if (m_stopping) {
-            decision.error = QStringLiteral("storage is shutting down");
+            decision.error = stoppingRefusal();
             return decision;
         }
     }
@@ -1217,11 +1229,7 @@ DoneDecision PostgresBetStore::recordDone(quint32 agency)
             if (!db)
                 return decision.error;
             const std::string agencyText = std::to_string(agency);
-            const auto fail = [&]() -> std::optional<QString> {
-                decision.error = db->lastError();
-                db->rollback();
-                return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
-            };
+            const auto fail = [&] { return rollBackFailed(*db, &decision.error); };
             // The close lock first (shared), as append() takes it: then the agency's row.
             if (!db->command("BEGIN")
                 || !db->command("INSERT INTO agencies (agency) SELECT $1"
@@ -1297,7 +1305,7 @@ CloseDecision PostgresBetStore::closeSales(protocol::CloseReason reason, qint64 
     {
         QMutexLocker locker(&m_mutex);
         if (m_stopping) {
-            decision.error = QStringLiteral("storage is shutting down");
+            decision.error = stoppingRefusal();
             return decision;
         }
     }
@@ -1309,11 +1317,7 @@ CloseDecision PostgresBetStore::closeSales(protocol::CloseReason reason, qint64 
             PostgresConnection *db = connection(&decision.error);
             if (!db)
                 return decision.error;
-            const auto fail = [&]() -> std::optional<QString> {
-                decision.error = db->lastError();
-                db->rollback();
-                return lost(db) ? std::optional<QString>(decision.error) : std::nullopt;
-            };
+            const auto fail = [&] { return rollBackFailed(*db, &decision.error); };
             // Exclusively: every batch or DONE transaction in flight (on any instance) commits
             // first and is in the seal; every later one waits, then reads the close and is refused.
             if (!db->command("BEGIN")
@@ -1365,7 +1369,7 @@ DrawResult PostgresBetStore::draw()
     {
         QMutexLocker locker(&m_mutex);
         if (m_stopping) {
-            result.error = QStringLiteral("storage is shutting down");
+            result.error = stoppingRefusal();
             return result;
         }
     }
@@ -1375,11 +1379,7 @@ DrawResult PostgresBetStore::draw()
         PostgresConnection *db = connection(&result.error);
         if (!db)
             return result.error;
-        const auto fail = [&]() -> std::optional<QString> {
-            result.error = db->lastError();
-            db->rollback();
-            return lost(db) ? std::optional<QString>(result.error) : std::nullopt;
-        };
+        const auto fail = [&] { return rollBackFailed(*db, &result.error); };
         // One snapshot for the reads.
         if (!db->command("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
             return fail();
@@ -1468,7 +1468,7 @@ AgencySwitchDecision PostgresBetStore::setAgencyEnabled(quint32 agency, bool ena
     {
         QMutexLocker locker(&m_mutex);
         if (m_stopping) {
-            decision.error = QStringLiteral("storage is shutting down");
+            decision.error = stoppingRefusal();
             return decision;
         }
     }

@@ -157,6 +157,11 @@ private:
     void retryOnLostConnection(QStringView action, QDeadlineTimer deadline, Once once);
     // Whether `db` (nullptr: no connection could be opened) is lost, so a retry may help.
     static bool lost(const PostgresConnection *db);
+    // What every call refuses with once requestStop() was called.
+    static QString stoppingRefusal();
+    // A statement of a call that retryOnLostConnection() repeats failed: keeps its error, rolls
+    // the transaction back, and says whether to try again (the connection was lost) or not.
+    static std::optional<QString> rollBackFailed(PostgresConnection &db, QString *error);
     // Creates agency_switches if missing (under the migration lock; no schema version of its
     // own: an older server ignores it). False with db.lastError().
     bool createAgencySwitches(PostgresConnection &db);
